@@ -1,0 +1,34 @@
+/** Helpers for anomaly mode: finding non-finite values and the user's line that called an op. */
+import type { Tensor } from '../tensor/tensor.js';
+import { isFloat } from '../tensor/dtype.js';
+import { shapeStr } from '../tensor/shape.js';
+
+// Frames from Nabla's own files are skipped when naming the caller.
+const ownRoot = new URL('..', import.meta.url).href.replace(/^file:\/\//, '');
+
+/** The first stack frame outside Nabla's source, or the whole stack when none is found. */
+export function userCallSite(stack: string | undefined): string {
+  const frames = (stack ?? '').split('\n').slice(1).map((l) => l.trim());
+  const user = frames.find((f) => !f.includes(ownRoot) && !f.includes('node:internal'));
+  return user ?? frames[0] ?? '(unknown location)';
+}
+
+/** 'NaN' or 'Inf' if the tensor holds one, else null. */
+export function nonFinite(t: Tensor): 'NaN' | 'Inf' | null {
+  if (!isFloat(t.dtype)) return null;
+  const data = t.toTypedArray();
+  let inf = false;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v !== v) return 'NaN';
+    if (v === Infinity || v === -Infinity) inf = true;
+  }
+  return inf ? 'Inf' : null;
+}
+
+export function anomalyError(what: string, op: string, inputShapes: readonly (readonly number[])[], site: string): Error {
+  return new Error(
+    `detectAnomaly: ${what} of op '${op}' (inputs ${inputShapes.map(shapeStr).join(', ') || 'none'}), ` +
+      `called ${site}`,
+  );
+}

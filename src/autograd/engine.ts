@@ -1,0 +1,120 @@
+/** The backward pass: a topological walk of the graph from the outputs, in reverse. */
+import type { Tensor } from '../tensor/tensor.js';
+import { AccumulateGrad, type InputMeta, type Node } from './node.js';
+import { enableGrad, isAnomalyEnabled, noGrad } from './grad-mode.js';
+import { anomalyError, nonFinite, userCallSite } from './anomaly.js';
+import { sameShape, shapeStr } from '../tensor/shape.js';
+import { sumToShape } from '../ops/reduce.js';
+import { cast } from '../ops/elementwise.js';
+
+export interface BackwardOptions {
+  /** Record the backward itself, so the gradients can be differentiated again. */
+  createGraph?: boolean;
+}
+
+/** Nodes reachable from the roots, in an order where every node comes before its inputs. */
+function topologicalOrder(roots: readonly Node[]): Node[] {
+  const visited = new Set<Node>();
+  const postOrder: Node[] = [];
+  const stack: { node: Node; next: number }[] = [];
+  for (const root of roots) {
+    if (visited.has(root)) continue;
+    visited.add(root);
+    stack.push({ node: root, next: 0 });
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const child = top.node.next[top.next++];
+      if (child === undefined) {
+        postOrder.push(top.node);
+        stack.pop();
+      } else if (child !== null && !visited.has(child)) {
+        visited.add(child);
+        stack.push({ node: child, next: 0 });
+      }
+    }
+  }
+  return postOrder.reverse();
+}
+
+/** Sums a gradient down to an input's (pre-broadcast) shape and casts it to its dtype. */
+function fitToInput(node: Node, index: number, grad: Tensor, meta: InputMeta): Tensor {
+  let g = grad;
+  if (!sameShape(g.shape, meta.shape)) {
+    try {
+      g = sumToShape(g, meta.shape);
+    } catch {
+      throw new Error(
+        `backward: '${node.name}' returned a gradient of shape ${shapeStr(grad.shape)} for input ${index}, ` +
+          `which has shape ${shapeStr(meta.shape)}`,
+      );
+    }
+  }
+  return g.dtype === meta.dtype ? g : cast(g, meta.dtype);
+}
+
+/**
+ * Propagates `rootGrads` from `roots` through the graph. With `capture`, returns the gradients
+ * arriving at those nodes instead of accumulating into leaves' .grad (autograd.grad).
+ */
+export function runBackward(
+  roots: readonly Tensor[],
+  rootGrads: readonly Tensor[],
+  options: BackwardOptions & { capture?: readonly Node[] } = {},
+): Map<Node, Tensor> {
+  const createGraph = options.createGraph ?? false;
+  const capture = options.capture === undefined ? null : new Set(options.capture);
+  const grads = new Map<Node, Tensor>();
+  const add = (node: Node, g: Tensor): void => {
+    const prev = grads.get(node);
+    grads.set(node, prev === undefined ? g : prev.add(g));
+  };
+  const rootNodes: Node[] = [];
+  roots.forEach((t, i) => {
+    const node = t.gradEdge();
+    if (node === null) return;
+    add(node, rootGrads[i]!);
+    rootNodes.push(node);
+  });
+  const captured = new Map<Node, Tensor>();
+  const run = createGraph ? enableGrad : noGrad;
+  const anomaly = isAnomalyEnabled();
+  for (const node of topologicalOrder(rootNodes)) {
+    const g = grads.get(node);
+    if (g === undefined) continue;
+    grads.delete(node);
+    if (capture !== null) {
+      if (capture.has(node)) captured.set(node, g);
+    } else if (node instanceof AccumulateGrad) {
+      accumulate(node.variable, g, createGraph);
+      continue;
+    } else if (node.retained !== null) {
+      accumulate(node.retained, g, createGraph);
+    }
+    if (node instanceof AccumulateGrad) continue;
+    const inputGrads = run(() => node.backward(g));
+    node.next.forEach((next, i) => {
+      const gi = inputGrads[i];
+      if (next === null || gi === null || gi === undefined) return;
+      const fitted = run(() => fitToInput(node, i, gi, node.inputs[i]!));
+      if (anomaly) {
+        const bad = nonFinite(fitted);
+        if (bad !== null) {
+          throw anomalyError(
+            `${bad} in the gradient of input ${i}`,
+            `${node.name}Backward`,
+            node.inputs.map((m) => m.shape),
+            userCallSite(node.stack ?? undefined),
+          );
+        }
+      }
+      add(next, fitted);
+    });
+  }
+  return captured;
+}
+
+function accumulate(t: Tensor, g: Tensor, createGraph: boolean): void {
+  const run = createGraph ? enableGrad : noGrad;
+  // A fresh copy on first arrival: the incoming tensor may be shared with another input's gradient.
+  t.grad = run(() => (t.grad === null ? g.clone() : t.grad.add(g)));
+}

@@ -1,0 +1,59 @@
+/** Graph nodes: one per recorded op, plus one gradient accumulator per leaf that requires grad. */
+import type { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import type { Shape } from '../tensor/shape.js';
+import { shapeStr } from '../tensor/shape.js';
+
+export interface InputMeta {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/** Tensors an op keeps for its backward, with the storage version each had when saved. */
+export class SavedTensors {
+  private readonly entries: { tensor: Tensor; version: number }[] = [];
+
+  constructor(private readonly op: string) {}
+
+  save(...tensors: Tensor[]): void {
+    for (const t of tensors) this.entries.push({ tensor: t, version: t.storage.version });
+  }
+
+  /** The saved tensors, after checking none was changed in place since it was saved. */
+  get tensors(): Tensor[] {
+    return this.entries.map(({ tensor, version }) => {
+      if (tensor.storage.version !== version) {
+        throw new Error(
+          `backward: a tensor of shape ${shapeStr(tensor.shape)} that '${this.op}' saved for its gradient ` +
+            `was modified by an in-place operation (it is at version ${tensor.storage.version}, ` +
+            `saved at version ${version}). Use the out-of-place op, or clone() the tensor before changing it.`,
+        );
+      }
+      return tensor;
+    });
+  }
+}
+
+export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[];
+
+export class Node {
+  /** Set by retainGrad(): the non-leaf tensor whose .grad receives this node's gradient. */
+  retained: Tensor | null = null;
+
+  constructor(
+    readonly name: string,
+    /** The node each input's gradient flows to (null: that input needs no gradient). */
+    readonly next: readonly (Node | null)[],
+    readonly inputs: readonly InputMeta[],
+    readonly backward: BackwardFn,
+    /** Where the op was called, recorded in anomaly mode. */
+    readonly stack: string | null,
+  ) {}
+}
+
+/** The end of the graph for a leaf: adds the incoming gradient into `variable.grad`. */
+export class AccumulateGrad extends Node {
+  constructor(readonly variable: Tensor) {
+    super('AccumulateGrad', [], [], () => [], null);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The Backend interface: the primitive kernels every op is built from. Kernels read strided
+ * views (shape, strides, offset over a typed array) and return new contiguous arrays, except
+ * `assign`, which writes into a view. A kernel never computes gradients: backward formulas are
+ * written with tensor ops on top of these same kernels.
+ */
+import type { DType, TypedArray } from '../tensor/dtype.js';
+import type { Shape } from '../tensor/shape.js';
+
+/** A strided window onto a typed array: what a kernel receives for each operand. */
+export interface View {
+  readonly data: TypedArray;
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly strides: Shape;
+  readonly offset: number;
+}
+
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'rsqrt' | 'square'
+  | 'reciprocal' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'floor' | 'ceil' | 'round'
+  | 'trunc' | 'isNan' | 'isFinite' | 'logicalNot'
+  /** params: [negativeSlope] */
+  | 'leakyRelu'
+  /** params: [alpha, scale]: scale * (x > 0 ? x : alpha * (exp(x) - 1)) */
+  | 'elu'
+  /** params: [beta, threshold] */
+  | 'softplus'
+  /** params: [approximateTanh ? 1 : 0] */
+  | 'gelu'
+  /** params: [min, max] (NaN for no bound) */
+  | 'clamp';
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder' | 'floorDivide'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor';
+
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'any' | 'all';
+
+export type RandomSpec =
+  | { kind: 'uniform'; low: number; high: number }
+  | { kind: 'normal'; mean: number; std: number }
+  /** integers in [low, high) */
+  | { kind: 'randint'; low: number; high: number };
+
+/** A source of uniformly distributed random bits; see tensor/random.ts. */
+export interface RandomSource {
+  /** A uniform 32-bit unsigned integer. */
+  nextUint32(): number;
+  /** A uniform double in [0, 1) with 53 random bits. */
+  nextDouble(): number;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Elementwise f(x) with the given output dtype; params per UnaryOp's comment. */
+  unary(op: UnaryOp, x: View, outDtype: DType, params?: readonly number[]): TypedArray;
+  /** Elementwise f(a, b); a and b have the output's shape already (broadcast dims have stride 0). */
+  binary(op: BinaryOp, a: View, b: View, outDtype: DType): TypedArray;
+  /** cond ? a : b, all three with the output's shape. */
+  where(cond: View, a: View, b: View, outDtype: DType): TypedArray;
+  /** Reduces over `axes`; the result has x's shape with those axes removed. */
+  reduce(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): TypedArray;
+  /** Index (int32) of the first max or min along `axis` (NaN counts as the extreme); that axis removed. */
+  argReduce(op: 'argmax' | 'argmin', x: View, axis: number): Int32Array;
+  /** Inclusive prefix sum or product along `axis`. */
+  scan(op: 'cumsum' | 'cumprod', x: View, axis: number, outDtype: DType): TypedArray;
+  /** [...batch, M, K] @ [...batch, K, N] -> contiguous [...batch, M, N]; batch dims already equal. */
+  matmul(a: View, b: View, outDtype: DType): TypedArray;
+  /** A contiguous copy of x, converted to outDtype. */
+  copy(x: View, outDtype: DType): TypedArray;
+  /** Writes src (already of dst's shape) into the strided view dst, converting to dst's dtype. */
+  assign(dst: View, src: View): void;
+  /** out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (torch.gather); out has index's shape. */
+  gather(x: View, axis: number, index: View): TypedArray;
+  /** A copy of x with src scattered at index along axis (torch.scatter / scatter_add). */
+  scatter(x: View, axis: number, index: View, src: View, mode: 'assign' | 'add'): TypedArray;
+  /** Indices (int32, x's shape) that sort x along axis; stable; NaN sorts as the largest value. */
+  argsort(x: View, axis: number, descending: boolean): Int32Array;
+  /** Fills a new array of n elements from a distribution. */
+  random(spec: RandomSpec, n: number, dtype: DType, rng: RandomSource): TypedArray;
+}
+
+/** Thrown by kernels for bad data (an index out of range); the op that called it adds its name. */
+export class KernelError extends Error {}

@@ -1,0 +1,33 @@
+/** Nabla: deep learning for TypeScript. The public API. */
+export { Tensor } from './tensor/tensor.js';
+export type { Nested, TensorLike, BackwardArgs } from './tensor/tensor.js';
+export type { DType, FloatDType, TypedArray } from './tensor/dtype.js';
+export { promoteTypes, DEFAULT_FLOAT } from './tensor/dtype.js';
+export type { Shape } from './tensor/shape.js';
+export { broadcastShapes } from './tensor/shape.js';
+export * from './tensor/creation.js';
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
+
+export * from './ops/elementwise.js';
+export {
+  sum, mean, prod, max, min, amax, amin, argmax, argmin, variance, variance as var, std, logsumexp, norm, all, any, cumsum,
+} from './ops/reduce.js';
+export type { ValuesIndices, VarianceOptions, NormOrder } from './ops/reduce.js';
+export { softmax, logSoftmax, dropout } from './ops/nn.js';
+export { matmul, mm, bmm, dot, outer, linear } from './ops/linalg.js';
+export {
+  reshape, view, permute, transpose, t, expand, squeeze, unsqueeze, flatten, unflatten, narrow, slice, select, flip,
+  contiguous, clone,
+} from './ops/movement.js';
+export { gather, scatter, scatterAdd, indexSelect, maskedFill, oneHot, tril, triu, sort, argsort, topk } from './ops/indexing.js';
+export { cat, stack, split, chunk, pad } from './ops/join.js';
+export type { PadMode } from './ops/join.js';
+
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/grad-mode.js';
+export { grad, valueAndGrad, autogradGrad } from './autograd/functional.js';
+export type { GradOptions } from './autograd/functional.js';
+export { gradCheck } from './autograd/gradcheck.js';
+export type { GradCheckOptions, GradCheckResult, GradCheckComponent } from './autograd/gradcheck.js';
+
+export { registerBackend, setBackend, getBackend, listBackends } from './backend/registry.js';
+export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, RandomSpec, RandomSource } from './backend/types.js';

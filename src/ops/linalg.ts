@@ -1,0 +1,152 @@
+/** Matrix products: matmul with PyTorch's rank rules, mm, bmm, dot, outer, linear. */
+import { apply, type OpDef } from '../autograd/function.js';
+import { kernels } from '../backend/registry.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { broadcastShapes, shapeStr } from '../tensor/shape.js';
+import { broadcastView, checkTensor, fromKernel, resultTypeOf } from './util.js';
+import { add, mul } from './elementwise.js';
+import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
+import { entry, f, sample, type OpEntry } from './table.js';
+
+/** [..., M, K] @ [..., K, N] with broadcast batch dims; both operands have rank >= 2. */
+const MATMUL: OpDef<undefined> = {
+  name: 'matmul',
+  forward([a, b], _attrs, save) {
+    const batch = broadcastShapes('matmul', a!.shape.slice(0, -2), b!.shape.slice(0, -2));
+    const m = a!.shape[a!.ndim - 2]!;
+    const k = a!.shape[a!.ndim - 1]!;
+    const n = b!.shape[b!.ndim - 1]!;
+    const dtype = resultTypeOf(a!, b!);
+    const av = broadcastView(a!, [...batch, m, k]);
+    const bv = broadcastView(b!, [...batch, k, n]);
+    save(a!, b!);
+    return fromKernel(kernels().matmul(av, bv, dtype), [...batch, m, n], dtype);
+  },
+  backward(g, ctx) {
+    const [a, b] = ctx.saved;
+    return [
+      ctx.needsGrad[0] ? matmul(g, transpose(b!, -1, -2)) : null,
+      ctx.needsGrad[1] ? matmul(transpose(a!, -1, -2), g) : null,
+    ];
+  },
+};
+
+function checkDTypes(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype) {
+    throw new Error(`${op}: both operands must have the same dtype, got ${a.dtype} and ${b.dtype}`);
+  }
+  if (a.dtype === 'bool') throw new Error(`${op}: bool tensors cannot be multiplied; convert them with .float()`);
+}
+
+/**
+ * Matrix product with torch.matmul's rules: 1-D @ 1-D is a dot product, a 1-D operand is
+ * treated as a row (left) or column (right) vector and that dim removed, and batch dims broadcast.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor('matmul', a);
+  checkTensor('matmul', b);
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new Error(`matmul: both arguments need at least 1 dim, got shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+  }
+  checkDTypes('matmul', a, b);
+  const ka = a.shape[a.ndim - 1]!;
+  const kb = b.ndim === 1 ? b.shape[0]! : b.shape[b.ndim - 2]!;
+  if (ka !== kb) {
+    throw new Error(
+      `matmul: shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} cannot be multiplied: the inner dims ` +
+        `${ka} and ${kb} differ (a's last dim must equal b's ${b.ndim === 1 ? 'only' : 'second-to-last'} dim)`,
+    );
+  }
+  const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+  const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
+  let out = apply(MATMUL, [a2, b2], undefined);
+  if (b.ndim === 1) out = squeeze(out, -1);
+  if (a.ndim === 1) out = squeeze(out, a.ndim === 1 && b.ndim === 1 ? -1 : -2);
+  return out;
+}
+
+/** 2-D matrix product. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  checkTensor('mm', a);
+  checkTensor('mm', b);
+  if (a.ndim !== 2 || b.ndim !== 2) {
+    throw new Error(`mm: expects two 2-D tensors, got shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+  }
+  return matmul(a, b);
+}
+
+/** Batched 3-D matrix product with equal batch sizes. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  checkTensor('bmm', a);
+  checkTensor('bmm', b);
+  if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) {
+    throw new Error(
+      `bmm: expects two 3-D tensors [B, M, K] and [B, K, N] with the same B, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`,
+    );
+  }
+  return matmul(a, b);
+}
+
+/** Inner product of two 1-D tensors of the same length. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  checkTensor('dot', a);
+  checkTensor('dot', b);
+  if (a.ndim !== 1 || b.ndim !== 1 || a.shape[0] !== b.shape[0]) {
+    throw new Error(`dot: expects two 1-D tensors of the same length, got shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+  }
+  return matmul(a, b);
+}
+
+/** Outer product: [n] x [m] -> [n, m]. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  checkTensor('outer', a);
+  checkTensor('outer', b);
+  if (a.ndim !== 1 || b.ndim !== 1) {
+    throw new Error(`outer: expects two 1-D tensors, got shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+  }
+  return mul(reshape(a, [-1, 1]), reshape(b, [1, -1]));
+}
+
+/** x @ weight^T + bias, with weight of shape [outFeatures, inFeatures] (torch.nn.functional.linear). */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkTensor('linear', x);
+  checkTensor('linear', weight, 'weight');
+  if (weight.ndim !== 2) throw new Error(`linear: weight must be 2-D [outFeatures, inFeatures], got shape ${shapeStr(weight.shape)}`);
+  const inFeatures = weight.shape[1]!;
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
+    throw new Error(
+      `linear: input of shape ${shapeStr(x.shape)} does not match weight ${shapeStr(weight.shape)}: the input's last dim ` +
+        `must be ${inFeatures} (in features)${x.ndim > 2 ? '; flatten the input first if it is an image' : ''}`,
+    );
+  }
+  if (bias !== undefined && bias !== null && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
+    throw new Error(`linear: bias must have shape [${weight.shape[0]}], got ${shapeStr(bias.shape)}`);
+  }
+  const out = matmul(x, transpose(weight, 0, 1));
+  return bias === undefined || bias === null ? out : add(out, bias);
+}
+
+// ---- op table ------------------------------------------------------------------------------
+
+export const table: OpEntry<object>[] = [
+  entry({
+    name: 'matmul',
+    run: ([a, b]) => matmul(a!, b!),
+    torch: 'torch.matmul(x0, x1)',
+    samples: [
+      sample([f([3, 4]), f([4, 5])]),
+      sample([f([4]), f([4])]),
+      sample([f([4]), f([4, 3])]),
+      sample([f([2, 3, 4]), f([4])]),
+      sample([f([2, 1, 3, 4], undefined, 'transposed'), f([3, 4, 2])]),
+      sample([f([3, 4], undefined, 'strided'), f([2, 4, 5], undefined, 'transposed')]),
+    ],
+  }),
+  entry({ name: 'outer', run: ([a, b]) => outer(a!, b!), torch: 'torch.outer(x0, x1)', samples: [sample([f([3]), f([4])])] }),
+  entry({
+    name: 'linear',
+    run: ([x, w, b]) => linear(x!, w!, b),
+    torch: 'torch.nn.functional.linear(x0, x1, x2)',
+    samples: [sample([f([2, 3]), f([4, 3]), f([4])]), sample([f([2, 5, 3]), f([4, 3], undefined, 'transposed'), f([4])])],
+  }),
+];

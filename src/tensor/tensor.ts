@@ -1,0 +1,377 @@
+/**
+ * The Tensor: a strided view (shape, strides, offset) over a Storage, plus autograd state.
+ * Its op methods are one-line sugar over the functions in ops/.
+ */
+import type { DType, TypedArray } from './dtype.js';
+import { isFloat } from './dtype.js';
+import { contiguousStrides, numel, normalizeDim, shapeStr, type Shape } from './shape.js';
+import { Storage } from './storage.js';
+import { AccumulateGrad, type Node } from '../autograd/node.js';
+import { runBackward } from '../autograd/engine.js';
+import { isContiguous } from '../backend/cpu/strided.js';
+import { kernels } from '../backend/registry.js';
+import { formatTensor } from './format.js';
+import * as E from '../ops/elementwise.js';
+import * as R from '../ops/reduce.js';
+import * as L from '../ops/linalg.js';
+import * as M from '../ops/movement.js';
+import * as I from '../ops/indexing.js';
+import * as J from '../ops/join.js';
+import * as N from '../ops/nn.js';
+import * as P from '../ops/inplace.js';
+
+export type Nested<T> = T | Nested<T>[];
+export type TensorLike = Tensor | number | boolean;
+
+export interface BackwardArgs {
+  /** Keep the graph for another backward (accepted for PyTorch parity; graphs are always kept). */
+  retainGraph?: boolean;
+  /** Record the backward pass so the gradients can be differentiated again. */
+  createGraph?: boolean;
+}
+
+/** A shape given either as one array or as separate sizes: `reshape([2, 3])` or `reshape(2, 3)`. */
+export type ShapeArgs = [readonly number[]] | number[];
+
+export function shapeFromArgs(args: ShapeArgs): number[] {
+  return Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
+}
+
+export class Tensor {
+  /** The gradient accumulated by backward() (leaves, and non-leaves after retainGrad()). */
+  grad: Tensor | null = null;
+  private leafRequiresGrad = false;
+  private node: Node | null = null;
+  private accumulator: AccumulateGrad | null = null;
+
+  /** Internal: use tensor(), zeros() and the other creation functions. */
+  constructor(
+    readonly storage: Storage,
+    readonly shape: readonly number[],
+    readonly strides: readonly number[],
+    readonly offset: number,
+    readonly dtype: DType,
+    /** The tensor whose storage this view shares, or null for a tensor that owns its storage. */
+    readonly base: Tensor | null = null,
+  ) {}
+
+  /** A new contiguous tensor over a typed array of the right length and type. */
+  static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
+    return new Tensor(new Storage(data), [...shape], contiguousStrides(shape), 0, dtype);
+  }
+
+  /** The backing array (shared with views): part of the kernel View interface. */
+  get data(): TypedArray {
+    return this.storage.data;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  dim(): number {
+    return this.shape.length;
+  }
+
+  numel(): number {
+    return numel(this.shape);
+  }
+
+  /** The shape, or one size (negative dims allowed). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    return this.shape[normalizeDim('size', dim, this.ndim)] ?? 1;
+  }
+
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  // ---- autograd state -------------------------------------------------------------------
+
+  get requiresGrad(): boolean {
+    return this.leafRequiresGrad || this.node !== null;
+  }
+
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+
+  /** The op that produced this tensor, or null for a leaf. */
+  get gradFn(): Node | null {
+    return this.node;
+  }
+
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /** Sets requiresGrad on a leaf (torch's requires_grad_). */
+  requiresGrad_(flag = true): this {
+    if (this.node !== null) {
+      if (flag) return this;
+      throw new Error(
+        `requiresGrad_: cannot turn off requiresGrad on a non-leaf tensor (made by '${this.node.name}'); use detach()`,
+      );
+    }
+    if (flag && !isFloat(this.dtype)) {
+      throw new Error(`requiresGrad_: only floating-point tensors can require gradients, got dtype ${this.dtype}`);
+    }
+    this.leafRequiresGrad = flag;
+    return this;
+  }
+
+  /** Keeps .grad for this non-leaf tensor after backward(). */
+  retainGrad(): this {
+    if (this.node !== null) this.node.retained = this;
+    else if (!this.leafRequiresGrad) {
+      throw new Error('retainGrad: the tensor does not require grad, so it will never have a gradient');
+    }
+    return this;
+  }
+
+  /** Internal: the graph node gradients for this tensor flow into (null if it needs none). */
+  gradEdge(): Node | null {
+    if (this.node !== null) return this.node;
+    if (!this.leafRequiresGrad) return null;
+    this.accumulator ??= new AccumulateGrad(this);
+    return this.accumulator;
+  }
+
+  /** Internal: makes this tensor the output of a recorded op (or a leaf again, with null). */
+  setGradFn(node: Node | null): void {
+    this.node = node;
+  }
+
+  /** A tensor sharing this one's data with no autograd history. */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype, this.base ?? this);
+  }
+
+  /** The same view as a new, history-free tensor object (internal use by apply()). */
+  alias(): Tensor {
+    return this.detach();
+  }
+
+  /**
+   * Computes gradients of this tensor with respect to every leaf that requires grad, adding
+   * them into their .grad. A non-scalar tensor needs the gradient of some scalar with respect
+   * to it, as in PyTorch.
+   */
+  backward(gradient?: Tensor, options: BackwardArgs = {}): void {
+    if (!this.requiresGrad) {
+      throw new Error(
+        'backward: this tensor does not require grad and has no gradFn: no input of the computation had ' +
+          'requiresGrad set (create them with { requiresGrad: true }), or it was computed inside noGrad()',
+      );
+    }
+    let g = gradient;
+    if (g === undefined) {
+      if (this.numel() !== 1) {
+        throw new Error(
+          `backward: grad can be implicitly created only for scalar outputs, but this tensor has shape ` +
+            `${shapeStr(this.shape)}; pass a gradient of that shape, or reduce the output first (e.g. .sum())`,
+        );
+      }
+      g = E.onesLikeRaw(this);
+    } else if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
+      throw new Error(
+        `backward: gradient has shape ${shapeStr(g.shape)} but the tensor has shape ${shapeStr(this.shape)}`,
+      );
+    }
+    runBackward([this], [g], { createGraph: options.createGraph ?? false });
+  }
+
+  // ---- read-out ---------------------------------------------------------------------------
+
+  /** The value of a one-element tensor (bool gives 0 or 1). */
+  item(): number {
+    if (this.numel() !== 1) {
+      throw new Error(`item: only one-element tensors can be converted to a number, got shape ${shapeStr(this.shape)}`);
+    }
+    return this.storage.data[this.offset]!;
+  }
+
+  /** A contiguous copy of the elements in row-major order, as a typed array of this dtype. */
+  toTypedArray(): TypedArray {
+    return kernels().copy(this, this.dtype);
+  }
+
+  /** The elements as nested arrays (numbers; booleans for bool tensors). */
+  toArray(): Nested<number> | Nested<boolean> {
+    const flat = this.toTypedArray();
+    const conv = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+    if (this.ndim === 0) return conv(flat[0]!);
+    const build = (dim: number, start: number): Nested<number | boolean>[] => {
+      const size = this.shape[dim]!;
+      const step = numel(this.shape.slice(dim + 1));
+      const out: Nested<number | boolean>[] = [];
+      for (let i = 0; i < size; i++) {
+        out.push(dim === this.ndim - 1 ? conv(flat[start + i]!) : build(dim + 1, start + i * step));
+      }
+      return out;
+    };
+    return build(0, 0) as Nested<number> | Nested<boolean>;
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  // ---- conversions ------------------------------------------------------------------------
+
+  to(dtype: DType): Tensor {
+    return dtype === this.dtype ? this : E.cast(this, dtype);
+  }
+  float(): Tensor { return this.to('float32'); }
+  double(): Tensor { return this.to('float64'); }
+  int(): Tensor { return this.to('int32'); }
+  bool(): Tensor { return this.to('bool'); }
+
+  // ---- elementwise ------------------------------------------------------------------------
+
+  add(other: TensorLike): Tensor { return E.add(this, other); }
+  sub(other: TensorLike): Tensor { return E.sub(this, other); }
+  mul(other: TensorLike): Tensor { return E.mul(this, other); }
+  div(other: TensorLike): Tensor { return E.div(this, other); }
+  pow(exponent: TensorLike): Tensor { return E.pow(this, exponent); }
+  maximum(other: TensorLike): Tensor { return E.maximum(this, other); }
+  minimum(other: TensorLike): Tensor { return E.minimum(this, other); }
+  remainder(other: TensorLike): Tensor { return E.remainder(this, other); }
+  floorDivide(other: TensorLike): Tensor { return E.floorDivide(this, other); }
+  eq(other: TensorLike): Tensor { return E.eq(this, other); }
+  ne(other: TensorLike): Tensor { return E.ne(this, other); }
+  lt(other: TensorLike): Tensor { return E.lt(this, other); }
+  le(other: TensorLike): Tensor { return E.le(this, other); }
+  gt(other: TensorLike): Tensor { return E.gt(this, other); }
+  ge(other: TensorLike): Tensor { return E.ge(this, other); }
+  logicalAnd(other: TensorLike): Tensor { return E.logicalAnd(this, other); }
+  logicalOr(other: TensorLike): Tensor { return E.logicalOr(this, other); }
+  logicalXor(other: TensorLike): Tensor { return E.logicalXor(this, other); }
+  logicalNot(): Tensor { return E.logicalNot(this); }
+  neg(): Tensor { return E.neg(this); }
+  abs(): Tensor { return E.abs(this); }
+  sign(): Tensor { return E.sign(this); }
+  exp(): Tensor { return E.exp(this); }
+  log(): Tensor { return E.log(this); }
+  log1p(): Tensor { return E.log1p(this); }
+  expm1(): Tensor { return E.expm1(this); }
+  sqrt(): Tensor { return E.sqrt(this); }
+  rsqrt(): Tensor { return E.rsqrt(this); }
+  square(): Tensor { return E.square(this); }
+  reciprocal(): Tensor { return E.reciprocal(this); }
+  sin(): Tensor { return E.sin(this); }
+  cos(): Tensor { return E.cos(this); }
+  tanh(): Tensor { return E.tanh(this); }
+  sigmoid(): Tensor { return E.sigmoid(this); }
+  relu(): Tensor { return E.relu(this); }
+  erf(): Tensor { return E.erf(this); }
+  floor(): Tensor { return E.floor(this); }
+  ceil(): Tensor { return E.ceil(this); }
+  round(): Tensor { return E.round(this); }
+  trunc(): Tensor { return E.trunc(this); }
+  isNan(): Tensor { return E.isNan(this); }
+  isFinite(): Tensor { return E.isFinite(this); }
+  leakyRelu(negativeSlope?: number): Tensor { return E.leakyRelu(this, negativeSlope); }
+  elu(alpha?: number): Tensor { return E.elu(this, alpha); }
+  selu(): Tensor { return E.selu(this); }
+  softplus(beta?: number, threshold?: number): Tensor { return E.softplus(this, beta, threshold); }
+  gelu(approximate?: 'none' | 'tanh'): Tensor { return E.gelu(this, approximate); }
+  clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  where(condition: Tensor, other: TensorLike): Tensor { return E.where(condition, this, other); }
+
+  // ---- reductions -------------------------------------------------------------------------
+
+  sum(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.sum(this, dim, keepdim); }
+  mean(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.mean(this, dim, keepdim); }
+  prod(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.prod(this, dim, keepdim); }
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): R.ValuesIndices;
+  max(dim?: number, keepdim?: boolean): Tensor | R.ValuesIndices {
+    return dim === undefined ? R.max(this) : R.max(this, dim, keepdim);
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): R.ValuesIndices;
+  min(dim?: number, keepdim?: boolean): Tensor | R.ValuesIndices {
+    return dim === undefined ? R.min(this) : R.min(this, dim, keepdim);
+  }
+  amax(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.amax(this, dim, keepdim); }
+  amin(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.amin(this, dim, keepdim); }
+  argmax(dim?: number, keepdim?: boolean): Tensor { return R.argmax(this, dim, keepdim); }
+  argmin(dim?: number, keepdim?: boolean): Tensor { return R.argmin(this, dim, keepdim); }
+  var(dim?: number | readonly number[], options?: R.VarianceOptions): Tensor { return R.variance(this, dim, options); }
+  std(dim?: number | readonly number[], options?: R.VarianceOptions): Tensor { return R.std(this, dim, options); }
+  logsumexp(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.logsumexp(this, dim, keepdim); }
+  norm(p?: R.NormOrder, dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.norm(this, p, dim, keepdim); }
+  all(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.all(this, dim, keepdim); }
+  any(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.any(this, dim, keepdim); }
+  cumsum(dim: number): Tensor { return R.cumsum(this, dim); }
+  softmax(dim: number): Tensor { return N.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return N.logSoftmax(this, dim); }
+
+  // ---- linear algebra ---------------------------------------------------------------------
+
+  matmul(other: Tensor): Tensor { return L.matmul(this, other); }
+  mm(other: Tensor): Tensor { return L.mm(this, other); }
+  bmm(other: Tensor): Tensor { return L.bmm(this, other); }
+  dot(other: Tensor): Tensor { return L.dot(this, other); }
+  outer(other: Tensor): Tensor { return L.outer(this, other); }
+
+  // ---- views and copies -------------------------------------------------------------------
+
+  reshape(...shape: ShapeArgs): Tensor { return M.reshape(this, shapeFromArgs(shape)); }
+  view(...shape: ShapeArgs): Tensor { return M.view(this, shapeFromArgs(shape)); }
+  permute(...dims: ShapeArgs): Tensor { return M.permute(this, shapeFromArgs(dims)); }
+  expand(...shape: ShapeArgs): Tensor { return M.expand(this, shapeFromArgs(shape)); }
+  expandAs(other: Tensor): Tensor { return M.expand(this, other.shape); }
+  transpose(dim0: number, dim1: number): Tensor { return M.transpose(this, dim0, dim1); }
+  /** The transpose of a matrix (rank <= 2), as torch's .t(). */
+  t(): Tensor { return M.t(this); }
+  /** Transpose of the last two dims (torch's .mT). */
+  get mT(): Tensor { return M.transpose(this, -2, -1); }
+  squeeze(dim?: number | readonly number[]): Tensor { return M.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return M.unsqueeze(this, dim); }
+  flatten(startDim?: number, endDim?: number): Tensor { return M.flatten(this, startDim, endDim); }
+  unflatten(dim: number, sizes: readonly number[]): Tensor { return M.unflatten(this, dim, sizes); }
+  narrow(dim: number, start: number, length: number): Tensor { return M.narrow(this, dim, start, length); }
+  slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor {
+    return M.slice(this, dim, start, end, step);
+  }
+  select(dim: number, index: number): Tensor { return M.select(this, dim, index); }
+  flip(dims: number | readonly number[]): Tensor { return M.flip(this, dims); }
+  contiguous(): Tensor { return M.contiguous(this); }
+  clone(): Tensor { return M.clone(this); }
+
+  // ---- indexing ---------------------------------------------------------------------------
+
+  gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
+  scatter(dim: number, index: Tensor, src: TensorLike): Tensor { return I.scatter(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, dim, index, src); }
+  indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
+  maskedFill(mask: Tensor, value: TensorLike): Tensor { return I.maskedFill(this, mask, value); }
+  tril(diagonal?: number): Tensor { return I.tril(this, diagonal); }
+  triu(diagonal?: number): Tensor { return I.triu(this, diagonal); }
+  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): R.ValuesIndices {
+    return I.topk(this, k, dim, largest, sorted);
+  }
+  sort(dim?: number, descending?: boolean): R.ValuesIndices { return I.sort(this, dim, descending); }
+  argsort(dim?: number, descending?: boolean): Tensor { return I.argsort(this, dim, descending); }
+  split(splitSize: number | readonly number[], dim?: number): Tensor[] { return J.split(this, splitSize, dim); }
+  chunk(chunks: number, dim?: number): Tensor[] { return J.chunk(this, chunks, dim); }
+
+  // ---- in place (bump the version counter; autograd checks it) ------------------------------
+
+  add_(other: TensorLike): this { return P.inplace(this, 'add_', E.add(this, other)); }
+  sub_(other: TensorLike): this { return P.inplace(this, 'sub_', E.sub(this, other)); }
+  mul_(other: TensorLike): this { return P.inplace(this, 'mul_', E.mul(this, other)); }
+  div_(other: TensorLike): this { return P.inplace(this, 'div_', E.div(this, other)); }
+  clamp_(min?: number | null, max?: number | null): this { return P.inplace(this, 'clamp_', E.clamp(this, min, max)); }
+  maskedFill_(mask: Tensor, value: TensorLike): this { return P.inplace(this, 'maskedFill_', I.maskedFill(this, mask, value)); }
+  copy_(src: Tensor): this { return P.copyInto(this, src); }
+  fill_(value: number): this { return P.fill(this, value); }
+  zero_(): this { return P.fill(this, 0); }
+  uniform_(low = 0, high = 1): this { return P.fillRandom(this, { kind: 'uniform', low, high }); }
+  normal_(mean = 0, std = 1): this { return P.fillRandom(this, { kind: 'normal', mean, std }); }
+}
