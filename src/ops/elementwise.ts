@@ -66,7 +66,7 @@ const UNARY = {
   isNan: unaryOp('isNan', 'bool', null),
   isFinite: unaryOp('isFinite', 'bool', null),
   logicalNot: unaryOp('logicalNot', 'bool', null),
-  leakyRelu: unaryOp('leakyRelu', 'float', (g, x, _out, [slope]) => mul(g, where(gt(x, 0), 1, slope!))),
+  leakyRelu: unaryOp('leakyRelu', 'float', (g, x, _out, [slope]) => where(gt(x, 0), g, mul(g, slope!))),
   elu: unaryOp('elu', 'float', (g, x, out, [alpha, scale]) =>
     mul(g, where(gt(x, 0), scale!, add(out, alpha! * scale!))),
   ),

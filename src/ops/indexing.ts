@@ -271,7 +271,7 @@ export const table: OpEntry<object>[] = [
       const r = sort(x!, a.dim, a.descending);
       return [r.values, r.indices];
     },
-    torch: 'tuple(r if i == 0 else r.int() for i, r in enumerate(torch.sort(x0, a["dim"], a["descending"], stable=True)))',
+    torch: 'tuple(r if i == 0 else r.int() for i, r in enumerate(torch.sort(x0, dim=a["dim"], descending=a["descending"], stable=True)))',
     samples: [sample([f([3, 5])], { dim: -1, descending: false }), sample([f([4, 3], undefined, 'transposed')], { dim: 0, descending: true })],
   }),
   entry({

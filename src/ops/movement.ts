@@ -358,7 +358,7 @@ export const table: OpEntry<object>[] = [
   entry({
     name: 'slice',
     run: ([x], a: { dim: number; start: number; end: number; step: number }) => slice(x!, a.dim, a.start, a.end, a.step),
-    torch: 'x0.narrow(a["dim"], 0, x0.shape[a["dim"]])[(slice(None),) * (a["dim"] % x0.dim()) + (slice(a["start"], a["end"], a["step"]),)]',
+    torch: 'x0[(slice(None),) * (a["dim"] % x0.dim()) + (slice(a["start"], a["end"], a["step"]),)]',
     samples: [sample([f([4, 6])], { dim: 1, start: 1, end: -1, step: 2 }), sample([f([5, 3])], { dim: 0, start: -3, end: 5, step: 1 })],
   }),
   entry({

@@ -1,0 +1,19 @@
+/** The op table: every op's samples and PyTorch expression, for golden tests and gradCheck. */
+import type { OpEntry } from './table.js';
+import { table as elementwise } from './elementwise.js';
+import { table as reduce } from './reduce.js';
+import { table as linalg } from './linalg.js';
+import { table as movement } from './movement.js';
+import { table as indexing } from './indexing.js';
+import { table as join } from './join.js';
+import { table as nn } from './nn.js';
+
+export const opTable: readonly OpEntry<object>[] = [
+  ...elementwise,
+  ...reduce,
+  ...linalg,
+  ...movement,
+  ...indexing,
+  ...join,
+  ...nn,
+];
