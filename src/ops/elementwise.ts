@@ -95,8 +95,14 @@ const UNARY = {
   }),
 } satisfies Record<UnaryOp, OpDef<UnaryAttrs>>;
 
+// As torch, these have no meaning for bool (negating true is not false): logicalNot is meant.
+const NO_BOOL_UNARY: readonly UnaryOp[] = ['neg', 'abs', 'relu'];
+
 function unary(op: UnaryOp, x: Tensor, params: readonly number[] = []): Tensor {
   checkTensor(op, x);
+  if (x.dtype === 'bool' && NO_BOOL_UNARY.includes(op)) {
+    throw new Error(`${op}: not supported for bool tensors (shape ${shapeStr(x.shape)}); use logicalNot(), or convert with .int() first`);
+  }
   return apply(UNARY[op], [x], { params });
 }
 
@@ -231,6 +237,9 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
     if (!(x instanceof Tensor) && typeof x !== 'number' && typeof x !== 'boolean') {
       throw new Error(`${op}: operands must be Tensors, numbers or booleans, got ${x === null ? 'null' : typeof x}`);
     }
+  }
+  if (op === 'sub' && [a, b].some((x) => typeof x === 'boolean' || (x instanceof Tensor && x.dtype === 'bool'))) {
+    throw new Error('sub: subtraction with a bool operand is not supported (as in torch); use logicalXor() for bools, or convert with .int() first');
   }
   const dtype = resultTypeOf(a, b);
   return apply(BINARY[op], [asTensor(a, dtype), asTensor(b, dtype)], { dtype });
