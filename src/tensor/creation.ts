@@ -49,7 +49,8 @@ type TensorValues = Nested<number> | Nested<boolean> | ArrayLike<number>;
 
 /**
  * A tensor from a number, a boolean, nested arrays or a typed array. The dtype is inferred
- * (booleans: bool; integers: int32; any fraction: float32; typed arrays by their type) unless given.
+ * (booleans: bool; integers: int32, or float32 with requiresGrad; any fraction: float32; typed
+ * arrays by their type) unless given.
  */
 export function tensor(values: TensorValues, options: FromValuesOptions = {}): Tensor {
   const flat: number[] = [];
@@ -118,7 +119,8 @@ export function tensor(values: TensorValues, options: FromValuesOptions = {}): T
   } else {
     note(values, 'the top level');
   }
-  const dtype = options.dtype ?? inferred;
+  // JS has no float literals (1.0 === 1): values meant to require grad are floats.
+  const dtype = options.dtype ?? (inferred === 'int32' && options.requiresGrad === true ? DEFAULT_FLOAT : inferred);
   return finish(Tensor.fromData(fillFrom(dtype, flat), shape, dtype), options, 'tensor');
 }
 
