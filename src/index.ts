@@ -20,7 +20,7 @@ export {
   contiguous, clone,
 } from './ops/movement.js';
 export { gather, scatter, scatterAdd, indexSelect, maskedFill, oneHot, tril, triu, sort, argsort, topk } from './ops/indexing.js';
-export { cat, stack, split, chunk, pad } from './ops/join.js';
+export { cat, stack, split, chunk, pad, unbind } from './ops/join.js';
 export type { PadMode } from './ops/join.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/grad-mode.js';

@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { allocate, resultType } from '../tensor/dtype.js';
 import { normalizeDim, numel, shapeStr, type Shape } from '../tensor/shape.js';
 import { broadcastView, checkTensor, fromKernel, promotionOperand, scalarTensor } from './util.js';
-import { narrow, unsqueeze } from './movement.js';
+import { narrow, select, unsqueeze } from './movement.js';
 import { indexSelect } from './indexing.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
@@ -72,6 +72,55 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const axis = normalizeDim('stack', dim, first.ndim + 1);
   return apply(CAT, tensors.map((t) => unsqueeze(t, axis)), { axis });
+}
+
+/** What the pieces of one unbind share: the source, the axis, and a slot per piece for its gradient. */
+interface UnbindShared {
+  source: Tensor;
+  axis: number;
+  grads: (Tensor | undefined)[];
+}
+
+/**
+ * The anchor of an unbind: a 0-dim token every piece hangs from. Pieces run their backward
+ * first (they consume the token), each leaving its gradient in a slot; the anchor then stacks
+ * the slots once. Selecting each piece separately would instead build a full-size zero gradient
+ * per piece, which makes a T-step recurrence cost O(T^2).
+ */
+const UNBIND_ANCHOR: OpDef<UnbindShared> = {
+  name: 'unbind',
+  forward([x]) {
+    return scalarTensor(0, x!.dtype);
+  },
+  backward(_g, { attrs }) {
+    const pieceShape = attrs.source.shape.filter((_, i) => i !== attrs.axis);
+    const parts = attrs.grads.map((g) => g ?? fromKernel(allocate(attrs.source.dtype, numel(pieceShape)), pieceShape, attrs.source.dtype));
+    attrs.grads.fill(undefined);
+    return [stack(parts, attrs.axis)];
+  },
+};
+
+const UNBIND_PIECE: OpDef<UnbindShared & { index: number }> = {
+  name: 'unbind',
+  forward(_token, { source, axis, index }) {
+    return select(source, axis, index);
+  },
+  backward(g, { attrs }) {
+    attrs.grads[attrs.index] = g;
+    return [scalarTensor(0, g.dtype)];
+  },
+};
+
+/** The slices along dim, with that dim removed (torch.unbind): views of x. */
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  checkTensor('unbind', x);
+  if (x.ndim === 0) throw new Error('unbind: a zero-dimensional tensor has no dim to unbind');
+  const axis = normalizeDim('unbind', dim, x.ndim);
+  const size = x.shape[axis]!;
+  const shared: UnbindShared = { source: x, axis, grads: new Array<Tensor | undefined>(size).fill(undefined) };
+  const token = apply(UNBIND_ANCHOR, [x], shared);
+  if (!token.requiresGrad) return Array.from({ length: size }, (_, i) => select(x, axis, i));
+  return Array.from({ length: size }, (_, index) => apply(UNBIND_PIECE, [token], { ...shared, index }));
 }
 
 /** Views of consecutive pieces along dim: of size `splitSize` each (the last may be smaller), or of the listed sizes. */
@@ -226,6 +275,12 @@ export const table: OpEntry<object>[] = [
     run: ([x], a: { size: number | number[]; dim: number }) => split(x!, a.size, a.dim),
     torch: 'torch.split(x0, a["size"], a["dim"])',
     samples: [sample([f([5, 2])], { size: 2, dim: 0 }), sample([f([2, 6])], { size: [1, 3, 2], dim: 1 })],
+  }),
+  entry({
+    name: 'unbind',
+    run: ([x], a: { dim: number }) => unbind(x!, a.dim),
+    torch: 'torch.unbind(x0, a["dim"])',
+    samples: [sample([f([3, 2, 4])], { dim: 0 }), sample([f([2, 3, 4], undefined, 'transposed')], { dim: -1 })],
   }),
   entry({
     name: 'chunk',

@@ -360,6 +360,7 @@ export class Tensor {
   argsort(dim?: number, descending?: boolean): Tensor { return I.argsort(this, dim, descending); }
   split(splitSize: number | readonly number[], dim?: number): Tensor[] { return J.split(this, splitSize, dim); }
   chunk(chunks: number, dim?: number): Tensor[] { return J.chunk(this, chunks, dim); }
+  unbind(dim?: number): Tensor[] { return J.unbind(this, dim); }
 
   // ---- in place (bump the version counter; autograd checks it) ------------------------------
 
