@@ -1,0 +1,7 @@
+/**
+ * The functional API `F` (torch.nn.functional): stateless functions that layers call. Each area
+ * adds its own export line here.
+ */
+export { linear } from '../../ops/linalg.js';
+export { relu, leakyRelu, elu, selu, gelu, sigmoid, tanh, softplus } from '../../ops/elementwise.js';
+export { softmax, logSoftmax, dropout } from '../../ops/nn.js';

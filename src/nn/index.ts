@@ -1,0 +1,13 @@
+/** The `nn` namespace: modules, parameters, containers, layers, loss modules and `nn.init`. */
+export { Module, Parameter, fieldToStateName } from './module.js';
+export type {
+  StateDict, RegisterBufferOptions, LoadStateDictOptions, LoadStateDictResult, NumParametersOptions, ZeroGradOptions,
+  SummaryOptions,
+} from './module.js';
+export { Sequential, ModuleList, ModuleDict, Identity } from './containers.js';
+export * as init from './init.js';
+export { Linear } from './layers/linear.js';
+export type { LinearOptions } from './layers/linear.js';
+export { ReLU, LeakyReLU, ELU, SELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Softplus } from './layers/activation.js';
+export { Flatten, Unflatten } from './layers/flatten.js';
+export { Dropout } from './layers/dropout.js';

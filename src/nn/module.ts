@@ -1,0 +1,627 @@
+/**
+ * Module and Parameter: the base of every layer and model.
+ *
+ * A module finds its parameters and submodules by reflection over its own fields, in declaration
+ * order: a field holding a Parameter or a Module, or an array / plain object of them (nested to
+ * any depth), is picked up. Names follow PyTorch: the camelCase field name is written in
+ * snake_case (`runningMean` -> `running_mean`, `outProj` -> `out_proj`, `selfAttn` ->
+ * `self_attn`), array items by index and object entries by key, joined with dots
+ * (`encoder.layers.1.linear1.bias`), so state-dict keys equal PyTorch's. Names that are not
+ * plain camelCase (`weight_ih_l0`, `W`, `_x`) are kept verbatim. registerParameter /
+ * registerModule / registerBuffer take exact names, for layers whose parameter set depends on
+ * their options (an LSTM's `weight_hh_l1_reverse`) or containers (Sequential's `0`, `1`, ...).
+ *
+ * As in PyTorch, a module's own parameters come first, then its buffers, then its children;
+ * parameters shared between modules are listed once by parameters() but appear under every name
+ * in stateDict(). Buffers (running statistics and other state that is not trained) are registered
+ * by name and should be updated in place (under noGrad) or replaced with setBuffer.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { zeros } from '../tensor/creation.js';
+import type { DType, FloatDType } from '../tensor/dtype.js';
+import { isFloat } from '../tensor/dtype.js';
+import { shapeStr, sameShape } from '../tensor/shape.js';
+import { noGrad } from '../autograd/grad-mode.js';
+
+/** A tensor that is a trainable weight of a module: requiresGrad is on unless asked otherwise. */
+export class Parameter extends Tensor {
+  /** Wraps `data` as a parameter sharing its storage (detached from any autograd history). */
+  constructor(data: Tensor, requiresGrad = true) {
+    if (!(data instanceof Tensor)) {
+      throw new Error(`Parameter: expected a Tensor, got ${describeValue(data)}`);
+    }
+    super(data.storage, data.shape, data.strides, data.offset, data.dtype, data.base);
+    if (requiresGrad && !isFloat(data.dtype)) {
+      throw new Error(
+        `Parameter: only floating-point tensors can require gradients, got dtype ${data.dtype}; ` +
+          'pass requiresGrad=false or register it as a buffer',
+      );
+    }
+    this.requiresGrad_(requiresGrad);
+  }
+
+  override toString(): string {
+    return `Parameter containing:\n${super.toString()}`;
+  }
+}
+
+export interface RegisterBufferOptions {
+  /** Whether the buffer is saved in the state dict (default true, as in PyTorch). */
+  persistent?: boolean;
+}
+
+export interface LoadStateDictOptions {
+  /** Require the keys of the dict to match the module's exactly (default true). */
+  strict?: boolean;
+}
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+export interface NumParametersOptions {
+  /** Count only parameters with requiresGrad set. */
+  trainableOnly?: boolean;
+}
+
+export interface ZeroGradOptions {
+  /** Set grads to null (default, as PyTorch) rather than filling them with zeros. */
+  setToNone?: boolean;
+}
+
+export interface SummaryOptions {
+  /** The dtype of the zero input(s) (default float32; use int32 for token ids). */
+  dtype?: DType;
+}
+
+export type StateDict = Record<string, Tensor>;
+
+interface BufferSlot {
+  tensor: Tensor | null;
+  persistent: boolean;
+}
+
+/** What a module holds directly: its own parameters, and the child modules one level down. */
+interface OwnItems {
+  params: [string, Parameter][];
+  /** Parameters inside array / object fields, in field order (PyTorch's ParameterList sits among children). */
+  nestedParams: [string, Parameter][];
+  children: [string, Module][];
+  /** Field order of nested params and children together, for state-dict order. */
+  order: ({ kind: 'param'; name: string; value: Parameter } | { kind: 'module'; name: string; value: Module })[];
+}
+
+type ForwardFn = (...args: unknown[]) => unknown;
+
+/** `outProj` -> `out_proj`, `linear1` -> `linear1`; names that are not camelCase are kept. */
+export function fieldToStateName(field: string): string {
+  if (!/^[a-z][a-zA-Z0-9]*$/.test(field)) return field;
+  return field.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value instanceof Tensor) return `a tensor of shape ${shapeStr(value.shape)}`;
+  if (typeof value === 'object') return `an object (${value.constructor.name})`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function checkName(what: string, name: string): void {
+  if (name === '' || name.includes('.')) {
+    throw new Error(`${what}: the name must be non-empty and contain no '.', got '${name}'`);
+  }
+}
+
+function joinName(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}.${name}`;
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function describeOutput(value: unknown): string {
+  if (value instanceof Tensor) return shapeStr(value.shape);
+  if (Array.isArray(value)) return `[${value.map(describeOutput).join(', ')}]`;
+  if (value === null || value === undefined) return String(value);
+  if (isPlainObject(value)) return `{${Object.entries(value).map(([k, v]) => `${k}: ${describeOutput(v)}`).join(', ')}}`;
+  return typeof value;
+}
+
+export abstract class Module {
+  /** Whether the module is in training mode (dropout active, batch norm updating its statistics). */
+  training = true;
+  readonly #registered = new Map<string, Parameter | Module | null>();
+  readonly #buffers = new Map<string, BufferSlot>();
+
+  /**
+   * The computation. Subclasses declare their own signature (`forward(x: Tensor): Tensor`).
+   * Call a module with `module.forward(x)` or its alias `module.call(x)`.
+   */
+  abstract forward(...inputs: never[]): unknown;
+
+  /** Runs forward, typed by the subclass's forward signature. */
+  call(...inputs: Parameters<this['forward']>): ReturnType<this['forward']> {
+    return (this.forward as ForwardFn)(...inputs) as ReturnType<this['forward']>;
+  }
+
+  // ---- registration ---------------------------------------------------------------------
+
+  /** Adds a parameter under an exact name (or null to declare an absent one, like a missing bias). */
+  registerParameter(name: string, param: Parameter | null): Parameter | null {
+    checkName('registerParameter', name);
+    if (param !== null && !(param instanceof Parameter)) {
+      throw new Error(`registerParameter('${name}'): expected a Parameter (wrap a tensor with new Parameter(t)), got ${describeValue(param)}`);
+    }
+    this.#registered.set(name, param);
+    return param;
+  }
+
+  /** Adds a child module under an exact name. */
+  registerModule<M extends Module>(name: string, module: M): M {
+    checkName('registerModule', name);
+    if (!(module instanceof Module)) {
+      throw new Error(`registerModule('${name}'): expected a Module, got ${describeValue(module)}`);
+    }
+    this.#registered.set(name, module);
+    return module;
+  }
+
+  /**
+   * Adds a buffer: a tensor that is part of the module's state but not trained (e.g. BatchNorm's
+   * running_mean). Persistent buffers are saved in the state dict. Returns the tensor.
+   */
+  registerBuffer<T extends Tensor | null>(name: string, tensor: T, options: RegisterBufferOptions = {}): T {
+    checkName('registerBuffer', name);
+    if (tensor !== null && !(tensor instanceof Tensor)) {
+      throw new Error(`registerBuffer('${name}'): expected a Tensor or null, got ${describeValue(tensor)}`);
+    }
+    this.#buffers.set(name, { tensor, persistent: options.persistent ?? true });
+    return tensor;
+  }
+
+  /** The buffer registered under `name` on this module. */
+  getBuffer(name: string): Tensor | null {
+    const slot = this.#buffers.get(name);
+    if (slot === undefined) {
+      throw new Error(`${this.constructor.name}.getBuffer: no buffer named '${name}' (buffers: ${[...this.#buffers.keys()].join(', ') || 'none'})`);
+    }
+    return slot.tensor;
+  }
+
+  /** Replaces the tensor of a registered buffer. */
+  setBuffer(name: string, tensor: Tensor | null): void {
+    const slot = this.#buffers.get(name);
+    if (slot === undefined) {
+      throw new Error(`${this.constructor.name}.setBuffer: no buffer named '${name}'; register it first with registerBuffer`);
+    }
+    slot.tensor = tensor;
+  }
+
+  #ownItems(): OwnItems {
+    const items: OwnItems = { params: [], nestedParams: [], children: [], order: [] };
+    const seen = new Set<unknown>();
+    const visit = (name: string, value: unknown, direct: boolean): void => {
+      if (value instanceof Parameter) {
+        if (direct) items.params.push([name, value]);
+        else {
+          items.nestedParams.push([name, value]);
+          items.order.push({ kind: 'param', name, value });
+        }
+      } else if (value instanceof Module) {
+        items.children.push([name, value]);
+        items.order.push({ kind: 'module', name, value });
+      } else if (Array.isArray(value) || isPlainObject(value)) {
+        if (seen.has(value)) return; // a container referenced twice (or a cycle) is walked once
+        seen.add(value);
+        for (const [key, item] of Object.entries(value)) visit(`${name}.${key}`, item, false);
+      }
+    };
+    for (const field of Object.keys(this)) {
+      visit(fieldToStateName(field), (this as Record<string, unknown>)[field], true);
+    }
+    for (const [name, value] of this.#registered) if (value !== null) visit(name, value, true);
+    return items;
+  }
+
+  // ---- traversal ------------------------------------------------------------------------
+
+  /** The direct submodules with their names (array / object fields give dotted names like `layers.0`). */
+  *namedChildren(): Generator<[string, Module]> {
+    const seen = new Set<Module>();
+    for (const [name, child] of this.#ownItems().children) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      yield [name, child];
+    }
+  }
+
+  *children(): Generator<Module> {
+    for (const [, child] of this.namedChildren()) yield child;
+  }
+
+  /** This module and every submodule, pre-order, each once ('' names the module itself). */
+  *namedModules(prefix = ''): Generator<[string, Module]> {
+    const seen = new Set<Module>();
+    function* walk(module: Module, name: string): Generator<[string, Module]> {
+      if (seen.has(module)) return;
+      seen.add(module);
+      yield [name, module];
+      for (const [childName, child] of module.namedChildren()) yield* walk(child, joinName(name, childName));
+    }
+    yield* walk(this, prefix);
+  }
+
+  *modules(): Generator<Module> {
+    for (const [, module] of this.namedModules()) yield module;
+  }
+
+  /** Every parameter with its dotted name, shared parameters once (PyTorch order). */
+  *namedParameters(options: { recurse?: boolean } = {}): Generator<[string, Parameter]> {
+    const seen = new Set<Parameter>();
+    const modules: Iterable<[string, Module]> = options.recurse === false ? [['', this]] : this.namedModules();
+    for (const [prefix, module] of modules) {
+      const own = module.#ownItems();
+      for (const [name, param] of [...own.params, ...own.nestedParams]) {
+        if (seen.has(param)) continue;
+        seen.add(param);
+        yield [joinName(prefix, name), param];
+      }
+    }
+  }
+
+  *parameters(options: { recurse?: boolean } = {}): Generator<Parameter> {
+    for (const [, param] of this.namedParameters(options)) yield param;
+  }
+
+  /** Every buffer with its dotted name (non-persistent ones too), each once. */
+  *namedBuffers(): Generator<[string, Tensor]> {
+    const seen = new Set<Tensor>();
+    for (const [prefix, module] of this.namedModules()) {
+      for (const [name, slot] of module.#buffers) {
+        if (slot.tensor === null || seen.has(slot.tensor)) continue;
+        seen.add(slot.tensor);
+        yield [joinName(prefix, name), slot.tensor];
+      }
+    }
+  }
+
+  *buffers(): Generator<Tensor> {
+    for (const [, buffer] of this.namedBuffers()) yield buffer;
+  }
+
+  /** The submodule at a dotted path ('encoder.layers.0'). */
+  getSubmodule(target: string): Module {
+    if (target === '') return this;
+    for (const [name, module] of this.namedModules()) if (name === target) return module;
+    throw new Error(`${this.constructor.name}.getSubmodule: no submodule named '${target}'`);
+  }
+
+  /** The parameter at a dotted path ('encoder.layers.0.weight'). */
+  getParameter(target: string): Parameter {
+    for (const [name, param] of this.namedParameters()) if (name === target) return param;
+    throw new Error(`${this.constructor.name}.getParameter: no parameter named '${target}'`);
+  }
+
+  // ---- modes and bulk operations --------------------------------------------------------
+
+  /** Sets training mode on this module and every submodule. */
+  train(mode = true): this {
+    for (const module of this.modules()) module.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: train(false). */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Calls fn on every submodule (children first) and then on this module, as PyTorch. */
+  apply(fn: (module: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Turns gradient tracking on or off for every parameter. */
+  requiresGrad_(flag = true): this {
+    for (const param of this.parameters()) param.requiresGrad_(flag);
+    return this;
+  }
+
+  /** Stops training every parameter (for transfer learning): requiresGrad_(false). */
+  freeze(): this {
+    return this.requiresGrad_(false);
+  }
+
+  /** Trains every parameter again: requiresGrad_(true). */
+  unfreeze(): this {
+    return this.requiresGrad_(true);
+  }
+
+  /** The number of scalar weights, shared parameters counted once. */
+  numParameters(options: NumParametersOptions = {}): number {
+    let count = 0;
+    for (const param of this.parameters()) {
+      if (options.trainableOnly === true && !param.requiresGrad) continue;
+      count += param.numel();
+    }
+    return count;
+  }
+
+  /** Clears every parameter's gradient (sets it to null, or to zeros with setToNone: false). */
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    for (const param of this.parameters()) {
+      if (param.grad === null) continue;
+      if (options.setToNone === false) param.grad = zeros(param.grad.shape, { dtype: param.grad.dtype });
+      else param.grad = null;
+    }
+  }
+
+  /**
+   * Converts every floating-point parameter and buffer to `dtype` (e.g. float64 for gradCheck).
+   * Parameters are replaced by new Parameter objects (tied ones stay tied), so build optimizers
+   * after converting. Layers must read buffers through getBuffer, not cached fields.
+   */
+  to(dtype: FloatDType): this {
+    if (!isFloat(dtype)) throw new Error(`${this.constructor.name}.to: expected a floating-point dtype, got ${String(dtype)}`);
+    const converted = new Map<Parameter, Parameter>();
+    const convert = (p: Parameter): Parameter => {
+      if (p.dtype === dtype || !isFloat(p.dtype)) return p;
+      let q = converted.get(p);
+      if (q === undefined) {
+        q = new Parameter(p.detach().to(dtype), p.requiresGrad);
+        converted.set(p, q);
+      }
+      return q;
+    };
+    for (const module of this.modules()) module.#convertParameters(convert, dtype);
+    return this;
+  }
+
+  /** float64 parameters and buffers: to('float64'). */
+  double(): this {
+    return this.to('float64');
+  }
+
+  /** float32 parameters and buffers: to('float32'). */
+  float(): this {
+    return this.to('float32');
+  }
+
+  #convertParameters(convert: (p: Parameter) => Parameter, dtype: FloatDType): void {
+    const seen = new Set<unknown>();
+    const visit = (holder: Record<string, unknown>, key: string): void => {
+      const value = holder[key];
+      if (value instanceof Parameter) holder[key] = convert(value);
+      else if ((Array.isArray(value) || isPlainObject(value)) && !seen.has(value)) {
+        seen.add(value);
+        for (const k of Object.keys(value)) visit(value as Record<string, unknown>, k);
+      }
+    };
+    for (const field of Object.keys(this)) visit(this as Record<string, unknown>, field);
+    for (const [name, value] of this.#registered) {
+      if (value instanceof Parameter) this.#registered.set(name, convert(value));
+    }
+    for (const slot of this.#buffers.values()) {
+      if (slot.tensor !== null && isFloat(slot.tensor.dtype) && slot.tensor.dtype !== dtype) slot.tensor = slot.tensor.to(dtype);
+    }
+  }
+
+  // ---- state dict -----------------------------------------------------------------------
+
+  /**
+   * Parameters and persistent buffers by dotted name, detached but sharing storage with the
+   * module (PyTorch's state_dict). Tied weights appear under each of their names.
+   */
+  stateDict(): StateDict {
+    const dict: StateDict = {};
+    const active = new Set<Module>();
+    const walk = (module: Module, prefix: string): void => {
+      if (active.has(module)) {
+        throw new Error(`stateDict: module '${prefix}' (${module.constructor.name}) contains itself; modules must form a tree`);
+      }
+      active.add(module);
+      const own = module.#ownItems();
+      for (const [name, param] of own.params) dict[joinName(prefix, name)] = param.detach();
+      for (const [name, slot] of module.#buffers) {
+        if (slot.persistent && slot.tensor !== null) dict[joinName(prefix, name)] = slot.tensor.detach();
+      }
+      for (const item of own.order) {
+        if (item.kind === 'param') dict[joinName(prefix, item.name)] = item.value.detach();
+        else walk(item.value, joinName(prefix, item.name));
+      }
+      active.delete(module);
+    };
+    walk(this, '');
+    return dict;
+  }
+
+  /** Where each state-dict key lives, for loading: the target tensor and whether it is a buffer. */
+  #stateTargets(): Map<string, Tensor> {
+    const targets = new Map<string, Tensor>();
+    for (const [prefix, module] of this.#allNamedModules()) {
+      const own = module.#ownItems();
+      for (const [name, param] of [...own.params, ...own.nestedParams]) targets.set(joinName(prefix, name), param);
+      for (const [name, slot] of module.#buffers) {
+        if (slot.persistent && slot.tensor !== null) targets.set(joinName(prefix, name), slot.tensor);
+      }
+    }
+    return targets;
+  }
+
+  /** Every module under every name it has (shared submodules more than once), as stateDict walks. */
+  *#allNamedModules(): Generator<[string, Module]> {
+    function* walk(module: Module, prefix: string, depth: number): Generator<[string, Module]> {
+      if (depth > 1000) throw new Error('loadStateDict: modules nest more than 1000 deep; is a module its own descendant?');
+      yield [prefix, module];
+      for (const [name, child] of module.#ownItems().children) yield* walk(child, joinName(prefix, name), depth + 1);
+    }
+    yield* walk(this, '', 0);
+  }
+
+  /**
+   * Copies values from a state dict into this module's parameters and buffers (in place, cast to
+   * their dtype). With strict (default), missing and unexpected keys are errors; a shape mismatch
+   * is always an error. Returns the missing and unexpected keys.
+   */
+  loadStateDict(dict: StateDict | Map<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = options.strict ?? true;
+    const entries = dict instanceof Map ? [...dict.entries()] : Object.entries(dict);
+    const given = new Map<string, Tensor>();
+    const problems: string[] = [];
+    for (const [key, value] of entries) {
+      if (!(value instanceof Tensor)) problems.push(`value for key '${key}' is not a Tensor but ${describeValue(value)}`);
+      else given.set(key, value);
+    }
+    const targets = this.#stateTargets();
+    const keys = new Set(entries.map(([k]) => k));
+    const missingKeys = [...targets.keys()].filter((k) => !keys.has(k));
+    const unexpectedKeys = entries.map(([k]) => k).filter((k) => !targets.has(k));
+    for (const [key, target] of targets) {
+      const source = given.get(key);
+      if (source === undefined) continue;
+      if (!sameShape(source.shape, target.shape)) {
+        problems.push(`size mismatch for '${key}': the state dict has shape ${shapeStr(source.shape)}, the module expects ${shapeStr(target.shape)}`);
+      } else if (source.dtype === 'bool' && target.dtype !== 'bool') {
+        problems.push(`dtype mismatch for '${key}': the state dict has dtype bool, the module expects ${target.dtype}`);
+      }
+    }
+    if (strict) {
+      for (const key of missingKeys) problems.push(`missing key '${key}' (shape ${shapeStr(targets.get(key)!.shape)})`);
+      for (const key of unexpectedKeys) problems.push(`unexpected key '${key}'`);
+    }
+    if (problems.length > 0) {
+      const hint =
+        strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)
+          ? '\n  (is the state dict from another architecture? pass { strict: false } to load only the matching keys)'
+          : '';
+      throw new Error(`Error(s) in loading state dict for ${this.constructor.name}:\n  ${problems.join('\n  ')}${hint}`);
+    }
+    noGrad(() => {
+      for (const [key, target] of targets) {
+        const source = given.get(key);
+        if (source !== undefined) target.copy_(source);
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- display --------------------------------------------------------------------------
+
+  /** The part inside the parentheses of this module's one-line description (override in layers). */
+  extraRepr(): string {
+    return '';
+  }
+
+  /** PyTorch-style tree description: `Sequential(\n  (0): Linear(inFeatures=2, ...)\n)`. */
+  toString(): string {
+    const childLines = [...this.namedChildren()].map(([name, child]) => {
+      const text = child.toString().split('\n').join('\n  ');
+      return `  (${name}): ${text}`;
+    });
+    const extra = this.extraRepr();
+    const lines = [...(extra === '' ? [] : extra.split('\n').map((l) => `  ${l}`)), ...childLines];
+    if (childLines.length === 0) return `${this.constructor.name}(${extra})`;
+    return `${this.constructor.name}(\n${lines.join('\n')}\n)`;
+  }
+
+  /**
+   * A Keras-like table of every submodule in the order it first runs, its output shape and its
+   * parameter count, from a forward pass on zeros (in eval mode, without gradients).
+   * `inputShape` includes the batch dimension; give an array of shapes for several inputs.
+   */
+  summary(inputShape: readonly number[] | readonly (readonly number[])[], options: SummaryOptions = {}): string {
+    const shapes: (readonly number[])[] =
+      inputShape.length > 0 && Array.isArray(inputShape[0]) ? [...(inputShape as readonly (readonly number[])[])] : [inputShape as readonly number[]];
+    for (const shape of shapes) {
+      if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+        throw new Error(`${this.constructor.name}.summary: input shapes must be lists of non-negative integers, got ${JSON.stringify(inputShape)}`);
+      }
+    }
+    const inputs = shapes.map((shape) => zeros(shape, { dtype: options.dtype ?? 'float32' }));
+
+    interface Row { name: string; depth: number; type: string; output: string; params: number }
+    const rows: Row[] = [];
+    // Each submodule once, with its name within its parent and its nesting depth.
+    const named: [string, Module, number][] = [];
+    const seen = new Set<Module>([this]);
+    const walk = (module: Module, depth: number): void => {
+      for (const [name, child] of module.namedChildren()) {
+        if (seen.has(child)) continue;
+        seen.add(child);
+        named.push([name, child, depth]);
+        walk(child, depth + 1);
+      }
+    };
+    walk(this, 0);
+    const traced = new Map<Module, Row>();
+    const restore: (() => void)[] = [];
+    for (const [name, module, depth] of named) {
+      const row: Row = {
+        name,
+        depth,
+        type: module.constructor.name,
+        output: '',
+        params: module.numParameters(),
+      };
+      const original = module.forward as ForwardFn;
+      const hadOwn = Object.prototype.hasOwnProperty.call(module, 'forward');
+      // An instance-level wrapper records the output however the parent invokes the child.
+      Object.defineProperty(module, 'forward', {
+        configurable: true,
+        enumerable: false,
+        writable: true,
+        value: (...args: unknown[]): unknown => {
+          const first = !traced.has(module);
+          if (first) {
+            traced.set(module, row);
+            rows.push(row); // at the start of the call, so parents precede their children
+          }
+          const out = original.apply(module, args);
+          if (first) row.output = describeOutput(out);
+          return out;
+        },
+      });
+      restore.push(() => {
+        if (hadOwn) Object.defineProperty(module, 'forward', { configurable: true, enumerable: false, writable: true, value: original });
+        else delete (module as { forward?: unknown }).forward;
+      });
+    }
+    const modes = [...this.modules()].map((m) => [m, m.training] as const);
+    let output: unknown;
+    try {
+      this.eval();
+      output = noGrad(() => (this.forward as ForwardFn).apply(this, inputs));
+    } finally {
+      for (const undo of restore) undo();
+      for (const [m, mode] of modes) m.training = mode;
+    }
+    const table: string[][] = [
+      [`${this.constructor.name} (input ${shapes.map(shapeStr).join(', ')})`, describeOutput(output), formatCount(this.numParameters())],
+      ...rows.map((r) => [`${'  '.repeat(r.depth + 1)}${r.name} (${r.type})`, r.output, formatCount(r.params)]),
+    ];
+    const headers = ['Layer (type)', 'Output Shape', 'Param #'];
+    const widths = headers.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)) + 2);
+    const line = (cells: readonly string[]): string => cells.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('').trimEnd();
+    const total = this.numParameters();
+    const trainable = this.numParameters({ trainableOnly: true });
+    const rule = '='.repeat(widths.reduce((a, b) => a + b, 0));
+    return [
+      line(headers),
+      rule,
+      ...table.map(line),
+      rule,
+      `Total params: ${formatCount(total)}`,
+      `Trainable params: ${formatCount(trainable)}`,
+      `Non-trainable params: ${formatCount(total - trainable)}`,
+    ].join('\n');
+  }
+}
