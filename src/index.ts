@@ -31,3 +31,6 @@ export type { GradCheckOptions, GradCheckResult, GradCheckComponent } from './au
 
 export { registerBackend, setBackend, getBackend, listBackends } from './backend/registry.js';
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, RandomSpec, RandomSource } from './backend/types.js';
+
+export * as nn from './nn/index.js';
+export * as F from './nn/functional/index.js';
