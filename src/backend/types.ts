@@ -51,6 +51,43 @@ export interface RandomSource {
   nextDouble(): number;
 }
 
+// ---- Convolution and pooling (issue 3; reference kernels in cpu/conv.ts) ---------------------
+// Operands are [N, C, ...spatial] with 1 to 3 spatial dims. Geometry arrays have one entry per
+// spatial dim. Kernels compute in the operands' float dtype and return contiguous arrays.
+
+/** How a convolution's windows sit on its input. */
+export interface ConvGeometry {
+  readonly stride: readonly number[];
+  /** Zero padding before each spatial dim (the padding after is implied by the output size). */
+  readonly padding: readonly number[];
+  readonly dilation: readonly number[];
+  /** Input and output channels split into this many independent groups. */
+  readonly groups: number;
+}
+
+/** How pooling windows sit on their input; outSize is explicit because ceilMode changes it. */
+export interface PoolGeometry {
+  readonly kernel: readonly number[];
+  readonly stride: readonly number[];
+  /** Implicit padding before each spatial dim (-Infinity for max pooling, zeros for average). */
+  readonly padding: readonly number[];
+  readonly dilation: readonly number[];
+  readonly outSize: readonly number[];
+}
+
+export interface AvgPoolGeometry extends Omit<PoolGeometry, 'dilation'> {
+  /** Count padded positions (up to the input plus its padding) in the divisor. */
+  readonly countIncludePad: boolean;
+  /** Divide every window by this instead, when not null. */
+  readonly divisorOverride: number | null;
+}
+
+/** Pooled values and, per output, the flat index into the input's spatial plane it came from. */
+export interface PoolWithIndices {
+  readonly values: TypedArray;
+  readonly indices: Int32Array;
+}
+
 export interface Backend {
   readonly name: string;
   /** Elementwise f(x) with the given output dtype; params per UnaryOp's comment. */
@@ -79,6 +116,24 @@ export interface Backend {
   argsort(x: View, axis: number, descending: boolean): Int32Array;
   /** Fills a new array of n elements from a distribution. */
   random(spec: RandomSpec, n: number, dtype: DType, rng: RandomSource): TypedArray;
+
+  // ---- Convolution and pooling (issue 3) ----
+  /** out[n, o, ...] = sum over the o's group's input channels and kernel taps; w is [O, C / groups, ...k]. */
+  conv(x: View, w: View, geometry: ConvGeometry, outSize: readonly number[]): TypedArray;
+  /** Gradient of conv with respect to x, of shape [N, C, ...inSize] (also transposed convolution). */
+  convInputGrad(gradOut: View, w: View, geometry: ConvGeometry, inSize: readonly number[]): TypedArray;
+  /** Gradient of conv with respect to w, of shape [O, C / groups, ...kernelSize], summed over the batch. */
+  convWeightGrad(x: View, gradOut: View, geometry: ConvGeometry, kernelSize: readonly number[]): TypedArray;
+  /** Max over each window (NaN wins), with the argmax as a flat index into the input plane. */
+  maxPool(x: View, geometry: PoolGeometry): PoolWithIndices;
+  /** Adaptive max pooling (torch's windows: floor(i * I / O) to ceil((i + 1) * I / O)). */
+  adaptiveMaxPool(x: View, outSize: readonly number[]): PoolWithIndices;
+  /** Scatters gradOut [N, C, ...out] into zeros [N, C, ...inSize] at the flat plane indices (summing repeats). */
+  maxPoolBackward(gradOut: View, indices: View, inSize: readonly number[]): TypedArray;
+  avgPool(x: View, geometry: AvgPoolGeometry): TypedArray;
+  /** Gradient of avgPool with respect to its input, of shape [N, C, ...inSize]. */
+  avgPoolBackward(gradOut: View, geometry: AvgPoolGeometry, inSize: readonly number[]): TypedArray;
+  // ---- end of convolution and pooling ----
 }
 
 /** Thrown by kernels for bad data (an index out of range); the op that called it adds its name. */

@@ -7,6 +7,8 @@ import { table as movement } from './movement.js';
 import { table as indexing } from './indexing.js';
 import { table as join } from './join.js';
 import { table as nn } from './nn.js';
+import { table as conv } from './conv.js';
+import { table as pool } from './pool.js';
 
 export const opTable: readonly OpEntry<object>[] = [
   ...elementwise,
@@ -16,4 +18,6 @@ export const opTable: readonly OpEntry<object>[] = [
   ...indexing,
   ...join,
   ...nn,
+  ...conv,
+  ...pool,
 ];

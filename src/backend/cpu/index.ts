@@ -14,6 +14,7 @@ import { numel } from '../../tensor/shape.js';
 import { axisLast, isContiguous, positionsOf } from './strided.js';
 import { forEachRow } from './rows.js';
 import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './elementwise.js';
+import { adaptiveMaxPool, avgPool, avgPoolBackward, conv, convInputGrad, convWeightGrad, maxPool, maxPoolBackward } from './conv.js';
 
 /** Splits a view into (rows of `axis` values) after moving axis last; returns positions and row length. */
 function rowsAlong(x: View, axis: number): { pos: Int32Array; len: number; rows: number } {
@@ -275,4 +276,13 @@ export const cpuBackend: Backend = {
 
   random: randomKernel,
 
+  // convolution and pooling (cpu/conv.ts)
+  conv,
+  convInputGrad,
+  convWeightGrad,
+  maxPool,
+  adaptiveMaxPool,
+  maxPoolBackward,
+  avgPool,
+  avgPoolBackward,
 };
