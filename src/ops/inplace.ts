@@ -21,8 +21,22 @@ function checkTarget(target: Tensor, op: string, tracked: boolean): void {
         `wrap the update in noGrad(() => ...) (as optimizers do) or use the out-of-place op`,
     );
   }
-  if (tracked && target.base !== null) {
-    throw new Error(`${op}: in-place changes to a view that takes part in autograd are not supported; use the out-of-place op`);
+  // Writing through a view would change the base's values behind its graph node (and a leaf's data).
+  if (target.base !== null && (tracked || target.base.requiresGrad)) {
+    throw new Error(
+      `${op}: in-place changes to a view of a tensor that requires grad are not supported while gradients are recorded; ` +
+        `use the out-of-place op, or wrap the update in noGrad(() => ...)`,
+    );
+  }
+}
+
+/** Like torch, refuses a target where one memory location stands for several elements (an expanded view). */
+function checkNoInternalOverlap(target: Tensor, op: string): void {
+  if (target.shape.some((d, i) => d > 1 && target.strides[i] === 0)) {
+    throw new Error(
+      `${op}: more than one element of the written-to tensor (shape ${shapeStr(target.shape)}, strides ` +
+        `${shapeStr(target.strides)}) refers to the same memory location; clone() the tensor before writing to it`,
+    );
   }
 }
 
@@ -30,6 +44,7 @@ function checkTarget(target: Tensor, op: string, tracked: boolean): void {
 export function inplace<T extends Tensor>(target: T, op: string, result: Tensor): T {
   const tracked = isGradEnabled() && result.requiresGrad;
   checkTarget(target, op, tracked);
+  checkNoInternalOverlap(target, op);
   if (!sameShape(broadcastShapes(op, result.shape, target.shape), target.shape)) {
     throw new Error(`${op}: the result of shape ${shapeStr(result.shape)} does not fit the tensor's shape ${shapeStr(target.shape)}`);
   }

@@ -18,7 +18,8 @@ function checkFloat(op: string, x: Tensor): void {
 export function softmax(x: Tensor, dim: number): Tensor {
   checkFloat('softmax', x);
   const d = normalizeDim('softmax', dim, x.ndim);
-  const e = exp(sub(x, amax(x.detach(), d, true)));
+  // An empty tensor has no maximum to shift by (and needs none).
+  const e = exp(x.numel() === 0 ? x : sub(x, amax(x.detach(), d, true)));
   return div(e, sum(e, d, true));
 }
 

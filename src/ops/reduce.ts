@@ -219,8 +219,9 @@ export function std(x: Tensor, dim?: Dims, options: VarianceOptions = {}): Tenso
 export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const { axes } = reduceAttrs('logsumexp', x, dim, keepdim);
   const xf = isFloat(x.dtype) ? x : x.float();
-  const m = amax(xf.detach(), axes, true);
-  const shift = where(isFinite(m), m, 0);
+  // Shift by the maximum where there is one; an empty reduction gives log(0) = -inf unshifted.
+  const m = x.numel() === 0 ? null : amax(xf.detach(), axes, true);
+  const shift = m === null ? 0 : where(isFinite(m), m, 0);
   const out = add(log(sum(exp(sub(xf, shift)), axes, true)), shift);
   return keepdim ? out : reshape(out, reducedShape(x.shape, axes, false));
 }
