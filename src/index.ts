@@ -35,3 +35,4 @@ export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, RandomSpec, RandomSour
 export * as nn from './nn/index.js';
 export * as F from './nn/functional/index.js';
 export * as optim from './optim/index.js';
+export * as train from './train/index.js';
