@@ -11,3 +11,5 @@ export type { LinearOptions } from './layers/linear.js';
 export { ReLU, LeakyReLU, ELU, SELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Softplus } from './layers/activation.js';
 export { Flatten, Unflatten } from './layers/flatten.js';
 export { Dropout } from './layers/dropout.js';
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './layers/recurrent.js';
+export type { RNNBaseOptions, RNNOptions, RNNCellBaseOptions, RNNCellOptions, RecurrentForwardOptions } from './layers/recurrent.js';

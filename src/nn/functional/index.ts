@@ -5,3 +5,9 @@
 export { linear } from '../../ops/linalg.js';
 export { relu, leakyRelu, elu, selu, gelu, sigmoid, tanh, softplus } from '../../ops/elementwise.js';
 export { softmax, logSoftmax, dropout } from '../../ops/nn.js';
+export {
+  recurrent, lstm, gru, rnn, lstmCell, gruCell, rnnCell, lstmCellUpdate, gruCellUpdate, rnnCellUpdate, gateCount,
+} from './recurrent.js';
+export type {
+  RecurrentMode, RecurrentWeights, RecurrentOptions, RecurrentFunctionOptions, RecurrentResult, SequenceMaskOptions,
+} from './recurrent.js';
