@@ -13,3 +13,10 @@ export { Flatten, Unflatten } from './layers/flatten.js';
 export { Dropout } from './layers/dropout.js';
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './layers/recurrent.js';
 export type { RNNBaseOptions, RNNOptions, RNNCellBaseOptions, RNNCellOptions, RecurrentForwardOptions } from './layers/recurrent.js';
+export { Embedding } from './layers/embedding.js';
+export type { EmbeddingLayerOptions, FromPretrainedOptions } from './layers/embedding.js';
+export { CosineSimilarity, PairwiseDistance } from './layers/distance.js';
+export {
+  MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, MaskedBCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
+  KLDivLoss, HingeEmbeddingLoss, MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss, ContrastiveLoss, CTCLoss,
+} from './losses.js';

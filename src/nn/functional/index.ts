@@ -11,3 +11,18 @@ export {
 export type {
   RecurrentMode, RecurrentWeights, RecurrentOptions, RecurrentFunctionOptions, RecurrentResult, SequenceMaskOptions,
 } from './recurrent.js';
+export {
+  mseLoss, l1Loss, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, maskedBinaryCrossEntropyWithLogits,
+  nllLoss, crossEntropy, kldiv, hingeEmbeddingLoss, marginRankingLoss, cosineEmbeddingLoss, tripletMarginLoss, contrastiveLoss, ctcLoss,
+} from './loss.js';
+export type {
+  Reduction, ReductionOptions, HuberOptions, SmoothL1Options, BinaryCrossEntropyOptions, BinaryCrossEntropyWithLogitsOptions,
+  MaskedBinaryCrossEntropyOptions, NllLossOptions, CrossEntropyOptions, KlDivOptions, MarginOptions, TripletMarginOptions,
+  ContrastiveOptions, CtcLossOptions,
+} from './loss.js';
+export { pairwiseDistance, cosineSimilarity } from './distance.js';
+export type { PairwiseDistanceOptions, CosineSimilarityOptions } from './distance.js';
+export { embedding } from './embedding.js';
+export type { EmbeddingOptions } from './embedding.js';
+export { l1Penalty, l2Penalty, elasticNetPenalty } from './regularization.js';
+export type { PenaltyParams, PenaltyOptions } from './regularization.js';
