@@ -13,6 +13,17 @@ export function userCallSite(stack: string | undefined): string {
   return user ?? frames[0] ?? '(unknown location)';
 }
 
+/** The current stack, deep enough to reach the user's code below Nabla's own frames. */
+export function captureStack(): string | null {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 100;
+  try {
+    return new Error().stack ?? null;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** 'NaN' or 'Inf' if the tensor holds one, else null. */
 export function nonFinite(t: Tensor): 'NaN' | 'Inf' | null {
   if (!isFloat(t.dtype)) return null;

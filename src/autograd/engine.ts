@@ -1,7 +1,7 @@
 /** The backward pass: a topological walk of the graph from the outputs, in reverse. */
 import type { Tensor } from '../tensor/tensor.js';
 import { AccumulateGrad, type InputMeta, type Node } from './node.js';
-import { enableGrad, isAnomalyEnabled, noGrad } from './grad-mode.js';
+import { enableGrad, isAnomalyEnabled, noGrad, setDetectAnomaly } from './grad-mode.js';
 import { anomalyError, nonFinite, userCallSite } from './anomaly.js';
 import { sameShape, shapeStr } from '../tensor/shape.js';
 import { sumToShape } from '../ops/reduce.js';
@@ -91,7 +91,8 @@ export function runBackward(
       accumulate(node.retained, g, createGraph);
     }
     if (node instanceof AccumulateGrad) continue;
-    const inputGrads = run(() => node.backward(g));
+    // In anomaly mode a bad gradient is reported below as this node's backward, not as the op inside it.
+    const inputGrads = run(() => (anomaly ? withoutAnomalyChecks(() => node.backward(g)) : node.backward(g)));
     node.next.forEach((next, i) => {
       const gi = inputGrads[i];
       if (next === null || gi === null || gi === undefined) return;
@@ -103,7 +104,9 @@ export function runBackward(
             `${bad} in the gradient of input ${i}`,
             `${node.name}Backward`,
             node.inputs.map((m) => m.shape),
-            userCallSite(node.stack ?? undefined),
+            node.stack === null
+              ? 'at an unknown place (run the forward pass inside detectAnomaly() too, to record where each op is called)'
+              : userCallSite(node.stack),
           );
         }
       }
@@ -111,6 +114,15 @@ export function runBackward(
     });
   }
   return captured;
+}
+
+function withoutAnomalyChecks<T>(fn: () => T): T {
+  setDetectAnomaly(false);
+  try {
+    return fn();
+  } finally {
+    setDetectAnomaly(true);
+  }
 }
 
 function accumulate(t: Tensor, g: Tensor, createGraph: boolean): void {

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { KernelError } from '../backend/types.js';
 import { isAnomalyEnabled, isGradEnabled, noGrad } from './grad-mode.js';
 import { Node, SavedTensors, type InputMeta } from './node.js';
-import { anomalyError, nonFinite, userCallSite } from './anomaly.js';
+import { anomalyError, captureStack, nonFinite, userCallSite } from './anomaly.js';
 
 export interface BackwardContext<A> {
   readonly attrs: A;
@@ -46,7 +46,7 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
   }
   if (inputs.includes(out)) out = out.alias();
   const anomaly = isAnomalyEnabled();
-  const stack = anomaly ? new Error().stack ?? null : null;
+  const stack = anomaly ? captureStack() : null;
   if (anomaly) {
     const bad = nonFinite(out);
     if (bad !== null) {

@@ -4,6 +4,8 @@ import { runBackward } from './engine.js';
 import { shapeStr } from '../tensor/shape.js';
 import { onesLikeRaw } from '../ops/elementwise.js';
 import type { Node } from './node.js';
+import { enableGrad } from './grad-mode.js';
+import { isFloat } from '../tensor/dtype.js';
 
 export interface GradOptions {
   /** Gradients of some scalar with respect to each output (needed for non-scalar outputs). */
@@ -61,7 +63,13 @@ export function autogradGrad(
  * gradients are recorded too.
  */
 export function valueAndGrad(f: (...inputs: Tensor[]) => Tensor): (...inputs: Tensor[]) => [Tensor, Tensor[]] {
-  return (...inputs) => {
+  // Like torch.func.grad, an enclosing noGrad() does not stop the gradient being computed.
+  return (...inputs) => enableGrad(() => {
+    inputs.forEach((t, i) => {
+      if (!isFloat(t.dtype)) {
+        throw new Error(`grad: input ${i} has dtype ${t.dtype}, but only floating-point inputs can be differentiated (convert it with .float())`);
+      }
+    });
     const nested = inputs.some((t) => t.requiresGrad);
     const tracked = inputs.map((t) => (t.requiresGrad ? t : t.detach().requiresGrad_(true)));
     const value = f(...tracked);
@@ -70,7 +78,7 @@ export function valueAndGrad(f: (...inputs: Tensor[]) => Tensor): (...inputs: Te
     }
     const grads = autogradGrad(value, tracked, { createGraph: nested, allowUnused: true });
     return [value, grads.map((g, i) => g ?? tracked[i]!.mul(0).detach())];
-  };
+  });
 }
 
 /** Turns f(...inputs) -> scalar into a function returning its gradients w.r.t. each input. */
