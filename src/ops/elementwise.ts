@@ -19,21 +19,33 @@ type UnaryBackward = (g: Tensor, x: Tensor, out: Tensor, params: readonly number
 /** 'float': integer inputs give float32 (exp, sin); 'same': keeps the dtype (neg, abs); 'bool': predicates. */
 type UnaryDType = 'float' | 'same' | 'bool';
 
-function unaryOp(op: UnaryOp, dtypeRule: UnaryDType, backward: UnaryBackward | null): OpDef<UnaryAttrs> {
+/**
+ * Which tensors a backward formula reads. Only those are saved, so an in-place change to a tensor
+ * the formula does not need (y = x.mul(2); y.add_(1)) does not trip the version check.
+ */
+type UnarySaves = 'none' | 'input' | 'output' | 'both';
+
+function unaryOp(op: UnaryOp, dtypeRule: UnaryDType, backward: UnaryBackward | null, saves: UnarySaves = 'input'): OpDef<UnaryAttrs> {
+  const keepInput = saves === 'input' || saves === 'both';
+  const keepOutput = saves === 'output' || saves === 'both';
   return {
     name: op,
     forward([x], { params }, save) {
       const outDtype = dtypeRule === 'bool' ? 'bool' : dtypeRule === 'float' ? toFloat(x!.dtype) : x!.dtype;
       const out = fromKernel(kernels().unary(op, x!, outDtype, params), x!.shape, outDtype);
-      save(x!, out);
+      if (keepInput) save(x!);
+      if (keepOutput) save(out);
       return out;
     },
     ...(backward === null
       ? {}
       : {
           backward(g, ctx) {
-            const [x, out] = ctx.saved;
-            return [backward(g, x!, out!, ctx.attrs.params)];
+            const saved = ctx.saved;
+            // A formula is only handed what its `saves` declares; the rest it does not read.
+            const x = keepInput ? saved[0]! : g;
+            const out = keepOutput ? saved[saved.length - 1]! : g;
+            return [backward(g, x, out, ctx.attrs.params)];
           },
         }),
   };
@@ -42,33 +54,36 @@ function unaryOp(op: UnaryOp, dtypeRule: UnaryDType, backward: UnaryBackward | n
 const zeroGrad: UnaryBackward = (g) => zerosLikeRaw(g);
 
 const UNARY = {
-  neg: unaryOp('neg', 'same', (g) => neg(g)),
+  neg: unaryOp('neg', 'same', (g) => neg(g), 'none'),
   abs: unaryOp('abs', 'same', (g, x) => mul(g, sign(x))),
-  sign: unaryOp('sign', 'same', zeroGrad),
-  exp: unaryOp('exp', 'float', (g, _x, out) => mul(g, out)),
+  sign: unaryOp('sign', 'same', zeroGrad, 'none'),
+  exp: unaryOp('exp', 'float', (g, _x, out) => mul(g, out), 'output'),
   log: unaryOp('log', 'float', (g, x) => div(g, x)),
   log1p: unaryOp('log1p', 'float', (g, x) => div(g, add(x, 1))),
-  expm1: unaryOp('expm1', 'float', (g, _x, out) => mul(g, add(out, 1))),
-  sqrt: unaryOp('sqrt', 'float', (g, _x, out) => div(g, mul(out, 2))),
-  rsqrt: unaryOp('rsqrt', 'float', (g, _x, out) => mul(g, mul(pow(out, 3), -0.5))),
+  expm1: unaryOp('expm1', 'float', (g, _x, out) => mul(g, add(out, 1)), 'output'),
+  sqrt: unaryOp('sqrt', 'float', (g, _x, out) => div(g, mul(out, 2)), 'output'),
+  rsqrt: unaryOp('rsqrt', 'float', (g, _x, out) => mul(g, mul(pow(out, 3), -0.5)), 'output'),
   square: unaryOp('square', 'same', (g, x) => mul(g, mul(x, 2))),
-  reciprocal: unaryOp('reciprocal', 'float', (g, _x, out) => mul(neg(g), square(out))),
+  reciprocal: unaryOp('reciprocal', 'float', (g, _x, out) => mul(neg(g), square(out)), 'output'),
   sin: unaryOp('sin', 'float', (g, x) => mul(g, cos(x))),
   cos: unaryOp('cos', 'float', (g, x) => mul(g, neg(sin(x)))),
-  tanh: unaryOp('tanh', 'float', (g, _x, out) => mul(g, sub(1, square(out)))),
-  sigmoid: unaryOp('sigmoid', 'float', (g, _x, out) => mul(g, mul(out, sub(1, out)))),
-  relu: unaryOp('relu', 'same', (g, _x, out) => mul(g, gt(out, 0))),
+  tanh: unaryOp('tanh', 'float', (g, _x, out) => mul(g, sub(1, square(out))), 'output'),
+  sigmoid: unaryOp('sigmoid', 'float', (g, _x, out) => mul(g, mul(out, sub(1, out))), 'output'),
+  relu: unaryOp('relu', 'same', (g, _x, out) => mul(g, gt(out, 0)), 'output'),
   erf: unaryOp('erf', 'float', (g, x) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))),
-  floor: unaryOp('floor', 'same', zeroGrad),
-  ceil: unaryOp('ceil', 'same', zeroGrad),
-  round: unaryOp('round', 'same', zeroGrad),
-  trunc: unaryOp('trunc', 'same', zeroGrad),
+  floor: unaryOp('floor', 'same', zeroGrad, 'none'),
+  ceil: unaryOp('ceil', 'same', zeroGrad, 'none'),
+  round: unaryOp('round', 'same', zeroGrad, 'none'),
+  trunc: unaryOp('trunc', 'same', zeroGrad, 'none'),
   isNan: unaryOp('isNan', 'bool', null),
   isFinite: unaryOp('isFinite', 'bool', null),
   logicalNot: unaryOp('logicalNot', 'bool', null),
   leakyRelu: unaryOp('leakyRelu', 'float', (g, x, _out, [slope]) => where(gt(x, 0), g, mul(g, slope!))),
-  elu: unaryOp('elu', 'float', (g, x, out, [alpha, scale]) =>
-    mul(g, where(gt(x, 0), scale!, add(out, alpha! * scale!))),
+  elu: unaryOp(
+    'elu',
+    'float',
+    (g, x, out, [alpha, scale]) => mul(g, where(gt(x, 0), scale!, add(out, alpha! * scale!))),
+    'both',
   ),
   softplus: unaryOp('softplus', 'float', (g, x, _out, [beta, threshold]) => {
     const bx = mul(x, beta!);
@@ -177,7 +192,10 @@ interface BinaryAttrs {
 type BinaryBackward = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
 /** 'same': the promoted dtype; 'float': promoted then float (div); 'bool': comparisons and logic. */
-function binaryOp(op: BinaryOp, dtypeRule: UnaryDType, backward: BinaryBackward | null): OpDef<BinaryAttrs> {
+/** Which tensors a backward formula reads (see UnarySaves). */
+type BinarySaves = 'none' | 'inputs' | 'all';
+
+function binaryOp(op: BinaryOp, dtypeRule: UnaryDType, backward: BinaryBackward | null, saves: BinarySaves = 'inputs'): OpDef<BinaryAttrs> {
   return {
     name: op,
     forward([a, b], { dtype }, save) {
@@ -185,29 +203,31 @@ function binaryOp(op: BinaryOp, dtypeRule: UnaryDType, backward: BinaryBackward 
       const outDtype = dtypeRule === 'bool' ? 'bool' : dtypeRule === 'float' ? toFloat(dtype) : dtype;
       const data = kernels().binary(op, broadcastView(a!, shape), broadcastView(b!, shape), outDtype);
       const out = fromKernel(data, shape, outDtype);
-      save(a!, b!, out);
+      if (saves !== 'none') save(a!, b!);
+      if (saves === 'all') save(out);
       return out;
     },
     ...(backward === null
       ? {}
       : {
           backward(g, ctx) {
+            // A formula is only handed what its `saves` declares; the rest it does not read.
             const [a, b, out] = ctx.saved;
-            return backward(g, a!, b!, out!);
+            return backward(g, a ?? g, b ?? g, out ?? g);
           },
         }),
   };
 }
 
 const BINARY = {
-  add: binaryOp('add', 'same', (g) => [g, g]),
-  sub: binaryOp('sub', 'same', (g) => [g, neg(g)]),
+  add: binaryOp('add', 'same', (g) => [g, g], 'none'),
+  sub: binaryOp('sub', 'same', (g) => [g, neg(g)], 'none'),
   mul: binaryOp('mul', 'same', (g, a, b) => [mul(g, b), mul(g, a)]),
   div: binaryOp('div', 'float', (g, a, b) => [div(g, b), neg(div(mul(g, a), square(b)))]),
   pow: binaryOp('pow', 'same', (g, a, b, out) => [
     mul(g, mul(b, pow(a, sub(b, 1)))),
     mul(g, where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(out, log(a)))),
-  ]),
+  ], 'all'),
   maximum: binaryOp('maximum', 'same', (g, a, b) => {
     const shared = where(eq(a, b), div(g, 2), g);
     return [maskedFillRaw(shared, lt(a, b)), maskedFillRaw(shared, gt(a, b))];

@@ -40,9 +40,15 @@ function checkNoInternalOverlap(target: Tensor, op: string): void {
   }
 }
 
-/** Writes `result` into `target` (which it must broadcast to) and takes over its autograd history. */
-export function inplace<T extends Tensor>(target: T, op: string, result: Tensor): T {
+/**
+ * Writes compute(target) into `target` (which it must broadcast to) and takes over its autograd
+ * history. When the result is recorded, it is computed from a copy of the target, so the graph
+ * keeps the values from before the write (y.mul_(w) needs the old y for w's gradient).
+ */
+export function inplace<T extends Tensor>(target: T, op: string, compute: (self: Tensor) => Tensor): T {
+  let result = compute(target);
   const tracked = isGradEnabled() && result.requiresGrad;
+  if (tracked) result = compute(clone(target));
   checkTarget(target, op, tracked);
   checkNoInternalOverlap(target, op);
   if (!sameShape(broadcastShapes(op, result.shape, target.shape), target.shape)) {
@@ -67,16 +73,16 @@ export function inplace<T extends Tensor>(target: T, op: string, result: Tensor)
 
 export function copyInto<T extends Tensor>(target: T, src: Tensor): T {
   checkTensor('copy_', src, 'src');
-  return inplace(target, 'copy_', src.dtype === target.dtype ? src : cast(src, target.dtype));
+  return inplace(target, 'copy_', () => (src.dtype === target.dtype ? src : cast(src, target.dtype)));
 }
 
 export function fill<T extends Tensor>(target: T, value: number): T {
-  return inplace(target, 'fill_', scalarTensor(value, target.dtype));
+  return inplace(target, 'fill_', () => scalarTensor(value, target.dtype));
 }
 
 export function fillRandom<T extends Tensor>(target: T, spec: RandomSpec): T {
   const op = spec.kind === 'normal' ? 'normal_' : 'uniform_';
   if (!isFloat(target.dtype)) throw new Error(`${op}: expects a floating-point tensor, got dtype ${target.dtype}`);
   const data = kernels().random(spec, numel(target.shape), target.dtype, defaultGenerator);
-  return inplace(target, op, fromKernel(data, target.shape, target.dtype));
+  return inplace(target, op, () => fromKernel(data, target.shape, target.dtype));
 }

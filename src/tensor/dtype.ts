@@ -28,6 +28,9 @@ export function allocate(dtype: DType, size: number): TypedArray {
       return new Int32Array(size);
     case 'bool':
       return new Uint8Array(size);
+    default:
+      // Reached only from untyped callers (JS, or a cast string): name the mistake instead of crashing later.
+      throw new Error(`unknown dtype '${String(dtype)}': Nabla's dtypes are ${DTYPES.join(', ')}`);
   }
 }
 

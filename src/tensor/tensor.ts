@@ -364,12 +364,12 @@ export class Tensor {
 
   // ---- in place (bump the version counter; autograd checks it) ------------------------------
 
-  add_(other: TensorLike): this { return P.inplace(this, 'add_', E.add(this, other)); }
-  sub_(other: TensorLike): this { return P.inplace(this, 'sub_', E.sub(this, other)); }
-  mul_(other: TensorLike): this { return P.inplace(this, 'mul_', E.mul(this, other)); }
-  div_(other: TensorLike): this { return P.inplace(this, 'div_', E.div(this, other)); }
-  clamp_(min?: number | null, max?: number | null): this { return P.inplace(this, 'clamp_', E.clamp(this, min, max)); }
-  maskedFill_(mask: Tensor, value: TensorLike): this { return P.inplace(this, 'maskedFill_', I.maskedFill(this, mask, value)); }
+  add_(other: TensorLike): this { return P.inplace(this, 'add_', (self) => E.add(self, other)); }
+  sub_(other: TensorLike): this { return P.inplace(this, 'sub_', (self) => E.sub(self, other)); }
+  mul_(other: TensorLike): this { return P.inplace(this, 'mul_', (self) => E.mul(self, other)); }
+  div_(other: TensorLike): this { return P.inplace(this, 'div_', (self) => E.div(self, other)); }
+  clamp_(min?: number | null, max?: number | null): this { return P.inplace(this, 'clamp_', (self) => E.clamp(self, min, max)); }
+  maskedFill_(mask: Tensor, value: TensorLike): this { return P.inplace(this, 'maskedFill_', (self) => I.maskedFill(self, mask, value)); }
   copy_(src: Tensor): this { return P.copyInto(this, src); }
   fill_(value: number): this { return P.fill(this, value); }
   zero_(): this { return P.fill(this, 0); }
