@@ -36,3 +36,4 @@ export * as nn from './nn/index.js';
 export * as F from './nn/functional/index.js';
 export * as optim from './optim/index.js';
 export * as train from './train/index.js';
+export * as data from './data/index.js';

@@ -1,0 +1,5 @@
+/**
+ * The Node-only entry point, `import { data, io } from 'nabla/node'`: loaders and savers that
+ * touch the file system. Everything here builds on browser-safe parsers in the main entry.
+ */
+export * as data from './data/node.js';
