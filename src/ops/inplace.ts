@@ -76,8 +76,8 @@ export function copyInto<T extends Tensor>(target: T, src: Tensor): T {
   return inplace(target, 'copy_', () => (src.dtype === target.dtype ? src : cast(src, target.dtype)));
 }
 
-export function fill<T extends Tensor>(target: T, value: number): T {
-  return inplace(target, 'fill_', () => scalarTensor(value, target.dtype));
+export function fill<T extends Tensor>(target: T, value: number, op: 'fill_' | 'zero_' = 'fill_'): T {
+  return inplace(target, op, () => scalarTensor(value, target.dtype));
 }
 
 export function fillRandom<T extends Tensor>(target: T, spec: RandomSpec): T {

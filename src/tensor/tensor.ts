@@ -372,7 +372,7 @@ export class Tensor {
   maskedFill_(mask: Tensor, value: TensorLike): this { return P.inplace(this, 'maskedFill_', (self) => I.maskedFill(self, mask, value)); }
   copy_(src: Tensor): this { return P.copyInto(this, src); }
   fill_(value: number): this { return P.fill(this, value); }
-  zero_(): this { return P.fill(this, 0); }
+  zero_(): this { return P.fill(this, 0, 'zero_'); }
   uniform_(low = 0, high = 1): this { return P.fillRandom(this, { kind: 'uniform', low, high }); }
   normal_(mean = 0, std = 1): this { return P.fillRandom(this, { kind: 'normal', mean, std }); }
 }
