@@ -20,3 +20,13 @@ export {
   MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, MaskedBCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
   KLDivLoss, HingeEmbeddingLoss, MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss, ContrastiveLoss, CTCLoss,
 } from './losses.js';
+export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from './layers/conv.js';
+export type { ConvLayerOptions, ConvTransposeLayerOptions } from './layers/conv.js';
+export {
+  MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
+  AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
+} from './layers/pool.js';
+export type { PoolResult } from './layers/pool.js';
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm, LocalResponseNorm } from './layers/norm.js';
+export type { BatchNormLayerOptions, LayerNormOptions, GroupNormOptions } from './layers/norm.js';
+export { Dropout2d } from './layers/dropout2d.js';

@@ -26,3 +26,12 @@ export { embedding } from './embedding.js';
 export type { EmbeddingOptions } from './embedding.js';
 export { l1Penalty, l2Penalty, elasticNetPenalty } from './regularization.js';
 export type { PenaltyParams, PenaltyOptions } from './regularization.js';
+export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d } from './conv.js';
+export type { ConvOptions, ConvTransposeOptions, ConvPadding, IntOrTuple } from './conv.js';
+export {
+  maxPool1d, maxPool2d, maxPool3d, avgPool1d, avgPool2d, avgPool3d, adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveAvgPool3d,
+  adaptiveMaxPool1d, adaptiveMaxPool2d, adaptiveMaxPool3d,
+} from './pool.js';
+export type { MaxPoolOptions, AvgPoolOptions, AdaptiveMaxPoolOptions, AdaptiveSize } from './pool.js';
+export { batchNorm, layerNorm, groupNorm, localResponseNorm, dropout2d } from './norm.js';
+export type { BatchNormOptions, NormOptions, LocalResponseNormOptions } from './norm.js';
