@@ -7,7 +7,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { tensor as makeTensor } from '../../tensor/creation.js';
 import { isFloat } from '../../tensor/dtype.js';
 import { sameShape, shapeStr } from '../../tensor/shape.js';
-import { abs, clamp, exp, log, log1p, minimum, mul, neg, relu, sqrt, square, sub, where } from '../../ops/elementwise.js';
+import { abs, clamp, exp, log, minimum, mul, neg, relu, softplus, sqrt, square, sub, where } from '../../ops/elementwise.js';
 import { logsumexp } from '../../ops/reduce.js';
 import { logSoftmax } from '../../ops/nn.js';
 import { gather, indexSelect } from '../../ops/indexing.js';
@@ -154,9 +154,9 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
   posWeight?: Tensor | null;
 }
 
-/** -log(sigmoid(x)) computed stably: softplus(-x) = max(-x, 0) + log1p(exp(-|x|)). */
+/** -log(sigmoid(x)) = softplus(-x), stable for any x and smooth at 0. */
 function negLogSigmoid(x: Tensor): Tensor {
-  return relu(neg(x)).add(log1p(exp(neg(abs(x)))));
+  return softplus(neg(x));
 }
 
 /**

@@ -1,0 +1,45 @@
+/** Reads the fixtures of scripts/gen_nn_fixtures.py and compares tensors with PyTorch's values. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as nb from '../../src/index.js';
+
+export interface TensorJson {
+  shape: number[];
+  dtype: nb.DType;
+  values: (number | string)[];
+}
+
+export function readFixture<T>(file: string): T {
+  return JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8')) as T;
+}
+
+export function decode(v: number | string): number {
+  return typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity;
+}
+
+export function fromJson(t: TensorJson, dtype: nb.DType = t.dtype): nb.Tensor {
+  const values = t.values.map(decode);
+  if (dtype === 'bool') return nb.tensor(values.map((v) => v !== 0), { dtype: 'bool' }).reshape(t.shape);
+  return nb.tensor(values, { dtype, allowNonFinite: true }).reshape(t.shape);
+}
+
+export const TOLERANCE = { float64: { rtol: 1e-10, atol: 1e-12 }, float32: { rtol: 1e-5, atol: 1e-6 } };
+
+export function assertClose(actual: nb.Tensor | null | undefined, expected: TensorJson, what: string): void {
+  assert.ok(actual, `${what}: missing`);
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  const got = actual.toTypedArray();
+  const { rtol, atol } = actual.dtype === 'float32' ? TOLERANCE.float32 : TOLERANCE.float64;
+  for (let i = 0; i < got.length; i++) {
+    const a = got[i]!;
+    const e = decode(expected.values[i]!);
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    assert.ok(a === e || Math.abs(a - e) <= atol + rtol * Math.abs(e), `${what}[${i}]: got ${a}, PyTorch gives ${e}`);
+  }
+}
+
+/** sum(output * cotangent), with non-finite outputs left out (as the generator does). */
+export function projected(output: nb.Tensor, cotangent: (number | string)[]): nb.Tensor {
+  const cot = nb.tensor(cotangent.map(decode), { dtype: output.dtype }).reshape(output.shape);
+  return nb.where(output.isFinite(), output, 0).mul(cot).sum();
+}
