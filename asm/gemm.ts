@@ -1,0 +1,284 @@
+// Single-precision matrix multiply, BLIS style: operands are packed into cache-sized panels and a
+// 4x8 register tile of f32x4 accumulators does the arithmetic. Any strides work (transposed and
+// broadcast views included); packing has fast paths for the two layouts training produces
+// (row-major and transposed). Work is split into chunks of C so threads can share one call.
+
+import { fma } from './simd';
+
+/** Register tile: MR rows of A by NR columns of B (two f32x4 per row). */
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+/** Depth of one packed block: a B micro-panel (KC x NR floats, 16 KiB) stays in L1. */
+export const KC: i32 = 512;
+/** Rows of A packed at once (MC x KC floats, 256 KiB, stays in L2). */
+export const MC: i32 = 128;
+/** Widest column chunk; the packed B block (KC x NC_MAX floats, 2 MiB) stays in L2/L3. */
+export const NC_MAX: i32 = 1024;
+
+/** Bytes of per-thread scratch a gemm chunk needs: packed A, packed B and one spare tile. */
+export const GEMM_SCRATCH_BYTES: i32 = (MC * KC + KC * NC_MAX + MR * NR) * 4;
+
+// Task descriptor, i32 words (written by the host, see src/backend/wasm/matmul.ts).
+const T_M = 1;
+const T_N = 2;
+const T_K = 3;
+const T_RSA = 4;
+const T_CSA = 5;
+const T_RSB = 6;
+const T_CSB = 7;
+const T_A = 8;
+const T_B = 9;
+const T_C = 10;
+const T_CHUNK_M = 12;
+const T_CHUNK_N = 13;
+const T_M_CHUNKS = 14;
+const T_N_CHUNKS = 15;
+const T_BATCH_OFFSETS = 16;
+
+@inline function word(task: usize, index: i32): i32 {
+  return load<i32>(task + (<usize>index << 2));
+}
+
+/** Computes one chunk (batch element, row block, column block) of C = A @ B. */
+export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
+  const M = word(task, T_M);
+  const N = word(task, T_N);
+  const K = word(task, T_K);
+  const chunkM = word(task, T_CHUNK_M);
+  const chunkN = word(task, T_CHUNK_N);
+  const mChunks = word(task, T_M_CHUNKS);
+  const nChunks = word(task, T_N_CHUNKS);
+  const perBatch = mChunks * nChunks;
+  const batchIndex = chunk / perBatch;
+  const inBatch = chunk - batchIndex * perBatch;
+  const mi = inBatch / nChunks;
+  const ni = inBatch - mi * nChunks;
+  const offsets = <usize>word(task, T_BATCH_OFFSETS) + (<usize>batchIndex << 3);
+  const a = <usize>word(task, T_A) + (<usize>load<i32>(offsets) << 2);
+  const b = <usize>word(task, T_B) + (<usize>load<i32>(offsets, 4) << 2);
+  const c = <usize>word(task, T_C) + (<usize>(batchIndex * M) * <usize>N << 2);
+  const m0 = mi * chunkM;
+  const n0 = ni * chunkN;
+  gemmBlock(
+    a, word(task, T_RSA), word(task, T_CSA),
+    b, word(task, T_RSB), word(task, T_CSB),
+    c, N, m0, min(M, m0 + chunkM), n0, min(N, n0 + chunkN), K, scratch,
+  );
+}
+
+/** C[m0:m1, n0:n1] = A[m0:m1, :] @ B[:, n0:n1]; element strides, C row-major with ldc. */
+export function gemmBlock(
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32,
+  m0: i32, m1: i32, n0: i32, n1: i32, K: i32, scratch: usize,
+): void {
+  const packedA = scratch;
+  const packedB = scratch + (<usize>(MC * KC) << 2);
+  const tile = packedB + (<usize>(KC * NC_MAX) << 2);
+  if (K == 0) {
+    for (let i = m0; i < m1; i++) memory.fill(c + ((<usize>i * <usize>ldc + <usize>n0) << 2), 0, <usize>(n1 - n0) << 2);
+    return;
+  }
+  for (let jc = n0; jc < n1; jc += NC_MAX) {
+    const nc = min(NC_MAX, n1 - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      packB(b + ((<usize>(pc * rsB) + <usize>(jc * csB)) << 2), rsB, csB, kc, nc, packedB);
+      for (let ic = m0; ic < m1; ic += MC) {
+        const mc = min(MC, m1 - ic);
+        packA(a + ((<usize>(ic * rsA) + <usize>(pc * csA)) << 2), rsA, csA, mc, kc, packedA);
+        const accumulate = pc > 0;
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bPanel = packedB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const aPanel = packedA + (<usize>(ir * kc) << 2);
+            const cTile = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
+            if (mr == MR && nr == NR) {
+              kernel4x8(aPanel, bPanel, kc, cTile, <usize>ldc << 2, accumulate);
+            } else {
+              kernel4x8(aPanel, bPanel, kc, tile, <usize>NR << 2, false);
+              copyTile(tile, cTile, ldc, mr, nr, accumulate);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Writes (or adds) the top-left mr x nr corner of a full spare tile into C. */
+function copyTile(tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, accumulate: bool): void {
+  for (let i = 0; i < mr; i++) {
+    const row = c + (<usize>(i * ldc) << 2);
+    const src = tile + (<usize>(i * NR) << 2);
+    for (let j = 0; j < nr; j++) {
+      const offset = <usize>j << 2;
+      let value = load<f32>(src + offset);
+      if (accumulate) value += load<f32>(row + offset);
+      store<f32>(row + offset, value);
+    }
+  }
+}
+
+/** The register tile: C[4x8] (+)= Apanel[kc x 4]^T @ Bpanel[kc x 8]. */
+function kernel4x8(ap: usize, bp: usize, kc: i32, c: usize, ldcBytes: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    const a0 = v128.load32_splat(ap);
+    c00 = fma(a0, b0, c00);
+    c01 = fma(a0, b1, c01);
+    const a1 = v128.load32_splat(ap, 4);
+    c10 = fma(a1, b0, c10);
+    c11 = fma(a1, b1, c11);
+    const a2 = v128.load32_splat(ap, 8);
+    c20 = fma(a2, b0, c20);
+    c21 = fma(a2, b1, c21);
+    const a3 = v128.load32_splat(ap, 12);
+    c30 = fma(a3, b0, c30);
+    c31 = fma(a3, b1, c31);
+    ap += 16;
+    bp += 32;
+  }
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldcBytes));
+    c11 = f32x4.add(c11, v128.load(c + ldcBytes, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldcBytes));
+    c21 = f32x4.add(c21, v128.load(c + 2 * ldcBytes, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldcBytes));
+    c31 = f32x4.add(c31, v128.load(c + 3 * ldcBytes, 16));
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldcBytes, c10);
+  v128.store(c + ldcBytes, c11, 16);
+  v128.store(c + 2 * ldcBytes, c20);
+  v128.store(c + 2 * ldcBytes, c21, 16);
+  v128.store(c + 3 * ldcBytes, c30);
+  v128.store(c + 3 * ldcBytes, c31, 16);
+}
+
+/**
+ * Packs an mc x kc block of A into micro-panels of MR rows, each stored k-major (MR floats per k),
+ * zero-padding the last panel's missing rows.
+ */
+function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
+  const rsBytes = <usize>rs << 2;
+  const csBytes = <usize>cs << 2;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    const src = a + <usize>ir * rsBytes;
+    let out = dst + (<usize>(ir * kc) << 2);
+    if (rows == MR && rs == 1) {
+      // Transposed A (the weight gradient's x^T): each k's MR rows are adjacent.
+      for (let p = 0; p < kc; p++) {
+        v128.store(out, v128.load(src + <usize>p * csBytes));
+        out += 16;
+      }
+    } else if (rows == MR && cs == 1) {
+      // Row-major A: transpose 4x4 blocks on the fly.
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const at = src + (<usize>p << 2);
+        transpose4Store(
+          v128.load(at), v128.load(at + rsBytes), v128.load(at + 2 * rsBytes), v128.load(at + 3 * rsBytes),
+          out, 16,
+        );
+        out += 64;
+      }
+      for (; p < kc; p++) {
+        const at = src + (<usize>p << 2);
+        store<f32>(out, load<f32>(at));
+        store<f32>(out, load<f32>(at + rsBytes), 4);
+        store<f32>(out, load<f32>(at + 2 * rsBytes), 8);
+        store<f32>(out, load<f32>(at + 3 * rsBytes), 12);
+        out += 16;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const column = src + <usize>p * csBytes;
+        for (let r = 0; r < MR; r++) {
+          store<f32>(out + (<usize>r << 2), r < rows ? load<f32>(column + <usize>r * rsBytes) : 0);
+        }
+        out += 16;
+      }
+    }
+  }
+}
+
+/**
+ * Packs a kc x nc block of B into micro-panels of NR columns, each stored k-major (NR floats per
+ * k), zero-padding the last panel's missing columns.
+ */
+function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
+  const rsBytes = <usize>rs << 2;
+  const csBytes = <usize>cs << 2;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const src = b + <usize>jr * csBytes;
+    let out = dst + (<usize>(jr * kc) << 2);
+    if (cols == NR && cs == 1) {
+      // Row-major B: each k's NR columns are adjacent.
+      for (let p = 0; p < kc; p++) {
+        const at = src + <usize>p * rsBytes;
+        v128.store(out, v128.load(at));
+        v128.store(out, v128.load(at, 16), 16);
+        out += 32;
+      }
+    } else if (cols == NR && rs == 1) {
+      // Transposed B (a linear layer's weight^T): each column is adjacent along k.
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const at = src + (<usize>p << 2);
+        transpose4Store(
+          v128.load(at), v128.load(at + csBytes), v128.load(at + 2 * csBytes), v128.load(at + 3 * csBytes),
+          out, 32,
+        );
+        const right = at + 4 * csBytes;
+        transpose4Store(
+          v128.load(right), v128.load(right + csBytes), v128.load(right + 2 * csBytes), v128.load(right + 3 * csBytes),
+          out + 16, 32,
+        );
+        out += 128;
+      }
+      for (; p < kc; p++) {
+        const at = src + (<usize>p << 2);
+        for (let j = 0; j < NR; j++) store<f32>(out + (<usize>j << 2), load<f32>(at + <usize>j * csBytes));
+        out += 32;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const row = src + <usize>p * rsBytes;
+        for (let j = 0; j < NR; j++) {
+          store<f32>(out + (<usize>j << 2), j < cols ? load<f32>(row + <usize>j * csBytes) : 0);
+        }
+        out += 32;
+      }
+    }
+  }
+}
+
+/** Stores the transpose of the 4x4 block whose rows are r0..r3, its rows `stride` bytes apart. */
+@inline function transpose4Store(r0: v128, r1: v128, r2: v128, r3: v128, out: usize, stride: usize): void {
+  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(out, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+  v128.store(out + stride, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
+  v128.store(out + 2 * stride, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5));
+  v128.store(out + 3 * stride, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
+}

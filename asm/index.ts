@@ -1,0 +1,24 @@
+// Entry point of the WebAssembly kernels. Memory is imported (shared between threads when the
+// host can); the host lays out every buffer itself, so nothing here allocates.
+
+import { gemmChunk, GEMM_SCRATCH_BYTES } from './gemm';
+
+/** Task kinds understood by `runChunk` (word 0 of a task descriptor). */
+const TASK_GEMM = 1;
+
+/** First byte the host may use. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** Bytes of scratch each thread needs. */
+export function scratchBytes(): i32 {
+  return GEMM_SCRATCH_BYTES;
+}
+
+/** Runs chunk `chunk` of the task at `task` with this thread's scratch; shared by every thread. */
+export function runChunk(task: usize, chunk: i32, scratch: usize): void {
+  const kind = load<i32>(task);
+  if (kind == TASK_GEMM) gemmChunk(task, chunk, scratch);
+  else unreachable();
+}

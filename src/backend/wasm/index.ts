@@ -1,0 +1,52 @@
+/**
+ * The WebAssembly backend: SIMD kernels compiled from asm/ by AssemblyScript, run on all cores.
+ * Importing this module registers it as 'wasm' and makes it the default backend; kernels it does
+ * not provide (and dtypes other than float32) fall back to the reference cpu kernels. Where
+ * WebAssembly SIMD is missing, nothing is registered and cpu stays the default.
+ *
+ * Setting the environment variable NABLA_BACKEND=cpu (Node) keeps cpu the default, so the test
+ * suite can run on the reference backend.
+ */
+import type { Backend } from '../types.js';
+import { registerBackend } from '../registry.js';
+import { nodeProcess, WasmRuntime, type SimdLevel } from './runtime.js';
+import { makeMatmul } from './matmul.js';
+
+/** The kernels of a runtime, as a partial Backend for registerBackend. */
+export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
+  return { matmul: makeMatmul(runtime) };
+}
+
+function defaultThreadCount(): number {
+  const os = nodeProcess()?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const cores = os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, Math.floor(cores ?? 1));
+}
+
+const runtime = WasmRuntime.create();
+if (runtime !== undefined) {
+  runtime.setThreadCount(defaultThreadCount());
+  registerBackend('wasm', wasmKernels(runtime), nodeProcess()?.env?.NABLA_BACKEND !== 'cpu');
+}
+
+/**
+ * Sets how many threads (the calling one included) the wasm backend's large kernels use. The
+ * default is the number of cores; 1 keeps everything on the calling thread.
+ */
+export function setNumThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`setNumThreads: expected a positive integer, got ${String(threads)}`);
+  }
+  runtime?.setThreadCount(threads);
+}
+
+/** Threads the wasm backend's large kernels use (1 when threads or the backend are unavailable). */
+export function getNumThreads(): number {
+  return runtime?.threadCount ?? 1;
+}
+
+/** How the wasm backend runs here, or null where it could not load. */
+export function wasmBackendInfo(): { simd: SimdLevel; sharedMemory: boolean; threads: number; memoryBytes: number } | null {
+  if (runtime === undefined) return null;
+  return { simd: runtime.simd, sharedMemory: runtime.shared, threads: runtime.threadCount, memoryBytes: runtime.memory.buffer.byteLength };
+}

@@ -1,0 +1,184 @@
+/**
+ * Loads the WebAssembly kernels and owns their memory. Picks the fastest variant the engine
+ * accepts (relaxed SIMD with fused multiply-add, else plain SIMD; shared memory when threads are
+ * possible, else private memory), compiles it synchronously, and lays the memory out as:
+ *
+ *   [static | control words | per-thread scratch | per-call area]
+ *
+ * The per-call area is a bump allocator reset by every kernel call, so memory grows to the
+ * largest call seen and then stays flat: a training loop never grows it step after step.
+ */
+import * as binaries from './generated/kernels.js';
+import { ThreadPool, CONTROL_WORDS } from './pool.js';
+
+/** What the compiled module exports (asm/index.ts). */
+export interface KernelExports {
+  heapBase(): number;
+  scratchBytes(): number;
+  runChunk(task: number, chunk: number, scratch: number): void;
+}
+
+export type SimdLevel = 'relaxed' | 'plain';
+
+export interface RuntimeOptions {
+  /** Force plain SIMD even where relaxed SIMD is available (for benchmarks). */
+  simd?: SimdLevel;
+  /** Use private memory and no worker threads. */
+  singleThreaded?: boolean;
+}
+
+const PAGE_BYTES = 65536;
+const ALIGN = 64;
+
+const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
+
+/** The parts of Node's `process` the runtime looks at; absent in browsers. */
+interface NodeProcess {
+  versions?: { node?: string };
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+export function nodeProcess(): NodeProcess | undefined {
+  const candidate = (globalThis as { process?: NodeProcess }).process;
+  return candidate?.versions?.node !== undefined ? candidate : undefined;
+}
+
+/** Node 20's V8 ships relaxed SIMD behind a flag that can be set before a module is compiled. */
+function enableRelaxedSimdInNode(): void {
+  const v8 = nodeProcess()?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
+  v8?.setFlagsFromString?.('--experimental-wasm-relaxed-simd');
+}
+
+/** Whether memory can be shared with worker threads here (Node, or a cross-origin isolated page). */
+function canShareMemory(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  if (nodeProcess() !== undefined) return true;
+  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+}
+
+function pickBinary(shared: boolean, simd: SimdLevel | undefined): { bytes: Uint8Array<ArrayBuffer>; simd: SimdLevel } | undefined {
+  if (simd !== 'plain') {
+    const relaxed = decodeBase64(shared ? binaries.relaxedShared : binaries.relaxedPrivate);
+    if (WebAssembly.validate(relaxed)) return { bytes: relaxed, simd: 'relaxed' };
+    enableRelaxedSimdInNode();
+    if (WebAssembly.validate(relaxed)) return { bytes: relaxed, simd: 'relaxed' };
+  }
+  const plain = decodeBase64(shared ? binaries.plainShared : binaries.plainPrivate);
+  if (WebAssembly.validate(plain)) return { bytes: plain, simd: 'plain' };
+  return undefined;
+}
+
+export class WasmRuntime {
+  readonly simd: SimdLevel;
+  readonly shared: boolean;
+  readonly memory: WebAssembly.Memory;
+  readonly exports: KernelExports;
+  readonly pool: ThreadPool | undefined;
+  /** Byte offset of the control words the thread pool synchronises on. */
+  readonly control: number;
+  private readonly scratchStride: number;
+  private scratchBase: number;
+  private callBase = 0;
+  private cursor = 0;
+  private threads = 1;
+  f32!: Float32Array;
+  i32!: Int32Array;
+
+  private constructor(module: WebAssembly.Module, simd: SimdLevel, shared: boolean) {
+    this.simd = simd;
+    this.shared = shared;
+    this.memory = new WebAssembly.Memory({ initial: 1, maximum: binaries.maxPages, shared });
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as KernelExports;
+    this.control = alignUp(this.exports.heapBase(), ALIGN);
+    this.scratchStride = alignUp(this.exports.scratchBytes(), ALIGN);
+    this.scratchBase = alignUp(this.control + CONTROL_WORDS * 4, ALIGN);
+    this.refreshViews();
+    this.layout(1);
+    this.pool = shared ? new ThreadPool(this, module) : undefined;
+  }
+
+  /** Compiles and instantiates the best variant, or returns undefined where WebAssembly SIMD is missing. */
+  static create(options: RuntimeOptions = {}): WasmRuntime | undefined {
+    if (typeof WebAssembly !== 'object') return undefined;
+    const shared = options.singleThreaded !== true && canShareMemory();
+    const picked = pickBinary(shared, options.simd);
+    if (picked === undefined) return undefined;
+    return new WasmRuntime(new WebAssembly.Module(picked.bytes), picked.simd, shared);
+  }
+
+  /** Threads that may run one kernel (the calling thread included). */
+  get threadCount(): number {
+    return this.threads;
+  }
+
+  setThreadCount(n: number): void {
+    this.threads = this.pool === undefined ? 1 : n;
+    this.layout(this.threads);
+    this.pool?.resize(this.threads - 1);
+  }
+
+  /** Scratch bytes of thread `id` (0 is the calling thread). */
+  scratch(id: number): number {
+    return this.scratchBase + id * this.scratchStride;
+  }
+
+  get scratchLayout(): { base: number; stride: number } {
+    return { base: this.scratchBase, stride: this.scratchStride };
+  }
+
+  /** Starts a kernel call: everything allocated by the previous call is free again. */
+  beginCall(): void {
+    this.cursor = this.callBase;
+  }
+
+  /** Bytes for this call, 64-byte aligned; grows the memory when needed (views are refreshed). */
+  alloc(bytes: number): number {
+    const at = this.cursor;
+    this.cursor = alignUp(at + bytes, ALIGN);
+    this.ensure(this.cursor);
+    return at;
+  }
+
+  private layout(threads: number): void {
+    this.callBase = alignUp(this.scratchBase + threads * this.scratchStride, ALIGN);
+    this.ensure(this.callBase);
+  }
+
+  private ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const maxBytes = binaries.maxPages * PAGE_BYTES;
+    if (bytes > maxBytes) {
+      throw new Error(`wasm backend: a kernel needs ${bytes} bytes of WebAssembly memory, over the ${maxBytes}-byte limit`);
+    }
+    // Grow by at least a quarter so a slowly rising peak does not grow on every call.
+    const target = Math.min(maxBytes, Math.max(bytes, have + (have >> 2)));
+    this.memory.grow(Math.ceil((target - have) / PAGE_BYTES));
+    this.refreshViews();
+  }
+
+  private refreshViews(): void {
+    const buffer = this.memory.buffer;
+    this.f32 = new Float32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+  }
+
+  /** Runs chunks 0..count-1 of the task at `task`, on the pool when `parallel` and threads allow. */
+  run(task: number, count: number, parallel: boolean): void {
+    if (parallel && this.pool !== undefined && this.threads > 1 && count > 1) {
+      this.pool.run(task, count);
+      return;
+    }
+    const scratch = this.scratch(0);
+    for (let chunk = 0; chunk < count; chunk++) this.exports.runChunk(task, chunk, scratch);
+  }
+}

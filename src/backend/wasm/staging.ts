@@ -1,0 +1,55 @@
+/**
+ * Moving operands between JS typed arrays and WebAssembly memory. A view is copied as the one
+ * span of its array it reaches (so transposed, expanded and flipped views keep their strides and
+ * the kernels read them in place); a view that reaches far more than it uses (a narrow slice of
+ * a big tensor) is made contiguous first.
+ */
+import type { View } from '../types.js';
+import { numel } from '../../tensor/shape.js';
+import { cpuBackend } from '../cpu/index.js';
+import type { WasmRuntime } from './runtime.js';
+
+/** A float32 view placed in wasm memory: element (i, j, ...) is at ptr + 4 * (offset + sum(index * stride)). */
+export interface Staged {
+  readonly ptr: number;
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+/** Span copies beyond this many times the element count (plus slack) are made contiguous first. */
+const MAX_SPAN_RATIO = 2;
+const SPAN_SLACK = 4096;
+
+/** Copies the float32 view x into wasm memory (allocated in the current call). */
+export function stage(runtime: WasmRuntime, x: View): Staged {
+  let lo = x.offset;
+  let hi = x.offset;
+  for (let d = 0; d < x.shape.length; d++) {
+    const reach = (x.shape[d]! - 1) * x.strides[d]!;
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  const count = numel(x.shape);
+  const span = hi - lo + 1;
+  if (span > MAX_SPAN_RATIO * count + SPAN_SLACK) {
+    const dense = cpuBackend.copy(x, 'float32') as Float32Array;
+    const ptr = runtime.alloc(dense.length * 4);
+    runtime.f32.set(dense, ptr >> 2);
+    const strides: number[] = new Array<number>(x.shape.length);
+    let stride = 1;
+    for (let d = x.shape.length - 1; d >= 0; d--) {
+      strides[d] = stride;
+      stride *= x.shape[d]!;
+    }
+    return { ptr, offset: 0, strides };
+  }
+  const ptr = runtime.alloc(span * 4);
+  runtime.f32.set((x.data as Float32Array).subarray(lo, hi + 1), ptr >> 2);
+  return { ptr, offset: x.offset - lo, strides: x.strides };
+}
+
+/** A new Float32Array holding `count` floats from wasm memory at ptr. */
+export function unstage(runtime: WasmRuntime, ptr: number, count: number): Float32Array {
+  const start = ptr >> 2;
+  return runtime.f32.slice(start, start + count);
+}

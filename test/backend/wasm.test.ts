@@ -1,0 +1,174 @@
+/**
+ * The WebAssembly backend against the reference cpu backend: it is the default, it runs the
+ * kernels it claims, and its results agree with cpu on random data for every layout the ops
+ * produce (transposed, batched, broadcast, flipped, sliced), on one thread and on several.
+ */
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as nb from '../../src/index.js';
+import type { Tensor } from '../../src/index.js';
+
+/** Runs fn on the given backend and restores wasm as the default. */
+function on<T>(backend: 'cpu' | 'wasm', fn: () => T): T {
+  nb.setBackend(backend);
+  try {
+    return fn();
+  } finally {
+    nb.setBackend('wasm');
+  }
+}
+
+/** |a - b| <= atol + rtol * |b| elementwise, reporting the worst element. */
+function assertClose(actual: Tensor, expected: Tensor, what: string, rtol = 1e-5, atol = 1e-5): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  const a = actual.toTypedArray();
+  const e = expected.toTypedArray();
+  for (let i = 0; i < a.length; i++) {
+    const ok = Math.abs(a[i]! - e[i]!) <= atol + rtol * Math.abs(e[i]!);
+    assert.ok(ok, `${what}[${i}]: wasm ${a[i]}, cpu ${e[i]}`);
+  }
+}
+
+/** cpu's matmul accumulates in float64; float32 accumulation over k terms differs by ~k ulps. */
+function checkMatmul(a: Tensor, b: Tensor, what: string): void {
+  const k = a.shape[a.shape.length - 1] ?? 1;
+  const want = on('cpu', () => nb.matmul(a, b));
+  const got = nb.matmul(a, b);
+  assertClose(got, want, what, 1e-5, 2e-7 * Math.sqrt(k) * 8);
+}
+
+after(() => nb.setNumThreads(nb.getNumThreads()));
+
+describe('wasm backend', () => {
+  test('is the default backend and runs matmul itself', () => {
+    const backend = nb.getBackend();
+    assert.equal(backend.name, 'wasm');
+    assert.ok(backend.kernels.includes('matmul'), `own kernels: ${backend.kernels.join(', ')}`);
+    const info = nb.wasmBackendInfo();
+    assert.ok(info !== null);
+    assert.ok(info.simd === 'relaxed' || info.simd === 'plain');
+  });
+
+  for (const threads of [1, 2]) {
+    describe(`matmul agrees with cpu on ${threads} thread(s)`, () => {
+      const restore = nb.getNumThreads();
+      test('all transpose combinations, sizes around the register tile', () => {
+        nb.setNumThreads(threads);
+        nb.manualSeed(1);
+        for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 9, 17], [33, 65, 31], [64, 600, 70]] as const) {
+          for (const transA of [false, true]) {
+            for (const transB of [false, true]) {
+              const a = transA ? nb.randn([k, m]).t() : nb.randn([m, k]);
+              const b = transB ? nb.randn([n, k]).t() : nb.randn([k, n]);
+              checkMatmul(a, b, `[${m}x${k}]${transA ? 'T' : ''} @ [${k}x${n}]${transB ? 'T' : ''}`);
+            }
+          }
+        }
+        nb.setNumThreads(restore);
+      });
+
+      test('large enough to split across threads, in every transpose combination', () => {
+        nb.setNumThreads(threads);
+        nb.manualSeed(2);
+        const [m, k, n] = [75, 150, 420]; // 9.5 MFLOP: over the parallel threshold
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            const a = transA ? nb.randn([k, m]).t() : nb.randn([m, k]);
+            const b = transB ? nb.randn([n, k]).t() : nb.randn([k, n]);
+            checkMatmul(a, b, `large ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`);
+          }
+        }
+        nb.setNumThreads(restore);
+      });
+
+      test('batched, broadcast batch dims, transposed batches', () => {
+        nb.setNumThreads(threads);
+        nb.manualSeed(3);
+        checkMatmul(nb.randn([3, 6, 10]), nb.randn([3, 10, 9]), 'bmm');
+        checkMatmul(nb.randn([2, 3, 6, 10]), nb.randn([10, 9]), 'broadcast right');
+        checkMatmul(nb.randn([6, 10]), nb.randn([2, 3, 10, 9]), 'broadcast left');
+        checkMatmul(nb.randn([2, 1, 6, 10]), nb.randn([1, 4, 10, 9]), 'broadcast both');
+        checkMatmul(nb.randn([4, 10, 6]).transpose(1, 2), nb.randn([4, 9, 10]).transpose(1, 2), 'transposed batches');
+        checkMatmul(nb.randn([6, 4, 10]).transpose(0, 1), nb.randn([4, 10, 9]), 'batch dim not outermost');
+        checkMatmul(nb.randn([64, 40, 50]), nb.randn([64, 50, 30]), 'many batches');
+        nb.setNumThreads(restore);
+      });
+    });
+  }
+
+  test('flipped, sliced and offset views', () => {
+    nb.manualSeed(4);
+    const big = nb.randn([40, 50]);
+    checkMatmul(nb.flip(big, [1]).narrow(0, 3, 12), nb.randn([50, 7]), 'flipped columns');
+    checkMatmul(nb.flip(big, [0, 1]).narrow(0, 3, 12), nb.flip(nb.randn([50, 9]), [0]), 'flipped both');
+    checkMatmul(big.narrow(1, 5, 20), big.narrow(0, 10, 20).narrow(1, 2, 6), 'narrow slices of one tensor');
+    const huge = nb.randn([300, 300]);
+    checkMatmul(huge.narrow(0, 7, 2).narrow(1, 11, 3), huge.narrow(0, 1, 3).narrow(1, 0, 2), 'tiny window of a big tensor');
+    checkMatmul(nb.randn([1, 8]).expand([5, 8]), nb.randn([8, 1]).expand([8, 6]), 'expanded operands');
+  });
+
+  test('matrix-vector, vector-matrix, dot, empty and zero-depth products', () => {
+    nb.manualSeed(5);
+    checkMatmul(nb.randn([7, 13]), nb.randn([13]), 'matrix @ vector');
+    checkMatmul(nb.randn([13]), nb.randn([13, 5]), 'vector @ matrix');
+    checkMatmul(nb.randn([13]), nb.randn([13]), 'dot');
+    checkMatmul(nb.zeros([0, 4]), nb.randn([4, 3]), 'no rows');
+    const zeroDepth = nb.matmul(nb.zeros([3, 0]), nb.zeros([0, 2]));
+    assert.deepEqual(zeroDepth.shape, [3, 2]);
+    assert.deepEqual([...zeroDepth.toTypedArray()], [0, 0, 0, 0, 0, 0]);
+  });
+
+  test('gradients through matmul (transposed views in backward) agree with cpu', () => {
+    nb.manualSeed(6);
+    const a0 = nb.randn([2, 37, 45]);
+    const b0 = nb.randn([45, 29]);
+    const grads = (backend: 'cpu' | 'wasm'): Tensor[] =>
+      on(backend, () => {
+        const a = a0.detach().requiresGrad_();
+        const b = b0.detach().requiresGrad_();
+        nb.matmul(a, b).sin().sum().backward();
+        return [a.grad!, b.grad!];
+      });
+    const [ca, cb] = grads('cpu');
+    const [wa, wb] = grads('wasm');
+    assertClose(wa!, ca!, 'grad a', 1e-4, 1e-4);
+    assertClose(wb!, cb!, 'grad b', 1e-4, 1e-4);
+  });
+
+  test('float64 and int32 products use the reference kernel exactly', () => {
+    nb.manualSeed(7);
+    const a = nb.randn([9, 11], { dtype: 'float64' });
+    const b = nb.randn([11, 4], { dtype: 'float64' });
+    assert.deepEqual([...nb.matmul(a, b).toTypedArray()], [...on('cpu', () => nb.matmul(a, b)).toTypedArray()]);
+    const ia = nb.randint(-5, 5, [4, 6]);
+    const ib = nb.randint(-5, 5, [6, 3]);
+    assert.deepEqual([...nb.matmul(ia, ib).toTypedArray()], [...on('cpu', () => nb.matmul(ia, ib)).toTypedArray()]);
+  });
+
+  test('one thread and several give bit-identical results', () => {
+    nb.manualSeed(8);
+    const a = nb.randn([150, 200]);
+    const b = nb.randn([200, 300]);
+    const restore = nb.getNumThreads();
+    nb.setNumThreads(1);
+    const single = nb.matmul(a, b).toTypedArray();
+    nb.setNumThreads(2);
+    const multi = nb.matmul(a, b).toTypedArray();
+    nb.setNumThreads(restore);
+    assert.deepEqual(multi, single);
+  });
+
+  test('WebAssembly memory stays flat over repeated calls', () => {
+    const a = nb.randn([128, 256]);
+    const b = nb.randn([256, 64]);
+    nb.matmul(a, b);
+    const before = nb.wasmBackendInfo()!.memoryBytes;
+    for (let i = 0; i < 200; i++) nb.matmul(a, b);
+    assert.equal(nb.wasmBackendInfo()!.memoryBytes, before);
+  });
+
+  test('setNumThreads rejects bad counts', () => {
+    assert.throws(() => nb.setNumThreads(0), /setNumThreads: expected a positive integer, got 0/);
+    assert.throws(() => nb.setNumThreads(1.5), /setNumThreads: expected a positive integer, got 1.5/);
+  });
+});
