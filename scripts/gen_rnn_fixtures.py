@@ -55,20 +55,25 @@ def run_case(name, module, inputs, forward, extra=None):
     outputs = forward(module, leaves)
     cotangents = {k: rounded(v.shape, v.dtype) for k, v in outputs.items() if v is not None and v.is_floating_point()}
     loss = sum((outputs[k] * c).sum() for k, c in cotangents.items())
-    module.zero_grad()
+    if module is not None:
+        module.zero_grad()
     loss.backward()
     grads = {k: tensor_json(v.grad) for k, v in leaves.items() if isinstance(v, torch.Tensor) and v.requires_grad and v.grad is not None}
-    param_grads = {k: tensor_json(p.grad) for k, p in module.named_parameters() if p.grad is not None}
+    param_grads = {} if module is None else {k: tensor_json(p.grad) for k, p in module.named_parameters() if p.grad is not None}
+    dtype = next(v for v in inputs.values() if v.is_floating_point()).dtype if module is None else next(module.parameters()).dtype
     case = {
         "name": name,
-        "dtype": "float64" if next(module.parameters()).dtype == torch.float64 else "float32",
-        "params": {k: tensor_json(v) for k, v in module.state_dict().items()},
+        "dtype": "float64" if dtype == torch.float64 else "float32",
+        "params": {} if module is None else {k: tensor_json(v) for k, v in module.state_dict().items()},
         "inputs": {k: tensor_json(v) for k, v in inputs.items()},
         "outputs": {k: tensor_json(v) for k, v in outputs.items() if v is not None},
         "cotangents": {k: encode(v) for k, v in cotangents.items()},
         "grads": grads,
         "paramGrads": param_grads,
     }
+    kinds = {k: "bool" for k, v in inputs.items() if v.dtype == torch.bool}
+    if kinds:
+        case["inputKinds"] = kinds
     if extra:
         case.update(extra)
     return case
@@ -169,6 +174,187 @@ def recurrent_cases():
     return cases
 
 
+
+# ---- attention -------------------------------------------------------------------------------
+
+def attention_cases():
+    cases = []
+    f64 = torch.float64
+
+    def mha_case(name, embed, heads, opts, inputs, call, dtype=f64, forward_options=None):
+        torch_opts = {
+            "bias": opts.get("bias", True),
+            "batch_first": opts.get("batchFirst", False),
+            "kdim": opts.get("kdim"),
+            "vdim": opts.get("vdim"),
+        }
+        module = round_module(nn.MultiheadAttention(embed, heads, **torch_opts), dtype)
+        module.eval()
+
+        def forward(m, ins):
+            out, weights = call(m, ins)
+            return {"output": out, "weights": weights}
+
+        cases.append(run_case(name, module, inputs, forward, {"layer": "MultiheadAttention", "args": [embed, heads], "options": opts, "call": call.__doc__, "forwardOptions": forward_options or {}}))
+
+    def self_attention(m, ins):
+        """self"""
+        return m(ins["x"], ins["x"], ins["x"])
+
+    mha_case("MHA self-attention", 8, 2, {}, {"x": rounded([4, 3, 8], f64)}, self_attention)
+
+    kpm = torch.zeros(2, 5, dtype=torch.bool)
+    kpm[1, 3:] = True
+    kpm[0, 0] = True
+
+    def cross_masks(m, ins):
+        """cross"""
+        return m(ins["query"], ins["key"], ins["value"], key_padding_mask=ins["keyPaddingMask"], attn_mask=ins["attnMask"], average_attn_weights=False)
+
+    mha_case(
+        "MHA cross-attention batchFirst, key padding and causal masks, per-head weights",
+        8, 4, {"batchFirst": True},
+        {"query": rounded([2, 3, 8], f64), "key": rounded([2, 5, 8], f64), "value": rounded([2, 5, 8], f64),
+         "keyPaddingMask": kpm, "attnMask": torch.triu(torch.ones(3, 5, dtype=torch.bool), 1)},
+        cross_masks,
+        forward_options={"averageAttnWeights": False},
+    )
+
+    def float_mask(m, ins):
+        """cross"""
+        return m(ins["query"], ins["key"], ins["value"], attn_mask=ins["attnMask"])
+
+    mha_case(
+        "MHA kdim vdim, float 3-D mask, no bias", 6, 3, {"kdim": 4, "vdim": 5, "bias": False},
+        {"query": rounded([2, 2, 6], f64), "key": rounded([3, 2, 4], f64), "value": rounded([3, 2, 5], f64), "attnMask": rounded([6, 2, 3], f64)},
+        float_mask,
+    )
+
+    def key_is_value(m, ins):
+        """keyIsValue"""
+        return m(ins["query"], ins["memory"], ins["memory"], key_padding_mask=ins["keyPaddingMask"])
+
+    mha_case(
+        "MHA key is value, float key padding mask", 4, 2, {},
+        {"query": rounded([3, 2, 4], f64), "memory": rounded([5, 2, 4], f64), "keyPaddingMask": rounded([2, 5], f64)},
+        key_is_value,
+    )
+
+    def unbatched(m, ins):
+        """self"""
+        return m(ins["x"], ins["x"], ins["x"], key_padding_mask=ins["keyPaddingMask"])
+
+    mha_case("MHA unbatched with key padding", 4, 2, {}, {"x": rounded([3, 4], f64), "keyPaddingMask": torch.tensor([False, False, True])}, unbatched)
+
+    def no_weights(m, ins):
+        """selfNoWeights"""
+        return m(ins["x"], ins["x"], ins["x"], need_weights=False)
+
+    mha_case("MHA float32 without weights", 8, 2, {"batchFirst": True}, {"x": rounded([2, 4, 8], torch.float32)}, no_weights, dtype=torch.float32, forward_options={"needWeights": False})
+
+    def sdpa(q, k, v, mask=None, causal=False, scale=None):
+        s = scale if scale is not None else 1 / math.sqrt(q.shape[-1])
+        scores = q @ k.transpose(-2, -1) * s
+        if causal:
+            scores = scores.masked_fill(torch.triu(torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool), 1), float("-inf"))
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+        return torch.softmax(scores, -1) @ v
+
+    def sdpa_case(name, inputs, opts):
+        def forward(_m, ins):
+            return {"output": sdpa(ins["q"], ins["k"], ins["v"], ins.get("attnMask"), opts.get("isCausal", False), opts.get("scale"))}
+
+        cases.append(run_case(name, None, inputs, forward, {"layer": "scaledDotProductAttention", "args": [], "options": opts}))
+
+    mask = torch.rand(3, 5) > 0.3
+    mask[:, 0] = True
+    sdpa_case("SDPA bool mask", {"q": rounded([2, 2, 3, 4], f64), "k": rounded([2, 2, 5, 4], f64), "v": rounded([2, 2, 5, 6], f64), "attnMask": mask}, {})
+    sdpa_case("SDPA causal", {"q": rounded([2, 4, 4], f64), "k": rounded([2, 4, 4], f64), "v": rounded([2, 4, 3], f64)}, {"isCausal": True})
+    sdpa_case("SDPA float mask and scale", {"q": rounded([2, 3, 4], f64), "k": rounded([2, 5, 4], f64), "v": rounded([2, 5, 2], f64), "attnMask": rounded([1, 3, 5], f64)}, {"scale": 0.3})
+    return cases
+
+
+# ---- transformer -----------------------------------------------------------------------------
+
+def transformer_cases():
+    cases = []
+    f64 = torch.float64
+
+    def layer_options(opts):
+        return {
+            "dim_feedforward": opts.get("dimFeedforward", 2048),
+            "dropout": opts.get("dropout", 0.1),
+            "activation": opts.get("activation", "relu"),
+            "layer_norm_eps": opts.get("layerNormEps", 1e-5),
+            "batch_first": opts.get("batchFirst", False),
+            "norm_first": opts.get("normFirst", False),
+        }
+
+    def case(name, layer, module, args, opts, inputs, forward, forward_options=None):
+        module = round_module(module, f64)
+        module.eval()
+        cases.append(run_case(name, module, inputs, forward, {"layer": layer, "args": args, "options": opts, "forwardOptions": forward_options or {}}))
+
+    kpm = torch.zeros(2, 5, dtype=torch.bool)
+    kpm[0, 4] = True
+    kpm[1, 2:] = True
+
+    def encoder_forward(m, ins):
+        return {"output": m(ins["src"], src_mask=ins.get("srcMask"), src_key_padding_mask=ins.get("srcKeyPaddingMask"))}
+
+    opts = {"dimFeedforward": 16}
+    case("encoder layer post-norm relu with masks", "TransformerEncoderLayer", nn.TransformerEncoderLayer(8, 2, **layer_options(opts)), [8, 2], opts,
+         {"src": rounded([5, 2, 8], f64), "srcMask": nn.Transformer.generate_square_subsequent_mask(5).to(f64), "srcKeyPaddingMask": kpm}, encoder_forward)
+    opts = {"dimFeedforward": 12, "activation": "gelu", "batchFirst": True, "normFirst": True, "layerNormEps": 1e-6}
+    case("encoder layer norm-first gelu batchFirst", "TransformerEncoderLayer", nn.TransformerEncoderLayer(8, 4, **layer_options(opts)), [8, 4], opts,
+         {"src": rounded([2, 5, 8], f64), "srcKeyPaddingMask": kpm}, encoder_forward)
+
+    def decoder_forward(m, ins):
+        return {"output": m(ins["tgt"], ins["memory"], tgt_mask=ins.get("tgtMask"), memory_mask=ins.get("memoryMask"),
+                            tgt_key_padding_mask=ins.get("tgtKeyPaddingMask"), memory_key_padding_mask=ins.get("memoryKeyPaddingMask"))}
+
+    tkpm = torch.tensor([[False, False, False, True], [False, False, False, False]])
+    opts = {"dimFeedforward": 16}
+    case("decoder layer post-norm with masks", "TransformerDecoderLayer", nn.TransformerDecoderLayer(8, 2, **layer_options(opts)), [8, 2], opts,
+         {"tgt": rounded([4, 2, 8], f64), "memory": rounded([5, 2, 8], f64), "tgtMask": torch.triu(torch.ones(4, 4, dtype=torch.bool), 1),
+          "tgtKeyPaddingMask": tkpm, "memoryKeyPaddingMask": kpm}, decoder_forward)
+    opts = {"dimFeedforward": 16, "activation": "gelu", "batchFirst": True, "normFirst": True}
+    case("decoder layer norm-first gelu batchFirst with memory mask", "TransformerDecoderLayer", nn.TransformerDecoderLayer(8, 2, **layer_options(opts)), [8, 2], opts,
+         {"tgt": rounded([2, 4, 8], f64), "memory": rounded([2, 5, 8], f64), "memoryMask": rounded([4, 5], f64)}, decoder_forward)
+
+    opts = {"dimFeedforward": 16}
+    enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, **layer_options(opts)), 2, norm=nn.LayerNorm(8), enable_nested_tensor=False)
+    case("encoder stack of 2 with final norm", "TransformerEncoder", enc, [8, 2, 2], opts,
+         {"src": rounded([5, 2, 8], f64), "srcKeyPaddingMask": kpm},
+         lambda m, ins: {"output": m(ins["src"], src_key_padding_mask=ins["srcKeyPaddingMask"])})
+    dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, **layer_options(opts)), 2)
+    case("decoder stack of 2 without final norm", "TransformerDecoder", dec, [8, 2, 2], opts,
+         {"tgt": rounded([4, 2, 8], f64), "memory": rounded([5, 2, 8], f64), "tgtMask": nn.Transformer.generate_square_subsequent_mask(4).to(f64)},
+         decoder_forward)
+
+    opts = {"dModel": 8, "nhead": 2, "numEncoderLayers": 2, "numDecoderLayers": 1, "dimFeedforward": 16, "batchFirst": True}
+    model = nn.Transformer(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=16, batch_first=True)
+
+    def transformer_forward(m, ins):
+        return {"output": m(ins["src"], ins["tgt"], tgt_mask=ins["tgtMask"], src_key_padding_mask=ins["srcKeyPaddingMask"],
+                            memory_key_padding_mask=ins["srcKeyPaddingMask"])}
+
+    case("Transformer batchFirst with masks", "Transformer", model, [], opts,
+         {"src": rounded([2, 5, 8], f64), "tgt": rounded([2, 4, 8], f64), "tgtMask": nn.Transformer.generate_square_subsequent_mask(4).to(f64), "srcKeyPaddingMask": kpm},
+         transformer_forward)
+    return cases
+
+
+def positional_table(max_len, d_model):
+    """The PyTorch tutorial's PositionalEncoding buffer, in float64."""
+    position = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)
+    div_term = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float64) * (-math.log(10000.0) / d_model))
+    pe = torch.zeros(max_len, 1, d_model, dtype=torch.float64)
+    pe[:, 0, 0::2] = torch.sin(position * div_term)
+    pe[:, 0, 1::2] = torch.cos(position * div_term[: d_model // 2])
+    return pe
+
 def state_dict_shapes(module):
     return [[k, list(v.shape)] for k, v in module.state_dict().items()]
 
@@ -190,6 +376,28 @@ def main():
     FIX.mkdir(parents=True, exist_ok=True)
     (FIX / "rnn-recurrent.json").write_text(json.dumps(recurrent, separators=(",", ":")))
     print(f"wrote {len(recurrent['cases'])} recurrent cases, torch {torch.__version__}")
+    attention = {
+        "cases": attention_cases(),
+        "stateDicts": {
+            "MultiheadAttention(8, 2)": state_dict_shapes(nn.MultiheadAttention(8, 2)),
+            "MultiheadAttention(6, 3, kdim 4, vdim 5)": state_dict_shapes(nn.MultiheadAttention(6, 3, kdim=4, vdim=5)),
+            "MultiheadAttention(8, 4, no bias)": state_dict_shapes(nn.MultiheadAttention(8, 4, bias=False)),
+        },
+    }
+    (FIX / "rnn-attention.json").write_text(json.dumps(attention, separators=(",", ":")))
+    print(f"wrote {len(attention['cases'])} attention cases")
+    transformer = {
+        "cases": transformer_cases(),
+        "positional": {"8x6": tensor_json(positional_table(8, 6)), "50x7": tensor_json(positional_table(50, 7))},
+        "stateDicts": {
+            "TransformerEncoderLayer(8, 2, dff 16)": state_dict_shapes(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16)),
+            "TransformerDecoderLayer(8, 2, dff 16)": state_dict_shapes(nn.TransformerDecoderLayer(8, 2, dim_feedforward=16)),
+            "Transformer(8, 2, 2 + 1 layers, dff 16)": state_dict_shapes(
+                nn.Transformer(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=16)),
+        },
+    }
+    (FIX / "rnn-transformer.json").write_text(json.dumps(transformer, separators=(",", ":")))
+    print(f"wrote {len(transformer['cases'])} transformer cases")
 
 
 if __name__ == "__main__":

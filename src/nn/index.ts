@@ -20,6 +20,8 @@ export {
   MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, MaskedBCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
   KLDivLoss, HingeEmbeddingLoss, MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss, ContrastiveLoss, CTCLoss,
 } from './losses.js';
+export { MultiheadAttention } from './layers/attention.js';
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './layers/attention.js';
 export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from './layers/conv.js';
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from './layers/conv.js';
 export {
@@ -30,3 +32,12 @@ export type { PoolResult } from './layers/pool.js';
 export { BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm, LocalResponseNorm } from './layers/norm.js';
 export type { BatchNormLayerOptions, LayerNormOptions, GroupNormOptions } from './layers/norm.js';
 export { Dropout2d } from './layers/dropout2d.js';
+export {
+  TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer,
+} from './layers/transformer.js';
+export type {
+  TransformerActivation, TransformerLayerOptions, EncoderLayerForwardOptions, DecoderLayerForwardOptions, TransformerStackOptions,
+  EncoderForwardOptions, TransformerOptions, TransformerForwardOptions,
+} from './layers/transformer.js';
+export { PositionalEncoding, sinusoidalTable } from './layers/positional.js';
+export type { PositionalEncodingOptions } from './layers/positional.js';

@@ -35,3 +35,5 @@ export {
 export type { MaxPoolOptions, AvgPoolOptions, AdaptiveMaxPoolOptions, AdaptiveSize } from './pool.js';
 export { batchNorm, layerNorm, groupNorm, localResponseNorm, dropout2d } from './norm.js';
 export type { BatchNormOptions, NormOptions, LocalResponseNormOptions } from './norm.js';
+export { scaledDotProductAttention, multiHeadAttention, generateSquareSubsequentMask } from './attention.js';
+export type { ScaledDotProductAttentionOptions, MultiHeadAttentionWeights, MultiHeadAttentionOptions } from './attention.js';
