@@ -448,7 +448,7 @@ export class OneCycleLR extends LRScheduler {
   protected computeLr(): number[] {
     const stepNum = this.lastEpoch;
     if (stepNum > this.totalSteps) {
-      throw new Error(`OneCycleLR: tried to step ${stepNum + 1} times; the schedule has totalSteps ${this.totalSteps}`);
+      throw new Error(`OneCycleLR: step() was called ${stepNum} times, past the end of the schedule (totalSteps ${this.totalSteps})`);
     }
     return this.groups.map((group) => {
       let startStep = 0;

@@ -76,3 +76,26 @@ export function worstRelative(actual: ArrayLike<number>, expected: readonly numb
   }
   return worst;
 }
+
+const { optim } = nb;
+type Options = Record<string, unknown>;
+type Groups = Iterable<nb.Tensor> | { params: nb.Tensor[] }[];
+/** Builds an optimizer by name, for cases read from the fixtures. */
+const MAKE: Record<string, (params: Groups, options: Options) => nb.optim.Optimizer> = {
+  SGD: (p, o) => new optim.SGD(p, o),
+  Adam: (p, o) => new optim.Adam(p, o),
+  AdamW: (p, o) => new optim.AdamW(p, o),
+  Adagrad: (p, o) => new optim.Adagrad(p, o),
+  RMSprop: (p, o) => new optim.RMSprop(p, o),
+  Adamax: (p, o) => new optim.Adamax(p, o),
+  NAdam: (p, o) => new optim.NAdam(p, o),
+  Adadelta: (p, o) => new optim.Adadelta(p, o),
+};
+
+/** The optimizer a fixture case describes, over `params` (grouped as the case says). */
+export function makeOptimizer(c: Pick<OptimizerCase, 'optimizer' | 'options' | 'groups'>, params: nb.Tensor[]): nb.optim.Optimizer {
+  const groups = c.groups?.map((g) => ({ params: g.params.map((i) => params[i]!), ...g.options }));
+  return MAKE[c.optimizer]!(groups ?? params, c.options);
+}
+
+export const OPTIMIZER_NAMES = Object.keys(MAKE);

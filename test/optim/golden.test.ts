@@ -7,23 +7,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import {
-  decode, flatValues, makeParams, readFixture, setGradients, worstRelative, type OptimizerCase, type Problem,
+  OPTIMIZER_NAMES, decode, flatValues, makeOptimizer, makeParams, readFixture, setGradients, worstRelative, type OptimizerCase, type Problem,
 } from './fixtures.js';
-
-const { optim } = nb;
-
-type Options = Record<string, unknown>;
-type Groups = Iterable<nb.Tensor> | { params: nb.Tensor[] }[];
-const MAKE: Record<string, (params: Groups, options: Options) => nb.optim.Optimizer> = {
-  SGD: (p, o) => new optim.SGD(p, o),
-  Adam: (p, o) => new optim.Adam(p, o),
-  AdamW: (p, o) => new optim.AdamW(p, o),
-  Adagrad: (p, o) => new optim.Adagrad(p, o),
-  RMSprop: (p, o) => new optim.RMSprop(p, o),
-  Adamax: (p, o) => new optim.Adamax(p, o),
-  NAdam: (p, o) => new optim.NAdam(p, o),
-  Adadelta: (p, o) => new optim.Adadelta(p, o),
-};
 
 /**
  * Float64 agrees to 1e-10 relative to max(|torch value|, 1e-3); float32 to 1e-5 relative to
@@ -33,11 +18,6 @@ const MAKE: Record<string, (params: Groups, options: Options) => nb.optim.Optimi
 const TOLERANCE = { float64: 1e-10, float32: 1e-5 } as const;
 const FLOOR = { float64: 1e-3, float32: 1 } as const;
 
-export function makeOptimizer(c: Pick<OptimizerCase, 'optimizer' | 'options' | 'groups'>, params: nb.Tensor[]): nb.optim.Optimizer {
-  const groups = c.groups?.map((g) => ({ params: g.params.map((i) => params[i]!), ...g.options }));
-  return MAKE[c.optimizer]!(groups ?? params, c.options);
-}
-
 function label(c: OptimizerCase): string {
   const groups = c.groups === undefined ? '' : ` groups ${JSON.stringify(c.groups.map((g) => g.options))}`;
   return `${c.dtype} ${JSON.stringify(c.options)}${groups}`;
@@ -45,7 +25,7 @@ function label(c: OptimizerCase): string {
 
 const worst: Record<string, number> = {};
 
-for (const name of Object.keys(MAKE)) {
+for (const name of OPTIMIZER_NAMES) {
   const { problem, cases } = readFixture<{ problem: Problem; cases: OptimizerCase[] }>(`optim-${name.toLowerCase()}.json`);
   describe(`${name} matches torch`, () => {
     for (const c of cases) {

@@ -97,3 +97,94 @@ describe('schedulers match torch over 50 steps', () => {
     });
   }
 });
+
+describe('scheduler state and errors', () => {
+  const sgd = (lr = 0.1): nb.optim.SGD => new optim.SGD([nb.zeros([2], { requiresGrad: true })], { lr, momentum: 0.9 });
+
+  test('stateDict round trip: a scheduler restored at epoch 10 continues the same sequence', () => {
+    const makers: [string, (o: nb.optim.Optimizer) => nb.optim.lrScheduler.LRScheduler][] = [
+      ['StepLR', (o) => new S.StepLR(o, 4, { gamma: 0.5 })],
+      ['CosineAnnealingLR', (o) => new S.CosineAnnealingLR(o, 7, { etaMin: 0.01 })],
+      ['OneCycleLR', (o) => new S.OneCycleLR(o, 1, { totalSteps: 30 })],
+      ['PowerLR', (o) => new S.PowerLR(o, 5, 1.5, { staircase: true })],
+    ];
+    for (const [name, make] of makers) {
+      const opt = sgd();
+      const scheduler = make(opt);
+      for (let i = 0; i < 10; i++) scheduler.step();
+      const saved = { optimizer: opt.stateDict(), scheduler: scheduler.stateDict() };
+      const opt2 = sgd(0.7);
+      opt2.loadStateDict(saved.optimizer);
+      const scheduler2 = make(opt2);
+      scheduler2.loadStateDict(saved.scheduler);
+      assert.deepEqual(scheduler2.getLastLr(), scheduler.getLastLr(), name);
+      for (let i = 0; i < 15; i++) {
+        scheduler.step();
+        scheduler2.step();
+        assert.deepEqual(scheduler2.getLastLr(), scheduler.getLastLr(), `${name} step ${i + 11}`);
+        assert.deepEqual(opt2.paramGroups.map((g) => g.momentum), opt.paramGroups.map((g) => g.momentum), `${name} momentum`);
+      }
+    }
+  });
+
+  test('ReduceLROnPlateau state round trip', () => {
+    const opt = sgd();
+    const plateau = new S.ReduceLROnPlateau(opt, { patience: 1 });
+    for (const m of [1, 0.9, 0.95, 0.97]) plateau.step(m);
+    const opt2 = sgd();
+    opt2.loadStateDict(opt.stateDict());
+    const plateau2 = new S.ReduceLROnPlateau(opt2, { patience: 1 });
+    plateau2.loadStateDict(plateau.stateDict());
+    assert.equal(plateau2.best, 0.9);
+    for (const m of [0.96, 0.99, 0.5, 0.6, 0.7]) {
+      plateau.step(m);
+      plateau2.step(nb.tensor(m, { dtype: 'float64' }));
+      assert.deepEqual(plateau2.getLastLr(), plateau.getLastLr());
+    }
+    assert.throws(() => plateau2.loadStateDict({ bogus: 1 }), /ReduceLROnPlateau\.loadStateDict: unexpected key 'bogus'/);
+  });
+
+  test('LambdaLR keeps its functions out of the state dict', () => {
+    const scheduler = new S.LambdaLR(sgd(), (t) => 1 / (t + 1));
+    assert.equal('lrLambdas' in scheduler.stateDict(), false);
+    assert.throws(() => scheduler.loadStateDict({ lrLambdas: [] }), /unexpected key 'lrLambdas'/);
+  });
+
+  test('errors name the scheduler and the option', () => {
+    const cases: [() => unknown, RegExp][] = [
+      [() => new S.StepLR(sgd(), 0), /StepLR: stepSize must be a positive integer, got 0/],
+      [() => new S.MultiStepLR(sgd(), [1.5]), /MultiStepLR: milestones must be an array of integer epochs/],
+      [() => new S.CosineAnnealingLR(sgd(), -1), /CosineAnnealingLR: tMax must be a positive integer/],
+      [() => new S.LinearLR(sgd(), { startFactor: 0 }), /LinearLR: startFactor must be in \(0, 1\], got 0/],
+      [() => new S.LinearLR(sgd(), { endFactor: 2 }), /LinearLR: endFactor must be in \[0, 1\], got 2/],
+      [() => new S.LambdaLR(sgd(), [(t: number) => t, (t: number) => t]), /LambdaLR: expected 1 values of lrLambda \(one per parameter group\), got 2/],
+      [() => new S.OneCycleLR(sgd(), 1), /OneCycleLR: give either totalSteps or both epochs and stepsPerEpoch/],
+      [() => new S.OneCycleLR(sgd(), 1, { totalSteps: 10, pctStart: 1.5 }), /OneCycleLR: pctStart must be in \[0, 1\], got 1\.5/],
+      [() => new S.OneCycleLR(sgd(), 1, { totalSteps: 10, annealStrategy: 'cubic' as 'cos' }), /annealStrategy must be 'cos' or 'linear'/],
+      [() => new S.OneCycleLR(new optim.Adagrad([nb.zeros([1], { requiresGrad: true })]), 1, { totalSteps: 10 }), /OneCycleLR: cycleMomentum needs an optimizer with a momentum or betas option/],
+      [() => new S.ReduceLROnPlateau(sgd(), { factor: 1 }), /ReduceLROnPlateau: factor must be < 1, got 1/],
+      [() => new S.ReduceLROnPlateau(sgd(), { mode: 'up' as 'min' }), /ReduceLROnPlateau: mode must be 'min' or 'max', got up/],
+      [() => new S.ReduceLROnPlateau(sgd(), { minLr: [0, 0] }), /ReduceLROnPlateau: expected 1 values of minLr/],
+      [() => new S.StepLR(sgd(), 3, { lastEpoch: 5 }), /LRScheduler: parameter group 0 has no initialLr, which resuming a schedule \(lastEpoch 5\) needs/],
+      [() => new S.InverseTimeLR(sgd(), -1), /InverseTimeLR: decayRate must be >= 0, got -1/],
+      [() => new S.PowerLR(sgd(), 0, 1), /PowerLR: decaySteps must be a positive number, got 0/],
+      [() => new S.ExponentialDecayLR(sgd(), 10, { decayRate: 0 }), /ExponentialDecayLR: decayRate must be > 0/],
+      [() => new S.InverseSqrtLR(sgd(), { k: -1 }), /InverseSqrtLR: k must be > 0/],
+      [() => new S.StepLR({} as nb.optim.Optimizer, 1), /LRScheduler: expected an optimizer/],
+    ];
+    for (const [make, pattern] of cases) assert.throws(make, pattern);
+    const cycle = new S.OneCycleLR(sgd(), 1, { totalSteps: 3 });
+    for (let i = 0; i < 3; i++) cycle.step();
+    assert.throws(() => cycle.step(), /OneCycleLR: step\(\) was called 4 times, past the end of the schedule \(totalSteps 3\)/);
+  });
+
+  test('resuming with lastEpoch continues from the groups initialLr', () => {
+    const opt = sgd();
+    const first = new S.ExponentialLR(opt, 0.5);
+    for (let i = 0; i < 3; i++) first.step();
+    const resumed = new S.ExponentialLR(opt, 0.5, { lastEpoch: 3 });
+    assert.equal(resumed.lastEpoch, 4);
+    assert.ok(Math.abs(resumed.getLastLr()[0]! - 0.1 * 0.5 ** 4) < 1e-15);
+    assert.deepEqual(resumed.baseLrs, [0.1]);
+  });
+});
