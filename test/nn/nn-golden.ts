@@ -43,3 +43,43 @@ export function projected(output: nb.Tensor, cotangent: (number | string)[]): nb
   const cot = nb.tensor(cotangent.map(decode), { dtype: output.dtype }).reshape(output.shape);
   return nb.where(output.isFinite(), output, 0).mul(cot).sum();
 }
+
+/**
+ * gradCheck for a module: central differences in float64 over every element of the float inputs
+ * and of every parameter, against autograd, on sum(output * v) for a fixed random v.
+ */
+export function moduleGradCheck(module: nb.nn.Module, inputs: nb.Tensor[], forward: (...xs: nb.Tensor[]) => nb.Tensor): { passed: boolean; worst: string } {
+  const eps = 1e-6;
+  const [atol, rtol] = [1e-5, 1e-3];
+  const leaves = inputs.map((x) => (x.dtype === 'float64' ? x.detach().clone().requiresGrad_() : x));
+  const params = [...module.namedParameters()];
+  module.zeroGrad();
+  const first = forward(...leaves);
+  const v = nb.randn(first.shape, { dtype: 'float64', generator: new nb.Generator(7) });
+  first.mul(v).sum().backward();
+  const value = (): number => nb.noGrad(() => forward(...leaves).mul(v).sum().item());
+  const targets: [string, nb.Tensor][] = [
+    ...leaves.map((x, i): [string, nb.Tensor] => [`input ${i}`, x]).filter(([, x]) => x.dtype === 'float64'),
+    ...params.map(([name, p]): [string, nb.Tensor] => [name, p]),
+  ];
+  let worst = { gap: 0, what: 'none' };
+  let passed = true;
+  for (const [name, t] of targets) {
+    if (!t.isContiguous() || t.dtype !== 'float64') throw new Error(`moduleGradCheck: ${name} must be a contiguous float64 tensor`);
+    const analytical = t.grad ? t.grad.toTypedArray() : new Float64Array(t.numel());
+    for (let i = 0; i < t.numel(); i++) {
+      const at = t.offset + i;
+      const saved = t.data[at]!;
+      t.data[at] = saved + eps;
+      const plus = value();
+      t.data[at] = saved - eps;
+      const minus = value();
+      t.data[at] = saved;
+      const numerical = (plus - minus) / (2 * eps);
+      const gap = Math.abs(numerical - analytical[i]!);
+      if (gap > atol + rtol * Math.abs(numerical)) passed = false;
+      if (gap > worst.gap) worst = { gap, what: `${name}[${i}]: numerical ${numerical}, analytical ${analytical[i]}` };
+    }
+  }
+  return { passed, worst: worst.what };
+}
