@@ -1,0 +1,201 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as nb from '../../src/index.js';
+import { nn, optim, train } from '../../src/index.js';
+
+/** Two interleaved half-moons-like clusters: a small, learnable 2-class problem. */
+function clusters(n: number, seed: number): [nb.Tensor, nb.Tensor] {
+  const g = new nb.Generator(seed);
+  const x = nb.randn([n, 2], { generator: g }).mul(0.5);
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+  const y = nb.tensor(labels);
+  const shift = y.float().mul(2).sub(1).unsqueeze(1).mul(nb.tensor([1.5, -1]));
+  return [x.add(shift), y];
+}
+
+function batches(x: nb.Tensor, y: nb.Tensor, size: number): [nb.Tensor, nb.Tensor][] {
+  const out: [nb.Tensor, nb.Tensor][] = [];
+  for (let i = 0; i < x.shape[0]!; i += size) {
+    const len = Math.min(size, x.shape[0]! - i);
+    out.push([x.narrow(0, i, len), y.narrow(0, i, len)]);
+  }
+  return out;
+}
+
+function model(): nn.Sequential {
+  nb.manualSeed(0);
+  return new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 2));
+}
+
+const [x, y] = clusters(200, 1);
+const [vx, vy] = clusters(100, 2);
+const trainData = batches(x, y, 32);
+const valData = batches(vx, vy, 50);
+
+describe('fit', () => {
+  test('trains a classifier, logs loss, accuracy and validation per epoch', async () => {
+    const m = model();
+    const lines: string[] = [];
+    const history = await train.fit(m, {
+      train: trainData,
+      validation: valData,
+      loss: (o, t) => nb.F.crossEntropy(o, t),
+      optimizer: new optim.Adam(m.parameters(), { lr: 0.05 }),
+      epochs: 8,
+      metrics: { accuracy: 'accuracy' },
+      callbacks: [new train.ProgressBar({ output: { write: (t) => lines.push(t), isTTY: false } })],
+      verbose: 0,
+    });
+    assert.deepEqual(history.epochs, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const loss = history.get('loss');
+    assert.ok(loss[7]! < loss[0]! / 2, `loss fell from ${loss[0]} to ${loss[7]}`);
+    assert.ok(history.get('val_accuracy')[7]! >= 0.9, `val accuracy ${history.get('val_accuracy')[7]}`);
+    assert.equal(history.get('lr')[0], 0.05);
+    assert.equal(lines.length, 8, 'one line per epoch when not on a terminal');
+    assert.match(lines[0]!, /^Epoch 1\/8 - [\d.]+s - loss: [\d.]+ - accuracy: [\d.]+ - lr: 0\.0500 - val_loss: [\d.]+ - val_accuracy: [\d.]+\n$/);
+    const evaluated = await train.evaluate(m, valData, { loss: (o, t) => nb.F.crossEntropy(o, t), metrics: { accuracy: 'accuracy' } });
+    assert.ok(Math.abs(evaluated.loss! - history.get('val_loss')[7]!) < 1e-6);
+    const predictions = await train.predict(m, valData);
+    assert.deepEqual(predictions.shape, [100, 2]);
+    assert.equal(predictions.requiresGrad, false);
+  });
+
+  test('a progress bar on a terminal redraws one line and ends each epoch with a newline', async () => {
+    const m = model();
+    let text = '';
+    await train.fit(m, {
+      train: trainData,
+      loss: (o, t) => nb.F.crossEntropy(o, t),
+      optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }),
+      epochs: 1,
+      callbacks: [new train.ProgressBar({ output: { write: (t) => (text += t), isTTY: true } })],
+    });
+    assert.match(text, /^Epoch 1\/1\n/);
+    assert.match(text, /7\/7 \[=+\] - loss: [\d.]+/);
+    assert.ok(text.endsWith('\n'));
+  });
+
+  test('EarlyStopping stops at the right epoch and restores the best weights', async () => {
+    const m = model();
+    // A validation loss that improves for 3 epochs, then worsens: stop after patience 2.
+    const fake = [5, 4, 3, 3.5, 3.6, 3.7, 3.8, 3.9];
+    let epoch = 0;
+    const snapshots: nb.Tensor[] = [];
+    const recorder = new (class extends train.Callback {
+      override onEpochEnd(_e: number, logs: train.Logs): void {
+        logs.val_loss = fake[epoch++]!;
+        snapshots.push(m.stateDict()['0.weight']!.clone());
+      }
+    })();
+    const stopper = new train.EarlyStopping({ monitor: 'val_loss', patience: 2, restoreBestWeights: true });
+    const history = await train.fit(m, {
+      train: trainData,
+      loss: (o, t) => nb.F.crossEntropy(o, t),
+      optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }),
+      epochs: 8,
+      callbacks: [recorder, stopper],
+      verbose: 0,
+    });
+    assert.equal(stopper.stoppedEpoch, 4);
+    assert.equal(stopper.bestEpoch, 2);
+    assert.equal(history.epochs.length, 5);
+    assert.match(history.stopReason!, /EarlyStopping/);
+    assert.deepEqual(m.stateDict()['0.weight']!.toArray(), snapshots[2]!.toArray());
+  });
+
+  test('TerminateOnNaN stops on a non-finite loss', async () => {
+    const m = model();
+    const history = await train.fit(m, {
+      train: trainData,
+      loss: (o) => o.sum().mul(NaN),
+      optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }),
+      epochs: 3,
+      callbacks: [new train.TerminateOnNaN()],
+      verbose: 0,
+    });
+    assert.match(history.stopReason!, /TerminateOnNaN: batch 0/);
+    assert.equal(history.epochs.length, 1);
+  });
+
+  test('an AbortSignal stops training after the current batch', async () => {
+    const m = model();
+    const controller = new AbortController();
+    let seen = 0;
+    const counter = new (class extends train.Callback {
+      override onBatchEnd(): void {
+        if (++seen === 3) controller.abort();
+      }
+    })();
+    const history = await train.fit(m, {
+      train: trainData,
+      loss: (o, t) => nb.F.crossEntropy(o, t),
+      optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }),
+      epochs: 5,
+      callbacks: [counter],
+      signal: controller.signal,
+      verbose: 0,
+    });
+    assert.equal(seen, 3);
+    assert.equal(history.stopReason, 'aborted');
+  });
+
+  test('multi-output models weigh their losses', async () => {
+    class TwoHeads extends nn.Module {
+      body = new nn.Linear(2, 8);
+      a = new nn.Linear(8, 2);
+      b = new nn.Linear(8, 1);
+      forward(input: nb.Tensor): nb.Tensor[] {
+        const h = this.body.forward(input).relu();
+        return [this.a.forward(h), this.b.forward(h)];
+      }
+    }
+    nb.manualSeed(0);
+    const m = new TwoHeads();
+    const data: train.Batch[] = trainData.map(([bx, by]) => [bx, [by, bx.sum(1, true)]]);
+    const history = await train.fit(m, {
+      train: data,
+      loss: [(o, t) => nb.F.crossEntropy(o, t), (o, t) => nb.F.mseLoss(o, t)],
+      lossWeights: [1, 0.5],
+      optimizer: new optim.Adam(m.parameters(), { lr: 0.02 }),
+      epochs: 3,
+      verbose: 0,
+      recordBatches: true,
+    });
+    const [l, a, b] = [history.get('loss'), history.get('output0_loss'), history.get('output1_loss')];
+    for (let i = 0; i < 3; i++) assert.ok(Math.abs(l[i]! - (a[i]! + 0.5 * b[i]!)) < 1e-5);
+    assert.equal(history.batches!.loss!.length, 3 * trainData.length);
+  });
+
+  test('LearningRateScheduler and a scheduler set the learning rate', async () => {
+    const m = model();
+    const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
+    const history = await train.fit(m, {
+      train: trainData,
+      loss: (o, t) => nb.F.crossEntropy(o, t),
+      optimizer: opt,
+      epochs: 3,
+      callbacks: [new train.LearningRateScheduler((epoch) => 0.1 / (epoch + 1))],
+      verbose: 0,
+    });
+    assert.deepEqual(history.get('lr').map((v) => Number(v.toFixed(6))), [0.1, 0.05, 0.033333]);
+  });
+
+  test('errors name what is wrong', async () => {
+    const m = model();
+    const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
+    await assert.rejects(
+      train.fit(m, { train: trainData, loss: (o) => o, optimizer: opt, verbose: 0 }),
+      /fit: the loss for output 0 must return a scalar Tensor/,
+    );
+    await assert.rejects(
+      train.fit(m, {
+        train: trainData,
+        loss: (o, t) => nb.F.crossEntropy(o, t),
+        optimizer: opt,
+        callbacks: [new train.EarlyStopping({ monitor: 'val_accuracy' })],
+        verbose: 0,
+      }),
+      /EarlyStopping: the monitored quantity 'val_accuracy' is not in the logs \(available: loss, lr\)/,
+    );
+  });
+});
