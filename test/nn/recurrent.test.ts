@@ -194,6 +194,23 @@ describe('recurrent behaviour', () => {
     checks.forEach((r, i) => assert.ok(r.passed, `cell ${i}: relative error ${r.relativeError}`));
   });
 
+  test('second derivatives: gradCheck of the gradient with respect to W_hh', () => {
+    nb.manualSeed(6);
+    const x = nb.randn([3, 2, 2], { dtype: 'float64' });
+    const cell = new nn.RNN(2, 2).double();
+    const [wIh, wHh, bIh, bHh] = [...cell.parameters()];
+    // gradCheck evaluates the function without grad for its numerical part, so turn it back on here.
+    const firstOrder = (xi: nb.Tensor, whh: nb.Tensor): nb.Tensor =>
+      nb.enableGrad(() => {
+        const w = whh.requiresGrad ? whh : whh.detach().requiresGrad_();
+        const [out, h] = F.rnn(xi, null, [{ weightIh: wIh!, weightHh: w, biasIh: bIh!, biasHh: bHh! }]);
+        const [g] = nb.autogradGrad([out.square().sum().add(h.sum())], [w], { createGraph: true });
+        return g!;
+      });
+    const r = nb.gradCheck(firstOrder, [x, wHh!]);
+    assert.ok(r.passed, `relative error ${r.relativeError}`);
+  });
+
   test('float64 gradCheck: 2-layer bidirectional LSTM and GRU with lengths', () => {
     nb.manualSeed(2);
     const x = nb.randn([3, 2, 2], { dtype: 'float64' });

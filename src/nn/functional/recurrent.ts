@@ -23,6 +23,8 @@ import { cat, stack, unbind } from '../../ops/join.js';
 import { all } from '../../ops/reduce.js';
 import { dropout as dropoutFn } from '../../ops/nn.js';
 import type { Generator } from '../../tensor/random.js';
+import { apply, type OpDef } from '../../autograd/function.js';
+import { scalarTensor } from '../../ops/util.js';
 
 export type RecurrentMode = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru';
 
@@ -203,6 +205,67 @@ function stepValidity(name: string, steps: number, batch: number, batched: boole
   return unbind(valid, 0);
 }
 
+// ---- the recurrent product h W_hh^T ---------------------------------------------------------------
+
+/**
+ * What the steps of one recurrence share: W_hh^T for the forward products, and the (h, gradient)
+ * pairs the steps' backward leave for the weight gradient.
+ */
+interface RecurrentProductShared {
+  weightHh: Tensor;
+  weightHhT: Tensor;
+  inputs: Tensor[];
+  grads: Tensor[];
+}
+
+/**
+ * The anchor every step's product hangs from (a 0-dim token whose input is W_hh). Its backward
+ * runs after every step's and computes W_hh's gradient once, sum_t g_t^T h_t, as one product of
+ * the stacked pairs, instead of one [G*H, H] product plus a sum per step.
+ */
+const RECURRENT_WEIGHT: OpDef<RecurrentProductShared> = {
+  name: 'recurrentWeight',
+  forward([w]) {
+    return scalarTensor(0, w!.dtype);
+  },
+  backward(_g, { attrs }) {
+    if (attrs.grads.length === 0) return [null];
+    const inputs = cat(attrs.inputs, 0);
+    const grads = cat(attrs.grads, 0);
+    attrs.inputs.length = 0;
+    attrs.grads.length = 0;
+    return [matmul(transpose(grads, 0, 1), inputs)];
+  },
+};
+
+/** One step's h W_hh^T; its weight gradient is left to the anchor. */
+const RECURRENT_STEP: OpDef<RecurrentProductShared> = {
+  name: 'recurrentStep',
+  forward([h], { weightHh, weightHhT }, save) {
+    save(h!, weightHh);
+    return matmul(h!, weightHhT);
+  },
+  backward(g, ctx) {
+    const [h, weightHh] = ctx.saved;
+    if (ctx.needsGrad[1]) {
+      ctx.attrs.inputs.push(h!);
+      ctx.attrs.grads.push(g);
+    }
+    return [ctx.needsGrad[0] ? matmul(g, weightHh!) : null, ctx.needsGrad[1] ? scalarTensor(0, g.dtype) : null];
+  },
+};
+
+/** h -> h W_hh^T for every step of one recurrence, with W_hh's gradient computed in one product. */
+function recurrentProduct(weightHh: Tensor): (h: Tensor) => Tensor {
+  const shared: RecurrentProductShared = { weightHh, weightHhT: contiguous(transpose(weightHh.detach(), 0, 1)), inputs: [], grads: [] };
+  const token = apply(RECURRENT_WEIGHT, [weightHh], shared);
+  if (!token.requiresGrad) {
+    const weightHhT = contiguous(transpose(weightHh, 0, 1));
+    return (h) => matmul(h, weightHhT);
+  }
+  return (h) => apply(RECURRENT_STEP, [h, token], shared);
+}
+
 // ---- one layer and direction ------------------------------------------------------------------
 
 interface DirectionResult {
@@ -229,7 +292,7 @@ function runDirection(
   const inputBias = mode === 'gru' || biasHh === null ? biasIh : biasIh === null ? biasHh : add(biasIh, biasHh);
   const projected = reshape(linear(reshape(x, [steps * batch, features]), w.weightIh, inputBias), [steps, batch, rows]);
   const perStep = unbind(projected, 0);
-  const weightHhT = contiguous(transpose(w.weightHh, 0, 1));
+  const hiddenProduct = recurrentProduct(w.weightHh);
   const hiddenBias = mode === 'gru' ? biasHh : null;
 
   const outputs = new Array<Tensor>(steps);
@@ -238,7 +301,7 @@ function runDirection(
   for (let k = 0; k < steps; k++) {
     const t = reverse ? steps - 1 - k : k;
     const xt = perStep[t]!;
-    const hh = matmul(h, weightHhT);
+    const hh = hiddenProduct(h);
     let hNext: Tensor;
     let cNext: Tensor | null = null;
     if (mode === 'lstm') [hNext, cNext] = lstmCellUpdate(add(xt, hh), c!);
