@@ -79,20 +79,24 @@ export abstract class LRScheduler {
   protected stepCount = 0;
   protected lastLr: number[] = [];
 
-  abstract get name(): string;
+  /** The scheduler's name for messages; each subclass overrides it. */
+  get name(): string {
+    return 'LRScheduler';
+  }
 
   constructor(
     readonly optimizer: AnyOptimizer,
     { lastEpoch = -1 }: SchedulerOptions = {},
   ) {
-    checkOptimizer('LRScheduler', optimizer);
+    // `name` is a prototype getter, so subclasses' names are available here already.
+    checkOptimizer(this.name, optimizer);
     if (!Number.isInteger(lastEpoch) || lastEpoch < -1) {
-      throw new Error(`LRScheduler: lastEpoch must be an integer >= -1, got ${lastEpoch}`);
+      throw new Error(`${this.name}: lastEpoch must be an integer >= -1, got ${lastEpoch}`);
     }
     optimizer.paramGroups.forEach((group, i) => {
       if (lastEpoch === -1) group.initialLr ??= group.lr;
       else if (group.initialLr === undefined) {
-        throw new Error(`LRScheduler: parameter group ${i} has no initialLr, which resuming a schedule (lastEpoch ${lastEpoch}) needs`);
+        throw new Error(`${this.name}: parameter group ${i} has no initialLr, which resuming a schedule (lastEpoch ${lastEpoch}) needs`);
       }
     });
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
@@ -144,7 +148,7 @@ export type LrLambda = (epoch: number) => number;
 export class LambdaLR extends LRScheduler {
   readonly lrLambdas: LrLambda[];
 
-  get name(): string {
+  override get name(): string {
     return 'LambdaLR';
   }
 
@@ -172,7 +176,7 @@ export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
 
-  get name(): string {
+  override get name(): string {
     return 'StepLR';
   }
 
@@ -196,7 +200,7 @@ export class MultiStepLR extends LRScheduler {
   milestones: number[];
   gamma: number;
 
-  get name(): string {
+  override get name(): string {
     return 'MultiStepLR';
   }
 
@@ -222,7 +226,7 @@ export class MultiStepLR extends LRScheduler {
 export class ExponentialLR extends LRScheduler {
   gamma: number;
 
-  get name(): string {
+  override get name(): string {
     return 'ExponentialLR';
   }
 
@@ -252,7 +256,7 @@ export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
 
-  get name(): string {
+  override get name(): string {
     return 'CosineAnnealingLR';
   }
 
@@ -295,7 +299,7 @@ export class LinearLR extends LRScheduler {
   endFactor: number;
   totalIters: number;
 
-  get name(): string {
+  override get name(): string {
     return 'LinearLR';
   }
 
@@ -372,7 +376,7 @@ export class OneCycleLR extends LRScheduler {
   useBeta1: boolean;
   private readonly phases: Phase[];
 
-  get name(): string {
+  override get name(): string {
     return 'OneCycleLR';
   }
 
@@ -508,7 +512,7 @@ export interface InverseTimeLROptions extends StaircaseOptions {
 export class InverseTimeLR extends DecayLR {
   decayRate: number;
 
-  get name(): string {
+  override get name(): string {
     return 'InverseTimeLR';
   }
 
@@ -528,7 +532,7 @@ export class InverseTimeLR extends DecayLR {
 export class PowerLR extends DecayLR {
   power: number;
 
-  get name(): string {
+  override get name(): string {
     return 'PowerLR';
   }
 
@@ -553,7 +557,7 @@ export interface ExponentialDecayLROptions extends StaircaseOptions {
 export class ExponentialDecayLR extends DecayLR {
   decayRate: number;
 
-  get name(): string {
+  override get name(): string {
     return 'ExponentialDecayLR';
   }
 
@@ -583,7 +587,7 @@ export interface InverseSqrtLROptions extends StaircaseOptions {
 export class InverseSqrtLR extends DecayLR {
   k: number;
 
-  get name(): string {
+  override get name(): string {
     return 'InverseSqrtLR';
   }
 

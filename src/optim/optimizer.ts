@@ -214,7 +214,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
         if (!index.has(p)) index.set(p, index.size);
         return index.get(p)!;
       });
-      return { ...structuredCopy(options), params: ids } as OptimizerStateDict<O>['paramGroups'][number];
+      return { ...copyOptions(options), params: ids } as OptimizerStateDict<O>['paramGroups'][number];
     });
     const state: Record<number, ParamState> = {};
     for (const [p, s] of this.state) {
@@ -274,7 +274,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
     }
     const groups = saved.map((g, gi) => {
       const { params: _ids, ...options } = g;
-      const group = { ...this.defaults, ...structuredCopy(options), params: this.paramGroups[gi]!.params } as ParamGroup<O>;
+      const group = { ...this.defaults, ...copyOptions(options), params: this.paramGroups[gi]!.params } as ParamGroup<O>;
       this.validate(group);
       return group;
     });
@@ -290,7 +290,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
 }
 
 /** A copy of plain option values (numbers, booleans, strings, arrays of them such as betas). */
-function structuredCopy<T extends object>(options: T): T {
+function copyOptions<T extends object>(options: T): T {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) out[key] = Array.isArray(value) ? [...(value as unknown[])] : value;
   return out as T;

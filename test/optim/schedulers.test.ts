@@ -165,12 +165,12 @@ describe('scheduler state and errors', () => {
       [() => new S.ReduceLROnPlateau(sgd(), { factor: 1 }), /ReduceLROnPlateau: factor must be < 1, got 1/],
       [() => new S.ReduceLROnPlateau(sgd(), { mode: 'up' as 'min' }), /ReduceLROnPlateau: mode must be 'min' or 'max', got up/],
       [() => new S.ReduceLROnPlateau(sgd(), { minLr: [0, 0] }), /ReduceLROnPlateau: expected 1 values of minLr/],
-      [() => new S.StepLR(sgd(), 3, { lastEpoch: 5 }), /LRScheduler: parameter group 0 has no initialLr, which resuming a schedule \(lastEpoch 5\) needs/],
+      [() => new S.StepLR(sgd(), 3, { lastEpoch: 5 }), /StepLR: parameter group 0 has no initialLr, which resuming a schedule \(lastEpoch 5\) needs/],
       [() => new S.InverseTimeLR(sgd(), -1), /InverseTimeLR: decayRate must be >= 0, got -1/],
       [() => new S.PowerLR(sgd(), 0, 1), /PowerLR: decaySteps must be a positive number, got 0/],
       [() => new S.ExponentialDecayLR(sgd(), 10, { decayRate: 0 }), /ExponentialDecayLR: decayRate must be > 0/],
       [() => new S.InverseSqrtLR(sgd(), { k: -1 }), /InverseSqrtLR: k must be > 0/],
-      [() => new S.StepLR({} as nb.optim.Optimizer, 1), /LRScheduler: expected an optimizer/],
+      [() => new S.StepLR({} as nb.optim.Optimizer, 1), /StepLR: expected an optimizer/],
     ];
     for (const [make, pattern] of cases) assert.throws(make, pattern);
     const cycle = new S.OneCycleLR(sgd(), 1, { totalSteps: 3 });
