@@ -55,7 +55,8 @@ type TensorValues = Nested<number> | Nested<boolean> | ArrayLike<number>;
 export function tensor(values: TensorValues, options: FromValuesOptions = {}): Tensor {
   const flat: number[] = [];
   let shape: number[] = [];
-  let inferred: DType = 'bool';
+  // Widened on purpose: note() updates it from inside callbacks, which flow analysis does not follow.
+  let inferred = 'bool' as DType;
   const note = (v: unknown, where: string): void => {
     if (typeof v === 'boolean') {
       flat.push(v ? 1 : 0);
