@@ -93,6 +93,7 @@ function isTensorIterable(x: unknown): x is Iterable<unknown> {
   return typeof x === 'object' && x !== null && Symbol.iterator in x;
 }
 
+/** The base of every optimizer: subclasses give their name, defaults, option checks and UpdateRule. */
 export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends StateRecord = StateRecord> {
   readonly paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state, created at a parameter's first step. */
@@ -100,7 +101,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
 
   /**
    * @param name the optimizer's name, used in error messages
-   * @param defaults options for groups that do not set them (already validated by the subclass)
+   * @param defaults options for groups that do not set them (each group is validated once filled in)
+   * @param rule the optimizer's update math
    */
   protected constructor(
     readonly name: string,
