@@ -16,9 +16,11 @@ export const MC: i32 = 128;
 export const NC_MAX: i32 = 1024;
 
 /** Bytes of per-thread scratch a gemm chunk needs: packed A, packed B and one spare tile. */
-export const GEMM_SCRATCH_BYTES: i32 = (MC * KC + KC * NC_MAX + MR * NR) * 4;
+export const GEMM_SCRATCH_BYTES: i32 = (MC * KC + KC * NC_MAX + MR * NR) * 4 + 64;
+/** Where in a thread's scratch the current product's Layout lives (after the spare tile). */
+const GEMM_LAYOUT_OFFSET: usize = (MC * KC + KC * NC_MAX + MR * NR) * 4;
 
-// Task descriptor, i32 words (written by the host, see src/backend/wasm/matmul.ts).
+// Task descriptor, i32 words (written by the host, see src/backend/wasm/gemm.ts).
 const T_M = 1;
 const T_N = 2;
 const T_K = 3;
@@ -29,21 +31,39 @@ const T_CSB = 7;
 const T_A = 8;
 const T_B = 9;
 const T_C = 10;
+const T_LDC = 11;
 const T_CHUNK_M = 12;
 const T_CHUNK_N = 13;
 const T_M_CHUNKS = 14;
 const T_N_CHUNKS = 15;
+/** Per batch entry, three element offsets: into A, B and C. */
 const T_BATCH_OFFSETS = 16;
+/** Nonzero: C += A @ B instead of C = A @ B. */
+const T_ACCUMULATE = 17;
+/** K may run over segments (the images of a batch): segment length, and A's and B's stride between segments. */
+const T_K_SEGMENT = 18;
+const T_SEGMENT_A = 19;
+const T_SEGMENT_B = 20;
 
 @inline function word(task: usize, index: i32): i32 {
   return load<i32>(task + (<usize>index << 2));
 }
 
-/** Computes one chunk (batch element, row block, column block) of C = A @ B. */
+/** Operand layouts of one product; K may be split into equal segments with their own stride. */
+@unmanaged class Layout {
+  rsA: i32 = 0;
+  csA: i32 = 0;
+  rsB: i32 = 0;
+  csB: i32 = 0;
+  kSegment: i32 = 0;
+  segmentA: i32 = 0;
+  segmentB: i32 = 0;
+}
+
+/** Computes one chunk (batch entry, row block, column block) of C = A @ B. */
 export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
   const M = word(task, T_M);
   const N = word(task, T_N);
-  const K = word(task, T_K);
   const chunkM = word(task, T_CHUNK_M);
   const chunkN = word(task, T_CHUNK_N);
   const mChunks = word(task, T_M_CHUNKS);
@@ -53,42 +73,49 @@ export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
   const inBatch = chunk - batchIndex * perBatch;
   const mi = inBatch / nChunks;
   const ni = inBatch - mi * nChunks;
-  const offsets = <usize>word(task, T_BATCH_OFFSETS) + (<usize>batchIndex << 3);
-  const a = <usize>word(task, T_A) + (<usize>load<i32>(offsets) << 2);
-  const b = <usize>word(task, T_B) + (<usize>load<i32>(offsets, 4) << 2);
-  const c = <usize>word(task, T_C) + (<usize>(batchIndex * M) * <usize>N << 2);
+  const offsets = <usize>word(task, T_BATCH_OFFSETS) + <usize>batchIndex * 12;
+  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
+  layout.rsA = word(task, T_RSA);
+  layout.csA = word(task, T_CSA);
+  layout.rsB = word(task, T_RSB);
+  layout.csB = word(task, T_CSB);
+  layout.kSegment = word(task, T_K_SEGMENT);
+  layout.segmentA = word(task, T_SEGMENT_A);
+  layout.segmentB = word(task, T_SEGMENT_B);
   const m0 = mi * chunkM;
   const n0 = ni * chunkN;
   gemmBlock(
-    a, word(task, T_RSA), word(task, T_CSA),
-    b, word(task, T_RSB), word(task, T_CSB),
-    c, N, m0, min(M, m0 + chunkM), n0, min(N, n0 + chunkN), K, scratch,
+    <usize>word(task, T_A) + (<usize>load<i32>(offsets) << 2),
+    <usize>word(task, T_B) + (<usize>load<i32>(offsets, 4) << 2),
+    <usize>word(task, T_C) + (<usize>load<i32>(offsets, 8) << 2),
+    word(task, T_LDC), layout,
+    m0, min(M, m0 + chunkM), n0, min(N, n0 + chunkN), word(task, T_K), word(task, T_ACCUMULATE) != 0, scratch,
   );
 }
 
-/** C[m0:m1, n0:n1] = A[m0:m1, :] @ B[:, n0:n1]; element strides, C row-major with ldc. */
-export function gemmBlock(
-  a: usize, rsA: i32, csA: i32,
-  b: usize, rsB: i32, csB: i32,
-  c: usize, ldc: i32,
-  m0: i32, m1: i32, n0: i32, n1: i32, K: i32, scratch: usize,
+/** C[m0:m1, n0:n1] (+)= A[m0:m1, :] @ B[:, n0:n1]; C row-major with leading dimension ldc. */
+function gemmBlock(
+  a: usize, b: usize, c: usize, ldc: i32, layout: Layout,
+  m0: i32, m1: i32, n0: i32, n1: i32, K: i32, accumulateAll: bool, scratch: usize,
 ): void {
   const packedA = scratch;
   const packedB = scratch + (<usize>(MC * KC) << 2);
   const tile = packedB + (<usize>(KC * NC_MAX) << 2);
   if (K == 0) {
-    for (let i = m0; i < m1; i++) memory.fill(c + ((<usize>i * <usize>ldc + <usize>n0) << 2), 0, <usize>(n1 - n0) << 2);
+    if (!accumulateAll) {
+      for (let i = m0; i < m1; i++) memory.fill(c + ((<usize>i * <usize>ldc + <usize>n0) << 2), 0, <usize>(n1 - n0) << 2);
+    }
     return;
   }
   for (let jc = n0; jc < n1; jc += NC_MAX) {
     const nc = min(NC_MAX, n1 - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
-      packB(b + ((<usize>(pc * rsB) + <usize>(jc * csB)) << 2), rsB, csB, kc, nc, packedB);
+      packBSegments(b + (<usize>(jc * layout.csB) << 2), layout, pc, kc, nc, packedB);
+      const accumulate = accumulateAll || pc > 0;
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);
-        packA(a + ((<usize>(ic * rsA) + <usize>(pc * csA)) << 2), rsA, csA, mc, kc, packedA);
-        const accumulate = pc > 0;
+        packASegments(a + (<usize>(ic * layout.rsA) << 2), layout, pc, kc, mc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bPanel = packedB + (<usize>(jr * kc) << 2);
@@ -106,6 +133,34 @@ export function gemmBlock(
         }
       }
     }
+  }
+}
+
+/** Packs columns pc..pc+kc of A's rows (split where K segments end) into MR-row panels. */
+function packASegments(a: usize, layout: Layout, pc: i32, kc: i32, mc: i32, dst: usize): void {
+  const segment = layout.kSegment;
+  let p = pc;
+  while (p < pc + kc) {
+    const s = p / segment;
+    const within = p - s * segment;
+    const length = min(segment - within, pc + kc - p);
+    const at = a + ((<usize>(s * layout.segmentA) + <usize>(within * layout.csA)) << 2);
+    packA(at, layout.rsA, layout.csA, mc, length, kc, dst + (<usize>((p - pc) * MR) << 2));
+    p += length;
+  }
+}
+
+/** Packs rows pc..pc+kc of B's columns (split where K segments end) into NR-column panels. */
+function packBSegments(b: usize, layout: Layout, pc: i32, kc: i32, nc: i32, dst: usize): void {
+  const segment = layout.kSegment;
+  let p = pc;
+  while (p < pc + kc) {
+    const s = p / segment;
+    const within = p - s * segment;
+    const length = min(segment - within, pc + kc - p);
+    const at = b + ((<usize>(s * layout.segmentB) + <usize>(within * layout.rsB)) << 2);
+    packB(at, layout.rsB, layout.csB, length, nc, kc, dst + (<usize>((p - pc) * NR) << 2));
+    p += length;
   }
 }
 
@@ -172,16 +227,16 @@ function kernel4x8(ap: usize, bp: usize, kc: i32, c: usize, ldcBytes: usize, acc
 }
 
 /**
- * Packs an mc x kc block of A into micro-panels of MR rows, each stored k-major (MR floats per k),
- * zero-padding the last panel's missing rows.
+ * Packs an mc x kc block of A into micro-panels of MR rows, each stored k-major (MR floats per k)
+ * and `panel` k-steps apart, zero-padding the last panel's missing rows.
  */
-function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
+function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, panel: i32, dst: usize): void {
   const rsBytes = <usize>rs << 2;
   const csBytes = <usize>cs << 2;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
     const src = a + <usize>ir * rsBytes;
-    let out = dst + (<usize>(ir * kc) << 2);
+    let out = dst + (<usize>(ir * panel) << 2);
     if (rows == MR && rs == 1) {
       // Transposed A (the weight gradient's x^T): each k's MR rows are adjacent.
       for (let p = 0; p < kc; p++) {
@@ -221,15 +276,15 @@ function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
 
 /**
  * Packs a kc x nc block of B into micro-panels of NR columns, each stored k-major (NR floats per
- * k), zero-padding the last panel's missing columns.
+ * k) and `panel` k-steps apart, zero-padding the last panel's missing columns.
  */
-function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
+function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, panel: i32, dst: usize): void {
   const rsBytes = <usize>rs << 2;
   const csBytes = <usize>cs << 2;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     const src = b + <usize>jr * csBytes;
-    let out = dst + (<usize>(jr * kc) << 2);
+    let out = dst + (<usize>(jr * panel) << 2);
     if (cols == NR && cs == 1) {
       // Row-major B: each k's NR columns are adjacent.
       for (let p = 0; p < kc; p++) {

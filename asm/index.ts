@@ -2,9 +2,12 @@
 // host can); the host lays out every buffer itself, so nothing here allocates.
 
 import { gemmChunk, GEMM_SCRATCH_BYTES } from './gemm';
+import { im2colChunk } from './conv';
 
-/** Task kinds understood by `runChunk` (word 0 of a task descriptor). */
+// Task kinds understood by `runChunk` (word 0 of a task descriptor).
 const TASK_GEMM = 1;
+const TASK_IM2COL = 2;
+const TASK_COL2IM = 3;
 
 /** First byte the host may use. */
 export function heapBase(): usize {
@@ -20,5 +23,7 @@ export function scratchBytes(): i32 {
 export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   const kind = load<i32>(task);
   if (kind == TASK_GEMM) gemmChunk(task, chunk, scratch);
+  else if (kind == TASK_IM2COL) im2colChunk(task, chunk, true);
+  else if (kind == TASK_COL2IM) im2colChunk(task, chunk, false);
   else unreachable();
 }

@@ -40,10 +40,12 @@ function checkMatmul(a: Tensor, b: Tensor, what: string): void {
 after(() => nb.setNumThreads(nb.getNumThreads()));
 
 describe('wasm backend', () => {
-  test('is the default backend and runs matmul itself', () => {
+  test('is the default backend and runs matmul and convolution itself', () => {
     const backend = nb.getBackend();
     assert.equal(backend.name, 'wasm');
-    assert.ok(backend.kernels.includes('matmul'), `own kernels: ${backend.kernels.join(', ')}`);
+    for (const kernel of ['matmul', 'conv', 'convInputGrad', 'convWeightGrad']) {
+      assert.ok(backend.kernels.includes(kernel), `${kernel} not among its own kernels: ${backend.kernels.join(', ')}`);
+    }
     const info = nb.wasmBackendInfo();
     assert.ok(info !== null);
     assert.ok(info.simd === 'relaxed' || info.simd === 'plain');
@@ -133,6 +135,51 @@ describe('wasm backend', () => {
     const [wa, wb] = grads('wasm');
     assertClose(wa!, ca!, 'grad a', 1e-4, 1e-4);
     assertClose(wb!, cb!, 'grad b', 1e-4, 1e-4);
+  });
+
+  describe('convolution agrees with cpu (output, input and weight gradients)', () => {
+    /** Forward and both gradients of conv on one backend, for a fixed cotangent. */
+    function convAll(backend: 'cpu' | 'wasm', run: (x: Tensor, w: Tensor) => Tensor, x0: Tensor, w0: Tensor): Tensor[] {
+      return on(backend, () => {
+        const x = x0.detach().requiresGrad_();
+        const w = w0.detach().requiresGrad_();
+        const out = run(x, w);
+        out.mul(nb.sin(nb.arange(0, out.numel()).reshape(out.shape))).sum().backward();
+        return [out.detach(), x.grad!, w.grad!];
+      });
+    }
+    const cases: { name: string; x: number[]; w: number[]; run: (x: Tensor, w: Tensor) => Tensor }[] = [
+      { name: 'conv2d 3x3 same', x: [3, 4, 9, 11], w: [5, 4, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
+      { name: 'conv2d stride 2, padding, dilation', x: [2, 3, 13, 12], w: [4, 3, 3, 2], run: (x, w) => nb.F.conv2d(x, w, null, { stride: [2, 3], padding: [2, 1], dilation: [2, 1] }) },
+      { name: 'conv2d groups', x: [2, 6, 8, 8], w: [9, 2, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { groups: 3, padding: 1 }) },
+      { name: 'conv2d 5x5 valid (LeNet)', x: [4, 1, 28, 28], w: [6, 1, 5, 5], run: (x, w) => nb.F.conv2d(x, w) },
+      { name: 'conv1d', x: [3, 5, 20], w: [7, 5, 4], run: (x, w) => nb.F.conv1d(x, w, null, { stride: 2, padding: 3 }) },
+      { name: 'conv3d', x: [2, 3, 5, 6, 7], w: [4, 3, 2, 3, 2], run: (x, w) => nb.F.conv3d(x, w, null, { padding: [1, 0, 1], stride: [1, 2, 1] }) },
+      { name: 'convTranspose2d', x: [2, 4, 5, 6], w: [4, 3, 3, 3], run: (x, w) => nb.F.convTranspose2d(x, w, null, { stride: 2, padding: 1, outputPadding: 1 }) },
+      { name: 'conv2d on a non-contiguous input', x: [4, 3, 10, 10], w: [5, 4, 3, 3], run: (x, w) => nb.F.conv2d(x.transpose(0, 1), w, null, { padding: 1 }) },
+      { name: 'kernel larger than the padded input on one side', x: [2, 2, 3, 9], w: [3, 2, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [0, 4] }) },
+    ];
+    for (const c of cases) {
+      test(c.name, () => {
+        nb.manualSeed(11);
+        const x = nb.randn(c.x);
+        const w = nb.randn(c.w);
+        const want = convAll('cpu', c.run, x, w);
+        const got = convAll('wasm', c.run, x, w);
+        ['output', 'input gradient', 'weight gradient'].forEach((what, i) => assertClose(got[i]!, want[i]!, `${c.name}: ${what}`, 1e-4, 1e-4));
+      });
+    }
+
+    test('a batch larger than one columns slice, on all threads', () => {
+      nb.manualSeed(12);
+      // 64 channels x 9 taps x 1024 positions per image: 14 images fill the 8M-float slice.
+      const x = nb.randn([15, 64, 32, 32]);
+      const w = nb.randn([1, 64, 3, 3]);
+      const run = (xx: Tensor, ww: Tensor): Tensor => nb.F.conv2d(xx, ww, null, { padding: 1 });
+      const want = convAll('cpu', run, x, w);
+      const got = convAll('wasm', run, x, w);
+      ['output', 'input gradient', 'weight gradient'].forEach((what, i) => assertClose(got[i]!, want[i]!, `sliced batch: ${what}`, 1e-4, 1e-3));
+    });
   });
 
   test('float64 and int32 products use the reference kernel exactly', () => {

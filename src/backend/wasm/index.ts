@@ -11,10 +11,11 @@ import type { Backend } from '../types.js';
 import { registerBackend } from '../registry.js';
 import { nodeProcess, WasmRuntime, type SimdLevel } from './runtime.js';
 import { makeMatmul } from './matmul.js';
+import { makeConvKernels } from './conv.js';
 
 /** The kernels of a runtime, as a partial Backend for registerBackend. */
 export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
-  return { matmul: makeMatmul(runtime) };
+  return { matmul: makeMatmul(runtime), ...makeConvKernels(runtime) };
 }
 
 function defaultThreadCount(): number {

@@ -7,6 +7,7 @@
 import type { View } from '../types.js';
 import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
+import { isContiguous } from '../cpu/strided.js';
 import type { WasmRuntime } from './runtime.js';
 
 /** A float32 view placed in wasm memory: element (i, j, ...) is at ptr + 4 * (offset + sum(index * stride)). */
@@ -52,4 +53,15 @@ export function stage(runtime: WasmRuntime, x: View): Staged {
 export function unstage(runtime: WasmRuntime, ptr: number, count: number): Float32Array {
   const start = ptr >> 2;
   return runtime.f32.slice(start, start + count);
+}
+
+/** Copies the float32 view x into wasm memory in row-major order; returns its byte address. */
+export function stageDense(runtime: WasmRuntime, x: View): number {
+  const count = numel(x.shape);
+  const ptr = runtime.alloc(count * 4);
+  const data = isContiguous(x.shape, x.strides)
+    ? (x.data as Float32Array).subarray(x.offset, x.offset + count)
+    : (cpuBackend.copy(x, 'float32') as Float32Array);
+  runtime.f32.set(data, ptr >> 2);
+  return ptr;
 }

@@ -1,0 +1,103 @@
+/**
+ * Host side of the WebAssembly gemm (asm/gemm.ts): writes a task descriptor for a batch of
+ * products C_i (+)= A_i @ B_i whose operands already sit in wasm memory, chooses how C is cut into
+ * chunks, and runs it on the calling thread or on all threads.
+ */
+import type { WasmRuntime } from './runtime.js';
+
+// Must match asm/gemm.ts and asm/index.ts.
+const TASK_GEMM = 1;
+const TASK_WORDS = 24;
+const MR = 4;
+const NR = 8;
+const NC_MAX = 1024;
+
+/** Below this many flops a product runs on the calling thread: waking workers costs ~50 us. */
+export const PARALLEL_MIN_FLOPS = 1 << 23;
+/** Chunks per thread when parallel, so a thread that starts late still gets a fair share. */
+const CHUNKS_PER_THREAD = 4;
+
+export interface GemmSpec {
+  m: number;
+  n: number;
+  k: number;
+  /** Byte addresses of A, B and C in wasm memory; batch offsets (in elements) are added to them. */
+  a: number;
+  b: number;
+  c: number;
+  /** Element strides of A's rows and columns, B's rows and columns; C's row stride. */
+  rsA: number;
+  csA: number;
+  rsB: number;
+  csB: number;
+  ldc: number;
+  /** Per batch entry, the element offsets [a0, b0, c0, a1, b1, c1, ...]; its length / 3 is the batch. */
+  offsets: ArrayLike<number>;
+  /** Add into C instead of overwriting it. */
+  accumulate?: boolean;
+  /** K split into segments of this length, A and B advancing by these strides from one to the next. */
+  kSegment?: { length: number; strideA: number; strideB: number };
+}
+
+const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
+
+interface ChunkGrid {
+  chunkM: number;
+  chunkN: number;
+  mChunks: number;
+  nChunks: number;
+}
+
+/** Splits each batch entry's C into chunks: whole rows on one thread, a balanced grid on many. */
+function chunkGrid(batch: number, m: number, n: number, threads: number): ChunkGrid {
+  let mChunks = 1;
+  let nChunks = ceilDiv(n, NC_MAX);
+  const target = threads > 1 ? threads * CHUNKS_PER_THREAD : 1;
+  while (batch * mChunks * nChunks < target) {
+    const rows = m / mChunks;
+    const cols = n / nChunks;
+    if (rows >= cols && rows >= 2 * MR) mChunks *= 2;
+    else if (cols >= 2 * NR) nChunks *= 2;
+    else if (rows >= 2 * MR) mChunks *= 2;
+    else break;
+  }
+  const chunkM = Math.max(MR, ceilDiv(ceilDiv(m, mChunks), MR) * MR);
+  const chunkN = Math.min(NC_MAX, Math.max(NR, ceilDiv(ceilDiv(n, nChunks), NR) * NR));
+  return { chunkM, chunkN, mChunks: ceilDiv(m, chunkM), nChunks: ceilDiv(n, chunkN) };
+}
+
+/** Runs the products; allocates its descriptor in the current call's area. */
+export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
+  const batch = spec.offsets.length / 3;
+  if (batch === 0 || spec.m === 0 || spec.n === 0) return;
+  const offsets = runtime.alloc(spec.offsets.length * 4);
+  const task = runtime.alloc(TASK_WORDS * 4);
+  const parallel = runtime.threadCount > 1 && 2 * batch * spec.m * spec.n * spec.k >= PARALLEL_MIN_FLOPS;
+  const grid = chunkGrid(batch, spec.m, spec.n, parallel ? runtime.threadCount : 1);
+  const words = runtime.i32;
+  words.set(spec.offsets, offsets >> 2);
+  const segment = spec.kSegment ?? { length: Math.max(1, spec.k), strideA: 0, strideB: 0 };
+  const t = task >> 2;
+  words[t] = TASK_GEMM;
+  words[t + 1] = spec.m;
+  words[t + 2] = spec.n;
+  words[t + 3] = spec.k;
+  words[t + 4] = spec.rsA;
+  words[t + 5] = spec.csA;
+  words[t + 6] = spec.rsB;
+  words[t + 7] = spec.csB;
+  words[t + 8] = spec.a;
+  words[t + 9] = spec.b;
+  words[t + 10] = spec.c;
+  words[t + 11] = spec.ldc;
+  words[t + 12] = grid.chunkM;
+  words[t + 13] = grid.chunkN;
+  words[t + 14] = grid.mChunks;
+  words[t + 15] = grid.nChunks;
+  words[t + 16] = offsets;
+  words[t + 17] = spec.accumulate === true ? 1 : 0;
+  words[t + 18] = segment.length;
+  words[t + 19] = segment.strideA;
+  words[t + 20] = segment.strideB;
+  runtime.run(task, batch * grid.mChunks * grid.nChunks, parallel);
+}
