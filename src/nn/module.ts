@@ -109,7 +109,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value instanceof Tensor) return `a tensor of shape ${shapeStr(value.shape)}`;
-  if (typeof value === 'object') return `an object (${value.constructor.name})`;
+  if (typeof value === 'object') return `an object (${(value as { constructor?: { name?: string } }).constructor?.name ?? 'no prototype'})`;
   return `${typeof value} ${String(value)}`;
 }
 

@@ -1,4 +1,4 @@
-/** Linear (fully connected) layers: Linear and Bilinear-free y = x W^T + b. */
+/** The fully connected layer: y = x W^T + b. */
 import type { Tensor } from '../../tensor/tensor.js';
 import { empty } from '../util.js';
 import { shapeStr } from '../../tensor/shape.js';
