@@ -185,10 +185,13 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = options.dtype ?? DEFAULT_FLOAT;
   const data = allocate(dtype, steps);
-  const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
-  // Fill from both ends, as torch does, so the last value is exactly `end`.
+  // torch does the arithmetic in the output's float type, so float32 rounds at every step.
+  const r = dtype === 'float32' ? Math.fround : (v: number): number => v;
+  const [a, b] = [r(start), r(end)];
+  const delta = steps > 1 ? r(r(b - a) / (steps - 1)) : 0;
+  // Fill from both ends, as torch does, so the last value is exactly `end` (and a single step is `start`).
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) data[i] = i < half ? start + i * delta : end - (steps - 1 - i) * delta;
+  for (let i = 0; i < steps; i++) data[i] = steps === 1 ? a : i < half ? r(a + r(i * delta)) : r(b - r((steps - 1 - i) * delta));
   return finish(Tensor.fromData(data, [steps], dtype), options, 'linspace');
 }
 
