@@ -126,58 +126,152 @@ function im2col(cols: Float64Array, x: { data: TypedArray; offset: number }, s: 
   }
 }
 
+/** The view's elements in row-major order as float64 (one conversion, so the hot loops see a single array type). */
+function float64Of(v: View): Float64Array {
+  const { data, offset } = packed(v);
+  const n = numel(v.shape);
+  if (data instanceof Float64Array) return offset === 0 && data.length === n ? data : data.subarray(offset, offset + n);
+  return Float64Array.from(data.subarray(offset, offset + n));
+}
+
+/*
+ * The three products below work on row-major float64 matrices and take four rows of the
+ * [M, K] operand at a time, so each element of the long [K, N] operand is loaded once per four
+ * multiply-adds.
+ */
+
+/** out[m, n] += sum_k a[m, k] b[k, n] for a [M, K] at aOff, b [K, N], out [M, N] at outOff. */
+function productAdd(out: Float64Array, outOff: number, a: Float64Array, aOff: number, b: Float64Array, M: number, K: number, N: number): void {
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const o0 = outOff + m * N;
+    const o1 = o0 + N;
+    const o2 = o1 + N;
+    const o3 = o2 + N;
+    const a0 = aOff + m * K;
+    for (let k = 0; k < K; k++) {
+      const w0 = a[a0 + k]!;
+      const w1 = a[a0 + K + k]!;
+      const w2 = a[a0 + 2 * K + k]!;
+      const w3 = a[a0 + 3 * K + k]!;
+      const bk = k * N;
+      for (let n = 0; n < N; n++) {
+        const v = b[bk + n]!;
+        out[o0 + n] = out[o0 + n]! + w0 * v;
+        out[o1 + n] = out[o1 + n]! + w1 * v;
+        out[o2 + n] = out[o2 + n]! + w2 * v;
+        out[o3 + n] = out[o3 + n]! + w3 * v;
+      }
+    }
+  }
+  for (; m < M; m++) {
+    const o0 = outOff + m * N;
+    for (let k = 0; k < K; k++) {
+      const w0 = a[aOff + m * K + k]!;
+      const bk = k * N;
+      for (let n = 0; n < N; n++) out[o0 + n] = out[o0 + n]! + w0 * b[bk + n]!;
+    }
+  }
+}
+
+/** out[k, n] += sum_m a[m, k] g[m, n] for a [M, K] at aOff, g [M, N] at gOff, out [K, N]. */
+function transposedProductAdd(out: Float64Array, a: Float64Array, aOff: number, g: Float64Array, gOff: number, M: number, K: number, N: number): void {
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const g0 = gOff + m * N;
+    const g1 = g0 + N;
+    const g2 = g1 + N;
+    const g3 = g2 + N;
+    const a0 = aOff + m * K;
+    for (let k = 0; k < K; k++) {
+      const w0 = a[a0 + k]!;
+      const w1 = a[a0 + K + k]!;
+      const w2 = a[a0 + 2 * K + k]!;
+      const w3 = a[a0 + 3 * K + k]!;
+      const ok = k * N;
+      for (let n = 0; n < N; n++) out[ok + n] = out[ok + n]! + w0 * g[g0 + n]! + w1 * g[g1 + n]! + w2 * g[g2 + n]! + w3 * g[g3 + n]!;
+    }
+  }
+  for (; m < M; m++) {
+    const g0 = gOff + m * N;
+    for (let k = 0; k < K; k++) {
+      const w0 = a[aOff + m * K + k]!;
+      const ok = k * N;
+      for (let n = 0; n < N; n++) out[ok + n] = out[ok + n]! + w0 * g[g0 + n]!;
+    }
+  }
+}
+
+/** out[m, k] += sum_n g[m, n] b[k, n] for g [M, N] at gOff, b [K, N], out [M, K] at outOff. */
+function productTransposedAdd(out: Float64Array, outOff: number, g: Float64Array, gOff: number, b: Float64Array, M: number, K: number, N: number): void {
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const g0 = gOff + m * N;
+    const g1 = g0 + N;
+    const g2 = g1 + N;
+    const g3 = g2 + N;
+    const o0 = outOff + m * K;
+    for (let k = 0; k < K; k++) {
+      const bk = k * N;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let n = 0; n < N; n++) {
+        const v = b[bk + n]!;
+        s0 += g[g0 + n]! * v;
+        s1 += g[g1 + n]! * v;
+        s2 += g[g2 + n]! * v;
+        s3 += g[g3 + n]! * v;
+      }
+      out[o0 + k] = out[o0 + k]! + s0;
+      out[o0 + K + k] = out[o0 + K + k]! + s1;
+      out[o0 + 2 * K + k] = out[o0 + 2 * K + k]! + s2;
+      out[o0 + 3 * K + k] = out[o0 + 3 * K + k]! + s3;
+    }
+  }
+  for (; m < M; m++) {
+    const g0 = gOff + m * N;
+    for (let k = 0; k < K; k++) {
+      const bk = k * N;
+      let sum = 0;
+      for (let n = 0; n < N; n++) sum += g[g0 + n]! * b[bk + n]!;
+      out[outOff + m * K + k] = out[outOff + m * K + k]! + sum;
+    }
+  }
+}
+
 export function conv(x: View, w: View, g: ConvGeometry, outSize: readonly number[]): TypedArray {
-  const kernel = w.shape.slice(2);
-  const s = convShapes(x, w.shape[0]!, kernel, outSize, x.shape.slice(2), g);
+  const s = convShapes(x, w.shape[0]!, w.shape.slice(2), outSize, x.shape.slice(2), g);
   const ck = s.cg * s.taps;
   const xs = packed(x);
-  const ws = packed(w);
-  const wd = ws.data;
+  const wd = float64Of(w);
   const out = new Float64Array(s.batch * s.outChannels * s.outs);
   const cols = new Float64Array(ck * s.outs);
   for (let n = 0; n < s.batch; n++) {
     for (let grp = 0; grp < s.groups; grp++) {
       im2col(cols, xs, s, n, grp);
-      for (let o = 0; o < s.og; o++) {
-        const oc = grp * s.og + o;
-        const orow = (n * s.outChannels + oc) * s.outs;
-        const wrow = ws.offset + oc * ck;
-        for (let k = 0; k < ck; k++) {
-          const wv = wd[wrow + k]!;
-          const crow = k * s.outs;
-          for (let l = 0; l < s.outs; l++) out[orow + l] = out[orow + l]! + wv * cols[crow + l]!;
-        }
-      }
+      const oc = grp * s.og;
+      productAdd(out, (n * s.outChannels + oc) * s.outs, wd, oc * ck, cols, s.og, ck, s.outs);
     }
   }
   return toDType(out, x.dtype);
 }
 
 export function convInputGrad(gradOut: View, w: View, g: ConvGeometry, inSize: readonly number[]): TypedArray {
-  const kernel = w.shape.slice(2);
   const inChannels = w.shape[1]! * g.groups;
   const xLike = { shape: [gradOut.shape[0]!, inChannels] };
-  const s = convShapes(xLike, gradOut.shape[1]!, kernel, gradOut.shape.slice(2), inSize, g);
+  const s = convShapes(xLike, gradOut.shape[1]!, w.shape.slice(2), gradOut.shape.slice(2), inSize, g);
   const ck = s.cg * s.taps;
-  const gs = packed(gradOut);
-  const gd = gs.data;
-  const ws = packed(w);
-  const wd = ws.data;
+  const gd = float64Of(gradOut);
+  const wd = float64Of(w);
   const gx = new Float64Array(s.batch * inChannels * s.plane);
   const gcols = new Float64Array(ck * s.outs);
   for (let n = 0; n < s.batch; n++) {
     for (let grp = 0; grp < s.groups; grp++) {
       gcols.fill(0);
-      for (let o = 0; o < s.og; o++) {
-        const oc = grp * s.og + o;
-        const grow = gs.offset + (n * s.outChannels + oc) * s.outs;
-        const wrow = ws.offset + oc * ck;
-        for (let k = 0; k < ck; k++) {
-          const wv = wd[wrow + k]!;
-          const crow = k * s.outs;
-          for (let l = 0; l < s.outs; l++) gcols[crow + l] = gcols[crow + l]! + wv * gd[grow + l]!;
-        }
-      }
+      const oc = grp * s.og;
+      transposedProductAdd(gcols, wd, oc * ck, gd, (n * s.outChannels + oc) * s.outs, s.og, ck, s.outs);
       // col2im: every tap adds its column back onto the input position it read.
       for (let c = 0; c < s.cg; c++) {
         const base = (n * inChannels + grp * s.cg + c) * s.plane;
@@ -199,23 +293,14 @@ export function convWeightGrad(x: View, gradOut: View, g: ConvGeometry, kernelSi
   const s = convShapes(x, gradOut.shape[1]!, kernelSize, gradOut.shape.slice(2), x.shape.slice(2), g);
   const ck = s.cg * s.taps;
   const xs = packed(x);
-  const gs = packed(gradOut);
-  const gd = gs.data;
+  const gd = float64Of(gradOut);
   const gw = new Float64Array(s.outChannels * ck);
   const cols = new Float64Array(ck * s.outs);
   for (let n = 0; n < s.batch; n++) {
     for (let grp = 0; grp < s.groups; grp++) {
       im2col(cols, xs, s, n, grp);
-      for (let o = 0; o < s.og; o++) {
-        const oc = grp * s.og + o;
-        const grow = gs.offset + (n * s.outChannels + oc) * s.outs;
-        for (let k = 0; k < ck; k++) {
-          const crow = k * s.outs;
-          let sum = 0;
-          for (let l = 0; l < s.outs; l++) sum += gd[grow + l]! * cols[crow + l]!;
-          gw[oc * ck + k] = gw[oc * ck + k]! + sum;
-        }
-      }
+      const oc = grp * s.og;
+      productTransposedAdd(gw, oc * ck, gd, (n * s.outChannels + oc) * s.outs, cols, s.og, ck, s.outs);
     }
   }
   return toDType(gw, x.dtype);
