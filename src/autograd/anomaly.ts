@@ -3,8 +3,20 @@ import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
 
-// Frames from Nabla's own files are skipped when naming the caller.
-const ownRoot = new URL('..', import.meta.url).href.replace(/^file:\/\//, '');
+/**
+ * Where Nabla's own code lives, read off this module's own stack frame (import.meta.url is not
+ * available in every bundle format): the source root above autograd/, or the bundle file itself.
+ * Frames from there are skipped when naming the caller.
+ */
+function ownSourceRoot(): string {
+  const frame = (new Error().stack ?? '').split('\n').find((l) => /anomaly\.[cm]?[jt]s|:\d+:\d+/.test(l) && !l.startsWith('Error')) ?? '';
+  const match = /([^\s(@]+):\d+:\d+\)?\s*$/.exec(frame.trim());
+  if (match === null) return '\u0000';
+  const file = match[1]!.replace(/^file:\/\//, '');
+  return file.replace(/autograd\/anomaly\.[cm]?[jt]s$/, '');
+}
+
+const ownRoot = ownSourceRoot();
 
 /** The first stack frame outside Nabla's source, or the whole stack when none is found. */
 export function userCallSite(stack: string | undefined): string {
