@@ -39,3 +39,4 @@ export * as F from './nn/functional/index.js';
 export * as optim from './optim/index.js';
 export * as train from './train/index.js';
 export * as data from './data/index.js';
+export * as metrics from './metrics/index.js';
