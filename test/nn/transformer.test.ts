@@ -78,6 +78,13 @@ describe('transformer state dicts equal PyTorch', () => {
     assert.deepEqual(b!.linear1.weight.toArray(), layer.linear1.weight.toArray());
     assert.notEqual(a!.linear1.weight, b!.linear1.weight);
     assert.equal(encoder.numParameters(), 3 * layer.numParameters());
+    const frozen = new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }).double().eval();
+    frozen.norm1.requiresGrad_(false);
+    const copy = new nn.TransformerDecoder(frozen, 1).layers[0]!;
+    assert.equal(copy.linear1.weight.dtype, 'float64');
+    assert.deepEqual(copy.linear1.weight.toArray(), frozen.linear1.weight.toArray());
+    assert.equal(copy.norm1.weight!.requiresGrad, false);
+    assert.equal(copy.training, false);
   });
 
   test('Transformer re-initializes every matrix Xavier-uniform and uses PyTorch defaults', () => {

@@ -107,6 +107,14 @@ function checkModelInput(layer: string, what: string, x: Tensor, dModel: number,
   }
 }
 
+/** Gives `copy` the weights, requiresGrad flags and training mode of `source` (what deepcopy keeps). */
+function copyState<M extends Module>(source: Module, copy: M): M {
+  copy.loadStateDict(source.stateDict());
+  const flags = new Map([...source.namedParameters()].map(([name, p]) => [name, p.requiresGrad]));
+  for (const [name, p] of copy.namedParameters()) p.requiresGrad_(flags.get(name) ?? true);
+  return copy.train(source.training);
+}
+
 /**
  * Self-attention then a feed-forward block, each with dropout, a residual connection and
  * LayerNorm (torch.nn.TransformerEncoderLayer):
@@ -175,9 +183,8 @@ export class TransformerEncoderLayer extends Module {
 
   /** A deep copy: same options, a copy of the weights, same training mode. */
   clone(): TransformerEncoderLayer {
-    const copy = new TransformerEncoderLayer(this.dModel, this.nhead, this.#options);
-    copy.loadStateDict(this.stateDict());
-    return copy.train(this.training);
+    const dtype = this.linear1.weight.dtype as FloatDType;
+    return copyState(this, new TransformerEncoderLayer(this.dModel, this.nhead, { ...this.#options, dtype }));
   }
 
   override extraRepr(): string {
@@ -270,9 +277,8 @@ export class TransformerDecoderLayer extends Module {
 
   /** A deep copy: same options, a copy of the weights, same training mode. */
   clone(): TransformerDecoderLayer {
-    const copy = new TransformerDecoderLayer(this.dModel, this.nhead, this.#options);
-    copy.loadStateDict(this.stateDict());
-    return copy.train(this.training);
+    const dtype = this.linear1.weight.dtype as FloatDType;
+    return copyState(this, new TransformerDecoderLayer(this.dModel, this.nhead, { ...this.#options, dtype }));
   }
 
   override extraRepr(): string {
