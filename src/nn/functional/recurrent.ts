@@ -257,12 +257,10 @@ const RECURRENT_STEP: OpDef<RecurrentProductShared> = {
 
 /** h -> h W_hh^T for every step of one recurrence, with W_hh's gradient computed in one product. */
 function recurrentProduct(weightHh: Tensor): (h: Tensor) => Tensor {
-  const shared: RecurrentProductShared = { weightHh, weightHhT: contiguous(transpose(weightHh.detach(), 0, 1)), inputs: [], grads: [] };
+  const weightHhT = contiguous(transpose(weightHh.detach(), 0, 1));
+  const shared: RecurrentProductShared = { weightHh, weightHhT, inputs: [], grads: [] };
   const token = apply(RECURRENT_WEIGHT, [weightHh], shared);
-  if (!token.requiresGrad) {
-    const weightHhT = contiguous(transpose(weightHh, 0, 1));
-    return (h) => matmul(h, weightHhT);
-  }
+  if (!token.requiresGrad) return (h) => matmul(h, weightHhT);
   return (h) => apply(RECURRENT_STEP, [h, token], shared);
 }
 
