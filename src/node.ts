@@ -3,3 +3,4 @@
  * touch the file system. Everything here builds on browser-safe parsers in the main entry.
  */
 export * as data from './data/node.js';
+export * as io from './io/node.js';

@@ -1,0 +1,5 @@
+/** Saving and loading tensors: safetensors from and to bytes (browser-safe). File helpers are in 'nabla/node'. */
+export {
+  serializeSafetensors, deserializeSafetensors, readSafetensorsHeader, parseSafetensorsHeader, headerLengthOf, stateDictToBytes, loadStateDictFromBytes, MAX_HEADER_BYTES,
+} from './safetensors.js';
+export type { SafetensorsDType, SafetensorsEntry, SafetensorsHeader, SafetensorsContents, HasStateDict, LoadOptions } from './safetensors.js';

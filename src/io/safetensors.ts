@@ -1,0 +1,374 @@
+/**
+ * The safetensors format (Hugging Face; what PyTorch users save weights in), read and written
+ * from bytes, so it works in browsers too. Layout: an 8-byte little-endian header length N,
+ * N bytes of JSON ({name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}),
+ * then the tensor data, back to back, little-endian, row-major.
+ *
+ * Files are untrusted input: every length, offset, dtype and shape is checked before a byte is
+ * read, so a damaged or hostile file gives an Error naming the problem, never an out-of-bounds
+ * read, a crash or a huge allocation.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import { shapeStr } from '../tensor/shape.js';
+
+/** Element types of the format (safetensors' Dtype enum). */
+export type SafetensorsDType =
+  | 'BOOL' | 'U8' | 'I8' | 'F8_E5M2' | 'F8_E4M3' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
+
+const BYTES: Record<SafetensorsDType, number> = {
+  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
+};
+
+/** The library dtype each file dtype loads as: integers as int32 (range-checked), small floats as float32. */
+const LOADS_AS: Record<SafetensorsDType, DType> = {
+  BOOL: 'bool', U8: 'int32', I8: 'int32', I16: 'int32', U16: 'int32', I32: 'int32', U32: 'int32', I64: 'int32', U64: 'int32',
+  F8_E5M2: 'float32', F8_E4M3: 'float32', F16: 'float32', BF16: 'float32', F32: 'float32', F64: 'float64',
+};
+
+const WRITES_AS: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
+
+/** The reference implementation's limit on the header size. */
+export const MAX_HEADER_BYTES = 100_000_000;
+const METADATA_KEY = '__metadata__';
+
+/** One tensor's entry in the header. */
+export interface SafetensorsEntry {
+  dtype: SafetensorsDType;
+  shape: number[];
+  /** Byte range [begin, end) within the data section (after the header). */
+  dataOffsets: [number, number];
+}
+
+export interface SafetensorsHeader {
+  /** Entries by tensor name, in file order (by offset). */
+  entries: Map<string, SafetensorsEntry>;
+  metadata: Record<string, string>;
+  /** Byte offset of the data section in the file (8 + header length). */
+  dataStart: number;
+}
+
+export interface SafetensorsContents {
+  tensors: Record<string, Tensor>;
+  metadata: Record<string, string>;
+  /** The dtype each tensor had in the file (e.g. I64 for a tensor loaded as int32). */
+  fileDTypes: Record<string, SafetensorsDType>;
+}
+
+function fail(why: string): never {
+  throw new Error(`safetensors: ${why}`);
+}
+
+function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  return fail(`expected a Uint8Array or ArrayBuffer, got ${input === null ? 'null' : typeof input}`);
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** Parses and validates the header without touching the tensor data. */
+export function readSafetensorsHeader(input: Uint8Array | ArrayBuffer): SafetensorsHeader {
+  const bytes = asBytes(input);
+  return parseSafetensorsHeader(bytes, bytes.length);
+}
+
+/** The header length N stored in the first 8 bytes (checked against the limit and the file size). */
+export function headerLengthOf(prefix: Uint8Array, fileLength: number): number {
+  if (prefix.length < 8 || fileLength < 8) {
+    fail(`the file has ${fileLength} bytes, fewer than the 8-byte header length; it is truncated or not a safetensors file`);
+  }
+  const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
+  const headerLength = view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true);
+  if (headerLength > MAX_HEADER_BYTES) {
+    fail(`header length ${headerLength} is over the ${MAX_HEADER_BYTES}-byte limit; the file is corrupt or not a safetensors file`);
+  }
+  if (headerLength > fileLength - 8) {
+    fail(`header length ${headerLength} runs past the end of the file (${fileLength} bytes); the file is truncated or corrupt`);
+  }
+  return headerLength;
+}
+
+/**
+ * Validates the header in `bytes` (which must hold at least the first 8 + N bytes of a file of
+ * `fileLength` bytes), so a file's header can be checked without reading its data.
+ */
+export function parseSafetensorsHeader(bytes: Uint8Array, fileLength: number): SafetensorsHeader {
+  const headerLength = headerLengthOf(bytes, fileLength);
+  if (bytes.length < 8 + headerLength) fail(`only ${bytes.length} bytes given for a header of ${headerLength} bytes`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+  } catch {
+    fail('the header is not valid UTF-8');
+  }
+  if (!text.startsWith('{')) fail(`the header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    fail(`the header is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('the header must be a JSON object');
+  const metadata: Record<string, string> = {};
+  const found: [string, SafetensorsEntry][] = [];
+  for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
+    if (name === METADATA_KEY) {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`${METADATA_KEY} must be an object of strings`);
+      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+        if (typeof v !== 'string') fail(`${METADATA_KEY}["${k}"] must be a string, got ${typeof v}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`the entry for tensor "${name}" must be an object`);
+    const info = raw as Record<string, unknown>;
+    const dtype = info.dtype;
+    if (typeof dtype !== 'string' || !(dtype in BYTES)) {
+      fail(`tensor "${name}" has unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(BYTES).join(', ')})`);
+    }
+    const shape = info.shape;
+    if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+    const offsets = info.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0]! > offsets[1]!) {
+      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}; expected [begin, end] with 0 <= begin <= end`);
+    }
+    let count = 1;
+    for (const d of shape as number[]) count *= d;
+    const width = BYTES[dtype as SafetensorsDType];
+    const expected = count * width;
+    const [begin, end] = offsets as [number, number];
+    if (!Number.isSafeInteger(expected) || expected !== end - begin) {
+      fail(
+        `tensor "${name}": shape ${shapeStr(shape as number[])} of ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] ` +
+          `give ${end - begin}`,
+      );
+    }
+    found.push([name, { dtype: dtype as SafetensorsDType, shape: [...(shape as number[])], dataOffsets: [begin, end] }]);
+  }
+  // The tensors must tile the data section exactly: no gaps, no overlaps, nothing past the end.
+  found.sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0] || a[1].dataOffsets[1] - b[1].dataOffsets[1]);
+  const dataStart = 8 + headerLength;
+  const dataLength = fileLength - dataStart;
+  let position = 0;
+  for (const [name, entry] of found) {
+    const [begin, end] = entry.dataOffsets;
+    if (begin !== position) {
+      fail(
+        begin < position
+          ? `tensor "${name}" at bytes [${begin}, ${end}) overlaps the tensor before it (which ends at ${position})`
+          : `there is a gap of ${begin - position} unused bytes before tensor "${name}" at [${begin}, ${end})`,
+      );
+    }
+    if (end > dataLength) {
+      fail(`tensor "${name}" at bytes [${begin}, ${end}) runs past the end of the data (${dataLength} bytes); the file is truncated`);
+    }
+    position = end;
+  }
+  if (position !== dataLength) {
+    fail(`the tensors cover ${position} bytes of data but the file has ${dataLength}; the header does not describe the whole file`);
+  }
+  return { entries: new Map(found), metadata, dataStart };
+}
+
+const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/** float8 e4m3fn (no infinities; S.1111.111 is NaN) and e5m2 (IEEE-like), as torch.float8_e4m3fn / float8_e5m2. */
+function fp8ToFloat(b: number, e4m3: boolean): number {
+  const sign = b & 0x80 ? -1 : 1;
+  if (e4m3) {
+    const exponent = (b >> 3) & 0xf;
+    const mantissa = b & 0x7;
+    if (exponent === 0xf && mantissa === 0x7) return NaN;
+    if (exponent === 0) return sign * mantissa * 2 ** -9;
+    return sign * (1 + mantissa / 8) * 2 ** (exponent - 7);
+  }
+  const exponent = (b >> 2) & 0x1f;
+  const mantissa = b & 0x3;
+  if (exponent === 0x1f) return mantissa === 0 ? sign * Infinity : NaN;
+  if (exponent === 0) return sign * mantissa * 2 ** -16;
+  return sign * (1 + mantissa / 4) * 2 ** (exponent - 15);
+}
+
+function decodeTensor(name: string, entry: SafetensorsEntry, bytes: Uint8Array, start: number): Tensor {
+  const [begin, end] = entry.dataOffsets;
+  const raw = bytes.subarray(start + begin, start + end);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const count = raw.byteLength / BYTES[entry.dtype];
+  const dtype = LOADS_AS[entry.dtype];
+  // A fresh, aligned copy: Node Buffers slice() as views of a shared pool, so copy explicitly.
+  const copyAligned = (): ArrayBuffer => new Uint8Array(raw).buffer as ArrayBuffer;
+  const int32From = (read: (i: number) => number | bigint, what: string): Int32Array => {
+    const out = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const v = read(i);
+      if (v < -2147483648 || v > 2147483647) {
+        fail(`tensor "${name}" holds the ${what} value ${v} at flat index ${i}, outside the int32 range this library stores integers in`);
+      }
+      out[i] = Number(v);
+    }
+    return out;
+  };
+  let data: Float32Array | Float64Array | Int32Array | Uint8Array;
+  switch (entry.dtype) {
+    case 'F32':
+      data = littleEndianHost ? new Float32Array(copyAligned()) : Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true));
+      break;
+    case 'F64':
+      data = littleEndianHost ? new Float64Array(copyAligned()) : Float64Array.from({ length: count }, (_, i) => view.getFloat64(i * 8, true));
+      break;
+    case 'I32':
+      data = littleEndianHost ? new Int32Array(copyAligned()) : Int32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true));
+      break;
+    case 'BOOL':
+      data = Uint8Array.from(raw, (v) => (v !== 0 ? 1 : 0));
+      break;
+    case 'U8':
+      data = Int32Array.from(raw);
+      break;
+    case 'I8':
+      data = Int32Array.from({ length: count }, (_, i) => view.getInt8(i));
+      break;
+    case 'I16':
+      data = Int32Array.from({ length: count }, (_, i) => view.getInt16(i * 2, true));
+      break;
+    case 'U16':
+      data = Int32Array.from({ length: count }, (_, i) => view.getUint16(i * 2, true));
+      break;
+    case 'U32':
+      data = int32From((i) => view.getUint32(i * 4, true), 'U32');
+      break;
+    case 'I64':
+      data = int32From((i) => view.getBigInt64(i * 8, true), 'I64');
+      break;
+    case 'U64':
+      data = int32From((i) => view.getBigUint64(i * 8, true), 'U64');
+      break;
+    case 'F16':
+      data = Float32Array.from({ length: count }, (_, i) => halfToFloat(view.getUint16(i * 2, true)));
+      break;
+    case 'BF16': {
+      // bfloat16 is the top half of a float32: widen the bits and reinterpret them.
+      const bits = new Uint32Array(count);
+      for (let i = 0; i < count; i++) bits[i] = view.getUint16(i * 2, true) << 16;
+      data = new Float32Array(bits.buffer);
+      break;
+    }
+    case 'F8_E4M3':
+    case 'F8_E5M2':
+      data = Float32Array.from(raw, (b) => fp8ToFloat(b, entry.dtype === 'F8_E4M3'));
+      break;
+  }
+  return Tensor.fromData(data, entry.shape, dtype);
+}
+
+/** Reads every tensor and the metadata from safetensors bytes. */
+export function deserializeSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsContents {
+  const bytes = asBytes(input);
+  const header = readSafetensorsHeader(bytes);
+  const tensors: Record<string, Tensor> = {};
+  const fileDTypes: Record<string, SafetensorsDType> = {};
+  for (const [name, entry] of header.entries) {
+    tensors[name] = decodeTensor(name, entry, bytes, header.dataStart);
+    fileDTypes[name] = entry.dtype;
+  }
+  return { tensors, metadata: header.metadata, fileDTypes };
+}
+
+/**
+ * Encodes tensors (e.g. a state dict) and string metadata as safetensors bytes: float32 as F32,
+ * float64 as F64, int32 as I32, bool as BOOL. Tensors are laid out largest element size first,
+ * then by name, and the header is padded to 8 bytes, as the reference implementation does.
+ */
+export function serializeSafetensors(tensors: Record<string, Tensor> | Map<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+  const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  for (const [name, t] of entries) {
+    if (name === '' || name === METADATA_KEY) fail(`cannot save a tensor named ${JSON.stringify(name)}`);
+    if (!(t instanceof Tensor)) fail(`the value for "${name}" is not a Tensor`);
+  }
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') fail(`metadata values must be strings; "${k}" is ${typeof v}`);
+  }
+  entries.sort(([a, ta], [b, tb]) => BYTES[WRITES_AS[tb.dtype]] - BYTES[WRITES_AS[ta.dtype]] || (a < b ? -1 : a > b ? 1 : 0));
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, t] of entries) {
+    const values = t.toTypedArray();
+    let chunk: Uint8Array;
+    if (littleEndianHost || t.dtype === 'bool') {
+      chunk = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    } else {
+      chunk = new Uint8Array(values.byteLength);
+      const view = new DataView(chunk.buffer);
+      const width = values.BYTES_PER_ELEMENT;
+      values.forEach((v, i) => {
+        if (t.dtype === 'float64') view.setFloat64(i * width, v, true);
+        else if (t.dtype === 'float32') view.setFloat32(i * width, v, true);
+        else view.setInt32(i * width, v, true);
+      });
+    }
+    header[name] = { dtype: WRITES_AS[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + chunk.byteLength] };
+    chunks.push(chunk);
+    offset += chunk.byteLength;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  if (padded !== json.length) {
+    const spaced = new Uint8Array(padded).fill(0x20);
+    spaced.set(json);
+    json = spaced;
+  }
+  const out = new Uint8Array(8 + json.length + offset);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, json.length % 2 ** 32, true);
+  view.setUint32(4, Math.floor(json.length / 2 ** 32), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/** Anything with a PyTorch-style state dict: nn.Module, a fitted scaler, or your own object. */
+export interface HasStateDict {
+  stateDict(): Record<string, Tensor>;
+  loadStateDict(state: Record<string, Tensor>, options?: { strict?: boolean }): unknown;
+}
+
+/** A module's state dict as safetensors bytes (the browser counterpart of save()). */
+export function stateDictToBytes(module: HasStateDict, metadata: Record<string, string> = {}): Uint8Array {
+  if (module === null || typeof module !== 'object' || typeof module.stateDict !== 'function') {
+    fail('expected an object with a stateDict() method (an nn.Module, for example)');
+  }
+  return serializeSafetensors(module.stateDict(), metadata);
+}
+
+export interface LoadOptions {
+  /** Require the file's keys to match the module's exactly (default true, as PyTorch). */
+  strict?: boolean;
+}
+
+/** Loads safetensors bytes into a module with loadStateDict; returns the file's metadata. */
+export function loadStateDictFromBytes(module: HasStateDict, input: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Record<string, string> {
+  if (module === null || typeof module !== 'object' || typeof module.loadStateDict !== 'function') {
+    fail('expected an object with a loadStateDict() method (an nn.Module, for example)');
+  }
+  const { tensors, metadata } = deserializeSafetensors(input);
+  module.loadStateDict(tensors, { strict: options.strict ?? true });
+  return metadata;
+}
