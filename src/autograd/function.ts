@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { KernelError } from '../backend/types.js';
 import { isAnomalyEnabled, isGradEnabled, noGrad } from './grad-mode.js';
 import { Node, SavedTensors, type InputMeta } from './node.js';
+import { shapeStr } from '../tensor/shape.js';
 import { anomalyError, captureStack, nonFinite, userCallSite } from './anomaly.js';
 
 export interface BackwardContext<A> {
@@ -33,8 +34,22 @@ export interface OpDef<A> {
 
 const noSave: SaveFn = () => {};
 
+/**
+ * A view whose base was since changed in place by a recorded op (y.mul_(3)) still carries the
+ * history from before: its gradient would be silently wrong, so using it is refused.
+ */
+function checkViewIsCurrent(op: string, t: Tensor): void {
+  if (t.viewTakenAt === undefined || t.base === null || t.base.gradFn === t.viewTakenAt) return;
+  throw new Error(
+    `${op}: an input of shape ${shapeStr(t.shape)} is a view taken before its base (shape ${shapeStr(t.base.shape)}) ` +
+      `was changed in place while gradients were recorded, so the view's autograd history is out of date; ` +
+      `take the view again after the in-place op, or clone() it before`,
+  );
+}
+
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const backward = op.backward;
+  if (isGradEnabled()) for (const t of inputs) checkViewIsCurrent(op.name, t);
   const record = backward !== undefined && isGradEnabled() && inputs.some((t) => t.requiresGrad);
   const saved = record ? new SavedTensors(op.name) : null;
   let out: Tensor;

@@ -9,7 +9,10 @@ import { checkTensor, fromKernel } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
 function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
-  return new Tensor(x.storage, shape, strides, offset, x.dtype, x.base ?? x);
+  const root = x.base ?? x;
+  const view = new Tensor(x.storage, shape, strides, offset, x.dtype, root);
+  view.viewTakenAt = root.gradFn;
+  return view;
 }
 
 /**

@@ -43,6 +43,11 @@ export class Tensor {
   private leafRequiresGrad = false;
   private node: Node | null = null;
   private accumulator: AccumulateGrad | null = null;
+  /**
+   * Internal, set for views made by movement ops: the base's gradFn when the view was taken. An
+   * in-place op that later replaces the base's history leaves the view's own history out of date.
+   */
+  viewTakenAt: Node | null | undefined = undefined;
 
   /** Internal: use tensor(), zeros() and the other creation functions. */
   constructor(

@@ -181,6 +181,32 @@ describe('in-place ops and autograd', () => {
     assert.deepEqual(src.grad!.toArray(), [9, 12]);
   });
 
+  test('a view taken before its base changed in place is refused instead of giving a stale gradient', () => {
+    const x = nb.tensor([1.5, 2.5], { requiresGrad: true });
+    const y = x.mul(2);
+    const early = y.narrow(0, 0, 1);
+    const usedEarly = early.sum();
+    y.mul_(3);
+    assert.throws(
+      () => early.sum(),
+      /^Error: sum: an input of shape \[1\] is a view taken before its base \(shape \[2\]\) was changed in place while gradients were recorded, so the view's autograd history is out of date; take the view again/,
+    );
+    usedEarly.backward();
+    assert.deepEqual(x.grad!.toArray(), [2, 0], 'results computed before the in-place op keep their gradient');
+    x.grad = null;
+    y.narrow(0, 0, 1).sum().backward();
+    assert.deepEqual(x.grad!.toArray(), [6, 0], 'a view taken afterwards sees the new history');
+    assert.equal(nb.noGrad(() => early.sum()).item(), 9, 'without recording, the stale view still reads the current values');
+  });
+
+  test('views of a leaf stay usable after noGrad updates of the leaf (as after an optimizer step)', () => {
+    const w = nb.tensor([1.5, 2.5], { requiresGrad: true });
+    const column = w.reshape([2, 1]);
+    nb.noGrad(() => w.mul_(2));
+    column.mul(nb.tensor([[1], [10]])).sum().backward();
+    assert.deepEqual(w.grad!.toArray(), [1, 10]);
+  });
+
   test('in-place on a leaf that requires grad is refused while recording, allowed in noGrad', () => {
     const w = nb.tensor([1.5, 2.5], { requiresGrad: true });
     assert.throws(() => w.add_(1), /add_: a leaf tensor that requires grad cannot be changed in place while gradients are recorded; wrap the update in noGrad/);
