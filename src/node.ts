@@ -4,3 +4,4 @@
  */
 export * as data from './data/node.js';
 export * as io from './io/node.js';
+export * as train from './train/node.js';

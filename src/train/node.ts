@@ -1,0 +1,112 @@
+/// <reference types="node" />
+/**
+ * Node-only callbacks that write files: ModelCheckpoint (atomic safetensors writes), CSVLogger
+ * and JSONLogger.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { stateDictToBytes } from '../io/safetensors.js';
+import { writeFileAtomic } from '../io/node.js';
+import { Callback, monitored, resolveMode, type Logs, type Mode } from './callback.js';
+
+export interface ModelCheckpointOptions {
+  /** The quantity that decides the best epoch (default 'val_loss'). */
+  monitor?: string;
+  mode?: Mode;
+  /** Only write when the monitored quantity improves (default false: every epoch). */
+  saveBestOnly?: boolean;
+}
+
+/**
+ * Saves the model's state dict as safetensors at the end of epochs. The path may contain
+ * {epoch} (1-based) and {name} for any logged quantity, e.g. 'out/model-{epoch}-{val_loss}.safetensors'.
+ * Each write goes to a temporary file renamed into place, so the file is never half-written.
+ */
+export class ModelCheckpoint extends Callback {
+  readonly monitor: string;
+  private readonly saveBestOnly: boolean;
+  private readonly isBetter: (a: number, b: number) => boolean;
+  private best = NaN;
+  /** Paths written so far, in order. */
+  readonly saved: string[] = [];
+
+  constructor(private readonly filepath: string, options: ModelCheckpointOptions = {}) {
+    super();
+    this.monitor = options.monitor ?? 'val_loss';
+    this.saveBestOnly = options.saveBestOnly ?? false;
+    const mode = resolveMode(options.mode ?? 'auto', this.monitor);
+    this.isBetter = mode === 'min' ? (a, b) => a < b : (a, b) => a > b;
+  }
+
+  override onTrainBegin(): void {
+    this.best = NaN;
+  }
+
+  override onEpochEnd(epoch: number, logs: Logs): void {
+    if (this.saveBestOnly) {
+      const value = monitored('ModelCheckpoint', this.monitor, logs);
+      if (!(Number.isNaN(this.best) ? Number.isFinite(value) : this.isBetter(value, this.best))) return;
+      this.best = value;
+    }
+    const path = this.filepath.replace(/\{(\w+)\}/g, (whole, key: string) => {
+      if (key === 'epoch') return String(epoch + 1);
+      const value = logs[key];
+      return value === undefined ? whole : value.toFixed(4);
+    });
+    mkdirSync(dirname(path), { recursive: true });
+    const metadata = { epoch: String(epoch + 1), ...Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, String(v)])) };
+    writeFileAtomic(path, stateDictToBytes(this.training.model, metadata));
+    this.saved.push(path);
+  }
+}
+
+function csvField(value: string, separator: string): string {
+  return value.includes(separator) || value.includes('"') || value.includes('\n') ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** Appends one CSV row per epoch (epoch, then the logged quantities) to a file (keras.callbacks.CSVLogger). */
+export class CSVLogger extends Callback {
+  private columns: string[] | null = null;
+
+  constructor(
+    private readonly path: string,
+    private readonly options: { separator?: string; append?: boolean } = {},
+  ) {
+    super();
+  }
+
+  override onTrainBegin(): void {
+    this.columns = null;
+    mkdirSync(dirname(this.path), { recursive: true });
+    if (this.options.append !== true) writeFileSync(this.path, '');
+  }
+
+  override onEpochEnd(epoch: number, logs: Logs): void {
+    const sep = this.options.separator ?? ',';
+    if (this.columns === null) {
+      this.columns = Object.keys(logs);
+      appendFileSync(this.path, ['epoch', ...this.columns].map((c) => csvField(c, sep)).join(sep) + '\n');
+    }
+    const row = [String(epoch), ...this.columns.map((c) => (logs[c] === undefined ? '' : String(logs[c])))];
+    appendFileSync(this.path, row.join(sep) + '\n');
+  }
+}
+
+/** Appends one JSON object per epoch ({"epoch": 0, "loss": ...}) as a line to a file. */
+export class JSONLogger extends Callback {
+  constructor(
+    private readonly path: string,
+    private readonly options: { append?: boolean } = {},
+  ) {
+    super();
+  }
+
+  override onTrainBegin(): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    if (this.options.append !== true) writeFileSync(this.path, '');
+  }
+
+  override onEpochEnd(epoch: number, logs: Logs): void {
+    appendFileSync(this.path, JSON.stringify({ epoch, ...logs }) + '\n');
+  }
+}

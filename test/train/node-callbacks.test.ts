@@ -1,0 +1,96 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as nb from '../../src/index.js';
+import { nn, optim, train } from '../../src/index.js';
+import { CSVLogger, JSONLogger, ModelCheckpoint } from '../../src/train/node.js';
+import { deserializeSafetensors } from '../../src/io/safetensors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nabla-callbacks-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+function setup(): { model: nn.Sequential; data: [nb.Tensor, nb.Tensor][]; optimizer: optim.SGD } {
+  nb.manualSeed(0);
+  const model = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 1));
+  const x = nb.randn([32, 3]);
+  const y = x.sum(1, true);
+  return { model, data: [[x, y]], optimizer: new optim.SGD(model.parameters(), { lr: 0.05 }) };
+}
+
+describe('Node callbacks', () => {
+  test('ModelCheckpoint writes every epoch, or only improvements, with the epoch in the name', async () => {
+    const { model, data, optimizer } = setup();
+    const every = new ModelCheckpoint(join(dir, 'every', 'model-{epoch}.safetensors'), { monitor: 'loss' });
+    const best = new ModelCheckpoint(join(dir, 'best.safetensors'), { monitor: 'val_loss', saveBestOnly: true });
+    const fake = [3, 2, 2.5, 1];
+    let e = 0;
+    const injectVal = new (class extends train.Callback {
+      override onEpochEnd(_epoch: number, logs: train.Logs): void {
+        logs.val_loss = fake[e++]!;
+      }
+    })();
+    await train.fit(model, {
+      train: data,
+      loss: (o, t) => nb.F.mseLoss(o, t),
+      optimizer,
+      epochs: 4,
+      callbacks: [injectVal, every, best],
+      verbose: 0,
+    });
+    assert.deepEqual(readdirSync(join(dir, 'every')).sort(), [1, 2, 3, 4].map((i) => `model-${i}.safetensors`));
+    assert.equal(best.saved.length, 3, 'epochs 1, 2 and 4 improved val_loss');
+    const saved = deserializeSafetensors(readFileSync(join(dir, 'best.safetensors')));
+    assert.equal(saved.metadata.epoch, '4');
+    assert.deepEqual(Object.keys(saved.tensors).sort(), Object.keys(model.stateDict()).sort());
+    assert.deepEqual(saved.tensors['0.weight']!.toArray(), model.stateDict()['0.weight']!.toArray());
+  });
+
+  test('a checkpoint is never half-written: killing the process mid-save leaves a complete file', async () => {
+    const path = join(dir, 'killed.safetensors');
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', new URL('./helpers/checkpoint-writer.ts', import.meta.url).pathname, path], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve) => {
+        let seen = 0;
+        child.stdout.on('data', (chunk: Buffer) => {
+          seen += chunk.toString().split('\n').filter((l) => l.startsWith('saving')).length;
+          // Kill while a later save is in progress (the first one completed).
+          if (seen >= 2 + round) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
+      });
+      await new Promise((r) => child.once('exit', r));
+      const contents = deserializeSafetensors(readFileSync(path));
+      assert.deepEqual(contents.tensors['0.weight']!.shape, [2000, 1000]);
+      assert.deepEqual(contents.tensors['1.weight']!.shape, [1000, 2000]);
+    }
+  });
+
+  test('CSVLogger and JSONLogger write one row per epoch', async () => {
+    const { model, data, optimizer } = setup();
+    const csv = join(dir, 'logs', 'train.csv');
+    const jsonl = join(dir, 'logs', 'train.jsonl');
+    await train.fit(model, {
+      train: data,
+      validation: data,
+      loss: (o, t) => nb.F.mseLoss(o, t),
+      optimizer,
+      epochs: 3,
+      callbacks: [new CSVLogger(csv), new JSONLogger(jsonl)],
+      verbose: 0,
+    });
+    const rows = readFileSync(csv, 'utf8').trim().split('\n');
+    assert.equal(rows[0], 'epoch,loss,lr,val_loss');
+    assert.equal(rows.length, 4);
+    assert.match(rows[3]!, /^2,[\d.e-]+,0\.05,[\d.e-]+$/);
+    const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    assert.deepEqual(lines.map((l) => l.epoch), [0, 1, 2]);
+    assert.ok(lines[2]!.loss! < lines[0]!.loss!);
+  });
+});
