@@ -41,3 +41,4 @@ export * as train from './train/index.js';
 export * as data from './data/index.js';
 export * as metrics from './metrics/index.js';
 export * as io from './io/index.js';
+export * as plot from './plot/index.js';
