@@ -213,7 +213,7 @@ describe('recurrent behaviour', () => {
 
   test('float64 gradCheck: 2-layer bidirectional LSTM and GRU with lengths', () => {
     nb.manualSeed(2);
-    const x = nb.randn([3, 2, 2], { dtype: 'float64' });
+    const x = nb.randn([2, 2, 2], { dtype: 'float64' });
     for (const layer of [new nn.LSTM(2, 2, { numLayers: 2, bidirectional: true }), new nn.GRU(2, 2, { numLayers: 2, bidirectional: true })]) {
       layer.double();
       const names = [...layer.namedParameters()].map(([n]) => n);
@@ -222,7 +222,7 @@ describe('recurrent behaviour', () => {
           const base = i * 4;
           return { weightIh: ps[base]!, weightHh: ps[base + 1]!, biasIh: ps[base + 2]!, biasHh: ps[base + 3]! };
         });
-        const r = F.recurrent(xi, null, weights, { mode: layer instanceof nn.LSTM ? 'lstm' : 'gru', bidirectional: true, lengths: [3, 2] });
+        const r = F.recurrent(xi, null, weights, { mode: layer instanceof nn.LSTM ? 'lstm' : 'gru', bidirectional: true, lengths: [2, 1] });
         return nb.cat([r.output.flatten(), r.hN.flatten()]);
       };
       const params = names.map((n) => layer.getParameter(n));
