@@ -1,0 +1,149 @@
+/// <reference types="node" />
+/**
+ * The `nabla` command:
+ *   nabla demo digits [--epochs N] [--out DIR] [--seed S]
+ *   nabla train fashion-mnist --data DIR [--epochs N] [--batch-size B] [--lr LR] [--out DIR] [--seed S] [--limit N]
+ *   nabla info FILE.safetensors
+ */
+import { readFileSync } from 'node:fs';
+import * as nb from '../index.js';
+import { data } from '../index.js';
+import { fashionMnist } from '../data/node.js';
+import { checkKnownOptions, numberOption, parseArgs, stringOption, type ParsedArgs } from './args.js';
+import { runClassification, type ClassificationResult } from './classify.js';
+import type { ProgressOutput } from '../train/progress.js';
+import { describeSafetensors } from './info.js';
+import { digitsCnn, lenet5 } from './models.js';
+
+const USAGE = `Nabla: deep learning for TypeScript.
+
+Usage:
+  nabla demo digits [--epochs 15] [--out nabla-out/digits] [--seed 0]
+      Trains a small CNN on the bundled 8x8 handwritten digits and reports test accuracy,
+      a classification report and the confusion matrix; writes curves, the confusion matrix
+      (SVG) and the weights (safetensors) into the output folder.
+  nabla train fashion-mnist --data DIR [--epochs 5] [--batch-size 64] [--lr 0.001]
+                            [--out nabla-out/fashion-mnist] [--seed 0] [--limit N]
+      Trains LeNet-5 on Fashion-MNIST read from DIR (the four IDX files; on Debian:
+      apt-get install dataset-fashion-mnist, then --data /usr/share/datasets/fashion-mnist).
+  nabla info FILE.safetensors
+      Lists the tensors in a safetensors file: names, dtypes, shapes and the parameter count.
+  nabla --version | --help`;
+
+/** Where the CLI prints: lines for messages, raw text for the progress bar. */
+export interface Terminal {
+  log(line: string): void;
+  error(line: string): void;
+  progress: ProgressOutput;
+}
+
+const processTerminal: Terminal = {
+  log: (line) => console.log(line),
+  error: (line) => console.error(line),
+  progress: { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY === true && process.env.CI === undefined },
+};
+
+/** Picks rows of x and y by index. */
+function rows(x: nb.Tensor, y: nb.Tensor, indices: number[]): { x: nb.Tensor; y: nb.Tensor } {
+  const index = nb.tensor(Int32Array.from(indices));
+  return { x: x.indexSelect(0, index), y: y.indexSelect(0, index) };
+}
+
+export async function demoDigits(args: ParsedArgs, term: Terminal): Promise<ClassificationResult> {
+  checkKnownOptions(args, 'nabla demo digits', ['epochs', 'out', 'seed']);
+  const seed = numberOption(args, 'seed', 0, { integer: true, min: 0 });
+  const epochs = numberOption(args, 'epochs', 15, { integer: true, min: 1, max: 1000 });
+  nb.manualSeed(seed);
+  const digits = data.loadDigits();
+  const x = digits.images.div(16);
+  const y = digits.labels;
+  const split = data.splitIndices(x.shape[0]!, { test: 0.2, dev: 0.1, stratify: Array.from(y.toTypedArray()), seed });
+  term.log(`Digits: ${split.train.length} training, ${split.dev.length} validation and ${split.test.length} test images of 8x8 pixels, 10 classes.`);
+  return runClassification({
+    name: 'digits-cnn',
+    title: 'Digits CNN',
+    model: digitsCnn(),
+    train: rows(x, y, split.train),
+    validation: rows(x, y, split.dev),
+    test: rows(x, y, split.test),
+    classNames: digits.classNames,
+    epochs,
+    batchSize: 32,
+    lr: 2e-3,
+    seed,
+    outDir: stringOption(args, 'out') ?? 'nabla-out/digits',
+    log: term.log,
+    progress: term.progress,
+  });
+}
+
+export async function trainFashionMnist(args: ParsedArgs, term: Terminal): Promise<ClassificationResult> {
+  checkKnownOptions(args, 'nabla train fashion-mnist', ['data', 'epochs', 'batch-size', 'lr', 'out', 'seed', 'limit']);
+  const dir = stringOption(args, 'data');
+  if (dir === undefined) {
+    throw new Error('nabla train fashion-mnist: --data DIR is required (the folder holding the four Fashion-MNIST IDX files)');
+  }
+  const seed = numberOption(args, 'seed', 0, { integer: true, min: 0 });
+  nb.manualSeed(seed);
+  const dataset = fashionMnist(dir);
+  const limit = numberOption(args, 'limit', dataset.train.images.shape[0]!, { integer: true, min: 100 });
+  const trainCount = Math.min(limit, dataset.train.images.shape[0]!);
+  // The last 5,000 training images (of those used) are held out for validation.
+  const validationCount = Math.min(5000, Math.floor(trainCount / 12));
+  const fitCount = trainCount - validationCount;
+  const all = dataset.train;
+  term.log(`Fashion-MNIST: ${fitCount} training, ${validationCount} validation and ${dataset.test.images.shape[0]} test images of 28x28 pixels.`);
+  return runClassification({
+    name: 'lenet5-fashion-mnist',
+    title: 'LeNet-5 on Fashion-MNIST',
+    model: lenet5(),
+    train: { x: all.images.narrow(0, 0, fitCount), y: all.labels.narrow(0, 0, fitCount) },
+    validation: { x: all.images.narrow(0, fitCount, validationCount), y: all.labels.narrow(0, fitCount, validationCount) },
+    test: { x: dataset.test.images, y: dataset.test.labels },
+    classNames: dataset.classNames,
+    epochs: numberOption(args, 'epochs', 5, { integer: true, min: 1, max: 1000 }),
+    batchSize: numberOption(args, 'batch-size', 64, { integer: true, min: 1 }),
+    lr: numberOption(args, 'lr', 1e-3, { min: 0 }),
+    seed,
+    outDir: stringOption(args, 'out') ?? 'nabla-out/fashion-mnist',
+    log: term.log,
+    progress: term.progress,
+  });
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the command line; returns the process exit code. */
+export async function main(argv: readonly string[], term: Terminal = processTerminal): Promise<number> {
+  const args = parseArgs(argv);
+  const [command, target, extra] = args.positional;
+  try {
+    if (args.options.has('version')) {
+      term.log(version());
+      return 0;
+    }
+    if (command === undefined || command === 'help' || args.options.has('help')) {
+      term.log(USAGE);
+      return command === undefined && !args.options.has('help') ? 2 : 0;
+    }
+    if (extra !== undefined) throw new Error(`unexpected argument '${extra}'`);
+    if (command === 'demo' && target === 'digits') {
+      await demoDigits(args, term);
+    } else if (command === 'train' && target === 'fashion-mnist') {
+      await trainFashionMnist(args, term);
+    } else if (command === 'info' && target !== undefined) {
+      checkKnownOptions(args, 'nabla info', []);
+      term.log(describeSafetensors(target));
+    } else {
+      throw new Error(`unknown command '${args.positional.join(' ')}'`);
+    }
+    return 0;
+  } catch (e) {
+    term.error(`nabla: ${(e as Error).message}`);
+    if (/unknown command|unexpected argument/.test((e as Error).message)) term.error(`\n${USAGE}`);
+    return 1;
+  }
+}
