@@ -308,85 +308,113 @@ export function convWeightGrad(x: View, gradOut: View, g: ConvGeometry, kernelSi
 
 // ---- pooling -------------------------------------------------------------------------------
 
-/** Per output position along one dim, the input positions its window covers (inside the input). */
-type AxisWindows = number[][];
-
-/** Windows as compressed rows: output l reads index[start[l] .. start[l + 1]) of the input plane. */
-interface Windows {
-  start: Int32Array;
-  index: Int32Array;
+/**
+ * The windows along one dim: output o reads the `count[o]` input positions
+ * first[o], first[o] + step, ... (the taps that fall inside the input).
+ */
+interface AxisWindows {
+  first: Int32Array;
+  count: Int32Array;
+  step: number;
 }
 
-/** The N-d windows: the row-major product of each dim's windows, in row-major order within a window. */
-function productWindows(axes: readonly AxisWindows[], inSize: readonly number[]): Windows {
-  const nd = axes.length;
-  const outSize = axes.map((a) => a.length);
-  const outs = numel(outSize);
-  const inStrides = contiguousStrides(inSize);
-  const start = new Int32Array(outs + 1);
-  const index: number[] = [];
-  const oc = new Array<number>(nd).fill(0);
-  const emit = (d: number, base: number): void => {
-    if (d === nd) {
-      index.push(base);
-      return;
-    }
-    for (const p of axes[d]![oc[d]!]!) emit(d + 1, base + p * inStrides[d]!);
-  };
-  for (let l = 0; l < outs; l++) {
-    start[l] = index.length;
-    emit(0, 0);
-    increment(oc, outSize);
+/** One window of the single position 0: pads 1-D and 2-D pooling up to the 3-D loops. */
+const UNIT_AXIS: AxisWindows = { first: Int32Array.of(0), count: Int32Array.of(1), step: 1 };
+
+/**
+ * The pooling walk for 1 to 3 spatial dims, as three nested window axes (missing leading dims
+ * have size 1). Windows are visited in row-major output order and taps in row-major order
+ * within a window, the order the results are defined in.
+ */
+interface PoolPlan {
+  axes: [AxisWindows, AxisWindows, AxisWindows];
+  /** Input plane strides of the three axes, and the sizes of one input and one output plane. */
+  inStrides: [number, number, number];
+  plane: number;
+  outs: number;
+}
+
+function poolPlan(inSize: readonly number[], perAxis: readonly AxisWindows[]): PoolPlan {
+  const nd = inSize.length;
+  const strides = contiguousStrides(inSize);
+  const axes: AxisWindows[] = [];
+  const inStrides: number[] = [];
+  for (let d = nd - 3; d < nd; d++) {
+    axes.push(d < 0 ? UNIT_AXIS : perAxis[d]!);
+    inStrides.push(d < 0 ? 0 : strides[d]!);
   }
-  start[outs] = index.length;
-  return { start, index: Int32Array.from(index) };
+  const outs = perAxis.reduce((n, a) => n * a.first.length, 1);
+  return { axes: axes as PoolPlan['axes'], inStrides: inStrides as PoolPlan['inStrides'], plane: numel(inSize), outs };
 }
 
 function maxPoolAxis(size: number, k: number, stride: number, pad: number, dilation: number, outSize: number): AxisWindows {
-  return Array.from({ length: outSize }, (_, o) => {
-    const positions: number[] = [];
-    for (let j = 0; j < k; j++) {
-      const i = o * stride - pad + j * dilation;
-      if (i >= 0 && i < size) positions.push(i);
-    }
-    return positions;
-  });
+  const first = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const start = o * stride - pad;
+    // The taps start + j * dilation inside [0, size) are a run of consecutive j.
+    let lo = 0;
+    while (lo < k && start + lo * dilation < 0) lo++;
+    let hi = lo;
+    while (hi < k && start + hi * dilation < size) hi++;
+    first[o] = start + lo * dilation;
+    count[o] = hi - lo;
+  }
+  return { first, count, step: dilation };
 }
 
 function adaptiveAxis(size: number, outSize: number): AxisWindows {
-  return Array.from({ length: outSize }, (_, o) => {
+  const first = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  for (let o = 0; o < outSize; o++) {
     const lo = Math.floor((o * size) / outSize);
-    const hi = Math.ceil(((o + 1) * size) / outSize);
-    return Array.from({ length: hi - lo }, (_, j) => lo + j);
-  });
+    first[o] = lo;
+    count[o] = Math.ceil(((o + 1) * size) / outSize) - lo;
+  }
+  return { first, count, step: 1 };
 }
 
-/** Max over each window; ties keep the first, NaN always wins (as torch), an all-padding window gives -Infinity. */
-function maxOverWindows(x: View, inSize: readonly number[], w: Windows): PoolWithIndices {
+/** Max over each window; ties keep the first, NaN always wins (the last NaN, as torch), an all-padding window gives -Infinity. */
+function maxOverWindows(x: View, plan: PoolPlan): PoolWithIndices {
   const planes = x.shape[0]! * x.shape[1]!;
-  const plane = numel(inSize);
-  const outs = w.start.length - 1;
+  const { plane, outs } = plan;
+  const [a0, a1, a2] = plan.axes;
+  const [s0, s1] = plan.inStrides;
+  const [d0, d1, d2] = [a0.step * s0, a1.step * s1, a2.step];
   const xs = packed(x);
   const xd = xs.data;
   const values = allocate(x.dtype, planes * outs);
   const indices = new Int32Array(planes * outs);
+  let l = 0;
   for (let p = 0; p < planes; p++) {
     const base = xs.offset + p * plane;
-    for (let l = 0; l < outs; l++) {
-      const from = w.start[l]!;
-      const to = w.start[l + 1]!;
-      let best = -Infinity;
-      let bestIndex = from < to ? w.index[from]! : 0;
-      for (let j = from; j < to; j++) {
-        const t = w.index[j]!;
-        const v = xd[base + t]!;
-        if (v > best || v !== v) {
-          best = v;
-          bestIndex = t;
+    for (let o0 = 0; o0 < a0.first.length; o0++) {
+      const f0 = a0.first[o0]! * s0;
+      const c0 = a0.count[o0]!;
+      for (let o1 = 0; o1 < a1.first.length; o1++) {
+        const f1 = f0 + a1.first[o1]! * s1;
+        const c1 = c0 * a1.count[o1]!;
+        for (let o2 = 0; o2 < a2.first.length; o2++) {
+          const f2 = f1 + a2.first[o2]!;
+          const c2 = a2.count[o2]!;
+          let best = -Infinity;
+          let bestIndex = c1 * c2 === 0 ? 0 : f2;
+          for (let j0 = 0, r0 = f2; j0 < c0; j0++, r0 += d0) {
+            for (let j1 = 0, r1 = r0; j1 < a1.count[o1]!; j1++, r1 += d1) {
+              for (let j2 = 0, t = r1; j2 < c2; j2++, t += d2) {
+                const v = xd[base + t]!;
+                if (v > best || v !== v) {
+                  best = v;
+                  bestIndex = t;
+                }
+              }
+            }
+          }
+          values[l] = best;
+          indices[l] = bestIndex;
+          l++;
         }
       }
-      values[p * outs + l] = best;
-      indices[p * outs + l] = bestIndex;
     }
   }
   return { values, indices };
@@ -395,13 +423,13 @@ function maxOverWindows(x: View, inSize: readonly number[], w: Windows): PoolWit
 export function maxPool(x: View, g: PoolGeometry): PoolWithIndices {
   const inSize = x.shape.slice(2);
   const axes = inSize.map((size, d) => maxPoolAxis(size, g.kernel[d]!, g.stride[d]!, g.padding[d]!, g.dilation[d]!, g.outSize[d]!));
-  return maxOverWindows(x, inSize, productWindows(axes, inSize));
+  return maxOverWindows(x, poolPlan(inSize, axes));
 }
 
 export function adaptiveMaxPool(x: View, outSize: readonly number[]): PoolWithIndices {
   const inSize = x.shape.slice(2);
   const axes = inSize.map((size, d) => adaptiveAxis(size, outSize[d]!));
-  return maxOverWindows(x, inSize, productWindows(axes, inSize));
+  return maxOverWindows(x, poolPlan(inSize, axes));
 }
 
 export function maxPoolBackward(gradOut: View, indices: View, inSize: readonly number[]): TypedArray {
@@ -410,86 +438,117 @@ export function maxPoolBackward(gradOut: View, indices: View, inSize: readonly n
   const plane = numel(inSize);
   const gs = packed(gradOut);
   const is = packed(indices);
+  const gd = gs.data;
+  const id = is.data;
   const gx = new Float64Array(planes * plane);
   for (let p = 0; p < planes; p++) {
+    const base = p * plane;
+    const from = p * outs;
     for (let l = 0; l < outs; l++) {
-      const at = p * plane + is.data[is.offset + p * outs + l]!;
-      gx[at] = gx[at]! + gs.data[gs.offset + p * outs + l]!;
+      const at = base + id[is.offset + from + l]!;
+      gx[at] = gx[at]! + gd[gs.offset + from + l]!;
     }
   }
   return toDType(gx, gradOut.dtype);
 }
 
-/** Average-pool windows and their divisors with torch's rule (padded extent capped at input + padding). */
-function avgWindows(inSize: readonly number[], g: AvgPoolGeometry): { windows: Windows; divisor: Float64Array } {
-  const axes: AxisWindows[] = [];
-  const padded: number[][] = [];
-  inSize.forEach((size, d) => {
-    const k = g.kernel[d]!;
-    const pad = g.padding[d]!;
-    const lists: number[][] = [];
-    const extents: number[] = [];
-    for (let o = 0; o < g.outSize[d]!; o++) {
-      const lo = o * g.stride[d]! - pad;
-      const hi = Math.min(lo + k, size + pad);
-      extents.push(hi - lo);
-      const positions: number[] = [];
-      for (let i = Math.max(lo, 0); i < Math.min(hi, size); i++) positions.push(i);
-      lists.push(positions);
-    }
-    axes.push(lists);
-    padded.push(extents);
-  });
-  const windows = productWindows(axes, inSize);
-  const outs = windows.start.length - 1;
-  const divisor = new Float64Array(outs);
+/** Average-pool windows along one dim, with each output's factor of the divisor. */
+function avgAxis(size: number, k: number, stride: number, pad: number, outSize: number, countIncludePad: boolean): { windows: AxisWindows; factor: Float64Array } {
+  const first = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const factor = new Float64Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const lo = o * stride - pad;
+    const hi = Math.min(lo + k, size + pad);
+    first[o] = Math.max(lo, 0);
+    count[o] = Math.max(0, Math.min(hi, size) - first[o]!);
+    // torch's rule: the padded extent is capped at the input plus its padding.
+    factor[o] = countIncludePad ? hi - lo : count[o]!;
+  }
+  return { windows: { first, count, step: 1 }, factor };
+}
+
+/** Average-pool windows and each output's divisor (a product of per-dim factors, or the override). */
+function avgPlan(inSize: readonly number[], g: AvgPoolGeometry): { plan: PoolPlan; divisor: Float64Array } {
+  const perAxis = inSize.map((size, d) => avgAxis(size, g.kernel[d]!, g.stride[d]!, g.padding[d]!, g.outSize[d]!, g.countIncludePad));
+  const plan = poolPlan(inSize, perAxis.map((a) => a.windows));
+  const divisor = new Float64Array(plan.outs);
   const oc = new Array<number>(inSize.length).fill(0);
-  for (let l = 0; l < outs; l++) {
-    const count = windows.start[l + 1]! - windows.start[l]!;
-    if (g.divisorOverride !== null) divisor[l] = g.divisorOverride;
-    else if (g.countIncludePad) divisor[l] = padded.reduce((prod, ext, d) => prod * ext[oc[d]!]!, 1);
-    else divisor[l] = count;
+  for (let l = 0; l < plan.outs; l++) {
+    divisor[l] = g.divisorOverride !== null ? g.divisorOverride : perAxis.reduce((prod, a, d) => prod * a.factor[oc[d]!]!, 1);
     increment(oc, g.outSize);
   }
-  return { windows, divisor };
+  return { plan, divisor };
 }
 
 export function avgPool(x: View, g: AvgPoolGeometry): TypedArray {
-  const inSize = x.shape.slice(2);
-  const { windows, divisor } = avgWindows(inSize, g);
+  const { plan, divisor } = avgPlan(x.shape.slice(2), g);
   const planes = x.shape[0]! * x.shape[1]!;
-  const plane = numel(inSize);
-  const outs = divisor.length;
+  const { plane, outs } = plan;
+  const [a0, a1, a2] = plan.axes;
+  const [s0, s1] = plan.inStrides;
   const xs = packed(x);
-  const out = new Float64Array(planes * outs);
+  const xd = xs.data;
+  const out = allocate(x.dtype, planes * outs);
+  let l = 0;
   for (let p = 0; p < planes; p++) {
     const base = xs.offset + p * plane;
-    for (let l = 0; l < outs; l++) {
-      const from = windows.start[l]!;
-      const to = windows.start[l + 1]!;
-      if (from === to) continue; // an empty window gives 0, as torch
-      let sum = 0;
-      for (let j = from; j < to; j++) sum += xs.data[base + windows.index[j]!]!;
-      out[p * outs + l] = sum / divisor[l]!;
+    let w = 0;
+    for (let o0 = 0; o0 < a0.first.length; o0++) {
+      const f0 = base + a0.first[o0]! * s0;
+      const c0 = a0.count[o0]!;
+      for (let o1 = 0; o1 < a1.first.length; o1++) {
+        const f1 = f0 + a1.first[o1]! * s1;
+        const c1 = a1.count[o1]!;
+        for (let o2 = 0; o2 < a2.first.length; o2++) {
+          const f2 = f1 + a2.first[o2]!;
+          const c2 = a2.count[o2]!;
+          let sum = 0;
+          for (let j0 = 0, r0 = f2; j0 < c0; j0++, r0 += s0) {
+            for (let j1 = 0, r1 = r0; j1 < c1; j1++, r1 += s1) {
+              for (let j2 = 0; j2 < c2; j2++) sum += xd[r1 + j2]!;
+            }
+          }
+          // An empty window gives 0, as torch.
+          out[l++] = c0 * c1 * c2 === 0 ? 0 : sum / divisor[w]!;
+          w++;
+        }
+      }
     }
   }
-  return toDType(out, x.dtype);
+  return out;
 }
 
 export function avgPoolBackward(gradOut: View, g: AvgPoolGeometry, inSize: readonly number[]): TypedArray {
-  const { windows, divisor } = avgWindows(inSize, g);
+  const { plan, divisor } = avgPlan(inSize, g);
   const planes = gradOut.shape[0]! * gradOut.shape[1]!;
-  const plane = numel(inSize);
-  const outs = divisor.length;
+  const { plane, outs } = plan;
+  const [a0, a1, a2] = plan.axes;
+  const [s0, s1] = plan.inStrides;
   const gs = packed(gradOut);
+  const gd = gs.data;
   const gx = new Float64Array(planes * plane);
   for (let p = 0; p < planes; p++) {
     const base = p * plane;
-    for (let l = 0; l < outs; l++) {
-      const share = gs.data[gs.offset + p * outs + l]! / divisor[l]!;
-      for (let j = windows.start[l]!; j < windows.start[l + 1]!; j++) {
-        const at = base + windows.index[j]!;
-        gx[at] = gx[at]! + share;
+    const from = gs.offset + p * outs;
+    let w = 0;
+    for (let o0 = 0; o0 < a0.first.length; o0++) {
+      const f0 = base + a0.first[o0]! * s0;
+      const c0 = a0.count[o0]!;
+      for (let o1 = 0; o1 < a1.first.length; o1++) {
+        const f1 = f0 + a1.first[o1]! * s1;
+        const c1 = a1.count[o1]!;
+        for (let o2 = 0; o2 < a2.first.length; o2++) {
+          const f2 = f1 + a2.first[o2]!;
+          const c2 = a2.count[o2]!;
+          const share = gd[from + w]! / divisor[w]!;
+          w++;
+          for (let j0 = 0, r0 = f2; j0 < c0; j0++, r0 += s0) {
+            for (let j1 = 0, r1 = r0; j1 < c1; j1++, r1 += s1) {
+              for (let j2 = 0; j2 < c2; j2++) gx[r1 + j2] = gx[r1 + j2]! + share;
+            }
+          }
+        }
       }
     }
   }

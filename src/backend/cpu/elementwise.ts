@@ -8,7 +8,6 @@ import { KernelError } from '../types.js';
 import { allocate, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { numel } from '../../tensor/shape.js';
 import { forEachRow } from './rows.js';
-import { permuteView } from './strided.js';
 
 type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;
@@ -129,16 +128,6 @@ function reduceInit(op: ReduceOp): number {
   }
 }
 
-function reduceFn(op: ReduceOp, intOut: boolean): Fn2 {
-  switch (op) {
-    case 'sum': return (acc, v) => acc + v;
-    case 'prod': return intOut ? Math.imul : (acc, v) => acc * v;
-    case 'max': return (acc, v) => (v > acc || v !== v ? v : acc);
-    case 'min': return (acc, v) => (v < acc || v !== v ? v : acc);
-    case 'any': return (acc, v) => (acc !== 0 || v !== 0 ? 1 : 0);
-    case 'all': return (acc, v) => (acc !== 0 && v !== 0 ? 1 : 0);
-  }
-}
 
 
 /** Bool outputs hold 0/1: arithmetic results (true + true) are normalised. */
@@ -216,41 +205,103 @@ export function whereKernel(cond: View, a: View, b: View, outDtype: DType): Type
   return out;
 }
 
+/**
+ * Reduces over `axes`. Each output folds its elements in row-major order of the reduced axes
+ * (as they sit in x's shape, whatever order `axes` lists them in), accumulating in double.
+ * The input is walked in its own row-major order against an accumulator whose strides are 0
+ * along the reduced axes, so any combination of axes is one pass with no per-element index math.
+ */
 export function reduceKernel(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): TypedArray {
-  const keep = [...x.shape.keys()].filter((d) => !axes.includes(d));
-  const moved = permuteView(x, [...keep, ...axes]);
-  const outN = numel(keep.map((d) => x.shape[d]!));
-  const r = numel(axes.map((d) => x.shape[d]!));
-  const out = allocate(outDtype, outN);
-  const f = reduceFn(op, outDtype === 'int32');
-  const init = reduceInit(op);
-  const xd = x.data;
-  if (r === 0) {
-    out.fill(init);
-    normaliseBool(out, outDtype);
-    return out;
+  const rank = x.shape.length;
+  const reducedAxis = new Array<boolean>(rank).fill(false);
+  for (const a of axes) reducedAxis[a] = true;
+  const accStrides = new Array<number>(rank);
+  let outN = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    if (reducedAxis[d]) accStrides[d] = 0;
+    else {
+      accStrides[d] = outN;
+      outN *= x.shape[d]!;
+    }
   }
-  // Rows of the moved view run along the reduced axes; reduced elements are consecutive in it.
-  let acc = init;
-  let seen = 0;
-  let o = 0;
-  forEachRow(moved.shape, [moved], (offs, _o, len, st) => {
+  const init = reduceInit(op);
+  const acc = new Float64Array(outN).fill(init);
+  const xd = x.data;
+  const intOut = outDtype === 'int32';
+  const accumulator = { strides: accStrides, offset: 0 };
+  forEachRow(x.shape, [x, accumulator], (offs, _o, len, st) => {
     const p = offs[0]!;
     const s = st[0]!;
-    let j = 0;
-    while (j < len) {
-      const take = Math.min(len - j, r - seen);
-      if (op === 'sum') for (let t = 0; t < take; t++) acc += xd[p + (j + t) * s]!;
-      else for (let t = 0; t < take; t++) acc = f(acc, xd[p + (j + t) * s]!);
-      j += take;
-      seen += take;
-      if (seen === r) {
-        out[o++] = acc;
-        acc = init;
-        seen = 0;
-      }
-    }
+    const q = offs[1]!;
+    const t = st[1]!;
+    if (t === 0) acc[q] = foldRow(op, intOut, acc[q]!, xd, p, s, len);
+    else foldColumns(op, intOut, acc, q, t, xd, p, s, len);
   });
+  const out = allocate(outDtype, outN);
+  out.set(acc);
   normaliseBool(out, outDtype);
   return out;
+}
+
+/** Folds len elements of xd (from p, stride s) into one accumulator value. */
+function foldRow(op: ReduceOp, intOut: boolean, start: number, xd: TypedArray, p: number, s: number, len: number): number {
+  let a = start;
+  switch (op) {
+    case 'sum':
+      for (let j = 0; j < len; j++) a += xd[p + j * s]!;
+      return a;
+    case 'prod':
+      if (intOut) for (let j = 0; j < len; j++) a = Math.imul(a, xd[p + j * s]!);
+      else for (let j = 0; j < len; j++) a *= xd[p + j * s]!;
+      return a;
+    case 'max':
+      for (let j = 0; j < len; j++) {
+        const v = xd[p + j * s]!;
+        if (v > a || v !== v) a = v;
+      }
+      return a;
+    case 'min':
+      for (let j = 0; j < len; j++) {
+        const v = xd[p + j * s]!;
+        if (v < a || v !== v) a = v;
+      }
+      return a;
+    case 'any':
+      for (let j = 0; j < len && a === 0; j++) if (xd[p + j * s] !== 0) a = 1;
+      return a;
+    case 'all':
+      for (let j = 0; j < len && a !== 0; j++) if (xd[p + j * s] === 0) a = 0;
+      return a;
+  }
+}
+
+/** Folds xd[p + j * s] into acc[q + j * t] for each j (a row along a kept axis). */
+function foldColumns(op: ReduceOp, intOut: boolean, acc: Float64Array, q: number, t: number, xd: TypedArray, p: number, s: number, len: number): void {
+  switch (op) {
+    case 'sum':
+      for (let j = 0; j < len; j++) acc[q + j * t] = acc[q + j * t]! + xd[p + j * s]!;
+      return;
+    case 'prod':
+      if (intOut) for (let j = 0; j < len; j++) acc[q + j * t] = Math.imul(acc[q + j * t]!, xd[p + j * s]!);
+      else for (let j = 0; j < len; j++) acc[q + j * t] = acc[q + j * t]! * xd[p + j * s]!;
+      return;
+    case 'max':
+      for (let j = 0; j < len; j++) {
+        const v = xd[p + j * s]!;
+        if (v > acc[q + j * t]! || v !== v) acc[q + j * t] = v;
+      }
+      return;
+    case 'min':
+      for (let j = 0; j < len; j++) {
+        const v = xd[p + j * s]!;
+        if (v < acc[q + j * t]! || v !== v) acc[q + j * t] = v;
+      }
+      return;
+    case 'any':
+      for (let j = 0; j < len; j++) if (xd[p + j * s] !== 0) acc[q + j * t] = 1;
+      return;
+    case 'all':
+      for (let j = 0; j < len; j++) if (xd[p + j * s] === 0) acc[q + j * t] = 0;
+      return;
+  }
 }

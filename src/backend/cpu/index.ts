@@ -10,7 +10,7 @@ import {
   type View,
 } from '../types.js';
 import { allocate, type DType, type TypedArray } from '../../tensor/dtype.js';
-import { numel } from '../../tensor/shape.js';
+import { contiguousStrides, numel } from '../../tensor/shape.js';
 import { axisLast, isContiguous, positionsOf } from './strided.js';
 import { forEachRow } from './rows.js';
 import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './elementwise.js';
@@ -61,66 +61,67 @@ function copyKernel(x: View, outDtype: DType): TypedArray {
   return out;
 }
 
-/** Per-element coordinates walker used by gather and scatter. */
-function forEachCoord(shape: readonly number[], fn: (coord: number[], i: number) => void): void {
-  const n = numel(shape);
-  const coord = new Array<number>(shape.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    fn(coord, i);
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (++coord[d]! < shape[d]!) break;
-      coord[d] = 0;
-    }
-  }
+function indexError(value: number, axis: number, size: number): KernelError {
+  return new KernelError(`index ${value} is out of bounds for dim ${axis} with size ${size}`);
 }
 
-function checkIndex(value: number, axis: number, size: number): void {
-  if (!(value >= 0 && value < size)) {
-    throw new KernelError(`index ${value} is out of bounds for dim ${axis} with size ${size}`);
-  }
+/** x's view over `shape` (index's shape) with the axis stride zeroed: the index supplies that coordinate. */
+function alongIndex(strides: readonly number[], offset: number, axis: number): { strides: number[]; offset: number } {
+  const s = [...strides];
+  s[axis] = 0;
+  return { strides: s, offset };
 }
 
 function gatherKernel(x: View, axis: number, index: View): TypedArray {
   const out = allocate(x.dtype, numel(index.shape));
   const size = x.shape[axis]!;
-  forEachCoord(index.shape, (coord, i) => {
-    let ip = index.offset;
-    let xp = x.offset;
-    for (let d = 0; d < coord.length; d++) {
-      ip += coord[d]! * index.strides[d]!;
-      if (d !== axis) xp += coord[d]! * x.strides[d]!;
+  const step = x.strides[axis]!;
+  const xd = x.data;
+  const id = index.data;
+  forEachRow(index.shape, [index, alongIndex(x.strides, x.offset, axis)], (offs, o, len, st) => {
+    const pi = offs[0]!;
+    const si = st[0]!;
+    const px = offs[1]!;
+    const sx = st[1]!;
+    if (si === 0) {
+      // One index for the whole row (indexSelect's expanded index): a plain strided copy.
+      const k = id[pi]!;
+      if (!(k >= 0 && k < size)) throw indexError(k, axis, size);
+      const from = px + k * step;
+      if (sx === 1 && len > 16) out.set(xd.subarray(from, from + len) as never, o);
+      else for (let j = 0; j < len; j++) out[o + j] = xd[from + j * sx]!;
+      return;
     }
-    const k = index.data[ip]!;
-    checkIndex(k, axis, size);
-    out[i] = x.data[xp + k * x.strides[axis]!]!;
+    for (let j = 0; j < len; j++) {
+      const k = id[pi + j * si]!;
+      if (!(k >= 0 && k < size)) throw indexError(k, axis, size);
+      out[o + j] = xd[px + j * sx + k * step]!;
+    }
   });
   return out;
 }
 
 function scatterKernel(x: View, axis: number, index: View, src: View, mode: 'assign' | 'add'): TypedArray {
   const out = copyKernel(x, x.dtype);
-  const outStrides: number[] = [];
-  let s = 1;
-  for (let d = x.shape.length - 1; d >= 0; d--) {
-    outStrides[d] = s;
-    s *= x.shape[d]!;
-  }
+  const outStrides = contiguousStrides(x.shape);
   const size = x.shape[axis]!;
+  const step = outStrides[axis]!;
   const bool = x.dtype === 'bool';
-  forEachCoord(index.shape, (coord) => {
-    let ip = index.offset;
-    let sp = src.offset;
-    let op = 0;
-    for (let d = 0; d < coord.length; d++) {
-      ip += coord[d]! * index.strides[d]!;
-      sp += coord[d]! * src.strides[d]!;
-      if (d !== axis) op += coord[d]! * outStrides[d]!;
+  const add = mode === 'add';
+  const id = index.data;
+  const sd = src.data;
+  forEachRow(index.shape, [index, src, alongIndex(outStrides, 0, axis)], (offs, _o, len, st) => {
+    const [pi, ps, po] = [offs[0]!, offs[1]!, offs[2]!];
+    const [si, ss, so] = [st[0]!, st[1]!, st[2]!];
+    for (let j = 0; j < len; j++) {
+      const k = id[pi + j * si]!;
+      if (!(k >= 0 && k < size)) throw indexError(k, axis, size);
+      const at = po + j * so + k * step;
+      const v = sd[ps + j * ss]!;
+      if (!add) out[at] = v;
+      else if (bool) out[at] = out[at] !== 0 || v !== 0 ? 1 : 0;
+      else out[at] = out[at]! + v;
     }
-    const k = index.data[ip]!;
-    checkIndex(k, axis, size);
-    op += k * outStrides[axis]!;
-    const v = src.data[sp]!;
-    out[op] = mode === 'add' ? (bool ? (out[op]! !== 0 || v !== 0 ? 1 : 0) : out[op]! + v) : v;
   });
   return out;
 }
@@ -153,6 +154,35 @@ function randomKernel(spec: RandomSpec, n: number, dtype: DType, rng: RandomSour
   return out;
 }
 
+/** Index of the first max (or min) along `axis`; a NaN counts as the extreme and ends the scan. */
+function argReduceKernel(op: 'argmax' | 'argmin', x: View, axis: number): Int32Array {
+  const len = x.shape[axis]!;
+  const step = x.strides[axis]!;
+  const keptShape = x.shape.filter((_, d) => d !== axis);
+  const keptStrides = x.strides.filter((_, d) => d !== axis);
+  const out = new Int32Array(numel(keptShape));
+  if (len === 0) return out;
+  const data = x.data;
+  const max = op === 'argmax';
+  forEachRow(keptShape, [{ strides: keptStrides, offset: x.offset }], (offs, o, n, st) => {
+    const s = st[0]!;
+    for (let r = 0; r < n; r++) {
+      const p = offs[0]! + r * s;
+      let best = data[p]!;
+      let bi = 0;
+      for (let k = 1; k < len && best === best; k++) {
+        const v = data[p + k * step]!;
+        if (v !== v || (max ? v > best : v < best)) {
+          best = v;
+          bi = k;
+        }
+      }
+      out[o + r] = bi;
+    }
+  });
+  return out;
+}
+
 export const cpuBackend: Backend = {
   name: 'cpu',
 
@@ -164,25 +194,7 @@ export const cpuBackend: Backend = {
 
   reduce: reduceKernel,
 
-  argReduce(op, x, axis) {
-    const { pos, len, rows } = rowsAlong(x, axis);
-    const out = new Int32Array(rows);
-    const data = x.data;
-    const better = op === 'argmax' ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
-    for (let r = 0; r < rows; r++) {
-      let best = data[pos[r * len]!]!;
-      let bi = 0;
-      for (let k = 1; k < len && best === best; k++) {
-        const v = data[pos[r * len + k]!]!;
-        if (v !== v || better(v, best)) {
-          best = v;
-          bi = k;
-        }
-      }
-      out[r] = bi;
-    }
-    return out;
-  },
+  argReduce: argReduceKernel,
 
   scan(op, x, axis, outDtype) {
     const { pos, len, rows } = rowsAlong(x, axis);

@@ -13,49 +13,72 @@ export interface Operand {
 /** fn(offsets of each operand at the row start, output offset, row length, each operand's inner stride). */
 export type RowFn = (offsets: Int32Array, outOffset: number, length: number, strides: Int32Array) => void;
 
-export function forEachRow(shape: Shape, operands: readonly Operand[], fn: RowFn): void {
-  const k = operands.length;
-  // Drop size-1 dims, then merge neighbours that every operand steps through contiguously.
-  const dims: number[] = [];
-  const strides: number[][] = operands.map(() => []);
-  shape.forEach((d, i) => {
-    if (d === 1) return;
-    dims.push(d);
-    operands.forEach((o, j) => strides[j]!.push(o.strides[i]!));
-  });
-  if (dims.some((d) => d === 0)) return;
-  for (let i = dims.length - 2; i >= 0; i--) {
-    const inner = dims[i + 1]!;
-    if (strides.every((s) => s[i] === s[i + 1]! * inner)) {
-      dims[i] = dims[i]! * inner;
-      dims.splice(i + 1, 1);
-      strides.forEach((s) => {
-        s[i] = s[i + 1]!;
-        s.splice(i + 1, 1);
-      });
+/** True when every operand reads `shape` contiguously from its offset (size-1 dims ignored). */
+function allContiguous(shape: Shape, operands: readonly Operand[]): boolean {
+  for (let j = 0; j < operands.length; j++) {
+    const strides = operands[j]!.strides;
+    let expected = 1;
+    for (let i = shape.length - 1; i >= 0; i--) {
+      const d = shape[i]!;
+      if (d !== 1 && strides[i] !== expected) return false;
+      expected *= d;
     }
   }
-  const offsets = Int32Array.from(operands, (o) => o.offset);
+  return true;
+}
+
+export function forEachRow(shape: Shape, operands: readonly Operand[], fn: RowFn): void {
+  const k = operands.length;
+  const rank = shape.length;
+  let total = 1;
+  for (let i = 0; i < rank; i++) total *= shape[i]!;
+  if (total === 0) return;
+  const offsets = new Int32Array(k);
+  for (let j = 0; j < k; j++) offsets[j] = operands[j]!.offset;
   const inner = new Int32Array(k);
+  // The common case (every operand dense and in order) is one row: no dim bookkeeping at all.
+  if (allContiguous(shape, operands)) {
+    inner.fill(1);
+    fn(offsets, 0, total, inner);
+    return;
+  }
+  // Merged dims, innermost first; strides[m * k + j] is operand j's stride in merged dim m.
+  // Size-1 dims are dropped; a dim merges into the one inside it when every operand steps
+  // through the pair contiguously.
+  const dims: number[] = [];
+  const strides: number[] = [];
+  for (let i = rank - 1; i >= 0; i--) {
+    const d = shape[i]!;
+    if (d === 1) continue;
+    const m = dims.length - 1;
+    let merge = m >= 0;
+    for (let j = 0; merge && j < k; j++) merge = operands[j]!.strides[i] === strides[m * k + j]! * dims[m]!;
+    if (merge) {
+      dims[m] = dims[m]! * d;
+    } else {
+      dims.push(d);
+      for (let j = 0; j < k; j++) strides.push(operands[j]!.strides[i]!);
+    }
+  }
   if (dims.length === 0) {
     fn(offsets, 0, 1, inner);
     return;
   }
-  const rank = dims.length;
-  const len = dims[rank - 1]!;
-  strides.forEach((s, j) => (inner[j] = s[rank - 1]!));
-  const rows = dims.slice(0, rank - 1).reduce((a, b) => a * b, 1);
-  const idx = new Int32Array(rank);
+  const len = dims[0]!;
+  for (let j = 0; j < k; j++) inner[j] = strides[j]!;
+  const outer = dims.length;
+  const rows = total / len;
+  const idx = new Int32Array(outer);
   let out = 0;
   for (let r = 0; r < rows; r++) {
     fn(offsets, out, len, inner);
     out += len;
-    for (let d = rank - 2; d >= 0; d--) {
-      idx[d]!++;
-      for (let j = 0; j < k; j++) offsets[j]! += strides[j]![d]!;
-      if (idx[d]! < dims[d]!) break;
-      for (let j = 0; j < k; j++) offsets[j]! -= strides[j]![d]! * dims[d]!;
-      idx[d] = 0;
+    for (let m = 1; m < outer; m++) {
+      const base = m * k;
+      for (let j = 0; j < k; j++) offsets[j] = offsets[j]! + strides[base + j]!;
+      if (++idx[m]! < dims[m]!) break;
+      for (let j = 0; j < k; j++) offsets[j] = offsets[j]! - strides[base + j]! * dims[m]!;
+      idx[m] = 0;
     }
   }
 }
