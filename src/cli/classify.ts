@@ -28,6 +28,8 @@ export interface ClassificationRun {
   outDir: string;
   log: (line: string) => void;
   progress: ProgressOutput;
+  /** More callbacks for fit (after the progress bar). */
+  callbacks?: readonly train.Callback[];
 }
 
 export interface ClassificationResult {
@@ -64,7 +66,7 @@ export async function runClassification(run: ClassificationRun): Promise<Classif
     optimizer: new optim.Adam(run.model.parameters(), { lr: run.lr }),
     epochs: run.epochs,
     metrics: { accuracy: 'accuracy' },
-    callbacks: [new train.ProgressBar({ output: run.progress })],
+    callbacks: [new train.ProgressBar({ output: run.progress }), ...(run.callbacks ?? [])],
   });
   const scores = await train.predict(run.model, loader(run.test, false, 512));
   const predicted = scores.argmax(1);

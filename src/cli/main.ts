@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as nb from '../index.js';
-import { data } from '../index.js';
+import { data, type train } from '../index.js';
 import { fashionMnist } from '../data/node.js';
 import { checkKnownOptions, numberOption, parseArgs, stringOption, type ParsedArgs } from './args.js';
 import { runClassification, type ClassificationResult } from './classify.js';
@@ -77,7 +77,7 @@ export async function demoDigits(args: ParsedArgs, term: Terminal): Promise<Clas
   });
 }
 
-export async function trainFashionMnist(args: ParsedArgs, term: Terminal): Promise<ClassificationResult> {
+export async function trainFashionMnist(args: ParsedArgs, term: Terminal, callbacks: readonly train.Callback[] = []): Promise<ClassificationResult> {
   checkKnownOptions(args, 'nabla train fashion-mnist', ['data', 'epochs', 'batch-size', 'lr', 'out', 'seed', 'limit']);
   const dir = stringOption(args, 'data');
   if (dir === undefined) {
@@ -108,6 +108,7 @@ export async function trainFashionMnist(args: ParsedArgs, term: Terminal): Promi
     outDir: stringOption(args, 'out') ?? 'nabla-out/fashion-mnist',
     log: term.log,
     progress: term.progress,
+    callbacks,
   });
 }
 
