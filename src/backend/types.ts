@@ -100,6 +100,11 @@ export interface Backend {
   reduce(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): TypedArray;
   /** Index (int32) of the first max or min along `axis` (NaN counts as the extreme); that axis removed. */
   argReduce(op: 'argmax' | 'argmin', x: View, axis: number): Int32Array;
+  /**
+   * Softmax along `axis` in x's shape and float dtype: exp(x - max) / sum, or with `log`
+   * (x - max) - log(sum) (torch's formulas); a NaN or an infinite max makes its row NaN.
+   */
+  softmax(x: View, axis: number, log: boolean): TypedArray;
   /** Inclusive prefix sum or product along `axis`. */
   scan(op: 'cumsum' | 'cumprod', x: View, axis: number, outDtype: DType): TypedArray;
   /** [...batch, M, K] @ [...batch, K, N] -> contiguous [...batch, M, N]; batch dims already equal. */

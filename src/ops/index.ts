@@ -7,6 +7,7 @@ import { table as movement } from './movement.js';
 import { table as indexing } from './indexing.js';
 import { table as join } from './join.js';
 import { table as nn } from './nn.js';
+import { table as loss } from './loss.js';
 import { table as conv } from './conv.js';
 import { table as pool } from './pool.js';
 
@@ -18,6 +19,7 @@ export const opTable: readonly OpEntry<object>[] = [
   ...indexing,
   ...join,
   ...nn,
+  ...loss,
   ...conv,
   ...pool,
 ];

@@ -1,12 +1,15 @@
-/** Neural-network building blocks composed of tensor ops: softmax, logSoftmax, dropout. */
+/** Neural-network building blocks: softmax and logSoftmax (primitives), dropout (composed of tensor ops). */
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { normalizeDim, shapeStr } from '../tensor/shape.js';
 import { bernoulli, fullLike } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
-import { checkTensor } from './util.js';
+import { apply, type OpDef } from '../autograd/function.js';
+import { kernels } from '../backend/registry.js';
+import { checkTensor, fromKernel } from './util.js';
 import { div, exp, mul, sub } from './elementwise.js';
-import { amax, logsumexp, sum } from './reduce.js';
+import { sum } from './reduce.js';
+import { reshape } from './movement.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
 function checkFloat(op: string, x: Tensor): void {
@@ -14,20 +17,50 @@ function checkFloat(op: string, x: Tensor): void {
   if (!isFloat(x.dtype)) throw new Error(`${op}: expected a floating-point tensor, got dtype ${x.dtype} with shape ${shapeStr(x.shape)}`);
 }
 
-/** exp(x) / sum(exp(x)) along dim, shifted by the maximum so large inputs do not overflow. */
-export function softmax(x: Tensor, dim: number): Tensor {
-  checkFloat('softmax', x);
-  const d = normalizeDim('softmax', dim, x.ndim);
-  // An empty tensor has no maximum to shift by (and needs none).
-  const e = exp(x.numel() === 0 ? x : sub(x, amax(x.detach(), d, true)));
-  return div(e, sum(e, d, true));
+interface SoftmaxAttrs {
+  axis: number;
 }
 
-/** x - logsumexp(x) along dim: log-probabilities, stable for any input range. */
+/**
+ * softmax and logSoftmax as primitives: one kernel pass each way instead of five ops, with
+ * torch's formulas and rounding. Backward (torch's): softmax y gives y (g - sum(g y)),
+ * logSoftmax y gives g - exp(y) sum(g); both read the saved output, so they differentiate again.
+ */
+function softmaxOp(log: boolean): OpDef<SoftmaxAttrs> {
+  return {
+    name: log ? 'logSoftmax' : 'softmax',
+    forward([x], { axis }, save) {
+      const out = fromKernel(kernels().softmax(x!, axis, log), x!.shape, x!.dtype);
+      save(out);
+      return out;
+    },
+    backward(g, ctx) {
+      const [y] = ctx.saved;
+      const { axis } = ctx.attrs;
+      return log ? [sub(g, mul(exp(y!), sum(g, axis, true)))] : [mul(y!, sub(g, sum(mul(g, y!), axis, true)))];
+    },
+  };
+}
+
+const SOFTMAX = softmaxOp(false);
+const LOG_SOFTMAX = softmaxOp(true);
+
+function softmaxCall(op: OpDef<SoftmaxAttrs>, x: Tensor, dim: number): Tensor {
+  checkFloat(op.name, x);
+  const axis = normalizeDim(op.name, dim, x.ndim);
+  // A 0-dim tensor is a row of one.
+  if (x.ndim === 0) return reshape(apply(op, [reshape(x, [1])], { axis: 0 }), []);
+  return apply(op, [x], { axis });
+}
+
+/** exp(x - max) / sum(exp(x - max)) along dim (torch.softmax). */
+export function softmax(x: Tensor, dim: number): Tensor {
+  return softmaxCall(SOFTMAX, x, dim);
+}
+
+/** (x - max) - log(sum(exp(x - max))) along dim: log-probabilities, stable for any input range (torch.log_softmax). */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  checkFloat('logSoftmax', x);
-  const d = normalizeDim('logSoftmax', dim, x.ndim);
-  return sub(x, logsumexp(x, d, true));
+  return softmaxCall(LOG_SOFTMAX, x, dim);
 }
 
 /**

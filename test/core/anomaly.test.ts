@@ -41,11 +41,19 @@ describe('detectAnomaly', () => {
     );
   });
 
-  test('the user line is found below composite ops (softmax of a NaN input)', () => {
+  test('the user line is found below composite ops (logsumexp of a NaN input)', () => {
     const x = nb.tensor([1, NaN], { allowNonFinite: true });
     assert.throws(
-      () => nb.detectAnomaly(() => x.softmax(0)), // site: composite
+      () => nb.detectAnomaly(() => x.logsumexp(0)), // site: composite
       (e: Error) => e.message.includes(siteOf('site: composite')) && /op '(amax|sub|exp)'/.test(e.message),
+    );
+  });
+
+  test('a primitive softmax of a NaN input is reported as softmax at the user line', () => {
+    const x = nb.tensor([1, NaN], { allowNonFinite: true });
+    assert.throws(
+      () => nb.detectAnomaly(() => x.softmax(0)), // site: softmax
+      (e: Error) => e.message.includes(siteOf('site: softmax')) && /op 'softmax'/.test(e.message),
     );
   });
 

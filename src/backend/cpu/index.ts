@@ -14,6 +14,7 @@ import { contiguousStrides, numel } from '../../tensor/shape.js';
 import { axisLast, isContiguous, positionsOf } from './strided.js';
 import { forEachRow } from './rows.js';
 import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './elementwise.js';
+import { softmaxKernel } from './softmax.js';
 import { adaptiveMaxPool, avgPool, avgPoolBackward, conv, convInputGrad, convWeightGrad, maxPool, maxPoolBackward } from './conv.js';
 
 /** Splits a view into (rows of `axis` values) after moving axis last; returns positions and row length. */
@@ -195,6 +196,8 @@ export const cpuBackend: Backend = {
   reduce: reduceKernel,
 
   argReduce: argReduceKernel,
+
+  softmax: softmaxKernel,
 
   scan(op, x, axis, outDtype) {
     const { pos, len, rows } = rowsAlong(x, axis);

@@ -10,6 +10,8 @@ import { sameShape, shapeStr } from '../../tensor/shape.js';
 import { abs, clamp, exp, log, minimum, mul, neg, relu, softplus, sqrt, square, sub, where } from '../../ops/elementwise.js';
 import { logsumexp } from '../../ops/reduce.js';
 import { logSoftmax } from '../../ops/nn.js';
+import { crossEntropyIndices, nllLossIndices } from '../../ops/loss.js';
+import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { gather, indexSelect } from '../../ops/indexing.js';
 import { pad, stack, unbind } from '../../ops/join.js';
 import { pairwiseDistance } from './distance.js';
@@ -245,17 +247,11 @@ function checkClassWeight(op: string, weight: Tensor | null | undefined, classes
   }
 }
 
-/** Target indices with ignored entries replaced by 0 (so they can be gathered), and the keep mask. */
-function validTargets(op: string, target: Tensor, classes: number, ignoreIndex: number): { safe: Tensor; keep: Tensor } {
-  const values = target.toTypedArray();
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v !== ignoreIndex && (v < 0 || v >= classes)) {
-      throw new Error(`${op}: target ${v} at flat index ${i} is out of bounds: class indices must be in [0, ${classes})${v === classes ? ' (are the labels 1-based?)' : ''}`);
-    }
+/** Class weights of the index-target losses are constants, as in PyTorch, whose nll_loss has no weight gradient. */
+function checkConstantWeight(op: string, weight: Tensor | null | undefined): void {
+  if (weight && weight.requiresGrad && isGradEnabled()) {
+    throw new Error(`${op}: class weights with class-index targets are constants (PyTorch defines no gradient for them); pass weight.detach()`);
   }
-  const keep = target.ne(ignoreIndex);
-  return { safe: where(keep, target, 0), keep };
 }
 
 /**
@@ -267,24 +263,11 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   checkFloatTensor(op, input, 'input');
   checkIndexTensor(op, target, 'target');
   checkClassTarget(op, input, target);
-  return nllCore(op, input, target, options);
-}
-
-function nllCore(op: string, input: Tensor, target: Tensor, options: NllLossOptions): Tensor {
   const reduction = options.reduction ?? 'mean';
   checkReduction(op, reduction);
-  const classDim = input.ndim === 1 ? 0 : 1;
-  const classes = input.shape[classDim]!;
-  checkClassWeight(op, options.weight, classes);
-  const { safe, keep } = validTargets(op, target, classes, options.ignoreIndex ?? -100);
-  const picked = gather(input, classDim, safe.unsqueeze(classDim)).squeeze(classDim);
-  const weights = options.weight
-    ? where(keep, indexSelect(options.weight, 0, safe.flatten()).reshape(safe.shape), 0)
-    : keep.to(input.dtype);
-  const loss = neg(mul(picked, weights));
-  if (reduction === 'none') return loss;
-  if (reduction === 'sum') return loss.sum();
-  return loss.sum().div(weights.sum());
+  checkClassWeight(op, options.weight, input.shape[input.ndim === 1 ? 0 : 1]!);
+  checkConstantWeight(op, options.weight);
+  return nllLossIndices(input, target, { weight: options.weight ?? null, ignoreIndex: options.ignoreIndex ?? -100, reduction });
 }
 
 /**
@@ -304,7 +287,6 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const classDim = input.ndim === 1 ? 0 : 1;
   const classes = input.shape[classDim]!;
   checkClassWeight(op, options.weight, classes);
-  const logp = logSoftmax(input, classDim);
   const weightShape = input.shape.map((d, i) => (i === classDim ? d : 1));
   const classWeight = options.weight ? options.weight.reshape(weightShape) : null;
 
@@ -319,7 +301,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
       throw new Error(`${op}: ignoreIndex is not supported with class-probability targets`);
     }
     const probs = smoothing > 0 ? mul(target, 1 - smoothing).add(smoothing / classes) : target;
-    let terms = mul(logp, probs);
+    let terms = mul(logSoftmax(input, classDim), probs);
     if (classWeight) terms = mul(terms, classWeight);
     if (reduction === 'none') return neg(terms.sum(classDim));
     if (reduction === 'sum') return neg(terms.sum());
@@ -327,10 +309,13 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   }
   checkIndexTensor(op, target, 'target');
   checkClassTarget(op, input, target);
-  const nll = nllCore(op, logp, target, { ...options, reduction });
-  if (smoothing === 0) return nll;
+  checkConstantWeight(op, options.weight);
+  const classLoss = { weight: options.weight ?? null, ignoreIndex: options.ignoreIndex ?? -100, reduction };
+  if (smoothing === 0) return crossEntropyIndices(input, target, classLoss);
   // PyTorch's label smoothing: (1 - s) nll + (s / C) * the loss against the uniform distribution.
-  const keep = target.ne(options.ignoreIndex ?? -100);
+  const logp = logSoftmax(input, classDim);
+  const nll = nllLossIndices(logp, target, classLoss);
+  const keep = target.ne(classLoss.ignoreIndex);
   let smooth = neg((classWeight ? mul(logp, classWeight) : logp).sum(classDim));
   smooth = where(keep, smooth, 0);
   let smoothReduced: Tensor;
