@@ -30,3 +30,6 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
 
 /** Fused optimizer updates, called directly (memory-bound: no threads). */
 export { adamStepF32 } from './optim';
+
+/** Float32 activations on contiguous arrays, called directly. */
+export { unaryF32 } from './elementwise';

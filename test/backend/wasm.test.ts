@@ -182,6 +182,36 @@ describe('wasm backend', () => {
     });
   });
 
+  describe('float32 activations in wasm stay within a few ulp of the reference', () => {
+    // Values across the whole range, including where the polynomials switch formulas.
+    const grid = Array.from({ length: 4001 }, (_, i) => (i - 2000) / 20);
+    const special = [0, -0, 1e-30, -1e-30, 1e-5, -1e-5, 0.6249, 0.6251, 88.7, 88.8, -87.3, -87.4, -103, 200, -200, Infinity, -Infinity, NaN];
+    const x = nb.tensor([...grid, ...special], { allowNonFinite: true });
+    for (const op of ['relu', 'exp', 'tanh', 'sigmoid'] as const) {
+      test(op, () => {
+        const got = nb[op](x).toTypedArray();
+        const want = on('cpu', () => nb[op](x)).toTypedArray();
+        for (let i = 0; i < got.length; i++) {
+          const [g, w] = [got[i]!, want[i]!];
+          if (Number.isNaN(w)) {
+            assert.ok(Number.isNaN(g), `${op}(${x.toTypedArray()[i]}): wasm ${g}, cpu NaN`);
+            continue;
+          }
+          // 4 ulp relative; results below the smallest normal float may flush to zero.
+          const ok = g === w || Math.abs(g - w) <= 4.8e-7 * Math.abs(w) || Math.abs(w) < 1.2e-38;
+          assert.ok(ok, `${op}(${x.toTypedArray()[i]}): wasm ${g}, cpu ${w}`);
+        }
+        if (op === 'relu') assert.ok(Object.is(got[grid.length + 1], 0), 'relu(-0) is +0');
+      });
+    }
+    test('strided and short inputs take the JS path with the same results', () => {
+      const m = nb.randn([30, 40]).t();
+      assertClose(nb.sigmoid(m), on('cpu', () => nb.sigmoid(m)), 'sigmoid of a transposed view', 5e-7, 0);
+      const short = nb.randn([7]);
+      assert.deepEqual(nb.tanh(short).toTypedArray(), on('cpu', () => nb.tanh(short)).toTypedArray());
+    });
+  });
+
   describe('fused Adam step is bit-identical to the composed tensor ops', () => {
     const variants: { name: string; make: (params: Tensor[]) => nb.optim.Optimizer }[] = [
       { name: 'Adam', make: (ps) => new nb.optim.Adam(ps, { lr: 1e-2 }) },

@@ -1,10 +1,13 @@
 /**
- * Float32 elementwise kernels, reductions and copies in plain JS. Copying operands into wasm
- * memory and back costs more than these one-pass ops compute (measured: a 235k-element add is
- * 3.5 ns/element through wasm memory, 1.4 in a JS loop), so they stay in JS; they beat the
- * reference kernels by keeping every loop monomorphic (Float32Array only) and by switching on the
- * op once per row. Results are bit-identical to the reference: the same formulas in double,
- * rounded once on store. Anything else (other dtypes, rarer ops) goes to the reference kernels.
+ * Float32 elementwise kernels, reductions and copies. Copying operands into wasm memory and back
+ * costs more than simple one-pass ops compute (measured: a 235k-element add is 3.5 ns/element
+ * through wasm memory, 1.4 in a JS loop), so arithmetic stays in JS, where it beats the reference
+ * kernels by keeping every loop monomorphic (Float32Array only) and switching on the op once per
+ * row; those results are bit-identical to the reference (the same formulas in double, rounded
+ * once on store). The exceptions go to wasm (asm/elementwise.ts): exp, tanh and sigmoid, whose
+ * double-precision Math calls cost 20-35 ns per element, and relu, whose branch mispredicts on
+ * random data; there they are float32 polynomials within about 1 ulp of the reference. Other
+ * dtypes and rarer ops go to the reference kernels.
  */
 import type { Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../types.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
@@ -12,8 +15,15 @@ import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
 import { forEachRow } from '../cpu/rows.js';
 import { isContiguous } from '../cpu/strided.js';
+import type { WasmRuntime } from './runtime.js';
+import { stageDense, unstage } from './staging.js';
 
 type F32 = Float32Array;
+
+/** Op codes of asm/elementwise.ts's unaryF32. */
+const WASM_UNARY: Partial<Record<UnaryOp, number>> = { relu: 0, exp: 1, tanh: 2, sigmoid: 3 };
+/** Below this many elements the call into wasm costs more than it saves. */
+const WASM_UNARY_MIN = 64;
 
 const FAST_UNARY = new Set<UnaryOp>(['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'tanh', 'sigmoid', 'relu', 'sin', 'cos']);
 const ARITHMETIC = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'maximum', 'minimum']);
@@ -101,14 +111,15 @@ function binaryRow(op: BinaryOp, out: F32, o: number, a: F32, pa: number, sa: nu
   }
 }
 
+/** `+(a > b)` rather than `a > b ? 1 : 0`: V8 compiles the ternary to a branch that mispredicts on random data. */
 function compareRow(op: BinaryOp, out: Uint8Array, o: number, a: F32, pa: number, sa: number, b: F32, pb: number, sb: number, n: number): void {
   switch (op) {
-    case 'eq': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! === b[pb + j * sb]! ? 1 : 0; break;
-    case 'ne': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! !== b[pb + j * sb]! ? 1 : 0; break;
-    case 'lt': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! < b[pb + j * sb]! ? 1 : 0; break;
-    case 'le': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! <= b[pb + j * sb]! ? 1 : 0; break;
-    case 'gt': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! > b[pb + j * sb]! ? 1 : 0; break;
-    case 'ge': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! >= b[pb + j * sb]! ? 1 : 0; break;
+    case 'eq': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! === b[pb + j * sb]!); break;
+    case 'ne': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! !== b[pb + j * sb]!); break;
+    case 'lt': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! < b[pb + j * sb]!); break;
+    case 'le': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! <= b[pb + j * sb]!); break;
+    case 'gt': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! > b[pb + j * sb]!); break;
+    case 'ge': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! >= b[pb + j * sb]!); break;
     default: throw new Error(`wasm backend: no fast comparison '${op}'`);
   }
 }
@@ -122,6 +133,19 @@ function unary(op: UnaryOp, x: View, outDtype: DType, params?: readonly number[]
   if (isContiguous(x.shape, x.strides)) unaryRow(op, out, 0, xd, x.offset, 1, out.length);
   else forEachRow(x.shape, [x], (offs, o, n, st) => unaryRow(op, out, o, xd, offs[0]!, st[0]!, n));
   return out;
+}
+
+function makeUnary(runtime: WasmRuntime): Backend['unary'] {
+  return (op, x, outDtype, params) => {
+    const code = WASM_UNARY[op];
+    const n = numel(x.shape);
+    if (code === undefined || x.dtype !== 'float32' || outDtype !== 'float32' || n < WASM_UNARY_MIN) return unary(op, x, outDtype, params);
+    runtime.beginCall();
+    const input = stageDense(runtime, x);
+    const output = runtime.alloc(n * 4);
+    runtime.exports.unaryF32(code, input, output, n);
+    return unstage(runtime, output, n);
+  };
 }
 
 function binary(op: BinaryOp, a: View, b: View, outDtype: DType): TypedArray {
@@ -289,11 +313,6 @@ function assign(dst: View, src: View): void {
   });
 }
 
-export const fastElementwise: Pick<Backend, 'unary' | 'binary' | 'where' | 'reduce' | 'copy' | 'assign'> = {
-  unary,
-  binary,
-  where,
-  reduce,
-  copy,
-  assign,
-};
+export function makeElementwise(runtime: WasmRuntime): Pick<Backend, 'unary' | 'binary' | 'where' | 'reduce' | 'copy' | 'assign'> {
+  return { unary: makeUnary(runtime), binary, where, reduce, copy, assign };
+}

@@ -12,12 +12,12 @@ import { registerBackend } from '../registry.js';
 import { nodeProcess, WasmRuntime, type SimdLevel } from './runtime.js';
 import { makeMatmul } from './matmul.js';
 import { makeConvKernels } from './conv.js';
-import { fastElementwise } from './elementwise.js';
+import { makeElementwise } from './elementwise.js';
 import { makeAdamStep } from './optim.js';
 
 /** The kernels of a runtime, as a partial Backend for registerBackend. */
 export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
-  return { ...fastElementwise, matmul: makeMatmul(runtime), ...makeConvKernels(runtime), adamStep: makeAdamStep(runtime) };
+  return { ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), adamStep: makeAdamStep(runtime) };
 }
 
 function defaultThreadCount(): number {

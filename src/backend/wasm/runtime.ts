@@ -17,6 +17,7 @@ export interface KernelExports {
   scratchBytes(): number;
   runChunk(task: number, chunk: number, scratch: number): void;
   adamStepF32(p: number, g: number, m: number, v: number, vmax: number, n: number, args: number): void;
+  unaryF32(op: number, x: number, out: number, n: number): void;
 }
 
 export type SimdLevel = 'relaxed' | 'plain';
