@@ -3,13 +3,17 @@
  * 3-D, any stride, padding, dilation and groups. Images are processed in slices whose columns
  * matrix stays under COLUMNS_LIMIT floats, so memory stays bounded for large batches.
  *
- *   forward        out_n[group]   = W[group] @ cols_n[group]          (one product per image, group)
- *   input grad     gcols_n[group] = W[group]^T @ gradOut_n[group]     then col2im adds them up
- *   weight grad    gW[group]     += gradOut[group] @ cols[group]^T    (K runs over all images)
+ * Per group, one product covers every image of a slice (columns = image * outs + position), with
+ * the [N, O, outs] tensors rearranged channel-major, [O, N * outs], on their way in and out:
+ *
+ *   forward        out[group]   = W[group] @ cols[group]
+ *   input grad     gcols[group] = W[group]^T @ gradOut[group]      then col2im adds them up
+ *   weight grad    gW[group]   += gradOut[group] @ cols[group]^T
  */
 import type { Backend, ConvGeometry, View } from '../types.js';
 import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
+import { isContiguous } from '../cpu/strided.js';
 import type { WasmRuntime } from './runtime.js';
 import { stageDense, unstage } from './staging.js';
 import { runGemm } from './gemm.js';
@@ -96,37 +100,77 @@ function isFloat32(...views: View[]): boolean {
   return views.every((v) => v.dtype === 'float32');
 }
 
+/** The view's elements in row-major order (its own array when contiguous). */
+function dense(v: View): { data: Float32Array; offset: number } {
+  if (isContiguous(v.shape, v.strides)) return { data: v.data as Float32Array, offset: v.offset };
+  return { data: cpuBackend.copy(v, 'float32') as Float32Array, offset: 0 };
+}
+
+/**
+ * Copies images [n0, n0 + count) of [N, O, outs] data into wasm memory channel-major, as the
+ * [O, count * outs] matrix the products read (column = image * outs + position).
+ */
+function stageChannelMajor(runtime: WasmRuntime, src: { data: Float32Array; offset: number }, p: Plan, n0: number, count: number, at: number): void {
+  const f32 = runtime.f32;
+  const stride = count * p.outs;
+  for (let i = 0; i < count; i++) {
+    for (let o = 0; o < p.outChannels; o++) {
+      const from = src.offset + ((n0 + i) * p.outChannels + o) * p.outs;
+      f32.set(src.data.subarray(from, from + p.outs), (at >> 2) + o * stride + i * p.outs);
+    }
+  }
+}
+
+/** The inverse: a channel-major [O, count * outs] matrix in wasm memory into images [n0, n0 + count) of out. */
+function unstageChannelMajor(runtime: WasmRuntime, at: number, p: Plan, n0: number, count: number, out: Float32Array): void {
+  const f32 = runtime.f32;
+  const stride = count * p.outs;
+  for (let i = 0; i < count; i++) {
+    for (let o = 0; o < p.outChannels; o++) {
+      const from = (at >> 2) + o * stride + i * p.outs;
+      out.set(f32.subarray(from, from + p.outs), ((n0 + i) * p.outChannels + o) * p.outs);
+    }
+  }
+}
+
+/** Per group, the element offsets of its block in W [O, ck], the columns [C * taps, stride] and a channel-major [O, stride] matrix. */
+function groupOffsets(p: Plan, stride: number, order: ('w' | 'cols' | 'channels')[]): number[] {
+  const ck = p.cg * p.taps;
+  const offsets: number[] = [];
+  for (let grp = 0; grp < p.groups; grp++) {
+    const of = { w: grp * p.og * ck, cols: grp * ck * stride, channels: grp * p.og * stride };
+    for (const key of order) offsets.push(of[key]);
+  }
+  return offsets;
+}
+
 export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'convInputGrad' | 'convWeightGrad'> {
   return {
     conv(x, w, g, outSize) {
       if (!isFloat32(x, w)) return cpuBackend.conv(x, w, g, outSize);
       const p = plan(x.shape[0]!, x.shape[1]!, w.shape[0]!, x.shape.slice(2), w.shape.slice(2), outSize, g);
       const size = p.batch * p.outChannels * p.outs;
-      if (size === 0) return new Float32Array(0);
+      const out = new Float32Array(size);
+      if (size === 0) return out;
       runtime.beginCall();
       const xs = stageDense(runtime, x);
       const ws = stageDense(runtime, w);
-      const out = runtime.alloc(size * 4);
       const ck = p.cg * p.taps;
       const cols = runtime.alloc(p.inChannels * p.taps * p.slice * p.outs * 4);
+      const result = runtime.alloc(p.outChannels * p.slice * p.outs * 4);
       for (let n0 = 0; n0 < p.batch; n0 += p.slice) {
         const count = Math.min(p.slice, p.batch - n0);
-        const colsStride = count * p.outs;
+        const stride = count * p.outs;
         runIm2col(runtime, p, TASK_IM2COL, xs, cols, n0, count);
-        const offsets: number[] = [];
-        for (let i = 0; i < count; i++) {
-          for (let grp = 0; grp < p.groups; grp++) {
-            offsets.push(grp * p.og * ck, grp * ck * colsStride + i * p.outs, ((n0 + i) * p.outChannels + grp * p.og) * p.outs);
-          }
-        }
         runGemm(runtime, {
-          m: p.og, n: p.outs, k: ck,
-          a: ws, b: cols, c: out,
-          rsA: ck, csA: 1, rsB: colsStride, csB: 1, ldc: p.outs,
-          offsets,
+          m: p.og, n: stride, k: ck,
+          a: ws, b: cols, c: result,
+          rsA: ck, csA: 1, rsB: stride, csB: 1, ldc: stride,
+          offsets: groupOffsets(p, stride, ['w', 'cols', 'channels']),
         });
+        unstageChannelMajor(runtime, result, p, n0, count, out);
       }
-      return unstage(runtime, out, size);
+      return out;
     },
 
     convInputGrad(gradOut, w, g, inSize) {
@@ -136,25 +180,21 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const size = p.batch * inChannels * p.plane;
       if (size === 0) return new Float32Array(0);
       runtime.beginCall();
-      const gs = stageDense(runtime, gradOut);
+      const gd = dense(gradOut);
       const ws = stageDense(runtime, w);
       const gx = runtime.alloc(size * 4);
       const ck = p.cg * p.taps;
       const cols = runtime.alloc(p.inChannels * p.taps * p.slice * p.outs * 4);
+      const grads = runtime.alloc(p.outChannels * p.slice * p.outs * 4);
       for (let n0 = 0; n0 < p.batch; n0 += p.slice) {
         const count = Math.min(p.slice, p.batch - n0);
-        const colsStride = count * p.outs;
-        const offsets: number[] = [];
-        for (let i = 0; i < count; i++) {
-          for (let grp = 0; grp < p.groups; grp++) {
-            offsets.push(grp * p.og * ck, ((n0 + i) * p.outChannels + grp * p.og) * p.outs, grp * ck * colsStride + i * p.outs);
-          }
-        }
+        const stride = count * p.outs;
+        stageChannelMajor(runtime, gd, p, n0, count, grads);
         runGemm(runtime, {
-          m: ck, n: p.outs, k: p.og,
-          a: ws, b: gs, c: cols,
-          rsA: 1, csA: ck, rsB: p.outs, csB: 1, ldc: colsStride,
-          offsets,
+          m: ck, n: stride, k: p.og,
+          a: ws, b: grads, c: cols,
+          rsA: 1, csA: ck, rsB: stride, csB: 1, ldc: stride,
+          offsets: groupOffsets(p, stride, ['w', 'channels', 'cols']),
         });
         runIm2col(runtime, p, TASK_COL2IM, gx, cols, n0, count);
       }
@@ -170,24 +210,21 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       if (p.batch * p.outs === 0) return new Float32Array(size);
       runtime.beginCall();
       const xs = stageDense(runtime, x);
-      const gs = stageDense(runtime, gradOut);
+      const gd = dense(gradOut);
       const gw = runtime.alloc(size * 4);
       const cols = runtime.alloc(p.inChannels * p.taps * p.slice * p.outs * 4);
+      const grads = runtime.alloc(p.outChannels * p.slice * p.outs * 4);
       for (let n0 = 0; n0 < p.batch; n0 += p.slice) {
         const count = Math.min(p.slice, p.batch - n0);
-        const colsStride = count * p.outs;
+        const stride = count * p.outs;
         runIm2col(runtime, p, TASK_IM2COL, xs, cols, n0, count);
-        const offsets: number[] = [];
-        for (let grp = 0; grp < p.groups; grp++) {
-          offsets.push((n0 * p.outChannels + grp * p.og) * p.outs, grp * ck * colsStride, grp * p.og * ck);
-        }
+        stageChannelMajor(runtime, gd, p, n0, count, grads);
         runGemm(runtime, {
-          m: p.og, n: ck, k: count * p.outs,
-          a: gs, b: cols, c: gw,
-          rsA: p.outs, csA: 1, rsB: 1, csB: colsStride, ldc: ck,
-          offsets,
+          m: p.og, n: ck, k: stride,
+          a: grads, b: cols, c: gw,
+          rsA: stride, csA: 1, rsB: 1, csB: stride, ldc: ck,
+          offsets: groupOffsets(p, stride, ['channels', 'cols', 'w']),
           accumulate: n0 > 0,
-          kSegment: { length: p.outs, strideA: p.outChannels * p.outs, strideB: p.outs },
         });
       }
       return unstage(runtime, gw, size);
