@@ -1,7 +1,7 @@
 /** The backward pass: a topological walk of the graph from the outputs, in reverse. */
 import type { Tensor } from '../tensor/tensor.js';
 import { AccumulateGrad, type InputMeta, type Node } from './node.js';
-import { enableGrad, isAnomalyEnabled, noGrad, setDetectAnomaly } from './grad-mode.js';
+import { isAnomalyEnabled, isGradEnabled, setDetectAnomaly, setGradEnabled } from './grad-mode.js';
 import { anomalyError, nonFinite, userCallSite } from './anomaly.js';
 import { sameShape, shapeStr } from '../tensor/shape.js';
 import { sumToShape } from '../ops/reduce.js';
@@ -76,42 +76,50 @@ export function runBackward(
     rootNodes.push(node);
   });
   const captured = new Map<Node, Tensor>();
-  const run = createGraph ? enableGrad : noGrad;
   const anomaly = isAnomalyEnabled();
-  for (const node of topologicalOrder(rootNodes)) {
-    const g = grads.get(node);
-    if (g === undefined) continue;
-    grads.delete(node);
-    if (capture !== null) {
-      if (capture.has(node)) captured.set(node, g);
-    } else if (node instanceof AccumulateGrad) {
-      accumulate(node.variable, g, createGraph);
-      continue;
-    } else if (node.retained !== null) {
-      accumulate(node.retained, g, createGraph);
-    }
-    if (node instanceof AccumulateGrad) continue;
-    // In anomaly mode a bad gradient is reported below as this node's backward, not as the op inside it.
-    const inputGrads = run(() => (anomaly ? withoutAnomalyChecks(() => node.backward(g)) : node.backward(g)));
-    node.next.forEach((next, i) => {
-      const gi = inputGrads[i];
-      if (next === null || gi === null || gi === undefined) return;
-      const fitted = run(() => fitToInput(node, i, gi, node.inputs[i]!));
-      if (anomaly) {
-        const bad = nonFinite(fitted);
-        if (bad !== null) {
-          throw anomalyError(
-            `${bad} in the gradient of input ${i}`,
-            `${node.name}Backward`,
-            node.inputs.map((m) => m.shape),
-            node.stack === null
-              ? 'at an unknown place (run the forward pass inside detectAnomaly() too, to record where each op is called)'
-              : userCallSite(node.stack),
-          );
-        }
+  // The whole pass runs in one grad mode: recorded (createGraph) or not.
+  const prevGradEnabled = isGradEnabled();
+  setGradEnabled(createGraph);
+  try {
+    for (const node of topologicalOrder(rootNodes)) {
+      const g = grads.get(node);
+      if (g === undefined) continue;
+      grads.delete(node);
+      if (capture !== null) {
+        if (capture.has(node)) captured.set(node, g);
+      } else if (node instanceof AccumulateGrad) {
+        accumulate(node.variable, g);
+        continue;
+      } else if (node.retained !== null) {
+        accumulate(node.retained, g);
       }
-      add(next, fitted);
-    });
+      if (node instanceof AccumulateGrad) continue;
+      // In anomaly mode a bad gradient is reported below as this node's backward, not as the op inside it.
+      const inputGrads = anomaly ? withoutAnomalyChecks(() => node.backward(g)) : node.backward(g);
+      const next = node.next;
+      for (let i = 0; i < next.length; i++) {
+        const target = next[i];
+        const gi = inputGrads[i];
+        if (target === null || target === undefined || gi === null || gi === undefined) continue;
+        const fitted = fitToInput(node, i, gi, node.inputs[i]!);
+        if (anomaly) {
+          const bad = nonFinite(fitted);
+          if (bad !== null) {
+            throw anomalyError(
+              `${bad} in the gradient of input ${i}`,
+              `${node.name}Backward`,
+              node.inputs.map((m) => m.shape),
+              node.stack === null
+                ? 'at an unknown place (run the forward pass inside detectAnomaly() too, to record where each op is called)'
+                : userCallSite(node.stack),
+            );
+          }
+        }
+        add(target, fitted);
+      }
+    }
+  } finally {
+    setGradEnabled(prevGradEnabled);
   }
   return captured;
 }
@@ -125,8 +133,8 @@ function withoutAnomalyChecks<T>(fn: () => T): T {
   }
 }
 
-function accumulate(t: Tensor, g: Tensor, createGraph: boolean): void {
-  const run = createGraph ? enableGrad : noGrad;
+/** Adds g into t.grad (in the grad mode the pass runs in). */
+function accumulate(t: Tensor, g: Tensor): void {
   // A fresh copy on first arrival: the incoming tensor may be shared with another input's gradient.
-  t.grad = run(() => (t.grad === null ? g.clone() : t.grad.add(g)));
+  t.grad = t.grad === null ? g.clone() : t.grad.add(g);
 }

@@ -4,7 +4,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { KernelError } from '../backend/types.js';
-import { isAnomalyEnabled, isGradEnabled, noGrad } from './grad-mode.js';
+import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode.js';
 import { Node, SavedTensors, type InputMeta } from './node.js';
 import { shapeStr } from '../tensor/shape.js';
 import { anomalyError, captureStack, nonFinite, userCallSite } from './anomaly.js';
@@ -47,40 +47,80 @@ function checkViewIsCurrent(op: string, t: Tensor): void {
   );
 }
 
+/** A recorded op: its own backward context (attrs, input metadata, saved tensors) and graph node. */
+class OpNode<A> extends Node implements BackwardContext<A> {
+  private readonly savedTensors: SavedTensors;
+  /** Handed to the op's forward to keep tensors for the backward. */
+  readonly save: SaveFn;
+
+  constructor(
+    private readonly op: OpDef<A>,
+    readonly attrs: A,
+    next: (Node | null)[],
+    inputs: InputMeta[],
+    readonly needsGrad: boolean[],
+    stack: string | null,
+  ) {
+    super(op.name, next, inputs, stack);
+    const saved = new SavedTensors(op.name);
+    this.savedTensors = saved;
+    this.save = (...tensors) => saved.save(tensors);
+  }
+
+  get saved(): Tensor[] {
+    return this.savedTensors.tensors;
+  }
+
+  override backward(grad: Tensor): readonly (Tensor | null | undefined)[] {
+    return this.op.backward?.(grad, this) ?? [];
+  }
+}
+
+/** The graph node for an op on `inputs`, or null when nothing needs a gradient (or grad mode is off). */
+function recordingNode<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, stack: string | null): OpNode<A> | null {
+  const n = inputs.length;
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const t = inputs[i]!;
+    checkViewIsCurrent(op.name, t);
+    if (t.requiresGrad) any = true;
+  }
+  if (!any || op.backward === undefined) return null;
+  const next = new Array<Node | null>(n);
+  const meta = new Array<InputMeta>(n);
+  const needsGrad = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) {
+    const t = inputs[i]!;
+    next[i] = t.gradEdge();
+    meta[i] = { shape: t.shape, dtype: t.dtype };
+    needsGrad[i] = t.requiresGrad;
+  }
+  return new OpNode(op, attrs, next, meta, needsGrad, stack);
+}
+
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
-  const backward = op.backward;
-  if (isGradEnabled()) for (const t of inputs) checkViewIsCurrent(op.name, t);
-  const record = backward !== undefined && isGradEnabled() && inputs.some((t) => t.requiresGrad);
-  const saved = record ? new SavedTensors(op.name) : null;
+  const gradEnabled = isGradEnabled();
+  const anomaly = isAnomalyEnabled();
+  const stack = anomaly ? captureStack() : null;
+  const node = gradEnabled ? recordingNode(op, inputs, attrs, stack) : null;
   let out: Tensor;
+  // The forward runs with grad mode off (as under noGrad), without a closure per call.
+  setGradEnabled(false);
   try {
-    out = noGrad(() => op.forward(inputs, attrs, saved === null ? noSave : (...ts) => saved.save(...ts)));
+    out = op.forward(inputs, attrs, node === null ? noSave : node.save);
   } catch (e) {
     if (e instanceof KernelError) throw new Error(`${op.name}: ${e.message}`);
     throw e;
+  } finally {
+    setGradEnabled(gradEnabled);
   }
   if (inputs.includes(out)) out = out.alias();
-  const anomaly = isAnomalyEnabled();
-  const stack = anomaly ? captureStack() : null;
   if (anomaly) {
     const bad = nonFinite(out);
     if (bad !== null) {
       throw anomalyError(`${bad} in the output`, op.name, inputs.map((t) => t.shape), userCallSite(stack ?? undefined));
     }
   }
-  if (record) {
-    const meta: InputMeta[] = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
-    const needsGrad = inputs.map((t) => t.requiresGrad);
-    const ctx: BackwardContext<A> = {
-      attrs,
-      inputs: meta,
-      needsGrad,
-      get saved() {
-        return saved!.tensors;
-      },
-    };
-    const node = new Node(op.name, inputs.map((t) => t.gradEdge()), meta, (g) => backward(g, ctx), stack);
-    out.setGradFn(node);
-  }
+  if (node !== null) out.setGradFn(node);
   return out;
 }

@@ -9,19 +9,27 @@ export interface InputMeta {
   readonly dtype: DType;
 }
 
-/** Tensors an op keeps for its backward, with the storage version each had when saved. */
+/**
+ * Tensors an op keeps for its backward, with the storage version each had when saved.
+ * `tensors` throws if one was changed in place since.
+ */
 export class SavedTensors {
-  private readonly entries: { tensor: Tensor; version: number }[] = [];
+  private readonly list: Tensor[] = [];
+  private readonly versions: number[] = [];
 
   constructor(private readonly op: string) {}
 
-  save(...tensors: Tensor[]): void {
-    for (const t of tensors) this.entries.push({ tensor: t, version: t.storage.version });
+  save(tensors: readonly Tensor[]): void {
+    for (const t of tensors) {
+      this.list.push(t);
+      this.versions.push(t.storage.version);
+    }
   }
 
   /** The saved tensors, after checking none was changed in place since it was saved. */
   get tensors(): Tensor[] {
-    return this.entries.map(({ tensor, version }) => {
+    this.list.forEach((tensor, i) => {
+      const version = this.versions[i]!;
       if (tensor.storage.version !== version) {
         throw new Error(
           `backward: a tensor of shape ${shapeStr(tensor.shape)} that '${this.op}' saved for its gradient ` +
@@ -29,13 +37,12 @@ export class SavedTensors {
             `saved at version ${version}). Use the out-of-place op, or clone() the tensor before changing it.`,
         );
       }
-      return tensor;
     });
+    return this.list;
   }
 }
 
-export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[];
-
+/** One recorded op in the graph (or a leaf's accumulator); subclasses supply backward(). */
 export class Node {
   /** Set by retainGrad(): the non-leaf tensor whose .grad receives this node's gradient. */
   retained: Tensor | null = null;
@@ -45,15 +52,19 @@ export class Node {
     /** The node each input's gradient flows to (null: that input needs no gradient). */
     readonly next: readonly (Node | null)[],
     readonly inputs: readonly InputMeta[],
-    readonly backward: BackwardFn,
     /** Where the op was called, recorded in anomaly mode. */
     readonly stack: string | null,
   ) {}
+
+  /** The gradient of each input given the gradient of the output (null or undefined: none). */
+  backward(_grad: Tensor): readonly (Tensor | null | undefined)[] {
+    return [];
+  }
 }
 
 /** The end of the graph for a leaf: adds the incoming gradient into `variable.grad`. */
 export class AccumulateGrad extends Node {
   constructor(readonly variable: Tensor) {
-    super('AccumulateGrad', [], [], () => [], null);
+    super('AccumulateGrad', [], [], null);
   }
 }

@@ -249,16 +249,23 @@ const BINARY = {
   logicalXor: binaryOp('logicalXor', 'bool', null),
 } satisfies Record<BinaryOp, OpDef<BinaryAttrs>>;
 
+function checkOperand(op: BinaryOp, x: TensorLike): void {
+  if (!(x instanceof Tensor) && typeof x !== 'number' && typeof x !== 'boolean') {
+    throw new Error(`${op}: operands must be Tensors, numbers or booleans, got ${x === null ? 'null' : typeof x}`);
+  }
+}
+
+function isBoolOperand(x: TensorLike): boolean {
+  return typeof x === 'boolean' || (x instanceof Tensor && x.dtype === 'bool');
+}
+
 function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
     throw new Error(`${op}: expected at least one Tensor operand, got ${typeof a} and ${typeof b}`);
   }
-  for (const x of [a, b]) {
-    if (!(x instanceof Tensor) && typeof x !== 'number' && typeof x !== 'boolean') {
-      throw new Error(`${op}: operands must be Tensors, numbers or booleans, got ${x === null ? 'null' : typeof x}`);
-    }
-  }
-  if (op === 'sub' && [a, b].some((x) => typeof x === 'boolean' || (x instanceof Tensor && x.dtype === 'bool'))) {
+  checkOperand(op, a);
+  checkOperand(op, b);
+  if (op === 'sub' && (isBoolOperand(a) || isBoolOperand(b))) {
     throw new Error('sub: subtraction with a bool operand is not supported (as in torch); use logicalXor() for bools, or convert with .int() first');
   }
   const dtype = resultTypeOf(a, b);

@@ -1,7 +1,7 @@
 /** Small helpers the op files share: turning scalars into tensors and tensors into kernel views. */
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { allocate, resultType, scalarDType, type DType, type PromotionOperand } from '../tensor/dtype.js';
-import { shapeStr, type Shape } from '../tensor/shape.js';
+import { allocate, isFloat, resultType, scalarDType, type DType, type PromotionOperand } from '../tensor/dtype.js';
+import { sameShape, shapeStr, type Shape } from '../tensor/shape.js';
 import type { View } from '../backend/types.js';
 import type { TypedArray } from '../tensor/dtype.js';
 
@@ -16,6 +16,14 @@ export function promotionOperand(x: TensorLike): PromotionOperand {
 }
 
 export function resultTypeOf(...xs: TensorLike[]): DType {
+  // The common cases, decided without building promotion operands: two tensors of one dtype,
+  // or a float tensor and a JS number (the scalar cannot raise the tensor's category).
+  if (xs.length === 2) {
+    const [a, b] = xs as [TensorLike, TensorLike];
+    if (a instanceof Tensor) {
+      if (b instanceof Tensor ? b.dtype === a.dtype : typeof b === 'number' && isFloat(a.dtype)) return a.dtype;
+    } else if (b instanceof Tensor && typeof a === 'number' && isFloat(b.dtype)) return b.dtype;
+  }
   return resultType(xs.map(promotionOperand));
 }
 
@@ -33,6 +41,7 @@ export function asTensor(x: TensorLike, dtype: DType): Tensor {
 
 /** The view of `t` broadcast to `shape` (size-1 and missing dims read with stride 0). */
 export function broadcastView(t: View, shape: Shape): View {
+  if (sameShape(t.shape, shape)) return t;
   const lead = shape.length - t.shape.length;
   const strides = shape.map((d, i) => {
     const j = i - lead;

@@ -23,7 +23,10 @@ export function shapeStr(shape: Shape): string {
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Throws the op's error unless every entry is a non-negative integer. */
@@ -37,8 +40,10 @@ export function checkShape(op: string, shape: Shape): void {
 
 /** NumPy broadcasting of any number of shapes, with an error naming the op and the clashing dim. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out = new Array<number>(rank).fill(1);
+  if (shapes.length === 2 && sameShape(shapes[0]!, shapes[1]!)) return [...shapes[0]!];
+  let rank = 0;
+  for (const s of shapes) if (s.length > rank) rank = s.length;
+  const out = new Array<number>(rank);
   for (let i = 1; i <= rank; i++) {
     let size = 1;
     for (const s of shapes) {

@@ -27,21 +27,41 @@ function allContiguous(shape: Shape, operands: readonly Operand[]): boolean {
   return true;
 }
 
+/** Reused offset/stride buffers (a free list, so nested walks get their own). */
+const SCRATCH = 8;
+const free: Int32Array[] = [];
+
+function take(k: number): Int32Array {
+  return (k <= SCRATCH ? free.pop() : undefined) ?? new Int32Array(Math.max(k, SCRATCH));
+}
+
 export function forEachRow(shape: Shape, operands: readonly Operand[], fn: RowFn): void {
   const k = operands.length;
   const rank = shape.length;
   let total = 1;
   for (let i = 0; i < rank; i++) total *= shape[i]!;
   if (total === 0) return;
-  const offsets = new Int32Array(k);
+  const offsets = take(k);
+  const inner = take(k);
+  try {
+    walk(shape, operands, fn, total, offsets, inner);
+  } finally {
+    if (offsets.length === SCRATCH) free.push(offsets);
+    if (inner.length === SCRATCH) free.push(inner);
+  }
+}
+
+function walk(shape: Shape, operands: readonly Operand[], fn: RowFn, total: number, offsets: Int32Array, inner: Int32Array): void {
+  const k = operands.length;
+  const rank = shape.length;
   for (let j = 0; j < k; j++) offsets[j] = operands[j]!.offset;
-  const inner = new Int32Array(k);
   // The common case (every operand dense and in order) is one row: no dim bookkeeping at all.
   if (allContiguous(shape, operands)) {
     inner.fill(1);
     fn(offsets, 0, total, inner);
     return;
   }
+  inner.fill(0);
   // Merged dims, innermost first; strides[m * k + j] is operand j's stride in merged dim m.
   // Size-1 dims are dropped; a dim merges into the one inside it when every operand steps
   // through the pair contiguously.
@@ -68,7 +88,7 @@ export function forEachRow(shape: Shape, operands: readonly Operand[], fn: RowFn
   for (let j = 0; j < k; j++) inner[j] = strides[j]!;
   const outer = dims.length;
   const rows = total / len;
-  const idx = new Int32Array(outer);
+  const idx = new Array<number>(outer).fill(0);
   let out = 0;
   for (let r = 0; r < rows; r++) {
     fn(offsets, out, len, inner);
