@@ -3,11 +3,13 @@
 
 import { gemmChunk, GEMM_SCRATCH_BYTES } from './gemm';
 import { im2colChunk } from './conv';
+import { maxPoolChunk } from './pool';
 
 // Task kinds understood by `runChunk` (word 0 of a task descriptor).
 const TASK_GEMM = 1;
 const TASK_IM2COL = 2;
 const TASK_COL2IM = 3;
+const TASK_MAX_POOL = 4;
 
 /** First byte the host may use. */
 export function heapBase(): usize {
@@ -25,6 +27,7 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   if (kind == TASK_GEMM) gemmChunk(task, chunk, scratch);
   else if (kind == TASK_IM2COL) im2colChunk(task, chunk, true);
   else if (kind == TASK_COL2IM) im2colChunk(task, chunk, false);
+  else if (kind == TASK_MAX_POOL) maxPoolChunk(task, chunk);
   else unreachable();
 }
 

@@ -51,6 +51,7 @@ function workloads(torch: TorchWorker | undefined): Workload[] {
         { name: 'tfjs wasm', setup: () => tfjs.matmul('wasm', 1024) },
         { name: 'tfjs cpu', setup: skip('skipped at 1024: under 1 GFLOP/s (see the 256 case)') },
         torchEntry(`PyTorch, ${cores} threads`, { workload: 'matmul', size: 1024 }),
+        torchEntry('PyTorch, 1 thread', { workload: 'matmul', size: 1024, threads: 1 }),
       ],
     },
     {
@@ -61,6 +62,7 @@ function workloads(torch: TorchWorker | undefined): Workload[] {
         { name: 'tfjs wasm', setup: () => tfjs.matmul('wasm', 256) },
         { name: 'tfjs cpu', setup: () => tfjs.matmul('cpu', 256), budgetMs: 5000 },
         torchEntry(`PyTorch, ${cores} threads`, { workload: 'matmul', size: 256 }),
+        torchEntry('PyTorch, 1 thread', { workload: 'matmul', size: 256, threads: 1 }),
       ],
     },
     {
@@ -72,6 +74,7 @@ function workloads(torch: TorchWorker | undefined): Workload[] {
         { name: 'tfjs wasm', setup: () => tfjs.mlp('wasm') },
         { name: 'tfjs cpu', setup: () => tfjs.mlp('cpu'), budgetMs: 8000 },
         torchEntry(`PyTorch, ${cores} threads`, { workload: 'mlp' }),
+        torchEntry('PyTorch, 1 thread', { workload: 'mlp', threads: 1 }),
       ],
     },
     {
@@ -82,6 +85,7 @@ function workloads(torch: TorchWorker | undefined): Workload[] {
         { name: 'tfjs wasm', setup: () => tfjs.conv('wasm') },
         { name: 'tfjs cpu', setup: skip('skipped: ~111 s per step (PERF-NOTES)') },
         torchEntry(`PyTorch, ${cores} threads`, { workload: 'conv' }),
+        torchEntry('PyTorch, 1 thread', { workload: 'conv', threads: 1 }),
       ],
     },
     {
@@ -91,6 +95,7 @@ function workloads(torch: TorchWorker | undefined): Workload[] {
         { name: 'tfjs wasm', setup: () => tfjs.lstm('wasm'), budgetMs: 8000 },
         { name: 'tfjs cpu', setup: () => tfjs.lstm('cpu'), budgetMs: 8000 },
         torchEntry(`PyTorch, ${cores} threads`, { workload: 'lstm' }),
+        torchEntry('PyTorch, 1 thread', { workload: 'lstm', threads: 1 }),
       ],
     },
   ];
@@ -127,6 +132,7 @@ interface Verdict {
 }
 const verdicts: Verdict[] = [];
 
+/** The named row's median over the first row's, when both ran. */
 function ratio(timings: Timing[], name: string): number | null {
   const base = timings[0]!;
   const other = timings.find((t) => t.name.startsWith(name));
@@ -142,9 +148,12 @@ function judge(w: Workload, timings: Timing[]): void {
     met: vsTfjs === null ? null : vsTfjs >= 5,
   });
   const limit = w.id === 'conv' ? 3 : w.id === 'matmul' ? null : 2;
-  const vsTorch = ratio(timings, 'PyTorch');
-  if (limit !== null && vsTorch !== null) {
-    verdicts.push({ what: w.title, target: `within ${limit}x of PyTorch`, measured: `${(1 / vsTorch).toFixed(2)}x PyTorch's time`, met: 1 / vsTorch <= limit });
+  // PyTorch's faster thread count: on a loaded machine its 2 threads can lose to 1.
+  const torchTimes = timings.filter((t) => t.name.startsWith('PyTorch') && t.error === undefined);
+  if (limit !== null && torchTimes.length > 0 && timings[0]!.error === undefined) {
+    const best = Math.min(...torchTimes.map((t) => t.median));
+    const times = timings[0]!.median / best;
+    verdicts.push({ what: w.title, target: `within ${limit}x of PyTorch (its faster thread count)`, measured: `${times.toFixed(2)}x PyTorch's time`, met: times <= limit });
   }
 }
 

@@ -40,10 +40,10 @@ function checkMatmul(a: Tensor, b: Tensor, what: string): void {
 after(() => nb.setNumThreads(nb.getNumThreads()));
 
 describe('wasm backend', () => {
-  test('is the default backend and runs matmul and convolution itself', () => {
+  test('is the default backend and runs the kernels it claims itself', () => {
     const backend = nb.getBackend();
     assert.equal(backend.name, 'wasm');
-    for (const kernel of ['matmul', 'conv', 'convInputGrad', 'convWeightGrad']) {
+    for (const kernel of ['matmul', 'conv', 'convInputGrad', 'convWeightGrad', 'maxPool', 'adamStep', 'unary', 'binary']) {
       assert.ok(backend.kernels.includes(kernel), `${kernel} not among its own kernels: ${backend.kernels.join(', ')}`);
     }
     const info = nb.wasmBackendInfo();
@@ -210,6 +210,29 @@ describe('wasm backend', () => {
       const short = nb.randn([7]);
       assert.deepEqual(nb.tanh(short).toTypedArray(), on('cpu', () => nb.tanh(short)).toTypedArray());
     });
+  });
+
+  describe('max pooling equals the reference (values and argmax indices)', () => {
+    const cases: { name: string; x: number[]; run: (x: Tensor) => nb.ValuesIndices }[] = [
+      { name: '2x2 stride 2 (LeNet)', x: [4, 6, 28, 28], run: (x) => nb.F.maxPool2d(x, 2, { returnIndices: true }) },
+      { name: '3x3 stride 2, padding 1, ceil mode', x: [2, 3, 11, 13], run: (x) => nb.F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, returnIndices: true }) },
+      { name: 'dilation 2', x: [2, 2, 12, 12], run: (x) => nb.F.maxPool2d(x, 3, { stride: 1, dilation: 2, returnIndices: true }) },
+      { name: '1-d', x: [3, 4, 25], run: (x) => nb.F.maxPool1d(x, 4, { stride: 3, padding: 2, returnIndices: true }) },
+      { name: '3-d', x: [2, 2, 5, 6, 7], run: (x) => nb.F.maxPool3d(x, 2, { stride: [1, 2, 2], returnIndices: true }) },
+    ];
+    for (const c of cases) {
+      test(c.name, () => {
+        nb.manualSeed(31);
+        // Rounded values make ties common; NaN and -Infinity test the comparison rule.
+        const values = nb.randn(c.x).mul(2).round().toTypedArray() as Float32Array;
+        for (let i = 0; i < values.length; i += 37) values[i] = i % 74 === 0 ? NaN : -Infinity;
+        const x = nb.tensor(Array.from(values), { allowNonFinite: true }).reshape(c.x);
+        const got = c.run(x);
+        const want = on('cpu', () => c.run(x));
+        assert.deepEqual(got.values.toTypedArray(), want.values.toTypedArray());
+        assert.deepEqual(got.indices.toTypedArray(), want.indices.toTypedArray());
+      });
+    }
   });
 
   describe('fused Adam step is bit-identical to the composed tensor ops', () => {

@@ -14,10 +14,11 @@ import { makeMatmul } from './matmul.js';
 import { makeConvKernels } from './conv.js';
 import { makeElementwise } from './elementwise.js';
 import { makeAdamStep } from './optim.js';
+import { makePooling } from './pooling.js';
 
 /** The kernels of a runtime, as a partial Backend for registerBackend. */
 export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
-  return { ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), adamStep: makeAdamStep(runtime) };
+  return { ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), ...makePooling(runtime), adamStep: makeAdamStep(runtime) };
 }
 
 function defaultThreadCount(): number {

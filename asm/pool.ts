@@ -1,0 +1,106 @@
+// Max pooling with argmax, four neighbouring outputs of a row at a time. The reference's scalar
+// `if (v > best || v !== v)` mispredicts on random data; here the same rule is a lane mask, applied
+// to the window's taps in the same order, so values and indices equal the reference's: the first
+// of equal maxima wins, a NaN wins (the last NaN of a window), an empty window gives -Infinity at 0.
+// Geometry is 3-D; 1-D and 2-D pooling arrive with unit dims.
+
+// Task descriptor, i32 words (written by the host, see src/backend/wasm/pool.ts).
+const T_X = 1;
+const T_VALUES = 2;
+const T_INDICES = 3;
+const T_IN = 6; // D, H, W
+const T_KERNEL = 9;
+const T_OUT = 12;
+const T_STRIDE = 15;
+const T_PAD = 18;
+const T_DILATION = 21;
+
+@inline function word(task: usize, index: i32): i32 {
+  return load<i32>(task + (<usize>index << 2));
+}
+
+/** Chunk = one [D, H, W] plane of the input (image n, channel c). */
+export function maxPoolChunk(task: usize, chunk: i32): void {
+  const D = word(task, T_IN);
+  const H = word(task, T_IN + 1);
+  const W = word(task, T_IN + 2);
+  const KD = word(task, T_KERNEL);
+  const KH = word(task, T_KERNEL + 1);
+  const KW = word(task, T_KERNEL + 2);
+  const OD = word(task, T_OUT);
+  const OH = word(task, T_OUT + 1);
+  const OW = word(task, T_OUT + 2);
+  const sd = word(task, T_STRIDE);
+  const sh = word(task, T_STRIDE + 1);
+  const sw = word(task, T_STRIDE + 2);
+  const pd = word(task, T_PAD);
+  const ph = word(task, T_PAD + 1);
+  const pw = word(task, T_PAD + 2);
+  const dd = word(task, T_DILATION);
+  const dh = word(task, T_DILATION + 1);
+  const dw = word(task, T_DILATION + 2);
+  const outs = OD * OH * OW;
+  const x = <usize>word(task, T_X) + (<usize>(chunk * D * H * W) << 2);
+  let values = <usize>word(task, T_VALUES) + (<usize>(chunk * outs) << 2);
+  let indices = <usize>word(task, T_INDICES) + (<usize>(chunk * outs) << 2);
+  const lanes = i32x4(0, 1, 2, 3);
+  const minusOne = i32x4.splat(-1);
+  const negInf = f32x4.splat(-Infinity);
+  for (let od = 0; od < OD; od++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow += 4) {
+        // Lanes past the row's end are computed on clamped positions and not stored.
+        const count = min(4, OW - ow);
+        let best = negInf;
+        let index = minusOne;
+        const iw0 = i32x4.add(i32x4.splat(ow * sw - pw), i32x4.mul(lanes, i32x4.splat(sw)));
+        for (let kd = 0; kd < KD; kd++) {
+          const id = od * sd - pd + kd * dd;
+          if (id < 0 || id >= D) continue;
+          for (let kh = 0; kh < KH; kh++) {
+            const ih = oh * sh - ph + kh * dh;
+            if (ih < 0 || ih >= H) continue;
+            const rowStart = (id * H + ih) * W;
+            for (let kw = 0; kw < KW; kw++) {
+              const iw = i32x4.add(iw0, i32x4.splat(kw * dw));
+              const inside = v128.and(i32x4.ge_s(iw, i32x4.splat(0)), i32x4.lt_s(iw, i32x4.splat(W)));
+              const position = i32x4.add(i32x4.splat(rowStart), iw);
+              // Gather the four taps (outside ones read position 0 and are masked off).
+              const safe = v128.and(position, inside);
+              let v = f32x4.splat(load<f32>(x + (<usize>i32x4.extract_lane(safe, 0) << 2)));
+              v = f32x4.replace_lane(v, 1, load<f32>(x + (<usize>i32x4.extract_lane(safe, 1) << 2)));
+              v = f32x4.replace_lane(v, 2, load<f32>(x + (<usize>i32x4.extract_lane(safe, 2) << 2)));
+              v = f32x4.replace_lane(v, 3, load<f32>(x + (<usize>i32x4.extract_lane(safe, 3) << 2)));
+              // The first tap inside the window is the index of a window of -Infinity.
+              index = v128.bitselect(position, index, v128.and(inside, i32x4.eq(index, minusOne)));
+              const better = v128.and(inside, v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
+              best = v128.bitselect(v, best, better);
+              index = v128.bitselect(position, index, better);
+            }
+          }
+        }
+        // An empty window (all taps in the padding) reports index 0.
+        index = v128.andnot(index, i32x4.eq(index, minusOne));
+        if (count == 4) {
+          v128.store(values, best);
+          v128.store(indices, index);
+        } else {
+          // The row's last 1-3 outputs, lane by lane: writing a whole vector could reach the next
+          // plane, which another thread may own.
+          store<f32>(values, f32x4.extract_lane(best, 0));
+          store<i32>(indices, i32x4.extract_lane(index, 0));
+          if (count > 1) {
+            store<f32>(values, f32x4.extract_lane(best, 1), 4);
+            store<i32>(indices, i32x4.extract_lane(index, 1), 4);
+          }
+          if (count > 2) {
+            store<f32>(values, f32x4.extract_lane(best, 2), 8);
+            store<i32>(indices, i32x4.extract_lane(index, 2), 8);
+          }
+        }
+        values += <usize>count << 2;
+        indices += <usize>count << 2;
+      }
+    }
+  }
+}

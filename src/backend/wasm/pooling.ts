@@ -1,0 +1,51 @@
+/**
+ * Max pooling with argmax on the wasm kernel (asm/pool.ts), one input plane per chunk; results
+ * equal the reference's (same tap order and comparison rule). Float64 and the other pooling
+ * kernels use the reference.
+ */
+import type { Backend } from '../types.js';
+import { numel } from '../../tensor/shape.js';
+import { cpuBackend } from '../cpu/index.js';
+import type { WasmRuntime } from './runtime.js';
+import { stageDense, unstage } from './staging.js';
+
+// Must match asm/index.ts and asm/pool.ts.
+const TASK_MAX_POOL = 4;
+const TASK_WORDS = 24;
+
+/** Window taps visited (outputs x kernel size) below which the pool's threads are not woken. */
+const PARALLEL_MIN_TAPS = 1 << 20;
+
+const to3d = (values: readonly number[], fill: number): number[] => [...new Array<number>(3 - values.length).fill(fill), ...values];
+
+export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool'> {
+  return {
+    maxPool(x, g) {
+      if (x.dtype !== 'float32') return cpuBackend.maxPool(x, g);
+      const planes = x.shape[0]! * x.shape[1]!;
+      const outs = numel(g.outSize);
+      const count = planes * outs;
+      if (count === 0) return { values: new Float32Array(0), indices: new Int32Array(0) };
+      runtime.beginCall();
+      const xs = stageDense(runtime, x);
+      const values = runtime.alloc(count * 4);
+      const indices = runtime.alloc(count * 4);
+      const task = runtime.alloc(TASK_WORDS * 4);
+      const words = runtime.i32;
+      const t = task >> 2;
+      words[t] = TASK_MAX_POOL;
+      words[t + 1] = xs;
+      words[t + 2] = values;
+      words[t + 3] = indices;
+      words.set(to3d(x.shape.slice(2), 1), t + 6);
+      words.set(to3d(g.kernel, 1), t + 9);
+      words.set(to3d(g.outSize, 1), t + 12);
+      words.set(to3d(g.stride, 1), t + 15);
+      words.set(to3d(g.padding, 0), t + 18);
+      words.set(to3d(g.dilation, 1), t + 21);
+      runtime.run(task, planes, count * numel(g.kernel) >= PARALLEL_MIN_TAPS);
+      const start = indices >> 2;
+      return { values: unstage(runtime, values, count), indices: runtime.i32.slice(start, start + count) };
+    },
+  };
+}
