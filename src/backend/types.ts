@@ -88,6 +88,14 @@ export interface PoolWithIndices {
   readonly indices: Int32Array;
 }
 
+/** Normalized values (x's shape, contiguous) and the statistics they used, one per position of the kept dims. */
+export interface NormalizeResult {
+  readonly values: TypedArray;
+  readonly mean: Float64Array;
+  /** The biased variance (divided by the count). */
+  readonly variance: Float64Array;
+}
+
 export interface Backend {
   readonly name: string;
   /** Elementwise f(x) with the given output dtype; params per UnaryOp's comment. */
@@ -105,6 +113,11 @@ export interface Backend {
    * (x - max) - log(sum) (torch's formulas); a NaN or an infinite max makes its row NaN.
    */
   softmax(x: View, axis: number, log: boolean): TypedArray;
+  /**
+   * (x - mean) / sqrt(variance + eps) over `axes` (mean and biased variance over those axes, per
+   * position of the other dims): batch, layer, group and instance normalization before the affine.
+   */
+  normalize(x: View, axes: readonly number[], eps: number): NormalizeResult;
   /** Inclusive prefix sum or product along `axis`. */
   scan(op: 'cumsum' | 'cumprod', x: View, axis: number, outDtype: DType): TypedArray;
   /** [...batch, M, K] @ [...batch, K, N] -> contiguous [...batch, M, N]; batch dims already equal. */

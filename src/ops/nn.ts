@@ -1,14 +1,15 @@
-/** Neural-network building blocks: softmax and logSoftmax (primitives), dropout (composed of tensor ops). */
+/** Neural-network building blocks: softmax, logSoftmax and normalize (primitives), dropout (composed of tensor ops). */
 import type { Tensor } from '../tensor/tensor.js';
-import { isFloat } from '../tensor/dtype.js';
+import { allocate, isFloat } from '../tensor/dtype.js';
 import { normalizeDim, shapeStr } from '../tensor/shape.js';
 import { bernoulli, fullLike } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import { apply, type OpDef } from '../autograd/function.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { kernels } from '../backend/registry.js';
 import { checkTensor, fromKernel } from './util.js';
-import { div, exp, mul, sub } from './elementwise.js';
-import { sum } from './reduce.js';
+import { add, div, exp, mul, rsqrt, square, sub } from './elementwise.js';
+import { mean, sum } from './reduce.js';
 import { reshape } from './movement.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
@@ -63,6 +64,66 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   return softmaxCall(LOG_SOFTMAX, x, dim);
 }
 
+interface NormalizeAttrs {
+  axes: number[];
+  eps: number;
+  /** Where forward leaves the statistics (x's shape with the axes kept as 1) for the caller. */
+  stats: { mean: Tensor | null; variance: Tensor | null };
+}
+
+function statTensor(values: Float64Array, shape: readonly number[], dtype: Tensor['dtype']): Tensor {
+  const data = allocate(dtype, values.length);
+  data.set(values);
+  return fromKernel(data, shape, dtype);
+}
+
+/**
+ * (x - mean) / sqrt(biased variance + eps) over `axes` as one primitive: the core of batch,
+ * layer and group normalization. Backward: s (g - mean(g) - y mean(g y)) with s the inverse
+ * standard deviation; when the backward itself is recorded (createGraph), s is recomputed from
+ * x in tensor ops so that its dependence on x is differentiated too.
+ */
+const NORMALIZE: OpDef<NormalizeAttrs> = {
+  name: 'normalize',
+  forward([x], attrs, save) {
+    const { axes, eps, stats } = attrs;
+    const { values, mean: m, variance } = kernels().normalize(x!, axes, eps);
+    const statShape = x!.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    const out = fromKernel(values, x!.shape, x!.dtype);
+    stats.mean = statTensor(m, statShape, x!.dtype);
+    stats.variance = statTensor(variance, statShape, x!.dtype);
+    save(x!, out, statTensor(variance.map((v) => 1 / Math.sqrt(v + eps)), statShape, x!.dtype));
+    return out;
+  },
+  backward(g, ctx) {
+    const [x, y, savedInvStd] = ctx.saved;
+    const { axes, eps } = ctx.attrs;
+    const invStd = isGradEnabled() ? rsqrt(add(mean(square(sub(x!, mean(x!, axes, true))), axes, true), eps)) : savedInvStd!;
+    const centered = sub(g, mean(g, axes, true));
+    return [mul(invStd, sub(centered, mul(y!, mean(mul(g, y!), axes, true))))];
+  },
+};
+
+export interface NormalizeResult {
+  normalized: Tensor;
+  /** The mean and biased variance over the axes, x's shape with those axes as 1 (no gradient). */
+  mean: Tensor;
+  variance: Tensor;
+}
+
+/** (x - mean) / sqrt(biased variance + eps) over `axes`, with the statistics used (for running averages). */
+export function normalizeWithStats(x: Tensor, axes: readonly number[], eps: number): NormalizeResult {
+  checkFloat('normalize', x);
+  const stats: NormalizeAttrs['stats'] = { mean: null, variance: null };
+  const normalized = apply(NORMALIZE, [x], { axes: axes.map((a) => normalizeDim('normalize', a, x.ndim)), eps, stats });
+  return { normalized, mean: stats.mean!, variance: stats.variance! };
+}
+
+/** (x - mean) / sqrt(biased variance + eps) over `axes` (batch/layer/group normalization before the affine). */
+export function normalize(x: Tensor, axes: readonly number[], eps: number): Tensor {
+  return normalizeWithStats(x, axes, eps).normalized;
+}
+
 /**
  * Inverted dropout: zeroes each element with probability p and scales the rest by 1 / (1 - p)
  * during training, so evaluation needs no change (torch.nn.functional.dropout).
@@ -76,7 +137,20 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generat
   return mul(x, div(keep, 1 - p));
 }
 
+type NormalizeSample = { axes: number[]; eps: number };
+
 export const table: OpEntry<object>[] = [
+  entry({
+    name: 'normalize',
+    run: ([x], a: NormalizeSample) => normalize(x!, a.axes, a.eps),
+    torch: '(x0 - x0.mean(dim=a["axes"], keepdim=True)) / torch.sqrt(x0.var(dim=a["axes"], unbiased=False, keepdim=True) + a["eps"])',
+    samples: [
+      sample([f([4, 3, 2, 2])], { axes: [0, 2, 3], eps: 1e-5 }),
+      sample([f([3, 5], undefined, 'transposed')], { axes: [1], eps: 1e-5 }),
+      sample([f([2, 3, 4], undefined, 'strided')], { axes: [1, 2], eps: 0.1 }),
+      sample([f([6, 2])], { axes: [0], eps: 1e-3 }),
+    ],
+  }),
   entry({
     name: 'softmax',
     run: ([x], a: { dim: number }) => softmax(x!, a.dim),

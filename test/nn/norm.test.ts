@@ -30,6 +30,19 @@ describe('normalization gradCheck (float64)', () => {
     assertGradCheck((x) => F.localResponseNorm(x!, 3, { alpha: 0.5, beta: 0.6, k: 1.5 }), [rand([2, 4, 3], 16)]);
     assertGradCheck((x) => F.localResponseNorm(x!, 2, { alpha: 0.3 }), [rand([1, 3, 2, 2], 17)]);
   });
+  test('second derivatives through the normalize primitive (batch, layer and group norm)', () => {
+    // gradCheck of x -> d(sum(f(x) * w))/dx: checks the backward formula's own derivative.
+    const secondOrder = (f: (x: nb.Tensor) => nb.Tensor, shape: number[], seed: number): void => {
+      const w = rand(shape, seed + 100);
+      assertGradCheck((x) => nb.grad((u: nb.Tensor) => f(u).mul(w).sum())(x!)[0]!, [rand(shape, seed)]);
+    };
+    const weight = rand([3], 30);
+    const bias = rand([3], 31);
+    secondOrder((x) => F.batchNorm(x, null, null, weight, bias, { training: true }), [4, 3, 2], 32);
+    secondOrder((x) => F.batchNorm(x, null, null, null, null, { training: true, eps: 0.1 }), [5, 3], 33);
+    secondOrder((x) => F.layerNorm(x, [3], weight, bias), [2, 4, 3], 34);
+    secondOrder((x) => F.groupNorm(x, 3, weight, bias), [2, 3, 4], 35);
+  });
   test('dropout2d with a fixed mask', () => {
     assertGradCheck((x) => F.dropout2d(x!, 0.5, true, new nb.Generator(3)), [rand([2, 4, 2, 2], 18)]);
   });

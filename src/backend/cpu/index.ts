@@ -15,6 +15,7 @@ import { axisLast, isContiguous, positionsOf } from './strided.js';
 import { forEachRow } from './rows.js';
 import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { softmaxKernel } from './softmax.js';
+import { normalizeKernel } from './norm.js';
 import { adaptiveMaxPool, avgPool, avgPoolBackward, conv, convInputGrad, convWeightGrad, maxPool, maxPoolBackward } from './conv.js';
 
 /** Splits a view into (rows of `axis` values) after moving axis last; returns positions and row length. */
@@ -198,6 +199,8 @@ export const cpuBackend: Backend = {
   argReduce: argReduceKernel,
 
   softmax: softmaxKernel,
+
+  normalize: normalizeKernel,
 
   scan(op, x, axis, outDtype) {
     const { pos, len, rows } = rowsAlong(x, axis);

@@ -1,8 +1,10 @@
 /**
  * Normalization and channel dropout in the functional API (torch.nn.functional batch_norm,
- * layer_norm, group_norm, local_response_norm, dropout2d), composed of tensor ops so their
- * gradients come from autograd. Statistics use the biased variance, as PyTorch; batchNorm's
- * running variance is updated with the unbiased one, also as PyTorch.
+ * layer_norm, group_norm, local_response_norm, dropout2d). Batch, layer and group norm run the
+ * `normalize` primitive (statistics and normalization in one kernel, backward in tensor ops)
+ * and add the affine part with tensor ops; the rest are composed of tensor ops. Statistics use
+ * the biased variance, as PyTorch; batchNorm's running variance is updated with the unbiased
+ * one, also as PyTorch.
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { bernoulli, full } from '../../tensor/creation.js';
@@ -11,8 +13,8 @@ import { numel, shapeStr } from '../../tensor/shape.js';
 import type { Generator } from '../../tensor/random.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { checkTensor } from '../../ops/util.js';
-import { add, div, mul, pow, rsqrt, square, sub } from '../../ops/elementwise.js';
-import { mean } from '../../ops/reduce.js';
+import { add, div, mul, neg, pow, rsqrt, square } from '../../ops/elementwise.js';
+import { normalize, normalizeWithStats } from '../../ops/nn.js';
 import { reshape } from '../../ops/movement.js';
 import { pad } from '../../ops/join.js';
 import { avgPoolNd } from '../../ops/pool.js';
@@ -95,17 +97,19 @@ export function batchNorm(
     if (runningMean === null || runningVar === null) {
       throw new Error(`${op}: running statistics are needed when not training (pass training: true to use the batch's)`);
     }
-    const normalized = mul(sub(input, reshape(runningMean, statShape)), reshape(rsqrt(add(runningVar, eps)), statShape));
-    return affine(normalized, weight, bias, statShape);
+    // torch's form: x * alpha + beta, alpha = weight / sqrt(runningVar + eps), beta = bias - runningMean * alpha.
+    let alpha = rsqrt(add(runningVar, eps));
+    if (weight != null) alpha = mul(alpha, weight);
+    let beta = neg(mul(runningMean, alpha));
+    if (bias != null) beta = add(beta, bias);
+    return add(mul(input, reshape(alpha, statShape)), reshape(beta, statShape));
   }
   const count = numel(input.shape) / channels;
   if (count <= 1) {
     throw new Error(`${op}: expected more than 1 value per channel when training, got input ${shapeStr(input.shape)}`);
   }
   const dims = [0, ...input.shape.slice(2).map((_, i) => i + 2)];
-  const batchMean = mean(input, dims, true);
-  const centered = sub(input, batchMean);
-  const batchVar = mean(square(centered), dims, true);
+  const { normalized, mean: batchMean, variance: batchVar } = normalizeWithStats(input, dims, eps);
   if (runningMean !== null && runningVar !== null) {
     noGrad(() => {
       runningMean.copy_(add(mul(runningMean, 1 - momentum), mul(reshape(batchMean, [channels]), momentum)));
@@ -113,7 +117,7 @@ export function batchNorm(
       runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(unbiased, momentum)));
     });
   }
-  return affine(mul(centered, rsqrt(add(batchVar, eps))), weight, bias, statShape);
+  return affine(normalized, weight, bias, statShape);
 }
 
 /** Normalizes over the trailing dims given by normalizedShape (torch.nn.functional.layer_norm). */
@@ -140,9 +144,7 @@ export function layerNorm(
   checkParam(op, weight, 'weight', shape, input.dtype);
   checkParam(op, bias, 'bias', shape, input.dtype);
   const dims = shape.map((_, i) => input.ndim - k + i);
-  const centered = sub(input, mean(input, dims, true));
-  const normalized = mul(centered, rsqrt(add(mean(square(centered), dims, true), eps)));
-  return affine(normalized, weight, bias, shape);
+  return affine(normalize(input, dims, eps), weight, bias, shape);
 }
 
 /** Normalizes x [N, C, ...] over groups of C / numGroups channels (torch.nn.functional.group_norm). */
@@ -166,9 +168,7 @@ export function groupNorm(
   checkParam(op, bias, 'bias', [channels], input.dtype);
   const batch = input.shape[0]!;
   if (numel(input.shape) === 0) return affine(input, weight, bias, [channels, ...input.shape.slice(2).map(() => 1)]);
-  const grouped = reshape(input, [batch, numGroups, -1]);
-  const centered = sub(grouped, mean(grouped, 2, true));
-  const normalized = reshape(mul(centered, rsqrt(add(mean(square(centered), 2, true), eps))), input.shape);
+  const normalized = reshape(normalize(reshape(input, [batch, numGroups, -1]), [2], eps), input.shape);
   return affine(normalized, weight, bias, [channels, ...input.shape.slice(2).map(() => 1)]);
 }
 
