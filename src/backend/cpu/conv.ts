@@ -440,7 +440,8 @@ export function maxPoolBackward(gradOut: View, indices: View, inSize: readonly n
   const is = packed(indices);
   const gd = gs.data;
   const id = is.data;
-  const gx = new Float64Array(planes * plane);
+  // Accumulated in the gradient's own dtype, in output order, as torch's kernel does.
+  const gx = allocate(gradOut.dtype, planes * plane);
   for (let p = 0; p < planes; p++) {
     const base = p * plane;
     const from = p * outs;
@@ -449,7 +450,7 @@ export function maxPoolBackward(gradOut: View, indices: View, inSize: readonly n
       gx[at] = gx[at]! + gd[gs.offset + from + l]!;
     }
   }
-  return toDType(gx, gradOut.dtype);
+  return gx;
 }
 
 /** Average-pool windows along one dim, with each output's factor of the divisor. */
