@@ -90,3 +90,36 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
     unreachable();
   }
 }
+
+/** dst = src^T: src is rows x cols row-major, dst cols x rows row-major (4x4 blocks through f32x4 shuffles). */
+export function transposeF32(src: usize, dst: usize, rows: i32, cols: i32): void {
+  const srcRow = <usize>cols << 2;
+  const dstRow = <usize>rows << 2;
+  let i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const from = src + <usize>i * srcRow;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const at = from + (<usize>j << 2);
+      const r0 = v128.load(at);
+      const r1 = v128.load(at + srcRow);
+      const r2 = v128.load(at + 2 * srcRow);
+      const r3 = v128.load(at + 3 * srcRow);
+      const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+      const out = dst + <usize>j * dstRow + (<usize>i << 2);
+      v128.store(out, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+      v128.store(out + dstRow, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
+      v128.store(out + 2 * dstRow, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5));
+      v128.store(out + 3 * dstRow, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
+    }
+    for (; j < cols; j++) {
+      for (let r = 0; r < 4; r++) store<f32>(dst + <usize>j * dstRow + (<usize>(i + r) << 2), load<f32>(from + <usize>r * srcRow + (<usize>j << 2)));
+    }
+  }
+  for (; i < rows; i++) {
+    for (let j = 0; j < cols; j++) store<f32>(dst + <usize>j * dstRow + (<usize>i << 2), load<f32>(src + <usize>i * srcRow + (<usize>j << 2)));
+  }
+}

@@ -35,4 +35,4 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
 export { adamStepF32 } from './optim';
 
 /** Float32 activations on contiguous arrays, called directly. */
-export { unaryF32 } from './elementwise';
+export { unaryF32, transposeF32 } from './elementwise';

@@ -235,6 +235,16 @@ describe('wasm backend', () => {
     }
   });
 
+  test('contiguous copies of transposed matrices equal the reference', () => {
+    nb.manualSeed(41);
+    for (const [r, c] of [[256, 784], [67, 131], [3, 5000], [1, 9000]] as const) {
+      const t = nb.randn([c, r]).t();
+      assert.deepEqual(nb.contiguous(t).toTypedArray(), on('cpu', () => nb.contiguous(t)).toTypedArray(), `[${r}, ${c}]`);
+    }
+    const batch = nb.randn([3, 40, 50]).transpose(1, 2);
+    assert.deepEqual(nb.contiguous(batch).toTypedArray(), on('cpu', () => nb.contiguous(batch)).toTypedArray(), 'batched');
+  });
+
   describe('fused Adam step is bit-identical to the composed tensor ops', () => {
     const variants: { name: string; make: (params: Tensor[]) => nb.optim.Optimizer }[] = [
       { name: 'Adam', make: (ps) => new nb.optim.Adam(ps, { lr: 1e-2 }) },

@@ -249,6 +249,26 @@ function reduceRow(op: ReduceOp, acc: number, x: F32, p: number, s: number, n: n
   return acc;
 }
 
+/** Below this many elements a transposed matrix is copied in JS rather than through wasm. */
+const WASM_TRANSPOSE_MIN = 4096;
+
+function makeCopy(runtime: WasmRuntime): Backend['copy'] {
+  return (x, outDtype) => {
+    const rank = x.shape.length;
+    const transposedMatrix = rank === 2 && x.strides[0] === 1 && x.strides[1] === x.shape[0] && x.shape[0]! > 1 && x.shape[1]! > 1;
+    const n = numel(x.shape);
+    if (!transposedMatrix || x.dtype !== 'float32' || outDtype !== 'float32' || n < WASM_TRANSPOSE_MIN) return copy(x, outDtype);
+    // The weight gradient of a linear layer arrives this way: its storage is the [C, R] matrix.
+    const [rows, cols] = [x.shape[0]!, x.shape[1]!];
+    runtime.beginCall();
+    const src = runtime.alloc(n * 4);
+    runtime.f32.set((x.data as F32).subarray(x.offset, x.offset + n), src >> 2);
+    const dst = runtime.alloc(n * 4);
+    runtime.exports.transposeF32(src, dst, cols, rows);
+    return unstage(runtime, dst, n);
+  };
+}
+
 function copy(x: View, outDtype: DType): TypedArray {
   if (x.dtype !== 'float32' || outDtype !== 'float32' || isContiguous(x.shape, x.strides)) return cpuBackend.copy(x, outDtype);
   const rank = x.shape.length;
@@ -314,5 +334,5 @@ function assign(dst: View, src: View): void {
 }
 
 export function makeElementwise(runtime: WasmRuntime): Pick<Backend, 'unary' | 'binary' | 'where' | 'reduce' | 'copy' | 'assign'> {
-  return { unary: makeUnary(runtime), binary, where, reduce, copy, assign };
+  return { unary: makeUnary(runtime), binary, where, reduce, copy: makeCopy(runtime), assign };
 }

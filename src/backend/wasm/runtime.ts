@@ -18,6 +18,7 @@ export interface KernelExports {
   runChunk(task: number, chunk: number, scratch: number): void;
   adamStepF32(p: number, g: number, m: number, v: number, vmax: number, n: number, args: number): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
+  transposeF32(src: number, dst: number, rows: number, cols: number): void;
 }
 
 export type SimdLevel = 'relaxed' | 'plain';
