@@ -8,6 +8,7 @@ import { KernelError } from '../types.js';
 import { allocate, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { numel } from '../../tensor/shape.js';
 import { forEachRow } from './rows.js';
+import { isContiguous } from './strided.js';
 
 type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;
@@ -136,37 +137,65 @@ function normaliseBool(out: TypedArray, outDtype: DType): void {
   for (let i = 0; i < out.length; i++) if (out[i]! > 1) out[i] = 1;
 }
 
+/** out[o + j] = op(x[p + j * s]) for j < n: the common ops inline, the rest through their scalar function. */
+function unaryRow(op: UnaryOp, f: Fn1, out: TypedArray, o: number, x: TypedArray, p: number, s: number, n: number): void {
+  switch (op) {
+    case 'neg': for (let j = 0; j < n; j++) out[o + j] = -x[p + j * s]!; return;
+    case 'exp': for (let j = 0; j < n; j++) out[o + j] = Math.exp(x[p + j * s]!); return;
+    case 'log': for (let j = 0; j < n; j++) out[o + j] = Math.log(x[p + j * s]!); return;
+    case 'tanh': for (let j = 0; j < n; j++) out[o + j] = Math.tanh(x[p + j * s]!); return;
+    case 'sqrt': for (let j = 0; j < n; j++) out[o + j] = Math.sqrt(x[p + j * s]!); return;
+    case 'relu':
+      for (let j = 0; j < n; j++) {
+        const v = x[p + j * s]!;
+        out[o + j] = v > 0 || v !== v ? v : 0;
+      }
+      return;
+    case 'sigmoid':
+      for (let j = 0; j < n; j++) {
+        const v = x[p + j * s]!;
+        out[o + j] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+      }
+      return;
+    default: for (let j = 0; j < n; j++) out[o + j] = f(x[p + j * s]!);
+  }
+}
+
 export function unaryKernel(op: UnaryOp, x: View, outDtype: DType, params: readonly number[] = []): TypedArray {
   const out = allocate(outDtype, numel(x.shape));
   const xd = x.data;
   const f = unaryFn(op, params, outDtype === 'int32');
-  forEachRow(x.shape, [x], (offs, o, len, st) => {
-    const p = offs[0]!;
-    const s = st[0]!;
-    switch (op) {
-      case 'neg': for (let j = 0; j < len; j++) out[o + j] = -xd[p + j * s]!; break;
-      case 'exp': for (let j = 0; j < len; j++) out[o + j] = Math.exp(xd[p + j * s]!); break;
-      case 'log': for (let j = 0; j < len; j++) out[o + j] = Math.log(xd[p + j * s]!); break;
-      case 'tanh': for (let j = 0; j < len; j++) out[o + j] = Math.tanh(xd[p + j * s]!); break;
-      case 'sqrt': for (let j = 0; j < len; j++) out[o + j] = Math.sqrt(xd[p + j * s]!); break;
-      case 'relu':
-        for (let j = 0; j < len; j++) {
-          const v = xd[p + j * s]!;
-          out[o + j] = v > 0 || v !== v ? v : 0;
-        }
-        break;
-      case 'sigmoid':
-        for (let j = 0; j < len; j++) {
-          const v = xd[p + j * s]!;
-          out[o + j] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
-        }
-        break;
-      default: for (let j = 0; j < len; j++) out[o + j] = f(xd[p + j * s]!);
-    }
-  });
+  if (isContiguous(x.shape, x.strides)) unaryRow(op, f, out, 0, xd, x.offset, 1, out.length);
+  else forEachRow(x.shape, [x], (offs, o, len, st) => unaryRow(op, f, out, o, xd, offs[0]!, st[0]!, len));
   if (op !== 'isNan' && op !== 'isFinite' && op !== 'logicalNot') normaliseBool(out, outDtype);
   return out;
 }
+
+/**
+ * out[o + j] = a[pa + j * sa] op b[pb + j * sb] for j < n: arithmetic and comparisons inline, the
+ * rest through f. Comparisons store +(a > b): V8 compiles `a > b ? 1 : 0` to a branch that
+ * mispredicts on random data.
+ */
+function binaryRow(
+  op: BinaryOp | 'generic', f: Fn2, out: TypedArray, o: number,
+  a: TypedArray, pa: number, sa: number, b: TypedArray, pb: number, sb: number, n: number,
+): void {
+  switch (op) {
+    case 'add': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! + b[pb + j * sb]!; return;
+    case 'sub': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! - b[pb + j * sb]!; return;
+    case 'mul': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! * b[pb + j * sb]!; return;
+    case 'div': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! / b[pb + j * sb]!; return;
+    case 'eq': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! === b[pb + j * sb]!); return;
+    case 'ne': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! !== b[pb + j * sb]!); return;
+    case 'lt': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! < b[pb + j * sb]!); return;
+    case 'le': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! <= b[pb + j * sb]!); return;
+    case 'gt': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! > b[pb + j * sb]!); return;
+    case 'ge': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! >= b[pb + j * sb]!); return;
+    default: for (let j = 0; j < n; j++) out[o + j] = f(a[pa + j * sa]!, b[pb + j * sb]!);
+  }
+}
+
+const COMPARISONS: readonly BinaryOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 
 export function binaryKernel(op: BinaryOp, a: View, b: View, outDtype: DType): TypedArray {
   const out = allocate(outDtype, numel(a.shape));
@@ -174,20 +203,11 @@ export function binaryKernel(op: BinaryOp, a: View, b: View, outDtype: DType): T
   const bd = b.data;
   const intOut = outDtype === 'int32';
   const f = binaryFn(op, intOut);
-  forEachRow(a.shape, [a, b], (offs, o, len, st) => {
-    const pa = offs[0]!;
-    const pb = offs[1]!;
-    const sa = st[0]!;
-    const sb = st[1]!;
-    switch (intOut && op === 'mul' ? 'generic' : op) {
-      case 'add': for (let j = 0; j < len; j++) out[o + j] = ad[pa + j * sa]! + bd[pb + j * sb]!; break;
-      case 'sub': for (let j = 0; j < len; j++) out[o + j] = ad[pa + j * sa]! - bd[pb + j * sb]!; break;
-      case 'mul': for (let j = 0; j < len; j++) out[o + j] = ad[pa + j * sa]! * bd[pb + j * sb]!; break;
-      case 'div': for (let j = 0; j < len; j++) out[o + j] = ad[pa + j * sa]! / bd[pb + j * sb]!; break;
-      default: for (let j = 0; j < len; j++) out[o + j] = f(ad[pa + j * sa]!, bd[pb + j * sb]!);
-    }
-  });
-  normaliseBool(out, outDtype);
+  // Integer products wrap like int32 (Math.imul), so they take the scalar function.
+  const row = intOut && op === 'mul' ? 'generic' : op;
+  forEachRow(a.shape, [a, b], (offs, o, len, st) => binaryRow(row, f, out, o, ad, offs[0]!, st[0]!, bd, offs[1]!, st[1]!, len));
+  // Comparisons write 0/1 already; arithmetic on bools (true + true) is normalised.
+  if (!COMPARISONS.includes(op)) normaliseBool(out, outDtype);
   return out;
 }
 
