@@ -9,7 +9,7 @@
  *   npm run bench -- --no-write         do not touch bench/RESULTS.md
  */
 import { cpus, loadavg, totalmem } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as nb from '../src/index.js';
 import { runWorkload, type Entry, type Timing, type Unsupported, type Workload } from './harness.js';
@@ -32,6 +32,9 @@ function out(line = ''): void {
   console.log(line);
   lines.push(line);
 }
+
+const START = '<!-- npm run bench: start -->';
+const END = '<!-- npm run bench: end -->';
 
 const skip = (reason: string): Entry['setup'] => async (): Promise<Unsupported> => ({ unsupported: reason });
 
@@ -288,7 +291,12 @@ async function main(): Promise<void> {
   ];
   for (const line of summary) console.log(line);
   if (!args.includes('--no-write')) {
-    writeFileSync(new URL('./RESULTS.md', import.meta.url), [...header, ...summary, '## Measurements', '', ...body].join('\n'));
+    // Only the part between the markers is ours: other benchmarks append their own sections.
+    const file = new URL('./RESULTS.md', import.meta.url);
+    const block = [START, ...header, ...summary, '## Measurements', '', ...body, END].join('\n');
+    const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const [from, to] = [old.indexOf(START), old.indexOf(END)];
+    writeFileSync(file, from >= 0 && to > from ? old.slice(0, from) + block + old.slice(to + END.length) : `${block}\n${old}`);
     console.log('wrote bench/RESULTS.md');
   }
 }
