@@ -18,7 +18,8 @@ export interface ClassificationRun {
   title: string;
   model: nn.Module;
   train: { x: nb.Tensor; y: nb.Tensor };
-  validation: { x: nb.Tensor; y: nb.Tensor };
+  /** Held-out data scored after every epoch (val_loss, val_accuracy), if any. */
+  validation?: { x: nb.Tensor; y: nb.Tensor };
   test: { x: nb.Tensor; y: nb.Tensor };
   classNames: readonly string[];
   epochs: number;
@@ -61,7 +62,7 @@ export async function runClassification(run: ClassificationRun): Promise<Classif
   log('');
   const history = await train.fit(run.model, {
     train: loader(run.train, true, run.batchSize),
-    validation: loader(run.validation, false, 512),
+    ...(run.validation === undefined ? {} : { validation: loader(run.validation, false, 512) }),
     loss: (o, t) => nb.F.crossEntropy(o, t),
     optimizer: new optim.Adam(run.model.parameters(), { lr: run.lr }),
     epochs: run.epochs,

@@ -2,7 +2,7 @@
 /**
  * The `nabla` command:
  *   nabla demo digits [--epochs N] [--out DIR] [--seed S]
- *   nabla train fashion-mnist --data DIR [--epochs N] [--batch-size B] [--lr LR] [--out DIR] [--seed S] [--limit N]
+ *   nabla train fashion-mnist --data DIR [--epochs N] [--batch-size B] [--lr LR] [--val N] [--out DIR] [--seed S] [--limit N]
  *   nabla info FILE.safetensors
  */
 import { readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ Usage:
       a classification report and the confusion matrix; writes curves, the confusion matrix
       (SVG) and the weights (safetensors) into the output folder.
   nabla train fashion-mnist --data DIR [--epochs 5] [--batch-size 64] [--lr 0.001]
-                            [--out nabla-out/fashion-mnist] [--seed 0] [--limit N]
+                            [--val 5000] [--out nabla-out/fashion-mnist] [--seed 0] [--limit N]
       Trains LeNet-5 on Fashion-MNIST read from DIR (the four IDX files; on Debian:
       apt-get install dataset-fashion-mnist, then --data /usr/share/datasets/fashion-mnist).
   nabla info FILE.safetensors
@@ -78,7 +78,7 @@ export async function demoDigits(args: ParsedArgs, term: Terminal): Promise<Clas
 }
 
 export async function trainFashionMnist(args: ParsedArgs, term: Terminal, callbacks: readonly train.Callback[] = []): Promise<ClassificationResult> {
-  checkKnownOptions(args, 'nabla train fashion-mnist', ['data', 'epochs', 'batch-size', 'lr', 'out', 'seed', 'limit']);
+  checkKnownOptions(args, 'nabla train fashion-mnist', ['data', 'epochs', 'batch-size', 'lr', 'val', 'out', 'seed', 'limit']);
   const dir = stringOption(args, 'data');
   if (dir === undefined) {
     throw new Error('nabla train fashion-mnist: --data DIR is required (the folder holding the four Fashion-MNIST IDX files)');
@@ -88,8 +88,8 @@ export async function trainFashionMnist(args: ParsedArgs, term: Terminal, callba
   const dataset = fashionMnist(dir);
   const limit = numberOption(args, 'limit', dataset.train.images.shape[0]!, { integer: true, min: 100 });
   const trainCount = Math.min(limit, dataset.train.images.shape[0]!);
-  // The last 5,000 training images (of those used) are held out for validation.
-  const validationCount = Math.min(5000, Math.floor(trainCount / 12));
+  // The last images of those used are held out for validation (5,000 of the full set by default).
+  const validationCount = numberOption(args, 'val', Math.min(5000, Math.floor(trainCount / 12)), { integer: true, min: 0, max: trainCount - 1 });
   const fitCount = trainCount - validationCount;
   const all = dataset.train;
   term.log(`Fashion-MNIST: ${fitCount} training, ${validationCount} validation and ${dataset.test.images.shape[0]} test images of 28x28 pixels.`);
@@ -98,7 +98,9 @@ export async function trainFashionMnist(args: ParsedArgs, term: Terminal, callba
     title: 'LeNet-5 on Fashion-MNIST',
     model: lenet5(),
     train: { x: all.images.narrow(0, 0, fitCount), y: all.labels.narrow(0, 0, fitCount) },
-    validation: { x: all.images.narrow(0, fitCount, validationCount), y: all.labels.narrow(0, fitCount, validationCount) },
+    ...(validationCount === 0
+      ? {}
+      : { validation: { x: all.images.narrow(0, fitCount, validationCount), y: all.labels.narrow(0, fitCount, validationCount) } }),
     test: { x: dataset.test.images, y: dataset.test.labels },
     classNames: dataset.classNames,
     epochs: numberOption(args, 'epochs', 5, { integer: true, min: 1, max: 1000 }),
