@@ -8,7 +8,11 @@ export { broadcastShapes } from './tensor/shape.js';
 export * from './tensor/creation.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 
-export * from './ops/elementwise.js';
+export {
+  neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, relu, erf, floor, ceil,
+  round, trunc, isNan, isFinite, logicalNot, leakyRelu, elu, selu, softplus, gelu, clamp, add, sub, mul, div, pow, maximum,
+  minimum, remainder, floorDivide, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, where, cast,
+} from './ops/elementwise.js';
 export {
   sum, mean, prod, max, min, amax, amin, argmax, argmin, variance, variance as var, std, logsumexp, norm, all, any, cumsum,
 } from './ops/reduce.js';

@@ -3,7 +3,7 @@ import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
 import type { BinaryOp, UnaryOp } from '../backend/types.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { isFloat, toFloat, type DType } from '../tensor/dtype.js';
+import { toFloat, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
 import { asTensor, broadcastView, checkTensor, fromKernel, resultTypeOf, scalarTensor } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
@@ -353,13 +353,6 @@ export function onesLikeRaw(x: Tensor): Tensor {
 /** x with zeros where mask is true (differentiable in x). */
 function maskedFillRaw(x: Tensor, mask: Tensor): Tensor {
   return where(mask, 0, x);
-}
-
-/** Names an elementwise op's bad dtype in the user's terms. */
-export function requireFloat(op: string, x: Tensor): void {
-  if (!isFloat(x.dtype)) {
-    throw new Error(`${op}: expected a floating-point tensor, got dtype ${x.dtype} with shape ${shapeStr(x.shape)}`);
-  }
 }
 
 // ---- op table ------------------------------------------------------------------------------
