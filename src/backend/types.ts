@@ -33,7 +33,9 @@ export type UnaryOp =
 
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder' | 'floorDivide'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor';
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor'
+  /** relu's gradient in one pass: a * (b > 0), with a the incoming gradient and b relu's output. */
+  | 'reluBackward';
 
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'any' | 'all';
 

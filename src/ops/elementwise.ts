@@ -69,7 +69,7 @@ const UNARY = {
   cos: unaryOp('cos', 'float', (g, x) => mul(g, neg(sin(x)))),
   tanh: unaryOp('tanh', 'float', (g, _x, out) => mul(g, sub(1, square(out))), 'output'),
   sigmoid: unaryOp('sigmoid', 'float', (g, _x, out) => mul(g, mul(out, sub(1, out))), 'output'),
-  relu: unaryOp('relu', 'same', (g, _x, out) => mul(g, gt(out, 0)), 'output'),
+  relu: unaryOp('relu', 'same', (g, _x, out) => reluBackward(g, out), 'output'),
   erf: unaryOp('erf', 'float', (g, x) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))),
   floor: unaryOp('floor', 'same', zeroGrad, 'none'),
   ceil: unaryOp('ceil', 'same', zeroGrad, 'none'),
@@ -247,7 +247,14 @@ const BINARY = {
   logicalAnd: binaryOp('logicalAnd', 'bool', null),
   logicalOr: binaryOp('logicalOr', 'bool', null),
   logicalXor: binaryOp('logicalXor', 'bool', null),
+  // Linear in the gradient with a constant mask, so its own gradient is itself (none for the output).
+  reluBackward: binaryOp('reluBackward', 'same', (g, _a, b) => [reluBackward(g, b), null]),
 } satisfies Record<BinaryOp, OpDef<BinaryAttrs>>;
+
+/** relu's gradient g * (out > 0) as one op (one pass instead of a comparison and a product). */
+function reluBackward(g: Tensor, out: Tensor): Tensor {
+  return apply(BINARY.reluBackward, [g, out], { dtype: g.dtype });
+}
 
 function checkOperand(op: BinaryOp, x: TensorLike): void {
   if (!(x instanceof Tensor) && typeof x !== 'number' && typeof x !== 'boolean') {

@@ -1,6 +1,7 @@
 /**
- * softmax, logSoftmax and the class-index losses are primitives with hand-written backward
- * formulas: edge cases against PyTorch's values, and second derivatives by gradCheck.
+ * softmax, logSoftmax, the class-index losses and relu's one-pass gradient are primitives with
+ * hand-written backward formulas: edge cases against PyTorch's values, and second derivatives
+ * by gradCheck.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -89,5 +90,26 @@ describe('crossEntropy and nllLoss on class indices', () => {
     assert.throws(() => F.crossEntropy(x, target, { weight: w }), /crossEntropy: class weights .* constants .* weight\.detach\(\)/);
     assert.throws(() => F.nllLoss(x, target, { weight: w }), /nllLoss: class weights/);
     assert.doesNotThrow(() => nb.noGrad(() => F.crossEntropy(x, target, { weight: w })));
+  });
+});
+
+describe("relu's gradient", () => {
+  test('is g where the output is positive, 0 elsewhere (NaN output included), in one op', () => {
+    const x = f64([-2, -0, 0, 0.5, 3, NaN]).requiresGrad_();
+    const y = x.relu();
+    y.backward(f64([1, 2, 3, 4, 5, 6]));
+    assert.deepEqual(x.grad!.toArray(), [0, 0, 0, 4, 5, 0]);
+    assert.equal(y.gradFn!.name, 'relu');
+  });
+
+  test('second derivatives: the gradient of the gradient flows through the mask', () => {
+    const x = f64([[-1.5, 0.7, 2], [0.3, -0.2, 1.1]]);
+    assertDoubleBackward('relu', (t) => t.relu().mul(t), x);
+    // d/dg of relu's gradient is the same mask: gradCheck with respect to the cotangent.
+    const g = f64([[0.5, -1, 2], [1, 1, -3]]);
+    const leaf = x.detach().requiresGrad_();
+    const gradOf = (c: nb.Tensor): nb.Tensor => nb.enableGrad(() => nb.autogradGrad([leaf.relu()], [leaf], { gradOutputs: [c], createGraph: true })[0]!);
+    const result = nb.gradCheck((c) => gradOf(c!), [g]);
+    assert.ok(result.passed, `relative error ${result.relativeError}`);
   });
 });

@@ -117,6 +117,7 @@ function binaryFn(op: BinaryOp, intOut: boolean): Fn2 {
     case 'logicalAnd': return (a, b) => (a !== 0 && b !== 0 ? 1 : 0);
     case 'logicalOr': return (a, b) => (a !== 0 || b !== 0 ? 1 : 0);
     case 'logicalXor': return (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0);
+    case 'reluBackward': return (a, b) => a * +(b > 0);
   }
 }
 
@@ -185,6 +186,7 @@ function binaryRow(
     case 'sub': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! - b[pb + j * sb]!; return;
     case 'mul': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! * b[pb + j * sb]!; return;
     case 'div': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! / b[pb + j * sb]!; return;
+    case 'reluBackward': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! * +(b[pb + j * sb]! > 0); return;
     case 'eq': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! === b[pb + j * sb]!); return;
     case 'ne': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! !== b[pb + j * sb]!); return;
     case 'lt': for (let j = 0; j < n; j++) out[o + j] = +(a[pa + j * sa]! < b[pb + j * sb]!); return;
