@@ -155,9 +155,32 @@ export interface Backend {
   avgPoolBackward(gradOut: View, geometry: AvgPoolGeometry, inSize: readonly number[]): TypedArray;
   // ---- end of convolution and pooling ----
 
+  // ---- Recurrent cells (issue 5; reference kernels in cpu/recurrent.ts) ----
+  // One time step's gate math in one pass, PyTorch's gate orders (LSTM i, f, g, o; GRU r, z, n).
+  // Operands are 2-D views [N, k * H] of one float dtype; results are contiguous in that dtype.
+  /** gates [N, 4H] pre-activations, c [N, H] -> state [2, N, H] (h', c'), activations [N, 5H] (i, f, g, o, tanh(c')) if kept. */
+  lstmCell(gates: View, c: View, keepActivations: boolean): LstmCellResult;
+  /** From the gradient of the state [2, N, H]: [N * 4H gate gradients, then N * H for c]. */
+  lstmCellBackward(gradState: View, activations: View, c: View): TypedArray;
+  /** gi, gh [N, 3H] (x W_ih^T + b_ih, h W_hh^T + b_hh), h [N, H] -> h' [N, H], activations [N, 3H] (r, z, n) if kept. */
+  gruCell(gi: View, gh: View, h: View, keepActivations: boolean): GruCellResult;
+  /** From the gradient of h' [N, H]: [N * 3H for gi, N * 3H for gh, N * H for h]. */
+  gruCellBackward(grad: View, activations: View, gh: View, h: View): TypedArray;
+  // ---- end of recurrent cells ----
+
   // ---- Optional fused kernels (issue 5): a backend may offer them; callers keep the composed path ----
   /** One Adam/AdamW step, bit-identical to optim/adam.ts's tensor ops; returns new arrays (pure). */
   adamStep?(param: View, grad: View, state: AdamStepState, options: AdamStepOptions): AdamStepResult;
+}
+
+export interface LstmCellResult {
+  readonly state: TypedArray;
+  readonly activations: TypedArray | null;
+}
+
+export interface GruCellResult {
+  readonly h: TypedArray;
+  readonly activations: TypedArray | null;
 }
 
 /** Adam's state tensors for one parameter (all of the parameter's shape and dtype). */

@@ -10,6 +10,7 @@ import { table as nn } from './nn.js';
 import { table as loss } from './loss.js';
 import { table as conv } from './conv.js';
 import { table as pool } from './pool.js';
+import { table as recurrent } from './recurrent.js';
 
 export const opTable: readonly OpEntry<object>[] = [
   ...elementwise,
@@ -22,4 +23,5 @@ export const opTable: readonly OpEntry<object>[] = [
   ...loss,
   ...conv,
   ...pool,
+  ...recurrent,
 ];

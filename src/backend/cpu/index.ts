@@ -16,6 +16,7 @@ import { forEachRow } from './rows.js';
 import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { softmaxKernel } from './softmax.js';
 import { normalizeKernel } from './norm.js';
+import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { adaptiveMaxPool, avgPool, avgPoolBackward, conv, convInputGrad, convWeightGrad, maxPool, maxPoolBackward } from './conv.js';
 
 /** Splits a view into (rows of `axis` values) after moving axis last; returns positions and row length. */
@@ -201,6 +202,11 @@ export const cpuBackend: Backend = {
   softmax: softmaxKernel,
 
   normalize: normalizeKernel,
+
+  lstmCell,
+  lstmCellBackward,
+  gruCell,
+  gruCellBackward,
 
   scan(op, x, axis, outDtype) {
     const { pos, len, rows } = rowsAlong(x, axis);

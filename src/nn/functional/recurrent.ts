@@ -16,7 +16,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import { arange, tensor, zeros } from '../../tensor/creation.js';
 import { isFloat } from '../../tensor/dtype.js';
 import { shapeStr } from '../../tensor/shape.js';
-import { add, logicalNot, lt, mul, relu, sigmoid, sub, tanh, where } from '../../ops/elementwise.js';
+import { add, logicalNot, lt, relu, tanh, where } from '../../ops/elementwise.js';
+import { gruCellFused, lstmCellFused } from '../../ops/recurrent.js';
 import { linear, matmul } from '../../ops/linalg.js';
 import { contiguous, reshape, squeeze, transpose, unsqueeze } from '../../ops/movement.js';
 import { cat, stack, unbind } from '../../ops/join.js';
@@ -86,10 +87,7 @@ function modeName(mode: RecurrentMode): string {
  * c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c'). Returns [h', c'].
  */
 export function lstmCellUpdate(gates: Tensor, c: Tensor): [Tensor, Tensor] {
-  const hidden = c.shape[c.ndim - 1]!;
-  const [i, f, g, o] = unbind(reshape(gates, [...gates.shape.slice(0, -1), 4, hidden]), -2);
-  const cNext = add(mul(sigmoid(f!), c), mul(sigmoid(i!), tanh(g!)));
-  return [mul(sigmoid(o!), tanh(cNext)), cNext];
+  return lstmCellFused(gates, c);
 }
 
 /**
@@ -98,14 +96,7 @@ export function lstmCellUpdate(gates: Tensor, c: Tensor): [Tensor, Tensor] {
  * z = sigmoid(i_z + h_z), n = tanh(i_n + r * h_n), h' = (h - n) z + n = (1 - z) n + z h.
  */
 export function gruCellUpdate(gi: Tensor, gh: Tensor, h: Tensor): Tensor {
-  const hidden = h.shape[h.ndim - 1]!;
-  const split = (t: Tensor): Tensor[] => unbind(reshape(t, [...t.shape.slice(0, -1), 3, hidden]), -2);
-  const [ir, iz, inew] = split(gi);
-  const [hr, hz, hnew] = split(gh);
-  const r = sigmoid(add(ir!, hr!));
-  const z = sigmoid(add(iz!, hz!));
-  const n = tanh(add(inew!, mul(r, hnew!)));
-  return add(mul(sub(h, n), z), n);
+  return gruCellFused(gi, gh, h);
 }
 
 /** The plain RNN update from the summed pre-activation x W_ih^T + b_ih + h W_hh^T + b_hh. */

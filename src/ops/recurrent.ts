@@ -1,0 +1,193 @@
+/**
+ * The LSTM and GRU cell updates as primitives: one kernel pass for a time step's gate math
+ * instead of about twenty small ops, and one for its backward, reading the activations the
+ * forward kept. As in PyTorch's fused cells (_thnn_fused_lstm_cell / _thnn_fused_gru_cell), the
+ * backward runs the fused kernel when it is not recorded, and otherwise (createGraph) the same
+ * formulas in tensor ops on the saved inputs, so that gradients of gradients work.
+ */
+import { apply, type OpDef } from '../autograd/function.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { kernels } from '../backend/registry.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { isFloat } from '../tensor/dtype.js';
+import { shapeStr } from '../tensor/shape.js';
+import { checkTensor, fromKernel } from './util.js';
+import { add, mul, sigmoid, sub, tanh } from './elementwise.js';
+import { narrow, reshape } from './movement.js';
+import { stack, unbind } from './join.js';
+import { entry, f, sample, type OpEntry } from './table.js';
+
+interface CellAttrs {
+  /** Keep the activations for the backward (only when the call is recorded). */
+  keepActivations: boolean;
+}
+
+/** The `count` equal gate blocks along the last dim of a [N, count * H] tensor. */
+function gateBlocks(t: Tensor, count: number): Tensor[] {
+  const rows = t.shape[0]!;
+  return unbind(reshape(t, [rows, count, t.shape[1]! / count]), 1);
+}
+
+/** Consecutive pieces of a flat kernel result, each reshaped to [rows, width]. */
+function rowsOf(flat: Tensor, rows: number, widths: readonly number[]): Tensor[] {
+  let start = 0;
+  return widths.map((w) => {
+    const piece = reshape(narrow(flat, 0, start, rows * w), [rows, w]);
+    start += rows * w;
+    return piece;
+  });
+}
+
+/** gates [N, 4H], c [N, H] -> [2, N, H]: h' and c' stacked. */
+const LSTM_CELL: OpDef<CellAttrs> = {
+  name: 'lstmCell',
+  forward([gates, c], { keepActivations }, save) {
+    const [rows, hidden] = c!.shape as [number, number];
+    const { state, activations } = kernels().lstmCell(gates!, c!, keepActivations);
+    if (activations !== null) save(gates!, c!, fromKernel(activations, [rows, 5 * hidden], c!.dtype));
+    return fromKernel(state, [2, rows, hidden], c!.dtype);
+  },
+  backward(grad, ctx) {
+    const [gates, c, activations] = ctx.saved;
+    const [rows, hidden] = c!.shape as [number, number];
+    if (!isGradEnabled()) {
+      const flat = fromKernel(kernels().lstmCellBackward(grad, activations!, c!), [5 * rows * hidden], c!.dtype);
+      return rowsOf(flat, rows, [4 * hidden, hidden]);
+    }
+    // Recorded: the same formulas from the gates, differentiable again.
+    const [dh, dc] = unbind(grad, 0) as [Tensor, Tensor];
+    const [i, f, g, o] = gateBlocks(gates!, 4).map((a, k) => (k === 2 ? tanh(a) : sigmoid(a))) as [Tensor, Tensor, Tensor, Tensor];
+    const tanhC = tanh(add(mul(f, c!), mul(i, g)));
+    const dCNext = add(dc, mul(mul(dh, o), sub(1, mul(tanhC, tanhC))));
+    const dGates = [
+      mul(mul(dCNext, g), mul(i, sub(1, i))),
+      mul(mul(dCNext, c!), mul(f, sub(1, f))),
+      mul(mul(dCNext, i), sub(1, mul(g, g))),
+      mul(mul(dh, tanhC), mul(o, sub(1, o))),
+    ];
+    return [reshape(stack(dGates, 1), [rows, 4 * hidden]), mul(dCNext, f)];
+  },
+};
+
+/** gi, gh [N, 3H], h [N, H] -> h' [N, H]. */
+const GRU_CELL: OpDef<CellAttrs> = {
+  name: 'gruCell',
+  forward([gi, gh, h], { keepActivations }, save) {
+    const [rows, hidden] = h!.shape as [number, number];
+    const { h: next, activations } = kernels().gruCell(gi!, gh!, h!, keepActivations);
+    if (activations !== null) save(gi!, gh!, h!, fromKernel(activations, [rows, 3 * hidden], h!.dtype));
+    return fromKernel(next, [rows, hidden], h!.dtype);
+  },
+  backward(grad, ctx) {
+    const [gi, gh, h, activations] = ctx.saved;
+    const [rows, hidden] = h!.shape as [number, number];
+    if (!isGradEnabled()) {
+      const flat = fromKernel(kernels().gruCellBackward(grad, activations!, gh!, h!), [7 * rows * hidden], h!.dtype);
+      return rowsOf(flat, rows, [3 * hidden, 3 * hidden, hidden]);
+    }
+    const [ir, iz, inew] = gateBlocks(gi!, 3) as [Tensor, Tensor, Tensor];
+    const [hr, hz, hnew] = gateBlocks(gh!, 3) as [Tensor, Tensor, Tensor];
+    const r = sigmoid(add(ir, hr));
+    const z = sigmoid(add(iz, hz));
+    const n = tanh(add(inew, mul(r, hnew)));
+    const dNew = mul(mul(grad, sub(1, z)), sub(1, mul(n, n)));
+    const dReset = mul(mul(dNew, hnew), mul(r, sub(1, r)));
+    const dUpdate = mul(mul(grad, sub(h!, n)), mul(z, sub(1, z)));
+    return [
+      reshape(stack([dReset, dUpdate, dNew], 1), [rows, 3 * hidden]),
+      reshape(stack([dReset, dUpdate, mul(dNew, r)], 1), [rows, 3 * hidden]),
+      mul(grad, z),
+    ];
+  },
+};
+
+/** A cell's state [..., H]: a floating-point tensor with at least one dim. */
+function checkState(op: string, t: unknown, what: string): asserts t is Tensor {
+  checkTensor(op, t, what);
+  if (!isFloat(t.dtype) || t.ndim === 0) {
+    throw new Error(`${op}: ${what} must be a floating-point tensor [..., H], got dtype ${t.dtype} with shape ${shapeStr(t.shape)}`);
+  }
+}
+
+/** A gate operand: the state's dtype and leading dims, `width` in the last. */
+function checkGates(op: string, t: unknown, what: string, state: Tensor, width: number): asserts t is Tensor {
+  checkTensor(op, t, what);
+  const expected = [...state.shape.slice(0, -1), width];
+  if (t.dtype !== state.dtype) throw new Error(`${op}: ${what} has dtype ${t.dtype}, expected ${state.dtype} like the state`);
+  if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+    throw new Error(`${op}: expected ${what} of shape ${shapeStr(expected)} for a state of shape ${shapeStr(state.shape)}, got ${shapeStr(t.shape)}`);
+  }
+}
+
+/** Whether a call on these inputs is recorded, so the forward must keep what the backward reads. */
+function recorded(inputs: readonly Tensor[]): boolean {
+  return isGradEnabled() && inputs.some((t) => t.requiresGrad);
+}
+
+/**
+ * One LSTM step from the summed gate pre-activations gates [..., 4H] (x W_ih^T + b_ih +
+ * h W_hh^T + b_hh, gates i, f, g, o) and the cell state c [..., H]:
+ * c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c'). Returns [h', c'].
+ */
+export function lstmCellFused(gates: Tensor, c: Tensor): [Tensor, Tensor] {
+  const op = 'lstmCellFused';
+  checkState(op, c, 'the cell state c');
+  const hidden = c.shape[c.ndim - 1]!;
+  checkGates(op, gates, 'gates', c, 4 * hidden);
+  const rows = c.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const g2 = reshape(gates, [rows, 4 * hidden]);
+  const c2 = reshape(c, [rows, hidden]);
+  const [h, cNext] = unbind(apply(LSTM_CELL, [g2, c2], { keepActivations: recorded([g2, c2]) }), 0) as [Tensor, Tensor];
+  return c.ndim === 2 ? [h, cNext] : [reshape(h, c.shape), reshape(cNext, c.shape)];
+}
+
+/**
+ * One GRU step from gi = x W_ih^T + b_ih and gh = h W_hh^T + b_hh (both [..., 3H], gates r, z, n)
+ * and h [..., H], as PyTorch: r = sigmoid(i_r + h_r), z = sigmoid(i_z + h_z),
+ * n = tanh(i_n + r h_n), h' = (h - n) z + n.
+ */
+export function gruCellFused(gi: Tensor, gh: Tensor, h: Tensor): Tensor {
+  const op = 'gruCellFused';
+  checkState(op, h, 'the hidden state h');
+  const hidden = h.shape[h.ndim - 1]!;
+  checkGates(op, gi, 'gi (the input projection)', h, 3 * hidden);
+  checkGates(op, gh, 'gh (the hidden projection)', h, 3 * hidden);
+  const rows = h.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const inputs = [reshape(gi, [rows, 3 * hidden]), reshape(gh, [rows, 3 * hidden]), reshape(h, [rows, hidden])];
+  const next = apply(GRU_CELL, inputs, { keepActivations: recorded(inputs) });
+  return h.ndim === 2 ? next : reshape(next, h.shape);
+}
+
+// ---- op table ------------------------------------------------------------------------------
+
+const TORCH_LSTM_CELL =
+  '(lambda i, f, g, o: (lambda c: (torch.sigmoid(o) * torch.tanh(c), c))(torch.sigmoid(f) * x1 + torch.sigmoid(i) * torch.tanh(g)))' +
+  '(*x0.chunk(4, -1))';
+
+const TORCH_GRU_CELL =
+  '(lambda ir, iz, inew, hr, hz, hnew: (lambda r, z: (lambda n: (x2 - n) * z + n)(torch.tanh(inew + r * hnew)))' +
+  '(torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)))(*x0.chunk(3, -1), *x1.chunk(3, -1))';
+
+export const table: OpEntry<object>[] = [
+  entry({
+    name: 'lstmCellFused',
+    run: ([gates, c]) => lstmCellFused(gates!, c!),
+    torch: TORCH_LSTM_CELL,
+    samples: [
+      sample([f([3, 8], [-3, 3]), f([3, 2])]),
+      sample([f([4, 12], [-3, 3], 'transposed'), f([4, 3], undefined, 'strided')]),
+      sample([f([2, 2, 4], [-3, 3]), f([2, 2, 1])]),
+      sample([f([8], [-3, 3]), f([2])]),
+    ],
+  }),
+  entry({
+    name: 'gruCellFused',
+    run: ([gi, gh, h]) => gruCellFused(gi!, gh!, h!),
+    torch: TORCH_GRU_CELL,
+    samples: [
+      sample([f([3, 6], [-3, 3]), f([3, 6], [-3, 3]), f([3, 2])]),
+      sample([f([4, 9], [-3, 3], 'transposed'), f([4, 9], [-3, 3], 'strided'), f([4, 3], undefined, 'transposed')]),
+      sample([f([6], [-3, 3]), f([6], [-3, 3]), f([2])]),
+    ],
+  }),
+];
