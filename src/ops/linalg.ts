@@ -2,6 +2,8 @@
 import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { TypedArray } from '../tensor/dtype.js';
+import type { View } from '../backend/types.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
 import { broadcastView, checkTensor, fromKernel, resultTypeOf } from './util.js';
 import { add, mul } from './elementwise.js';
@@ -107,6 +109,48 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   return mul(reshape(a, [-1, 1]), reshape(b, [1, -1]));
 }
 
+/**
+ * x @ weight^T (+ bias) as one op. The backward computes the weight gradient as grad^T @ x over
+ * all leading dims, a contiguous [outFeatures, inFeatures] product, instead of the transposed
+ * view (and its copy) that the composed matmul(x, weight^T) would hand to the weight. The bias is
+ * added into the product's fresh output; its gradient (grad) is summed to [outFeatures] by the engine.
+ */
+const LINEAR: OpDef<undefined> = {
+  name: 'linear',
+  forward([x, weight, bias], _attrs, save) {
+    const inFeatures = weight!.shape[1]!;
+    const outFeatures = weight!.shape[0]!;
+    const batch = x!.shape.slice(0, -1);
+    const weightT: View = {
+      data: weight!.data, dtype: weight!.dtype, shape: [inFeatures, outFeatures],
+      strides: [weight!.strides[1]!, weight!.strides[0]!], offset: weight!.offset,
+    };
+    const out = kernels().matmul(x!, broadcastView(weightT, [...batch.slice(0, -1), inFeatures, outFeatures]), x!.dtype);
+    if (bias !== undefined) addRowVector(out, bias, outFeatures);
+    save(x!, weight!);
+    return fromKernel(out, [...batch, outFeatures], x!.dtype);
+  },
+  backward(g, ctx) {
+    const [x, weight] = ctx.saved;
+    const inFeatures = weight!.shape[1]!;
+    const outFeatures = weight!.shape[0]!;
+    return [
+      ctx.needsGrad[0] ? matmul(g, weight!) : null,
+      ctx.needsGrad[1] ? matmul(transpose(reshape(g, [-1, outFeatures]), 0, 1), reshape(x!, [-1, inFeatures])) : null,
+      ctx.needsGrad[2] === true ? g : null,
+    ];
+  },
+};
+
+/** out[r, j] += bias[j] for every row r of a row-major [rows, columns] array. */
+function addRowVector(out: TypedArray, bias: View, columns: number): void {
+  const values = bias.data;
+  const stride = bias.strides[0]!;
+  for (let row = 0; row < out.length; row += columns) {
+    for (let j = 0, at = bias.offset; j < columns; j++, at += stride) out[row + j] = out[row + j]! + values[at]!;
+  }
+}
+
 /** x @ weight^T + bias, with weight of shape [outFeatures, inFeatures] (torch.nn.functional.linear). */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkTensor('linear', x);
@@ -119,11 +163,19 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
         `must be ${inFeatures} (in features)${x.ndim > 2 ? '; flatten the input first if it is an image' : ''}`,
     );
   }
-  if (bias !== undefined && bias !== null && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
-    throw new Error(`linear: bias must have shape [${weight.shape[0]}], got ${shapeStr(bias.shape)}`);
+  const hasBias = bias !== undefined && bias !== null;
+  if (hasBias) {
+    checkTensor('linear', bias, 'bias');
+    if (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) {
+      throw new Error(`linear: bias must have shape [${weight.shape[0]}], got ${shapeStr(bias.shape)}`);
+    }
   }
-  const out = matmul(x, transpose(weight, 0, 1));
-  return bias === undefined || bias === null ? out : add(out, bias);
+  checkDTypes('linear', x, weight);
+  const x2 = x.ndim === 1 ? unsqueeze(x, 0) : x;
+  const fuseBias = hasBias && bias.dtype === x.dtype;
+  let out = apply(LINEAR, fuseBias ? [x2, weight, bias] : [x2, weight], undefined);
+  if (x.ndim === 1) out = squeeze(out, 0);
+  return hasBias && !fuseBias ? add(out, bias) : out;
 }
 
 // ---- op table ------------------------------------------------------------------------------
