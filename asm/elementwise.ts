@@ -19,7 +19,7 @@ const MIN_LOG: f32 = -87.33654475;
 // Cephes tanhf: an odd polynomial below 0.625, 1 - 2 / (exp(2|x|) + 1) above.
 const TANH_SMALL: f32 = 0.625;
 
-@inline function expv(x: v128): v128 {
+@inline export function expv(x: v128): v128 {
   const big = f32x4.gt(x, f32x4.splat(MAX_LOG));
   const tiny = f32x4.lt(x, f32x4.splat(MIN_LOG));
   // NaN passes through the clamp (wasm min/max propagate it) and the arithmetic below.
@@ -44,7 +44,7 @@ const TANH_SMALL: f32 = 0.625;
   return v128.bitselect(f32x4.splat(0), y, tiny);
 }
 
-@inline function tanhv(x: v128): v128 {
+@inline export function tanhv(x: v128): v128 {
   const ax = f32x4.abs(x);
   // Large |x|: 1 - 2 / (exp(2|x|) + 1), with x's sign.
   const e = expv(f32x4.add(ax, ax));
@@ -62,7 +62,7 @@ const TANH_SMALL: f32 = 0.625;
   return v128.bitselect(signed, small, f32x4.ge(ax, f32x4.splat(TANH_SMALL)));
 }
 
-@inline function sigmoidv(x: v128): v128 {
+@inline export function sigmoidv(x: v128): v128 {
   // 1 / (1 + exp(-x)): exp overflows to infinity for x < -88.7, giving 0 as it should.
   return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expv(f32x4.neg(x))));
 }

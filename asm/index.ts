@@ -36,3 +36,6 @@ export { adamStepF32 } from './optim';
 
 /** Float32 activations on contiguous arrays, called directly. */
 export { unaryF32, transposeF32 } from './elementwise';
+
+/** Fused LSTM and GRU cell gate math on contiguous arrays, called directly. */
+export { lstmCellF32, gruCellF32 } from './recurrent';

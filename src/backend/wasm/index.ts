@@ -15,10 +15,11 @@ import { makeConvKernels } from './conv.js';
 import { makeElementwise } from './elementwise.js';
 import { makeAdamStep } from './optim.js';
 import { makePooling } from './pooling.js';
+import { makeRecurrent } from './recurrent.js';
 
 /** The kernels of a runtime, as a partial Backend for registerBackend. */
 export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
-  return { ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), ...makePooling(runtime), adamStep: makeAdamStep(runtime) };
+  return { ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), ...makePooling(runtime), adamStep: makeAdamStep(runtime), ...makeRecurrent(runtime) };
 }
 
 function defaultThreadCount(): number {

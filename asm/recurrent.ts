@@ -1,0 +1,64 @@
+// One time step of the LSTM and GRU cells (PyTorch's gate orders and formulas) with the f32x4
+// activations of elementwise.ts: the transcendental functions are most of a cell's cost in JS.
+// Operands are contiguous and the hidden size a multiple of 4 (the host checks), so every row's
+// gate blocks start on whole vectors.
+
+import { sigmoidv, tanhv } from './elementwise';
+
+/**
+ * gates [rows, 4H] (i, f, g, o), c [rows, H] -> state [2, rows, H] (h', c') and, when
+ * `activations` is not 0, [rows, 5H] (sigmoid(i), sigmoid(f), tanh(g), sigmoid(o), tanh(c')).
+ */
+export function lstmCellF32(gates: usize, c: usize, state: usize, activations: usize, rows: i32, hidden: i32): void {
+  const block = <usize>hidden << 2;
+  const plane = <usize>rows * block;
+  for (let r = 0; r < rows; r++) {
+    const g = gates + <usize>r * 4 * block;
+    const cr = c + <usize>r * block;
+    const out = state + <usize>r * block;
+    const act = activations + <usize>r * 5 * block;
+    for (let at: usize = 0; at < block; at += 16) {
+      const i = sigmoidv(v128.load(g + at));
+      const f = sigmoidv(v128.load(g + block + at));
+      const cell = tanhv(v128.load(g + 2 * block + at));
+      const o = sigmoidv(v128.load(g + 3 * block + at));
+      const cNext = f32x4.add(f32x4.mul(f, v128.load(cr + at)), f32x4.mul(i, cell));
+      const tanhC = tanhv(cNext);
+      v128.store(out + at, f32x4.mul(o, tanhC));
+      v128.store(out + plane + at, cNext);
+      if (activations != 0) {
+        v128.store(act + at, i);
+        v128.store(act + block + at, f);
+        v128.store(act + 2 * block + at, cell);
+        v128.store(act + 3 * block + at, o);
+        v128.store(act + 4 * block + at, tanhC);
+      }
+    }
+  }
+}
+
+/**
+ * gi, gh [rows, 3H] (r, z, n), h [rows, H] -> next [rows, H] and, when `activations` is not 0,
+ * [rows, 3H] (r, z, n): n = tanh(i_n + r h_n), h' = (h - n) z + n.
+ */
+export function gruCellF32(gi: usize, gh: usize, h: usize, next: usize, activations: usize, rows: i32, hidden: i32): void {
+  const block = <usize>hidden << 2;
+  for (let r = 0; r < rows; r++) {
+    const xi = gi + <usize>r * 3 * block;
+    const xh = gh + <usize>r * 3 * block;
+    const hr = h + <usize>r * block;
+    const out = next + <usize>r * block;
+    const act = activations + <usize>r * 3 * block;
+    for (let at: usize = 0; at < block; at += 16) {
+      const reset = sigmoidv(f32x4.add(v128.load(xi + at), v128.load(xh + at)));
+      const update = sigmoidv(f32x4.add(v128.load(xi + block + at), v128.load(xh + block + at)));
+      const n = tanhv(f32x4.add(v128.load(xi + 2 * block + at), f32x4.mul(reset, v128.load(xh + 2 * block + at))));
+      v128.store(out + at, f32x4.add(f32x4.mul(f32x4.sub(v128.load(hr + at), n), update), n));
+      if (activations != 0) {
+        v128.store(act + at, reset);
+        v128.store(act + block + at, update);
+        v128.store(act + 2 * block + at, n);
+      }
+    }
+  }
+}
