@@ -5,23 +5,30 @@
 
 import { sigmoidv, tanhv } from './elementwise';
 
+/** The pre-activation at byte `at` of a gate row: the x part plus the h part when there is one. */
+@inline function preActivation(x: usize, h: usize, at: usize): v128 {
+  return h == 0 ? v128.load(x + at) : f32x4.add(v128.load(x + at), v128.load(h + at));
+}
+
 /**
- * gates [rows, 4H] (i, f, g, o), c [rows, H] -> state [2, rows, H] (h', c') and, when
- * `activations` is not 0, [rows, 5H] (sigmoid(i), sigmoid(f), tanh(g), sigmoid(o), tanh(c')).
+ * gates [rows, 4H] (i, f, g, o; plus hiddenGates when it is not 0), c [rows, H] -> state
+ * [2, rows, H] (h', c') and, when `activations` is not 0, [rows, 5H] (sigmoid(i), sigmoid(f),
+ * tanh(g), sigmoid(o), tanh(c')).
  */
-export function lstmCellF32(gates: usize, c: usize, state: usize, activations: usize, rows: i32, hidden: i32): void {
+export function lstmCellF32(gates: usize, hiddenGates: usize, c: usize, state: usize, activations: usize, rows: i32, hidden: i32): void {
   const block = <usize>hidden << 2;
   const plane = <usize>rows * block;
   for (let r = 0; r < rows; r++) {
     const g = gates + <usize>r * 4 * block;
+    const gh = hiddenGates == 0 ? 0 : hiddenGates + <usize>r * 4 * block;
     const cr = c + <usize>r * block;
     const out = state + <usize>r * block;
     const act = activations + <usize>r * 5 * block;
     for (let at: usize = 0; at < block; at += 16) {
-      const i = sigmoidv(v128.load(g + at));
-      const f = sigmoidv(v128.load(g + block + at));
-      const cell = tanhv(v128.load(g + 2 * block + at));
-      const o = sigmoidv(v128.load(g + 3 * block + at));
+      const i = sigmoidv(preActivation(g, gh, at));
+      const f = sigmoidv(preActivation(g, gh, block + at));
+      const cell = tanhv(preActivation(g, gh, 2 * block + at));
+      const o = sigmoidv(preActivation(g, gh, 3 * block + at));
       const cNext = f32x4.add(f32x4.mul(f, v128.load(cr + at)), f32x4.mul(i, cell));
       const tanhC = tanhv(cNext);
       v128.store(out + at, f32x4.mul(o, tanhC));

@@ -158,8 +158,11 @@ export interface Backend {
   // ---- Recurrent cells (issue 5; reference kernels in cpu/recurrent.ts) ----
   // One time step's gate math in one pass, PyTorch's gate orders (LSTM i, f, g, o; GRU r, z, n).
   // Operands are 2-D views [N, k * H] of one float dtype; results are contiguous in that dtype.
-  /** gates [N, 4H] pre-activations, c [N, H] -> state [2, N, H] (h', c'), activations [N, 5H] (i, f, g, o, tanh(c')) if kept. */
-  lstmCell(gates: View, c: View, keepActivations: boolean): LstmCellResult;
+  /**
+   * gates [N, 4H] pre-activations (plus hiddenGates, when given: x and h products summed in the
+   * pass), c [N, H] -> state [2, N, H] (h', c'), activations [N, 5H] (i, f, g, o, tanh(c')) if kept.
+   */
+  lstmCell(gates: View, hiddenGates: View | null, c: View, keepActivations: boolean): LstmCellResult;
   /** From the gradient of the state [2, N, H]: [N * 4H gate gradients, then N * H for c]. */
   lstmCellBackward(gradState: View, activations: View, c: View): TypedArray;
   /** gi, gh [N, 3H] (x W_ih^T + b_ih, h W_hh^T + b_hh), h [N, H] -> h' [N, H], activations [N, 3H] (r, z, n) if kept. */

@@ -38,34 +38,48 @@ function rowsOf(flat: Tensor, rows: number, widths: readonly number[]): Tensor[]
   });
 }
 
-/** gates [N, 4H], c [N, H] -> [2, N, H]: h' and c' stacked. */
+/**
+ * gates [N, 4H], optionally hiddenGates [N, 4H] (added to gates in the same pass), c [N, H] ->
+ * [2, N, H]: h' and c' stacked.
+ */
 const LSTM_CELL: OpDef<CellAttrs> = {
   name: 'lstmCell',
-  forward([gates, c], { keepActivations }, save) {
-    const [rows, hidden] = c!.shape as [number, number];
-    const { state, activations } = kernels().lstmCell(gates!, c!, keepActivations);
-    if (activations !== null) save(gates!, c!, fromKernel(activations, [rows, 5 * hidden], c!.dtype));
-    return fromKernel(state, [2, rows, hidden], c!.dtype);
+  forward(inputs, { keepActivations }, save) {
+    const gates = inputs[0]!;
+    const hiddenGates = inputs.length === 3 ? inputs[1]! : null;
+    const c = inputs[inputs.length - 1]!;
+    const [rows, hidden] = c.shape as [number, number];
+    const { state, activations } = kernels().lstmCell(gates, hiddenGates, c, keepActivations);
+    if (activations !== null) save(...inputs, fromKernel(activations, [rows, 5 * hidden], c.dtype));
+    return fromKernel(state, [2, rows, hidden], c.dtype);
   },
   backward(grad, ctx) {
-    const [gates, c, activations] = ctx.saved;
-    const [rows, hidden] = c!.shape as [number, number];
+    const saved = ctx.saved;
+    const summed = saved.length === 4;
+    const c = saved[saved.length - 2]!;
+    const [rows, hidden] = c.shape as [number, number];
+    let dGates: Tensor;
+    let dC: Tensor;
     if (!isGradEnabled()) {
-      const flat = fromKernel(kernels().lstmCellBackward(grad, activations!, c!), [5 * rows * hidden], c!.dtype);
-      return rowsOf(flat, rows, [4 * hidden, hidden]);
+      const flat = fromKernel(kernels().lstmCellBackward(grad, saved[saved.length - 1]!, c), [5 * rows * hidden], c.dtype);
+      [dGates, dC] = rowsOf(flat, rows, [4 * hidden, hidden]) as [Tensor, Tensor];
+    } else {
+      // Recorded: the same formulas from the gates, differentiable again.
+      const gates = summed ? add(saved[0]!, saved[1]!) : saved[0]!;
+      const [dh, dc] = unbind(grad, 0) as [Tensor, Tensor];
+      const [i, f, g, o] = gateBlocks(gates, 4).map((a, k) => (k === 2 ? tanh(a) : sigmoid(a))) as [Tensor, Tensor, Tensor, Tensor];
+      const tanhC = tanh(add(mul(f, c), mul(i, g)));
+      const dCNext = add(dc, mul(mul(dh, o), sub(1, mul(tanhC, tanhC))));
+      const blocks = [
+        mul(mul(dCNext, g), mul(i, sub(1, i))),
+        mul(mul(dCNext, c), mul(f, sub(1, f))),
+        mul(mul(dCNext, i), sub(1, mul(g, g))),
+        mul(mul(dh, tanhC), mul(o, sub(1, o))),
+      ];
+      dGates = reshape(stack(blocks, 1), [rows, 4 * hidden]);
+      dC = mul(dCNext, f);
     }
-    // Recorded: the same formulas from the gates, differentiable again.
-    const [dh, dc] = unbind(grad, 0) as [Tensor, Tensor];
-    const [i, f, g, o] = gateBlocks(gates!, 4).map((a, k) => (k === 2 ? tanh(a) : sigmoid(a))) as [Tensor, Tensor, Tensor, Tensor];
-    const tanhC = tanh(add(mul(f, c!), mul(i, g)));
-    const dCNext = add(dc, mul(mul(dh, o), sub(1, mul(tanhC, tanhC))));
-    const dGates = [
-      mul(mul(dCNext, g), mul(i, sub(1, i))),
-      mul(mul(dCNext, c!), mul(f, sub(1, f))),
-      mul(mul(dCNext, i), sub(1, mul(g, g))),
-      mul(mul(dh, tanhC), mul(o, sub(1, o))),
-    ];
-    return [reshape(stack(dGates, 1), [rows, 4 * hidden]), mul(dCNext, f)];
+    return summed ? [dGates, dGates, dC] : [dGates, dC];
   },
 };
 
@@ -125,19 +139,24 @@ function recorded(inputs: readonly Tensor[]): boolean {
 }
 
 /**
- * One LSTM step from the summed gate pre-activations gates [..., 4H] (x W_ih^T + b_ih +
- * h W_hh^T + b_hh, gates i, f, g, o) and the cell state c [..., H]:
- * c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c'). Returns [h', c'].
+ * One LSTM step from the gate pre-activations gates [..., 4H] (x W_ih^T + b_ih + h W_hh^T + b_hh,
+ * gates i, f, g, o; or its x part, with the h part in hiddenGates, summed in the same pass) and
+ * the cell state c [..., H]: c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c').
+ * Returns [h', c'].
  */
-export function lstmCellFused(gates: Tensor, c: Tensor): [Tensor, Tensor] {
+export function lstmCellFused(gates: Tensor, c: Tensor, hiddenGates?: Tensor | null): [Tensor, Tensor] {
   const op = 'lstmCellFused';
   checkState(op, c, 'the cell state c');
   const hidden = c.shape[c.ndim - 1]!;
   checkGates(op, gates, 'gates', c, 4 * hidden);
   const rows = c.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  const g2 = reshape(gates, [rows, 4 * hidden]);
-  const c2 = reshape(c, [rows, hidden]);
-  const [h, cNext] = unbind(apply(LSTM_CELL, [g2, c2], { keepActivations: recorded([g2, c2]) }), 0) as [Tensor, Tensor];
+  const inputs = [reshape(gates, [rows, 4 * hidden])];
+  if (hiddenGates !== undefined && hiddenGates !== null) {
+    checkGates(op, hiddenGates, 'hiddenGates', c, 4 * hidden);
+    inputs.push(reshape(hiddenGates, [rows, 4 * hidden]));
+  }
+  inputs.push(reshape(c, [rows, hidden]));
+  const [h, cNext] = unbind(apply(LSTM_CELL, inputs, { keepActivations: recorded(inputs) }), 0) as [Tensor, Tensor];
   return c.ndim === 2 ? [h, cNext] : [reshape(h, c.shape), reshape(cNext, c.shape)];
 }
 
@@ -162,7 +181,7 @@ export function gruCellFused(gi: Tensor, gh: Tensor, h: Tensor): Tensor {
 
 const TORCH_LSTM_CELL =
   '(lambda i, f, g, o: (lambda c: (torch.sigmoid(o) * torch.tanh(c), c))(torch.sigmoid(f) * x1 + torch.sigmoid(i) * torch.tanh(g)))' +
-  '(*x0.chunk(4, -1))';
+  '(*(x0 + x2 if "x2" in globals() else x0).chunk(4, -1))';
 
 const TORCH_GRU_CELL =
   '(lambda ir, iz, inew, hr, hz, hnew: (lambda r, z: (lambda n: (x2 - n) * z + n)(torch.tanh(inew + r * hnew)))' +
@@ -171,13 +190,14 @@ const TORCH_GRU_CELL =
 export const table: OpEntry<object>[] = [
   entry({
     name: 'lstmCellFused',
-    run: ([gates, c]) => lstmCellFused(gates!, c!),
+    run: ([gates, c, hiddenGates]) => lstmCellFused(gates!, c!, hiddenGates),
     torch: TORCH_LSTM_CELL,
     samples: [
       sample([f([3, 8], [-3, 3]), f([3, 2])]),
       sample([f([4, 12], [-3, 3], 'transposed'), f([4, 3], undefined, 'strided')]),
       sample([f([2, 2, 4], [-3, 3]), f([2, 2, 1])]),
       sample([f([8], [-3, 3]), f([2])]),
+      sample([f([3, 8], [-2, 2]), f([3, 2]), f([3, 8], [-2, 2], 'transposed')]),
     ],
   }),
   entry({

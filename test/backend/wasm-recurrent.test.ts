@@ -42,6 +42,10 @@ describe('wasm fused recurrent cells', () => {
       const lstm = (g: Tensor, s: Tensor): Tensor[] => lstmCellFused(g, s);
       const want = on('cpu', () => run(lstm, [gates, c]));
       run(lstm, [gates, c]).forEach((t, i) => assertClose(t, want[i]!, `lstm output/gradient ${i}`));
+      const hiddenGates = nb.randn([5, 4 * hidden]);
+      const summed = (g: Tensor, s: Tensor, gh: Tensor): Tensor[] => lstmCellFused(g, s, gh);
+      const wantSummed = on('cpu', () => run(summed, [gates, c, hiddenGates]));
+      run(summed, [gates, c, hiddenGates]).forEach((t, i) => assertClose(t, wantSummed[i]!, `lstm (x and h gates) output/gradient ${i}`));
 
       const gi = nb.randn([5, 3 * hidden]).mul(3);
       const gh = nb.randn([5, 3 * hidden]).mul(3);

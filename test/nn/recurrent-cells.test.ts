@@ -12,6 +12,7 @@ function weightedSum(outs: nb.Tensor[]): nb.Tensor {
 }
 
 const lstmOut = (gates: nb.Tensor, c: nb.Tensor): nb.Tensor[] => lstmCellFused(gates, c);
+const lstmSummedOut = (gates: nb.Tensor, c: nb.Tensor, hiddenGates: nb.Tensor): nb.Tensor[] => lstmCellFused(gates, c, hiddenGates);
 const gruOut = (gi: nb.Tensor, gh: nb.Tensor, h: nb.Tensor): nb.Tensor[] => [gruCellFused(gi, gh, h)];
 
 /** The gradient of weightedSum(fn(...)) with respect to every input, recorded so it can be differentiated again. */
@@ -28,6 +29,8 @@ describe('fused recurrent cells', () => {
     nb.manualSeed(11);
     const lstm = nb.gradCheck(firstOrder(lstmOut), [f64([3, 8], 1.5), f64([3, 2])]);
     assert.ok(lstm.passed, `lstm: relative error ${lstm.relativeError}`);
+    const summed = nb.gradCheck(firstOrder(lstmSummedOut), [f64([3, 8]), f64([3, 2]), f64([3, 8])]);
+    assert.ok(summed.passed, `lstm with hiddenGates: relative error ${summed.relativeError}`);
     const gru = nb.gradCheck(firstOrder(gruOut), [f64([3, 6], 1.5), f64([3, 6], 1.5), f64([3, 2])]);
     assert.ok(gru.passed, `gru: relative error ${gru.relativeError}`);
   });
@@ -36,6 +39,7 @@ describe('fused recurrent cells', () => {
     nb.manualSeed(12);
     const cases: [(...xs: nb.Tensor[]) => nb.Tensor[], nb.Tensor[]][] = [
       [lstmOut, [f64([5, 12], 2), f64([5, 3])]],
+      [lstmSummedOut, [f64([5, 12]), f64([5, 3]), f64([5, 12])]],
       [gruOut, [f64([5, 9], 2), f64([5, 9], 2), f64([5, 3])]],
     ];
     for (const [fn, inputs] of cases) {
@@ -69,6 +73,7 @@ describe('fused recurrent cells', () => {
     assert.throws(() => lstmCellFused(nb.zeros([2, 8]), c), /lstmCellFused: expected gates of shape \[2, 12\].*got \[2, 8\]/);
     assert.throws(() => lstmCellFused(nb.zeros([2, 12], { dtype: 'float64' }), c), /lstmCellFused: gates has dtype float64, expected float32/);
     assert.throws(() => lstmCellFused(nb.zeros([12]), nb.zeros([], { dtype: 'float32' })), /lstmCellFused: the cell state c must be a floating-point tensor \[\.\.\., H\]/);
+    assert.throws(() => lstmCellFused(nb.zeros([2, 12]), c, nb.zeros([3, 12])), /lstmCellFused: expected hiddenGates of shape \[2, 12\]/);
     assert.throws(() => gruCellFused(nb.zeros([2, 9]), nb.zeros([2, 6]), c), /gruCellFused: expected gh \(the hidden projection\) of shape \[2, 9\]/);
     assert.throws(() => gruCellFused(nb.zeros([2, 9]), nb.zeros([2, 9]), nb.zeros([2, 3], { dtype: 'int32' })), /gruCellFused: the hidden state h must be a floating-point/);
   });

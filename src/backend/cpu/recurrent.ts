@@ -5,16 +5,22 @@
  */
 import type { GruCellResult, LstmCellResult, View } from '../types.js';
 import { allocate, type TypedArray } from '../../tensor/dtype.js';
+import { binaryKernel } from './elementwise.js';
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
 /**
- * gates [N, 4H] (pre-activations i, f, g, o), c [N, H] -> state [2, N, H] (h', c') and, when
- * asked, activations [N, 5H] (sigmoid(i), sigmoid(f), tanh(g), sigmoid(o), tanh(c')).
+ * gates [N, 4H] (pre-activations i, f, g, o, plus hiddenGates when given), c [N, H] -> state
+ * [2, N, H] (h', c') and, when asked, activations [N, 5H] (sigmoid(i), sigmoid(f), tanh(g),
+ * sigmoid(o), tanh(c')).
  */
-export function lstmCell(gates: View, c: View, keepActivations: boolean): LstmCellResult {
+export function lstmCell(gates: View, hiddenGates: View | null, c: View, keepActivations: boolean): LstmCellResult {
+  if (hiddenGates !== null) {
+    const summed = binaryKernel('add', gates, hiddenGates, gates.dtype);
+    return lstmCell({ data: summed, dtype: gates.dtype, shape: gates.shape, strides: [gates.shape[1]!, 1], offset: 0 }, null, c, keepActivations);
+  }
   const rows = c.shape[0]!;
   const hidden = c.shape[1]!;
   const size = rows * hidden;

@@ -13,16 +13,19 @@ const handles = (hidden: number, ...views: View[]): boolean => hidden % 4 === 0 
 
 export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 'gruCell'> {
   return {
-    lstmCell(gates, c, keepActivations): LstmCellResult {
+    lstmCell(gates, hiddenGates, c, keepActivations): LstmCellResult {
       const [rows, hidden] = c.shape as [number, number];
-      if (!handles(hidden, gates, c)) return cpuBackend.lstmCell(gates, c, keepActivations);
+      if (!handles(hidden, gates, c, ...(hiddenGates === null ? [] : [hiddenGates]))) {
+        return cpuBackend.lstmCell(gates, hiddenGates, c, keepActivations);
+      }
       const size = rows * hidden;
       runtime.beginCall();
       const gatesPtr = stageDense(runtime, gates);
+      const hiddenPtr = hiddenGates === null ? 0 : stageDense(runtime, hiddenGates);
       const cPtr = stageDense(runtime, c);
       const statePtr = runtime.alloc(2 * size * 4);
       const actsPtr = keepActivations ? runtime.alloc(5 * size * 4) : 0;
-      runtime.exports.lstmCellF32(gatesPtr, cPtr, statePtr, actsPtr, rows, hidden);
+      runtime.exports.lstmCellF32(gatesPtr, hiddenPtr, cPtr, statePtr, actsPtr, rows, hidden);
       return { state: unstage(runtime, statePtr, 2 * size), activations: keepActivations ? unstage(runtime, actsPtr, 5 * size) : null };
     },
     gruCell(gi, gh, h, keepActivations): GruCellResult {

@@ -83,11 +83,12 @@ function modeName(mode: RecurrentMode): string {
 
 /**
  * The LSTM update from the summed gate pre-activations [..., 4H] (x W_ih^T + b_ih + h W_hh^T +
- * b_hh, gates in order i, f, g, o) and the cell state c [..., H]:
- * c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c'). Returns [h', c'].
+ * b_hh, gates in order i, f, g, o; or the x part, with the h part in hiddenGates, summed in the
+ * same kernel pass) and the cell state c [..., H]: c' = sigmoid(f) c + sigmoid(i) tanh(g),
+ * h' = sigmoid(o) tanh(c'). Returns [h', c'].
  */
-export function lstmCellUpdate(gates: Tensor, c: Tensor): [Tensor, Tensor] {
-  return lstmCellFused(gates, c);
+export function lstmCellUpdate(gates: Tensor, c: Tensor, hiddenGates?: Tensor): [Tensor, Tensor] {
+  return lstmCellFused(gates, c, hiddenGates);
 }
 
 /**
@@ -293,7 +294,7 @@ function runDirection(
     const hh = hiddenProduct(h);
     let hNext: Tensor;
     let cNext: Tensor | null = null;
-    if (mode === 'lstm') [hNext, cNext] = lstmCellUpdate(add(xt, hh), c!);
+    if (mode === 'lstm') [hNext, cNext] = lstmCellUpdate(xt, c!, hh);
     else if (mode === 'gru') hNext = gruCellUpdate(xt, hiddenBias === null ? hh : add(hh, hiddenBias), h);
     else hNext = rnnCellUpdate(add(xt, hh), mode);
     const m = valid?.[t];
@@ -464,8 +465,7 @@ export function lstmCell(input: Tensor, hx: readonly [Tensor, Tensor] | null | u
   checkCell(name, 'lstm', input, weights);
   const h = cellState(name, input, hx?.[0], weights, 'h');
   const c = cellState(name, input, hx?.[1], weights, 'c');
-  const gates = add(linear(input, weights.weightIh, weights.biasIh), linear(h, weights.weightHh, weights.biasHh));
-  return lstmCellUpdate(gates, c);
+  return lstmCellUpdate(linear(input, weights.weightIh, weights.biasIh), c, linear(h, weights.weightHh, weights.biasHh));
 }
 
 /** One GRU step (torch.nn.GRUCell): input [B, I] or [I], state h; returns h'. */
