@@ -81,7 +81,7 @@ export function im2colChunk(task: usize, chunk: i32, forward: bool): void {
           for (let oh = 0; oh < OH; oh++) {
             const ih = oh * sh - ph + kh * dh;
             if (id < 0 || id >= D || ih < 0 || ih >= H) {
-              if (forward) memory.fill(dst, 0, <usize>OW << 2);
+              if (forward) zeroFloats(dst, OW);
             } else {
               const src = x + (<usize>((id * H + ih) * W + lo * sw + offsetW) << 2);
               if (forward) gatherRow(dst, src, lo, hi, OW, sw);
@@ -97,16 +97,38 @@ export function im2colChunk(task: usize, chunk: i32, forward: bool): void {
 
 /** dst[0:OW] = input row at stride sw for [lo, hi), zeros outside. */
 @inline function gatherRow(dst: usize, src: usize, lo: i32, hi: i32, OW: i32, sw: i32): void {
-  if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
-  if (hi < OW) memory.fill(dst + (<usize>hi << 2), 0, <usize>(OW - hi) << 2);
+  zeroFloats(dst, lo);
+  if (hi < OW) zeroFloats(dst + (<usize>hi << 2), OW - hi);
   const out = dst + (<usize>lo << 2);
   const count = hi - lo;
   if (sw == 1) {
-    memory.copy(out, src, <usize>count << 2);
+    copyFloats(out, src, count);
   } else {
     const step = <usize>sw << 2;
     for (let i = 0; i < count; i++) store<f32>(out + (<usize>i << 2), load<f32>(src + <usize>i * step));
   }
+}
+
+// Rows are short (tens of floats): inline vector loops cost less than memory.copy/fill, which
+// V8 runs as calls into the runtime.
+
+@inline function copyFloats(dst: usize, src: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(dst + at, v128.load(src + at));
+  }
+  for (; i < count; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dst + at, load<f32>(src + at));
+  }
+}
+
+@inline function zeroFloats(dst: usize, count: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), zero);
+  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), 0);
 }
 
 /** input row at stride sw += cols[lo:hi]. */
