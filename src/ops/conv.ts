@@ -6,13 +6,14 @@
  */
 import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
-import type { ConvGeometry } from '../backend/types.js';
+import type { ConvGeometry, View } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { isFloat } from '../tensor/dtype.js';
-import { shapeStr } from '../tensor/shape.js';
+import { isFloat, type TypedArray } from '../tensor/dtype.js';
+import { numel, shapeStr } from '../tensor/shape.js';
 import { checkTensor, fromKernel } from './util.js';
 import { add } from './elementwise.js';
 import { reshape } from './movement.js';
+import { sum } from './reduce.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
 interface ConvAttrs {
@@ -32,13 +33,18 @@ interface ConvWeightGradAttrs {
   kernelSize: number[];
 }
 
-/** [N, C, ...in] * [O, C / groups, ...k] -> [N, O, ...out]. */
+/**
+ * [N, C, ...in] * [O, C / groups, ...k] (+ bias [O]) -> [N, O, ...out]. The bias, when given, is
+ * added into the kernel's fresh output rather than by a broadcast add that allocates another.
+ */
 const CONV: OpDef<ConvAttrs> = {
   name: 'conv',
-  forward([x, w], { geometry, outSize }, save) {
+  forward([x, w, bias], { geometry, outSize }, save) {
     save(x!, w!);
     const shape = [x!.shape[0]!, w!.shape[0]!, ...outSize];
-    return fromKernel(kernels().conv(x!, w!, geometry, outSize), shape, x!.dtype);
+    const out = kernels().conv(x!, w!, geometry, outSize);
+    if (bias !== undefined) addChannelBias(out, bias, w!.shape[0]!, numel(outSize));
+    return fromKernel(out, shape, x!.dtype);
   },
   backward(g, ctx) {
     const [x, w] = ctx.saved;
@@ -46,9 +52,23 @@ const CONV: OpDef<ConvAttrs> = {
     return [
       ctx.needsGrad[0] ? apply(CONV_INPUT_GRAD, [g, w!], { geometry, inSize: x!.shape.slice(2) }) : null,
       ctx.needsGrad[1] ? apply(CONV_WEIGHT_GRAD, [x!, g], { geometry, kernelSize: w!.shape.slice(2) }) : null,
+      ctx.needsGrad[2] === true ? sum(g, [0, ...g.shape.slice(2).map((_, d) => d + 2)]) : null,
     ];
   },
 };
+
+/** out[n, o, position] += bias[o] over a row-major [N, O, positions] array. */
+function addChannelBias(out: TypedArray, bias: View, channels: number, positions: number): void {
+  const values = bias.data;
+  const stride = bias.strides[0]!;
+  for (let start = 0; start < out.length; start += channels * positions) {
+    for (let o = 0; o < channels; o++) {
+      const b = values[bias.offset + o * stride]!;
+      const from = start + o * positions;
+      for (let at = from; at < from + positions; at++) out[at] = out[at]! + b;
+    }
+  }
+}
 
 /** (gradOut [N, O, ...out], w) -> [N, C, ...in]: linear in both, so its gradients are conv and the weight gradient. */
 const CONV_INPUT_GRAD: OpDef<ConvInputGradAttrs> = {
@@ -181,8 +201,7 @@ export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
     dilation: [...attrs.dilation],
     groups,
   };
-  const out = apply(CONV, [x, weight], { geometry, outSize });
-  return bias == null ? out : add(out, reshape(bias, [outChannels, ...outSize.map(() => 1)]));
+  return apply(CONV, bias == null ? [x, weight] : [x, weight, bias], { geometry, outSize });
 }
 
 /**
