@@ -69,3 +69,34 @@ export function gruCellF32(gi: usize, gh: usize, h: usize, next: usize, activati
     }
   }
 }
+
+/**
+ * The LSTM cell's backward from the state gradient [2, rows, H] (for h' and c'), the activations
+ * lstmCellF32 kept and c [rows, H]: out is [rows, 4H] gate gradients, then [rows, H] for c.
+ */
+export function lstmCellBackwardF32(gradState: usize, activations: usize, c: usize, out: usize, rows: i32, hidden: i32): void {
+  const block = <usize>hidden << 2;
+  const plane = <usize>rows * block;
+  const one = f32x4.splat(1);
+  for (let r = 0; r < rows; r++) {
+    const dh = gradState + <usize>r * block;
+    const act = activations + <usize>r * 5 * block;
+    const cr = c + <usize>r * block;
+    const dGates = out + <usize>r * 4 * block;
+    const dC = out + 4 * plane + <usize>r * block;
+    for (let at: usize = 0; at < block; at += 16) {
+      const gh = v128.load(dh + at);
+      const i = v128.load(act + at);
+      const f = v128.load(act + block + at);
+      const g = v128.load(act + 2 * block + at);
+      const o = v128.load(act + 3 * block + at);
+      const tanhC = v128.load(act + 4 * block + at);
+      const dCNext = f32x4.add(v128.load(dh + plane + at), f32x4.mul(f32x4.mul(gh, o), f32x4.sub(one, f32x4.mul(tanhC, tanhC))));
+      v128.store(dGates + at, f32x4.mul(f32x4.mul(dCNext, g), f32x4.mul(i, f32x4.sub(one, i))));
+      v128.store(dGates + block + at, f32x4.mul(f32x4.mul(dCNext, v128.load(cr + at)), f32x4.mul(f, f32x4.sub(one, f))));
+      v128.store(dGates + 2 * block + at, f32x4.mul(f32x4.mul(dCNext, i), f32x4.sub(one, f32x4.mul(g, g))));
+      v128.store(dGates + 3 * block + at, f32x4.mul(f32x4.mul(gh, tanhC), f32x4.mul(o, f32x4.sub(one, o))));
+      v128.store(dC + at, f32x4.mul(dCNext, f));
+    }
+  }
+}
