@@ -71,15 +71,16 @@ export function gruCellF32(gi: usize, gh: usize, h: usize, next: usize, activati
 }
 
 /**
- * The LSTM cell's backward from the state gradient [2, rows, H] (for h' and c'), the activations
+ * The LSTM cell's backward from the gradients of h' and c' ([rows, H] each), the activations
  * lstmCellF32 kept and c [rows, H]: out is [rows, 4H] gate gradients, then [rows, H] for c.
  */
-export function lstmCellBackwardF32(gradState: usize, activations: usize, c: usize, out: usize, rows: i32, hidden: i32): void {
+export function lstmCellBackwardF32(gradH: usize, gradC: usize, activations: usize, c: usize, out: usize, rows: i32, hidden: i32): void {
   const block = <usize>hidden << 2;
   const plane = <usize>rows * block;
   const one = f32x4.splat(1);
   for (let r = 0; r < rows; r++) {
-    const dh = gradState + <usize>r * block;
+    const dh = gradH + <usize>r * block;
+    const dc = gradC + <usize>r * block;
     const act = activations + <usize>r * 5 * block;
     const cr = c + <usize>r * block;
     const dGates = out + <usize>r * 4 * block;
@@ -91,7 +92,7 @@ export function lstmCellBackwardF32(gradState: usize, activations: usize, c: usi
       const g = v128.load(act + 2 * block + at);
       const o = v128.load(act + 3 * block + at);
       const tanhC = v128.load(act + 4 * block + at);
-      const dCNext = f32x4.add(v128.load(dh + plane + at), f32x4.mul(f32x4.mul(gh, o), f32x4.sub(one, f32x4.mul(tanhC, tanhC))));
+      const dCNext = f32x4.add(v128.load(dc + at), f32x4.mul(f32x4.mul(gh, o), f32x4.sub(one, f32x4.mul(tanhC, tanhC))));
       v128.store(dGates + at, f32x4.mul(f32x4.mul(dCNext, g), f32x4.mul(i, f32x4.sub(one, i))));
       v128.store(dGates + block + at, f32x4.mul(f32x4.mul(dCNext, v128.load(cr + at)), f32x4.mul(f, f32x4.sub(one, f))));
       v128.store(dGates + 2 * block + at, f32x4.mul(f32x4.mul(dCNext, i), f32x4.sub(one, f32x4.mul(g, g))));

@@ -160,11 +160,11 @@ export interface Backend {
   // Operands are 2-D views [N, k * H] of one float dtype; results are contiguous in that dtype.
   /**
    * gates [N, 4H] pre-activations (plus hiddenGates, when given: x and h products summed in the
-   * pass), c [N, H] -> state [2, N, H] (h', c'), activations [N, 5H] (i, f, g, o, tanh(c')) if kept.
+   * pass), c [N, H] -> state [2, N, H] (h' then c'), activations [N, 5H] (i, f, g, o, tanh(c')) if kept.
    */
   lstmCell(gates: View, hiddenGates: View | null, c: View, keepActivations: boolean): LstmCellResult;
-  /** From the gradient of the state [2, N, H]: [N * 4H gate gradients, then N * H for c]. */
-  lstmCellBackward(gradState: View, activations: View, c: View): TypedArray;
+  /** From the gradients of h' and c' ([N, H] each): [N * 4H gate gradients, then N * H for c]. */
+  lstmCellBackward(gradH: View, gradC: View, activations: View, c: View): TypedArray;
   /** gi, gh [N, 3H] (x W_ih^T + b_ih, h W_hh^T + b_hh), h [N, H] -> h' [N, H], activations [N, 3H] (r, z, n) if kept. */
   gruCell(gi: View, gh: View, h: View, keepActivations: boolean): GruCellResult;
   /** From the gradient of h' [N, H]: [N * 3H for gi, N * 3H for gh, N * H for h]. */

@@ -9,11 +9,11 @@ import { apply, type OpDef } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { kernels } from '../backend/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { isFloat } from '../tensor/dtype.js';
+import { allocate, isFloat } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
-import { checkTensor, fromKernel } from './util.js';
+import { checkTensor, fromKernel, scalarTensor } from './util.js';
 import { add, mul, sigmoid, sub, tanh } from './elementwise.js';
-import { narrow, reshape } from './movement.js';
+import { narrow, reshape, select } from './movement.js';
 import { stack, unbind } from './join.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
@@ -39,34 +39,55 @@ function rowsOf(flat: Tensor, rows: number, widths: readonly number[]): Tensor[]
 }
 
 /**
- * gates [N, 4H], optionally hiddenGates [N, 4H] (added to gates in the same pass), c [N, H] ->
- * [2, N, H]: h' and c' stacked.
+ * What the two outputs of one LSTM cell call share: the activations switch, h' and c', and a
+ * slot for each one's gradient (filled by the outputs' backward, read by the cell's).
  */
-const LSTM_CELL: OpDef<CellAttrs> = {
+interface LstmCellShared extends CellAttrs {
+  h: Tensor | null;
+  c: Tensor | null;
+  gradH: Tensor | null;
+  gradC: Tensor | null;
+}
+
+/**
+ * The cell: gates [N, 4H], optionally hiddenGates [N, 4H] (added to gates in the same pass) and
+ * c [N, H]. It returns a 0-dim token and leaves h' and c' in the shared record; the two outputs
+ * hang from the token (as unbind's pieces do), so the backward gets both gradients as they are,
+ * with no stacked copy.
+ */
+const LSTM_CELL: OpDef<LstmCellShared> = {
   name: 'lstmCell',
-  forward(inputs, { keepActivations }, save) {
+  forward(inputs, shared, save) {
     const gates = inputs[0]!;
     const hiddenGates = inputs.length === 3 ? inputs[1]! : null;
     const c = inputs[inputs.length - 1]!;
     const [rows, hidden] = c.shape as [number, number];
-    const { state, activations } = kernels().lstmCell(gates, hiddenGates, c, keepActivations);
+    const { state, activations } = kernels().lstmCell(gates, hiddenGates, c, shared.keepActivations);
     if (activations !== null) save(...inputs, fromKernel(activations, [rows, 5 * hidden], c.dtype));
-    return fromKernel(state, [2, rows, hidden], c.dtype);
+    const both = fromKernel(state, [2, rows, hidden], c.dtype);
+    shared.h = select(both, 0, 0);
+    shared.c = select(both, 0, 1);
+    return scalarTensor(0, c.dtype);
   },
-  backward(grad, ctx) {
+  backward(_token, ctx) {
+    const shared = ctx.attrs;
     const saved = ctx.saved;
     const summed = saved.length === 4;
     const c = saved[saved.length - 2]!;
     const [rows, hidden] = c.shape as [number, number];
+    const zeros = (): Tensor => fromKernel(allocate(c.dtype, rows * hidden), [rows, hidden], c.dtype);
+    const dh = shared.gradH ?? zeros();
+    const dc = shared.gradC ?? zeros();
+    shared.gradH = null;
+    shared.gradC = null;
     let dGates: Tensor;
     let dC: Tensor;
     if (!isGradEnabled()) {
-      const flat = fromKernel(kernels().lstmCellBackward(grad, saved[saved.length - 1]!, c), [5 * rows * hidden], c.dtype);
+      const flat = fromKernel(kernels().lstmCellBackward(dh, dc, saved[saved.length - 1]!, c), [5 * rows * hidden], c.dtype);
       [dGates, dC] = rowsOf(flat, rows, [4 * hidden, hidden]) as [Tensor, Tensor];
     } else {
       // Recorded: the same formulas from the gates, differentiable again.
       const gates = summed ? add(saved[0]!, saved[1]!) : saved[0]!;
-      const [dh, dc] = unbind(grad, 0) as [Tensor, Tensor];
       const [i, f, g, o] = gateBlocks(gates, 4).map((a, k) => (k === 2 ? tanh(a) : sigmoid(a))) as [Tensor, Tensor, Tensor, Tensor];
       const tanhC = tanh(add(mul(f, c), mul(i, g)));
       const dCNext = add(dc, mul(mul(dh, o), sub(1, mul(tanhC, tanhC))));
@@ -80,6 +101,19 @@ const LSTM_CELL: OpDef<CellAttrs> = {
       dC = mul(dCNext, f);
     }
     return summed ? [dGates, dGates, dC] : [dGates, dC];
+  },
+};
+
+/** h' (index 0) or c' (index 1) of a cell call, hanging from its token. */
+const LSTM_CELL_OUTPUT: OpDef<{ shared: LstmCellShared; index: 0 | 1 }> = {
+  name: 'lstmCell',
+  forward(_token, { shared, index }) {
+    return (index === 0 ? shared.h : shared.c)!;
+  },
+  backward(g, { attrs }) {
+    if (attrs.index === 0) attrs.shared.gradH = g;
+    else attrs.shared.gradC = g;
+    return [scalarTensor(0, g.dtype)];
   },
 };
 
@@ -156,7 +190,12 @@ export function lstmCellFused(gates: Tensor, c: Tensor, hiddenGates?: Tensor | n
     inputs.push(reshape(hiddenGates, [rows, 4 * hidden]));
   }
   inputs.push(reshape(c, [rows, hidden]));
-  const [h, cNext] = unbind(apply(LSTM_CELL, inputs, { keepActivations: recorded(inputs) }), 0) as [Tensor, Tensor];
+  const keepActivations = recorded(inputs);
+  const shared: LstmCellShared = { keepActivations, h: null, c: null, gradH: null, gradC: null };
+  const token = apply(LSTM_CELL, inputs, shared);
+  const [h, cNext] = keepActivations
+    ? [apply(LSTM_CELL_OUTPUT, [token], { shared, index: 0 }), apply(LSTM_CELL_OUTPUT, [token], { shared, index: 1 })]
+    : [shared.h!, shared.c!];
   return c.ndim === 2 ? [h, cNext] : [reshape(h, c.shape), reshape(cNext, c.shape)];
 }
 

@@ -59,37 +59,39 @@ export function lstmCell(gates: View, hiddenGates: View | null, c: View, keepAct
 }
 
 /**
- * The LSTM cell's backward from the state gradient [2, N, H] (for h' and c'), the activations
+ * The LSTM cell's backward from the gradients of h' and c' ([N, H] each), the activations
  * lstmCell kept and c [N, H]: one array [N * 4H gate gradients, then N * H for c].
  */
-export function lstmCellBackward(gradState: View, activations: View, c: View): TypedArray {
+export function lstmCellBackward(gradH: View, gradC: View, activations: View, c: View): TypedArray {
   const rows = c.shape[0]!;
   const hidden = c.shape[1]!;
   const size = rows * hidden;
   const out = allocate(c.dtype, 5 * size);
-  const sd = gradState.data;
+  const hd = gradH.data;
+  const kd = gradC.data;
   const ad = activations.data;
   const cd = c.data;
-  const [sPlane, sRow, sCol] = gradState.strides as [number, number, number];
+  const [hRow, hCol] = gradH.strides as [number, number];
+  const [kRow, kCol] = gradC.strides as [number, number];
   const [aRow, aCol] = activations.strides as [number, number];
   const [cRow, cCol] = c.strides as [number, number];
   const aBlock = hidden * aCol;
   for (let r = 0; r < rows; r++) {
-    const sBase = gradState.offset + r * sRow;
+    const hBase = gradH.offset + r * hRow;
+    const kBase = gradC.offset + r * kRow;
     const aBase = activations.offset + r * aRow;
     const cBase = c.offset + r * cRow;
     const dGates = 4 * r * hidden;
     const dC = 4 * size + r * hidden;
     for (let j = 0; j < hidden; j++) {
-      const s = sBase + j * sCol;
       const a = aBase + j * aCol;
-      const dh = sd[s]!;
+      const dh = hd[hBase + j * hCol]!;
       const i = ad[a]!;
       const f = ad[a + aBlock]!;
       const g = ad[a + 2 * aBlock]!;
       const o = ad[a + 3 * aBlock]!;
       const tanhC = ad[a + 4 * aBlock]!;
-      const dCNext = sd[s + sPlane]! + dh * o * (1 - tanhC * tanhC);
+      const dCNext = kd[kBase + j * kCol]! + dh * o * (1 - tanhC * tanhC);
       out[dGates + j] = dCNext * g * i * (1 - i);
       out[dGates + hidden + j] = dCNext * cd[cBase + j * cCol]! * f * (1 - f);
       out[dGates + 2 * hidden + j] = dCNext * i * (1 - g * g);

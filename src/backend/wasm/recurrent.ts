@@ -28,16 +28,17 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
       runtime.exports.lstmCellF32(gatesPtr, hiddenPtr, cPtr, statePtr, actsPtr, rows, hidden);
       return { state: unstage(runtime, statePtr, 2 * size), activations: keepActivations ? unstage(runtime, actsPtr, 5 * size) : null };
     },
-    lstmCellBackward(gradState, activations, c) {
+    lstmCellBackward(gradH, gradC, activations, c) {
       const [rows, hidden] = c.shape as [number, number];
-      if (!handles(hidden, gradState, activations, c)) return cpuBackend.lstmCellBackward(gradState, activations, c);
+      if (!handles(hidden, gradH, gradC, activations, c)) return cpuBackend.lstmCellBackward(gradH, gradC, activations, c);
       const size = rows * hidden;
       runtime.beginCall();
-      const gradPtr = stageDense(runtime, gradState);
+      const gradHPtr = stageDense(runtime, gradH);
+      const gradCPtr = stageDense(runtime, gradC);
       const actsPtr = stageDense(runtime, activations);
       const cPtr = stageDense(runtime, c);
       const outPtr = runtime.alloc(5 * size * 4);
-      runtime.exports.lstmCellBackwardF32(gradPtr, actsPtr, cPtr, outPtr, rows, hidden);
+      runtime.exports.lstmCellBackwardF32(gradHPtr, gradCPtr, actsPtr, cPtr, outPtr, rows, hidden);
       return unstage(runtime, outPtr, 5 * size);
     },
     gruCell(gi, gh, h, keepActivations): GruCellResult {
