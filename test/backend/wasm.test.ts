@@ -40,9 +40,10 @@ function checkMatmul(a: Tensor, b: Tensor, what: string): void {
 after(() => nb.setNumThreads(nb.getNumThreads()));
 
 describe('wasm backend', () => {
-  test('is the default backend and runs the kernels it claims itself', () => {
+  test('is the default backend (cpu under NABLA_BACKEND=cpu) and runs the kernels it claims itself', () => {
+    assert.equal(nb.getBackend().name, process.env.NABLA_BACKEND === 'cpu' ? 'cpu' : 'wasm');
+    nb.setBackend('wasm');
     const backend = nb.getBackend();
-    assert.equal(backend.name, 'wasm');
     for (const kernel of ['matmul', 'conv', 'convInputGrad', 'convWeightGrad', 'maxPool', 'adamStep', 'unary', 'binary']) {
       assert.ok(backend.kernels.includes(kernel), `${kernel} not among its own kernels: ${backend.kernels.join(', ')}`);
     }
@@ -309,6 +310,25 @@ describe('wasm backend', () => {
     const before = nb.wasmBackendInfo()!.memoryBytes;
     for (let i = 0; i < 200; i++) nb.matmul(a, b);
     assert.equal(nb.wasmBackendInfo()!.memoryBytes, before);
+  });
+
+  test("linear's gradients equal the composed x @ weight^T + bias's, the weight's arriving contiguous", () => {
+    nb.manualSeed(9);
+    const x = nb.randn([2, 5, 7]);
+    const run = (fused: boolean): Tensor[] => {
+      const w = nb.randn([3, 7], { generator: new nb.Generator(1) }).requiresGrad_();
+      const b = nb.randn([3], { generator: new nb.Generator(2) }).requiresGrad_();
+      const y = fused ? nb.linear(x, w, b) : nb.matmul(x, w.transpose(0, 1)).add(b);
+      y.mul(y).sum().backward();
+      return [y.detach(), w.grad!, b.grad!];
+    };
+    const [yFused, gwFused, gbFused] = run(true);
+    const [yComposed, gwComposed, gbComposed] = run(false);
+    assertClose(yFused!, yComposed!, 'output');
+    assertClose(gwFused!, gwComposed!, 'weight grad');
+    assertClose(gbFused!, gbComposed!, 'bias grad');
+    assert.ok(gwFused!.isContiguous());
+    assertClose(nb.linear(nb.ones([7]), nb.ones([3, 7])), nb.full([3], 7), 'unbatched, no bias');
   });
 
   test('setNumThreads rejects bad counts', () => {
