@@ -2,7 +2,8 @@
  * Runs the layer cases written by scripts/gen_conv_fixtures.py: builds the Nabla layer from the
  * case's arguments, checks its state-dict keys and shapes against torch's, loads torch's values,
  * and compares every step's output and the gradients of the input and every parameter, then
- * the state after all steps (batch norm's running statistics).
+ * the state after all steps (batch norm's running statistics). Also the gradCheck helpers the
+ * conv, pool and norm tests share.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -108,4 +109,14 @@ export function layerTests(cases: readonly LayerCase[]): void {
       }
     });
   }
+}
+
+/** Standard-normal float64 values from a seeded generator, for the gradCheck tests. */
+export function rand(shape: number[], seed: number): nb.Tensor {
+  return nb.randn(shape, { dtype: 'float64', generator: new nb.Generator(seed) });
+}
+
+export function assertGradCheck(fn: (...xs: nb.Tensor[]) => nb.Tensor | nb.Tensor[], inputs: nb.Tensor[]): void {
+  const result = nb.gradCheck(fn, inputs);
+  assert.ok(result.passed, `relative error ${result.relativeError}; worst: ${JSON.stringify(result.worst)}`);
 }

@@ -1,20 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
-import { layerTests, loadCases } from './conv-golden.js';
+import { assertGradCheck, layerTests, loadCases, rand } from './conv-golden.js';
 
 const { nn, F } = nb;
 
 describe('convolution layers against PyTorch', () => layerTests(loadCases('conv-conv.json')));
-
-function rand(shape: number[], seed: number): nb.Tensor {
-  return nb.randn(shape, { dtype: 'float64', generator: new nb.Generator(seed) });
-}
-
-function assertGradCheck(fn: (...xs: nb.Tensor[]) => nb.Tensor | nb.Tensor[], inputs: nb.Tensor[]): void {
-  const result = nb.gradCheck(fn, inputs);
-  assert.ok(result.passed, `relative error ${result.relativeError}; worst: ${JSON.stringify(result.worst)}`);
-}
 
 describe('convolution gradCheck (float64)', () => {
   test('conv1d with stride, same padding and bias', () => {
