@@ -13,15 +13,12 @@ Writes test/fixtures/conv-conv.json, conv-pool.json and conv-norm.json.
 Run: /usr/bin/python3 scripts/gen_conv_fixtures.py (Debian's python3-torch).
 """
 import json
-import math
-import pathlib
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-FIX = ROOT / "test" / "fixtures"
+from fixture_util import FIX, tensor_values
 
 
 def same_pads(in_size, kernel, stride, dilation):
@@ -34,18 +31,8 @@ def same_pads(in_size, kernel, stride, dilation):
     return [p for pair in reversed(pairs) for p in pair]
 
 
-def values(t):
-    out = []
-    for v in t.detach().reshape(-1).tolist():
-        if isinstance(v, float) and not math.isfinite(v):
-            out.append("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
-        else:
-            out.append(v)
-    return out
-
-
 def encode(t):
-    return {"shape": list(t.shape), "values": values(t)}
+    return {"shape": list(t.shape), "values": tensor_values(t)}
 
 
 def cotangent(o):
@@ -95,11 +82,11 @@ def run(c, seed):
             values_out = out
             step["output"] = encode(out)
         (values_out * cotangent(values_out)).sum().backward()
-        step["grads"] = {"input": values(x.grad)}
+        step["grads"] = {"input": tensor_values(x.grad)}
         for name, p in module.named_parameters():
-            step["grads"][name] = values(p.grad) if p.grad is not None else [0.0] * p.numel()
+            step["grads"][name] = tensor_values(p.grad) if p.grad is not None else [0.0] * p.numel()
         record["steps"].append(step)
-    record["finalState"] = {k: values(v) for k, v in module.state_dict().items()}
+    record["finalState"] = {k: tensor_values(v) for k, v in module.state_dict().items()}
     return record
 
 

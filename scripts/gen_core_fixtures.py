@@ -8,10 +8,11 @@
 Run: /usr/bin/python3 scripts/gen_core_fixtures.py
 """
 import json
-import math
 import os
 
 import torch
+
+from fixture_util import json_number
 
 HERE = os.path.dirname(__file__)
 FIXTURES = os.path.join(HERE, "..", "test", "fixtures")
@@ -23,9 +24,7 @@ NAMES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int32
 def encode(v):
     if isinstance(v, list):
         return [encode(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
-    return v
+    return json_number(v)
 
 
 def creation():

@@ -8,25 +8,11 @@ Needs Debian's python3-torch; the tests only read the JSON.
 """
 import json
 import math
-import pathlib
 
 import torch
 import torch.nn.functional  # noqa: F401  (used by the expressions)
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-FIX = ROOT / "test" / "fixtures"
-
-
-def encode(values):
-    out = []
-    for v in values:
-        if isinstance(v, bool):
-            out.append(int(v))
-        elif isinstance(v, float) and not math.isfinite(v):
-            out.append("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
-        else:
-            out.append(v)
-    return out
+from fixture_util import FIX, dtype_name, tensor_values
 
 
 def decode(v):
@@ -41,11 +27,6 @@ def build(inp, float_dtype, requires_grad):
     if inp["dtype"] == "int32":
         return torch.tensor(values, dtype=torch.int64).reshape(inp["shape"])
     return torch.tensor([bool(v) for v in values], dtype=torch.bool).reshape(inp["shape"])
-
-
-def dtype_name(t):
-    return {torch.float64: "float64", torch.float32: "float32", torch.int64: "int32",
-            torch.int32: "int32", torch.bool: "bool"}[t.dtype]
 
 
 def run(entry, sample, float_dtype):
@@ -63,11 +44,11 @@ def run(entry, sample, float_dtype):
     grads = [None] * len(inputs)
     if loss is not None:
         loss.backward()
-        grads = [encode(t.grad.reshape(-1).tolist()) if t.is_floating_point() and t.grad is not None else None
+        grads = [tensor_values(t.grad) if t.is_floating_point() and t.grad is not None else None
                  for t in inputs]
     return {
         "outputs": [{"shape": list(o.shape), "dtype": dtype_name(o),
-                     "values": encode(o.detach().reshape(-1).tolist())} for o in outs],
+                     "values": tensor_values(o)} for o in outs],
         "grads": grads,
     }
 

@@ -17,6 +17,8 @@ from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu, sentence_b
 from sklearn import metrics as skm
 from sklearn.preprocessing import label_binarize
 
+from fixture_util import json_number
+
 OUT = pathlib.Path("test/fixtures")
 # Zero-division and zero-overlap warnings are part of the cases being recorded.
 warnings.filterwarnings("ignore")
@@ -32,12 +34,7 @@ def clean(x):
     if isinstance(x, np.ndarray):
         return clean(x.tolist())
     if isinstance(x, (np.floating, float)):
-        x = float(x)
-        if math.isnan(x):
-            return "NaN"
-        if math.isinf(x):
-            return "Infinity" if x > 0 else "-Infinity"
-        return x
+        return json_number(float(x))
     if isinstance(x, np.integer):
         return int(x)
     return x

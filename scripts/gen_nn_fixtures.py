@@ -10,38 +10,20 @@ values of the initializers). Needs Debian's python3-torch; the tests only read t
 import json
 import warnings
 import math
-import pathlib
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-FIX = ROOT / "test" / "fixtures"
+from fixture_util import FIX, dtype_name, tensor_values
 torch.manual_seed(0)
 warnings.filterwarnings("ignore", message="reduction: 'mean' divides")
 F64 = torch.float64
 F32 = torch.float32
 
 
-def encode(t):
-    out = []
-    for v in t.detach().reshape(-1).tolist():
-        if isinstance(v, bool):
-            out.append(int(v))
-        elif isinstance(v, float) and not math.isfinite(v):
-            out.append("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
-        else:
-            out.append(v)
-    return out
-
-
-def dtype_name(t):
-    return {F64: "float64", F32: "float32", torch.int64: "int32", torch.int32: "int32", torch.bool: "bool"}[t.dtype]
-
-
 def tensor_json(t):
-    return {"shape": list(t.shape), "dtype": dtype_name(t), "values": encode(t)}
+    return {"shape": list(t.shape), "dtype": dtype_name(t), "values": tensor_values(t)}
 
 
 def rounded(shape, dtype=F64, lo=-1.0, hi=1.0):
@@ -76,7 +58,7 @@ def loss_case(name, fn, inputs, options, torch_fn, grad=None, dtype=F64):
     LOSS_CASES.append({
         "name": name, "fn": fn, "dtype": dtype_name(out), "options": options,
         "inputs": {k: tensor_json(v) for k, v in inputs.items()},
-        "output": tensor_json(out), "cotangent": encode(cot), "grads": grads,
+        "output": tensor_json(out), "cotangent": tensor_values(cot), "grads": grads,
     })
 
 
@@ -300,7 +282,7 @@ def layer_case(name, layer, args, options, module, inputs, forward=None, dtype=F
         "name": name, "layer": layer, "args": args, "options": options, "dtype": dtype_name(out),
         "params": {k: tensor_json(v) for k, v in module.state_dict().items()},
         "inputs": {k: tensor_json(v) for k, v in inputs.items()},
-        "output": tensor_json(out), "cotangent": encode(cot),
+        "output": tensor_json(out), "cotangent": tensor_values(cot),
         "grads": {k: tensor_json(leaves[k].grad) for k in grad_names},
         "paramGrads": {k: tensor_json(p.grad) for k, p in module.named_parameters() if p.grad is not None},
     })

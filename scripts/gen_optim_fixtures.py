@@ -16,13 +16,12 @@ Needs Debian's python3-torch; the tests only read the JSON.
 import itertools
 import json
 import math
-import pathlib
 
 import numpy as np
 import torch
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-FIX = ROOT / "test" / "fixtures"
+from fixture_util import FIX, ROOT, json_number
+
 STEPS = 20
 SHAPES = [[2, 3], [3], [2]]
 
@@ -32,20 +31,12 @@ SNAKE = {
 }
 
 
-def num(v):
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    return v
-
-
 def values(t):
     """A tensor's elements as JSON numbers; float32 values written as their shortest float32 repr."""
     flat = t.detach().reshape(-1)
     if flat.dtype == torch.float32:
-        return [num(float(str(np.float32(v)))) for v in flat.tolist()]
-    return [num(v) for v in flat.tolist()]
+        return [json_number(float(str(np.float32(v)))) for v in flat.tolist()]
+    return [json_number(v) for v in flat.tolist()]
 
 
 def torch_options(options):
@@ -302,7 +293,7 @@ def gen_clip():
                 total = torch.nn.utils.clip_grad_norm_(params, max_norm, nt)
                 cases.append({"kind": "norm", "dtype": label, "normType": norm_type, "maxNorm": max_norm,
                               "withoutGrad": [1] if norm_type == 3 else [],
-                              "total": num(float(total)),
+                              "total": json_number(float(total)),
                               "grads": [values(p.grad) if p.grad is not None else None for p in params]})
         for bad in ["Infinity", "NaN"]:
             params = [torch.zeros(s, dtype=dtype, requires_grad=True) for s in SHAPES]
@@ -311,7 +302,7 @@ def gen_clip():
             params[0].grad[0, 1] = float(bad)
             total = torch.nn.utils.clip_grad_norm_(params, 1.0)
             cases.append({"kind": "norm", "dtype": label, "normType": 2, "maxNorm": 1.0, "withoutGrad": [],
-                          "nonfinite": bad, "total": num(float(total)),
+                          "nonfinite": bad, "total": json_number(float(total)),
                           "grads": [values(p.grad) for p in params]})
         params = [torch.zeros(s, dtype=dtype, requires_grad=True) for s in SHAPES]
         for p, g in zip(params, grads):

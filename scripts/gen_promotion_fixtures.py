@@ -9,10 +9,11 @@ Run: /usr/bin/python3 scripts/gen_promotion_fixtures.py
 """
 import itertools
 import json
-import math
 import os
 
 import torch
+
+from fixture_util import json_number
 
 DTYPES = {"bool": torch.bool, "int32": torch.int32, "float32": torch.float32, "float64": torch.float64}
 # An int scalar promoting a bool tensor gives torch's default int64: that is Nabla's int32.
@@ -63,11 +64,7 @@ def to_torch(o):
 def encode(v):
     if isinstance(v, list):
         return [encode(x) for x in v]
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, float) and not math.isfinite(v):
-        return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
-    return v
+    return json_number(v)
 
 
 def run(fn, ops):

@@ -9,29 +9,17 @@ Needs Debian's python3-torch; the tests only read the JSON.
 """
 import json
 import math
-import pathlib
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-FIX = ROOT / "test" / "fixtures"
+from fixture_util import FIX, tensor_values
 
 
 def encode(t):
-    out = []
-    for v in t.detach().reshape(-1).tolist():
-        if isinstance(v, bool):
-            out.append(int(v))
-        elif isinstance(v, float) and not math.isfinite(v):
-            out.append("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
-        elif isinstance(v, float):
-            # 13 significant digits: far inside the 1e-10 float64 tolerance, and a third smaller files.
-            out.append(float(f"{v:.13g}"))
-        else:
-            out.append(v)
-    return out
+    # Finite floats to 13 significant digits: far inside the 1e-10 float64 tolerance, and a third smaller files.
+    return [float(f"{v:.13g}") if isinstance(v, float) else v for v in tensor_values(t)]
 
 
 def tensor_json(t):
