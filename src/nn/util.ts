@@ -2,6 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
 import type { DType } from '../tensor/dtype.js';
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 
 /** A zero-filled tensor to hold weights that an initializer fills next (torch.empty's role). */
 export function empty(shape: readonly number[], dtype: DType = 'float32'): Tensor {
@@ -11,4 +12,17 @@ export function empty(shape: readonly number[], dtype: DType = 'float32'): Tenso
 /** Whether a layer option is a positive integer. */
 export function checkPositiveInt(where: string, name: string, value: number): void {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${where}: ${name} must be a positive integer, got ${value}`);
+}
+
+/**
+ * PyTorch's default initialization of Linear and Conv layers: weight ~ kaiming_uniform(a = sqrt(5)),
+ * bias ~ U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+ */
+export function defaultWeightAndBiasInit(weight: Tensor, bias: Tensor | null): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias !== null) {
+    const [fanIn] = calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform_(bias, -bound, bound);
+  }
 }

@@ -9,9 +9,8 @@ import type { FloatDType } from '../../tensor/dtype.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { pad, type PadMode } from '../../ops/join.js';
 import { checkTensor } from '../../ops/util.js';
-import { empty } from '../util.js';
+import { defaultWeightAndBiasInit, empty } from '../util.js';
 import { Module, Parameter } from '../module.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
 import {
   perDim, resolveConvPadding, spatialNames, conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d,
   type ConvOptions, type ConvPadding, type ConvTransposeOptions, type IntOrTuple,
@@ -91,12 +90,7 @@ abstract class ConvBase extends Module {
 
   /** Re-draws weight and bias with PyTorch's default initialization. */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    defaultWeightAndBiasInit(this.weight, this.bias);
   }
 
   /** "Conv2d(3 -> 16, k=3)" for messages. */

@@ -1,10 +1,9 @@
 /** The fully connected layer: y = x W^T + b. */
 import type { Tensor } from '../../tensor/tensor.js';
-import { empty } from '../util.js';
+import { defaultWeightAndBiasInit, empty } from '../util.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { linear } from '../../ops/linalg.js';
 import { Module, Parameter } from '../module.js';
-import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from '../init.js';
 import type { FloatDType } from '../../tensor/dtype.js';
 
 export interface LinearOptions {
@@ -39,12 +38,7 @@ export class Linear extends Module {
 
   /** Re-draws the weights with PyTorch's default initialization. */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    defaultWeightAndBiasInit(this.weight, this.bias);
   }
 
   forward(input: Tensor): Tensor {
