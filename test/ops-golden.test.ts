@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as nb from '../src/index.js';
 import { opTable } from '../src/ops/index.js';
-import { asList, buildInput, cotangent, decodeNumber, type SerializedInput } from './helpers/samples.js';
+import { asList, buildInput, cotangent, type SerializedInput } from './helpers/samples.js';
+import { decodeNumber } from './helpers/fixtures.js';
 
 interface Expected {
   outputs: { shape: number[]; dtype: string; values: (number | string)[] }[];

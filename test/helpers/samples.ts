@@ -4,6 +4,7 @@
  */
 import * as nb from '../../src/index.js';
 import type { InputSpec } from '../../src/ops/table.js';
+import { decodeNumber } from './fixtures.js';
 
 export interface SerializedInput {
   shape: number[];
@@ -39,10 +40,6 @@ export function sampleValues(spec: InputSpec, seedKey: string): SerializedInput 
     else values.push(Number((lo + u * (hi - lo)).toPrecision(6)));
   }
   return { shape: spec.shape, dtype, layout, values };
-}
-
-export function decodeNumber(v: number | string): number {
-  return typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity;
 }
 
 /** Builds the input tensor in `floatDtype` with the requested memory layout (a leaf, requiring grad if asked). */

@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import { nn, F } from '../../src/index.js';
-import { caseInputs, checkCase, loadCase, readFixture, stateDictShapes, type GoldenCase } from './recurrent-golden.js';
+import { caseInputs, checkCase, loadCase, stateDictShapes, type GoldenCase } from './recurrent-golden.js';
+import { readFixture } from '../helpers/fixtures.js';
 
 interface AttentionCase extends GoldenCase {
   call?: 'self' | 'cross' | 'keyIsValue' | 'selfNoWeights';

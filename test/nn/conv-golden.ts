@@ -7,9 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import * as nb from '../../src/index.js';
-import { cotangent, decodeNumber } from '../helpers/samples.js';
+import { cotangent } from '../helpers/samples.js';
+import { decodeNumber, readFixture } from '../helpers/fixtures.js';
 
 interface Encoded {
   shape: number[];
@@ -38,7 +38,7 @@ export interface LayerCase {
 }
 
 export function loadCases(file: string): LayerCase[] {
-  return JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8')) as LayerCase[];
+  return readFixture<LayerCase[]>(file);
 }
 
 const TOLERANCE = { float64: { rtol: 1e-9, atol: 1e-11 }, float32: { rtol: 2e-5, atol: 2e-6 } };

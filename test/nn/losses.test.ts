@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import { F, nn } from '../../src/index.js';
-import { assertClose, fromJson, projected, readFixture, type TensorJson } from './nn-golden.js';
+import { assertClose, fromJson, projected, type TensorJson } from './nn-golden.js';
+import { readFixture } from '../helpers/fixtures.js';
 
 interface LossCase {
   name: string;

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
-import { readFixture } from './nn-golden.js';
+import { readFixture } from '../helpers/fixtures.js';
 
 const { nn } = nb;
 

@@ -1,7 +1,7 @@
 /** Reads the fixtures of scripts/gen_nn_fixtures.py and compares tensors with PyTorch's values. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import * as nb from '../../src/index.js';
+import { decodeNumber } from '../helpers/fixtures.js';
 
 export interface TensorJson {
   shape: number[];
@@ -9,16 +9,8 @@ export interface TensorJson {
   values: (number | string)[];
 }
 
-export function readFixture<T>(file: string): T {
-  return JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8')) as T;
-}
-
-export function decode(v: number | string): number {
-  return typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity;
-}
-
 export function fromJson(t: TensorJson, dtype: nb.DType = t.dtype): nb.Tensor {
-  const values = t.values.map(decode);
+  const values = t.values.map(decodeNumber);
   if (dtype === 'bool') return nb.tensor(values.map((v) => v !== 0), { dtype: 'bool' }).reshape(t.shape);
   return nb.tensor(values, { dtype, allowNonFinite: true }).reshape(t.shape);
 }
@@ -32,7 +24,7 @@ export function assertClose(actual: nb.Tensor | null | undefined, expected: Tens
   const { rtol, atol } = actual.dtype === 'float32' ? TOLERANCE.float32 : TOLERANCE.float64;
   for (let i = 0; i < got.length; i++) {
     const a = got[i]!;
-    const e = decode(expected.values[i]!);
+    const e = decodeNumber(expected.values[i]!);
     if (Number.isNaN(e) && Number.isNaN(a)) continue;
     assert.ok(a === e || Math.abs(a - e) <= atol + rtol * Math.abs(e), `${what}[${i}]: got ${a}, PyTorch gives ${e}`);
   }
@@ -40,7 +32,7 @@ export function assertClose(actual: nb.Tensor | null | undefined, expected: Tens
 
 /** sum(output * cotangent), with non-finite outputs left out (as the generator does). */
 export function projected(output: nb.Tensor, cotangent: (number | string)[]): nb.Tensor {
-  const cot = nb.tensor(cotangent.map(decode), { dtype: output.dtype }).reshape(output.shape);
+  const cot = nb.tensor(cotangent.map(decodeNumber), { dtype: output.dtype }).reshape(output.shape);
   return nb.where(output.isFinite(), output, 0).mul(cot).sum();
 }
 

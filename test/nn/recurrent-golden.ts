@@ -4,8 +4,8 @@
  * and gradients (of sum(output * cotangent)) with PyTorch's.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import * as nb from '../../src/index.js';
+import { decodeNumber } from '../helpers/fixtures.js';
 import type { Module } from '../../src/nn/index.js';
 
 export interface TensorJson {
@@ -29,16 +29,8 @@ export interface GoldenCase {
   [extra: string]: unknown;
 }
 
-export function readFixture<T>(file: string): T {
-  return JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8')) as T;
-}
-
-function decode(v: number | string): number {
-  return typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity;
-}
-
 export function fromJson(t: TensorJson, dtype: nb.DType): nb.Tensor {
-  const values = t.values.map(decode);
+  const values = t.values.map(decodeNumber);
   if (dtype === 'bool') return nb.tensor(values.map((v) => v !== 0), { dtype: 'bool' }).reshape(t.shape);
   return nb.tensor(values, { dtype, allowNonFinite: true }).reshape(t.shape);
 }
@@ -52,7 +44,7 @@ export function assertClose(actual: nb.Tensor | null | undefined, expected: Tens
   const { rtol, atol } = TOLERANCE[dtype];
   for (let i = 0; i < got.length; i++) {
     const a = got[i]!;
-    const e = decode(expected.values[i]!);
+    const e = decodeNumber(expected.values[i]!);
     if (Number.isNaN(e) && Number.isNaN(a)) continue;
     assert.ok(a === e || Math.abs(a - e) <= atol + rtol * Math.abs(e), `${what}[${i}]: got ${a}, PyTorch gives ${e}`);
   }
@@ -84,7 +76,7 @@ export function checkCase(module: Module, c: GoldenCase, inputs: Record<string, 
   let loss: nb.Tensor | null = null;
   for (const [k, w] of Object.entries(c.cotangents)) {
     const out = outputs[k]!;
-    const term = out.mul(nb.tensor(w.map(decode), { dtype: c.dtype }).reshape(out.shape)).sum();
+    const term = out.mul(nb.tensor(w.map(decodeNumber), { dtype: c.dtype }).reshape(out.shape)).sum();
     loss = loss === null ? term : loss.add(term);
   }
   module.zeroGrad();

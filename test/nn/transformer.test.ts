@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import { nn } from '../../src/index.js';
-import { assertClose, caseInputs, checkCase, loadCase, readFixture, stateDictShapes, type GoldenCase, type TensorJson } from './recurrent-golden.js';
+import { assertClose, caseInputs, checkCase, loadCase, stateDictShapes, type GoldenCase, type TensorJson } from './recurrent-golden.js';
+import { readFixture } from '../helpers/fixtures.js';
 
 interface TransformerCase extends GoldenCase {
   inputKinds?: Record<string, nb.DType>;

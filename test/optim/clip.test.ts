@@ -2,7 +2,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
-import { decode, readFixture, worstRelative } from './fixtures.js';
+import { worstRelative } from './fixtures.js';
+import { decodeNumber, readFixture } from '../helpers/fixtures.js';
 
 const { optim } = nb;
 type Json = number | string;
@@ -27,7 +28,7 @@ function makeParams(c: ClipCase): nb.Tensor[] {
     const p = nb.zeros(shape, { dtype: c.dtype, requiresGrad: true });
     if (!(c.withoutGrad ?? []).includes(i)) {
       const values = [...fixture.grads[i]!];
-      if (i === 0 && c.nonfinite !== undefined) values[1] = decode(c.nonfinite);
+      if (i === 0 && c.nonfinite !== undefined) values[1] = decodeNumber(c.nonfinite);
       p.grad = nb.tensor(values, { dtype: c.dtype, allowNonFinite: true }).reshape(shape);
     }
     return p;
@@ -42,8 +43,8 @@ describe('clipping matches torch', () => {
     test(name, () => {
       const params = makeParams(c);
       if (c.kind === 'norm') {
-        const total = optim.clipGradNorm(params, c.maxNorm!, decode(c.normType!));
-        const expected = decode(c.total!);
+        const total = optim.clipGradNorm(params, c.maxNorm!, decodeNumber(c.normType!));
+        const expected = decodeNumber(c.total!);
         assert.equal(total.ndim, 0);
         if (Number.isFinite(expected)) assert.ok(Math.abs(total.item() - expected) <= TOL[c.dtype] * expected, `total ${total.item()} vs ${expected}`);
         else assert.ok(Object.is(total.item(), expected) || (Number.isNaN(expected) && Number.isNaN(total.item())), `total ${total.item()}`);
@@ -56,9 +57,9 @@ describe('clipping matches torch', () => {
           assert.equal(p.grad, null);
           return;
         }
-        const err = worstRelative(p.grad!.toTypedArray(), expected.map(decode), 1e-3);
+        const err = worstRelative(p.grad!.toTypedArray(), expected.map(decodeNumber), 1e-3);
         assert.ok(err <= TOL[c.dtype], `gradient ${i}: relative error ${err}`);
-        const nanExpected = expected.map(decode).map(Number.isNaN);
+        const nanExpected = expected.map(decodeNumber).map(Number.isNaN);
         assert.deepEqual(Array.from(p.grad!.toTypedArray(), Number.isNaN), nanExpected, `NaNs of gradient ${i}`);
       });
     });

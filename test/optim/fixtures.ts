@@ -1,5 +1,4 @@
 /** Reading the optimizer fixtures (scripts/gen_optim_fixtures.py) and replaying their problem. */
-import { readFileSync } from 'node:fs';
 import * as nb from '../../src/index.js';
 
 type Json = number | string;
@@ -25,14 +24,6 @@ export interface OptimizerCase {
   dtype: 'float32' | 'float64';
   trajectory: Json[][];
   state?: Record<string, Record<string, Json[] | number | null>>;
-}
-
-export function readFixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
-}
-
-export function decode(v: Json): number {
-  return typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity;
 }
 
 /** The problem's parameters as fresh leaves of `dtype`. */

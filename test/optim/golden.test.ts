@@ -7,8 +7,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import {
-  OPTIMIZER_NAMES, decode, flatValues, makeOptimizer, makeParams, readFixture, setGradients, worstRelative, type OptimizerCase, type Problem,
+  OPTIMIZER_NAMES, flatValues, makeOptimizer, makeParams, setGradients, worstRelative, type OptimizerCase, type Problem,
 } from './fixtures.js';
+import { decodeNumber, readFixture } from '../helpers/fixtures.js';
 
 /**
  * Float64 agrees to 1e-10 relative to max(|torch value|, 1e-3); float32 to 1e-5 relative to
@@ -35,7 +36,7 @@ for (const name of OPTIMIZER_NAMES) {
         for (let t = 0; t < problem.steps; t++) {
           setGradients(problem, params, t);
           opt.step();
-          const err = worstRelative(flatValues(params), c.trajectory[t]!.map(decode), FLOOR[c.dtype]);
+          const err = worstRelative(flatValues(params), c.trajectory[t]!.map(decodeNumber), FLOOR[c.dtype]);
           const key = `${name} ${c.dtype}`;
           worst[key] = Math.max(worst[key] ?? 0, err);
           assert.ok(err <= TOLERANCE[c.dtype], `step ${t + 1}: relative error ${err.toExponential(2)} > ${TOLERANCE[c.dtype]}`);
@@ -52,7 +53,7 @@ for (const name of OPTIMIZER_NAMES) {
             else if (typeof value === 'number') assert.ok(typeof got === 'number' && Math.abs(got - value) <= 1e-12 * Math.max(1, Math.abs(value)), `${key}: ${String(got)} vs ${value}`);
             else {
               assert.ok(got instanceof nb.Tensor, `${key} should be a tensor`);
-              const err = worstRelative(got.toTypedArray(), value.map(decode), FLOOR.float64);
+              const err = worstRelative(got.toTypedArray(), value.map(decodeNumber), FLOOR.float64);
               assert.ok(err <= TOLERANCE.float64, `state ${key} of parameter ${index}: relative error ${err.toExponential(2)}`);
             }
           }

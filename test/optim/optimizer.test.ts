@@ -3,8 +3,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import {
-  OPTIMIZER_NAMES, decode, flatValues, makeOptimizer, makeParams, readFixture, setGradients, worstRelative, type OptimizerCase, type Problem,
+  OPTIMIZER_NAMES, flatValues, makeOptimizer, makeParams, setGradients, worstRelative, type OptimizerCase, type Problem,
 } from './fixtures.js';
+import { decodeNumber, readFixture } from '../helpers/fixtures.js';
 
 const { optim } = nb;
 
@@ -37,7 +38,7 @@ describe('stateDict round trip: save after 10 steps, load into a fresh optimizer
         opt.step();
         fresh.step();
         assert.deepEqual(flatValues(copies), flatValues(params), `step ${t + 1}`);
-        const err = worstRelative(flatValues(copies), c.trajectory[t]!.map(decode), 1e-3);
+        const err = worstRelative(flatValues(copies), c.trajectory[t]!.map(decodeNumber), 1e-3);
         assert.ok(err <= 1e-10, `step ${t + 1} against torch: ${err}`);
       }
     });

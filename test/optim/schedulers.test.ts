@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
-import { readFixture } from './fixtures.js';
+import { readFixture } from '../helpers/fixtures.js';
 
 const { optim } = nb;
 const S = optim.lrScheduler;

@@ -1,0 +1,12 @@
+/** Reading the golden fixtures that the scripts/gen_*.py generators write into test/fixtures/. */
+import { readFileSync } from 'node:fs';
+
+/** The parsed JSON of test/fixtures/<name>. */
+export function readFixture<T>(name: string): T {
+  return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
+}
+
+/** A fixture number: JSON has no NaN or infinities, so the generators write them as strings. */
+export function decodeNumber(v: number | string): number {
+  return typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity;
+}
