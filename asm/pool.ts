@@ -46,6 +46,9 @@ export function maxPoolChunk(task: usize, chunk: i32): void {
   const lanes = i32x4(0, 1, 2, 3);
   const minusOne = i32x4.splat(-1);
   const negInf = f32x4.splat(-Infinity);
+  const evenLanes = i32x4(0, 2, 4, 6);
+  const one = i32x4.splat(1);
+  const pairs = KW == 2 && sw == 2 && dw == 1 && pw == 0;
   for (let od = 0; od < OD; od++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow += 4) {
@@ -61,6 +64,25 @@ export function maxPoolChunk(task: usize, chunk: i32): void {
             const ih = oh * sh - ph + kh * dh;
             if (ih < 0 || ih >= H) continue;
             const rowStart = (id * H + ih) * W;
+            if (pairs && count == 4 && 2 * ow + 8 <= W) {
+              // 2-wide taps at stride 2 (the usual 2x2 pool): the four windows' taps are 8
+              // adjacent floats of the row, split into the left (even) and right (odd) taps.
+              const at = rowStart + 2 * ow;
+              const row = x + (<usize>at << 2);
+              const left = v128.load(row);
+              const right = v128.load(row, 16);
+              const position = i32x4.add(i32x4.splat(at), evenLanes);
+              index = v128.bitselect(position, index, i32x4.eq(index, minusOne));
+              let v = v128.shuffle<f32>(left, right, 0, 2, 4, 6);
+              let better = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+              best = v128.bitselect(v, best, better);
+              index = v128.bitselect(position, index, better);
+              v = v128.shuffle<f32>(left, right, 1, 3, 5, 7);
+              better = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+              best = v128.bitselect(v, best, better);
+              index = v128.bitselect(i32x4.add(position, one), index, better);
+              continue;
+            }
             for (let kw = 0; kw < KW; kw++) {
               const iw = i32x4.add(iw0, i32x4.splat(kw * dw));
               const inside = v128.and(i32x4.ge_s(iw, i32x4.splat(0)), i32x4.lt_s(iw, i32x4.splat(W)));

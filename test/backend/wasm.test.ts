@@ -216,6 +216,8 @@ describe('wasm backend', () => {
   describe('max pooling equals the reference (values and argmax indices)', () => {
     const cases: { name: string; x: number[]; run: (x: Tensor) => nb.ValuesIndices }[] = [
       { name: '2x2 stride 2 (LeNet)', x: [4, 6, 28, 28], run: (x) => nb.F.maxPool2d(x, 2, { returnIndices: true }) },
+      { name: '2x2 stride 2, odd width (vector and lane-by-lane windows in a row)', x: [2, 3, 9, 21], run: (x) => nb.F.maxPool2d(x, 2, { returnIndices: true }) },
+      { name: '3x2 stride (1, 2)', x: [2, 2, 7, 18], run: (x) => nb.F.maxPool2d(x, [3, 2], { stride: [1, 2], returnIndices: true }) },
       { name: '3x3 stride 2, padding 1, ceil mode', x: [2, 3, 11, 13], run: (x) => nb.F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, returnIndices: true }) },
       { name: 'dilation 2', x: [2, 2, 12, 12], run: (x) => nb.F.maxPool2d(x, 3, { stride: 1, dilation: 2, returnIndices: true }) },
       { name: '1-d', x: [3, 4, 25], run: (x) => nb.F.maxPool1d(x, 4, { stride: 3, padding: 2, returnIndices: true }) },
