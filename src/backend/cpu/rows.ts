@@ -4,6 +4,7 @@
  * contiguously, so the inner loops are plain strided loops instead of per-element index math.
  */
 import type { Shape } from '../../tensor/shape.js';
+import { isContiguous } from './strided.js';
 
 export interface Operand {
   readonly strides: Shape;
@@ -15,15 +16,7 @@ export type RowFn = (offsets: Int32Array, outOffset: number, length: number, str
 
 /** True when every operand reads `shape` contiguously from its offset (size-1 dims ignored). */
 function allContiguous(shape: Shape, operands: readonly Operand[]): boolean {
-  for (let j = 0; j < operands.length; j++) {
-    const strides = operands[j]!.strides;
-    let expected = 1;
-    for (let i = shape.length - 1; i >= 0; i--) {
-      const d = shape[i]!;
-      if (d !== 1 && strides[i] !== expected) return false;
-      expected *= d;
-    }
-  }
+  for (const operand of operands) if (!isContiguous(shape, operand.strides)) return false;
   return true;
 }
 
