@@ -153,3 +153,16 @@ export function im2colChunk(task: usize, chunk: i32, forward: bool): void {
     }
   }
 }
+
+/**
+ * dst[j, i, :] = src[i, j, :] for an [a, b, inner] float array: moves a batch slice between the
+ * [N, O, outs] layout of tensors and the channel-major [O, N * outs] one the products read.
+ */
+export function swapBlocksF32(src: usize, dst: usize, a: i32, b: i32, inner: i32): void {
+  const block = <usize>inner << 2;
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < b; j++) {
+      copyFloats(dst + (<usize>(j * a + i)) * block, src + (<usize>(i * b + j)) * block, inner);
+    }
+  }
+}

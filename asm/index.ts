@@ -3,6 +3,9 @@
 
 import { gemmChunk, GEMM_SCRATCH_BYTES } from './gemm';
 import { im2colChunk } from './conv';
+
+/** Rearranges a batch slice between [N, O, outs] and channel-major [O, N * outs], called directly. */
+export { swapBlocksF32 } from './conv';
 import { maxPoolChunk } from './pool';
 
 // Task kinds understood by `runChunk` (word 0 of a task descriptor).

@@ -112,29 +112,20 @@ function dense(v: View): { data: Float32Array; offset: number } {
 
 /**
  * Copies images [n0, n0 + count) of [N, O, outs] data into wasm memory channel-major, as the
- * [O, count * outs] matrix the products read (column = image * outs + position).
+ * [O, count * outs] matrix the products read (column = image * outs + position): one copy in,
+ * then the blocks are rearranged inside wasm memory (through `scratch`, of the same size).
  */
-function stageChannelMajor(runtime: WasmRuntime, src: { data: Float32Array; offset: number }, p: Plan, n0: number, count: number, at: number): void {
-  const f32 = runtime.f32;
-  const stride = count * p.outs;
-  for (let i = 0; i < count; i++) {
-    for (let o = 0; o < p.outChannels; o++) {
-      const from = src.offset + ((n0 + i) * p.outChannels + o) * p.outs;
-      f32.set(src.data.subarray(from, from + p.outs), (at >> 2) + o * stride + i * p.outs);
-    }
-  }
+function stageChannelMajor(runtime: WasmRuntime, src: { data: Float32Array; offset: number }, p: Plan, n0: number, count: number, at: number, scratch: number): void {
+  const from = src.offset + n0 * p.outChannels * p.outs;
+  runtime.f32.set(src.data.subarray(from, from + count * p.outChannels * p.outs), scratch >> 2);
+  runtime.exports.swapBlocksF32(scratch, at, count, p.outChannels, p.outs);
 }
 
 /** The inverse: a channel-major [O, count * outs] matrix in wasm memory into images [n0, n0 + count) of out. */
-function unstageChannelMajor(runtime: WasmRuntime, at: number, p: Plan, n0: number, count: number, out: Float32Array): void {
-  const f32 = runtime.f32;
-  const stride = count * p.outs;
-  for (let i = 0; i < count; i++) {
-    for (let o = 0; o < p.outChannels; o++) {
-      const from = (at >> 2) + o * stride + i * p.outs;
-      out.set(f32.subarray(from, from + p.outs), ((n0 + i) * p.outChannels + o) * p.outs);
-    }
-  }
+function unstageChannelMajor(runtime: WasmRuntime, at: number, p: Plan, n0: number, count: number, out: Float32Array, scratch: number): void {
+  runtime.exports.swapBlocksF32(at, scratch, p.outChannels, count, p.outs);
+  const size = count * p.outChannels * p.outs;
+  out.set(runtime.f32.subarray(scratch >> 2, (scratch >> 2) + size), n0 * p.outChannels * p.outs);
 }
 
 /** Per group, the element offsets of its block in W [O, ck], the columns [C * taps, stride] and a channel-major [O, stride] matrix. */
@@ -162,6 +153,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const ck = p.cg * p.taps;
       const cols = runtime.alloc(p.inChannels * p.taps * p.slice * p.outs * 4);
       const result = runtime.alloc(p.outChannels * p.slice * p.outs * 4);
+      const scratch = runtime.alloc(p.outChannels * p.slice * p.outs * 4);
       for (let n0 = 0; n0 < p.batch; n0 += p.slice) {
         const count = Math.min(p.slice, p.batch - n0);
         const stride = count * p.outs;
@@ -172,7 +164,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
           rsA: ck, csA: 1, rsB: stride, csB: 1, ldc: stride,
           offsets: groupOffsets(p, stride, ['w', 'cols', 'channels']),
         });
-        unstageChannelMajor(runtime, result, p, n0, count, out);
+        unstageChannelMajor(runtime, result, p, n0, count, out, scratch);
       }
       return out;
     },
@@ -190,10 +182,11 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const ck = p.cg * p.taps;
       const cols = runtime.alloc(p.inChannels * p.taps * p.slice * p.outs * 4);
       const grads = runtime.alloc(p.outChannels * p.slice * p.outs * 4);
+      const scratch = runtime.alloc(p.outChannels * p.slice * p.outs * 4);
       for (let n0 = 0; n0 < p.batch; n0 += p.slice) {
         const count = Math.min(p.slice, p.batch - n0);
         const stride = count * p.outs;
-        stageChannelMajor(runtime, gd, p, n0, count, grads);
+        stageChannelMajor(runtime, gd, p, n0, count, grads, scratch);
         runGemm(runtime, {
           m: ck, n: stride, k: p.og,
           a: ws, b: grads, c: cols,
@@ -218,11 +211,12 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const gw = runtime.alloc(size * 4);
       const cols = runtime.alloc(p.inChannels * p.taps * p.slice * p.outs * 4);
       const grads = runtime.alloc(p.outChannels * p.slice * p.outs * 4);
+      const scratch = runtime.alloc(p.outChannels * p.slice * p.outs * 4);
       for (let n0 = 0; n0 < p.batch; n0 += p.slice) {
         const count = Math.min(p.slice, p.batch - n0);
         const stride = count * p.outs;
         runIm2col(runtime, p, TASK_IM2COL, xs, cols, n0, count);
-        stageChannelMajor(runtime, gd, p, n0, count, grads);
+        stageChannelMajor(runtime, gd, p, n0, count, grads, scratch);
         runGemm(runtime, {
           m: p.og, n: ck, k: stride,
           a: grads, b: cols, c: gw,
