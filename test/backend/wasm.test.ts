@@ -58,7 +58,7 @@ describe('wasm backend', () => {
       test('all transpose combinations, sizes around the register tile', () => {
         nb.setNumThreads(threads);
         nb.manualSeed(1);
-        for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 9, 17], [33, 65, 31], [64, 600, 70]] as const) {
+        for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 9, 17], [33, 65, 31], [64, 600, 70], [6, 1100, 1030]] as const) {
           for (const transA of [false, true]) {
             for (const transB of [false, true]) {
               const a = transA ? nb.randn([k, m]).t() : nb.randn([m, k]);
