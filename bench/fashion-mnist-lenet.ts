@@ -3,7 +3,7 @@
  * batch 64, all 60,000 training images (no validation split). Prints test accuracy, time per
  * epoch and peak memory, and appends them to bench/RESULTS.md. Too slow for the test suite: run it as `npx tsx bench/fashion-mnist-lenet.ts [DATA_DIR]`.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { getBackend, train } from '../src/index.js';
 import { parseArgs } from '../src/cli/args.js';
@@ -45,11 +45,19 @@ const line =
 console.log(`\nLeNet-5 / Fashion-MNIST, 5 epochs: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, median epoch ${median.toFixed(1)} s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
 const results = new URL('./RESULTS.md', import.meta.url);
 const heading = '## LeNet-5 on Fashion-MNIST, 5 epochs (bench/fashion-mnist-lenet.ts)';
-if (!existsSync(results) || !readFileSync(results, 'utf8').includes(heading)) {
+const text = existsSync(results) ? readFileSync(results, 'utf8') : '';
+if (!text.includes(heading)) {
   appendFileSync(
     results,
     `\n${heading}\n\nAdam 1e-3, batch 64, all 60,000 training images, test on the 10,000 test images ` +
-      `(PyTorch: ~89% with this recipe).\n\n| date | backend | test accuracy | median epoch (each) | peak RSS | machine |\n| --- | --- | --- | --- | --- | --- |\n`,
+      `(PyTorch: ~89% with this recipe).\n\n| date | backend | test accuracy | median epoch (each) | peak RSS | machine |\n| --- | --- | --- | --- | --- | --- |\n${line}\n`,
   );
+} else {
+  // Add the row at the end of this section's table, wherever the section sits in the file.
+  const lines = text.split('\n');
+  let at = lines.indexOf(heading) + 1;
+  while (at < lines.length && !lines[at]!.startsWith('|')) at++;
+  while (at < lines.length && lines[at]!.startsWith('|')) at++;
+  lines.splice(at, 0, line);
+  writeFileSync(results, lines.join('\n'));
 }
-appendFileSync(results, `${line}\n`);
