@@ -9,7 +9,7 @@ import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { clipGradNorm } from '../optim/clip.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import { argmax } from '../ops/reduce.js';
+import { accuracy } from '../metrics/classification.js';
 import { cat } from '../ops/join.js';
 import { Callback, type Logs, type TrainingContext } from './callback.js';
 import { History } from './history.js';
@@ -29,7 +29,7 @@ export interface StreamingMetric {
   compute(): number;
   reset(): void;
 }
-/** 'accuracy': argmax of the output against int32 class indices. */
+/** 'accuracy': metrics.accuracy (argmax of [N, C] scores, or thresholded binary scores, against class labels). */
 export type MetricSpec = 'accuracy' | MetricFn | StreamingMetric;
 
 /** A learning-rate scheduler (optim.lrScheduler.*) or anything with step(). */
@@ -111,14 +111,6 @@ function computeLoss(
     total = total === null ? weighted : total.add(weighted);
   });
   return { total: total!, parts };
-}
-
-function accuracy(output: Tensor, target: Tensor): number {
-  if (target.dtype !== 'int32') {
-    throw new Error(`accuracy: expects int32 class indices as targets, got dtype ${target.dtype}; pass a metric function for other targets`);
-  }
-  const predicted = output.ndim === target.ndim ? output.gt(0.5).int() : argmax(output, 1);
-  return predicted.eq(target).float().mean().item();
 }
 
 /** Per-epoch accumulation of losses and metrics. */
