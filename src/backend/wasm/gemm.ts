@@ -8,7 +8,7 @@ import type { WasmRuntime } from './runtime.js';
 // Must match asm/gemm.ts and asm/index.ts.
 const TASK_GEMM = 1;
 const TASK_WORDS = 24;
-const MR = 4;
+const MR = 6;
 const NR = 8;
 const NC_MAX = 1024;
 
