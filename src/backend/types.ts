@@ -172,8 +172,12 @@ export interface Backend {
   // ---- end of recurrent cells ----
 
   // ---- Optional fused kernels (issue 5): a backend may offer them; callers keep the composed path ----
-  /** One Adam/AdamW step, bit-identical to optim/adam.ts's tensor ops; returns new arrays (pure). */
-  adamStep?(param: View, grad: View, state: AdamStepState, options: AdamStepOptions): AdamStepResult;
+  /**
+   * One Adam/AdamW step in place, bit-identical to optim/adam.ts's tensor ops: writes the new
+   * parameter and state into param's and the state's views, which are contiguous and share no
+   * memory with each other or with grad.
+   */
+  adamStep?(param: View, grad: View, state: AdamStepState, options: AdamStepOptions): void;
 }
 
 export interface LstmCellResult {
@@ -206,13 +210,6 @@ export interface AdamStepOptions {
   readonly maximize: boolean;
   /** The step count after this update (1 at the first step). */
   readonly step: number;
-}
-
-export interface AdamStepResult {
-  readonly param: TypedArray;
-  readonly expAvg: TypedArray;
-  readonly expAvgSq: TypedArray;
-  readonly maxExpAvgSq: TypedArray | null;
 }
 
 /** Thrown by kernels for bad data (an index out of range); the op that called it adds its name. */

@@ -1,9 +1,8 @@
 /** Adam and AdamW (torch.optim.Adam, torch.optim.AdamW), with AMSGrad and maximize. */
-import { Tensor } from '../tensor/tensor.js';
-import type { TypedArray } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../backend/registry.js';
 import { zerosLike } from '../tensor/creation.js';
-import { checkBetas, checkNonNegative, Optimizer, type Params, type UpdateResult, type UpdateRule } from './optimizer.js';
+import { checkBetas, checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addcdiv, addcmul, addScaled } from './math.js';
 
 export interface AdamOptions {
@@ -33,9 +32,8 @@ function adamRule(decoupled: boolean): UpdateRule<AdamOptions, AdamState> {
       exp_avg_sq: zerosLike(param),
       ...(o.amsgrad ? { max_exp_avg_sq: zerosLike(param) } : {}),
     }),
+    updateInPlace: (param, grad, state, o) => fusedAdamStep(param, grad, state, o, decoupled),
     update(param, grad, state, o) {
-      const fused = fusedAdamStep(param, grad, state, o, decoupled);
-      if (fused !== null) return fused;
       let g = o.maximize ? grad.neg() : grad;
       let p = param;
       if (decoupled) p = param.mul(1 - o.lr * o.weightDecay);
@@ -59,23 +57,24 @@ function adamRule(decoupled: boolean): UpdateRule<AdamOptions, AdamState> {
 }
 
 /**
- * The same update in one pass when the backend offers a fused kernel (the wasm backend does),
- * bit-identical to the tensor ops below; null where it does not apply.
+ * The same update in one pass, in place, when the backend offers a fused kernel (the wasm backend
+ * does), bit-identical to the tensor ops above; null where it does not apply.
  */
-function fusedAdamStep(param: Tensor, grad: Tensor, state: AdamState, o: AdamOptions, decoupled: boolean): UpdateResult<AdamState> | null {
+function fusedAdamStep(param: Tensor, grad: Tensor, state: AdamState, o: AdamOptions, decoupled: boolean): AdamState | null {
   const kernel = kernels().adamStep;
   const dtype = param.dtype;
-  const sameDType = [grad, state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq ?? param].every((t) => t.dtype === dtype);
-  if (kernel === undefined || (dtype !== 'float32' && dtype !== 'float64') || !sameDType) return null;
+  const written = [param, state.exp_avg, state.exp_avg_sq, ...(o.amsgrad && state.max_exp_avg_sq !== undefined ? [state.max_exp_avg_sq] : [])];
+  if (kernel === undefined || (dtype !== 'float32' && dtype !== 'float64')) return null;
   if (o.amsgrad && state.max_exp_avg_sq === undefined) return null;
+  if (![grad, ...written].every((t) => t.dtype === dtype && t.isContiguous())) return null;
+  const storages = new Set([grad, ...written].map((t) => t.storage));
+  if (storages.size !== written.length + 1) return null;
   const step = state.step + 1;
-  const r = kernel(param, grad, { expAvg: state.exp_avg, expAvgSq: state.exp_avg_sq, maxExpAvgSq: o.amsgrad ? state.max_exp_avg_sq! : null }, {
+  kernel(param, grad, { expAvg: state.exp_avg, expAvgSq: state.exp_avg_sq, maxExpAvgSq: o.amsgrad ? state.max_exp_avg_sq! : null }, {
     lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, decoupled, amsgrad: o.amsgrad, maximize: o.maximize, step,
   });
-  const like = (data: TypedArray): Tensor => Tensor.fromData(data, param.shape, dtype);
-  const next: AdamState = { ...state, step, exp_avg: like(r.expAvg), exp_avg_sq: like(r.expAvgSq) };
-  if (r.maxExpAvgSq !== null) next.max_exp_avg_sq = like(r.maxExpAvgSq);
-  return { param: like(r.param), state: next };
+  for (const t of written) t.storage.version++;
+  return { ...state, step };
 }
 
 /** m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; param -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps). */

@@ -61,6 +61,12 @@ export interface UpdateRule<O, S extends StateRecord> {
   /** The state before the first step (torch's lazy state initialization). */
   init(param: Tensor, options: O): S;
   update(param: Tensor, grad: Tensor, state: S, options: O): UpdateResult<S>;
+  /**
+   * Optional: the same step done in place (a fused kernel writing the parameter and the state
+   * tensors), returning the new state record, or null where it does not apply; the optimizer then
+   * falls back to `update`. It must give `update`'s values exactly.
+   */
+  updateInPlace?(param: Tensor, grad: Tensor, state: S, options: O): S | null;
 }
 
 export interface ZeroGradOptions {
@@ -195,6 +201,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
             throw new Error(`${this.name}.step: a parameter of shape ${shapeStr(p.shape)} has a gradient of shape ${shapeStr(grad.shape)}`);
           }
           const state = this.state.get(p) ?? this.rule.init(p, group);
+          const updated = this.rule.updateInPlace?.(p, grad, state, group) ?? null;
+          if (updated !== null) {
+            this.state.set(p, updated);
+            continue;
+          }
           const result = this.rule.update(p, grad, state, group);
           p.copy_(result.param);
           this.state.set(p, result.state);
@@ -205,8 +216,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
   }
 
   /**
-   * The state in torch's layout (see OptimizerStateDict). Tensors in it are snapshots: steps
-   * replace state tensors rather than changing them.
+   * The state in torch's layout (see OptimizerStateDict). Tensors in it are copies, so later
+   * steps (which may update state tensors in place) do not change a saved dict.
    */
   stateDict(): OptimizerStateDict<O> {
     const index = new Map<Tensor, number>();
@@ -223,7 +234,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
       const i = index.get(p);
       if (i === undefined) continue;
       const entry: ParamState = {};
-      for (const [key, value] of Object.entries(s)) if (value !== undefined) entry[key] = value;
+      for (const [key, value] of Object.entries(s)) {
+        if (value !== undefined) entry[key] = value instanceof Tensor ? noGrad(() => value.clone()) : value;
+      }
       state[i] = entry;
     }
     return { state, paramGroups };

@@ -100,6 +100,33 @@ describe('optimizer behaviour', () => {
     assert.ok(p.isLeaf && p.requiresGrad);
   });
 
+  test("Adam's fused kernel, where the backend has one, writes the parameter and its state in place", () => {
+    const p = nb.tensor([1, 2, 3], { requiresGrad: true });
+    const opt = new optim.Adam([p], { lr: 0.1 });
+    p.grad = nb.tensor([1, -1, 0.5]);
+    opt.step();
+    const first = opt.state.get(p)!;
+    const versions = [p, first.exp_avg as nb.Tensor].map((t) => t.storage.version);
+    const saved = opt.stateDict();
+    opt.step();
+    const second = opt.state.get(p)!;
+    assert.equal(second.step, 2);
+    assert.deepEqual(saved.state[0]!.step, 1);
+    const fused = nb.getBackend().kernels.includes('adamStep');
+    assert.equal(second.exp_avg === first.exp_avg, fused, 'state tensors reused only by the fused kernel');
+    if (fused) assert.ok([p, second.exp_avg as nb.Tensor].every((t, i) => t.storage.version > versions[i]!), 'versions bumped');
+    // Same values as the composed update, step by step.
+    const q = nb.tensor([1, 2, 3], { requiresGrad: true });
+    let state = optim.rules.adam.init(q, { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false });
+    for (let t = 0; t < 2; t++) {
+      const r = optim.rules.adam.update(q, nb.tensor([1, -1, 0.5]), state, { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false });
+      nb.noGrad(() => q.copy_(r.param));
+      state = r.state;
+    }
+    assert.deepEqual(p.toArray(), q.toArray());
+    assert.deepEqual((second.exp_avg_sq as nb.Tensor).toArray(), state.exp_avg_sq.toArray());
+  });
+
   test('parameters without a gradient are skipped and get no state', () => {
     const a = nb.tensor([1, 2], { requiresGrad: true });
     const b = nb.tensor([3, 4], { requiresGrad: true });

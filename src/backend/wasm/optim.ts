@@ -1,23 +1,13 @@
 /**
- * Fused optimizer updates: one pass over a parameter instead of a dozen elementwise ops, each
- * allocating a full-size temporary. They replay optim/adam.ts's tensor ops in the same order, so
- * results are bit-identical to the composed update: float32 runs in wasm (asm/optim.ts), where
- * each f32x4 op rounds as one float32 tensor op does; float64 runs in the JS loop below.
+ * Fused optimizer updates, in place: one pass over a parameter instead of a dozen elementwise
+ * ops, each allocating a full-size temporary, and no new arrays. They replay optim/adam.ts's
+ * tensor ops in the same order, so results are bit-identical to the composed update: float32 runs
+ * in wasm (asm/optim.ts), where each f32x4 op rounds as one float32 tensor op does; float64 runs
+ * in the JS loop below.
  */
-import type { AdamStepOptions, AdamStepResult, AdamStepState, Backend, View } from '../types.js';
+import type { AdamStepOptions, AdamStepState, Backend, View } from '../types.js';
 import { numel } from '../../tensor/shape.js';
-import { cpuBackend } from '../cpu/index.js';
-import { isContiguous } from '../cpu/strided.js';
 import type { WasmRuntime } from './runtime.js';
-import { stageDense, unstage } from './staging.js';
-
-type Floats = Float32Array | Float64Array;
-
-/** The view's elements in row-major order (its own array when contiguous). */
-function dense(v: View): { data: Floats; offset: number } {
-  if (isContiguous(v.shape, v.strides)) return { data: v.data as Floats, offset: v.offset };
-  return { data: cpuBackend.copy(v, v.dtype) as Floats, offset: 0 };
-}
 
 /** Adam's scalars, rounded to the parameter's dtype as the composed ops' scalar operands are. */
 interface AdamScalars {
@@ -56,16 +46,20 @@ function scalars(o: AdamStepOptions, round: (x: number) => number): AdamScalars 
   };
 }
 
-interface Arrays<T> {
-  p: T; g: T; m: T; v: T; vmax: T | null;
-  po: number; go: number; mo: number; vo: number; vmaxo: number;
-  outP: T; outM: T; outV: T; outVmax: T | null;
-}
-
-/** The float64 loop: the same formulas without rounding. */
-function adamLoop64(a: Arrays<Float64Array>, n: number, k: AdamScalars, o: AdamStepOptions): void {
-  const { p, g, m, v, vmax, outP, outM, outV, outVmax, po, go, mo, vo, vmaxo } = a;
-  const { beta1, beta2, scale1, scale2, scale1IsOne, scale2IsOne, decay, weightDecay, weightDecayIsOne, negStep, negStepIsOne, bias2Sqrt, eps } = k;
+/**
+ * Float64 Adam in JS, in place. The arrays are distinct, and element i is read before it is
+ * written, so updating in place gives the out-of-place formulas.
+ */
+function adamStep64(param: View, grad: View, state: AdamStepState, o: AdamStepOptions): void {
+  const n = numel(param.shape);
+  const p = param.data as Float64Array;
+  const g = grad.data as Float64Array;
+  const m = state.expAvg.data as Float64Array;
+  const v = state.expAvgSq.data as Float64Array;
+  const vmax = state.maxExpAvgSq === null ? null : (state.maxExpAvgSq.data as Float64Array);
+  const [po, go, mo, vo] = [param.offset, grad.offset, state.expAvg.offset, state.expAvgSq.offset];
+  const vmaxo = state.maxExpAvgSq?.offset ?? 0;
+  const { beta1, beta2, scale1, scale2, scale1IsOne, scale2IsOne, decay, weightDecay, weightDecayIsOne, negStep, negStepIsOne, bias2Sqrt, eps } = scalars(o, (x) => x);
   const { maximize, decoupled } = o;
   const coupledDecay = !decoupled && o.weightDecay !== 0;
   for (let i = 0; i < n; i++) {
@@ -77,34 +71,16 @@ function adamLoop64(a: Arrays<Float64Array>, n: number, k: AdamScalars, o: AdamS
     const mi = m[mo + i]! * beta1 + (scale1IsOne ? gi : gi * scale1);
     const vi = v[vo + i]! * beta2 + (scale2IsOne ? gi : gi * scale2) * gi;
     let second = vi;
-    if (vmax !== null && outVmax !== null) {
+    if (vmax !== null) {
       const old = vmax[vmaxo + i]!;
       second = old !== old || vi !== vi ? NaN : old > vi ? old : vi;
-      outVmax[i] = second;
+      vmax[vmaxo + i] = second;
     }
     const denom = Math.sqrt(second) / bias2Sqrt + eps;
-    outP[i] = pi + (negStepIsOne ? mi : mi * negStep) / denom;
-    outM[i] = mi;
-    outV[i] = vi;
+    p[po + i] = pi + (negStepIsOne ? mi : mi * negStep) / denom;
+    m[mo + i] = mi;
+    v[vo + i] = vi;
   }
-}
-
-/** Float64 Adam in JS: the views' elements in row-major order, new arrays out. */
-function adamStep64(param: View, grad: View, state: AdamStepState, o: AdamStepOptions): AdamStepResult {
-  const n = numel(param.shape);
-  const p = dense(param);
-  const g = dense(grad);
-  const m = dense(state.expAvg);
-  const v = dense(state.expAvgSq);
-  const vmax = state.maxExpAvgSq === null ? null : dense(state.maxExpAvgSq);
-  const a: Arrays<Float64Array> = {
-    p: p.data as Float64Array, g: g.data as Float64Array, m: m.data as Float64Array, v: v.data as Float64Array,
-    vmax: vmax === null ? null : (vmax.data as Float64Array),
-    po: p.offset, go: g.offset, mo: m.offset, vo: v.offset, vmaxo: vmax === null ? 0 : vmax.offset,
-    outP: new Float64Array(n), outM: new Float64Array(n), outV: new Float64Array(n), outVmax: vmax === null ? null : new Float64Array(n),
-  };
-  adamLoop64(a, n, scalars(o, (x) => x), o);
-  return { param: a.outP, expAvg: a.outM, expAvgSq: a.outV, maxExpAvgSq: a.outVmax };
 }
 
 // Flag bits of asm/optim.ts.
@@ -117,6 +93,12 @@ const SCALE2_IS_ONE = 32;
 const NEG_STEP_IS_ONE = 64;
 const AMSGRAD = 128;
 
+/**
+ * Elements per pass: the staged blocks of every array (16 KiB each) stay in cache from the copy
+ * in, through the kernel, to the copy back, so memory sees each array about once.
+ */
+const BLOCK = 4096;
+
 export function makeAdamStep(runtime: WasmRuntime): NonNullable<Backend['adamStep']> {
   return function adamStep(param, grad, state, o) {
     const views = [param, grad, state.expAvg, state.expAvgSq, ...(state.maxExpAvgSq === null ? [] : [state.maxExpAvgSq])];
@@ -124,11 +106,6 @@ export function makeAdamStep(runtime: WasmRuntime): NonNullable<Backend['adamSte
     if (!views.every((x) => x.dtype === 'float32')) throw new Error(`adamStep: expected float32 or float64 tensors of one dtype, got ${views.map((x) => x.dtype).join(', ')}`);
     const n = numel(param.shape);
     runtime.beginCall();
-    const p = stageDense(runtime, param);
-    const g = stageDense(runtime, grad);
-    const m = stageDense(runtime, state.expAvg);
-    const v = stageDense(runtime, state.expAvgSq);
-    const vmax = state.maxExpAvgSq === null ? 0 : stageDense(runtime, state.maxExpAvgSq);
     const args = runtime.alloc(10 * 4);
     const k = scalars(o, Math.fround);
     runtime.f32.set([k.beta1, k.beta2, k.scale1, k.scale2, k.decay, k.weightDecay, k.negStep, k.bias2Sqrt, k.eps], args >> 2);
@@ -136,12 +113,18 @@ export function makeAdamStep(runtime: WasmRuntime): NonNullable<Backend['adamSte
       (o.maximize ? MAXIMIZE : 0) | (o.decoupled ? DECOUPLED : 0) | (!o.decoupled && o.weightDecay !== 0 ? COUPLED_DECAY : 0) |
       (k.weightDecayIsOne ? WEIGHT_DECAY_IS_ONE : 0) | (k.scale1IsOne ? SCALE1_IS_ONE : 0) | (k.scale2IsOne ? SCALE2_IS_ONE : 0) |
       (k.negStepIsOne ? NEG_STEP_IS_ONE : 0) | (state.maxExpAvgSq !== null ? AMSGRAD : 0);
-    runtime.exports.adamStepF32(p, g, m, v, vmax, n, args);
-    return {
-      param: unstage(runtime, p, n),
-      expAvg: unstage(runtime, m, n),
-      expAvgSq: unstage(runtime, v, n),
-      maxExpAvgSq: state.maxExpAvgSq === null ? null : unstage(runtime, vmax, n),
-    };
+    // [p, g, m, v, vmax] blocks, BLOCK floats each.
+    const blocks = runtime.alloc(5 * BLOCK * 4);
+    const heap = runtime.f32;
+    const at = (slot: number): number => (blocks >> 2) + slot * BLOCK;
+    for (let start = 0; start < n; start += BLOCK) {
+      const count = Math.min(BLOCK, n - start);
+      views.forEach((view, slot) => heap.set((view.data as Float32Array).subarray(view.offset + start, view.offset + start + count), at(slot)));
+      const ptr = (slot: number): number => at(slot) << 2;
+      runtime.exports.adamStepF32(ptr(0), ptr(1), ptr(2), ptr(3), state.maxExpAvgSq === null ? 0 : ptr(4), count, args);
+      views.forEach((view, slot) => {
+        if (slot !== 1) (view.data as Float32Array).set(heap.subarray(at(slot), at(slot) + count), view.offset + start);
+      });
+    }
   };
 }
