@@ -19,6 +19,13 @@ export interface Entry {
   setup: () => Promise<Contender | Unsupported>;
   /** Stop timing this contender after this much time (ms) in total; it is slow. */
   budgetMs?: number;
+  /**
+   * Pause (ms) after each of this contender's runs before the next contender starts. OpenBLAS's
+   * worker threads spin for about 130 ms after a multi-threaded product (measured here), taking
+   * a core from whatever runs next; without the pause, the next contender's threads are timed
+   * on a machine with one core busy.
+   */
+  settleMs?: number;
 }
 
 export interface Workload {
@@ -51,6 +58,10 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
 
+async function settle(entry: Entry): Promise<void> {
+  if (entry.settleMs !== undefined) await new Promise((resolve) => setTimeout(resolve, entry.settleMs));
+}
+
 /** Sets up every entry, warms each up once, then times them in interleaved rounds. */
 export async function runWorkload(w: Workload, log: (line: string) => void): Promise<Timing[]> {
   const live: { entry: Entry; contender: Contender; times: number[]; spent: number }[] = [];
@@ -63,6 +74,7 @@ export async function runWorkload(w: Workload, log: (line: string) => void): Pro
         continue;
       }
       const warm = await made.run(1);
+      await settle(entry);
       live.push({ entry, contender: made, times: [], spent: warm[0]! });
     } catch (error) {
       results.set(entry.name, { name: entry.name, times: [], median: NaN, min: NaN, max: NaN, error: message(error) });
@@ -75,6 +87,7 @@ export async function runWorkload(w: Workload, log: (line: string) => void): Pro
         const [t] = await c.contender.run(1);
         c.times.push(t!);
         c.spent += t!;
+        await settle(c.entry);
       } catch (error) {
         results.set(c.entry.name, { name: c.entry.name, times: [], median: NaN, min: NaN, max: NaN, error: message(error) });
         c.spent = Infinity;

@@ -36,12 +36,16 @@ function out(line = ''): void {
 const START = '<!-- npm run bench: start -->';
 const END = '<!-- npm run bench: end -->';
 
+/** OpenBLAS threads spin ~130 ms after a product; the next contender starts after they sleep. */
+const TORCH_SETTLE_MS = 200;
+
 const skip = (reason: string): Entry['setup'] => async (): Promise<Unsupported> => ({ unsupported: reason });
 
 function workloads(torch: TorchWorker | undefined): Workload[] {
   const torchEntry = (name: string, spec: Record<string, unknown>): Entry => ({
     name,
     setup: async () => (torch === undefined ? { unsupported: 'python3 with torch not found' } : torch.contender({ threads: cores, ...spec })),
+    settleMs: TORCH_SETTLE_MS,
   });
   const nablaName = `Nabla wasm, ${cores} threads`;
   return [

@@ -17,6 +17,8 @@ const BASE = 4;
 const SCRATCH_BASE = 5;
 const SCRATCH_STRIDE = 6;
 const FAILED = 7;
+/** Workers with an id above this sit rounds out (setNumThreads lowered the count). */
+const ACTIVE = 8;
 export const CONTROL_WORDS = 16;
 
 /**
@@ -38,6 +40,7 @@ function work(data) {
   for (;;) {
     Atomics.wait(words, ${GEN}, seen);
     seen = Atomics.load(words, ${GEN});
+    if (data.id > Atomics.load(words, ${ACTIVE})) continue;
     for (;;) {
       const ticket = Atomics.add(words, ${NEXT}, 1);
       const index = ticket & ${INDEX_MASK};
@@ -58,9 +61,8 @@ function work(data) {
 const NODE_WORKER_SOURCE = `${WORKER_BODY}\nwork(require('node:worker_threads').workerData);\n`;
 const BROWSER_WORKER_SOURCE = `${WORKER_BODY}\nself.onmessage = (event) => work(event.data);\n`;
 
-interface WorkerHandle {
-  terminate(): unknown;
-}
+/** A started worker; held so it stays referenced while it sleeps. */
+type WorkerHandle = object;
 
 interface WorkerData {
   module: WebAssembly.Module;
@@ -117,15 +119,14 @@ export class ThreadPool {
     }
   }
 
-  /** Workers running now (they start on the first parallel kernel). */
-  get size(): number {
-    return this.workers.length;
-  }
-
-  /** Sets how many workers help the calling thread; extra workers stop now, new ones start lazily. */
+  /**
+   * Sets how many workers help the calling thread. Workers beyond that keep sleeping rather than
+   * stop, so switching the count back and forth does not pay for starting threads again (about
+   * 50 ms each); missing ones start lazily.
+   */
   resize(workers: number): void {
     this.wanted = workers;
-    while (this.workers.length > workers) void this.workers.pop()!.terminate();
+    Atomics.store(this.words, ACTIVE, workers);
   }
 
   private spawnMissing(): void {
