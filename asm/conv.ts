@@ -1,21 +1,40 @@
-// Convolution's data movement: im2col gathers every kernel tap's view of the input into the rows
-// of a matrix the gemm multiplies; col2im adds such a matrix back onto the input's positions
+// Convolution on the CPU threads: im2col gathers every kernel tap's view of an image into the
+// rows of a matrix the gemm multiplies; col2im adds such a matrix back onto the image's positions
 // (the input gradient). Geometry is 3-D; 1-D and 2-D convolutions arrive with unit dims.
 //
-// Columns matrix: row (c * taps + tap), column (image * outs + output position), so one gemm per
-// image (forward, input gradient) or one long-K gemm over all images (weight gradient) reads it.
+// One chunk is one image (forward, input gradient) or one partial sum of the weight gradient
+// (images k, k + P, k + 2P, ...), so each thread builds its image's columns matrix [C * taps,
+// outs] in its own buffer, where it stays in cache for the product, and the products read and
+// write the [N, O, outs] tensors in place: image n's [O, outs] block is a row-major matrix.
+//
+//   forward        y[n][group]  = W[group] @ cols[group]
+//   input grad     cols[group]  = W[group]^T @ gy[n][group]      then col2im into gx[n]
+//   weight grad    gW_k[group] += gy[n][group] @ cols[group]^T   over the images of partial k
+
+import { gemmOnThread } from './gemm';
 
 // Task descriptor, i32 words (written by the host, see src/backend/wasm/conv.ts).
 const T_X = 1;
 const T_COLS = 2;
 const T_CHANNELS = 4;
-const T_COLS_STRIDE = 5;
 const T_IN = 6; // D, H, W
 const T_KERNEL = 9; // KD, KH, KW
 const T_OUT = 12; // OD, OH, OW
 const T_STRIDE = 15;
 const T_PAD = 18;
 const T_DILATION = 21;
+/** Weights (forward, input gradient) or the weight gradient's partial sums. */
+const T_W = 24;
+/** y (forward) or its gradient. */
+const T_Y = 25;
+const T_OUT_CHANNELS = 26;
+const T_GROUPS = 27;
+/** Thread scratch layout, to find this thread's columns buffer (COLS + index * COLS_BYTES). */
+const T_SCRATCH_BASE = 28;
+const T_SCRATCH_STRIDE = 29;
+const T_COLS_BYTES = 30;
+const T_BATCH = 31;
+const T_PARTIALS = 32;
 
 @inline function word(task: usize, index: i32): i32 {
   return load<i32>(task + (<usize>index << 2));
@@ -34,14 +53,11 @@ const T_DILATION = 21;
 }
 
 /**
- * Chunk (image n, channel c) of im2col (forward = true): fills that channel's rows of image n's
- * columns; or of col2im (forward = false): zeroes that channel's input-gradient plane and adds
- * every tap's column back onto it.
+ * Channel c of an image between its plane x and its rows of the columns matrix at colsBase
+ * (rows colsStride floats apart): im2col (forward = true) fills the rows; col2im (forward =
+ * false) zeroes the plane and adds every tap's row back onto it.
  */
-export function im2colChunk(task: usize, chunk: i32, forward: bool): void {
-  const channels = word(task, T_CHANNELS);
-  const n = chunk / channels;
-  const c = chunk - n * channels;
+function im2colChannel(task: usize, x: usize, colsBase: usize, colsStride: usize, c: i32, forward: bool): void {
   const D = word(task, T_IN);
   const H = word(task, T_IN + 1);
   const W = word(task, T_IN + 2);
@@ -61,11 +77,7 @@ export function im2colChunk(task: usize, chunk: i32, forward: bool): void {
   const ph = word(task, T_PAD + 1);
   const pw = word(task, T_PAD + 2);
   const plane = D * H * W;
-  const outs = OD * OH * OW;
   const taps = KD * KH * KW;
-  const colsStride = <usize>word(task, T_COLS_STRIDE);
-  const x = <usize>word(task, T_X) + (<usize>(chunk * plane) << 2);
-  const colsBase = <usize>word(task, T_COLS) + (<usize>(n * outs) << 2);
   if (!forward) memory.fill(x, 0, <usize>plane << 2);
   for (let kd = 0; kd < KD; kd++) {
     for (let kh = 0; kh < KH; kh++) {
@@ -92,6 +104,83 @@ export function im2colChunk(task: usize, chunk: i32, forward: bool): void {
         }
       }
     }
+  }
+}
+
+@inline function planeOf(task: usize, at: i32): i32 {
+  return word(task, at) * word(task, at + 1) * word(task, at + 2);
+}
+
+/** This thread's columns buffer: the one after its scratch's index among the threads'. */
+@inline function threadColumns(task: usize, scratch: usize): usize {
+  const index = (scratch - <usize>word(task, T_SCRATCH_BASE)) / <usize>word(task, T_SCRATCH_STRIDE);
+  return <usize>word(task, T_COLS) + index * <usize>word(task, T_COLS_BYTES);
+}
+
+// Conv chunk kinds.
+export const CONV_FORWARD = 0;
+export const CONV_INPUT_GRAD = 1;
+export const CONV_WEIGHT_GRAD = 2;
+
+/** One chunk of a convolution (see the header): an image, or a partial sum of the weight gradient. */
+export function convChunk(task: usize, chunk: i32, scratch: usize, kind: i32): void {
+  const channels = word(task, T_CHANNELS);
+  const outChannels = word(task, T_OUT_CHANNELS);
+  const groups = word(task, T_GROUPS);
+  const plane = planeOf(task, T_IN);
+  const outs = planeOf(task, T_OUT);
+  const taps = planeOf(task, T_KERNEL);
+  const cg = channels / groups;
+  const og = outChannels / groups;
+  const ck = cg * taps;
+  const x = <usize>word(task, T_X);
+  const w = <usize>word(task, T_W);
+  const y = <usize>word(task, T_Y);
+  const cols = threadColumns(task, scratch);
+  const groupCols = <usize>(ck * outs) << 2;
+  const groupW = <usize>(og * ck) << 2;
+  const groupY = <usize>(og * outs) << 2;
+  if (kind == CONV_FORWARD) {
+    imageColumnsAt(task, x, chunk, cols, channels, plane, outs);
+    const yn = y + (<usize>(chunk * outChannels * outs) << 2);
+    for (let grp = 0; grp < groups; grp++) {
+      gemmOnThread(
+        w + <usize>grp * groupW, ck, 1, cols + <usize>grp * groupCols, outs, 1, yn + <usize>grp * groupY, outs,
+        og, outs, ck, false, scratch,
+      );
+    }
+  } else if (kind == CONV_INPUT_GRAD) {
+    const gyn = y + (<usize>(chunk * outChannels * outs) << 2);
+    for (let grp = 0; grp < groups; grp++) {
+      gemmOnThread(
+        w + <usize>grp * groupW, 1, ck, gyn + <usize>grp * groupY, outs, 1, cols + <usize>grp * groupCols, outs,
+        ck, outs, og, false, scratch,
+      );
+    }
+    for (let c = 0; c < channels; c++) {
+      im2colChannel(task, x + (<usize>((chunk * channels + c) * plane) << 2), cols, <usize>outs, c, false);
+    }
+  } else {
+    const batch = word(task, T_BATCH);
+    const partials = word(task, T_PARTIALS);
+    const gw = w + <usize>chunk * <usize>(outChannels * ck) * 4;
+    for (let n = chunk; n < batch; n += partials) {
+      imageColumnsAt(task, x, n, cols, channels, plane, outs);
+      const gyn = y + (<usize>(n * outChannels * outs) << 2);
+      for (let grp = 0; grp < groups; grp++) {
+        gemmOnThread(
+          gyn + <usize>grp * groupY, outs, 1, cols + <usize>grp * groupCols, 1, outs, gw + <usize>grp * groupW, ck,
+          og, ck, outs, n != chunk, scratch,
+        );
+      }
+    }
+  }
+}
+
+/** im2col of every channel of image n (its planes at x) into cols [C * taps, outs]. */
+function imageColumnsAt(task: usize, x: usize, n: i32, cols: usize, channels: i32, plane: i32, outs: i32): void {
+  for (let c = 0; c < channels; c++) {
+    im2colChannel(task, x + (<usize>((n * channels + c) * plane) << 2), cols, <usize>outs, c, true);
   }
 }
 
@@ -150,19 +239,6 @@ export function im2colChunk(task: usize, chunk: i32, forward: bool): void {
     for (let i = 0; i < count; i++) {
       const at = dst + <usize>i * step;
       store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>i << 2)));
-    }
-  }
-}
-
-/**
- * dst[j, i, :] = src[i, j, :] for an [a, b, inner] float array: moves a batch slice between the
- * [N, O, outs] layout of tensors and the channel-major [O, N * outs] one the products read.
- */
-export function swapBlocksF32(src: usize, dst: usize, a: i32, b: i32, inner: i32): void {
-  const block = <usize>inner << 2;
-  for (let i = 0; i < a; i++) {
-    for (let j = 0; j < b; j++) {
-      copyFloats(dst + (<usize>(j * a + i)) * block, src + (<usize>(i * b + j)) * block, inner);
     }
   }
 }

@@ -98,6 +98,25 @@ export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
   );
 }
 
+/**
+ * A whole product C (+)= A @ B on the calling thread (a chunk of a larger task, such as one image
+ * of a convolution, runs its products this way). Strides in elements; C row-major with ldc.
+ */
+export function gemmOnThread(
+  a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32,
+  M: i32, N: i32, K: i32, accumulate: bool, scratch: usize,
+): void {
+  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
+  layout.rsA = rsA;
+  layout.csA = csA;
+  layout.rsB = rsB;
+  layout.csB = csB;
+  layout.kSegment = max(1, K);
+  layout.segmentA = 0;
+  layout.segmentB = 0;
+  gemmBlock(a, b, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch);
+}
+
 /** C[m0:m1, n0:n1] (+)= A[m0:m1, :] @ B[:, n0:n1]; C row-major with leading dimension ldc. */
 function gemmBlock(
   a: usize, b: usize, c: usize, ldc: i32, layout: Layout,

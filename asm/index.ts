@@ -2,17 +2,15 @@
 // host can); the host lays out every buffer itself, so nothing here allocates.
 
 import { gemmChunk, GEMM_SCRATCH_BYTES } from './gemm';
-import { im2colChunk } from './conv';
-
-/** Rearranges a batch slice between [N, O, outs] and channel-major [O, N * outs], called directly. */
-export { swapBlocksF32 } from './conv';
+import { convChunk, CONV_FORWARD, CONV_INPUT_GRAD, CONV_WEIGHT_GRAD } from './conv';
 import { maxPoolChunk } from './pool';
 
 // Task kinds understood by `runChunk` (word 0 of a task descriptor).
 const TASK_GEMM = 1;
-const TASK_IM2COL = 2;
-const TASK_COL2IM = 3;
+const TASK_CONV = 2;
+const TASK_CONV_INPUT_GRAD = 3;
 const TASK_MAX_POOL = 4;
+const TASK_CONV_WEIGHT_GRAD = 5;
 
 /** First byte the host may use. */
 export function heapBase(): usize {
@@ -28,8 +26,9 @@ export function scratchBytes(): i32 {
 export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   const kind = load<i32>(task);
   if (kind == TASK_GEMM) gemmChunk(task, chunk, scratch);
-  else if (kind == TASK_IM2COL) im2colChunk(task, chunk, true);
-  else if (kind == TASK_COL2IM) im2colChunk(task, chunk, false);
+  else if (kind == TASK_CONV) convChunk(task, chunk, scratch, CONV_FORWARD);
+  else if (kind == TASK_CONV_INPUT_GRAD) convChunk(task, chunk, scratch, CONV_INPUT_GRAD);
+  else if (kind == TASK_CONV_WEIGHT_GRAD) convChunk(task, chunk, scratch, CONV_WEIGHT_GRAD);
   else if (kind == TASK_MAX_POOL) maxPoolChunk(task, chunk);
   else unreachable();
 }

@@ -171,15 +171,44 @@ describe('wasm backend', () => {
       });
     }
 
-    test('a batch larger than one columns slice, on all threads', () => {
+    test('the gradient of a sum (one value expanded) is staged as that value everywhere', () => {
+      nb.manualSeed(13);
+      const x0 = nb.randn([3, 4, 6, 6]);
+      const w0 = nb.randn([5, 4, 3, 3]);
+      const grads = (backend: 'cpu' | 'wasm'): Tensor[] =>
+        on(backend, () => {
+          const x = x0.detach().requiresGrad_();
+          const w = w0.detach().requiresGrad_();
+          nb.F.conv2d(x, w, null, { padding: 1 }).sum().mul(0.5).backward();
+          return [x.grad!, w.grad!];
+        });
+      const want = grads('cpu');
+      grads('wasm').forEach((g, i) => assertClose(g, want[i]!, `expanded gradient ${i}`, 1e-4, 1e-4));
+    });
+
+    test('the weight gradient does not depend on the thread count', () => {
+      nb.manualSeed(14);
+      // 31 MFLOP per product: above the size that runs on several threads.
+      const x = nb.randn([13, 16, 16, 16]);
+      const w = nb.randn([32, 16, 3, 3]);
+      const restore = nb.getNumThreads();
+      const results = [1, 2, 3].map((threads) => {
+        nb.setNumThreads(threads);
+        return convAll('wasm', (xx, ww) => nb.F.conv2d(xx, ww, null, { padding: 1 }), x, w).map((t) => [...t.toTypedArray()]);
+      });
+      nb.setNumThreads(restore);
+      assert.deepEqual(results[1], results[0]);
+      assert.deepEqual(results[2], results[0]);
+    });
+
+    test('a large batch, on all threads', () => {
       nb.manualSeed(12);
-      // 64 channels x 9 taps x 1024 positions per image: 14 images fill the 8M-float slice.
       const x = nb.randn([15, 64, 32, 32]);
       const w = nb.randn([1, 64, 3, 3]);
       const run = (xx: Tensor, ww: Tensor): Tensor => nb.F.conv2d(xx, ww, null, { padding: 1 });
       const want = convAll('cpu', run, x, w);
       const got = convAll('wasm', run, x, w);
-      ['output', 'input gradient', 'weight gradient'].forEach((what, i) => assertClose(got[i]!, want[i]!, `sliced batch: ${what}`, 1e-4, 1e-3));
+      ['output', 'input gradient', 'weight gradient'].forEach((what, i) => assertClose(got[i]!, want[i]!, `large batch: ${what}`, 1e-4, 1e-3));
     });
   });
 

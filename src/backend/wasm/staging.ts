@@ -59,6 +59,11 @@ export function unstage(runtime: WasmRuntime, ptr: number, count: number): Float
 export function stageDense(runtime: WasmRuntime, x: View): number {
   const count = numel(x.shape);
   const ptr = runtime.alloc(count * 4);
+  if (count > 0 && x.strides.every((s) => s === 0)) {
+    // One value expanded to the shape (the gradient of a sum arrives this way).
+    runtime.f32.fill((x.data as Float32Array)[x.offset]!, ptr >> 2, (ptr >> 2) + count);
+    return ptr;
+  }
   const data = isContiguous(x.shape, x.strides)
     ? (x.data as Float32Array).subarray(x.offset, x.offset + count)
     : (cpuBackend.copy(x, 'float32') as Float32Array);
