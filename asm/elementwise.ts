@@ -123,3 +123,28 @@ export function transposeF32(src: usize, dst: usize, rows: i32, cols: i32): void
     for (let j = 0; j < cols; j++) store<f32>(dst + <usize>j * dstRow + (<usize>i << 2), load<f32>(src + <usize>i * srcRow + (<usize>j << 2)));
   }
 }
+
+/**
+ * out[j] = sum over r of x[r * inner + j] for a row-major [rows, inner] float32 array (a bias
+ * gradient), accumulated in double row by row and rounded once, as the reference does, so the
+ * result is bit-identical. `acc` is scratch for `inner` doubles.
+ */
+export function sumRowsF32(x: usize, rows: i32, inner: i32, out: usize, acc: usize): void {
+  memory.fill(acc, 0, <usize>inner << 3);
+  const quads = inner & ~3;
+  for (let r = 0; r < rows; r++) {
+    const row = x + (<usize>(r * inner) << 2);
+    let j = 0;
+    for (; j < quads; j += 4) {
+      const v = v128.load(row + (<usize>j << 2));
+      const a = acc + (<usize>j << 3);
+      v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+      v128.store(a, f64x2.add(v128.load(a, 16), f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 0, 1))), 16);
+    }
+    for (; j < inner; j++) {
+      const a = acc + (<usize>j << 3);
+      store<f64>(a, load<f64>(a) + <f64>load<f32>(row + (<usize>j << 2)));
+    }
+  }
+  for (let j = 0; j < inner; j++) store<f32>(out + (<usize>j << 2), <f32>load<f64>(acc + (<usize>j << 3)));
+}

@@ -122,8 +122,11 @@ export interface Backend {
   normalize(x: View, axes: readonly number[], eps: number): NormalizeResult;
   /** Inclusive prefix sum or product along `axis`. */
   scan(op: 'cumsum' | 'cumprod', x: View, axis: number, outDtype: DType): TypedArray;
-  /** [...batch, M, K] @ [...batch, K, N] -> contiguous [...batch, M, N]; batch dims already equal. */
-  matmul(a: View, b: View, outDtype: DType): TypedArray;
+  /**
+   * [...batch, M, K] @ [...batch, K, N] -> contiguous [...batch, M, N]; batch dims already equal.
+   * A bias [N] (of outDtype) is added to every row of the result (linear's).
+   */
+  matmul(a: View, b: View, outDtype: DType, bias?: View): TypedArray;
   /** A contiguous copy of x, converted to outDtype. */
   copy(x: View, outDtype: DType): TypedArray;
   /** Writes src (already of dst's shape) into the strided view dst, converting to dst's dtype. */

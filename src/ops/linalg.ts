@@ -2,7 +2,6 @@
 import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { TypedArray } from '../tensor/dtype.js';
 import type { View } from '../backend/types.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
 import { broadcastView, checkTensor, fromKernel, resultTypeOf } from './util.js';
@@ -112,8 +111,9 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 /**
  * x @ weight^T (+ bias) as one op. The backward computes the weight gradient as grad^T @ x over
  * all leading dims, a contiguous [outFeatures, inFeatures] product, instead of the transposed
- * view (and its copy) that the composed matmul(x, weight^T) would hand to the weight. The bias is
- * added into the product's fresh output; its gradient (grad) is summed to [outFeatures] by the engine.
+ * view (and its copy) that the composed matmul(x, weight^T) would hand to the weight. The bias goes
+ * to the matmul kernel, which starts each row's sum from it; its gradient (grad) is summed to
+ * [outFeatures] by the engine.
  */
 const LINEAR: OpDef<undefined> = {
   name: 'linear',
@@ -125,8 +125,7 @@ const LINEAR: OpDef<undefined> = {
       data: weight!.data, dtype: weight!.dtype, shape: [inFeatures, outFeatures],
       strides: [weight!.strides[1]!, weight!.strides[0]!], offset: weight!.offset,
     };
-    const out = kernels().matmul(x!, broadcastView(weightT, [...batch.slice(0, -1), inFeatures, outFeatures]), x!.dtype);
-    if (bias !== undefined) addRowVector(out, bias, outFeatures);
+    const out = kernels().matmul(x!, broadcastView(weightT, [...batch.slice(0, -1), inFeatures, outFeatures]), x!.dtype, bias);
     save(x!, weight!);
     return fromKernel(out, [...batch, outFeatures], x!.dtype);
   },
@@ -141,15 +140,6 @@ const LINEAR: OpDef<undefined> = {
     ];
   },
 };
-
-/** out[r, j] += bias[j] for every row r of a row-major [rows, columns] array. */
-function addRowVector(out: TypedArray, bias: View, columns: number): void {
-  const values = bias.data;
-  const stride = bias.strides[0]!;
-  for (let row = 0; row < out.length; row += columns) {
-    for (let j = 0, at = bias.offset; j < columns; j++, at += stride) out[row + j] = out[row + j]! + values[at]!;
-  }
-}
 
 /** x @ weight^T + bias, with weight of shape [outFeatures, inFeatures] (torch.nn.functional.linear). */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {

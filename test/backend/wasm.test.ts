@@ -321,6 +321,25 @@ describe('wasm backend', () => {
     assert.deepEqual([...nb.matmul(ia, ib).toTypedArray()], [...on('cpu', () => nb.matmul(ia, ib)).toTypedArray()]);
   });
 
+  test("linear's bias goes into the product: batched, and with no input features", () => {
+    nb.manualSeed(15);
+    for (const [shape, inFeatures] of [[[7, 300], 300], [[2, 9, 33], 33], [[4, 0], 0]] as const) {
+      const x = nb.randn([...shape]);
+      const w = nb.randn([70, inFeatures]);
+      const b = nb.randn([70]);
+      const want = on('cpu', () => nb.F.linear(x, w, b));
+      assertClose(nb.F.linear(x, w, b), want, `linear ${JSON.stringify(shape)}`, 1e-5, 2e-7 * Math.sqrt(inFeatures + 1) * 8);
+    }
+  });
+
+  test('a sum over leading dims of a large tensor (a bias gradient) is the reference sum exactly', () => {
+    nb.manualSeed(16);
+    const x = nb.randn([300, 7, 61]);
+    for (const dims of [[0], [0, 1]]) {
+      assert.deepEqual([...x.sum(dims).toTypedArray()], [...on('cpu', () => x.sum(dims)).toTypedArray()], `sum over ${dims.join(', ')}`);
+    }
+  });
+
   test('one thread and several give bit-identical results', () => {
     nb.manualSeed(8);
     const a = nb.randn([150, 200]);

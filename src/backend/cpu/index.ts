@@ -224,7 +224,7 @@ export const cpuBackend: Backend = {
     return unmoveAxis(moved, x.shape, axis, outDtype);
   },
 
-  matmul(a, b, outDtype) {
+  matmul(a, b, outDtype, bias) {
     const rank = a.shape.length;
     const m = a.shape[rank - 2]!;
     const k = a.shape[rank - 1]!;
@@ -240,11 +240,14 @@ export const cpuBackend: Backend = {
     const bd = b.data;
     const row = new Float64Array(n);
     const intOut = outDtype === 'int32';
+    // The bias starts each row's sum (in double), so the row is rounded once.
+    const start = new Float64Array(n);
+    if (bias !== undefined) for (let j = 0; j < n; j++) start[j] = bias.data[bias.offset + j * bias.strides[0]!]!;
     for (let t = 0; t < batch; t++) {
       const ao = aBatch[t]!;
       const bo = bBatch[t]!;
       for (let i = 0; i < m; i++) {
-        row.fill(0);
+        row.set(start);
         for (let p = 0; p < k; p++) {
           const av = ad[ao + i * as0 + p * as1]!;
           const bp = bo + p * bs0;

@@ -12,8 +12,10 @@ import { stage, unstage, type Staged } from './staging.js';
 import { runGemm } from './gemm.js';
 
 export function makeMatmul(runtime: WasmRuntime): Backend['matmul'] {
-  return function matmul(a: View, b: View, outDtype: DType): TypedArray {
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || outDtype !== 'float32') return cpuBackend.matmul(a, b, outDtype);
+  return function matmul(a: View, b: View, outDtype: DType, bias?: View): TypedArray {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || outDtype !== 'float32' || (bias !== undefined && bias.dtype !== 'float32')) {
+      return cpuBackend.matmul(a, b, outDtype, bias);
+    }
     const rank = a.shape.length;
     const m = a.shape[rank - 2]!;
     const k = a.shape[rank - 1]!;
@@ -21,12 +23,13 @@ export function makeMatmul(runtime: WasmRuntime): Backend['matmul'] {
     const batchShape = a.shape.slice(0, rank - 2);
     const size = numel(batchShape) * m * n;
     if (size === 0) return new Float32Array(0);
-    if (k === 0) return new Float32Array(size);
+    if (k === 0) return bias === undefined ? new Float32Array(size) : cpuBackend.matmul(a, b, outDtype, bias);
 
     runtime.beginCall();
     const sa = stage(runtime, a);
     const sb = stage(runtime, b);
     const c = runtime.alloc(size * 4);
+    if (bias !== undefined) fillRows(runtime, c >> 2, bias, n, size / n);
     runGemm(runtime, {
       m, n, k,
       a: sa.ptr, b: sb.ptr, c,
@@ -34,9 +37,20 @@ export function makeMatmul(runtime: WasmRuntime): Backend['matmul'] {
       rsB: sb.strides[rank - 2]!, csB: sb.strides[rank - 1]!,
       ldc: n,
       offsets: batchOffsets(batchShape, sa, sb, m * n),
+      accumulate: bias !== undefined,
     });
     return unstage(runtime, c, size);
   };
+}
+
+/** Writes the bias [n] into each of `rows` rows at float index `at`: one row, then doubling copies. */
+function fillRows(runtime: WasmRuntime, at: number, bias: View, n: number, rows: number): void {
+  const heap = runtime.f32;
+  const values = bias.data as Float32Array;
+  for (let j = 0; j < n; j++) heap[at + j] = values[bias.offset + j * bias.strides[0]!]!;
+  for (let filled = 1; filled < rows; filled *= 2) {
+    heap.copyWithin(at + filled * n, at, at + Math.min(filled, rows - filled) * n);
+  }
 }
 
 /** For each batch index (row-major over batchShape), the element offsets of A's, B's and C's matrices. */

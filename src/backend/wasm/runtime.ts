@@ -19,6 +19,7 @@ export interface KernelExports {
   adamStepF32(p: number, g: number, m: number, v: number, vmax: number, n: number, args: number): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
   transposeF32(src: number, dst: number, rows: number, cols: number): void;
+  sumRowsF32(x: number, rows: number, inner: number, out: number, acc: number): void;
   lstmCellF32(gates: number, hiddenGates: number, c: number, state: number, activations: number, rows: number, hidden: number): void;
   lstmCellBackwardF32(gradH: number, gradC: number, activations: number, c: number, out: number, rows: number, hidden: number): void;
   gruCellF32(gi: number, gh: number, h: number, next: number, activations: number, rows: number, hidden: number): void;
