@@ -94,7 +94,7 @@ export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
     <usize>word(task, T_B) + (<usize>load<i32>(offsets, 4) << 2),
     <usize>word(task, T_C) + (<usize>load<i32>(offsets, 8) << 2),
     word(task, T_LDC), layout,
-    m0, min(M, m0 + chunkM), n0, min(N, n0 + chunkN), word(task, T_K), word(task, T_ACCUMULATE) != 0, scratch,
+    m0, min(M, m0 + chunkM), n0, min(N, n0 + chunkN), word(task, T_K), word(task, T_ACCUMULATE) != 0, scratch, 0,
   );
 }
 
@@ -114,17 +114,49 @@ export function gemmOnThread(
   layout.kSegment = max(1, K);
   layout.segmentA = 0;
   layout.segmentB = 0;
-  gemmBlock(a, b, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch);
+  gemmBlock(a, b, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch, 0);
 }
 
-/** C[m0:m1, n0:n1] (+)= A[m0:m1, :] @ B[:, n0:n1]; C row-major with leading dimension ldc. */
+/** Columns of a packed B: N rounded up to whole panels. */
+@inline function paddedColumns(N: i32): i32 {
+  return (N + NR - 1) / NR * NR;
+}
+
+/**
+ * Packs a whole K x N B once (for products that reuse it, such as a recurrence's W_hh), KC rows
+ * at a time, into K * paddedColumns(N) floats at dst, in the layout gemmPacked reads.
+ */
+export function packWholeB(b: usize, rsB: i32, csB: i32, K: i32, N: i32, dst: usize): void {
+  const columns = paddedColumns(N);
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    packB(b + (<usize>(pc * rsB) << 2), rsB, csB, kc, N, kc, dst + (<usize>(pc * columns) << 2));
+  }
+}
+
+/** C = A @ B on the calling thread, with B packed by packWholeB. */
+export function gemmPacked(a: usize, rsA: i32, csA: i32, packed: usize, c: usize, ldc: i32, M: i32, N: i32, K: i32, scratch: usize): void {
+  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
+  layout.rsA = rsA;
+  layout.csA = csA;
+  layout.kSegment = max(1, K);
+  layout.segmentA = 0;
+  gemmBlock(a, 0, c, ldc, layout, 0, M, 0, N, K, false, scratch, packed);
+}
+
+/**
+ * C[m0:m1, n0:n1] (+)= A[m0:m1, :] @ B[:, n0:n1]; C row-major with leading dimension ldc. B is
+ * packed here block by block, or, when `prepacked` is not 0, was packed whole by packWholeB
+ * (then n0 is 0 and n1 its N).
+ */
 function gemmBlock(
   a: usize, b: usize, c: usize, ldc: i32, layout: Layout,
-  m0: i32, m1: i32, n0: i32, n1: i32, K: i32, accumulateAll: bool, scratch: usize,
+  m0: i32, m1: i32, n0: i32, n1: i32, K: i32, accumulateAll: bool, scratch: usize, prepacked: usize,
 ): void {
   const packedA = scratch;
-  const packedB = scratch + (<usize>(MC * KC) << 2);
-  const tile = packedB + (<usize>(KC * NC_MAX) << 2);
+  const scratchB = scratch + (<usize>(MC * KC) << 2);
+  const tile = scratchB + (<usize>(KC * NC_MAX) << 2);
+  const prepackedColumns = paddedColumns(n1);
   if (K == 0) {
     if (!accumulateAll) {
       for (let i = m0; i < m1; i++) memory.fill(c + ((<usize>i * <usize>ldc + <usize>n0) << 2), 0, <usize>(n1 - n0) << 2);
@@ -135,7 +167,9 @@ function gemmBlock(
     const nc = min(NC_MAX, n1 - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
-      packBSegments(b + (<usize>(jc * layout.csB) << 2), layout, pc, kc, nc, packedB);
+      let packedB = scratchB;
+      if (prepacked != 0) packedB = prepacked + (<usize>(pc * prepackedColumns + jc * kc) << 2);
+      else packBSegments(b + (<usize>(jc * layout.csB) << 2), layout, pc, kc, nc, packedB);
       const accumulate = accumulateAll || pc > 0;
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);

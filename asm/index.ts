@@ -40,4 +40,4 @@ export { adamStepF32 } from './optim';
 export { unaryF32, transposeF32, sumRowsF32 } from './elementwise';
 
 /** Fused LSTM and GRU cell gate math on contiguous arrays, called directly. */
-export { lstmCellF32, lstmCellBackwardF32, gruCellF32 } from './recurrent';
+export { lstmCellF32, lstmCellBackwardF32, gruCellF32, lstmSequenceF32, lstmSequenceBackwardF32 } from './recurrent';

@@ -4,6 +4,7 @@
 // gate blocks start on whole vectors.
 
 import { sigmoidv, tanhv } from './elementwise';
+import { gemmPacked, packWholeB } from './gemm';
 
 /** The pre-activation at byte `at` of a gate row: the x part plus the h part when there is one. */
 @inline function preActivation(x: usize, h: usize, at: usize): v128 {
@@ -11,18 +12,20 @@ import { sigmoidv, tanhv } from './elementwise';
 }
 
 /**
- * gates [rows, 4H] (i, f, g, o; plus hiddenGates when it is not 0), c [rows, H] -> state
- * [2, rows, H] (h', c') and, when `activations` is not 0, [rows, 5H] (sigmoid(i), sigmoid(f),
+ * gates [rows, 4H] (i, f, g, o; plus hiddenGates when it is not 0), c [rows, H] -> h' and c'
+ * ([rows, H] each) and, when `activations` is not 0, [rows, 5H] (sigmoid(i), sigmoid(f),
  * tanh(g), sigmoid(o), tanh(c')).
  */
-export function lstmCellF32(gates: usize, hiddenGates: usize, c: usize, state: usize, activations: usize, rows: i32, hidden: i32): void {
+export function lstmCellF32(
+  gates: usize, hiddenGates: usize, c: usize, hNext: usize, cNextOut: usize, activations: usize, rows: i32, hidden: i32,
+): void {
   const block = <usize>hidden << 2;
-  const plane = <usize>rows * block;
   for (let r = 0; r < rows; r++) {
     const g = gates + <usize>r * 4 * block;
     const gh = hiddenGates == 0 ? 0 : hiddenGates + <usize>r * 4 * block;
     const cr = c + <usize>r * block;
-    const out = state + <usize>r * block;
+    const out = hNext + <usize>r * block;
+    const outC = cNextOut + <usize>r * block;
     const act = activations + <usize>r * 5 * block;
     for (let at: usize = 0; at < block; at += 16) {
       const i = sigmoidv(preActivation(g, gh, at));
@@ -32,7 +35,7 @@ export function lstmCellF32(gates: usize, hiddenGates: usize, c: usize, state: u
       const cNext = f32x4.add(f32x4.mul(f, v128.load(cr + at)), f32x4.mul(i, cell));
       const tanhC = tanhv(cNext);
       v128.store(out + at, f32x4.mul(o, tanhC));
-      v128.store(out + plane + at, cNext);
+      v128.store(outC + at, cNext);
       if (activations != 0) {
         v128.store(act + at, i);
         v128.store(act + block + at, f);
@@ -99,5 +102,57 @@ export function lstmCellBackwardF32(gradH: usize, gradC: usize, activations: usi
       v128.store(dGates + 3 * block + at, f32x4.mul(f32x4.mul(gh, tanhC), f32x4.mul(o, f32x4.sub(one, o))));
       v128.store(dC + at, f32x4.mul(dCNext, f));
     }
+  }
+}
+
+/**
+ * A whole LSTM layer direction, every step in one call, so W_hh is staged and packed once and no
+ * step's product or state leaves wasm memory. xg [T, B, 4H] holds x W_ih^T + biases for each
+ * step; whh [4H, H] is W_hh row-major; hs and cs [T + 1, B, H] get h and c after each step, with
+ * the initial state in hs[0] and cs[0]; activations [T, B, 5H] (when not 0) what the backward
+ * reads; hg [B, 4H] is scratch for h W_hh^T and packed room for W_hh^T's panels
+ * (packedBytes(H, 4H)). `scratch` is the calling thread's gemm scratch.
+ */
+export function lstmSequenceF32(
+  xg: usize, whh: usize, hs: usize, cs: usize, activations: usize, hg: usize, packed: usize,
+  steps: i32, batch: i32, hidden: i32, scratch: usize,
+): void {
+  const size = <usize>(batch * hidden) << 2;
+  const gateSize = 4 * size;
+  // h W_hh^T: B is W_hh read transposed through its strides, packed once for every step.
+  packWholeB(whh, 1, hidden, hidden, 4 * hidden, packed);
+  for (let t = 0; t < steps; t++) {
+    const h = hs + <usize>t * size;
+    gemmPacked(h, hidden, 1, packed, hg, 4 * hidden, batch, 4 * hidden, hidden, scratch);
+    const acts = activations == 0 ? 0 : activations + <usize>t * 5 * size;
+    lstmCellF32(xg + <usize>t * gateSize, hg, cs + <usize>t * size, h + size, cs + <usize>(t + 1) * size, acts, batch, hidden);
+  }
+}
+
+/**
+ * The backward of lstmSequenceF32 from the gradients of every step's h (gradHs [T, B, H]) and of
+ * the last c (in gradState's c half; its h half must be zeros): writes the gate gradients
+ * gradGates [T, B, 4H], and leaves the initial state's gradients (h, c) in gradState [2, B, H].
+ * cell [B, 5H] is scratch, packed room for W_hh's panels (packedBytes(4H, H)).
+ */
+export function lstmSequenceBackwardF32(
+  gradHs: usize, gradState: usize, whh: usize, cs: usize, activations: usize, gradGates: usize, cell: usize, packed: usize,
+  steps: i32, batch: i32, hidden: i32, scratch: usize,
+): void {
+  const count = batch * hidden;
+  const size = <usize>count << 2;
+  const gateSize = 4 * size;
+  const dh = gradState;
+  const dc = gradState + size;
+  packWholeB(whh, hidden, 1, 4 * hidden, hidden, packed);
+  for (let t = steps - 1; t >= 0; t--) {
+    const gradH = gradHs + <usize>t * size;
+    for (let at: usize = 0; at < size; at += 16) v128.store(dh + at, f32x4.add(v128.load(dh + at), v128.load(gradH + at)));
+    lstmCellBackwardF32(dh, dc, activations + <usize>t * 5 * size, cs + <usize>t * size, cell, batch, hidden);
+    const gates = gradGates + <usize>t * gateSize;
+    memory.copy(gates, cell, gateSize);
+    memory.copy(dc, cell + gateSize, size);
+    // dh_{t-1} = dGates W_hh.
+    gemmPacked(gates, 4 * hidden, 1, packed, dh, hidden, batch, hidden, 4 * hidden, scratch);
   }
 }

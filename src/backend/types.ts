@@ -181,6 +181,29 @@ export interface Backend {
    * memory with each other or with grad.
    */
   adamStep?(param: View, grad: View, state: AdamStepState, options: AdamStepOptions): void;
+  /**
+   * Every step of one LSTM layer direction: xg [T, B, 4H] (x W_ih^T + biases per step), W_hh
+   * [4H, H], h0 and c0 [B, H]. Only where the backend can (it returns null otherwise).
+   */
+  lstmSequence?(xg: View, weightHh: View, h0: View, c0: View, keepActivations: boolean): LstmSequenceResult | null;
+  /** Its backward from the gradients of every h [T, B, H] and of the last c [B, H]. */
+  lstmSequenceBackward?(gradHs: View, gradC: View, weightHh: View, cs: View, activations: View): LstmSequenceGrads;
+}
+
+export interface LstmSequenceResult {
+  /** [T + 1, B, H]: h before the first step and after each. */
+  readonly hs: TypedArray;
+  /** [T + 1, B, H]: c likewise. */
+  readonly cs: TypedArray;
+  /** [T, B, 5H], what the backward reads, when kept. */
+  readonly activations: TypedArray | null;
+}
+
+export interface LstmSequenceGrads {
+  /** [T, B, 4H], the gradient of xg. */
+  readonly gates: TypedArray;
+  /** [2, B, H], the gradients of h0 and c0. */
+  readonly state: TypedArray;
 }
 
 export interface LstmCellResult {

@@ -13,7 +13,8 @@ import { allocate, isFloat } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
 import { checkTensor, fromKernel, scalarTensor } from './util.js';
 import { add, mul, sigmoid, sub, tanh } from './elementwise.js';
-import { narrow, reshape, select } from './movement.js';
+import { narrow, reshape, select, transpose } from './movement.js';
+import { matmul } from './linalg.js';
 import { stack, unbind } from './join.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
@@ -39,14 +40,33 @@ function rowsOf(flat: Tensor, rows: number, widths: readonly number[]): Tensor[]
 }
 
 /**
- * What the two outputs of one LSTM cell call share: the activations switch, h' and c', and a
- * slot for each one's gradient (filled by the outputs' backward, read by the cell's).
+ * What a two-output primitive (an LSTM cell or sequence call) shares with its outputs: the two
+ * outputs, and a slot for each one's gradient (filled by the outputs' backward, read by the
+ * primitive's).
  */
-interface LstmCellShared extends CellAttrs {
-  h: Tensor | null;
-  c: Tensor | null;
-  gradH: Tensor | null;
-  gradC: Tensor | null;
+interface TwoOutputs extends CellAttrs {
+  outputs: [Tensor | null, Tensor | null];
+  grads: [Tensor | null, Tensor | null];
+}
+
+/** Output `index` of a two-output primitive, hanging from its 0-dim token (as unbind's pieces do). */
+function tokenOutput(name: string): OpDef<{ shared: TwoOutputs; index: 0 | 1 }> {
+  return {
+    name,
+    forward(_token, { shared, index }) {
+      return shared.outputs[index]!;
+    },
+    backward(g, { attrs }) {
+      attrs.shared.grads[attrs.index] = g;
+      return [scalarTensor(0, g.dtype)];
+    },
+  };
+}
+
+/** A two-output call's outputs: hanging from its token when recorded, the plain results otherwise. */
+function outputsOf(output: OpDef<{ shared: TwoOutputs; index: 0 | 1 }>, token: Tensor, shared: TwoOutputs): [Tensor, Tensor] {
+  if (!shared.keepActivations) return [shared.outputs[0]!, shared.outputs[1]!];
+  return [apply(output, [token], { shared, index: 0 }), apply(output, [token], { shared, index: 1 })];
 }
 
 /**
@@ -55,7 +75,7 @@ interface LstmCellShared extends CellAttrs {
  * hang from the token (as unbind's pieces do), so the backward gets both gradients as they are,
  * with no stacked copy.
  */
-const LSTM_CELL: OpDef<LstmCellShared> = {
+const LSTM_CELL: OpDef<TwoOutputs> = {
   name: 'lstmCell',
   forward(inputs, shared, save) {
     const gates = inputs[0]!;
@@ -65,8 +85,7 @@ const LSTM_CELL: OpDef<LstmCellShared> = {
     const { state, activations } = kernels().lstmCell(gates, hiddenGates, c, shared.keepActivations);
     if (activations !== null) save(...inputs, fromKernel(activations, [rows, 5 * hidden], c.dtype));
     const both = fromKernel(state, [2, rows, hidden], c.dtype);
-    shared.h = select(both, 0, 0);
-    shared.c = select(both, 0, 1);
+    shared.outputs = [select(both, 0, 0), select(both, 0, 1)];
     return scalarTensor(0, c.dtype);
   },
   backward(_token, ctx) {
@@ -76,46 +95,119 @@ const LSTM_CELL: OpDef<LstmCellShared> = {
     const c = saved[saved.length - 2]!;
     const [rows, hidden] = c.shape as [number, number];
     const zeros = (): Tensor => fromKernel(allocate(c.dtype, rows * hidden), [rows, hidden], c.dtype);
-    const dh = shared.gradH ?? zeros();
-    const dc = shared.gradC ?? zeros();
-    shared.gradH = null;
-    shared.gradC = null;
+    const dh = shared.grads[0] ?? zeros();
+    const dc = shared.grads[1] ?? zeros();
+    shared.grads = [null, null];
     let dGates: Tensor;
     let dC: Tensor;
     if (!isGradEnabled()) {
       const flat = fromKernel(kernels().lstmCellBackward(dh, dc, saved[saved.length - 1]!, c), [5 * rows * hidden], c.dtype);
       [dGates, dC] = rowsOf(flat, rows, [4 * hidden, hidden]) as [Tensor, Tensor];
     } else {
-      // Recorded: the same formulas from the gates, differentiable again.
-      const gates = summed ? add(saved[0]!, saved[1]!) : saved[0]!;
-      const [i, f, g, o] = gateBlocks(gates, 4).map((a, k) => (k === 2 ? tanh(a) : sigmoid(a))) as [Tensor, Tensor, Tensor, Tensor];
-      const tanhC = tanh(add(mul(f, c), mul(i, g)));
-      const dCNext = add(dc, mul(mul(dh, o), sub(1, mul(tanhC, tanhC))));
-      const blocks = [
-        mul(mul(dCNext, g), mul(i, sub(1, i))),
-        mul(mul(dCNext, c), mul(f, sub(1, f))),
-        mul(mul(dCNext, i), sub(1, mul(g, g))),
-        mul(mul(dh, tanhC), mul(o, sub(1, o))),
-      ];
-      dGates = reshape(stack(blocks, 1), [rows, 4 * hidden]);
-      dC = mul(dCNext, f);
+      [dGates, dC] = lstmCellGradients(summed ? add(saved[0]!, saved[1]!) : saved[0]!, c, dh, dc);
     }
     return summed ? [dGates, dGates, dC] : [dGates, dC];
   },
 };
 
-/** h' (index 0) or c' (index 1) of a cell call, hanging from its token. */
-const LSTM_CELL_OUTPUT: OpDef<{ shared: LstmCellShared; index: 0 | 1 }> = {
-  name: 'lstmCell',
-  forward(_token, { shared, index }) {
-    return (index === 0 ? shared.h : shared.c)!;
+/**
+ * The LSTM cell's backward in tensor ops (differentiable again): from the gate pre-activations
+ * [rows, 4H], c [rows, H] and the gradients of h' and c', the gradients of the gates and of c.
+ */
+function lstmCellGradients(gates: Tensor, c: Tensor, dh: Tensor, dc: Tensor): [Tensor, Tensor] {
+  const [rows, hidden] = c.shape as [number, number];
+  const [i, f, g, o] = gateBlocks(gates, 4).map((a, k) => (k === 2 ? tanh(a) : sigmoid(a))) as [Tensor, Tensor, Tensor, Tensor];
+  const tanhC = tanh(add(mul(f, c), mul(i, g)));
+  const dCNext = add(dc, mul(mul(dh, o), sub(1, mul(tanhC, tanhC))));
+  const blocks = [
+    mul(mul(dCNext, g), mul(i, sub(1, i))),
+    mul(mul(dCNext, c), mul(f, sub(1, f))),
+    mul(mul(dCNext, i), sub(1, mul(g, g))),
+    mul(mul(dh, tanhC), mul(o, sub(1, o))),
+  ];
+  return [reshape(stack(blocks, 1), [rows, 4 * hidden]), mul(dCNext, f)];
+}
+
+/**
+ * Every step of one LSTM layer direction in one kernel call: xg [T, B, 4H] (the input
+ * projection with both biases), W_hh [4H, H], h0, c0 [B, H]. Leaves hs [T, B, H] and the last c
+ * in the shared record; like the cell, the outputs hang from a token.
+ */
+const LSTM_SEQUENCE: OpDef<TwoOutputs> = {
+  name: 'lstmSequence',
+  forward([xg, weightHh, h0, c0], shared, save) {
+    const [steps, batch, hidden] = [xg!.shape[0]!, xg!.shape[1]!, weightHh!.shape[1]!];
+    const result = kernels().lstmSequence!(xg!, weightHh!, h0!, c0!, shared.keepActivations)!;
+    const hs = fromKernel(result.hs, [steps + 1, batch, hidden], xg!.dtype);
+    const cs = fromKernel(result.cs, [steps + 1, batch, hidden], xg!.dtype);
+    if (result.activations !== null) {
+      save(xg!, weightHh!, h0!, c0!, hs, cs, fromKernel(result.activations, [steps, batch, 5 * hidden], xg!.dtype));
+    }
+    shared.outputs = [narrow(hs, 0, 1, steps), select(cs, 0, steps)];
+    return scalarTensor(0, xg!.dtype);
   },
-  backward(g, { attrs }) {
-    if (attrs.index === 0) attrs.shared.gradH = g;
-    else attrs.shared.gradC = g;
-    return [scalarTensor(0, g.dtype)];
+  backward(_token, ctx) {
+    const shared = ctx.attrs;
+    const [xg, weightHh, h0, c0, hsSaved, csSaved, activations] = ctx.saved as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+    const [steps, batch, hidden] = [xg.shape[0]!, xg.shape[1]!, weightHh.shape[1]!];
+    const zeros = (shape: number[]): Tensor => fromKernel(allocate(xg.dtype, shape.reduce((a, b) => a * b, 1)), shape, xg.dtype);
+    const dhs = shared.grads[0] ?? zeros([steps, batch, hidden]);
+    const dc = shared.grads[1] ?? zeros([batch, hidden]);
+    shared.grads = [null, null];
+    if (!isGradEnabled()) {
+      const grads = kernels().lstmSequenceBackward!(dhs, dc, weightHh, csSaved, activations);
+      const dGates = fromKernel(grads.gates, [steps, batch, 4 * hidden], xg.dtype);
+      const dState = fromKernel(grads.state, [2, batch, hidden], xg.dtype);
+      // W_hh's gradient, sum over steps of dGates_t^T h_{t-1}, as one product.
+      const hPrev = reshape(narrow(hsSaved, 0, 0, steps), [steps * batch, hidden]);
+      const dWeight = ctx.needsGrad[1] ? matmul(transpose(reshape(dGates, [steps * batch, 4 * hidden]), 0, 1), hPrev) : null;
+      return [dGates, dWeight, select(dState, 0, 0), select(dState, 0, 1)];
+    }
+    // Recorded (createGraph): the forward again in tensor ops from the inputs, then the steps' backward.
+    const weightT = transpose(weightHh, 0, 1);
+    const hs = [h0];
+    const cs = [c0];
+    const gates: Tensor[] = [];
+    for (let t = 0; t < steps; t++) {
+      gates.push(add(select(xg, 0, t), matmul(hs[t]!, weightT)));
+      const [h, c] = lstmCellFused(gates[t]!, cs[t]!);
+      hs.push(h);
+      cs.push(c);
+    }
+    const dGates = new Array<Tensor>(steps);
+    let dh = zeros([batch, hidden]);
+    let dcNext = dc;
+    for (let t = steps - 1; t >= 0; t--) {
+      dh = add(dh, select(dhs, 0, t));
+      [dGates[t], dcNext] = lstmCellGradients(gates[t]!, cs[t]!, dh, dcNext);
+      dh = matmul(dGates[t]!, weightHh);
+    }
+    const stacked = stack(dGates, 0);
+    const dWeight = matmul(transpose(reshape(stacked, [steps * batch, 4 * hidden]), 0, 1), reshape(stack(hs.slice(0, steps), 0), [steps * batch, hidden]));
+    return [stacked, dWeight, dh, dcNext];
   },
 };
+
+const LSTM_SEQUENCE_OUTPUT = tokenOutput('lstmSequence');
+
+/**
+ * Every step of one LSTM direction at once, where the backend has a sequence kernel for these
+ * operands: xg [T, B, 4H] (x W_ih^T + b_ih + b_hh, in processing order), W_hh [4H, H], h0 and
+ * c0 [B, H]. Returns [hs [T, B, H], last c], or null where the backend cannot (the caller then
+ * runs the steps one by one).
+ */
+export function lstmSequence(xg: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor): [Tensor, Tensor] | null {
+  const kernel = kernels().lstmSequence;
+  if (kernel === undefined || kernels().lstmSequenceBackward === undefined || xg.shape[0] === 0) return null;
+  if (![xg, weightHh, h0, c0].every((t) => t.dtype === 'float32')) return null;
+  const inputs = [xg, weightHh, h0, c0];
+  const keepActivations = recorded(inputs);
+  const shared: TwoOutputs = { keepActivations, outputs: [null, null], grads: [null, null] };
+  if (weightHh.shape[1]! % 4 !== 0) return null;
+  return outputsOf(LSTM_SEQUENCE_OUTPUT, apply(LSTM_SEQUENCE, inputs, shared), shared);
+}
+
+const LSTM_CELL_OUTPUT = tokenOutput('lstmCell');
 
 /** gi, gh [N, 3H], h [N, H] -> h' [N, H]. */
 const GRU_CELL: OpDef<CellAttrs> = {
@@ -191,11 +283,8 @@ export function lstmCellFused(gates: Tensor, c: Tensor, hiddenGates?: Tensor | n
   }
   inputs.push(reshape(c, [rows, hidden]));
   const keepActivations = recorded(inputs);
-  const shared: LstmCellShared = { keepActivations, h: null, c: null, gradH: null, gradC: null };
-  const token = apply(LSTM_CELL, inputs, shared);
-  const [h, cNext] = keepActivations
-    ? [apply(LSTM_CELL_OUTPUT, [token], { shared, index: 0 }), apply(LSTM_CELL_OUTPUT, [token], { shared, index: 1 })]
-    : [shared.h!, shared.c!];
+  const shared: TwoOutputs = { keepActivations, outputs: [null, null], grads: [null, null] };
+  const [h, cNext] = outputsOf(LSTM_CELL_OUTPUT, apply(LSTM_CELL, inputs, shared), shared);
   return c.ndim === 2 ? [h, cNext] : [reshape(h, c.shape), reshape(cNext, c.shape)];
 }
 

@@ -1,4 +1,7 @@
-/** The wasm backend's fused LSTM and GRU cells against the reference on random data, forward and backward. */
+/**
+ * The wasm backend's fused LSTM and GRU cells, and its whole-sequence LSTM, against the reference
+ * (which runs the steps one by one) on random data, forward and backward.
+ */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
@@ -14,10 +17,10 @@ function on<T>(backend: 'cpu' | 'wasm', fn: () => T): T {
   }
 }
 
-function assertClose(actual: Tensor, expected: Tensor, what: string): void {
+function assertClose(actual: Tensor, expected: Tensor, what: string, atol = 1e-6): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
   const worst = actual.sub(expected).abs().sub(expected.abs().mul(1e-5)).max().item();
-  assert.ok(worst <= 1e-6, `${what}: wasm and cpu differ by ${worst}`);
+  assert.ok(worst <= atol, `${what}: wasm and cpu differ by ${worst}`);
 }
 
 /** Outputs and input gradients of fn on fresh leaves made from the inputs. */
@@ -54,4 +57,50 @@ describe('wasm fused recurrent cells', () => {
       run(gru, [gi, gh, c]).forEach((t, i) => assertClose(t, wantGru[i]!, `gru output/gradient ${i}`));
     });
   }
+
+  describe('whole-sequence LSTM (one kernel call per layer direction)', () => {
+    test('the wasm backend has it', () => {
+      assert.ok(nb.getBackend().kernels.includes('lstmSequence') && nb.getBackend().kernels.includes('lstmSequenceBackward'));
+    });
+
+    const configs = [
+      { name: 'one layer', input: 6, hidden: 8, options: {} },
+      { name: 'two layers, bidirectional, batch first', input: 5, hidden: 12, options: { numLayers: 2, bidirectional: true, batchFirst: true } },
+    ];
+    for (const config of configs) {
+      test(`${config.name}: outputs, final states and every gradient equal the step-by-step reference`, () => {
+        nb.manualSeed(31);
+        const lstm = new nb.nn.LSTM(config.input, config.hidden, config.options);
+        const x0 = config.options.batchFirst === true ? nb.randn([3, 7, config.input]) : nb.randn([7, 3, config.input]);
+        const directions = config.options.bidirectional === true ? 2 : 1;
+        const states0 = [nb.randn([(config.options.numLayers ?? 1) * directions, 3, config.hidden]), nb.randn([(config.options.numLayers ?? 1) * directions, 3, config.hidden])];
+        const runOn = (backend: 'cpu' | 'wasm'): Tensor[] =>
+          on(backend, () => {
+            lstm.zeroGrad();
+            const x = x0.detach().requiresGrad_();
+            const [h0, c0] = states0.map((s) => s.detach().requiresGrad_()) as [Tensor, Tensor];
+            const [out, [hN, cN]] = lstm.forward(x, [h0, c0]);
+            out.mul(nb.sin(nb.arange(0, out.numel()).reshape(out.shape))).sum().add(hN.mul(2).sum()).add(cN.mul(-3).sum()).backward();
+            return [out, hN, cN, x.grad!, h0.grad!, c0.grad!, ...[...lstm.parameters()].map((p) => p.grad!)];
+          });
+        const want = runOn('cpu');
+        runOn('wasm').forEach((t, i) => assertClose(t, want[i]!, `output/gradient ${i}`, 1e-5));
+      });
+    }
+
+    test('second derivatives (createGraph) through the sequence', () => {
+      nb.manualSeed(32);
+      const lstm = new nb.nn.LSTM(3, 4);
+      const x = nb.randn([5, 2, 3]);
+      const weightHh = [...lstm.parameters()][1]!;
+      const secondOrder = (backend: 'cpu' | 'wasm'): Tensor[] =>
+        on(backend, () => {
+          const [out] = lstm.forward(x);
+          const [g] = nb.autogradGrad([out.square().sum()], [weightHh], { createGraph: true });
+          return nb.autogradGrad([g!.square().sum()], [...lstm.parameters()]).map((t) => t!);
+        });
+      const want = secondOrder('cpu');
+      secondOrder('wasm').forEach((t, i) => assertClose(t, want[i]!, `second-order gradient ${i}`, 1e-5));
+    });
+  });
 });

@@ -4,15 +4,64 @@
  * Math.tanh per element, and the LSTM backward (plain arithmetic, still about 2x faster than the
  * JS loop with the copies in and out). The GRU backward stays on the reference.
  */
-import type { Backend, GruCellResult, LstmCellResult, View } from '../types.js';
+import type { Backend, GruCellResult, LstmCellResult, LstmSequenceResult, View } from '../types.js';
 import { cpuBackend } from '../cpu/index.js';
 import { stageDense, unstage } from './staging.js';
 import type { WasmRuntime } from './runtime.js';
+import { isContiguous } from '../cpu/strided.js';
+
+/** A float32 view's elements in row-major order. */
+function denseFloats(v: View): Float32Array {
+  const count = v.shape.reduce((a, b) => a * b, 1);
+  return isContiguous(v.shape, v.strides) ? (v.data as Float32Array).subarray(v.offset, v.offset + count) : (cpuBackend.copy(v, 'float32') as Float32Array);
+}
+
+/** Floats of a K x N matrix packed whole for the gemm (asm/gemm.ts packWholeB): N in whole 8-column panels. */
+const packedFloats = (k: number, n: number): number => k * Math.ceil(n / 8) * 8;
 
 const handles = (hidden: number, ...views: View[]): boolean => hidden % 4 === 0 && views.every((v) => v.dtype === 'float32');
 
-export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 'lstmCellBackward' | 'gruCell'> {
+export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 'lstmCellBackward' | 'gruCell' | 'lstmSequence' | 'lstmSequenceBackward'> {
   return {
+    lstmSequence(xg, weightHh, h0, c0, keepActivations): LstmSequenceResult | null {
+      const [steps, batch] = xg.shape as [number, number, number];
+      const hidden = weightHh.shape[1]!;
+      if (!handles(hidden, xg, weightHh, h0, c0)) return null;
+      const size = batch * hidden;
+      runtime.beginCall();
+      const xgPtr = stageDense(runtime, xg);
+      const whhPtr = stageDense(runtime, weightHh);
+      const hs = runtime.alloc((steps + 1) * size * 4);
+      const cs = runtime.alloc((steps + 1) * size * 4);
+      runtime.f32.set(denseFloats(h0), hs >> 2);
+      runtime.f32.set(denseFloats(c0), cs >> 2);
+      const acts = keepActivations ? runtime.alloc(steps * 5 * size * 4) : 0;
+      const hg = runtime.alloc(4 * size * 4);
+      const packed = runtime.alloc(packedFloats(hidden, 4 * hidden) * 4);
+      runtime.exports.lstmSequenceF32(xgPtr, whhPtr, hs, cs, acts, hg, packed, steps, batch, hidden, runtime.scratch(0));
+      return {
+        hs: unstage(runtime, hs, (steps + 1) * size),
+        cs: unstage(runtime, cs, (steps + 1) * size),
+        activations: keepActivations ? unstage(runtime, acts, steps * 5 * size) : null,
+      };
+    },
+    lstmSequenceBackward(gradHs, gradC, weightHh, cs, activations) {
+      const [steps, batch, hidden] = gradHs.shape as [number, number, number];
+      const size = batch * hidden;
+      runtime.beginCall();
+      const gradHsPtr = stageDense(runtime, gradHs);
+      const whhPtr = stageDense(runtime, weightHh);
+      const csPtr = stageDense(runtime, cs);
+      const actsPtr = stageDense(runtime, activations);
+      const gradState = runtime.alloc(2 * size * 4);
+      runtime.f32.fill(0, gradState >> 2, (gradState >> 2) + size);
+      runtime.f32.set(denseFloats(gradC), (gradState >> 2) + size);
+      const gradGates = runtime.alloc(steps * 4 * size * 4);
+      const cell = runtime.alloc(5 * size * 4);
+      const packed = runtime.alloc(packedFloats(4 * hidden, hidden) * 4);
+      runtime.exports.lstmSequenceBackwardF32(gradHsPtr, gradState, whhPtr, csPtr, actsPtr, gradGates, cell, packed, steps, batch, hidden, runtime.scratch(0));
+      return { gates: unstage(runtime, gradGates, steps * 4 * size), state: unstage(runtime, gradState, 2 * size) };
+    },
     lstmCell(gates, hiddenGates, c, keepActivations): LstmCellResult {
       const [rows, hidden] = c.shape as [number, number];
       if (!handles(hidden, gates, c, ...(hiddenGates === null ? [] : [hiddenGates]))) {
@@ -25,7 +74,7 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
       const cPtr = stageDense(runtime, c);
       const statePtr = runtime.alloc(2 * size * 4);
       const actsPtr = keepActivations ? runtime.alloc(5 * size * 4) : 0;
-      runtime.exports.lstmCellF32(gatesPtr, hiddenPtr, cPtr, statePtr, actsPtr, rows, hidden);
+      runtime.exports.lstmCellF32(gatesPtr, hiddenPtr, cPtr, statePtr, statePtr + size * 4, actsPtr, rows, hidden);
       return { state: unstage(runtime, statePtr, 2 * size), activations: keepActivations ? unstage(runtime, actsPtr, 5 * size) : null };
     },
     lstmCellBackward(gradH, gradC, activations, c) {

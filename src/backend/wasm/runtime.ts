@@ -20,9 +20,17 @@ export interface KernelExports {
   unaryF32(op: number, x: number, out: number, n: number): void;
   transposeF32(src: number, dst: number, rows: number, cols: number): void;
   sumRowsF32(x: number, rows: number, inner: number, out: number, acc: number): void;
-  lstmCellF32(gates: number, hiddenGates: number, c: number, state: number, activations: number, rows: number, hidden: number): void;
+  lstmCellF32(gates: number, hiddenGates: number, c: number, hNext: number, cNext: number, activations: number, rows: number, hidden: number): void;
   lstmCellBackwardF32(gradH: number, gradC: number, activations: number, c: number, out: number, rows: number, hidden: number): void;
   gruCellF32(gi: number, gh: number, h: number, next: number, activations: number, rows: number, hidden: number): void;
+  lstmSequenceF32(
+    xg: number, whh: number, hs: number, cs: number, activations: number, hg: number, packed: number,
+    steps: number, batch: number, hidden: number, scratch: number,
+  ): void;
+  lstmSequenceBackwardF32(
+    gradHs: number, gradState: number, whh: number, cs: number, activations: number, gradGates: number, cell: number, packed: number,
+    steps: number, batch: number, hidden: number, scratch: number,
+  ): void;
 }
 
 export type SimdLevel = 'relaxed' | 'plain';

@@ -17,9 +17,9 @@ import { arange, tensor, zeros } from '../../tensor/creation.js';
 import { isFloat } from '../../tensor/dtype.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { add, logicalNot, lt, relu, tanh, where } from '../../ops/elementwise.js';
-import { gruCellFused, lstmCellFused } from '../../ops/recurrent.js';
+import { gruCellFused, lstmCellFused, lstmSequence } from '../../ops/recurrent.js';
 import { linear, matmul } from '../../ops/linalg.js';
-import { contiguous, reshape, squeeze, transpose, unsqueeze } from '../../ops/movement.js';
+import { contiguous, flip, reshape, select, squeeze, transpose, unsqueeze } from '../../ops/movement.js';
 import { cat, stack, unbind } from '../../ops/join.js';
 import { all } from '../../ops/reduce.js';
 import { dropout as dropoutFn } from '../../ops/nn.js';
@@ -259,8 +259,8 @@ function recurrentProduct(weightHh: Tensor): (h: Tensor) => Tensor {
 // ---- one layer and direction ------------------------------------------------------------------
 
 interface DirectionResult {
-  /** The hidden state after each step, in time order. */
-  outputs: Tensor[];
+  /** The hidden state after each step, in time order: [T, B, H]. */
+  outputs: Tensor;
   h: Tensor;
   c: Tensor | null;
 }
@@ -281,6 +281,15 @@ function runDirection(
   // b_hh is added at every step anyway, so except for GRU (where r scales h W_hn + b_hn) it joins the one input projection.
   const inputBias = mode === 'gru' || biasHh === null ? biasIh : biasIh === null ? biasHh : add(biasIh, biasHh);
   const projected = reshape(linear(reshape(x, [steps * batch, features]), w.weightIh, inputBias), [steps, batch, rows]);
+  if (mode === 'lstm' && valid === null) {
+    // The whole direction in one kernel call where the backend has one.
+    const ordered = reverse ? flip(projected, [0]) : projected;
+    const fused = lstmSequence(ordered, w.weightHh, h0, c0!);
+    if (fused !== null) {
+      const [hs, c] = fused;
+      return { outputs: reverse ? flip(hs, [0]) : hs, h: select(hs, 0, steps - 1), c };
+    }
+  }
   const perStep = unbind(projected, 0);
   const hiddenProduct = recurrentProduct(w.weightHh);
   const hiddenBias = mode === 'gru' ? biasHh : null;
@@ -309,7 +318,7 @@ function runDirection(
       if (cNext !== null) c = where(m, cNext, c!);
     }
   }
-  return { outputs, h, c };
+  return { outputs: stack(outputs, 0), h, c };
 }
 
 // ---- whole networks ---------------------------------------------------------------------------
@@ -389,7 +398,7 @@ export function recurrent(
     for (let d = 0; d < directions; d++) {
       const i = layer * directions + d;
       const r = runDirection(mode, x, h0s[i]!, c0s?.[i] ?? null, weights[i]!, d === 1, valid);
-      outs.push(stack(r.outputs, 0));
+      outs.push(r.outputs);
       finalH.push(r.h);
       if (r.c !== null) finalC.push(r.c);
     }
