@@ -45,24 +45,25 @@ const T_N_CHUNKS = 15;
 const T_BATCH_OFFSETS = 16;
 /** Nonzero: C += A @ B instead of C = A @ B. */
 const T_ACCUMULATE = 17;
-/** K may run over segments (the images of a batch): segment length, and A's and B's stride between segments. */
-const T_K_SEGMENT = 18;
-const T_SEGMENT_A = 19;
-const T_SEGMENT_B = 20;
+/**
+ * Nonzero: where B sits packed whole (packWholeB's layout), shared by every chunk; the chunks
+ * then split only M. The packing task (packChunk) fills it first.
+ */
+const T_PACKED = 18;
+/** Packing task: NR-column panels per chunk, and chunks per KC block of K. */
+const T_PACK_PANELS = 19;
+const T_PACK_GROUPS = 20;
 
 @inline function word(task: usize, index: i32): i32 {
   return load<i32>(task + (<usize>index << 2));
 }
 
-/** Operand layouts of one product; K may be split into equal segments with their own stride. */
+/** Operand strides of one product, in elements. */
 @unmanaged class Layout {
   rsA: i32 = 0;
   csA: i32 = 0;
   rsB: i32 = 0;
   csB: i32 = 0;
-  kSegment: i32 = 0;
-  segmentA: i32 = 0;
-  segmentB: i32 = 0;
 }
 
 /** Computes one chunk (batch entry, row block, column block) of C = A @ B. */
@@ -84,9 +85,6 @@ export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
   layout.csA = word(task, T_CSA);
   layout.rsB = word(task, T_RSB);
   layout.csB = word(task, T_CSB);
-  layout.kSegment = word(task, T_K_SEGMENT);
-  layout.segmentA = word(task, T_SEGMENT_A);
-  layout.segmentB = word(task, T_SEGMENT_B);
   const m0 = mi * chunkM;
   const n0 = ni * chunkN;
   gemmBlock(
@@ -94,8 +92,26 @@ export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
     <usize>word(task, T_B) + (<usize>load<i32>(offsets, 4) << 2),
     <usize>word(task, T_C) + (<usize>load<i32>(offsets, 8) << 2),
     word(task, T_LDC), layout,
-    m0, min(M, m0 + chunkM), n0, min(N, n0 + chunkN), word(task, T_K), word(task, T_ACCUMULATE) != 0, scratch, 0,
+    m0, min(M, m0 + chunkM), n0, min(N, n0 + chunkN), word(task, T_K), word(task, T_ACCUMULATE) != 0, scratch,
+    <usize>word(task, T_PACKED),
   );
+}
+
+/** Packs one chunk of B (a group of panels of one KC block) into the task's shared packed B. */
+export function packChunk(task: usize, chunk: i32): void {
+  const N = word(task, T_N);
+  const K = word(task, T_K);
+  const groups = word(task, T_PACK_GROUPS);
+  const panels = word(task, T_PACK_PANELS);
+  const pc = chunk / groups * KC;
+  const j0 = chunk % groups * panels * NR;
+  if (j0 >= N) return;
+  const kc = min(KC, K - pc);
+  const rsB = word(task, T_RSB);
+  const csB = word(task, T_CSB);
+  const b = <usize>word(task, T_B) + (<usize>(load<i32>(<usize>word(task, T_BATCH_OFFSETS), 4) + pc * rsB + j0 * csB) << 2);
+  const dst = <usize>word(task, T_PACKED) + (<usize>(pc * paddedColumns(N) + j0 * kc) << 2);
+  packB(b, rsB, csB, kc, min(N - j0, panels * NR), kc, dst);
 }
 
 /**
@@ -111,9 +127,6 @@ export function gemmOnThread(
   layout.csA = csA;
   layout.rsB = rsB;
   layout.csB = csB;
-  layout.kSegment = max(1, K);
-  layout.segmentA = 0;
-  layout.segmentB = 0;
   gemmBlock(a, b, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch, 0);
 }
 
@@ -139,8 +152,6 @@ export function gemmPacked(a: usize, rsA: i32, csA: i32, packed: usize, c: usize
   const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
   layout.rsA = rsA;
   layout.csA = csA;
-  layout.kSegment = max(1, K);
-  layout.segmentA = 0;
   gemmBlock(a, 0, c, ldc, layout, 0, M, 0, N, K, false, scratch, packed);
 }
 
@@ -169,11 +180,11 @@ function gemmBlock(
       const kc = min(KC, K - pc);
       let packedB = scratchB;
       if (prepacked != 0) packedB = prepacked + (<usize>(pc * prepackedColumns + jc * kc) << 2);
-      else packBSegments(b + (<usize>(jc * layout.csB) << 2), layout, pc, kc, nc, packedB);
+      else packB(b + (<usize>(pc * layout.rsB + jc * layout.csB) << 2), layout.rsB, layout.csB, kc, nc, kc, packedB);
       const accumulate = accumulateAll || pc > 0;
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);
-        packASegments(a + (<usize>(ic * layout.rsA) << 2), layout, pc, kc, mc, packedA);
+        packA(a + (<usize>(ic * layout.rsA + pc * layout.csA) << 2), layout.rsA, layout.csA, mc, kc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bPanel = packedB + (<usize>(jr * kc) << 2);
@@ -191,34 +202,6 @@ function gemmBlock(
         }
       }
     }
-  }
-}
-
-/** Packs columns pc..pc+kc of A's rows (split where K segments end) into MR-row panels. */
-function packASegments(a: usize, layout: Layout, pc: i32, kc: i32, mc: i32, dst: usize): void {
-  const segment = layout.kSegment;
-  let p = pc;
-  while (p < pc + kc) {
-    const s = p / segment;
-    const within = p - s * segment;
-    const length = min(segment - within, pc + kc - p);
-    const at = a + ((<usize>(s * layout.segmentA) + <usize>(within * layout.csA)) << 2);
-    packA(at, layout.rsA, layout.csA, mc, length, kc, dst + (<usize>((p - pc) * MR) << 2));
-    p += length;
-  }
-}
-
-/** Packs rows pc..pc+kc of B's columns (split where K segments end) into NR-column panels. */
-function packBSegments(b: usize, layout: Layout, pc: i32, kc: i32, nc: i32, dst: usize): void {
-  const segment = layout.kSegment;
-  let p = pc;
-  while (p < pc + kc) {
-    const s = p / segment;
-    const within = p - s * segment;
-    const length = min(segment - within, pc + kc - p);
-    const at = b + ((<usize>(s * layout.segmentB) + <usize>(within * layout.rsB)) << 2);
-    packB(at, layout.rsB, layout.csB, length, nc, kc, dst + (<usize>((p - pc) * NR) << 2));
-    p += length;
   }
 }
 

@@ -1,7 +1,7 @@
 // Entry point of the WebAssembly kernels. Memory is imported (shared between threads when the
 // host can); the host lays out every buffer itself, so nothing here allocates.
 
-import { gemmChunk, GEMM_SCRATCH_BYTES } from './gemm';
+import { gemmChunk, packChunk, GEMM_SCRATCH_BYTES } from './gemm';
 import { convChunk, CONV_FORWARD, CONV_INPUT_GRAD, CONV_WEIGHT_GRAD } from './conv';
 import { maxPoolChunk } from './pool';
 
@@ -11,6 +11,7 @@ const TASK_CONV = 2;
 const TASK_CONV_INPUT_GRAD = 3;
 const TASK_MAX_POOL = 4;
 const TASK_CONV_WEIGHT_GRAD = 5;
+const TASK_PACK_B = 6;
 
 /** First byte the host may use. */
 export function heapBase(): usize {
@@ -30,6 +31,7 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   else if (kind == TASK_CONV_INPUT_GRAD) convChunk(task, chunk, scratch, CONV_INPUT_GRAD);
   else if (kind == TASK_CONV_WEIGHT_GRAD) convChunk(task, chunk, scratch, CONV_WEIGHT_GRAD);
   else if (kind == TASK_MAX_POOL) maxPoolChunk(task, chunk);
+  else if (kind == TASK_PACK_B) packChunk(task, chunk);
   else unreachable();
 }
 

@@ -7,6 +7,8 @@ import type { WasmRuntime } from './runtime.js';
 
 // Must match asm/gemm.ts and asm/index.ts.
 const TASK_GEMM = 1;
+const TASK_PACK_B = 6;
+const KC = 512;
 const TASK_WORDS = 24;
 const MR = 6;
 const NR = 8;
@@ -35,8 +37,6 @@ export interface GemmSpec {
   offsets: ArrayLike<number>;
   /** Add into C instead of overwriting it. */
   accumulate?: boolean;
-  /** K split into segments of this length, A and B advancing by these strides from one to the next. */
-  kSegment?: { length: number; strideA: number; strideB: number };
 }
 
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
@@ -66,17 +66,22 @@ function chunkGrid(batch: number, m: number, n: number, threads: number): ChunkG
   return { chunkM, chunkN, mChunks: ceilDiv(m, chunkM), nChunks: ceilDiv(n, chunkN) };
 }
 
-/** Runs the products; allocates its descriptor in the current call's area. */
+/**
+ * Runs the products; allocates its descriptor in the current call's area. A single product on
+ * several threads first packs B once, all threads sharing the work, and then splits only M, so no
+ * thread packs B again (with chunks over both M and N, every chunk packed its own columns of B
+ * and every row block repacked all of it).
+ */
 export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
   const batch = spec.offsets.length / 3;
   if (batch === 0 || spec.m === 0 || spec.n === 0) return;
   const offsets = runtime.alloc(spec.offsets.length * 4);
   const task = runtime.alloc(TASK_WORDS * 4);
   const parallel = runtime.threadCount > 1 && 2 * batch * spec.m * spec.n * spec.k >= PARALLEL_MIN_FLOPS;
-  const grid = chunkGrid(batch, spec.m, spec.n, parallel ? runtime.threadCount : 1);
+  const sharedB = parallel && batch === 1 && spec.k > 0;
+  const grid = sharedB ? rowGrid(spec.m, spec.n, runtime.threadCount) : chunkGrid(batch, spec.m, spec.n, parallel ? runtime.threadCount : 1);
   const words = runtime.i32;
   words.set(spec.offsets, offsets >> 2);
-  const segment = spec.kSegment ?? { length: Math.max(1, spec.k), strideA: 0, strideB: 0 };
   const t = task >> 2;
   words[t] = TASK_GEMM;
   words[t + 1] = spec.m;
@@ -96,8 +101,24 @@ export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
   words[t + 15] = grid.nChunks;
   words[t + 16] = offsets;
   words[t + 17] = spec.accumulate === true ? 1 : 0;
-  words[t + 18] = segment.length;
-  words[t + 19] = segment.strideA;
-  words[t + 20] = segment.strideB;
+  words[t + 18] = 0;
+  if (sharedB) {
+    const columns = Math.ceil(spec.n / NR) * NR;
+    const panels = columns / NR;
+    const groups = Math.min(panels, runtime.threadCount * CHUNKS_PER_THREAD);
+    const packed = runtime.alloc(spec.k * columns * 4);
+    words[t + 18] = packed;
+    words[t + 19] = Math.ceil(panels / groups);
+    words[t + 20] = groups;
+    words[t] = TASK_PACK_B;
+    runtime.run(task, Math.ceil(spec.k / KC) * groups, true);
+    words[t] = TASK_GEMM;
+  }
   runtime.run(task, batch * grid.mChunks * grid.nChunks, parallel);
+}
+
+/** Chunks of whole rows (and all of N), for products whose B is packed once for every chunk. */
+function rowGrid(m: number, n: number, threads: number): ChunkGrid {
+  const chunkM = Math.max(MR, ceilDiv(ceilDiv(m, threads * CHUNKS_PER_THREAD), MR) * MR);
+  return { chunkM, chunkN: n, mChunks: ceilDiv(m, chunkM), nChunks: 1 };
 }
