@@ -35,6 +35,8 @@ const T_SCRATCH_STRIDE = 29;
 const T_COLS_BYTES = 30;
 const T_BATCH = 31;
 const T_PARTIALS = 32;
+/** Forward: the bias [O], or 0. */
+const T_BIAS = 33;
 
 @inline function word(task: usize, index: i32): i32 {
   return load<i32>(task + (<usize>index << 2));
@@ -143,10 +145,14 @@ export function convChunk(task: usize, chunk: i32, scratch: usize, kind: i32): v
   if (kind == CONV_FORWARD) {
     imageColumnsAt(task, x, chunk, cols, channels, plane, outs);
     const yn = y + (<usize>(chunk * outChannels * outs) << 2);
+    const bias = <usize>word(task, T_BIAS);
+    if (bias != 0) {
+      for (let o = 0; o < outChannels; o++) fillFloats(yn + (<usize>(o * outs) << 2), load<f32>(bias + (<usize>o << 2)), outs);
+    }
     for (let grp = 0; grp < groups; grp++) {
       gemmOnThread(
         w + <usize>grp * groupW, ck, 1, cols + <usize>grp * groupCols, outs, 1, yn + <usize>grp * groupY, outs,
-        og, outs, ck, false, scratch,
+        og, outs, ck, bias != 0, scratch,
       );
     }
   } else if (kind == CONV_INPUT_GRAD) {
@@ -214,10 +220,14 @@ function imageColumnsAt(task: usize, x: usize, n: i32, cols: usize, channels: i3
 }
 
 @inline function zeroFloats(dst: usize, count: i32): void {
-  const zero = f32x4.splat(0);
+  fillFloats(dst, 0, count);
+}
+
+@inline function fillFloats(dst: usize, value: f32, count: i32): void {
+  const splat = f32x4.splat(value);
   let i = 0;
-  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), zero);
-  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), 0);
+  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), splat);
+  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), value);
 }
 
 /** input row at stride sw += cols[lo:hi]. */

@@ -141,8 +141,11 @@ export interface Backend {
   random(spec: RandomSpec, n: number, dtype: DType, rng: RandomSource): TypedArray;
 
   // ---- Convolution and pooling (issue 3) ----
-  /** out[n, o, ...] = sum over the o's group's input channels and kernel taps; w is [O, C / groups, ...k]. */
-  conv(x: View, w: View, geometry: ConvGeometry, outSize: readonly number[]): TypedArray;
+  /**
+   * out[n, o, ...] = sum over the o's group's input channels and kernel taps; w is [O, C / groups,
+   * ...k]. A bias [O] (of x's dtype) starts each output channel's sums.
+   */
+  conv(x: View, w: View, geometry: ConvGeometry, outSize: readonly number[], bias?: View): TypedArray;
   /** Gradient of conv with respect to x, of shape [N, C, ...inSize] (also transposed convolution). */
   convInputGrad(gradOut: View, w: View, geometry: ConvGeometry, inSize: readonly number[]): TypedArray;
   /** Gradient of conv with respect to w, of shape [O, C / groups, ...kernelSize], summed over the batch. */

@@ -6,10 +6,10 @@
  */
 import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
-import type { ConvGeometry, View } from '../backend/types.js';
+import type { ConvGeometry } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { isFloat, type TypedArray } from '../tensor/dtype.js';
-import { numel, shapeStr } from '../tensor/shape.js';
+import { isFloat } from '../tensor/dtype.js';
+import { shapeStr } from '../tensor/shape.js';
 import { checkTensor, fromKernel } from './util.js';
 import { add } from './elementwise.js';
 import { reshape } from './movement.js';
@@ -34,17 +34,15 @@ interface ConvWeightGradAttrs {
 }
 
 /**
- * [N, C, ...in] * [O, C / groups, ...k] (+ bias [O]) -> [N, O, ...out]. The bias, when given, is
- * added into the kernel's fresh output rather than by a broadcast add that allocates another.
+ * [N, C, ...in] * [O, C / groups, ...k] (+ bias [O]) -> [N, O, ...out]. The bias, when given, goes
+ * to the kernel, which starts each output channel's sums from it.
  */
 const CONV: OpDef<ConvAttrs> = {
   name: 'conv',
   forward([x, w, bias], { geometry, outSize }, save) {
     save(x!, w!);
     const shape = [x!.shape[0]!, w!.shape[0]!, ...outSize];
-    const out = kernels().conv(x!, w!, geometry, outSize);
-    if (bias !== undefined) addChannelBias(out, bias, w!.shape[0]!, numel(outSize));
-    return fromKernel(out, shape, x!.dtype);
+    return fromKernel(kernels().conv(x!, w!, geometry, outSize, bias), shape, x!.dtype);
   },
   backward(g, ctx) {
     const [x, w] = ctx.saved;
@@ -56,19 +54,6 @@ const CONV: OpDef<ConvAttrs> = {
     ];
   },
 };
-
-/** out[n, o, position] += bias[o] over a row-major [N, O, positions] array. */
-function addChannelBias(out: TypedArray, bias: View, channels: number, positions: number): void {
-  const values = bias.data;
-  const stride = bias.strides[0]!;
-  for (let start = 0; start < out.length; start += channels * positions) {
-    for (let o = 0; o < channels; o++) {
-      const b = values[bias.offset + o * stride]!;
-      const from = start + o * positions;
-      for (let at = from; at < from + positions; at++) out[at] = out[at]! + b;
-    }
-  }
-}
 
 /** (gradOut [N, O, ...out], w) -> [N, C, ...in]: linear in both, so its gradients are conv and the weight gradient. */
 const CONV_INPUT_GRAD: OpDef<ConvInputGradAttrs> = {

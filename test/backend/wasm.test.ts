@@ -171,6 +171,17 @@ describe('wasm backend', () => {
       });
     }
 
+    test('the bias starts each output channel (plain and grouped)', () => {
+      nb.manualSeed(17);
+      const x = nb.randn([3, 6, 7, 7]);
+      for (const groups of [1, 3]) {
+        const w = nb.randn([9, 6 / groups, 3, 3]);
+        const b = nb.randn([9]);
+        const run = (): Tensor => nb.F.conv2d(x, w, b, { padding: 1, groups });
+        assertClose(run(), on('cpu', run), `conv with bias, groups ${groups}`, 1e-4, 1e-4);
+      }
+    });
+
     test('the gradient of a sum (one value expanded) is staged as that value everywhere', () => {
       nb.manualSeed(13);
       const x0 = nb.randn([3, 4, 6, 6]);

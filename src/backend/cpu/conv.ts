@@ -241,12 +241,19 @@ function productTransposedAdd(out: Float64Array, outOff: number, g: Float64Array
   }
 }
 
-export function conv(x: View, w: View, g: ConvGeometry, outSize: readonly number[]): TypedArray {
+export function conv(x: View, w: View, g: ConvGeometry, outSize: readonly number[], bias?: View): TypedArray {
   const s = convShapes(x, w.shape[0]!, w.shape.slice(2), outSize, x.shape.slice(2), g);
   const ck = s.cg * s.taps;
   const xs = packed(x);
   const wd = float64Of(w);
   const out = new Float64Array(s.batch * s.outChannels * s.outs);
+  if (bias !== undefined) {
+    // Each output channel's sums start from its bias, in double, so the result is rounded once.
+    for (let plane = 0; plane < s.batch * s.outChannels; plane++) {
+      const value = bias.data[bias.offset + (plane % s.outChannels) * bias.strides[0]!]!;
+      out.fill(value, plane * s.outs, (plane + 1) * s.outs);
+    }
+  }
   const cols = new Float64Array(ck * s.outs);
   for (let n = 0; n < s.batch; n++) {
     for (let grp = 0; grp < s.groups; grp++) {

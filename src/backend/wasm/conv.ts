@@ -75,7 +75,7 @@ function isFloat32(...views: View[]): boolean {
  * Writes the task descriptor (x: input or its gradient; w: weights or the partial sums; y: output
  * or its gradient), gives every thread a columns buffer, and runs `chunks` chunks.
  */
-function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: number, y: number, chunks: number, partials = 0): void {
+function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: number, y: number, chunks: number, partials = 0, bias = 0): void {
   const colsBytes = Math.ceil((p.inChannels * p.taps * p.outs * 4) / 64) * 64;
   const cols = runtime.alloc(colsBytes * runtime.threadCount);
   const task = runtime.alloc(TASK_WORDS * 4);
@@ -101,13 +101,14 @@ function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: numb
   words[t + 30] = colsBytes;
   words[t + 31] = p.batch;
   words[t + 32] = partials;
+  words[t + 33] = bias;
   runtime.run(task, chunks, p.flops >= PARALLEL_MIN_FLOPS);
 }
 
 export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'convInputGrad' | 'convWeightGrad'> {
   return {
-    conv(x, w, g, outSize) {
-      if (!isFloat32(x, w)) return cpuBackend.conv(x, w, g, outSize);
+    conv(x, w, g, outSize, bias) {
+      if (!isFloat32(x, w, ...(bias === undefined ? [] : [bias]))) return cpuBackend.conv(x, w, g, outSize, bias);
       const p = plan(x.shape[0]!, x.shape[1]!, w.shape[0]!, x.shape.slice(2), w.shape.slice(2), outSize, g);
       const size = p.batch * p.outChannels * p.outs;
       if (size === 0) return new Float32Array(0);
@@ -115,7 +116,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const xs = stageDense(runtime, x);
       const ws = stageDense(runtime, w);
       const y = runtime.alloc(size * 4);
-      runConv(runtime, p, TASK_CONV, xs, ws, y, p.batch);
+      runConv(runtime, p, TASK_CONV, xs, ws, y, p.batch, 0, bias === undefined ? 0 : stageDense(runtime, bias));
       return unstage(runtime, y, size);
     },
 

@@ -26,7 +26,7 @@ const WASM_UNARY: Partial<Record<UnaryOp, number>> = { relu: 0, exp: 1, tanh: 2,
 const WASM_UNARY_MIN = 64;
 
 const FAST_UNARY = new Set<UnaryOp>(['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'tanh', 'sigmoid', 'relu', 'sin', 'cos']);
-const ARITHMETIC = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'maximum', 'minimum']);
+const ARITHMETIC = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluBackward']);
 const COMPARISON = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 function unaryRow(op: UnaryOp, out: F32, o: number, x: F32, p: number, s: number, n: number): void {
@@ -58,8 +58,13 @@ function unaryRow(op: UnaryOp, out: F32, o: number, x: F32, p: number, s: number
   }
 }
 
-/** out[o + j] = a[pa + j * sa] op b[pb + j * sb]; b may be a bool mask (mul only, as relu's backward uses). */
-function binaryRow(op: BinaryOp, out: F32, o: number, a: F32, pa: number, sa: number, b: F32 | Uint8Array, pb: number, sb: number, n: number): void {
+/** out[o + j] = a[pa + j * sa] * mask[pb + j * sb] for a bool mask (a separate loop keeps binaryRow's b monomorphic: about 3x faster). */
+function maskRow(out: F32, o: number, a: F32, pa: number, sa: number, mask: Uint8Array, pb: number, sb: number, n: number): void {
+  for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! * mask[pb + j * sb]!;
+}
+
+/** out[o + j] = a[pa + j * sa] op b[pb + j * sb]. */
+function binaryRow(op: BinaryOp, out: F32, o: number, a: F32, pa: number, sa: number, b: F32, pb: number, sb: number, n: number): void {
   // Unit and zero strides without index multiplies: about 1.5x faster.
   if (sa === 1 && sb === 1) {
     switch (op) {
@@ -67,6 +72,7 @@ function binaryRow(op: BinaryOp, out: F32, o: number, a: F32, pa: number, sa: nu
       case 'sub': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! - b[pb + j]!; return;
       case 'mul': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! * b[pb + j]!; return;
       case 'div': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! / b[pb + j]!; return;
+      case 'reluBackward': for (let j = 0; j < n; j++) out[o + j] = a[pa + j]! * +(b[pb + j]! > 0); return;
       default: break;
     }
   } else if (sa === 1 && sb === 0) {
@@ -93,6 +99,7 @@ function binaryRow(op: BinaryOp, out: F32, o: number, a: F32, pa: number, sa: nu
     case 'sub': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! - b[pb + j * sb]!; break;
     case 'mul': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! * b[pb + j * sb]!; break;
     case 'div': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! / b[pb + j * sb]!; break;
+    case 'reluBackward': for (let j = 0; j < n; j++) out[o + j] = a[pa + j * sa]! * +(b[pb + j * sb]! > 0); break;
     case 'maximum':
       for (let j = 0; j < n; j++) {
         const u = a[pa + j * sa]!;
@@ -169,7 +176,7 @@ function binary(op: BinaryOp, a: View, b: View, outDtype: DType): TypedArray {
     const out = new Float32Array(numel(a.shape));
     const ad = f32(a);
     const bd = b.data as Uint8Array;
-    forEachRow(a.shape, [a, b], (offs, o, n, st) => binaryRow(op, out, o, ad, offs[0]!, st[0]!, bd, offs[1]!, st[1]!, n));
+    forEachRow(a.shape, [a, b], (offs, o, n, st) => maskRow(out, o, ad, offs[0]!, st[0]!, bd, offs[1]!, st[1]!, n));
     return out;
   }
   return cpuBackend.binary(op, a, b, outDtype);
