@@ -13,8 +13,18 @@ import { fma } from './simd';
  */
 export const MR: i32 = 6;
 export const NR: i32 = 8;
-/** Depth of one packed block: a B micro-panel (KC x NR floats, 16 KiB) stays in L1. */
+/** Deepest packed block: a B micro-panel (KC x NR floats, 16 KiB) stays in L1. */
 export const KC: i32 = 512;
+
+/**
+ * The depth of K's blocks: K split into equal blocks of at most KC (a multiple of 4), so a K just
+ * over KC (576, 784) gives two even blocks, not a full one and a short one whose kernel calls
+ * spend more on their start and their accumulating store.
+ */
+@inline function blockDepth(K: i32): i32 {
+  const blocks = (K + KC - 1) / KC;
+  return min(KC, ((K + blocks - 1) / blocks + 3) & ~3);
+}
 /** Rows of A packed at once (MC x KC floats, 264 KiB, stays in L2); a multiple of MR. */
 export const MC: i32 = 132;
 /** Widest column chunk; the packed B block (KC x NC_MAX floats, 2 MiB) stays in L2/L3. */
@@ -50,7 +60,7 @@ const T_ACCUMULATE = 17;
  * then split only M. The packing task (packChunk) fills it first.
  */
 const T_PACKED = 18;
-/** Packing task: NR-column panels per chunk, and chunks per KC block of K. */
+/** Packing task: NR-column panels per chunk, and chunks per block of K (blockDepth). */
 const T_PACK_PANELS = 19;
 const T_PACK_GROUPS = 20;
 
@@ -103,10 +113,11 @@ export function packChunk(task: usize, chunk: i32): void {
   const K = word(task, T_K);
   const groups = word(task, T_PACK_GROUPS);
   const panels = word(task, T_PACK_PANELS);
-  const pc = chunk / groups * KC;
+  const depth = blockDepth(K);
+  const pc = chunk / groups * depth;
   const j0 = chunk % groups * panels * NR;
-  if (j0 >= N) return;
-  const kc = min(KC, K - pc);
+  if (j0 >= N || pc >= K) return;
+  const kc = min(depth, K - pc);
   const rsB = word(task, T_RSB);
   const csB = word(task, T_CSB);
   const b = <usize>word(task, T_B) + (<usize>(load<i32>(<usize>word(task, T_BATCH_OFFSETS), 4) + pc * rsB + j0 * csB) << 2);
@@ -136,13 +147,14 @@ export function gemmOnThread(
 }
 
 /**
- * Packs a whole K x N B once (for products that reuse it, such as a recurrence's W_hh), KC rows
- * at a time, into K * paddedColumns(N) floats at dst, in the layout gemmPacked reads.
+ * Packs a whole K x N B once (for products that reuse it, such as a recurrence's W_hh), a block
+ * of K at a time, into K * paddedColumns(N) floats at dst, in the layout gemmPacked reads.
  */
 export function packWholeB(b: usize, rsB: i32, csB: i32, K: i32, N: i32, dst: usize): void {
   const columns = paddedColumns(N);
-  for (let pc = 0; pc < K; pc += KC) {
-    const kc = min(KC, K - pc);
+  const depth = blockDepth(K);
+  for (let pc = 0; pc < K; pc += depth) {
+    const kc = min(depth, K - pc);
     packB(b + (<usize>(pc * rsB) << 2), rsB, csB, kc, N, kc, dst + (<usize>(pc * columns) << 2));
   }
 }
@@ -168,6 +180,7 @@ function gemmBlock(
   const scratchB = scratch + (<usize>(MC * KC) << 2);
   const tile = scratchB + (<usize>(KC * NC_MAX) << 2);
   const prepackedColumns = paddedColumns(n1);
+  const depth = blockDepth(K);
   if (K == 0) {
     if (!accumulateAll) {
       for (let i = m0; i < m1; i++) memory.fill(c + ((<usize>i * <usize>ldc + <usize>n0) << 2), 0, <usize>(n1 - n0) << 2);
@@ -176,8 +189,8 @@ function gemmBlock(
   }
   for (let jc = n0; jc < n1; jc += NC_MAX) {
     const nc = min(NC_MAX, n1 - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
+    for (let pc = 0; pc < K; pc += depth) {
+      const kc = min(depth, K - pc);
       let packedB = scratchB;
       if (prepacked != 0) packedB = prepacked + (<usize>(pc * prepackedColumns + jc * kc) << 2);
       else packB(b + (<usize>(pc * layout.rsB + jc * layout.csB) << 2), layout.rsB, layout.csB, kc, nc, kc, packedB);
