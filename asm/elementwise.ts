@@ -148,3 +148,44 @@ export function sumRowsF32(x: usize, rows: i32, inner: i32, out: usize, acc: usi
   }
   for (let j = 0; j < inner; j++) store<f32>(out + (<usize>j << 2), <f32>load<f64>(acc + (<usize>j << 3)));
 }
+
+/**
+ * Softmax (or, when `log`, log-softmax) of each row of a row-major [rows, len] float32 array:
+ * exp(x - max) / sum, or (x - max) - log(sum), with the f32x4 exp above (about 1 ulp), where
+ * Math.exp costs 25-45 ns per element in JS. A NaN in a row, or an infinite max, makes the row
+ * NaN (x - max is NaN somewhere), as in torch. `row` is scratch for len + 3 floats.
+ */
+export function softmaxRowsF32(x: usize, out: usize, rows: i32, len: i32, log: bool, row: usize): void {
+  const padded = (len + 3) & ~3;
+  const bytes = <usize>len << 2;
+  for (let r = 0; r < rows; r++) {
+    const src = x + <usize>r * bytes;
+    const dst = out + <usize>r * bytes;
+    // The row, padded with -inf (its exp is 0, it never wins the max). Plain loops: V8 runs
+    // memory.copy as a call into its runtime, which costs more than a short row.
+    for (let k = 0; k < len; k++) store<f32>(row + (<usize>k << 2), load<f32>(src + (<usize>k << 2)));
+    for (let k = len; k < padded; k++) store<f32>(row + (<usize>k << 2), -Infinity);
+    let maxv = f32x4.splat(-Infinity);
+    for (let k = 0; k < padded; k += 4) maxv = f32x4.max(maxv, v128.load(row + (<usize>k << 2)));
+    const rowMax = max(max(f32x4.extract_lane(maxv, 0), f32x4.extract_lane(maxv, 1)), max(f32x4.extract_lane(maxv, 2), f32x4.extract_lane(maxv, 3)));
+    // wasm's max propagates NaN; an infinite max turns x - max into NaN for that element.
+    const shift = f32x4.splat(rowMax);
+    let sumv = f64x2.splat(0);
+    for (let k = 0; k < padded; k += 4) {
+      const at = row + (<usize>k << 2);
+      const shifted = f32x4.sub(v128.load(at), shift);
+      const e = expv(shifted);
+      sumv = f64x2.add(sumv, f64x2.add(f64x2.promote_low_f32x4(e), f64x2.promote_low_f32x4(v128.shuffle<i32>(e, e, 2, 3, 0, 1))));
+      v128.store(at, log ? shifted : e);
+    }
+    const sum = <f32>(f64x2.extract_lane(sumv, 0) + f64x2.extract_lane(sumv, 1));
+    if (log) {
+      const logSum = f32x4.splat(Mathf.log(sum));
+      for (let k = 0; k < padded; k += 4) v128.store(row + (<usize>k << 2), f32x4.sub(v128.load(row + (<usize>k << 2)), logSum));
+    } else {
+      const scale = f32x4.splat(sum);
+      for (let k = 0; k < padded; k += 4) v128.store(row + (<usize>k << 2), f32x4.div(v128.load(row + (<usize>k << 2)), scale));
+    }
+    for (let k = 0; k < len; k++) store<f32>(dst + (<usize>k << 2), load<f32>(row + (<usize>k << 2)));
+  }
+}

@@ -278,6 +278,27 @@ describe('wasm backend', () => {
     }
   });
 
+  test('softmax and logSoftmax along the last dim stay within a few ulp of the reference, NaN and infinite rows included', () => {
+    nb.manualSeed(18);
+    for (const len of [1, 3, 4, 10, 37]) {
+      const x = nb.randn([6, len]).mul(10);
+      for (const log of [false, true]) {
+        const run = (): Tensor => (log ? nb.logSoftmax(x, -1) : nb.softmax(x, -1));
+        assertClose(run(), on('cpu', run), `${log ? 'logSoftmax' : 'softmax'} len ${len}`, 1e-5, 1e-6);
+      }
+    }
+    const special = nb.tensor([[1, NaN, 2], [Infinity, 0, 1], [-Infinity, 0, 1], [-Infinity, -Infinity, -Infinity]], { allowNonFinite: true });
+    for (const log of [false, true]) {
+      const run = (): number[] => [...(log ? nb.logSoftmax(special, 1) : nb.softmax(special, 1)).toTypedArray()];
+      const want = on('cpu', run);
+      run().forEach((v, i) => {
+        const w = want[i]!;
+        const ok = Number.isFinite(w) ? Math.abs(v - w) <= 1e-6 * (1 + Math.abs(w)) : String(v) === String(w);
+        assert.ok(ok, `special rows (${log ? 'log' : 'plain'})[${i}]: wasm ${v}, cpu ${w}`);
+      });
+    }
+  });
+
   test('contiguous copies of transposed matrices equal the reference', () => {
     nb.manualSeed(41);
     for (const [r, c] of [[256, 784], [67, 131], [3, 5000], [1, 9000]] as const) {

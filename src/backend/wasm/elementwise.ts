@@ -278,6 +278,23 @@ function makeReduce(runtime: WasmRuntime): Backend['reduce'] {
   };
 }
 
+/** Softmax along the last dim of a contiguous float32 tensor in wasm (f32x4 exp); the rest on the reference. */
+function makeSoftmax(runtime: WasmRuntime): Backend['softmax'] {
+  return (x, axis, log) => {
+    const len = x.shape[axis]!;
+    const total = numel(x.shape);
+    if (x.dtype !== 'float32' || axis !== x.shape.length - 1 || len === 0 || total === 0 || !isContiguous(x.shape, x.strides)) {
+      return cpuBackend.softmax(x, axis, log);
+    }
+    runtime.beginCall();
+    const input = stageDense(runtime, x);
+    const out = runtime.alloc(total * 4);
+    const row = runtime.alloc((len + 4) * 4);
+    runtime.exports.softmaxRowsF32(input, out, total / len, len, log, row);
+    return unstage(runtime, out, total);
+  };
+}
+
 /** Below this many elements a transposed matrix is copied in JS rather than through wasm. */
 const WASM_TRANSPOSE_MIN = 4096;
 
@@ -362,6 +379,6 @@ function assign(dst: View, src: View): void {
   });
 }
 
-export function makeElementwise(runtime: WasmRuntime): Pick<Backend, 'unary' | 'binary' | 'where' | 'reduce' | 'copy' | 'assign'> {
-  return { unary: makeUnary(runtime), binary, where, reduce: makeReduce(runtime), copy: makeCopy(runtime), assign };
+export function makeElementwise(runtime: WasmRuntime): Pick<Backend, 'unary' | 'binary' | 'where' | 'reduce' | 'copy' | 'assign' | 'softmax'> {
+  return { unary: makeUnary(runtime), binary, where, reduce: makeReduce(runtime), copy: makeCopy(runtime), assign, softmax: makeSoftmax(runtime) };
 }
