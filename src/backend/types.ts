@@ -185,6 +185,11 @@ export interface Backend {
    */
   adamStep?(param: View, grad: View, state: AdamStepState, options: AdamStepOptions): void;
   /**
+   * A zeroed array for long-lived state (optimizer moments) placed where this backend's kernels
+   * use it in place, or null where the backend has no such place for this dtype.
+   */
+  residentZeros?(dtype: DType, count: number): TypedArray | null;
+  /**
    * Every step of one LSTM layer direction: xg [T, B, 4H] (x W_ih^T + biases per step), W_hh
    * [4H, H], h0 and c0 [B, H]. Only where the backend can (it returns null otherwise).
    */

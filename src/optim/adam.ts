@@ -1,5 +1,5 @@
 /** Adam and AdamW (torch.optim.Adam, torch.optim.AdamW), with AMSGrad and maximize. */
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../backend/registry.js';
 import { zerosLike } from '../tensor/creation.js';
 import { checkBetas, checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
@@ -24,13 +24,19 @@ export interface AdamState {
   max_exp_avg_sq?: Tensor;
 }
 
+/** Zeros like param for optimizer state, where the backend keeps such state for its kernels to use in place. */
+function stateZeros(param: Tensor): Tensor {
+  const data = kernels().residentZeros?.(param.dtype, param.numel()) ?? null;
+  return data === null ? zerosLike(param) : Tensor.fromData(data, param.shape, param.dtype);
+}
+
 function adamRule(decoupled: boolean): UpdateRule<AdamOptions, AdamState> {
   return {
     init: (param, o) => ({
       step: 0,
-      exp_avg: zerosLike(param),
-      exp_avg_sq: zerosLike(param),
-      ...(o.amsgrad ? { max_exp_avg_sq: zerosLike(param) } : {}),
+      exp_avg: stateZeros(param),
+      exp_avg_sq: stateZeros(param),
+      ...(o.amsgrad ? { max_exp_avg_sq: stateZeros(param) } : {}),
     }),
     updateInPlace: (param, grad, state, o) => fusedAdamStep(param, grad, state, o, decoupled),
     update(param, grad, state, o) {

@@ -7,6 +7,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
+import { WasmRuntime } from '../../src/backend/wasm/runtime.js';
 
 /** Runs fn on the given backend and restores wasm as the default. */
 function on<T>(backend: 'cpu' | 'wasm', fn: () => T): T {
@@ -413,6 +414,39 @@ describe('wasm backend', () => {
     assertClose(gbFused!, gbComposed!, 'bias grad');
     assert.ok(gwFused!.isContiguous());
     assertClose(nb.linear(nb.ones([7]), nb.ones([3, 7])), nb.full([3], 7), 'unbatched, no bias');
+  });
+
+  test('resident arrays: zeroed float32 views on wasm memory, used in place by Adam, blocks reused and merged when freed', () => {
+    const runtime = WasmRuntime.create();
+    assert.ok(runtime !== undefined);
+    if (!runtime.shared) {
+      assert.equal(runtime.residentZeros(10), null, 'private memory has no resident arrays');
+      return;
+    }
+    const a = runtime.residentZeros(10)!;
+    const b = runtime.residentZeros(1000)!;
+    const c = runtime.residentZeros(10)!;
+    assert.ok(a.every((v) => v === 0) && b.length === 1000);
+    assert.equal(a.buffer, b.buffer);
+    assert.ok(a.byteOffset + a.byteLength <= b.byteOffset && b.byteOffset + b.byteLength <= c.byteOffset, 'blocks do not overlap');
+    assert.equal(runtime.residentAddress(b, 3), b.byteOffset + 12);
+    assert.equal(runtime.residentAddress(new Float32Array(4), 0), -1);
+    // What the finalizer does once a and b are collected: their blocks merge and take a bigger array.
+    const release = (runtime as unknown as { releaseResident(block: { at: number; bytes: number }): void }).releaseResident.bind(runtime);
+    release({ at: b.byteOffset, bytes: c.byteOffset - b.byteOffset });
+    release({ at: a.byteOffset, bytes: b.byteOffset - a.byteOffset });
+    const merged = runtime.residentZeros(1010)!;
+    assert.equal(merged.byteOffset, a.byteOffset);
+    assert.ok(merged.every((v) => v === 0));
+
+    const p = nb.randn([300], { requiresGrad: true });
+    const opt = new nb.optim.Adam([p]);
+    p.grad = nb.ones([300]);
+    opt.step();
+    const expAvg = opt.state.get(p)!.exp_avg as Tensor;
+    assert.notEqual(nb.getBackend().kernels.indexOf('residentZeros'), -1);
+    assert.ok(expAvg.data.buffer instanceof SharedArrayBuffer, 'Adam state lives in wasm memory');
+    assert.ok(Math.abs(expAvg.toTypedArray()[0]! - 0.1) < 1e-7);
   });
 
   test('setNumThreads rejects bad counts', () => {

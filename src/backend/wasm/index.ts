@@ -19,7 +19,11 @@ import { makeRecurrent } from './recurrent.js';
 
 /** The kernels of a runtime, as a partial Backend for registerBackend. */
 export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
-  return { ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), ...makePooling(runtime), adamStep: makeAdamStep(runtime), ...makeRecurrent(runtime) };
+  return {
+    ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), ...makePooling(runtime),
+    adamStep: makeAdamStep(runtime), ...makeRecurrent(runtime),
+    residentZeros: (dtype, count) => (dtype === 'float32' ? runtime.residentZeros(count) : null),
+  };
 }
 
 function defaultThreadCount(): number {

@@ -113,17 +113,21 @@ export function makeAdamStep(runtime: WasmRuntime): NonNullable<Backend['adamSte
       (o.maximize ? MAXIMIZE : 0) | (o.decoupled ? DECOUPLED : 0) | (!o.decoupled && o.weightDecay !== 0 ? COUPLED_DECAY : 0) |
       (k.weightDecayIsOne ? WEIGHT_DECAY_IS_ONE : 0) | (k.scale1IsOne ? SCALE1_IS_ONE : 0) | (k.scale2IsOne ? SCALE2_IS_ONE : 0) |
       (k.negStepIsOne ? NEG_STEP_IS_ONE : 0) | (state.maxExpAvgSq !== null ? AMSGRAD : 0);
-    // [p, g, m, v, vmax] blocks, BLOCK floats each.
+    // Arrays already in wasm memory (resident optimizer state) are used in place; the others go
+    // through [p, g, m, v, vmax] blocks of BLOCK floats.
+    const resident = views.map((view) => runtime.residentAddress(view.data, view.offset));
     const blocks = runtime.alloc(5 * BLOCK * 4);
     const heap = runtime.f32;
     const at = (slot: number): number => (blocks >> 2) + slot * BLOCK;
     for (let start = 0; start < n; start += BLOCK) {
       const count = Math.min(BLOCK, n - start);
-      views.forEach((view, slot) => heap.set((view.data as Float32Array).subarray(view.offset + start, view.offset + start + count), at(slot)));
-      const ptr = (slot: number): number => at(slot) << 2;
+      views.forEach((view, slot) => {
+        if (resident[slot]! < 0) heap.set((view.data as Float32Array).subarray(view.offset + start, view.offset + start + count), at(slot));
+      });
+      const ptr = (slot: number): number => (resident[slot]! >= 0 ? resident[slot]! + start * 4 : at(slot) << 2);
       runtime.exports.adamStepF32(ptr(0), ptr(1), ptr(2), ptr(3), state.maxExpAvgSq === null ? 0 : ptr(4), count, args);
       views.forEach((view, slot) => {
-        if (slot !== 1) (view.data as Float32Array).set(heap.subarray(at(slot), at(slot) + count), view.offset + start);
+        if (slot !== 1 && resident[slot]! < 0) (view.data as Float32Array).set(heap.subarray(at(slot), at(slot) + count), view.offset + start);
       });
     }
   };

@@ -3,10 +3,13 @@
  * accepts (relaxed SIMD with fused multiply-add, else plain SIMD; shared memory when threads are
  * possible, else private memory), compiles it synchronously, and lays the memory out as:
  *
- *   [static | control words | per-thread scratch | per-call area]
+ *   [static | control words | resident arrays | per-thread scratch | per-call area]
  *
  * The per-call area is a bump allocator reset by every kernel call, so memory grows to the
  * largest call seen and then stays flat: a training loop never grows it step after step.
+ * Resident arrays (shared memory only) are typed arrays that live in wasm memory for good, such
+ * as optimizer state, so kernels use them in place; a block is reused once its array is
+ * garbage-collected.
  */
 import * as binaries from './generated/kernels.js';
 import { ThreadPool, CONTROL_WORDS } from './pool.js';
@@ -45,6 +48,11 @@ export interface RuntimeOptions {
 
 const PAGE_BYTES = 65536;
 const ALIGN = 64;
+/**
+ * Address space set aside for resident arrays (pages are only backed once written). Beyond it,
+ * residentZeros returns null and callers use ordinary arrays.
+ */
+const RESIDENT_BYTES = 64 << 20;
 
 const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
@@ -102,6 +110,12 @@ export class WasmRuntime {
   readonly control: number;
   private readonly scratchStride: number;
   private scratchBase: number;
+  private readonly residentBase: number;
+  private readonly residentEnd: number;
+  /** Free blocks of the resident region, by address. */
+  private residentFree: { at: number; bytes: number }[];
+  private readonly residentArrays = new WeakSet<Float32Array>();
+  private readonly residentRelease = new FinalizationRegistry<{ at: number; bytes: number }>((block) => this.releaseResident(block));
   private callBase = 0;
   private cursor = 0;
   private threads = 1;
@@ -116,7 +130,10 @@ export class WasmRuntime {
     this.exports = instance.exports as unknown as KernelExports;
     this.control = alignUp(this.exports.heapBase(), ALIGN);
     this.scratchStride = alignUp(this.exports.scratchBytes(), ALIGN);
-    this.scratchBase = alignUp(this.control + CONTROL_WORDS * 4, ALIGN);
+    this.residentBase = alignUp(this.control + CONTROL_WORDS * 4, ALIGN);
+    this.residentEnd = this.residentBase + (shared ? RESIDENT_BYTES : 0);
+    this.residentFree = [{ at: this.residentBase, bytes: this.residentEnd - this.residentBase }];
+    this.scratchBase = this.residentEnd;
     this.refreshViews();
     this.layout(1);
     this.pool = shared ? new ThreadPool(this, module) : undefined;
@@ -149,6 +166,47 @@ export class WasmRuntime {
 
   get scratchLayout(): { base: number; stride: number } {
     return { base: this.scratchBase, stride: this.scratchStride };
+  }
+
+  /**
+   * A zeroed float32 array that lives in wasm memory (kernels read and write it in place), or
+   * null without shared memory (growing private memory would detach it) or when the region is
+   * full. Its block is reused after the array is garbage-collected.
+   */
+  residentZeros(count: number): Float32Array | null {
+    const bytes = alignUp(Math.max(1, count) * 4, ALIGN);
+    const index = this.residentFree.findIndex((b) => b.bytes >= bytes);
+    if (index < 0) return null;
+    const block = this.residentFree[index]!;
+    const at = block.at;
+    if (block.bytes === bytes) this.residentFree.splice(index, 1);
+    else this.residentFree[index] = { at: at + bytes, bytes: block.bytes - bytes };
+    this.ensure(this.residentEnd);
+    const array = new Float32Array(this.memory.buffer, at, count);
+    array.fill(0);
+    this.residentArrays.add(array);
+    this.residentRelease.register(array, { at, bytes });
+    return array;
+  }
+
+  /** The byte address of a view's element `offset` when its array is resident, else -1. */
+  residentAddress(data: unknown, offset: number): number {
+    return data instanceof Float32Array && this.residentArrays.has(data) ? data.byteOffset + offset * 4 : -1;
+  }
+
+  private releaseResident(block: { at: number; bytes: number }): void {
+    const free = this.residentFree;
+    let i = 0;
+    while (i < free.length && free[i]!.at < block.at) i++;
+    free.splice(i, 0, block);
+    // Merge with the neighbours it touches.
+    for (let j = Math.max(0, i - 1); j < free.length - 1; ) {
+      if (free[j]!.at + free[j]!.bytes === free[j + 1]!.at) {
+        free[j] = { at: free[j]!.at, bytes: free[j]!.bytes + free[j + 1]!.bytes };
+        free.splice(j + 1, 1);
+      } else if (j >= i) break;
+      else j++;
+    }
   }
 
   /** Starts a kernel call: everything allocated by the previous call is free again. */
