@@ -189,3 +189,24 @@ export function softmaxRowsF32(x: usize, out: usize, rows: i32, len: i32, log: b
     for (let k = 0; k < len; k++) store<f32>(dst + (<usize>k << 2), load<f32>(row + (<usize>k << 2)));
   }
 }
+
+/**
+ * out[j] = sum over o and i of x[(o * width + j) * inner + i] for a row-major [outer, width,
+ * inner] float32 array (a conv bias gradient sums [N, C, H, W] over N, H and W): each output's
+ * elements added one after another in that order, in double, and rounded once, as the reference
+ * does, so the result is bit-identical. `acc` is scratch for `width` doubles.
+ */
+export function sumBlocksF32(x: usize, outer: i32, width: i32, inner: i32, out: usize, acc: usize): void {
+  memory.fill(acc, 0, <usize>width << 3);
+  const run = <usize>inner << 2;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < width; j++) {
+      const src = x + <usize>(o * width + j) * run;
+      const a = acc + (<usize>j << 3);
+      let sum = load<f64>(a);
+      for (let i = 0; i < inner; i++) sum += <f64>load<f32>(src + (<usize>i << 2));
+      store<f64>(a, sum);
+    }
+  }
+  for (let j = 0; j < width; j++) store<f32>(out + (<usize>j << 2), <f32>load<f64>(acc + (<usize>j << 3)));
+}

@@ -256,25 +256,35 @@ function reduceRow(op: ReduceOp, acc: number, x: F32, p: number, s: number, n: n
   return acc;
 }
 
-/** From this many elements a sum over leading dims (a bias gradient) runs in wasm: ~7 ns per element in JS here. */
-const WASM_SUM_ROWS_MIN = 1 << 14;
+/** From this many elements a sum that keeps one block of dims runs in wasm: ~7 ns per element in JS here. */
+const WASM_SUM_MIN = 1 << 14;
 
-/** Sums over the leading dims of a large contiguous float32 tensor go to wasm (same result); the rest to reduce. */
+/**
+ * Sums that keep one block of consecutive dims (a bias gradient: over the leading dims, or over
+ * N, H and W of [N, C, H, W]) of a large float32 tensor go to wasm, with the reference's order
+ * and double accumulators, so the result is the same; the rest go to reduce.
+ */
 function makeReduce(runtime: WasmRuntime): Backend['reduce'] {
   return (op, x, axes, outDtype) => {
     const total = numel(x.shape);
-    const leading = axes.length > 0 && axes.length < x.shape.length && [...axes].sort((p, q) => p - q).every((d, i) => d === i);
-    if (op !== 'sum' || x.dtype !== 'float32' || outDtype !== 'float32' || total < WASM_SUM_ROWS_MIN || !leading || !isContiguous(x.shape, x.strides)) {
+    const sorted = [...axes].sort((p, q) => p - q);
+    const gap = sorted.findIndex((d, i) => d !== i);
+    const first = gap < 0 ? sorted.length : gap;
+    const kept = x.shape.length - sorted.length;
+    // Reduced: dims [0, first) and everything after the kept block [first, first + kept).
+    const oneBlock = kept > 0 && sorted.length > 0 && sorted.slice(first).every((d, i) => d === first + kept + i);
+    if (op !== 'sum' || x.dtype !== 'float32' || outDtype !== 'float32' || total < WASM_SUM_MIN || !oneBlock) {
       return reduce(op, x, axes, outDtype);
     }
-    const inner = numel(x.shape.slice(axes.length));
-    if (inner === 0) return reduce(op, x, axes, outDtype);
+    const width = numel(x.shape.slice(first, first + kept));
+    const inner = numel(x.shape.slice(first + kept));
     runtime.beginCall();
     const input = stageDense(runtime, x);
-    const out = runtime.alloc(inner * 4);
-    const acc = runtime.alloc(inner * 8);
-    runtime.exports.sumRowsF32(input, total / inner, inner, out, acc);
-    return unstage(runtime, out, inner);
+    const out = runtime.alloc(width * 4);
+    const acc = runtime.alloc(width * 8);
+    if (inner === 1) runtime.exports.sumRowsF32(input, total / width, width, out, acc);
+    else runtime.exports.sumBlocksF32(input, total / (width * inner), width, inner, out, acc);
+    return unstage(runtime, out, width);
   };
 }
 

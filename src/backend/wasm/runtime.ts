@@ -23,6 +23,7 @@ export interface KernelExports {
   unaryF32(op: number, x: number, out: number, n: number): void;
   transposeF32(src: number, dst: number, rows: number, cols: number): void;
   sumRowsF32(x: number, rows: number, inner: number, out: number, acc: number): void;
+  sumBlocksF32(x: number, outer: number, width: number, inner: number, out: number, acc: number): void;
   softmaxRowsF32(x: number, out: number, rows: number, len: number, log: boolean, row: number): void;
   lstmCellF32(gates: number, hiddenGates: number, c: number, hNext: number, cNext: number, activations: number, rows: number, hidden: number): void;
   lstmCellBackwardF32(gradH: number, gradC: number, activations: number, c: number, out: number, rows: number, hidden: number): void;
