@@ -271,7 +271,8 @@ function makeReduce(runtime: WasmRuntime): Backend['reduce'] {
     const gap = sorted.findIndex((d, i) => d !== i);
     const first = gap < 0 ? sorted.length : gap;
     const kept = x.shape.length - sorted.length;
-    // Reduced: dims [0, first) and everything after the kept block [first, first + kept).
+    // Reduced: dims [0, first) and everything after the kept block [first, first + kept). (A sum
+    // of everything is one chain of additions, no faster in wasm than in JS.)
     const oneBlock = kept > 0 && sorted.length > 0 && sorted.slice(first).every((d, i) => d === first + kept + i);
     if (op !== 'sum' || x.dtype !== 'float32' || outDtype !== 'float32' || total < WASM_SUM_MIN || !oneBlock) {
       return reduce(op, x, axes, outDtype);
@@ -282,7 +283,8 @@ function makeReduce(runtime: WasmRuntime): Backend['reduce'] {
     const input = stageDense(runtime, x);
     const out = runtime.alloc(width * 4);
     const acc = runtime.alloc(width * 8);
-    if (inner === 1) runtime.exports.sumRowsF32(input, total / width, width, out, acc);
+    // f32x4 across the outputs when they are consecutive; one running sum per output otherwise.
+    if (inner === 1 && width >= 4) runtime.exports.sumRowsF32(input, total / width, width, out, acc);
     else runtime.exports.sumBlocksF32(input, total / (width * inner), width, inner, out, acc);
     return unstage(runtime, out, width);
   };
