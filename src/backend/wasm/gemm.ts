@@ -80,6 +80,9 @@ export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
   const parallel = runtime.threadCount > 1 && 2 * batch * spec.m * spec.n * spec.k >= PARALLEL_MIN_FLOPS;
   const sharedB = parallel && batch === 1 && spec.k > 0;
   const grid = sharedB ? rowGrid(spec.m, spec.n, runtime.threadCount) : chunkGrid(batch, spec.m, spec.n, parallel ? runtime.threadCount : 1);
+  const columns = Math.ceil(spec.n / NR) * NR;
+  // Allocated before the memory's views are taken below (an allocation may grow the memory).
+  const packed = sharedB ? runtime.alloc(spec.k * columns * 4) : 0;
   const words = runtime.i32;
   words.set(spec.offsets, offsets >> 2);
   const t = task >> 2;
@@ -101,13 +104,10 @@ export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
   words[t + 15] = grid.nChunks;
   words[t + 16] = offsets;
   words[t + 17] = spec.accumulate === true ? 1 : 0;
-  words[t + 18] = 0;
+  words[t + 18] = packed;
   if (sharedB) {
-    const columns = Math.ceil(spec.n / NR) * NR;
     const panels = columns / NR;
     const groups = Math.min(panels, runtime.threadCount * CHUNKS_PER_THREAD);
-    const packed = runtime.alloc(spec.k * columns * 4);
-    words[t + 18] = packed;
     words[t + 19] = Math.ceil(panels / groups);
     words[t + 20] = groups;
     words[t] = TASK_PACK_B;
