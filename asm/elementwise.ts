@@ -210,3 +210,37 @@ export function sumBlocksF32(x: usize, outer: i32, width: i32, inner: i32, out: 
   }
   for (let j = 0; j < width; j++) store<f32>(out + (<usize>j << 2), <f32>load<f64>(acc + (<usize>j << 3)));
 }
+
+// Binary op codes, shared with src/backend/wasm/elementwise.ts.
+const OP_ADD = 0;
+const OP_SUB = 1;
+const OP_MUL = 2;
+const OP_DIV = 3;
+const OP_RELU_BACKWARD = 4;
+
+/**
+ * out = a op b elementwise over n floats (whole vectors: the buffers have room for n rounded up
+ * to 4). Each f32x4 op rounds once, as the reference's double computation rounded to float32
+ * does for these ops, so results are identical. reluBackward is a * (b > 0).
+ */
+export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32): void {
+  const end = <usize>n << 2;
+  if (op == OP_ADD) {
+    for (let at: usize = 0; at < end; at += 16) v128.store(out + at, f32x4.add(v128.load(a + at), v128.load(b + at)));
+  } else if (op == OP_SUB) {
+    for (let at: usize = 0; at < end; at += 16) v128.store(out + at, f32x4.sub(v128.load(a + at), v128.load(b + at)));
+  } else if (op == OP_MUL) {
+    for (let at: usize = 0; at < end; at += 16) v128.store(out + at, f32x4.mul(v128.load(a + at), v128.load(b + at)));
+  } else if (op == OP_DIV) {
+    for (let at: usize = 0; at < end; at += 16) v128.store(out + at, f32x4.div(v128.load(a + at), v128.load(b + at)));
+  } else if (op == OP_RELU_BACKWARD) {
+    const one = f32x4.splat(1);
+    const zero = f32x4.splat(0);
+    for (let at: usize = 0; at < end; at += 16) {
+      const positive = f32x4.gt(v128.load(b + at), zero);
+      v128.store(out + at, f32x4.mul(v128.load(a + at), v128.and(positive, one)));
+    }
+  } else {
+    unreachable();
+  }
+}

@@ -300,6 +300,30 @@ describe('wasm backend', () => {
     }
   });
 
+  test('large same-shape arithmetic in wasm is bit-identical to the reference', () => {
+    nb.manualSeed(19);
+    const n = 20001;
+    const special = [0, -0, NaN, Infinity, -Infinity, 1e-40, -3];
+    const withSpecial = (t: Tensor): Tensor => nb.cat([t, nb.tensor(special, { allowNonFinite: true })]);
+    const a = withSpecial(nb.randn([n]).mul(100));
+    const b = withSpecial(nb.randn([n]));
+    const cases: [string, () => Tensor][] = [
+      ['add', () => a.add(b)],
+      ['sub', () => a.sub(b)],
+      ['mul', () => a.mul(b)],
+      ['div', () => a.div(b)],
+      // relu's backward: the gradient a where relu's output is positive.
+      ['reluBackward', () => {
+        const x = b.detach().requiresGrad_();
+        nb.relu(x).backward(a);
+        return x.grad!;
+      }],
+    ];
+    for (const [name, run] of cases) {
+      assert.deepEqual([...run().toTypedArray()].map(String), [...on('cpu', run).toTypedArray()].map(String), name);
+    }
+  });
+
   test('contiguous copies of transposed matrices equal the reference', () => {
     nb.manualSeed(41);
     for (const [r, c] of [[256, 784], [67, 131], [3, 5000], [1, 9000]] as const) {

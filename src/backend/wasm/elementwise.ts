@@ -1,13 +1,14 @@
 /**
- * Float32 elementwise kernels, reductions and copies. Copying operands into wasm memory and back
- * costs more than simple one-pass ops compute (measured: a 235k-element add is 3.5 ns/element
- * through wasm memory, 1.4 in a JS loop), so arithmetic stays in JS, where it beats the reference
- * kernels by keeping every loop monomorphic (Float32Array only) and switching on the op once per
- * row; those results are bit-identical to the reference (the same formulas in double, rounded
- * once on store). The exceptions go to wasm (asm/elementwise.ts): exp, tanh and sigmoid, whose
- * double-precision Math calls cost 20-35 ns per element, and relu, whose branch mispredicts on
- * random data; there they are float32 polynomials within about 1 ulp of the reference. Other
- * dtypes and rarer ops go to the reference kernels.
+ * Float32 elementwise kernels, reductions and copies. Small one-pass ops stay in JS, where the
+ * loops are monomorphic (Float32Array only) and switch on the op once per row, with results
+ * bit-identical to the reference (the same formulas in double, rounded once on store). From 16k
+ * elements, same-shape arithmetic goes to wasm: copying in and out beats the JS loop there (a
+ * 131k-element add: ~0.4 ms against ~1.2 ms, most of the JS time in its fresh, zeroed result),
+ * with identical results, since one float32 op rounds as the double computation rounded once
+ * does. Also in wasm (asm/elementwise.ts): exp, tanh and sigmoid, whose double-precision Math
+ * calls cost 20-35 ns per element, and relu, whose branch mispredicts on random data (float32
+ * polynomials within about 1 ulp of the reference); softmax along the last dim; sums that keep
+ * one block of dims. Other dtypes and rarer ops go to the reference kernels.
  */
 import type { Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../types.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
@@ -290,6 +291,31 @@ function makeReduce(runtime: WasmRuntime): Backend['reduce'] {
   };
 }
 
+/** Op codes of asm/elementwise.ts's binaryF32. */
+const WASM_BINARY: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluBackward: 4 };
+/** From this many elements a same-shape float32 op runs in wasm. */
+const WASM_BINARY_MIN = 1 << 14;
+
+/** Large same-shape contiguous float32 arithmetic in wasm (identical results); the rest in JS. */
+function makeBinary(runtime: WasmRuntime): Backend['binary'] {
+  return (op, a, b, outDtype) => {
+    const code = WASM_BINARY[op];
+    const n = numel(a.shape);
+    if (
+      code === undefined || n < WASM_BINARY_MIN || a.dtype !== 'float32' || b.dtype !== 'float32' || outDtype !== 'float32' ||
+      !isContiguous(a.shape, a.strides) || !isContiguous(b.shape, b.strides)
+    ) {
+      return binary(op, a, b, outDtype);
+    }
+    runtime.beginCall();
+    const pa = stageDense(runtime, a);
+    const pb = stageDense(runtime, b);
+    const out = runtime.alloc(n * 4);
+    runtime.exports.binaryF32(code, pa, pb, out, n);
+    return unstage(runtime, out, n);
+  };
+}
+
 /** Softmax along the last dim of a contiguous float32 tensor in wasm (f32x4 exp); the rest on the reference. */
 function makeSoftmax(runtime: WasmRuntime): Backend['softmax'] {
   return (x, axis, log) => {
@@ -392,5 +418,5 @@ function assign(dst: View, src: View): void {
 }
 
 export function makeElementwise(runtime: WasmRuntime): Pick<Backend, 'unary' | 'binary' | 'where' | 'reduce' | 'copy' | 'assign' | 'softmax'> {
-  return { unary: makeUnary(runtime), binary, where, reduce: makeReduce(runtime), copy: makeCopy(runtime), assign, softmax: makeSoftmax(runtime) };
+  return { unary: makeUnary(runtime), binary: makeBinary(runtime), where, reduce: makeReduce(runtime), copy: makeCopy(runtime), assign, softmax: makeSoftmax(runtime) };
 }
