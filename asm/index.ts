@@ -43,3 +43,6 @@ export { unaryF32, binaryF32, transposeF32, sumRowsF32, sumBlocksF32, softmaxRow
 
 /** Fused LSTM and GRU cell gate math on contiguous arrays, called directly. */
 export { lstmCellF32, lstmCellBackwardF32, gruCellF32, lstmSequenceF32, lstmSequenceBackwardF32 } from './recurrent';
+
+/** Max pooling's backward (a scatter of gradients to their argmax), called directly. */
+export { maxPoolBackwardF32 } from './pool';

@@ -126,3 +126,21 @@ export function maxPoolChunk(task: usize, chunk: i32): void {
     }
   }
 }
+
+/**
+ * Max pooling's backward: gx (planes x plane floats) is zeroed, then each output's gradient is
+ * added at its argmax (an index within its plane), in output order as the reference does, so
+ * overlapping windows sum in the same order and the result is identical.
+ */
+export function maxPoolBackwardF32(grad: usize, indices: usize, gx: usize, planes: i32, outs: i32, plane: i32): void {
+  memory.fill(gx, 0, <usize>(planes * plane) << 2);
+  for (let p = 0; p < planes; p++) {
+    const base = gx + (<usize>(p * plane) << 2);
+    const from = <usize>(p * outs) << 2;
+    for (let l = 0; l < outs; l++) {
+      const offset = from + (<usize>l << 2);
+      const at = base + (<usize>load<i32>(indices + offset) << 2);
+      store<f32>(at, load<f32>(at) + load<f32>(grad + offset));
+    }
+  }
+}

@@ -275,6 +275,14 @@ describe('wasm backend', () => {
         const want = on('cpu', () => c.run(x));
         assert.deepEqual(got.values.toTypedArray(), want.values.toTypedArray());
         assert.deepEqual(got.indices.toTypedArray(), want.indices.toTypedArray());
+        // The backward scatters each gradient to its argmax, overlapping windows summing in order.
+        const cotangent = nb.randn(got.values.shape);
+        const grad = (): string[] => {
+          const leaf = x.detach().requiresGrad_();
+          c.run(leaf).values.backward(cotangent);
+          return [...leaf.grad!.toTypedArray()].map(String);
+        };
+        assert.deepEqual(grad(), on('cpu', grad), 'input gradient');
       });
     }
   });

@@ -1,9 +1,11 @@
 /**
- * Max pooling with argmax on the wasm kernel (asm/pool.ts), one input plane per chunk; results
- * equal the reference's (same tap order and comparison rule). Float64 and the other pooling
- * kernels use the reference.
+ * Max pooling with argmax on the wasm kernel (asm/pool.ts), one input plane per chunk, and its
+ * backward (a scatter to the argmax); results equal the reference's (same tap order and
+ * comparison rule, same order of additions). Float64 and the other pooling kernels use the
+ * reference.
  */
 import type { Backend } from '../types.js';
+import { isContiguous } from '../cpu/strided.js';
 import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { WasmRuntime } from './runtime.js';
@@ -18,7 +20,7 @@ const PARALLEL_MIN_TAPS = 1 << 20;
 
 const to3d = (values: readonly number[], fill: number): number[] => [...new Array<number>(3 - values.length).fill(fill), ...values];
 
-export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool'> {
+export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool' | 'maxPoolBackward'> {
   return {
     maxPool(x, g) {
       if (x.dtype !== 'float32') return cpuBackend.maxPool(x, g);
@@ -46,6 +48,23 @@ export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool'> {
       runtime.run(task, planes, count * numel(g.kernel) >= PARALLEL_MIN_TAPS);
       const start = indices >> 2;
       return { values: unstage(runtime, values, count), indices: runtime.i32.slice(start, start + count) };
+    },
+
+    maxPoolBackward(gradOut, indices, inSize) {
+      if (gradOut.dtype !== 'float32' || indices.dtype !== 'int32' || !isContiguous(indices.shape, indices.strides)) {
+        return cpuBackend.maxPoolBackward(gradOut, indices, inSize);
+      }
+      const planes = gradOut.shape[0]! * gradOut.shape[1]!;
+      const outs = numel(gradOut.shape.slice(2));
+      const plane = numel(inSize);
+      const count = planes * outs;
+      runtime.beginCall();
+      const grad = stageDense(runtime, gradOut);
+      const at = runtime.alloc(count * 4);
+      const gx = runtime.alloc(planes * plane * 4);
+      runtime.i32.set((indices.data as Int32Array).subarray(indices.offset, indices.offset + count), at >> 2);
+      runtime.exports.maxPoolBackwardF32(grad, at, gx, planes, outs, plane);
+      return unstage(runtime, gx, planes * plane);
     },
   };
 }

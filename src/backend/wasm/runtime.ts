@@ -22,6 +22,7 @@ export interface KernelExports {
   adamStepF32(p: number, g: number, m: number, v: number, vmax: number, n: number, args: number): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
   binaryF32(op: number, a: number, b: number, out: number, n: number): void;
+  maxPoolBackwardF32(grad: number, indices: number, gx: number, planes: number, outs: number, plane: number): void;
   transposeF32(src: number, dst: number, rows: number, cols: number): void;
   sumRowsF32(x: number, rows: number, inner: number, out: number, acc: number): void;
   sumBlocksF32(x: number, outer: number, width: number, inner: number, out: number, acc: number): void;
