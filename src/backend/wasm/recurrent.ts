@@ -6,15 +6,8 @@
  */
 import type { Backend, GruCellResult, LstmCellResult, LstmSequenceResult, View } from '../types.js';
 import { cpuBackend } from '../cpu/index.js';
-import { stageDense, unstage } from './staging.js';
+import { stageDense, stageDenseAt, unstage } from './staging.js';
 import type { WasmRuntime } from './runtime.js';
-import { isContiguous } from '../cpu/strided.js';
-
-/** A float32 view's elements in row-major order. */
-function denseFloats(v: View): Float32Array {
-  const count = v.shape.reduce((a, b) => a * b, 1);
-  return isContiguous(v.shape, v.strides) ? (v.data as Float32Array).subarray(v.offset, v.offset + count) : (cpuBackend.copy(v, 'float32') as Float32Array);
-}
 
 /** Floats of a K x N matrix packed whole for the gemm (asm/gemm.ts packWholeB): N in whole 8-column panels. */
 const packedFloats = (k: number, n: number): number => k * Math.ceil(n / 8) * 8;
@@ -33,8 +26,8 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
       const whhPtr = stageDense(runtime, weightHh);
       const hs = runtime.alloc((steps + 1) * size * 4);
       const cs = runtime.alloc((steps + 1) * size * 4);
-      runtime.f32.set(denseFloats(h0), hs >> 2);
-      runtime.f32.set(denseFloats(c0), cs >> 2);
+      stageDenseAt(runtime, h0, hs);
+      stageDenseAt(runtime, c0, cs);
       const acts = keepActivations ? runtime.alloc(steps * 5 * size * 4) : 0;
       const hg = runtime.alloc(4 * size * 4);
       const packed = runtime.alloc(packedFloats(hidden, 4 * hidden) * 4);
@@ -55,7 +48,7 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
       const actsPtr = stageDense(runtime, activations);
       const gradState = runtime.alloc(2 * size * 4);
       runtime.f32.fill(0, gradState >> 2, (gradState >> 2) + size);
-      runtime.f32.set(denseFloats(gradC), (gradState >> 2) + size);
+      stageDenseAt(runtime, gradC, gradState + size * 4);
       const gradGates = runtime.alloc(steps * 4 * size * 4);
       const cell = runtime.alloc(5 * size * 4);
       const packed = runtime.alloc(packedFloats(4 * hidden, hidden) * 4);

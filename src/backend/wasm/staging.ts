@@ -57,16 +57,21 @@ export function unstage(runtime: WasmRuntime, ptr: number, count: number): Float
 
 /** Copies the float32 view x into wasm memory in row-major order; returns its byte address. */
 export function stageDense(runtime: WasmRuntime, x: View): number {
+  const ptr = runtime.alloc(numel(x.shape) * 4);
+  stageDenseAt(runtime, x, ptr);
+  return ptr;
+}
+
+/** Writes the float32 view x in row-major order at byte address ptr (room already allocated). */
+export function stageDenseAt(runtime: WasmRuntime, x: View, ptr: number): void {
   const count = numel(x.shape);
-  const ptr = runtime.alloc(count * 4);
   if (count > 0 && x.strides.every((s) => s === 0)) {
     // One value expanded to the shape (the gradient of a sum arrives this way).
     runtime.f32.fill((x.data as Float32Array)[x.offset]!, ptr >> 2, (ptr >> 2) + count);
-    return ptr;
+    return;
   }
   const data = isContiguous(x.shape, x.strides)
     ? (x.data as Float32Array).subarray(x.offset, x.offset + count)
     : (cpuBackend.copy(x, 'float32') as Float32Array);
   runtime.f32.set(data, ptr >> 2);
-  return ptr;
 }
