@@ -6,16 +6,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
+import { on } from '../helpers/backends.js';
 import { gruCellFused, lstmCellFused } from '../../src/ops/recurrent.js';
-
-function on<T>(backend: 'cpu' | 'wasm', fn: () => T): T {
-  nb.setBackend(backend);
-  try {
-    return fn();
-  } finally {
-    nb.setBackend('wasm');
-  }
-}
 
 function assertClose(actual: Tensor, expected: Tensor, what: string, atol = 1e-6): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);

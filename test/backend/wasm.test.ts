@@ -7,18 +7,10 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
+import { on } from '../helpers/backends.js';
 import { WasmRuntime } from '../../src/backend/wasm/runtime.js';
 
 /** Runs fn on the given backend and restores wasm as the default. */
-function on<T>(backend: 'cpu' | 'wasm', fn: () => T): T {
-  nb.setBackend(backend);
-  try {
-    return fn();
-  } finally {
-    nb.setBackend('wasm');
-  }
-}
-
 /** |a - b| <= atol + rtol * |b| elementwise, reporting the worst element. */
 function assertClose(actual: Tensor, expected: Tensor, what: string, rtol = 1e-5, atol = 1e-5): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
