@@ -12,17 +12,12 @@
 //   weight grad    gW_k[group] += gy[n][group] @ cols[group]^T   over the images of partial k
 
 import { gemmOnThread } from './gemm';
+import { word, T_IN, T_KERNEL, T_OUT, T_STRIDE, T_PAD, T_DILATION } from './task';
 
 // Task descriptor, i32 words (written by the host, see src/backend/wasm/conv.ts).
 const T_X = 1;
 const T_COLS = 2;
 const T_CHANNELS = 4;
-const T_IN = 6; // D, H, W
-const T_KERNEL = 9; // KD, KH, KW
-const T_OUT = 12; // OD, OH, OW
-const T_STRIDE = 15;
-const T_PAD = 18;
-const T_DILATION = 21;
 /** Weights (forward, input gradient) or the weight gradient's partial sums. */
 const T_W = 24;
 /** y (forward) or its gradient. */
@@ -37,10 +32,6 @@ const T_BATCH = 31;
 const T_PARTIALS = 32;
 /** Forward: the bias [O], or 0. */
 const T_BIAS = 33;
-
-@inline function word(task: usize, index: i32): i32 {
-  return load<i32>(task + (<usize>index << 2));
-}
 
 /** First output index o in [0, outSize) with 0 <= o * stride + offset, i.e. reading inside the input. */
 @inline function firstInside(offset: i32, stride: i32, outSize: i32): i32 {

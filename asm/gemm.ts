@@ -4,6 +4,7 @@
 // (row-major and transposed). Work is split into chunks of C so threads can share one call.
 
 import { fma } from './simd';
+import { word } from './task';
 
 /**
  * Register tile: MR rows of A by NR columns of B (two f32x4 per row). Twelve accumulators hide
@@ -63,10 +64,6 @@ const T_PACKED = 18;
 /** Packing task: NR-column panels per chunk, and chunks per block of K (blockDepth). */
 const T_PACK_PANELS = 19;
 const T_PACK_GROUPS = 20;
-
-@inline function word(task: usize, index: i32): i32 {
-  return load<i32>(task + (<usize>index << 2));
-}
 
 /** Operand strides of one product, in elements. */
 @unmanaged class Layout {

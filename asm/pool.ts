@@ -4,20 +4,12 @@
 // of equal maxima wins, a NaN wins (the last NaN of a window), an empty window gives -Infinity at 0.
 // Geometry is 3-D; 1-D and 2-D pooling arrive with unit dims.
 
-// Task descriptor, i32 words (written by the host, see src/backend/wasm/pool.ts).
+import { word, T_IN, T_KERNEL, T_OUT, T_STRIDE, T_PAD, T_DILATION } from './task';
+
+// Task descriptor words of its own (written by the host, see src/backend/wasm/pooling.ts).
 const T_X = 1;
 const T_VALUES = 2;
 const T_INDICES = 3;
-const T_IN = 6; // D, H, W
-const T_KERNEL = 9;
-const T_OUT = 12;
-const T_STRIDE = 15;
-const T_PAD = 18;
-const T_DILATION = 21;
-
-@inline function word(task: usize, index: i32): i32 {
-  return load<i32>(task + (<usize>index << 2));
-}
 
 /** Chunk = one [D, H, W] plane of the input (image n, channel c). */
 export function maxPoolChunk(task: usize, chunk: i32): void {

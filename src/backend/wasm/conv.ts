@@ -14,6 +14,7 @@ import { cpuBackend } from '../cpu/index.js';
 import type { WasmRuntime } from './runtime.js';
 import { stageDense, unstage } from './staging.js';
 import { PARALLEL_MIN_FLOPS } from './gemm.js';
+import { writeGeometry, type SpatialGeometry } from './geometry.js';
 
 // Must match asm/index.ts and asm/conv.ts.
 const TASK_CONV = 2;
@@ -25,26 +26,18 @@ const TASK_WORDS = 40;
 const MAX_PARTIALS = 8;
 const PARTIALS_BYTES = 16 << 20;
 
-/** A convolution's sizes, its spatial geometry padded to 3-D with leading unit dims. */
-interface Plan {
+/** A convolution's sizes and its spatial geometry. */
+interface Plan extends SpatialGeometry {
   batch: number;
   inChannels: number;
   outChannels: number;
   groups: number;
-  inSize: number[];
-  kernel: number[];
-  outSize: number[];
-  stride: number[];
-  padding: number[];
-  dilation: number[];
   plane: number;
   taps: number;
   outs: number;
   /** Multiply-adds of one of the three products over the batch. */
   flops: number;
 }
-
-const to3d = (values: readonly number[], fill: number): number[] => [...new Array<number>(3 - values.length).fill(fill), ...values];
 
 function plan(batch: number, inChannels: number, outChannels: number, inSize: readonly number[], kernel: readonly number[], outSize: readonly number[], g: ConvGeometry): Plan {
   const taps = numel(kernel);
@@ -54,12 +47,12 @@ function plan(batch: number, inChannels: number, outChannels: number, inSize: re
     inChannels,
     outChannels,
     groups: g.groups,
-    inSize: to3d(inSize, 1),
-    kernel: to3d(kernel, 1),
-    outSize: to3d(outSize, 1),
-    stride: to3d(g.stride, 1),
-    padding: to3d(g.padding, 0),
-    dilation: to3d(g.dilation, 1),
+    inSize,
+    kernel,
+    outSize,
+    stride: g.stride,
+    padding: g.padding,
+    dilation: g.dilation,
     plane: numel(inSize),
     taps,
     outs,
@@ -86,12 +79,7 @@ function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: numb
   words[t + 1] = x;
   words[t + 2] = cols;
   words[t + 4] = p.inChannels;
-  words.set(p.inSize, t + 6);
-  words.set(p.kernel, t + 9);
-  words.set(p.outSize, t + 12);
-  words.set(p.stride, t + 15);
-  words.set(p.padding, t + 18);
-  words.set(p.dilation, t + 21);
+  writeGeometry(words, t, p);
   words[t + 24] = w;
   words[t + 25] = y;
   words[t + 26] = p.outChannels;

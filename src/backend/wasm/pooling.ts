@@ -10,6 +10,7 @@ import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { WasmRuntime } from './runtime.js';
 import { stageDense, unstage } from './staging.js';
+import { writeGeometry } from './geometry.js';
 
 // Must match asm/index.ts and asm/pool.ts.
 const TASK_MAX_POOL = 4;
@@ -17,8 +18,6 @@ const TASK_WORDS = 24;
 
 /** Window taps visited (outputs x kernel size) below which the pool's threads are not woken. */
 const PARALLEL_MIN_TAPS = 1 << 20;
-
-const to3d = (values: readonly number[], fill: number): number[] => [...new Array<number>(3 - values.length).fill(fill), ...values];
 
 export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool' | 'maxPoolBackward'> {
   return {
@@ -39,12 +38,7 @@ export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool' | 'ma
       words[t + 1] = xs;
       words[t + 2] = values;
       words[t + 3] = indices;
-      words.set(to3d(x.shape.slice(2), 1), t + 6);
-      words.set(to3d(g.kernel, 1), t + 9);
-      words.set(to3d(g.outSize, 1), t + 12);
-      words.set(to3d(g.stride, 1), t + 15);
-      words.set(to3d(g.padding, 0), t + 18);
-      words.set(to3d(g.dilation, 1), t + 21);
+      writeGeometry(words, t, { ...g, inSize: x.shape.slice(2) });
       runtime.run(task, planes, count * numel(g.kernel) >= PARALLEL_MIN_TAPS);
       const start = indices >> 2;
       return { values: unstage(runtime, values, count), indices: runtime.i32.slice(start, start + count) };
