@@ -464,6 +464,11 @@ describe('wasm backend', () => {
     const merged = runtime.residentZeros(1010)!;
     assert.equal(merged.byteOffset, a.byteOffset);
     assert.ok(merged.every((v) => v === 0));
+    // Freed in address order instead, a block merges with the one before it.
+    const [d, e, f] = [runtime.residentZeros(32)!, runtime.residentZeros(32)!, runtime.residentZeros(32)!];
+    release({ at: d.byteOffset, bytes: e.byteOffset - d.byteOffset });
+    release({ at: e.byteOffset, bytes: f.byteOffset - e.byteOffset });
+    assert.equal(runtime.residentZeros(64)!.byteOffset, d.byteOffset);
 
     const p = nb.randn([300], { requiresGrad: true });
     const opt = new nb.optim.Adam([p]);

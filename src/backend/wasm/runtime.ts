@@ -184,7 +184,6 @@ export class WasmRuntime {
     const at = block.at;
     if (block.bytes === bytes) this.residentFree.splice(index, 1);
     else this.residentFree[index] = { at: at + bytes, bytes: block.bytes - bytes };
-    this.ensure(this.residentEnd);
     const array = new Float32Array(this.memory.buffer, at, count);
     array.fill(0);
     this.residentArrays.add(array);
@@ -199,16 +198,16 @@ export class WasmRuntime {
 
   private releaseResident(block: { at: number; bytes: number }): void {
     const free = this.residentFree;
-    let i = 0;
-    while (i < free.length && free[i]!.at < block.at) i++;
+    const after = free.findIndex((b) => b.at > block.at);
+    const i = after < 0 ? free.length : after;
     free.splice(i, 0, block);
-    // Merge with the neighbours it touches.
-    for (let j = Math.max(0, i - 1); j < free.length - 1; ) {
-      if (free[j]!.at + free[j]!.bytes === free[j + 1]!.at) {
-        free[j] = { at: free[j]!.at, bytes: free[j]!.bytes + free[j + 1]!.bytes };
-        free.splice(j + 1, 1);
-      } else if (j >= i) break;
-      else j++;
+    // Merge with the neighbours it touches: the next block, then the previous one.
+    const touches = (k: number): boolean => free[k]!.at + free[k]!.bytes === free[k + 1]!.at;
+    for (const k of [i, i - 1]) {
+      if (k >= 0 && k + 1 < free.length && touches(k)) {
+        free[k] = { at: free[k]!.at, bytes: free[k]!.bytes + free[k + 1]!.bytes };
+        free.splice(k + 1, 1);
+      }
     }
   }
 
