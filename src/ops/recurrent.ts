@@ -197,13 +197,11 @@ const LSTM_SEQUENCE_OUTPUT = tokenOutput('lstmSequence');
  * runs the steps one by one).
  */
 export function lstmSequence(xg: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor): [Tensor, Tensor] | null {
-  const kernel = kernels().lstmSequence;
-  if (kernel === undefined || kernels().lstmSequenceBackward === undefined || xg.shape[0] === 0) return null;
-  if (![xg, weightHh, h0, c0].every((t) => t.dtype === 'float32')) return null;
   const inputs = [xg, weightHh, h0, c0];
-  const keepActivations = recorded(inputs);
-  const shared: TwoOutputs = { keepActivations, outputs: [null, null], grads: [null, null] };
-  if (weightHh.shape[1]! % 4 !== 0) return null;
+  if (kernels().lstmSequence === undefined || kernels().lstmSequenceBackward === undefined || xg.shape[0] === 0) return null;
+  // The wasm kernel's conditions (float32, hidden size a multiple of 4), checked before recording.
+  if (!inputs.every((t) => t.dtype === 'float32') || weightHh.shape[1]! % 4 !== 0) return null;
+  const shared: TwoOutputs = { keepActivations: recorded(inputs), outputs: [null, null], grads: [null, null] };
   return outputsOf(LSTM_SEQUENCE_OUTPUT, apply(LSTM_SEQUENCE, inputs, shared), shared);
 }
 
