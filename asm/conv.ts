@@ -1,17 +1,23 @@
-// Convolution on the CPU threads: im2col gathers every kernel tap's view of an image into the
-// rows of a matrix the gemm multiplies; col2im adds such a matrix back onto the image's positions
-// (the input gradient). Geometry is 3-D; 1-D and 2-D convolutions arrive with unit dims.
+// Convolution on the CPU threads, as products with the columns matrix cols [C * taps, outs] of an
+// image (every kernel tap's view of it, see asm/columns.ts). Geometry is 3-D; 1-D and 2-D
+// convolutions arrive with unit dims.
 //
 // One chunk is one image (forward, input gradient) or one partial sum of the weight gradient
-// (images k, k + P, k + 2P, ...), so each thread builds its image's columns matrix [C * taps,
-// outs] in its own buffer, where it stays in cache for the product, and the products read and
-// write the [N, O, outs] tensors in place: image n's [O, outs] block is a row-major matrix.
+// (images k, k + P, k + 2P, ...). The products read and write the [N, O, outs] tensors in place
+// (image n's [O, outs] block is a row-major matrix):
 //
 //   forward        y[n][group]  = W[group] @ cols[group]
 //   input grad     cols[group]  = W[group]^T @ gy[n][group]      then col2im into gx[n]
 //   weight grad    gW_k[group] += gy[n][group] @ cols[group]^T   over the images of partial k
+//
+// The forward packs cols straight from the image into the gemm's panels (implicit im2col). The
+// gradients build cols in the thread's own buffer, where it stays in cache: im2col for the weight
+// gradient, whose product needs cols^T (position-major, which the packed-B copy transposes from
+// contiguous rows faster than from the image), and col2im after the input gradient's product. The
+// host runs stride-1 input gradients with many channels as a forward convolution instead
+// (src/backend/wasm/conv.ts).
 
-import { gemmOnThread } from './gemm';
+import { gemmOnThread, gemmColumnsOnThread } from './gemm';
 import { word, T_IN, T_KERNEL, T_OUT, T_STRIDE, T_PAD, T_DILATION } from './task';
 
 // Task descriptor, i32 words (written by the host, see src/backend/wasm/conv.ts).
@@ -129,24 +135,25 @@ export function convChunk(task: usize, chunk: i32, scratch: usize, kind: i32): v
   const x = <usize>word(task, T_X);
   const w = <usize>word(task, T_W);
   const y = <usize>word(task, T_Y);
-  const cols = threadColumns(task, scratch);
   const groupCols = <usize>(ck * outs) << 2;
   const groupW = <usize>(og * ck) << 2;
   const groupY = <usize>(og * outs) << 2;
+  const groupX = <usize>(cg * plane) << 2;
   if (kind == CONV_FORWARD) {
-    imageColumnsAt(task, x, chunk, cols, channels, plane, outs);
+    const xn = x + (<usize>(chunk * channels * plane) << 2);
     const yn = y + (<usize>(chunk * outChannels * outs) << 2);
     const bias = <usize>word(task, T_BIAS);
     if (bias != 0) {
       for (let o = 0; o < outChannels; o++) fillFloats(yn + (<usize>(o * outs) << 2), load<f32>(bias + (<usize>o << 2)), outs);
     }
     for (let grp = 0; grp < groups; grp++) {
-      gemmOnThread(
-        w + <usize>grp * groupW, ck, 1, cols + <usize>grp * groupCols, outs, 1, yn + <usize>grp * groupY, outs,
+      gemmColumnsOnThread(
+        w + <usize>grp * groupW, ck, 1, xn + <usize>grp * groupX, task, yn + <usize>grp * groupY, outs,
         og, outs, ck, bias != 0, scratch,
       );
     }
   } else if (kind == CONV_INPUT_GRAD) {
+    const cols = threadColumns(task, scratch);
     const gyn = y + (<usize>(chunk * outChannels * outs) << 2);
     for (let grp = 0; grp < groups; grp++) {
       gemmOnThread(
@@ -161,6 +168,7 @@ export function convChunk(task: usize, chunk: i32, scratch: usize, kind: i32): v
     const batch = word(task, T_BATCH);
     const partials = word(task, T_PARTIALS);
     const gw = w + <usize>chunk * <usize>(outChannels * ck) * 4;
+    const cols = threadColumns(task, scratch);
     for (let n = chunk; n < batch; n += partials) {
       imageColumnsAt(task, x, n, cols, channels, plane, outs);
       const gyn = y + (<usize>(n * outChannels * outs) << 2);

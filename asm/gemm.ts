@@ -5,6 +5,7 @@
 
 import { fma } from './simd';
 import { word } from './task';
+import { packColumns, COLUMNS_TABLE_BYTES } from './columns';
 
 /**
  * Register tile: MR rows of A by NR columns of B (two f32x4 per row). Twelve accumulators hide
@@ -31,10 +32,12 @@ export const MC: i32 = 132;
 /** Widest column chunk; the packed B block (KC x NC_MAX floats, 2 MiB) stays in L2/L3. */
 export const NC_MAX: i32 = 1024;
 
-/** Bytes of per-thread scratch a gemm chunk needs: packed A, packed B and one spare tile. */
-export const GEMM_SCRATCH_BYTES: i32 = (MC * KC + KC * NC_MAX + MR * NR) * 4 + 64;
 /** Where in a thread's scratch the current product's Layout lives (after the spare tile). */
 const GEMM_LAYOUT_OFFSET: usize = (MC * KC + KC * NC_MAX + MR * NR) * 4;
+/** Where the implicit im2col packer keeps its table (after the Layout). */
+const COLUMNS_TABLE_OFFSET: usize = GEMM_LAYOUT_OFFSET + 64;
+/** Bytes of per-thread scratch a gemm chunk needs: packed A, packed B, one spare tile, the Layout and the packer table. */
+export const GEMM_SCRATCH_BYTES: i32 = <i32>COLUMNS_TABLE_OFFSET + COLUMNS_TABLE_BYTES;
 
 // Task descriptor, i32 words (written by the host, see src/backend/wasm/gemm.ts).
 const T_M = 1;
@@ -65,12 +68,16 @@ const T_PACKED = 18;
 const T_PACK_PANELS = 19;
 const T_PACK_GROUPS = 20;
 
-/** Operand strides of one product, in elements. */
+/**
+ * Operand strides of one product, in elements; or, when `columns` is a conv task, B is that
+ * convolution's columns matrix of the image at b, packed by implicit im2col.
+ */
 @unmanaged class Layout {
   rsA: i32 = 0;
   csA: i32 = 0;
   rsB: i32 = 0;
   csB: i32 = 0;
+  columns: i32 = 0;
 }
 
 /** Computes one chunk (batch entry, row block, column block) of C = A @ B. */
@@ -92,6 +99,7 @@ export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
   layout.csA = word(task, T_CSA);
   layout.rsB = word(task, T_RSB);
   layout.csB = word(task, T_CSB);
+  layout.columns = 0;
   const m0 = mi * chunkM;
   const n0 = ni * chunkN;
   gemmBlock(
@@ -135,7 +143,23 @@ export function gemmOnThread(
   layout.csA = csA;
   layout.rsB = rsB;
   layout.csB = csB;
+  layout.columns = 0;
   gemmBlock(a, b, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch, 0);
+}
+
+/**
+ * C (+)= A @ cols on the calling thread, where cols [K, N] is the columns matrix of the conv task
+ * `conv` for the image (or group of channels) at x, packed straight from it (asm/columns.ts).
+ */
+export function gemmColumnsOnThread(
+  a: usize, rsA: i32, csA: i32, x: usize, conv: usize, c: usize, ldc: i32,
+  M: i32, N: i32, K: i32, accumulate: bool, scratch: usize,
+): void {
+  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
+  layout.rsA = rsA;
+  layout.csA = csA;
+  layout.columns = <i32>conv;
+  gemmBlock(a, x, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch, 0);
 }
 
 /** Columns of a packed B: N rounded up to whole panels. */
@@ -161,13 +185,14 @@ export function gemmPacked(a: usize, rsA: i32, csA: i32, packed: usize, c: usize
   const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
   layout.rsA = rsA;
   layout.csA = csA;
+  layout.columns = 0;
   gemmBlock(a, 0, c, ldc, layout, 0, M, 0, N, K, false, scratch, packed);
 }
 
 /**
  * C[m0:m1, n0:n1] (+)= A[m0:m1, :] @ B[:, n0:n1]; C row-major with leading dimension ldc. B is
- * packed here block by block, or, when `prepacked` is not 0, was packed whole by packWholeB
- * (then n0 is 0 and n1 its N).
+ * packed here block by block (from strided memory, or by implicit im2col when layout.columns is
+ * set), or, when `prepacked` is not 0, was packed whole by packWholeB (then n0 is 0 and n1 its N).
  */
 function gemmBlock(
   a: usize, b: usize, c: usize, ldc: i32, layout: Layout,
@@ -176,6 +201,7 @@ function gemmBlock(
   const packedA = scratch;
   const scratchB = scratch + (<usize>(MC * KC) << 2);
   const tile = scratchB + (<usize>(KC * NC_MAX) << 2);
+  const table = scratch + COLUMNS_TABLE_OFFSET;
   const prepackedColumns = paddedColumns(n1);
   const depth = blockDepth(K);
   if (K == 0) {
@@ -190,6 +216,7 @@ function gemmBlock(
       const kc = min(depth, K - pc);
       let packedB = scratchB;
       if (prepacked != 0) packedB = prepacked + (<usize>(pc * prepackedColumns + jc * kc) << 2);
+      else if (layout.columns != 0) packColumns(layout.columns, b, pc, kc, jc, nc, packedB, table);
       else packB(b + (<usize>(pc * layout.rsB + jc * layout.csB) << 2), layout.rsB, layout.csB, kc, nc, kc, packedB);
       const accumulate = accumulateAll || pc > 0;
       for (let ic = m0; ic < m1; ic += MC) {

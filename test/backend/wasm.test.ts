@@ -151,6 +151,13 @@ describe('wasm backend', () => {
       { name: 'conv3d', x: [2, 3, 5, 6, 7], w: [4, 3, 2, 3, 2], run: (x, w) => nb.F.conv3d(x, w, null, { padding: [1, 0, 1], stride: [1, 2, 1] }) },
       { name: 'convTranspose2d', x: [2, 4, 5, 6], w: [4, 3, 3, 3], run: (x, w) => nb.F.convTranspose2d(x, w, null, { stride: 2, padding: 1, outputPadding: 1 }) },
       { name: 'conv2d on a non-contiguous input', x: [4, 3, 10, 10], w: [5, 4, 3, 3], run: (x, w) => nb.F.conv2d(x.transpose(0, 1), w, null, { padding: 1 }) },
+      // 32 or more input channels per group: stride-1 input gradients run as a forward convolution.
+      { name: 'conv2d stride 1, dilation 2, groups 2, 64 channels', x: [1, 64, 11, 13], w: [6, 32, 3, 2], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [3, 1], dilation: 2, groups: 2 }) },
+      { name: 'conv3d stride 1, padding over the kernel extent, 32 channels', x: [1, 32, 4, 5, 6], w: [3, 32, 2, 2, 3], run: (x, w) => nb.F.conv3d(x, w, null, { padding: [2, 1, 0] }) },
+      { name: 'convTranspose2d stride 1, 32 output channels', x: [2, 4, 7, 6], w: [4, 32, 3, 3], run: (x, w) => nb.F.convTranspose2d(x, w, null, { padding: 1 }) },
+      { name: 'conv2d 3x3 same, 40 channels', x: [2, 40, 9, 8], w: [5, 40, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
+      { name: 'conv2d 16x16 outputs, wide panels (implicit im2col fast path)', x: [3, 5, 16, 16], w: [7, 5, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
+      { name: 'conv1d kernel wider than the packer tap table', x: [2, 2, 100], w: [3, 2, 70], run: (x, w) => nb.F.conv1d(x, w, null, { padding: 2 }) },
       { name: 'kernel larger than the padded input on one side', x: [2, 2, 3, 9], w: [3, 2, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [0, 4] }) },
     ];
     for (const c of cases) {

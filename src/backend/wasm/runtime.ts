@@ -216,11 +216,15 @@ export class WasmRuntime {
     this.cursor = this.callBase;
   }
 
-  /** Bytes for this call, 64-byte aligned; grows the memory when needed (views are refreshed). */
+  /**
+   * Bytes for this call, 64-byte aligned; grows the memory when needed (views are refreshed).
+   * Memory always extends ALIGN bytes past the allocation: kernels may load (and then mask off)
+   * a vector's worth past an array's end (asm/columns.ts).
+   */
   alloc(bytes: number): number {
     const at = this.cursor;
     this.cursor = alignUp(at + bytes, ALIGN);
-    this.ensure(this.cursor);
+    this.ensure(this.cursor + ALIGN);
     return at;
   }
 
