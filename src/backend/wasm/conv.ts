@@ -183,15 +183,9 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const sums = runtime.alloc(partials * size * 4);
       runConv(runtime, p, TASK_CONV_WEIGHT_GRAD, xs, sums, gy, partials, partials);
       // Partial sums added in a fixed order, in double, rounded once.
-      const heap = runtime.f32;
-      const first = sums >> 2;
-      const out = new Float32Array(size);
-      for (let i = 0; i < size; i++) {
-        let total = 0;
-        for (let k = 0; k < partials; k++) total += heap[first + k * size + i]!;
-        out[i] = total;
-      }
-      return out;
+      const out = runtime.alloc(size * 4);
+      runtime.exports.sumRowsF32(sums, partials, size, out, runtime.alloc(size * 8));
+      return unstage(runtime, out, size);
     },
   };
 }
