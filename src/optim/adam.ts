@@ -30,14 +30,29 @@ function stateZeros(param: Tensor): Tensor {
   return data === null ? zerosLike(param) : Tensor.fromData(data, param.shape, param.dtype);
 }
 
+/**
+ * Moves a parameter that owns its whole storage into the backend's resident memory, where the
+ * fused step updates it in place and other kernels read it without a copy. Every tensor sharing
+ * the storage follows it.
+ */
+function keepResident(param: Tensor): void {
+  const storage = param.storage;
+  if (param.offset !== 0 || storage.data.length !== param.numel()) return;
+  const data = kernels().residentZeros?.(param.dtype, param.numel()) ?? null;
+  if (data !== null) storage.relocate(data);
+}
+
 function adamRule(decoupled: boolean): UpdateRule<AdamOptions, AdamState> {
   return {
-    init: (param, o) => ({
-      step: 0,
-      exp_avg: stateZeros(param),
-      exp_avg_sq: stateZeros(param),
-      ...(o.amsgrad ? { max_exp_avg_sq: stateZeros(param) } : {}),
-    }),
+    init: (param, o) => {
+      keepResident(param);
+      return {
+        step: 0,
+        exp_avg: stateZeros(param),
+        exp_avg_sq: stateZeros(param),
+        ...(o.amsgrad ? { max_exp_avg_sq: stateZeros(param) } : {}),
+      };
+    },
     updateInPlace: (param, grad, state, o) => fusedAdamStep(param, grad, state, o, decoupled),
     update(param, grad, state, o) {
       let g = o.maximize ? grad.neg() : grad;

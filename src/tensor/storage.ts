@@ -3,5 +3,28 @@ import type { TypedArray } from './dtype.js';
 /** The memory behind a tensor and all its views, with the version counter in-place ops bump. */
 export class Storage {
   version = 0;
-  constructor(readonly data: TypedArray) {}
+  #data: TypedArray;
+
+  constructor(data: TypedArray) {
+    this.#data = data;
+  }
+
+  get data(): TypedArray {
+    return this.#data;
+  }
+
+  /**
+   * Moves the values into `next` (an array of the same type and length), which every tensor
+   * sharing this storage reads and writes from then on: how a backend takes long-lived arrays
+   * (parameters) into the memory its kernels work on in place. Arrays taken from `data` before
+   * keep the old values.
+   */
+  relocate(next: TypedArray): void {
+    const data = this.#data;
+    if (next.constructor !== data.constructor || next.length !== data.length) {
+      throw new Error(`Storage.relocate: expected a ${data.constructor.name} of length ${data.length}, got a ${next.constructor.name} of length ${next.length}`);
+    }
+    (next as Float32Array).set(data as Float32Array);
+    this.#data = next;
+  }
 }

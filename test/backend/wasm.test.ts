@@ -487,6 +487,31 @@ describe('wasm backend', () => {
     assert.ok(Math.abs(expAvg.toTypedArray()[0]! - 0.1) < 1e-7);
   });
 
+  test('Adam keeps the parameters it steps in wasm memory: views and the wrapped tensor follow, kernels read them in place, results match the reference', () => {
+    const run = (backend: 'cpu' | 'wasm'): { p: Tensor; wrapped: Tensor; view: Tensor; y: Tensor } =>
+      on(backend, () => {
+        nb.manualSeed(3);
+        const wrapped = nb.randn([6, 5]);
+        const p = new nb.nn.Parameter(wrapped);
+        const view = p.t();
+        const opt = new nb.optim.Adam([p], { lr: 0.1 });
+        const x = nb.randn([4, 5]);
+        for (let i = 0; i < 3; i++) {
+          opt.zeroGrad();
+          nb.linear(x, p).square().sum().backward();
+          opt.step();
+        }
+        return { p, wrapped, view, y: nb.linear(x, p).detach() };
+      });
+    const wasm = run('wasm');
+    const cpu = run('cpu');
+    if (WasmRuntime.create()?.shared === true) assert.ok(wasm.p.data.buffer instanceof SharedArrayBuffer, 'the parameter lives in wasm memory');
+    assert.deepEqual([...wasm.wrapped.toTypedArray()], [...wasm.p.toTypedArray()], 'the tensor Parameter wrapped shares the storage');
+    assert.deepEqual([...wasm.view.toTypedArray()], [...wasm.p.t().toTypedArray()], 'a view taken before the first step follows it');
+    assertClose(wasm.p, cpu.p, 'the same steps as the reference (its products round differently)', 1e-5, 1e-5);
+    assertClose(wasm.y, cpu.y, 'a product read from the resident weight', 1e-6, 1e-6);
+  });
+
   test('setNumThreads rejects bad counts', () => {
     assert.throws(() => nb.setNumThreads(0), /setNumThreads: expected a positive integer, got 0/);
     assert.throws(() => nb.setNumThreads(1.5), /setNumThreads: expected a positive integer, got 1.5/);

@@ -21,8 +21,13 @@ export interface Staged {
 const MAX_SPAN_RATIO = 2;
 const SPAN_SLACK = 4096;
 
-/** Copies the float32 view x into wasm memory (allocated in the current call). */
+/**
+ * Places the float32 view x in wasm memory: where it already is (a resident array, such as a
+ * parameter an optimizer keeps there), or copied into the current call's memory.
+ */
 export function stage(runtime: WasmRuntime, x: View): Staged {
+  const resident = runtime.residentAddress(x.data, 0);
+  if (resident >= 0) return { ptr: resident, offset: x.offset, strides: x.strides };
   let lo = x.offset;
   let hi = x.offset;
   for (let d = 0; d < x.shape.length; d++) {
@@ -55,8 +60,12 @@ export function unstage(runtime: WasmRuntime, ptr: number, count: number): Float
   return runtime.f32.slice(start, start + count);
 }
 
-/** Copies the float32 view x into wasm memory in row-major order; returns its byte address. */
+/** The float32 view x in wasm memory in row-major order (in place when resident and contiguous, else copied); returns its byte address. */
 export function stageDense(runtime: WasmRuntime, x: View): number {
+  if (isContiguous(x.shape, x.strides)) {
+    const resident = runtime.residentAddress(x.data, x.offset);
+    if (resident >= 0) return resident;
+  }
   const ptr = runtime.alloc(numel(x.shape) * 4);
   stageDenseAt(runtime, x, ptr);
   return ptr;
