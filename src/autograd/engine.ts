@@ -1,4 +1,5 @@
 /** The backward pass: a topological walk of the graph from the outputs, in reverse. */
+import { Storage } from '../tensor/storage.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { AccumulateGrad, type InputMeta, type Node } from './node.js';
 import { isAnomalyEnabled, isGradEnabled, setDetectAnomaly, setGradEnabled } from './grad-mode.js';
@@ -64,10 +65,17 @@ export function runBackward(
   const createGraph = options.createGraph ?? false;
   const capture = options.capture === undefined ? null : new Set(options.capture);
   const grads = new Map<Node, Tensor>();
+  // Which storages this pass created and handed to one node only: a leaf may keep such a
+  // gradient as its .grad without a copy (see ownedGradient).
+  const firstNewStorage = Storage.count;
+  const handedOut = new Map<Storage, number>();
   const add = (node: Node, g: Tensor): void => {
+    handedOut.set(g.storage, (handedOut.get(g.storage) ?? 0) + 1);
     const prev = grads.get(node);
     grads.set(node, prev === undefined ? g : prev.add(g));
   };
+  const ownedGradient = (g: Tensor): boolean =>
+    g.storage.serial >= firstNewStorage && (handedOut.get(g.storage) ?? 0) <= 1 && g.base === null && g.offset === 0 && g.storage.data.length === g.numel();
   const rootNodes: Node[] = [];
   roots.forEach((t, i) => {
     const node = t.gradEdge();
@@ -88,10 +96,10 @@ export function runBackward(
       if (capture !== null) {
         if (capture.has(node)) captured.set(node, g);
       } else if (node instanceof AccumulateGrad) {
-        accumulate(node.variable, g);
+        accumulate(node.variable, g, ownedGradient(g));
         continue;
       } else if (node.retained !== null) {
-        accumulate(node.retained, g);
+        accumulate(node.retained, g, false);
       }
       if (node instanceof AccumulateGrad) continue;
       // In anomaly mode a bad gradient is reported below as this node's backward, not as the op inside it.
@@ -133,8 +141,12 @@ function withoutAnomalyChecks<T>(fn: () => T): T {
   }
 }
 
-/** Adds g into t.grad (in the grad mode the pass runs in). */
-function accumulate(t: Tensor, g: Tensor): void {
-  // A fresh copy on first arrival: the incoming tensor may be shared with another input's gradient.
-  t.grad = t.grad === null ? g.clone() : t.grad.add(g);
+/**
+ * Adds g into t.grad (in the grad mode the pass runs in). On first arrival t keeps g itself when
+ * `owned` (the pass created g's storage, for this gradient alone), else a copy: the incoming
+ * tensor may be shared with another input's gradient, a root gradient or the caller.
+ */
+function accumulate(t: Tensor, g: Tensor, owned: boolean): void {
+  if (t.grad !== null) t.grad = t.grad.add(g);
+  else t.grad = owned ? g : g.clone();
 }

@@ -1,12 +1,21 @@
 import type { TypedArray } from './dtype.js';
 
+let created = 0;
+
 /** The memory behind a tensor and all its views, with the version counter in-place ops bump. */
 export class Storage {
   version = 0;
+  /** Storages are numbered in order of creation (see Storage.count). */
+  readonly serial = created++;
   #data: TypedArray;
 
   constructor(data: TypedArray) {
     this.#data = data;
+  }
+
+  /** How many storages were created so far: a later storage's serial is at least this. */
+  static get count(): number {
+    return created;
   }
 
   get data(): TypedArray {

@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
+import { kernels } from '../../src/backend/registry.js';
 
 const f64 = (values: nb.Nested<number>, requiresGrad = false): nb.Tensor => nb.tensor(values, { dtype: 'float64', requiresGrad });
 
@@ -56,6 +57,30 @@ describe('backward()', () => {
     y.sum().backward();
     nb.noGrad(() => c.grad!.fill_(7));
     assertClose(y.grad!, [1, 1]);
+  });
+
+  test('a leaf keeps a gradient the pass made for it alone without copying it; a gradient it got from outside is copied', () => {
+    const table = kernels();
+    const copy = table.copy;
+    let copies = 0;
+    table.copy = (...args) => {
+      copies++;
+      return copy(...args);
+    };
+    try {
+      const x = f64([1, 2, 3], true);
+      x.mul(3).backward(f64([1, 1, 1]));
+      assert.equal(copies, 0, 'mul backward made x.grad: kept as is');
+      assertClose(x.grad!, [3, 3, 3]);
+      const leaf = f64([1, 2], true);
+      const incoming = f64([5, 6]);
+      leaf.backward(incoming);
+      assert.notEqual(leaf.grad!.storage, incoming.storage, 'the caller\'s gradient is copied');
+      nb.noGrad(() => leaf.grad!.zero_());
+      assertClose(incoming, [5, 6]);
+    } finally {
+      table.copy = copy;
+    }
   });
 
   test('a chain of 10,000 ops goes backward without overflowing the stack', () => {
