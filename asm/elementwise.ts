@@ -125,6 +125,40 @@ export function transposeF32(src: usize, dst: usize, rows: i32, cols: i32): void
 }
 
 /**
+ * The sum of n float32 at x in the reference's order (src/backend/cpu/elementwise.ts sumAll):
+ * eight running sums in double, element i into sum i % 8 (two f64x2 per four floats), then
+ * (s0 + s4) + (s2 + s6) added to (s1 + s5) + (s3 + s7).
+ */
+export function sumAllF32(x: usize, n: i32): f64 {
+  let s01 = f64x2.splat(0);
+  let s23 = f64x2.splat(0);
+  let s45 = f64x2.splat(0);
+  let s67 = f64x2.splat(0);
+  const octets = n & ~7;
+  for (let i = 0; i < octets; i += 8) {
+    const low = v128.load(x + (<usize>i << 2));
+    const high = v128.load(x + (<usize>i << 2), 16);
+    s01 = f64x2.add(s01, f64x2.promote_low_f32x4(low));
+    s23 = f64x2.add(s23, f64x2.promote_low_f32x4(v128.shuffle<i32>(low, low, 2, 3, 0, 1)));
+    s45 = f64x2.add(s45, f64x2.promote_low_f32x4(high));
+    s67 = f64x2.add(s67, f64x2.promote_low_f32x4(v128.shuffle<i32>(high, high, 2, 3, 0, 1)));
+  }
+  // The last n % 8 elements go to sums 0, 1, ... in turn: added through a lane of the pair.
+  for (let i = octets; i < n; i++) {
+    const element = <f64>load<f32>(x + (<usize>i << 2));
+    const value = (i & 1) == 0 ? f64x2.replace_lane(f64x2.splat(0), 0, element) : f64x2.replace_lane(f64x2.splat(0), 1, element);
+    const pair = (i & 7) >> 1;
+    if (pair == 0) s01 = f64x2.add(s01, value);
+    else if (pair == 1) s23 = f64x2.add(s23, value);
+    else if (pair == 2) s45 = f64x2.add(s45, value);
+    else s67 = f64x2.add(s67, value);
+  }
+  // Lanes: (s0 + s4, s1 + s5) + (s2 + s6, s3 + s7).
+  const total = f64x2.add(f64x2.add(s01, s45), f64x2.add(s23, s67));
+  return f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1);
+}
+
+/**
  * out[j] = sum over r of x[r * inner + j] for a row-major [rows, inner] float32 array (a bias
  * gradient), accumulated in double row by row and rounded once, as the reference does, so the
  * result is bit-identical. `acc` is scratch for `inner` doubles.

@@ -39,7 +39,7 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
 export { adamStepF32 } from './optim';
 
 /** Float32 activations on contiguous arrays, called directly. */
-export { unaryF32, binaryF32, transposeF32, sumRowsF32, sumBlocksF32, softmaxRowsF32 } from './elementwise';
+export { unaryF32, binaryF32, transposeF32, sumAllF32, sumRowsF32, sumBlocksF32, softmaxRowsF32 } from './elementwise';
 
 /** Fused LSTM and GRU cell gate math on contiguous arrays, called directly. */
 export { lstmCellF32, lstmCellBackwardF32, gruCellF32, lstmSequenceF32, lstmSequenceBackwardF32 } from './recurrent';

@@ -406,6 +406,19 @@ describe('wasm backend', () => {
     assert.deepEqual([...expanded.sum([0, 2, 3]).toTypedArray()], [...on('cpu', () => expanded.sum([0, 2, 3])).toTypedArray()], 'an expanded value');
   });
 
+  test('a sum of everything is the reference sum exactly (its eight running sums), for any length and layout', () => {
+    nb.manualSeed(17);
+    for (const n of [1, 7, 8, 9, 16384, 16391, 70001]) {
+      const x = nb.randn([n]).mul(100);
+      assert.equal(x.sum().item(), on('cpu', () => x.sum()).item(), `${n} elements`);
+    }
+    const strided = nb.randn([300, 70]).t();
+    assert.equal(strided.sum().item(), on('cpu', () => strided.sum()).item(), 'a transposed view');
+    const values = nb.tensor([1e8, 1, -1e8, 1, 0.5, 0.25, 3, -3, 2], { dtype: 'float64' });
+    // (s0 + s4) + (s2 + s6) + ((s1 + s5) + (s3 + s7)), s0 = 1e8 + 2.
+    assert.equal(values.sum().item(), 1e8 + 2 + 0.5 + (-1e8 + 3) + (1 + 0.25 + (1 - 3)));
+  });
+
   test('one thread and several give bit-identical results', () => {
     nb.manualSeed(8);
     const a = nb.randn([150, 200]);

@@ -233,8 +233,49 @@ export function whereKernel(cond: View, a: View, b: View, outDtype: DType): Type
  * The input is walked in its own row-major order against an accumulator whose strides are 0
  * along the reduced axes, so any combination of axes is one pass with no per-element index math.
  */
+/**
+ * The float sum of every element of x, in the order both backends use: eight running sums in
+ * double (element i, in row-major order, goes to sum i % 8), then (s0 + s4) + (s2 + s6) added to
+ * (s1 + s5) + (s3 + s7). Eight chains run about eight times as fast as one (asm/elementwise.ts
+ * sumAllF32 is the wasm version), and are no less accurate.
+ */
+export function sumAll(x: View): number {
+  const xd = x.data;
+  const sums = new Float64Array(8);
+  let i = 0;
+  if (isContiguous(x.shape, x.strides)) {
+    const n = numel(x.shape);
+    const p = x.offset;
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = [0, 0, 0, 0, 0, 0, 0, 0];
+    for (; i + 8 <= n; i += 8) {
+      s0 += xd[p + i]!;
+      s1 += xd[p + i + 1]!;
+      s2 += xd[p + i + 2]!;
+      s3 += xd[p + i + 3]!;
+      s4 += xd[p + i + 4]!;
+      s5 += xd[p + i + 5]!;
+      s6 += xd[p + i + 6]!;
+      s7 += xd[p + i + 7]!;
+    }
+    sums.set([s0, s1, s2, s3, s4, s5, s6, s7]);
+    for (; i < n; i++) sums[i & 7] = sums[i & 7]! + xd[p + i]!;
+  } else {
+    forEachRow(x.shape, [x], (offs, _o, len, st) => {
+      const p = offs[0]!;
+      const s = st[0]!;
+      for (let j = 0; j < len; j++, i++) sums[i & 7] = sums[i & 7]! + xd[p + j * s]!;
+    });
+  }
+  return (sums[0]! + sums[4]! + (sums[2]! + sums[6]!)) + (sums[1]! + sums[5]! + (sums[3]! + sums[7]!));
+}
+
 export function reduceKernel(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): TypedArray {
   const rank = x.shape.length;
+  if (op === 'sum' && (outDtype === 'float32' || outDtype === 'float64') && axes.length === rank && numel(x.shape) > 0) {
+    const out = allocate(outDtype, 1);
+    out[0] = sumAll(x);
+    return out;
+  }
   const reducedAxis = new Array<boolean>(rank).fill(false);
   for (const a of axes) reducedAxis[a] = true;
   const accStrides = new Array<number>(rank);

@@ -14,6 +14,7 @@ import type { Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../types.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
+import { sumAll } from '../cpu/elementwise.js';
 import { forEachRow } from '../cpu/rows.js';
 import { isContiguous } from '../cpu/strided.js';
 import type { WasmRuntime } from './runtime.js';
@@ -214,7 +215,11 @@ function reduce(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType)
   const xd = f32(x);
   if (sorted.length === rank) {
     const out = new Float32Array(1);
-    let acc = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
+    if (op === 'sum') {
+      out[0] = sumAll(x);
+      return out;
+    }
+    let acc = op === 'max' ? -Infinity : Infinity;
     forEachRow(x.shape, [x], (offs, _o, n, st) => {
       acc = reduceRow(op, acc, xd, offs[0]!, st[0]!, n);
     });
@@ -257,13 +262,13 @@ function reduceRow(op: ReduceOp, acc: number, x: F32, p: number, s: number, n: n
   return acc;
 }
 
-/** From this many elements a sum that keeps one block of dims runs in wasm: ~7 ns per element in JS here. */
+/** From this many elements a sum of everything, or one that keeps one block of dims, runs in wasm (~7 ns per element in JS here for the latter). */
 const WASM_SUM_MIN = 1 << 14;
 
 /**
- * Sums that keep one block of consecutive dims (a bias gradient: over the leading dims, or over
- * N, H and W of [N, C, H, W]) of a large float32 tensor go to wasm, with the reference's order
- * and double accumulators, so the result is the same; the rest go to reduce.
+ * Sums of everything, or that keep one block of consecutive dims (a bias gradient: over the
+ * leading dims, or over N, H and W of [N, C, H, W]), of a large float32 tensor go to wasm, with
+ * the reference's order and double accumulators, so the result is the same; the rest go to reduce.
  */
 function makeReduce(runtime: WasmRuntime): Backend['reduce'] {
   return (op, x, axes, outDtype) => {
@@ -272,8 +277,12 @@ function makeReduce(runtime: WasmRuntime): Backend['reduce'] {
     const gap = sorted.findIndex((d, i) => d !== i);
     const first = gap < 0 ? sorted.length : gap;
     const kept = x.shape.length - sorted.length;
-    // Reduced: dims [0, first) and everything after the kept block [first, first + kept). (A sum
-    // of everything is one chain of additions, no faster in wasm than in JS.)
+    if (op === 'sum' && kept === 0 && x.dtype === 'float32' && outDtype === 'float32' && total >= WASM_SUM_MIN && isContiguous(x.shape, x.strides)) {
+      // A sum of everything: the reference's eight running sums, as f64x2 pairs.
+      runtime.beginCall();
+      return Float32Array.of(runtime.exports.sumAllF32(stageDense(runtime, x), total));
+    }
+    // Reduced: dims [0, first) and everything after the kept block [first, first + kept).
     const oneBlock = kept > 0 && sorted.length > 0 && sorted.slice(first).every((d, i) => d === first + kept + i);
     if (op !== 'sum' || x.dtype !== 'float32' || outDtype !== 'float32' || total < WASM_SUM_MIN || !oneBlock) {
       return reduce(op, x, axes, outDtype);
