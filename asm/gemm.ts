@@ -70,7 +70,8 @@ const T_PACK_GROUPS = 20;
 
 /**
  * Operand strides of one product, in elements; or, when `columns` is a conv task, B is that
- * convolution's columns matrix of the image at b, packed by implicit im2col.
+ * convolution's columns matrix of the image at b, packed by implicit im2col; and when `packedA`
+ * is not 0, A sits there packed whole by packWholeA.
  */
 @unmanaged class Layout {
   rsA: i32 = 0;
@@ -78,6 +79,7 @@ const T_PACK_GROUPS = 20;
   rsB: i32 = 0;
   csB: i32 = 0;
   columns: i32 = 0;
+  packedA: i32 = 0;
 }
 
 /** Computes one chunk (batch entry, row block, column block) of C = A @ B. */
@@ -100,6 +102,7 @@ export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
   layout.rsB = word(task, T_RSB);
   layout.csB = word(task, T_CSB);
   layout.columns = 0;
+  layout.packedA = 0;
   const m0 = mi * chunkM;
   const n0 = ni * chunkN;
   gemmBlock(
@@ -144,7 +147,38 @@ export function gemmOnThread(
   layout.rsB = rsB;
   layout.csB = csB;
   layout.columns = 0;
+  layout.packedA = 0;
   gemmBlock(a, b, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch, 0);
+}
+
+/** Rows of a packed A: M rounded up to whole micro-panels. */
+@inline function paddedRows(M: i32): i32 {
+  return (M + MR - 1) / MR * MR;
+}
+
+/**
+ * Packs a whole M x K A once (for an operand many products share, such as Winograd's transformed
+ * filters), a block of K by a block of MC rows at a time, into K * paddedRows(M) floats at dst.
+ */
+export function packWholeA(a: usize, rsA: i32, csA: i32, M: i32, K: i32, dst: usize): void {
+  const rows = paddedRows(M);
+  const depth = blockDepth(K);
+  for (let pc = 0; pc < K; pc += depth) {
+    const kc = min(depth, K - pc);
+    for (let ic = 0; ic < M; ic += MC) {
+      packA(a + (<usize>(ic * rsA + pc * csA) << 2), rsA, csA, min(MC, M - ic), kc, kc, dst + (<usize>(pc * rows + ic * kc) << 2));
+    }
+  }
+}
+
+/** C = A @ B on the calling thread, with A packed by packWholeA. */
+export function gemmPackedAOnThread(packed: usize, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, M: i32, N: i32, K: i32, scratch: usize): void {
+  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
+  layout.rsB = rsB;
+  layout.csB = csB;
+  layout.columns = 0;
+  layout.packedA = <i32>packed;
+  gemmBlock(0, b, c, ldc, layout, 0, M, 0, N, K, false, scratch, 0);
 }
 
 /**
@@ -159,6 +193,7 @@ export function gemmColumnsOnThread(
   layout.rsA = rsA;
   layout.csA = csA;
   layout.columns = <i32>conv;
+  layout.packedA = 0;
   gemmBlock(a, x, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch, 0);
 }
 
@@ -186,6 +221,7 @@ export function gemmPacked(a: usize, rsA: i32, csA: i32, packed: usize, c: usize
   layout.rsA = rsA;
   layout.csA = csA;
   layout.columns = 0;
+  layout.packedA = 0;
   gemmBlock(a, 0, c, ldc, layout, 0, M, 0, N, K, false, scratch, packed);
 }
 
@@ -221,13 +257,15 @@ function gemmBlock(
       const accumulate = accumulateAll || pc > 0;
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);
-        packA(a + (<usize>(ic * layout.rsA + pc * layout.csA) << 2), layout.rsA, layout.csA, mc, kc, kc, packedA);
+        let aBlock = packedA;
+        if (layout.packedA != 0) aBlock = <usize>layout.packedA + (<usize>(pc * paddedRows(m1) + ic * kc) << 2);
+        else packA(a + (<usize>(ic * layout.rsA + pc * layout.csA) << 2), layout.rsA, layout.csA, mc, kc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bPanel = packedB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const aPanel = packedA + (<usize>(ir * kc) << 2);
+            const aPanel = aBlock + (<usize>(ir * kc) << 2);
             const cTile = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
             if (mr == MR && nr == NR && !accumulate) {
               kernel6x8(aPanel, bPanel, kc, cTile, <usize>ldc << 2);

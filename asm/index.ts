@@ -4,6 +4,7 @@
 import { gemmChunk, packChunk, GEMM_SCRATCH_BYTES } from './gemm';
 import { convChunk, CONV_FORWARD, CONV_INPUT_GRAD, CONV_WEIGHT_GRAD } from './conv';
 import { maxPoolChunk } from './pool';
+import { winogradChunk, winogradWeightGradChunk } from './winograd';
 
 // Task kinds understood by `runChunk` (word 0 of a task descriptor).
 const TASK_GEMM = 1;
@@ -12,6 +13,8 @@ const TASK_CONV_INPUT_GRAD = 3;
 const TASK_MAX_POOL = 4;
 const TASK_CONV_WEIGHT_GRAD = 5;
 const TASK_PACK_B = 6;
+const TASK_WINOGRAD = 7;
+const TASK_WINOGRAD_WEIGHT_GRAD = 8;
 
 /** First byte the host may use. */
 export function heapBase(): usize {
@@ -32,8 +35,13 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   else if (kind == TASK_CONV_WEIGHT_GRAD) convChunk(task, chunk, scratch, CONV_WEIGHT_GRAD);
   else if (kind == TASK_MAX_POOL) maxPoolChunk(task, chunk);
   else if (kind == TASK_PACK_B) packChunk(task, chunk);
+  else if (kind == TASK_WINOGRAD) winogradChunk(task, chunk, scratch);
+  else if (kind == TASK_WINOGRAD_WEIGHT_GRAD) winogradWeightGradChunk(task, chunk, scratch);
   else unreachable();
 }
+
+/** Packs a product's A once for many calls (Winograd's transformed filters). */
+export { packWholeA } from './gemm';
 
 /** Fused optimizer updates, called directly (memory-bound: no threads). */
 export { adamStepF32 } from './optim';

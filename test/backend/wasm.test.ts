@@ -155,6 +155,11 @@ describe('wasm backend', () => {
       { name: 'conv2d stride 1, dilation 2, groups 2, 64 channels', x: [1, 64, 11, 13], w: [6, 32, 3, 2], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [3, 1], dilation: 2, groups: 2 }) },
       { name: 'conv3d stride 1, padding over the kernel extent, 32 channels', x: [1, 32, 4, 5, 6], w: [3, 32, 2, 2, 3], run: (x, w) => nb.F.conv3d(x, w, null, { padding: [2, 1, 0] }) },
       { name: 'convTranspose2d stride 1, 32 output channels', x: [2, 4, 7, 6], w: [4, 32, 3, 3], run: (x, w) => nb.F.convTranspose2d(x, w, null, { padding: 1 }) },
+      // 3x3 at unit stride with 16 or more channels in and out: Winograd F(2x2, 3x3).
+      { name: 'Winograd: 3x3 same, odd output sizes', x: [2, 16, 9, 11], w: [20, 16, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
+      { name: 'Winograd: 3x3 valid and padding 2', x: [2, 17, 8, 7], w: [16, 17, 3, 3], run: (x, w) => nb.F.conv2d(nb.F.conv2d(x, w, null, { padding: 2 }), w.narrow(1, 0, 16), null) },
+      { name: 'Winograd: more output channels than one packed block of A', x: [1, 16, 5, 6], w: [140, 16, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
+      { name: 'Winograd: several chunks per image, input gradient too (32 channels)', x: [1, 32, 21, 70], w: [24, 32, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
       { name: 'conv2d 3x3 same, 40 channels', x: [2, 40, 9, 8], w: [5, 40, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
       { name: 'conv2d 16x16 outputs, wide panels (implicit im2col fast path)', x: [3, 5, 16, 16], w: [7, 5, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
       { name: 'conv1d kernel wider than the packer tap table', x: [2, 2, 100], w: [3, 2, 70], run: (x, w) => nb.F.conv1d(x, w, null, { padding: 2 }) },
@@ -180,6 +185,10 @@ describe('wasm backend', () => {
         const run = (): Tensor => nb.F.conv2d(x, w, b, { padding: 1, groups });
         assertClose(run(), on('cpu', run), `conv with bias, groups ${groups}`, 1e-4, 1e-4);
       }
+      // Winograd adds the bias in its output transform.
+      const [xw, ww, bw] = [nb.randn([2, 16, 6, 9]), nb.randn([16, 16, 3, 3]), nb.randn([16])];
+      const winograd = (): Tensor => nb.F.conv2d(xw, ww, bw, { padding: 1 });
+      assertClose(winograd(), on('cpu', winograd), 'Winograd conv with bias', 1e-4, 1e-4);
     });
 
     test('the gradient of a sum (one value expanded) is staged as that value everywhere', () => {

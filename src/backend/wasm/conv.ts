@@ -20,6 +20,10 @@ import { writeGeometry, type SpatialGeometry } from './geometry.js';
 const TASK_CONV = 2;
 const TASK_CONV_INPUT_GRAD = 3;
 const TASK_CONV_WEIGHT_GRAD = 5;
+const TASK_WINOGRAD = 7;
+const TASK_WINOGRAD_WEIGHT_GRAD = 8;
+/** Rows of the gemm's register tile (asm/gemm.ts MR): packed A is padded to a multiple. */
+const GEMM_MR = 6;
 const TASK_WORDS = 40;
 
 /** Most partial sums of the weight gradient, and the most memory they may take together. */
@@ -100,17 +104,145 @@ function flipTransposed(heap: Float32Array, from: number, to: number, p: Plan): 
   }
 }
 
+/**
+ * Most tiles (2x2 outputs) per Winograd chunk: its transformed inputs and products, 16 * (C + O)
+ * floats per tile, stay in the thread's buffer, and the 16 products get this many columns.
+ */
+const WINOGRAD_TILES = 128;
+/** Fewest channels (in and out) for which Winograd beats the direct product here. */
+const WINOGRAD_MIN_CHANNELS = 16;
+
+/** 2-D 3x3 convolutions at unit stride and dilation, without groups, with enough channels (asm/winograd.ts). */
+function winogradFits(p: Plan): boolean {
+  return (
+    p.kernel.length === 2 && p.kernel[0] === 3 && p.kernel[1] === 3 && p.groups === 1 &&
+    p.stride.every((s) => s === 1) && p.dilation.every((d) => d === 1) &&
+    p.inChannels >= WINOGRAD_MIN_CHANNELS && p.outChannels >= WINOGRAD_MIN_CHANNELS
+  );
+}
+
+/**
+ * The filters [O, C, 3, 3] at float index `from` as Winograd's U = G g G^T, written at `to` as 16
+ * matrices [O, C] (matrix 4k + l holds element (k, l)); G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+ */
+function winogradFilters(heap: Float32Array, from: number, to: number, O: number, C: number): void {
+  const gg = new Float64Array(12);
+  const matrix = O * C;
+  for (let o = 0; o < O; o++) {
+    for (let c = 0; c < C; c++) {
+      const g = from + (o * C + c) * 9;
+      // G g: 4 rows of 3.
+      for (let j = 0; j < 3; j++) {
+        const top = heap[g + j]!;
+        const middle = heap[g + 3 + j]!;
+        const bottom = heap[g + 6 + j]!;
+        gg[j] = top;
+        gg[3 + j] = (top + middle + bottom) / 2;
+        gg[6 + j] = (top - middle + bottom) / 2;
+        gg[9 + j] = bottom;
+      }
+      // (G g) G^T: each row's 3 values to 4.
+      const at = to + o * C + c;
+      for (let k = 0; k < 4; k++) {
+        const left = gg[3 * k]!;
+        const middle = gg[3 * k + 1]!;
+        const right = gg[3 * k + 2]!;
+        heap[at + 4 * k * matrix] = left;
+        heap[at + (4 * k + 1) * matrix] = (left + middle + right) / 2;
+        heap[at + (4 * k + 2) * matrix] = (left - middle + right) / 2;
+        heap[at + (4 * k + 3) * matrix] = right;
+      }
+    }
+  }
+}
+
+/**
+ * A forward convolution of the staged x with the staged weights w into y (+ bias): Winograd where
+ * it fits, else the implicit-im2col products.
+ */
+function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number): void {
+  if (!winogradFits(p)) {
+    runConv(runtime, p, TASK_CONV, x, w, y, p.batch, 0, 0, bias);
+    return;
+  }
+  const { blockRows, blocks, threadBytes } = winogradBlocks(p);
+  const [O, C] = [p.outChannels, p.inChannels];
+  const transformed = runtime.alloc(16 * O * C * 4);
+  winogradFilters(runtime.f32, w >> 2, transformed >> 2, O, C);
+  // The 16 matrices packed for the gemm once, for every chunk (asm/winograd.ts reads them so).
+  const packedFloats = C * Math.ceil(O / GEMM_MR) * GEMM_MR;
+  const packed = runtime.alloc(16 * packedFloats * 4);
+  for (let xi = 0; xi < 16; xi++) runtime.exports.packWholeA(transformed + xi * O * C * 4, C, 1, O, C, packed + xi * packedFloats * 4);
+  runConv(runtime, p, TASK_WINOGRAD, x, packed, y, p.batch * blocks, threadBytes, 0, bias, blockRows);
+}
+
+/** How Winograd splits an image into blocks of tile rows, and the buffer a thread needs for one. */
+function winogradBlocks(p: Plan): { blockRows: number; blocks: number; threadBytes: number } {
+  const [OH, OW] = [p.outSize[0]!, p.outSize[1]!];
+  const rowTiles = ((Math.ceil(OW / 2) + 3) >> 2) << 2;
+  const tileRows = Math.ceil(OH / 2);
+  const blockRows = Math.max(1, Math.min(tileRows, Math.floor(WINOGRAD_TILES / rowTiles)));
+  const tiles = blockRows * rowTiles;
+  // One 4x4 patch of four tiles (256 bytes), then V and M, 16 matrices each padded by 64 bytes (asm/winograd.ts).
+  const threadBytes = Math.ceil((256 + 16 * ((p.inChannels + p.outChannels) * tiles * 4 + 128)) / 64) * 64;
+  return { blockRows, blocks: Math.ceil(tileRows / blockRows), threadBytes };
+}
+
+/**
+ * The weight gradient [O, C, 3, 3] from Winograd's dL/dU, 16 matrices [O, C] at float index
+ * `from`: dL/dg = G^T (dL/dU) G for each (o, c), into a new array.
+ */
+function winogradFilterGradients(heap: Float32Array, from: number, O: number, C: number): Float32Array {
+  const out = new Float32Array(O * C * 9);
+  const matrix = O * C;
+  const rows = new Float64Array(12);
+  for (let oc = 0; oc < matrix; oc++) {
+    // G^T u: 3 rows of 4, from u's rows 0..3 (matrix 4k + l holds u[k][l]).
+    for (let l = 0; l < 4; l++) {
+      const u0 = heap[from + l * matrix + oc]!;
+      const u1 = heap[from + (4 + l) * matrix + oc]!;
+      const u2 = heap[from + (8 + l) * matrix + oc]!;
+      const u3 = heap[from + (12 + l) * matrix + oc]!;
+      rows[l] = u0 + (u1 + u2) / 2;
+      rows[4 + l] = (u1 - u2) / 2;
+      rows[8 + l] = (u1 + u2) / 2 + u3;
+    }
+    // (G^T u) G: each row's 4 values to 3.
+    for (let k = 0; k < 3; k++) {
+      const first = rows[4 * k]!;
+      const second = rows[4 * k + 1]!;
+      const third = rows[4 * k + 2]!;
+      const fourth = rows[4 * k + 3]!;
+      out[oc * 9 + 3 * k] = first + (second + third) / 2;
+      out[oc * 9 + 3 * k + 1] = (second - third) / 2;
+      out[oc * 9 + 3 * k + 2] = (second + third) / 2 + fourth;
+    }
+  }
+  return out;
+}
+
+/** Partial sums of a weight gradient of `size` floats: fixed by the shapes, at most MAX_PARTIALS and PARTIALS_BYTES. */
+function partialCount(p: Plan, size: number): number {
+  return Math.max(1, Math.min(p.batch, MAX_PARTIALS, Math.floor(PARTIALS_BYTES / (size * 4))));
+}
+
 function isFloat32(...views: View[]): boolean {
   return views.every((v) => v.dtype === 'float32');
 }
 
+/** Bytes of one image's columns matrix: the gradients' per-thread buffer. */
+function columnsBytes(p: Plan): number {
+  return Math.ceil((p.inChannels * p.taps * p.outs * 4) / 64) * 64;
+}
+
 /**
- * Writes the task descriptor (x: input or its gradient; w: weights or the partial sums; y: output
- * or its gradient) and runs `chunks` chunks; the gradients get a columns buffer per thread (the
- * forward packs its columns straight from the image).
+ * Writes the task descriptor (x: input or its gradient; w: weights, their Winograd transform or
+ * the partial sums; y: output or its gradient), gives every thread a buffer of `threadBytes`
+ * (columns, or Winograd's transformed tiles), and runs `chunks` chunks. `partials`: the weight
+ * gradient's partial sums; `blockRows`: Winograd's tile rows per block.
  */
-function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: number, y: number, chunks: number, partials = 0, bias = 0): void {
-  const colsBytes = kind === TASK_CONV ? 0 : Math.ceil((p.inChannels * p.taps * p.outs * 4) / 64) * 64;
+function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: number, y: number, chunks: number, threadBytes: number, partials = 0, bias = 0, blockRows = 0): void {
+  const colsBytes = threadBytes;
   const cols = colsBytes === 0 ? 0 : runtime.alloc(colsBytes * runtime.threadCount);
   const task = runtime.alloc(TASK_WORDS * 4);
   const words = runtime.i32;
@@ -131,6 +263,7 @@ function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: numb
   words[t + 31] = p.batch;
   words[t + 32] = partials;
   words[t + 33] = bias;
+  words[t + 34] = blockRows;
   runtime.run(task, chunks, p.flops >= PARALLEL_MIN_FLOPS);
 }
 
@@ -145,7 +278,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const xs = stageDense(runtime, x);
       const ws = stageDense(runtime, w);
       const y = runtime.alloc(size * 4);
-      runConv(runtime, p, TASK_CONV, xs, ws, y, p.batch, 0, bias === undefined ? 0 : stageDense(runtime, bias));
+      runForward(runtime, p, xs, ws, y, bias === undefined ? 0 : stageDense(runtime, bias));
       return unstage(runtime, y, size);
     },
 
@@ -161,11 +294,11 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const gx = runtime.alloc(size * 4);
       const asForward = transposedPlan(p);
       if (asForward === null) {
-        runConv(runtime, p, TASK_CONV_INPUT_GRAD, gx, ws, gy, p.batch);
+        runConv(runtime, p, TASK_CONV_INPUT_GRAD, gx, ws, gy, p.batch, columnsBytes(p));
       } else {
         const flipped = runtime.alloc(numel(w.shape) * 4);
         flipTransposed(runtime.f32, ws >> 2, flipped >> 2, p);
-        runConv(runtime, asForward, TASK_CONV, gy, flipped, gx, p.batch);
+        runForward(runtime, asForward, gy, flipped, gx, 0);
       }
       return unstage(runtime, gx, size);
     },
@@ -179,9 +312,20 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       runtime.beginCall();
       const xs = stageDense(runtime, x);
       const gy = stageDense(runtime, gradOut);
-      const partials = Math.max(1, Math.min(p.batch, MAX_PARTIALS, Math.floor(PARTIALS_BYTES / (size * 4))));
+      if (winogradFits(p)) {
+        // dL/dU's 16 matrices per partial sum, added in a fixed order, then G^T (dL/dU) G.
+        const uSize = 16 * p.outChannels * p.inChannels;
+        const partials = partialCount(p, uSize);
+        const sums = runtime.alloc(partials * uSize * 4);
+        const { blockRows, threadBytes } = winogradBlocks(p);
+        runConv(runtime, p, TASK_WINOGRAD_WEIGHT_GRAD, xs, sums, gy, partials, threadBytes, partials, 0, blockRows);
+        const total = runtime.alloc(uSize * 4);
+        runtime.exports.sumRowsF32(sums, partials, uSize, total, runtime.alloc(uSize * 8));
+        return winogradFilterGradients(runtime.f32, total >> 2, p.outChannels, p.inChannels);
+      }
+      const partials = partialCount(p, size);
       const sums = runtime.alloc(partials * size * 4);
-      runConv(runtime, p, TASK_CONV_WEIGHT_GRAD, xs, sums, gy, partials, partials);
+      runConv(runtime, p, TASK_CONV_WEIGHT_GRAD, xs, sums, gy, partials, columnsBytes(p), partials);
       // Partial sums added in a fixed order, in double, rounded once.
       const out = runtime.alloc(size * 4);
       runtime.exports.sumRowsF32(sums, partials, size, out, runtime.alloc(size * 8));
