@@ -44,7 +44,7 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
 export { packWholeA } from './gemm';
 
 /** Fused optimizer updates, called directly (memory-bound: no threads). */
-export { adamStepF32 } from './optim';
+export { adamStepF32, sgdStepF32 } from './optim';
 
 /** Float32 activations on contiguous arrays, called directly. */
 export { unaryF32, binaryF32, transposeF32, sumAllF32, sumRowsF32, sumBlocksF32, softmaxRowsF32 } from './elementwise';

@@ -1,4 +1,4 @@
-// Fused Adam/AdamW step on float32, in place on staged copies. Every f32x4 op rounds like one
+// Fused Adam/AdamW and SGD steps on float32, in place (on staged copies, or on resident arrays). Every f32x4 op rounds like one
 // float32 tensor op, in the order of optim/adam.ts's composed update, so results are identical.
 
 // Scalars (f32) and flags (i32) at `args`, written by the host (src/backend/wasm/optim.ts).
@@ -106,5 +106,75 @@ export function adamStepF32(p: usize, g: usize, m: usize, v: usize, vmax: usize,
     store<f32>(p + at, pi + (negStepIsOne ? mi : mi * negStep) / denom);
     store<f32>(m + at, mi);
     store<f32>(v + at, vi);
+  }
+}
+
+// SGD's scalars and flags at `args` (src/backend/wasm/optim.ts).
+const S_MOMENTUM = 0;
+const S_SCALE = 1;
+const S_WEIGHT_DECAY = 2;
+const S_NEG_LR = 3;
+const S_FLAGS = 4;
+
+const S_MAXIMIZE = 1;
+const S_WEIGHT_DECAY_ON = 2;
+const S_WEIGHT_DECAY_IS_ONE = 4;
+const S_MOMENTUM_ON = 8;
+const S_FIRST = 16;
+const S_SCALE_IS_ONE = 32;
+const S_NESTEROV = 64;
+const S_MOMENTUM_IS_ONE = 128;
+const S_NEG_LR_IS_ONE = 256;
+
+/**
+ * p (and, with momentum, buf) updated in place over n floats, in optim/sgd.ts's order: d = g (or
+ * -g), + weightDecay * p; buf = momentum * buf + (1 - dampening) * d (d itself at first);
+ * d = nesterov ? d + momentum * buf : buf; p += -lr * d.
+ */
+export function sgdStepF32(p: usize, g: usize, buf: usize, n: i32, args: usize): void {
+  const momentum = arg(args, S_MOMENTUM);
+  const scale = arg(args, S_SCALE);
+  const weightDecay = arg(args, S_WEIGHT_DECAY);
+  const negLr = arg(args, S_NEG_LR);
+  const flags = load<i32>(args + (<usize>S_FLAGS << 2));
+  const maximize = (flags & S_MAXIMIZE) != 0;
+  const decay = (flags & S_WEIGHT_DECAY_ON) != 0;
+  const decayIsOne = (flags & S_WEIGHT_DECAY_IS_ONE) != 0;
+  const useMomentum = (flags & S_MOMENTUM_ON) != 0;
+  const first = (flags & S_FIRST) != 0;
+  const scaleIsOne = (flags & S_SCALE_IS_ONE) != 0;
+  const nesterov = (flags & S_NESTEROV) != 0;
+  const momentumIsOne = (flags & S_MOMENTUM_IS_ONE) != 0;
+  const negLrIsOne = (flags & S_NEG_LR_IS_ONE) != 0;
+  const vMomentum = f32x4.splat(momentum);
+  const vScale = f32x4.splat(scale);
+  const vWeightDecay = f32x4.splat(weightDecay);
+  const vNegLr = f32x4.splat(negLr);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const pi = v128.load(p + at);
+    let d = v128.load(g + at);
+    if (maximize) d = f32x4.neg(d);
+    if (decay) d = f32x4.add(d, decayIsOne ? pi : f32x4.mul(pi, vWeightDecay));
+    if (useMomentum) {
+      const b = first ? d : f32x4.add(f32x4.mul(v128.load(buf + at), vMomentum), scaleIsOne ? d : f32x4.mul(d, vScale));
+      v128.store(buf + at, b);
+      d = nesterov ? f32x4.add(d, momentumIsOne ? b : f32x4.mul(b, vMomentum)) : b;
+    }
+    v128.store(p + at, f32x4.add(pi, negLrIsOne ? d : f32x4.mul(d, vNegLr)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const pi = load<f32>(p + at);
+    let d = load<f32>(g + at);
+    if (maximize) d = -d;
+    if (decay) d = d + (decayIsOne ? pi : pi * weightDecay);
+    if (useMomentum) {
+      const b: f32 = first ? d : load<f32>(buf + at) * momentum + (scaleIsOne ? d : d * scale);
+      store<f32>(buf + at, b);
+      d = nesterov ? d + (momentumIsOne ? b : b * momentum) : b;
+    }
+    store<f32>(p + at, pi + (negLrIsOne ? d : d * negLr));
   }
 }

@@ -185,6 +185,13 @@ export interface Backend {
    */
   adamStep?(param: View, grad: View, state: AdamStepState, options: AdamStepOptions): void;
   /**
+   * One SGD step in place, bit-identical to optim/sgd.ts's tensor ops: writes the new parameter
+   * and (with momentum) the momentum buffer, contiguous views sharing no memory with each other or
+   * with grad. `first`: the buffer is set to this step's gradient rather than updated. Returns
+   * false where it does not apply (the caller takes the composed path).
+   */
+  sgdStep?(param: View, grad: View, buffer: View | null, options: SgdStepOptions): boolean;
+  /**
    * A zeroed array for long-lived state (optimizer moments) placed where this backend's kernels
    * use it in place, or null where the backend has no such place for this dtype.
    */
@@ -244,6 +251,17 @@ export interface AdamStepOptions {
   readonly maximize: boolean;
   /** The step count after this update (1 at the first step). */
   readonly step: number;
+}
+
+export interface SgdStepOptions {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  readonly maximize: boolean;
+  /** The momentum buffer starts as this step's gradient (its first use). */
+  readonly first: boolean;
 }
 
 /** Thrown by kernels for bad data (an index out of range); the op that called it adds its name. */

@@ -2,6 +2,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../backend/registry.js';
 import { zerosLike } from '../tensor/creation.js';
+import { keepResident, stateZeros } from './resident.js';
 import { checkBetas, checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addcdiv, addcmul, addScaled } from './math.js';
 
@@ -22,24 +23,6 @@ export interface AdamState {
   exp_avg_sq: Tensor;
   /** Only with amsgrad. */
   max_exp_avg_sq?: Tensor;
-}
-
-/** Zeros like param for optimizer state, where the backend keeps such state for its kernels to use in place. */
-function stateZeros(param: Tensor): Tensor {
-  const data = kernels().residentZeros?.(param.dtype, param.numel()) ?? null;
-  return data === null ? zerosLike(param) : Tensor.fromData(data, param.shape, param.dtype);
-}
-
-/**
- * Moves a parameter that owns its whole storage into the backend's resident memory, where the
- * fused step updates it in place and other kernels read it without a copy. Every tensor sharing
- * the storage follows it.
- */
-function keepResident(param: Tensor): void {
-  const storage = param.storage;
-  if (param.offset !== 0 || storage.data.length !== param.numel()) return;
-  const data = kernels().residentZeros?.(param.dtype, param.numel()) ?? null;
-  if (data !== null) storage.relocate(data);
 }
 
 function adamRule(decoupled: boolean): UpdateRule<AdamOptions, AdamState> {

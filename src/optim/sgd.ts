@@ -1,7 +1,9 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay (torch.optim.SGD). */
 import type { Tensor } from '../tensor/tensor.js';
+import { kernels } from '../backend/registry.js';
 import { checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addScaled } from './math.js';
+import { keepResident, stateZeros } from './resident.js';
 
 export interface SGDOptions {
   /** Learning rate (required, as in torch 1.13). */
@@ -26,7 +28,11 @@ export interface SGDState {
  * g = nesterov ? g + momentum * buf : buf; param -= lr * g.
  */
 export const sgd: UpdateRule<SGDOptions, SGDState> = {
-  init: () => ({ momentum_buffer: null }),
+  init: (param) => {
+    keepResident(param);
+    return { momentum_buffer: null };
+  },
+  updateInPlace: fusedSgdStep,
   update(param, grad, state, o) {
     let d = o.maximize ? grad.neg() : grad;
     if (o.weightDecay !== 0) d = addScaled(d, param, o.weightDecay);
@@ -38,6 +44,25 @@ export const sgd: UpdateRule<SGDOptions, SGDState> = {
     return { param: addScaled(param, d, -o.lr), state: { momentum_buffer: buffer } };
   },
 };
+
+/**
+ * The same update in one pass, in place, when the backend offers a fused kernel (the wasm backend
+ * does, for float32), bit-identical to the tensor ops above; null where it does not apply.
+ */
+function fusedSgdStep(param: Tensor, grad: Tensor, state: SGDState, o: SGDOptions): SGDState | null {
+  const kernel = kernels().sgdStep;
+  if (kernel === undefined || param.dtype !== 'float32') return null;
+  const momentum = o.momentum !== 0;
+  const first = momentum && state.momentum_buffer === null;
+  const buffer = first ? stateZeros(param) : state.momentum_buffer;
+  const written = momentum ? [param, buffer!] : [param];
+  if (![grad, ...written].every((t) => t.dtype === 'float32' && t.isContiguous())) return null;
+  if (new Set([grad, ...written].map((t) => t.storage)).size !== written.length + 1) return null;
+  const { lr, dampening, weightDecay, nesterov, maximize } = o;
+  if (!kernel(param, grad, momentum ? buffer : null, { lr, momentum: o.momentum, dampening, weightDecay, nesterov, maximize, first })) return null;
+  for (const t of written) t.storage.version++;
+  return { momentum_buffer: momentum ? buffer : state.momentum_buffer };
+}
 
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {

@@ -9,6 +9,7 @@ import * as nb from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { on } from '../helpers/backends.js';
 import { WasmRuntime } from '../../src/backend/wasm/runtime.js';
+import { kernels } from '../../src/backend/registry.js';
 
 /** Runs fn on the given backend and restores wasm as the default. */
 /** |a - b| <= atol + rtol * |b| elementwise, reporting the worst element. */
@@ -381,6 +382,55 @@ describe('wasm backend', () => {
     }
     test('the wasm backend offers the fused kernel', () => {
       assert.ok(nb.getBackend().kernels.includes('adamStep'));
+    });
+  });
+
+  describe('fused SGD step is bit-identical to the composed tensor ops', () => {
+    const variants: { name: string; options: Partial<nb.optim.SGDOptions> & { lr: number } }[] = [
+      { name: 'plain', options: { lr: 0.1 } },
+      { name: 'momentum', options: { lr: 0.05, momentum: 0.9 } },
+      { name: 'momentum, dampening, weight decay', options: { lr: 0.05, momentum: 0.8, dampening: 0.3, weightDecay: 1e-2 } },
+      { name: 'nesterov, weight decay 1', options: { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 1 } },
+      { name: 'maximize, momentum 1', options: { lr: 0.02, momentum: 1, maximize: true } },
+    ];
+    for (const variant of variants) {
+      test(variant.name, () => {
+        const trajectory = (backend: 'cpu' | 'wasm'): number[] =>
+          on(backend, () => {
+            nb.manualSeed(22);
+            const w = nb.randn([9, 7]).requiresGrad_();
+            const b = nb.randn([7]).requiresGrad_();
+            const opt = new nb.optim.SGD([w, b], variant.options);
+            for (let step = 0; step < 4; step++) {
+              w.grad = nb.randn([9, 7]);
+              b.grad = nb.randn([7]).mul(1e-3);
+              opt.step();
+            }
+            const buffer = opt.state.get(w)?.momentum_buffer as Tensor | null | undefined;
+            return [...w.toTypedArray(), ...b.toTypedArray(), ...(buffer ? buffer.toTypedArray() : [])];
+          });
+        assert.deepEqual(trajectory('wasm'), trajectory('cpu'));
+      });
+    }
+    test('the wasm backend offers the fused kernel, and SGD steps through it', () => {
+      assert.ok(nb.getBackend().kernels.includes('sgdStep'));
+      const table = kernels();
+      const sgdStep = table.sgdStep!;
+      let calls = 0;
+      table.sgdStep = (...args) => {
+        calls++;
+        return sgdStep(...args);
+      };
+      try {
+        const w = nb.randn([3, 4]).requiresGrad_();
+        const opt = new nb.optim.SGD([w], { lr: 0.1, momentum: 0.9 });
+        w.grad = nb.ones([3, 4]);
+        opt.step();
+        opt.step();
+        assert.equal(calls, 2);
+      } finally {
+        table.sgdStep = sgdStep;
+      }
     });
   });
 

@@ -13,7 +13,7 @@ import { nodeProcess, WasmRuntime, type SimdLevel } from './runtime.js';
 import { makeMatmul } from './matmul.js';
 import { makeConvKernels } from './conv.js';
 import { makeElementwise } from './elementwise.js';
-import { makeAdamStep } from './optim.js';
+import { makeAdamStep, makeSgdStep } from './optim.js';
 import { makePooling } from './pooling.js';
 import { makeRecurrent } from './recurrent.js';
 
@@ -21,7 +21,7 @@ import { makeRecurrent } from './recurrent.js';
 export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
   return {
     ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), ...makePooling(runtime),
-    adamStep: makeAdamStep(runtime), ...makeRecurrent(runtime),
+    adamStep: makeAdamStep(runtime), sgdStep: makeSgdStep(runtime), ...makeRecurrent(runtime),
     residentZeros: (dtype, count) => (dtype === 'float32' ? runtime.residentZeros(count) : null),
   };
 }

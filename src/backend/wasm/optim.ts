@@ -1,9 +1,9 @@
 /**
  * Fused optimizer updates, in place: one pass over a parameter instead of a dozen elementwise
- * ops, each allocating a full-size temporary, and no new arrays. They replay optim/adam.ts's
- * tensor ops in the same order, so results are bit-identical to the composed update: float32 runs
- * in wasm (asm/optim.ts), where each f32x4 op rounds as one float32 tensor op does; float64 runs
- * in the JS loop below.
+ * ops, each allocating a full-size temporary, and no new arrays. They replay optim/adam.ts's and
+ * optim/sgd.ts's tensor ops in the same order, so results are bit-identical to the composed
+ * update: float32 runs in wasm (asm/optim.ts), where each f32x4 op rounds as one float32 tensor op
+ * does; Adam's float64 runs in the JS loop below (SGD's takes the composed path).
  */
 import type { AdamStepOptions, AdamStepState, Backend, View } from '../types.js';
 import { numel } from '../../tensor/shape.js';
@@ -99,6 +99,29 @@ const AMSGRAD = 128;
  */
 const BLOCK = 4096;
 
+/**
+ * Runs `step` over n elements of `views` (float32, contiguous) BLOCK elements at a time: arrays
+ * already in wasm memory (resident parameters and optimizer state) in place, the others staged
+ * into one block each and copied back afterwards, except the read-only one at `readOnly`.
+ * `step` gets each view's address for the block (by its index in `views`) and the count.
+ */
+function inBlocks(runtime: WasmRuntime, views: View[], readOnly: number, n: number, step: (ptr: (slot: number) => number, count: number) => void): void {
+  const resident = views.map((view) => runtime.residentAddress(view.data, view.offset));
+  const blocks = runtime.alloc(views.length * BLOCK * 4);
+  const heap = runtime.f32;
+  const at = (slot: number): number => (blocks >> 2) + slot * BLOCK;
+  for (let start = 0; start < n; start += BLOCK) {
+    const count = Math.min(BLOCK, n - start);
+    views.forEach((view, slot) => {
+      if (resident[slot]! < 0) heap.set((view.data as Float32Array).subarray(view.offset + start, view.offset + start + count), at(slot));
+    });
+    step((slot) => (resident[slot]! >= 0 ? resident[slot]! + start * 4 : at(slot) << 2), count);
+    views.forEach((view, slot) => {
+      if (slot !== readOnly && resident[slot]! < 0) (view.data as Float32Array).set(heap.subarray(at(slot), at(slot) + count), view.offset + start);
+    });
+  }
+}
+
 export function makeAdamStep(runtime: WasmRuntime): NonNullable<Backend['adamStep']> {
   return function adamStep(param, grad, state, o) {
     const views = [param, grad, state.expAvg, state.expAvgSq, ...(state.maxExpAvgSq === null ? [] : [state.maxExpAvgSq])];
@@ -113,22 +136,38 @@ export function makeAdamStep(runtime: WasmRuntime): NonNullable<Backend['adamSte
       (o.maximize ? MAXIMIZE : 0) | (o.decoupled ? DECOUPLED : 0) | (!o.decoupled && o.weightDecay !== 0 ? COUPLED_DECAY : 0) |
       (k.weightDecayIsOne ? WEIGHT_DECAY_IS_ONE : 0) | (k.scale1IsOne ? SCALE1_IS_ONE : 0) | (k.scale2IsOne ? SCALE2_IS_ONE : 0) |
       (k.negStepIsOne ? NEG_STEP_IS_ONE : 0) | (state.maxExpAvgSq !== null ? AMSGRAD : 0);
-    // Arrays already in wasm memory (resident optimizer state) are used in place; the others go
-    // through [p, g, m, v, vmax] blocks of BLOCK floats.
-    const resident = views.map((view) => runtime.residentAddress(view.data, view.offset));
-    const blocks = runtime.alloc(5 * BLOCK * 4);
-    const heap = runtime.f32;
-    const at = (slot: number): number => (blocks >> 2) + slot * BLOCK;
-    for (let start = 0; start < n; start += BLOCK) {
-      const count = Math.min(BLOCK, n - start);
-      views.forEach((view, slot) => {
-        if (resident[slot]! < 0) heap.set((view.data as Float32Array).subarray(view.offset + start, view.offset + start + count), at(slot));
-      });
-      const ptr = (slot: number): number => (resident[slot]! >= 0 ? resident[slot]! + start * 4 : at(slot) << 2);
-      runtime.exports.adamStepF32(ptr(0), ptr(1), ptr(2), ptr(3), state.maxExpAvgSq === null ? 0 : ptr(4), count, args);
-      views.forEach((view, slot) => {
-        if (slot !== 1 && resident[slot]! < 0) (view.data as Float32Array).set(heap.subarray(at(slot), at(slot) + count), view.offset + start);
-      });
-    }
+    const maxExpAvgSq = state.maxExpAvgSq !== null;
+    inBlocks(runtime, views, 1, n, (ptr, count) => runtime.exports.adamStepF32(ptr(0), ptr(1), ptr(2), ptr(3), maxExpAvgSq ? ptr(4) : 0, count, args));
+  };
+}
+
+// Flag bits of asm/optim.ts's sgdStepF32 (must match).
+const SGD_MAXIMIZE = 1;
+const SGD_WEIGHT_DECAY_ON = 2;
+const SGD_WEIGHT_DECAY_IS_ONE = 4;
+const SGD_MOMENTUM_ON = 8;
+const SGD_FIRST = 16;
+const SGD_SCALE_IS_ONE = 32;
+const SGD_NESTEROV = 64;
+const SGD_MOMENTUM_IS_ONE = 128;
+const SGD_NEG_LR_IS_ONE = 256;
+
+/** SGD with momentum, dampening, Nesterov and weight decay in one pass, float32 in place. */
+export function makeSgdStep(runtime: WasmRuntime): NonNullable<Backend['sgdStep']> {
+  return function sgdStep(param, grad, buffer, o) {
+    const views = [param, grad, ...(buffer === null ? [] : [buffer])];
+    if (!views.every((x) => x.dtype === 'float32')) return false;
+    if (o.momentum !== 0 && buffer === null) return false;
+    runtime.beginCall();
+    const args = runtime.alloc(5 * 4);
+    const scale = 1 - o.dampening;
+    runtime.f32.set([o.momentum, scale, o.weightDecay, -o.lr].map(Math.fround), args >> 2);
+    runtime.i32[(args >> 2) + 4] =
+      (o.maximize ? SGD_MAXIMIZE : 0) | (o.weightDecay !== 0 ? SGD_WEIGHT_DECAY_ON : 0) | (o.weightDecay === 1 ? SGD_WEIGHT_DECAY_IS_ONE : 0) |
+      (o.momentum !== 0 ? SGD_MOMENTUM_ON : 0) | (o.first ? SGD_FIRST : 0) | (scale === 1 ? SGD_SCALE_IS_ONE : 0) |
+      (o.nesterov ? SGD_NESTEROV : 0) | (o.momentum === 1 ? SGD_MOMENTUM_IS_ONE : 0) | (-o.lr === 1 ? SGD_NEG_LR_IS_ONE : 0);
+    const withBuffer = buffer !== null;
+    inBlocks(runtime, views, 1, numel(param.shape), (ptr, count) => runtime.exports.sgdStepF32(ptr(0), ptr(1), withBuffer ? ptr(2) : 0, count, args));
+    return true;
   };
 }
