@@ -3,7 +3,7 @@
 
 import { gemmChunk, packChunk, GEMM_SCRATCH_BYTES } from './gemm';
 import { convChunk, CONV_FORWARD, CONV_INPUT_GRAD, CONV_WEIGHT_GRAD } from './conv';
-import { maxPoolChunk } from './pool';
+import { maxPoolChunk, avgPoolChunk } from './pool';
 import { winogradChunk, winogradWeightGradChunk } from './winograd';
 
 // Task kinds understood by `runChunk` (word 0 of a task descriptor).
@@ -15,6 +15,8 @@ const TASK_CONV_WEIGHT_GRAD = 5;
 const TASK_PACK_B = 6;
 const TASK_WINOGRAD = 7;
 const TASK_WINOGRAD_WEIGHT_GRAD = 8;
+const TASK_AVG_POOL = 9;
+const TASK_AVG_POOL_BACKWARD = 10;
 
 /** First byte the host may use. */
 export function heapBase(): usize {
@@ -37,6 +39,8 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   else if (kind == TASK_PACK_B) packChunk(task, chunk);
   else if (kind == TASK_WINOGRAD) winogradChunk(task, chunk, scratch);
   else if (kind == TASK_WINOGRAD_WEIGHT_GRAD) winogradWeightGradChunk(task, chunk, scratch);
+  else if (kind == TASK_AVG_POOL) avgPoolChunk(task, chunk, false);
+  else if (kind == TASK_AVG_POOL_BACKWARD) avgPoolChunk(task, chunk, true);
   else unreachable();
 }
 

@@ -136,3 +136,86 @@ export function maxPoolBackwardF32(grad: usize, indices: usize, gx: usize, plane
     }
   }
 }
+
+// Average pooling, forward and backward, in double as the reference does (the window's sum in
+// its tap order, divided once; the backward's shares accumulated per input element), so results
+// equal the reference's. The host computes, per axis, each output's first input, tap count and
+// factor of the divisor (src/backend/wasm/pooling.ts), as arrays in wasm memory.
+// Task words (besides the geometry words of asm/task.ts):
+const A_X = 1;
+const A_OUT = 2;
+/** Per axis 0..2: the addresses of first (i32), count (i32) and factor (f64) per output. */
+const A_TABLES = 24;
+/** Nonzero: divide by the f64 at A_OVERRIDE_AT instead of the factors' product. */
+const A_OVERRIDE = 33;
+const A_OVERRIDE_AT = 34;
+/** Backward: the f64 accumulators of every plane (planes x plane doubles). */
+const A_ACCUMULATORS = 35;
+
+@inline function table(task: usize, axis: i32, which: i32): usize {
+  return <usize>word(task, A_TABLES + axis * 3 + which);
+}
+
+/** The divisor of output (o0, o1, o2): the override, or the product of the axes' factors in order. */
+@inline function divisorOf(task: usize, o0: i32, o1: i32, o2: i32): f64 {
+  if (word(task, A_OVERRIDE) != 0) return load<f64>(<usize>word(task, A_OVERRIDE_AT));
+  return 1.0 * load<f64>(table(task, 0, 2) + (<usize>o0 << 3)) * load<f64>(table(task, 1, 2) + (<usize>o1 << 3)) * load<f64>(table(task, 2, 2) + (<usize>o2 << 3));
+}
+
+/**
+ * Chunk = one plane: forward (backward = false) writes its outputs' averages; backward adds each
+ * output gradient's share to its window's inputs in f64, then rounds the plane into gx.
+ */
+export function avgPoolChunk(task: usize, chunk: i32, backward: bool): void {
+  const H = word(task, T_IN + 1);
+  const W = word(task, T_IN + 2);
+  const OD = word(task, T_OUT);
+  const OH = word(task, T_OUT + 1);
+  const OW = word(task, T_OUT + 2);
+  const plane = word(task, T_IN) * H * W;
+  const outs = OD * OH * OW;
+  const s0 = H * W;
+  // Forward: x is the input, out the averages; backward: x is the output gradient, out gx.
+  const x = <usize>word(task, A_X) + (<usize>(chunk * (backward ? outs : plane)) << 2);
+  const out = <usize>word(task, A_OUT) + (<usize>(chunk * (backward ? plane : outs)) << 2);
+  const acc = <usize>word(task, A_ACCUMULATORS) + (<usize>(chunk * plane) << 3);
+  if (backward) memory.fill(acc, 0, <usize>plane << 3);
+  let l = 0;
+  for (let o0 = 0; o0 < OD; o0++) {
+    const f0 = load<i32>(table(task, 0, 0) + (<usize>o0 << 2)) * s0;
+    const c0 = load<i32>(table(task, 0, 1) + (<usize>o0 << 2));
+    for (let o1 = 0; o1 < OH; o1++) {
+      const f1 = f0 + load<i32>(table(task, 1, 0) + (<usize>o1 << 2)) * W;
+      const c1 = load<i32>(table(task, 1, 1) + (<usize>o1 << 2));
+      for (let o2 = 0; o2 < OW; o2++) {
+        const f2 = f1 + load<i32>(table(task, 2, 0) + (<usize>o2 << 2));
+        const c2 = load<i32>(table(task, 2, 1) + (<usize>o2 << 2));
+        const divisor = divisorOf(task, o0, o1, o2);
+        if (backward) {
+          const share = <f64>load<f32>(x + (<usize>l << 2)) / divisor;
+          for (let j0 = 0, r0 = f2; j0 < c0; j0++, r0 += s0) {
+            for (let j1 = 0, r1 = r0; j1 < c1; j1++, r1 += W) {
+              for (let j2 = 0; j2 < c2; j2++) {
+                const at = acc + (<usize>(r1 + j2) << 3);
+                store<f64>(at, load<f64>(at) + share);
+              }
+            }
+          }
+        } else {
+          let sum: f64 = 0;
+          for (let j0 = 0, r0 = f2; j0 < c0; j0++, r0 += s0) {
+            for (let j1 = 0, r1 = r0; j1 < c1; j1++, r1 += W) {
+              for (let j2 = 0; j2 < c2; j2++) sum += <f64>load<f32>(x + (<usize>(r1 + j2) << 2));
+            }
+          }
+          // An empty window gives 0, as in torch.
+          store<f32>(out + (<usize>l << 2), c0 * c1 * c2 == 0 ? 0 : <f32>(sum / divisor));
+        }
+        l++;
+      }
+    }
+  }
+  if (backward) {
+    for (let i = 0; i < plane; i++) store<f32>(out + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+  }
+}

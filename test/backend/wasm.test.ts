@@ -38,7 +38,7 @@ describe('wasm backend', () => {
     assert.equal(nb.getBackend().name, process.env.NABLA_BACKEND === 'cpu' ? 'cpu' : 'wasm');
     nb.setBackend('wasm');
     const backend = nb.getBackend();
-    for (const kernel of ['matmul', 'conv', 'convInputGrad', 'convWeightGrad', 'maxPool', 'adamStep', 'unary', 'binary']) {
+    for (const kernel of ['matmul', 'conv', 'convInputGrad', 'convWeightGrad', 'maxPool', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'unary', 'binary']) {
       assert.ok(backend.kernels.includes(kernel), `${kernel} not among its own kernels: ${backend.kernels.join(', ')}`);
     }
     const info = nb.wasmBackendInfo();
@@ -290,6 +290,31 @@ describe('wasm backend', () => {
           const leaf = x.detach().requiresGrad_();
           c.run(leaf).values.backward(cotangent);
           return [...leaf.grad!.toTypedArray()].map(String);
+        };
+        assert.deepEqual(grad(), on('cpu', grad), 'input gradient');
+      });
+    }
+  });
+
+  describe('average pooling equals the reference, forward and backward, bit for bit', () => {
+    const cases: { name: string; x: number[]; run: (x: Tensor) => Tensor }[] = [
+      { name: '2x2 stride 2', x: [4, 6, 28, 28], run: (x) => nb.F.avgPool2d(x, 2) },
+      { name: '3x3 stride 2, padding 1, ceil mode', x: [2, 3, 11, 13], run: (x) => nb.F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }) },
+      { name: 'padding not counted', x: [2, 2, 9, 10], run: (x) => nb.F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }) },
+      { name: 'divisor override, overlapping windows', x: [3, 4, 6], run: (x) => nb.F.avgPool2d(x, [2, 3], { stride: 1, divisorOverride: 5 }) },
+      { name: '1-d', x: [3, 4, 25], run: (x) => nb.F.avgPool1d(x, 4, { stride: 3, padding: 2 }) },
+      { name: '3-d', x: [2, 2, 5, 6, 7], run: (x) => nb.F.avgPool3d(x, 2, { stride: [1, 2, 2], padding: [1, 0, 1] }) },
+    ];
+    for (const c of cases) {
+      test(c.name, () => {
+        nb.manualSeed(32);
+        const x = nb.randn(c.x);
+        assert.deepEqual(c.run(x).toTypedArray(), on('cpu', () => c.run(x)).toTypedArray());
+        const cotangent = nb.randn(c.run(x).shape);
+        const grad = (): Float32Array => {
+          const leaf = x.detach().requiresGrad_();
+          c.run(leaf).backward(cotangent);
+          return leaf.grad!.toTypedArray() as Float32Array;
         };
         assert.deepEqual(grad(), on('cpu', grad), 'input gradient');
       });

@@ -4,7 +4,7 @@
  */
 
 /** A 1-D to 3-D triple padded to 3-D with leading `fill`s. */
-const to3d = (values: readonly number[], fill: number): number[] => [...new Array<number>(3 - values.length).fill(fill), ...values];
+export const to3d = (values: readonly number[], fill: number): number[] => [...new Array<number>(3 - values.length).fill(fill), ...values];
 
 export interface SpatialGeometry {
   inSize: readonly number[];

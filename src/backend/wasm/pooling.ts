@@ -1,26 +1,101 @@
 /**
  * Max pooling with argmax on the wasm kernel (asm/pool.ts), one input plane per chunk, and its
- * backward (a scatter to the argmax); results equal the reference's (same tap order and
- * comparison rule, same order of additions). Float64 and the other pooling kernels use the
- * reference.
+ * backward (a scatter to the argmax); average pooling and its backward, one plane per chunk, in
+ * double. Results equal the reference's (same tap order and comparison rule, same order of
+ * additions and roundings). Float64 and adaptive pooling use the reference.
  */
-import type { Backend } from '../types.js';
+import type { AvgPoolGeometry, Backend } from '../types.js';
 import { isContiguous } from '../cpu/strided.js';
 import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { WasmRuntime } from './runtime.js';
 import { stageDense, unstage } from './staging.js';
-import { writeGeometry } from './geometry.js';
+import { to3d, writeGeometry } from './geometry.js';
 
 // Must match asm/index.ts and asm/pool.ts.
 const TASK_MAX_POOL = 4;
+const TASK_AVG_POOL = 9;
+const TASK_AVG_POOL_BACKWARD = 10;
 const TASK_WORDS = 24;
+/** Average pooling's task: the geometry words, then its tables from word 24 (asm/pool.ts). */
+const AVG_TASK_WORDS = 36;
+
+/**
+ * Writes an average-pooling task: per axis (3-D, leading unit axes), each output's first input,
+ * tap count and factor of the divisor, computed as the reference's avgAxis does.
+ */
+function avgPoolTask(runtime: WasmRuntime, kind: number, x: number, out: number, g: AvgPoolGeometry, inSize: readonly number[], accumulators: number): number {
+  const size = to3d(inSize, 1);
+  const kernel = to3d(g.kernel, 1);
+  const stride = to3d(g.stride, 1);
+  const padding = to3d(g.padding, 0);
+  const outSize = to3d(g.outSize, 1);
+  // Everything allocated first: an allocation may grow the memory, which older views do not see.
+  const task = runtime.alloc(AVG_TASK_WORDS * 4);
+  const tables = outSize.map((n) => ({ first: runtime.alloc(n * 4), count: runtime.alloc(n * 4), factor: runtime.alloc(n * 8) }));
+  const override = runtime.alloc(8);
+  const words = runtime.i32;
+  const doubles = new Float64Array(words.buffer);
+  const t = task >> 2;
+  words[t] = kind;
+  words[t + 1] = x;
+  words[t + 2] = out;
+  writeGeometry(words, t, { kernel: g.kernel, stride: g.stride, padding: g.padding, dilation: g.kernel.map(() => 1), inSize, outSize: g.outSize });
+  tables.forEach(({ first, count, factor }, d) => {
+    for (let o = 0; o < outSize[d]!; o++) {
+      const lo = o * stride[d]! - padding[d]!;
+      const hi = Math.min(lo + kernel[d]!, size[d]! + padding[d]!);
+      const start = Math.max(lo, 0);
+      const taps = Math.max(0, Math.min(hi, size[d]!) - start);
+      words[(first >> 2) + o] = start;
+      words[(count >> 2) + o] = taps;
+      // torch's rule: the padded extent is capped at the input plus its padding.
+      doubles[(factor >> 3) + o] = g.countIncludePad ? hi - lo : taps;
+    }
+    words[t + 24 + d * 3] = first;
+    words[t + 25 + d * 3] = count;
+    words[t + 26 + d * 3] = factor;
+  });
+  doubles[override >> 3] = g.divisorOverride ?? 0;
+  words[t + 33] = g.divisorOverride === null ? 0 : 1;
+  words[t + 34] = override;
+  words[t + 35] = accumulators;
+  return task;
+}
 
 /** Window taps visited (outputs x kernel size) below which the pool's threads are not woken. */
 const PARALLEL_MIN_TAPS = 1 << 20;
 
-export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool' | 'maxPoolBackward'> {
+export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool' | 'maxPoolBackward' | 'avgPool' | 'avgPoolBackward'> {
   return {
+    avgPool(x, g) {
+      if (x.dtype !== 'float32') return cpuBackend.avgPool(x, g);
+      const planes = x.shape[0]! * x.shape[1]!;
+      const count = planes * numel(g.outSize);
+      if (count === 0) return new Float32Array(0);
+      runtime.beginCall();
+      const xs = stageDense(runtime, x);
+      const out = runtime.alloc(count * 4);
+      const task = avgPoolTask(runtime, TASK_AVG_POOL, xs, out, g, x.shape.slice(2), 0);
+      runtime.run(task, planes, count * numel(g.kernel) >= PARALLEL_MIN_TAPS);
+      return unstage(runtime, out, count);
+    },
+
+    avgPoolBackward(gradOut, g, inSize) {
+      if (gradOut.dtype !== 'float32') return cpuBackend.avgPoolBackward(gradOut, g, inSize);
+      const planes = gradOut.shape[0]! * gradOut.shape[1]!;
+      const plane = numel(inSize);
+      const outs = numel(g.outSize);
+      if (planes * plane === 0) return new Float32Array(0);
+      runtime.beginCall();
+      const grad = stageDense(runtime, gradOut);
+      const gx = runtime.alloc(planes * plane * 4);
+      const accumulators = runtime.alloc(planes * plane * 8);
+      const task = avgPoolTask(runtime, TASK_AVG_POOL_BACKWARD, grad, gx, g, inSize, accumulators);
+      runtime.run(task, planes, planes * outs * numel(g.kernel) >= PARALLEL_MIN_TAPS);
+      return unstage(runtime, gx, planes * plane);
+    },
+
     maxPool(x, g) {
       if (x.dtype !== 'float32') return cpuBackend.maxPool(x, g);
       const planes = x.shape[0]! * x.shape[1]!;
