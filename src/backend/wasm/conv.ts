@@ -111,13 +111,19 @@ function flipTransposed(heap: Float32Array, from: number, to: number, p: Plan): 
 const WINOGRAD_TILES = 128;
 /** Fewest channels (in and out) for which Winograd beats the direct product here. */
 const WINOGRAD_MIN_CHANNELS = 16;
+/**
+ * Most floats of transformed filters (16 per filter pair, twice with their packed copy) before a
+ * convolution keeps the direct products, whose weights take 9 per pair in wasm memory.
+ */
+const WINOGRAD_MAX_FILTER_FLOATS = 1 << 25;
 
-/** 2-D 3x3 convolutions at unit stride and dilation, without groups, with enough channels (asm/winograd.ts). */
+/** 2-D 3x3 convolutions at unit stride and dilation, without groups, with enough (not too many) channels (asm/winograd.ts). */
 function winogradFits(p: Plan): boolean {
   return (
     p.kernel.length === 2 && p.kernel[0] === 3 && p.kernel[1] === 3 && p.groups === 1 &&
     p.stride.every((s) => s === 1) && p.dilation.every((d) => d === 1) &&
-    p.inChannels >= WINOGRAD_MIN_CHANNELS && p.outChannels >= WINOGRAD_MIN_CHANNELS
+    p.inChannels >= WINOGRAD_MIN_CHANNELS && p.outChannels >= WINOGRAD_MIN_CHANNELS &&
+    16 * p.inChannels * p.outChannels <= WINOGRAD_MAX_FILTER_FLOATS
   );
 }
 
