@@ -93,7 +93,7 @@ function gatherPanelRow(g: Geometry, table: usize, segments: i32, channel: usize
 }
 
 /** Masks of the lanes q in [lo, hi) of NR floats, as two i32x4 (lanes 0-3 and 4-7). */
-@inline function lanesBetween(lo: i32, hi: i32, upper: bool): v128 {
+@inline export function lanesBetween(lo: i32, hi: i32, upper: bool): v128 {
   const lanes = upper ? i32x4(4, 5, 6, 7) : i32x4(0, 1, 2, 3);
   return v128.and(i32x4.ge_s(lanes, i32x4.splat(lo)), i32x4.lt_s(lanes, i32x4.splat(hi)));
 }

@@ -20,24 +20,28 @@
 import { gemmOnThread, gemmColumnsOnThread } from './gemm';
 import { word, T_IN, T_KERNEL, T_OUT, T_STRIDE, T_PAD, T_DILATION } from './task';
 
-// Task descriptor, i32 words (written by the host, see src/backend/wasm/conv.ts).
-const T_X = 1;
-const T_COLS = 2;
-const T_CHANNELS = 4;
-/** Weights (forward, input gradient) or the weight gradient's partial sums. */
-const T_W = 24;
+// Task descriptor, i32 words (written by the host, see src/backend/wasm/conv.ts); the Winograd
+// kernels (asm/winograd.ts) read the same words.
+export const T_X = 1;
+/** Every thread's buffer (columns, or Winograd's tiles): BUFFERS + index * BUFFER_BYTES. */
+export const T_BUFFERS = 2;
+export const T_CHANNELS = 4;
+/** Weights (forward, input gradient; Winograd's packed transforms) or the weight gradient's partial sums. */
+export const T_W = 24;
 /** y (forward) or its gradient. */
-const T_Y = 25;
-const T_OUT_CHANNELS = 26;
+export const T_Y = 25;
+export const T_OUT_CHANNELS = 26;
 const T_GROUPS = 27;
-/** Thread scratch layout, to find this thread's columns buffer (COLS + index * COLS_BYTES). */
+/** Thread scratch layout, to find a thread's index from its scratch. */
 const T_SCRATCH_BASE = 28;
 const T_SCRATCH_STRIDE = 29;
-const T_COLS_BYTES = 30;
-const T_BATCH = 31;
-const T_PARTIALS = 32;
+const T_BUFFER_BYTES = 30;
+export const T_BATCH = 31;
+export const T_PARTIALS = 32;
 /** Forward: the bias [O], or 0. */
-const T_BIAS = 33;
+export const T_BIAS = 33;
+/** Winograd: tile rows per block. */
+export const T_BLOCK_ROWS = 34;
 
 /** First output index o in [0, outSize) with 0 <= o * stride + offset, i.e. reading inside the input. */
 @inline function firstInside(offset: i32, stride: i32, outSize: i32): i32 {
@@ -110,10 +114,10 @@ function im2colChannel(task: usize, x: usize, colsBase: usize, colsStride: usize
   return word(task, at) * word(task, at + 1) * word(task, at + 2);
 }
 
-/** This thread's columns buffer: the one after its scratch's index among the threads'. */
-@inline function threadColumns(task: usize, scratch: usize): usize {
+/** This thread's buffer: the one at its scratch's index among the threads'. */
+@inline export function threadBuffer(task: usize, scratch: usize): usize {
   const index = (scratch - <usize>word(task, T_SCRATCH_BASE)) / <usize>word(task, T_SCRATCH_STRIDE);
-  return <usize>word(task, T_COLS) + index * <usize>word(task, T_COLS_BYTES);
+  return <usize>word(task, T_BUFFERS) + index * <usize>word(task, T_BUFFER_BYTES);
 }
 
 // Conv chunk kinds.
@@ -153,7 +157,7 @@ export function convChunk(task: usize, chunk: i32, scratch: usize, kind: i32): v
       );
     }
   } else if (kind == CONV_INPUT_GRAD) {
-    const cols = threadColumns(task, scratch);
+    const cols = threadBuffer(task, scratch);
     const gyn = y + (<usize>(chunk * outChannels * outs) << 2);
     for (let grp = 0; grp < groups; grp++) {
       gemmOnThread(
@@ -168,7 +172,7 @@ export function convChunk(task: usize, chunk: i32, scratch: usize, kind: i32): v
     const batch = word(task, T_BATCH);
     const partials = word(task, T_PARTIALS);
     const gw = w + <usize>chunk * <usize>(outChannels * ck) * 4;
-    const cols = threadColumns(task, scratch);
+    const cols = threadBuffer(task, scratch);
     for (let n = chunk; n < batch; n += partials) {
       imageColumnsAt(task, x, n, cols, channels, plane, outs);
       const gyn = y + (<usize>(n * outChannels * outs) << 2);

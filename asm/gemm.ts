@@ -82,6 +82,18 @@ const T_PACK_GROUPS = 20;
   packedA: i32 = 0;
 }
 
+/** The Layout in this thread's scratch, every field written (the scratch keeps the last call's). */
+@inline function layoutIn(scratch: usize, rsA: i32, csA: i32, rsB: i32, csB: i32, columns: usize, packedA: usize): Layout {
+  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
+  layout.rsA = rsA;
+  layout.csA = csA;
+  layout.rsB = rsB;
+  layout.csB = csB;
+  layout.columns = <i32>columns;
+  layout.packedA = <i32>packedA;
+  return layout;
+}
+
 /** Computes one chunk (batch entry, row block, column block) of C = A @ B. */
 export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
   const M = word(task, T_M);
@@ -96,13 +108,7 @@ export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
   const mi = inBatch / nChunks;
   const ni = inBatch - mi * nChunks;
   const offsets = <usize>word(task, T_BATCH_OFFSETS) + <usize>batchIndex * 12;
-  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
-  layout.rsA = word(task, T_RSA);
-  layout.csA = word(task, T_CSA);
-  layout.rsB = word(task, T_RSB);
-  layout.csB = word(task, T_CSB);
-  layout.columns = 0;
-  layout.packedA = 0;
+  const layout = layoutIn(scratch, word(task, T_RSA), word(task, T_CSA), word(task, T_RSB), word(task, T_CSB), 0, 0);
   const m0 = mi * chunkM;
   const n0 = ni * chunkN;
   gemmBlock(
@@ -141,18 +147,12 @@ export function gemmOnThread(
   a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32,
   M: i32, N: i32, K: i32, accumulate: bool, scratch: usize,
 ): void {
-  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
-  layout.rsA = rsA;
-  layout.csA = csA;
-  layout.rsB = rsB;
-  layout.csB = csB;
-  layout.columns = 0;
-  layout.packedA = 0;
+  const layout = layoutIn(scratch, rsA, csA, rsB, csB, 0, 0);
   gemmBlock(a, b, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch, 0);
 }
 
 /** Rows of a packed A: M rounded up to whole micro-panels. */
-@inline function paddedRows(M: i32): i32 {
+@inline export function paddedRows(M: i32): i32 {
   return (M + MR - 1) / MR * MR;
 }
 
@@ -173,11 +173,7 @@ export function packWholeA(a: usize, rsA: i32, csA: i32, M: i32, K: i32, dst: us
 
 /** C = A @ B on the calling thread, with A packed by packWholeA. */
 export function gemmPackedAOnThread(packed: usize, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, M: i32, N: i32, K: i32, scratch: usize): void {
-  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
-  layout.rsB = rsB;
-  layout.csB = csB;
-  layout.columns = 0;
-  layout.packedA = <i32>packed;
+  const layout = layoutIn(scratch, 0, 0, rsB, csB, 0, packed);
   gemmBlock(0, b, c, ldc, layout, 0, M, 0, N, K, false, scratch, 0);
 }
 
@@ -189,11 +185,7 @@ export function gemmColumnsOnThread(
   a: usize, rsA: i32, csA: i32, x: usize, conv: usize, c: usize, ldc: i32,
   M: i32, N: i32, K: i32, accumulate: bool, scratch: usize,
 ): void {
-  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
-  layout.rsA = rsA;
-  layout.csA = csA;
-  layout.columns = <i32>conv;
-  layout.packedA = 0;
+  const layout = layoutIn(scratch, rsA, csA, 0, 0, conv, 0);
   gemmBlock(a, x, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch, 0);
 }
 
@@ -217,11 +209,7 @@ export function packWholeB(b: usize, rsB: i32, csB: i32, K: i32, N: i32, dst: us
 
 /** C = A @ B on the calling thread, with B packed by packWholeB. */
 export function gemmPacked(a: usize, rsA: i32, csA: i32, packed: usize, c: usize, ldc: i32, M: i32, N: i32, K: i32, scratch: usize): void {
-  const layout = changetype<Layout>(scratch + GEMM_LAYOUT_OFFSET);
-  layout.rsA = rsA;
-  layout.csA = csA;
-  layout.columns = 0;
-  layout.packedA = 0;
+  const layout = layoutIn(scratch, rsA, csA, 0, 0, 0, 0);
   gemmBlock(a, 0, c, ldc, layout, 0, M, 0, N, K, false, scratch, packed);
 }
 

@@ -3,8 +3,9 @@
 // transform of a 3x3 filter g. Summed over input channels, the 16 positions of the 4x4 products
 // are 16 independent products U[xi] [O, C] @ V[xi] [C, tiles]: 16 multiply-adds per tile and
 // channel pair where direct convolution needs 36 (2.25x fewer). The host transforms the filters
-// (U) and packs them for the gemm (packWholeA) once per call; a chunk is one block of tile rows of one image, so its transformed inputs V
-// and products M [16, O, tiles] stay in the thread's own buffer.
+// (U) and packs them for the gemm (packWholeA) once per call; a chunk is one block of tile rows
+// of one image, so its transformed inputs V and products M [16, O, tiles] stay in the thread's
+// own buffer.
 //
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]      A^T = [1 1 1 0; 0 1 -1 -1]
 //
@@ -15,24 +16,10 @@
 // Both transforms run on four tiles of a tile row at once (one f32x4 per patch element). Tile
 // rows are padded to a multiple of four tiles; the padding tiles are computed and never stored.
 
-import { gemmPackedAOnThread, gemmOnThread } from './gemm';
+import { gemmPackedAOnThread, gemmOnThread, paddedRows } from './gemm';
+import { lanesBetween } from './columns';
+import { threadBuffer, T_X, T_CHANNELS, T_W, T_Y, T_OUT_CHANNELS, T_BATCH, T_PARTIALS, T_BIAS, T_BLOCK_ROWS } from './conv';
 import { word, T_IN, T_OUT, T_PAD } from './task';
-
-// Words of the conv task descriptor this kernel reads (see asm/conv.ts and the host).
-const T_X = 1;
-const T_BUFFERS = 2;
-const T_CHANNELS = 4;
-const T_U = 24;
-const T_Y = 25;
-const T_OUT_CHANNELS = 26;
-const T_SCRATCH_BASE = 28;
-const T_SCRATCH_STRIDE = 29;
-const T_BUFFER_BYTES = 30;
-const T_BATCH = 31;
-const T_PARTIALS = 32;
-const T_BIAS = 33;
-/** Tile rows per block (a forward chunk; the weight gradient walks its images' blocks). */
-const T_BLOCK_ROWS = 34;
 
 /** Bytes at the start of a thread's buffer for one 4x4 patch of four tiles, before V and M. */
 export const PATCH_BYTES: usize = 256;
@@ -55,9 +42,8 @@ export const PATCH_BYTES: usize = 256;
 @inline function rowQuad(row: usize, at: i32, W: i32): v128 {
   if (at >= 0 && at + 4 <= W) return v128.load(row + (<usize>at << 2));
   if (at <= -4 || at >= W) return v128.splat<i32>(0);
-  const columns = i32x4.add(i32x4.splat(at), i32x4(0, 1, 2, 3));
-  const inside = v128.and(i32x4.ge_s(columns, i32x4.splat(0)), i32x4.lt_s(columns, i32x4.splat(W)));
-  return v128.and(v128.load(row + (<usize>at << 2)), inside);
+  // Lane l reads column at + l: inside for -at <= l < W - at.
+  return v128.and(v128.load(row + (<usize>at << 2)), lanesBetween(-at, W - at, false));
 }
 
 /**
@@ -79,15 +65,14 @@ export function winogradChunk(task: usize, chunk: i32, scratch: usize): void {
   const rows = min(blockRows, tileRows - first);
   const rowTiles = paddedTileRow(OW);
   const tiles = rows * rowTiles;
-  const index = (scratch - <usize>word(task, T_SCRATCH_BASE)) / <usize>word(task, T_SCRATCH_STRIDE);
-  const patch = <usize>word(task, T_BUFFERS) + index * <usize>word(task, T_BUFFER_BYTES);
+  const patch = threadBuffer(task, scratch);
   const V = patch + PATCH_BYTES;
   const M = V + 16 * matrixBytes(C, tiles);
   const x = <usize>word(task, T_X) + (<usize>(n * C * H * W) << 2);
   const y = <usize>word(task, T_Y) + (<usize>(n * O * OH * OW) << 2);
   transformInputs(x, V, patch, C, H, W, word(task, T_PAD + 1), word(task, T_PAD + 2), first, rows, rowTiles);
-  const U = <usize>word(task, T_U);
-  const packedU = <usize>(C * ((O + 5) / 6 * 6)) << 2;
+  const U = <usize>word(task, T_W);
+  const packedU = <usize>(C * paddedRows(O)) << 2;
   for (let xi = 0; xi < 16; xi++) {
     gemmPackedAOnThread(U + <usize>xi * packedU, V + <usize>xi * matrixBytes(C, tiles), tiles, 1, M + <usize>xi * matrixBytes(O, tiles), tiles, O, tiles, C, scratch);
   }
@@ -222,10 +207,9 @@ export function winogradWeightGradChunk(task: usize, chunk: i32, scratch: usize)
   const tileRows = (OH + 1) / 2;
   const blockRows = word(task, T_BLOCK_ROWS);
   const rowTiles = paddedTileRow(OW);
-  const index = (scratch - <usize>word(task, T_SCRATCH_BASE)) / <usize>word(task, T_SCRATCH_STRIDE);
-  const patch = <usize>word(task, T_BUFFERS) + index * <usize>word(task, T_BUFFER_BYTES);
+  const patch = threadBuffer(task, scratch);
   const V = patch + PATCH_BYTES;
-  const dU = <usize>word(task, T_U) + (<usize>(chunk * 16 * O * C) << 2);
+  const dU = <usize>word(task, T_W) + (<usize>(chunk * 16 * O * C) << 2);
   let accumulate = false;
   for (let n = chunk; n < batch; n += partials) {
     const x = <usize>word(task, T_X) + (<usize>(n * C * H * W) << 2);
