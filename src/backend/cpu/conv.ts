@@ -460,8 +460,8 @@ export function maxPoolBackward(gradOut: View, indices: View, inSize: readonly n
   return gx;
 }
 
-/** Average-pool windows along one dim, with each output's factor of the divisor. */
-function avgAxis(size: number, k: number, stride: number, pad: number, outSize: number, countIncludePad: boolean): { windows: AxisWindows; factor: Float64Array } {
+/** Average-pool windows along one dim, with each output's factor of the divisor (the wasm backend's average pooling takes them too). */
+export function avgAxis(size: number, k: number, stride: number, pad: number, outSize: number, countIncludePad: boolean): { windows: AxisWindows; factor: Float64Array } {
   const first = new Int32Array(outSize);
   const count = new Int32Array(outSize);
   const factor = new Float64Array(outSize);

@@ -228,12 +228,6 @@ export function whereKernel(cond: View, a: View, b: View, outDtype: DType): Type
 }
 
 /**
- * Reduces over `axes`. Each output folds its elements in row-major order of the reduced axes
- * (as they sit in x's shape, whatever order `axes` lists them in), accumulating in double.
- * The input is walked in its own row-major order against an accumulator whose strides are 0
- * along the reduced axes, so any combination of axes is one pass with no per-element index math.
- */
-/**
  * The float sum of every element of x, in the order both backends use: eight running sums in
  * double (element i, in row-major order, goes to sum i % 8), then (s0 + s4) + (s2 + s6) added to
  * (s1 + s5) + (s3 + s7). Eight chains run about eight times as fast as one (asm/elementwise.ts
@@ -269,6 +263,13 @@ export function sumAll(x: View): number {
   return (sums[0]! + sums[4]! + (sums[2]! + sums[6]!)) + (sums[1]! + sums[5]! + (sums[3]! + sums[7]!));
 }
 
+/**
+ * Reduces over `axes`. Each output folds its elements in row-major order of the reduced axes
+ * (as they sit in x's shape, whatever order `axes` lists them in), accumulating in double.
+ * The input is walked in its own row-major order against an accumulator whose strides are 0
+ * along the reduced axes, so any combination of axes is one pass with no per-element index math.
+ * A float sum of everything goes through sumAll's eight running sums instead.
+ */
 export function reduceKernel(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): TypedArray {
   const rank = x.shape.length;
   if (op === 'sum' && (outDtype === 'float32' || outDtype === 'float64') && axes.length === rank && numel(x.shape) > 0) {

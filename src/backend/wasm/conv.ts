@@ -1,8 +1,9 @@
 /**
- * Convolution on the WebAssembly kernels (asm/conv.ts), for 1-D to 3-D, any stride, padding,
- * dilation and groups: im2col plus the SIMD gemm, one image per chunk, so the threads split a
- * batch by images and each builds its image's columns matrix in its own cache-sized buffer. The
- * products read and write the [N, C, ...] tensors in place.
+ * Convolution on the WebAssembly kernels, for 1-D to 3-D, any stride, padding, dilation and
+ * groups: products of the SIMD gemm with each image's columns matrix (asm/conv.ts; the forward
+ * packs them straight from the image, asm/columns.ts), one image per chunk, so the threads split
+ * a batch by images; 3x3 stride-1 convolutions with enough channels use Winograd F(2x2, 3x3)
+ * (asm/winograd.ts). The products read and write the [N, C, ...] tensors in place.
  *
  * The weight gradient is summed over images in PARTIALS separate partial sums (images k, k + P,
  * ...) that the threads fill independently and that are added in a fixed order at the end; P
@@ -232,6 +233,13 @@ function partialCount(p: Plan, size: number): number {
   return Math.max(1, Math.min(p.batch, MAX_PARTIALS, Math.floor(PARTIALS_BYTES / (size * 4))));
 }
 
+/** The address of the sum of `partials` partial sums of `size` floats at `sums`: added in a fixed order, in double, rounded once. */
+function addPartials(runtime: WasmRuntime, sums: number, partials: number, size: number): number {
+  const total = runtime.alloc(size * 4);
+  runtime.exports.sumRowsF32(sums, partials, size, total, runtime.alloc(size * 8));
+  return total;
+}
+
 function isFloat32(...views: View[]): boolean {
   return views.every((v) => v.dtype === 'float32');
 }
@@ -248,15 +256,14 @@ function columnsBytes(p: Plan): number {
  * gradient's partial sums; `blockRows`: Winograd's tile rows per block.
  */
 function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: number, y: number, chunks: number, threadBytes: number, partials = 0, bias = 0, blockRows = 0): void {
-  const colsBytes = threadBytes;
-  const cols = colsBytes === 0 ? 0 : runtime.alloc(colsBytes * runtime.threadCount);
+  const buffers = threadBytes === 0 ? 0 : runtime.alloc(threadBytes * runtime.threadCount);
   const task = runtime.alloc(TASK_WORDS * 4);
   const words = runtime.i32;
   const t = task >> 2;
   const { base, stride } = runtime.scratchLayout;
   words[t] = kind;
   words[t + 1] = x;
-  words[t + 2] = cols;
+  words[t + 2] = buffers;
   words[t + 4] = p.inChannels;
   writeGeometry(words, t, p);
   words[t + 24] = w;
@@ -265,7 +272,7 @@ function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: numb
   words[t + 27] = p.groups;
   words[t + 28] = base;
   words[t + 29] = stride;
-  words[t + 30] = colsBytes;
+  words[t + 30] = threadBytes;
   words[t + 31] = p.batch;
   words[t + 32] = partials;
   words[t + 33] = bias;
@@ -325,17 +332,12 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
         const sums = runtime.alloc(partials * uSize * 4);
         const { blockRows, threadBytes } = winogradBlocks(p);
         runConv(runtime, p, TASK_WINOGRAD_WEIGHT_GRAD, xs, sums, gy, partials, threadBytes, partials, 0, blockRows);
-        const total = runtime.alloc(uSize * 4);
-        runtime.exports.sumRowsF32(sums, partials, uSize, total, runtime.alloc(uSize * 8));
-        return winogradFilterGradients(runtime.f32, total >> 2, p.outChannels, p.inChannels);
+        return winogradFilterGradients(runtime.f32, addPartials(runtime, sums, partials, uSize) >> 2, p.outChannels, p.inChannels);
       }
       const partials = partialCount(p, size);
       const sums = runtime.alloc(partials * size * 4);
       runConv(runtime, p, TASK_CONV_WEIGHT_GRAD, xs, sums, gy, partials, columnsBytes(p), partials);
-      // Partial sums added in a fixed order, in double, rounded once.
-      const out = runtime.alloc(size * 4);
-      runtime.exports.sumRowsF32(sums, partials, size, out, runtime.alloc(size * 8));
-      return unstage(runtime, out, size);
+      return unstage(runtime, addPartials(runtime, sums, partials, size), size);
     },
   };
 }

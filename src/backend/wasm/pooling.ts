@@ -8,6 +8,7 @@ import type { AvgPoolGeometry, Backend } from '../types.js';
 import { isContiguous } from '../cpu/strided.js';
 import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
+import { avgAxis } from '../cpu/conv.js';
 import type { WasmRuntime } from './runtime.js';
 import { stageDense, unstage } from './staging.js';
 import { to3d, writeGeometry } from './geometry.js';
@@ -22,7 +23,7 @@ const AVG_TASK_WORDS = 36;
 
 /**
  * Writes an average-pooling task: per axis (3-D, leading unit axes), each output's first input,
- * tap count and factor of the divisor, computed as the reference's avgAxis does.
+ * tap count and factor of the divisor, from the reference's avgAxis.
  */
 function avgPoolTask(runtime: WasmRuntime, kind: number, x: number, out: number, g: AvgPoolGeometry, inSize: readonly number[], accumulators: number): number {
   const size = to3d(inSize, 1);
@@ -30,6 +31,7 @@ function avgPoolTask(runtime: WasmRuntime, kind: number, x: number, out: number,
   const stride = to3d(g.stride, 1);
   const padding = to3d(g.padding, 0);
   const outSize = to3d(g.outSize, 1);
+  const axes = size.map((n, d) => avgAxis(n, kernel[d]!, stride[d]!, padding[d]!, outSize[d]!, g.countIncludePad));
   // Everything allocated first: an allocation may grow the memory, which older views do not see.
   const task = runtime.alloc(AVG_TASK_WORDS * 4);
   const tables = outSize.map((n) => ({ first: runtime.alloc(n * 4), count: runtime.alloc(n * 4), factor: runtime.alloc(n * 8) }));
@@ -42,16 +44,9 @@ function avgPoolTask(runtime: WasmRuntime, kind: number, x: number, out: number,
   words[t + 2] = out;
   writeGeometry(words, t, { kernel: g.kernel, stride: g.stride, padding: g.padding, dilation: g.kernel.map(() => 1), inSize, outSize: g.outSize });
   tables.forEach(({ first, count, factor }, d) => {
-    for (let o = 0; o < outSize[d]!; o++) {
-      const lo = o * stride[d]! - padding[d]!;
-      const hi = Math.min(lo + kernel[d]!, size[d]! + padding[d]!);
-      const start = Math.max(lo, 0);
-      const taps = Math.max(0, Math.min(hi, size[d]!) - start);
-      words[(first >> 2) + o] = start;
-      words[(count >> 2) + o] = taps;
-      // torch's rule: the padded extent is capped at the input plus its padding.
-      doubles[(factor >> 3) + o] = g.countIncludePad ? hi - lo : taps;
-    }
+    words.set(axes[d]!.windows.first, first >> 2);
+    words.set(axes[d]!.windows.count, count >> 2);
+    doubles.set(axes[d]!.factor, factor >> 3);
     words[t + 24 + d * 3] = first;
     words[t + 25 + d * 3] = count;
     words[t + 26 + d * 3] = factor;

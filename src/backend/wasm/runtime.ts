@@ -222,7 +222,7 @@ export class WasmRuntime {
   /**
    * Bytes for this call, 64-byte aligned; grows the memory when needed (views are refreshed).
    * Memory always extends ALIGN bytes past the allocation: kernels may load (and then mask off)
-   * a vector's worth past an array's end (asm/columns.ts).
+   * a vector's worth past an array's end (asm/columns.ts, asm/winograd.ts).
    */
   alloc(bytes: number): number {
     const at = this.cursor;
