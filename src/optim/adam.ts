@@ -1,8 +1,8 @@
 /** Adam and AdamW (torch.optim.Adam, torch.optim.AdamW), with AMSGrad and maximize. */
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../backend/registry.js';
 import { zerosLike } from '../tensor/creation.js';
-import { keepResident, stateZeros } from './resident.js';
+import { fusableInPlace, keepResident, markWritten, stateZeros } from './resident.js';
 import { checkBetas, checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addcdiv, addcmul, addScaled } from './math.js';
 
@@ -70,14 +70,12 @@ function fusedAdamStep(param: Tensor, grad: Tensor, state: AdamState, o: AdamOpt
   const written = [param, state.exp_avg, state.exp_avg_sq, ...(o.amsgrad && state.max_exp_avg_sq !== undefined ? [state.max_exp_avg_sq] : [])];
   if (kernel === undefined || (dtype !== 'float32' && dtype !== 'float64')) return null;
   if (o.amsgrad && state.max_exp_avg_sq === undefined) return null;
-  if (![grad, ...written].every((t) => t.dtype === dtype && t.isContiguous())) return null;
-  const storages = new Set([grad, ...written].map((t) => t.storage));
-  if (storages.size !== written.length + 1) return null;
+  if (!fusableInPlace(dtype, grad, written)) return null;
   const step = state.step + 1;
   kernel(param, grad, { expAvg: state.exp_avg, expAvgSq: state.exp_avg_sq, maxExpAvgSq: o.amsgrad ? state.max_exp_avg_sq! : null }, {
     lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, decoupled, amsgrad: o.amsgrad, maximize: o.maximize, step,
   });
-  for (const t of written) t.storage.version++;
+  markWritten(written);
   return { ...state, step };
 }
 

@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../backend/registry.js';
 import { checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addScaled } from './math.js';
-import { keepResident, stateZeros } from './resident.js';
+import { fusableInPlace, keepResident, markWritten, stateZeros } from './resident.js';
 
 export interface SGDOptions {
   /** Learning rate (required, as in torch 1.13). */
@@ -56,11 +56,10 @@ function fusedSgdStep(param: Tensor, grad: Tensor, state: SGDState, o: SGDOption
   const first = momentum && state.momentum_buffer === null;
   const buffer = first ? stateZeros(param) : state.momentum_buffer;
   const written = momentum ? [param, buffer!] : [param];
-  if (![grad, ...written].every((t) => t.dtype === 'float32' && t.isContiguous())) return null;
-  if (new Set([grad, ...written].map((t) => t.storage)).size !== written.length + 1) return null;
+  if (!fusableInPlace('float32', grad, written)) return null;
   const { lr, dampening, weightDecay, nesterov, maximize } = o;
   if (!kernel(param, grad, momentum ? buffer : null, { lr, momentum: o.momentum, dampening, weightDecay, nesterov, maximize, first })) return null;
-  for (const t of written) t.storage.version++;
+  markWritten(written);
   return { momentum_buffer: momentum ? buffer : state.momentum_buffer };
 }
 
