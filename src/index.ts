@@ -36,7 +36,7 @@ export type { GradCheckOptions, GradCheckResult, GradCheckComponent } from './au
 export { registerBackend, setBackend, getBackend, listBackends } from './backend/registry.js';
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, RandomSpec, RandomSource } from './backend/types.js';
 // The WebAssembly backend registers itself as the default on import (cpu where it cannot load).
-export { setNumThreads, getNumThreads, wasmBackendInfo } from './backend/wasm/index.js';
+export { setNumThreads, getNumThreads, wasmBackendInfo, ready } from './backend/wasm/index.js';
 
 export * as nn from './nn/index.js';
 export * as F from './nn/functional/index.js';

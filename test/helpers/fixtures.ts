@@ -6,7 +6,4 @@ export function readFixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
 }
 
-/** A fixture number: JSON has no NaN or infinities, so the generators write them as strings. */
-export function decodeNumber(v: number | string): number {
-  return typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity;
-}
+export { decodeNumber } from './numbers.js';

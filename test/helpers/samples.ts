@@ -4,7 +4,7 @@
  */
 import * as nb from '../../src/index.js';
 import type { InputSpec } from '../../src/ops/table.js';
-import { decodeNumber } from './fixtures.js';
+import { decodeNumber } from './numbers.js';
 
 export interface SerializedInput {
   shape: number[];

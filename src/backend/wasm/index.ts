@@ -49,13 +49,33 @@ export function setNumThreads(threads: number): void {
   runtime?.setThreadCount(threads);
 }
 
+/**
+ * Resolves when the backend is ready to run on all its threads. In a browser the worker threads
+ * start only while the page yields to its event loop: `await nb.ready()` once before a synchronous
+ * training loop, or the loop runs on the page's thread alone until it yields. In Node it is never
+ * needed (threads start on the first large kernel), and it resolves at once where the wasm
+ * backend or shared memory is unavailable.
+ */
+export async function ready(): Promise<void> {
+  await runtime?.pool?.ready();
+}
+
 /** Threads the wasm backend's large kernels use (1 when threads or the backend are unavailable). */
 export function getNumThreads(): number {
   return runtime?.threadCount ?? 1;
 }
 
-/** How the wasm backend runs here, or null where it could not load. */
-export function wasmBackendInfo(): { simd: SimdLevel; sharedMemory: boolean; threads: number; memoryBytes: number } | null {
+/**
+ * How the wasm backend runs here, or null where it could not load. `workerChunks` counts the pieces
+ * of work the worker threads (not the calling thread) have run so far.
+ */
+export function wasmBackendInfo(): { simd: SimdLevel; sharedMemory: boolean; threads: number; memoryBytes: number; workerChunks: number } | null {
   if (runtime === undefined) return null;
-  return { simd: runtime.simd, sharedMemory: runtime.shared, threads: runtime.threadCount, memoryBytes: runtime.memory.buffer.byteLength };
+  return {
+    simd: runtime.simd,
+    sharedMemory: runtime.shared,
+    threads: runtime.threadCount,
+    memoryBytes: runtime.memory.buffer.byteLength,
+    workerChunks: runtime.pool?.workerChunks ?? 0,
+  };
 }

@@ -19,6 +19,8 @@ const SCRATCH_STRIDE = 6;
 const FAILED = 7;
 /** Workers with an id above this sit rounds out (setNumThreads lowered the count). */
 const ACTIVE = 8;
+/** Workers that have instantiated the module and entered their loop. */
+const STARTED = 9;
 export const CONTROL_WORDS = 16;
 
 /**
@@ -44,6 +46,7 @@ function work(data) {
   const runChunk = instance.exports.runChunk;
   const words = new Int32Array(data.memory.buffer, data.control, ${CONTROL_WORDS});
   let seen = Atomics.load(words, ${GEN});
+  Atomics.add(words, ${STARTED}, 1);
   for (;;) {
     for (let spin = 0; spin < ${SPIN} && Atomics.load(words, ${GEN}) === seen; spin++);
     Atomics.wait(words, ${GEN}, seen);
@@ -71,6 +74,9 @@ const BROWSER_WORKER_SOURCE = `${WORKER_BODY}\nself.onmessage = (event) => work(
 
 /** A started worker; held so it stays referenced while it sleeps. */
 type WorkerHandle = object;
+
+/** How long ready() waits for workers that do not start (a page that blocks them) before giving up on them. */
+const READY_TIMEOUT_MS = 10_000;
 
 interface WorkerData {
   module: WebAssembly.Module;
@@ -112,6 +118,8 @@ export class ThreadPool {
   private readonly spawner: Spawner | undefined;
   /** Whether Atomics.wait may block this thread (not on a browser's main thread). */
   private canBlock: boolean | undefined;
+  /** Chunks the workers ran since the pool started (a diagnostic: shows the threads really help). */
+  workerChunks = 0;
 
   constructor(runtime: WasmRuntime, module: WebAssembly.Module) {
     this.runtime = runtime;
@@ -135,6 +143,18 @@ export class ThreadPool {
   resize(workers: number): void {
     this.wanted = workers;
     Atomics.store(this.words, ACTIVE, workers);
+    // A browser starts a Web Worker only once the page yields to its event loop, so workers spawned
+    // at a page's first kernel would sit out a synchronous loop that follows: start them now.
+    if (nodeProcess() === undefined) this.spawnMissing();
+  }
+
+  /** Resolves once every wanted worker runs (or after READY_TIMEOUT_MS; kernels work without them). */
+  async ready(): Promise<void> {
+    this.spawnMissing();
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Atomics.load(this.words, STARTED) < this.workers.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   private spawnMissing(): void {
@@ -165,6 +185,7 @@ export class ThreadPool {
       Atomics.store(words, NEXT, round << INDEX_BITS);
       Atomics.add(words, GEN, 1);
       Atomics.notify(words, GEN);
+      let own = 0;
       for (;;) {
         const ticket = Atomics.add(words, NEXT, 1);
         const index = ticket & INDEX_MASK;
@@ -175,8 +196,10 @@ export class ThreadPool {
           failure = error;
         }
         Atomics.add(words, DONE, 1);
+        own++;
       }
       this.waitForDone(round);
+      this.workerChunks += round - own;
       Atomics.store(words, NEXT, 0); // closed: late tickets read a count of 0
     }
     if (failure !== undefined) throw failure;
