@@ -16,6 +16,18 @@ function parseSvg(svg: string): Record<string, unknown> {
 
 const count = (svg: string, tag: string): number => svg.split(`<${tag}`).length - 1;
 
+/** The points of each path's `d` attribute, in drawing order. */
+function pathPoints(svg: string): [number, number][][] {
+  return [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => [...m[1]!.matchAll(/[ML]([-\d.]+) ([-\d.]+)/g)].map((p) => [Number(p[1]), Number(p[2])]));
+}
+
+/** Tick labels with their anchor positions: the text, x and y of each <text> whose content is a number. */
+function numericLabels(svg: string): { value: number; x: number; y: number; anchor: string }[] {
+  return [...svg.matchAll(/<text x="([-\d.]+)" y="([-\d.]+)"([^>]*)>([^<]*)<\/text>/g)]
+    .filter((m) => /^-?[\d.]+(e-?\d+)?$/.test(m[4]!))
+    .map((m) => ({ value: Number(m[4]), x: Number(m[1]), y: Number(m[2]), anchor: /text-anchor="(\w+)"/.exec(m[3]!)?.[1] ?? '' }));
+}
+
 describe('SVG charts', () => {
   test('lineChart: one path per series, markers, labels escaped', () => {
     const svg = lineChart(
@@ -65,6 +77,55 @@ describe('SVG charts', () => {
     assert.ok(svg.includes('model (AUC = 0.889)'));
     assert.equal(count(svg, 'path'), 2);
     parseSvg(rocChart([roc, { fpr: [0, 1], tpr: [0, 1], label: 'other' }]));
+  });
+
+  test('lineChart coordinates: larger values are drawn higher, ticks sit at their values', () => {
+    const y = [0.2, 0.9, 0.5, 0.1];
+    const svg = lineChart([{ label: 'loss', y }], { yRange: [0, 1] });
+    const [points] = pathPoints(svg);
+    assert.equal(points!.length, 4);
+    // SVG y grows downwards: a larger value has a smaller y coordinate.
+    const order = [...y.keys()].sort((a, b) => y[a]! - y[b]!);
+    for (let k = 1; k < order.length; k++) assert.ok(points![order[k]!]![1] < points![order[k - 1]!]![1], `y=${y[order[k]!]} drawn below y=${y[order[k - 1]!]}`);
+    // x grows to the right with the epoch.
+    for (let k = 1; k < points!.length; k++) assert.ok(points![k]![0] > points![k - 1]![0]);
+    // The y tick labels (anchored at the end, left of the plot) sit at the height of their value:
+    // the mapping value -> height is linear, and each point lies where the ticks say.
+    const yTicks = numericLabels(svg).filter((t) => t.anchor === 'end');
+    assert.deepEqual(yTicks.map((t) => t.value), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+    const lo = yTicks[0]!;
+    const hi = yTicks[yTicks.length - 1]!;
+    const height = (v: number): number => lo.y + ((v - lo.value) / (hi.value - lo.value)) * (hi.y - lo.y) - 4; // labels sit 4 px below the line
+    yTicks.forEach((t) => assert.ok(Math.abs(t.y - 4 - height(t.value)) < 0.02, `tick ${t.value}`));
+    y.forEach((v, i) => assert.ok(Math.abs(points![i]![1] - height(v)) < 0.02, `point ${i} at ${points![i]![1]}, its value ${v} is at ${height(v)}`));
+    // The x tick labels are the epochs 1..4, left to right, each under its point.
+    const xTicks = numericLabels(svg).filter((t) => t.anchor === 'middle');
+    assert.deepEqual(xTicks.map((t) => t.value), [1, 1.5, 2, 2.5, 3, 3.5, 4].filter((v) => xTicks.some((t) => t.value === v)));
+    for (const t of xTicks) if (Number.isInteger(t.value)) assert.ok(Math.abs(t.x - points![t.value - 1]![0]) < 0.02, `x tick ${t.value}`);
+  });
+
+  test('confusionMatrixChart puts each count in its row (true) and column (predicted), darker for more', () => {
+    const m = [[5, 1, 0], [2, 7, 3], [0, 0, 9]];
+    const svg = confusionMatrixChart(m);
+    const cells = [...svg.matchAll(/<rect x="([-\d.]+)" y="([-\d.]+)" width="[-\d.]+" height="[-\d.]+" fill="([^"]+)" stroke="white"/g)].map((r) => ({ x: Number(r[1]), y: Number(r[2]), fill: r[3]! }));
+    assert.equal(cells.length, 9);
+    const xs = [...new Set(cells.map((c) => c.x))].sort((a, b) => a - b);
+    const ys = [...new Set(cells.map((c) => c.y))].sort((a, b) => a - b);
+    const labels = numericLabels(svg);
+    const lightness = (fill: string): number => {
+      const [r, g, b] = fill.startsWith('#') ? [1, 3, 5].map((k) => parseInt(fill.slice(k, k + 2), 16)) : fill.match(/\d+/g)!.map(Number);
+      return r! + g! + b!;
+    };
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        const cell = cells.find((c) => c.x === xs[j] && c.y === ys[i])!;
+        const label = labels.find((t) => t.x > cell.x && t.x < cell.x + (xs[1]! - xs[0]!) && t.y > cell.y && t.y < cell.y + (ys[1]! - ys[0]!));
+        assert.equal(label?.value, m[i]![j], `cell row ${i} column ${j}`);
+      }
+    }
+    const fillOf = (i: number, j: number): string => cells.find((c) => c.x === xs[j] && c.y === ys[i])!.fill;
+    assert.ok(lightness(fillOf(2, 2)) < lightness(fillOf(0, 0)), '9 is darker than 5');
+    assert.ok(lightness(fillOf(0, 0)) < lightness(fillOf(0, 1)), '5 is darker than 1');
   });
 
   test('nice ticks and bad sizes', () => {
