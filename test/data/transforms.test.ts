@@ -153,3 +153,125 @@ describe('errors', () => {
     assert.throws(() => T.normalize([0], [1])(batch), /images have 3 channels but mean\/std have 1/);
   });
 });
+
+/**
+ * What each random transform draws, measured on its output against its parameters: a broken
+ * range (twice the angle, ignored std, a wrong probability) moves these figures outside their
+ * bounds or sampling error.
+ */
+describe('random transforms: drawn parameters match the options', () => {
+  const N = 200;
+  const S = 33;
+  const C = (S - 1) / 2;
+  /** N copies of a 1-channel SxS image with a small bright blob centred at (C + dx, C + dy). */
+  function blobs(dx: number, dy: number): nb.Tensor {
+    const data = new Float32Array(S * S);
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) data[y * S + x] = Math.exp(-((x - C - dx) ** 2 + (y - C - dy) ** 2) / 2);
+    }
+    return nb.tensor(Array.from(data)).reshape([1, 1, S, S]).expand([N, 1, S, S]).contiguous();
+  }
+  /** Each image's intensity centroid relative to the centre, [x, y]. */
+  function centroids(x: nb.Tensor): [number, number][] {
+    const v = x.toTypedArray();
+    return Array.from({ length: N }, (_, i) => {
+      let sum = 0;
+      let sx = 0;
+      let sy = 0;
+      for (let p = 0; p < S * S; p++) {
+        const w = v[i * S * S + p]!;
+        sum += w;
+        sx += w * (p % S);
+        sy += w * Math.floor(p / S);
+      }
+      return [sx / sum - C, sy / sum - C];
+    });
+  }
+  const spread = (values: number[]): [number, number] => [Math.min(...values), Math.max(...values)];
+
+  test('randomRotation(d) turns each image by an angle in [-d, d], covering the range', () => {
+    const turned = centroids(T.randomRotation(30, { seed: 1 })(blobs(10, 0)));
+    const angles = turned.map(([x, y]) => (Math.atan2(-y, x) * 180) / Math.PI);
+    const [lo, hi] = spread(angles);
+    assert.ok(lo >= -30.5 && hi <= 30.5, `angles in [${lo}, ${hi}]`);
+    assert.ok(lo < -25 && hi > 25, `angles should cover [-30, 30], got [${lo}, ${hi}]`);
+    const radii = turned.map(([x, y]) => Math.hypot(x, y));
+    assert.ok(radii.every((r) => Math.abs(r - 10) < 0.1), 'rotation keeps the distance to the centre');
+    const fixed = centroids(T.randomRotation([20, 20], { seed: 1 })(blobs(10, 0)));
+    fixed.forEach(([x, y]) => assert.ok(Math.abs((Math.atan2(-y, x) * 180) / Math.PI - 20) < 0.5));
+  });
+
+  test('randomTranslation([fx, fy]) shifts by at most fx * W and fy * H', () => {
+    const moved = centroids(T.randomTranslation([0.2, 0.1], { seed: 2 })(blobs(0, 0)));
+    const [xlo, xhi] = spread(moved.map((p) => p[0]));
+    const [ylo, yhi] = spread(moved.map((p) => p[1]));
+    assert.ok(xlo >= -0.2 * S - 0.05 && xhi <= 0.2 * S + 0.05 && xlo < -0.17 * S && xhi > 0.17 * S, `x shifts [${xlo}, ${xhi}]`);
+    assert.ok(ylo >= -0.1 * S - 0.05 && yhi <= 0.1 * S + 0.05 && ylo < -0.07 * S && yhi > 0.07 * S, `y shifts [${ylo}, ${yhi}]`);
+  });
+
+  test('randomZoom([lo, hi]) scales distances from the centre by a factor in [lo, hi]', () => {
+    const zoomed = centroids(T.randomZoom([0.8, 1.25], { seed: 3 })(blobs(8, 0)));
+    const [lo, hi] = spread(zoomed.map(([x, y]) => Math.hypot(x, y) / 8));
+    assert.ok(lo >= 0.79 && hi <= 1.26 && lo < 0.85 && hi > 1.2, `zoom factors [${lo}, ${hi}]`);
+  });
+
+  test('randomCrop with padding p shifts the image by -p..p in each direction, every offset drawn', () => {
+    const image = nb.zeros([N, 1, 9, 9]);
+    image.narrow(2, 4, 1).narrow(3, 4, 1).fill_(1);
+    const out = T.randomCrop(9, { padding: 2, seed: 4 })(image).toTypedArray();
+    const offsets = new Set<string>();
+    for (let i = 0; i < N; i++) {
+      const p = Array.from(out.subarray(i * 81, (i + 1) * 81)).indexOf(1);
+      offsets.add(`${Math.floor(p / 9) - 4},${(p % 9) - 4}`);
+    }
+    assert.equal(offsets.size, 25, `offsets drawn: ${[...offsets].join(' ')}`);
+  });
+
+  test('random flips happen with probability p', () => {
+    const n = 2000;
+    const column = nb.tensor([0, 1]).float().reshape([1, 1, 1, 2]).expand([n, 1, 1, 2]).contiguous();
+    for (const [flip, p] of [[T.randomHorizontalFlip, 0.3], [T.randomHorizontalFlip, 0.5]] as const) {
+      const flipped = (flip({ p, seed: 5 })(column).select(3, 0).sum().item());
+      const sigma = Math.sqrt(n * p * (1 - p));
+      assert.ok(Math.abs(flipped - n * p) < 4 * sigma, `${flipped} of ${n} flipped at p = ${p}`);
+    }
+    const rows = nb.tensor([0, 1]).float().reshape([1, 1, 2, 1]).expand([n, 1, 2, 1]).contiguous();
+    const flipped = T.randomVerticalFlip({ p: 0.2, seed: 6 })(rows).select(2, 0).sum().item();
+    assert.ok(Math.abs(flipped - n * 0.2) < 4 * Math.sqrt(n * 0.2 * 0.8), `${flipped} of ${n} flipped vertically at p = 0.2`);
+  });
+
+  test('gaussianNoise adds zero-mean noise of the requested std', () => {
+    const x = nb.zeros([8, 3, 16, 16]);
+    for (const std of [0.05, 0.5]) {
+      const noise = T.gaussianNoise({ std, seed: 7 })(x);
+      const n = noise.numel();
+      const mean = noise.mean().item();
+      const measured = noise.std().item();
+      assert.ok(Math.abs(mean) < 4 * std / Math.sqrt(n), `mean ${mean}`);
+      assert.ok(Math.abs(measured / std - 1) < 4 / Math.sqrt(2 * n), `std ${measured} for ${std}`);
+    }
+  });
+
+  test('channel shift, brightness and contrast draw within their ranges, covering them', () => {
+    const x = nb.rand([N, 3, 4, 4], { generator: new nb.Generator(8) });
+    const shifts = T.randomChannelShift({ delta: 0.3, seed: 9 })(x).sub(x).amax([2, 3]).flatten().toArray() as number[];
+    const [slo, shi] = spread(shifts);
+    assert.ok(slo >= -0.3 - 1e-6 && shi <= 0.3 + 1e-6 && slo < -0.27 && shi > 0.27, `channel shifts [${slo}, ${shi}]`);
+    const bright = T.randomBrightness({ delta: 0.2, seed: 10 })(x).sub(x);
+    assert.ok(bright.amax([1, 2, 3]).sub(bright.amin([1, 2, 3])).abs().max().item() < 1e-6, 'one offset per image');
+    const [blo, bhi] = spread(bright.amax([1, 2, 3]).toArray() as number[]);
+    assert.ok(blo >= -0.2 - 1e-6 && bhi <= 0.2 + 1e-6 && blo < -0.18 && bhi > 0.18, `brightness offsets [${blo}, ${bhi}]`);
+    const centred = x.sub(x.mean([2, 3], true));
+    const contrasted = T.randomContrast({ range: [0.5, 1.5], seed: 11 })(x);
+    const factors = contrasted.sub(contrasted.mean([2, 3], true)).div(centred).select(3, 0).select(2, 0).select(1, 0).toArray() as number[];
+    const [clo, chi] = spread(factors);
+    assert.ok(clo >= 0.5 - 1e-4 && chi <= 1.5 + 1e-4 && clo < 0.55 && chi > 1.45, `contrast factors [${clo}, ${chi}]`);
+  });
+
+  test('cutout holes are size x size squares where they fit', () => {
+    const out = T.cutout({ size: 4, seed: 12 })(nb.ones([N, 1, 32, 32]));
+    const holes = out.eq(0).sum([1, 2, 3]).toArray() as number[];
+    assert.ok(holes.every((h) => h <= 16 && h > 0));
+    assert.ok(holes.filter((h) => h === 16).length > N * 0.7, 'most holes lie wholly inside a 32x32 image');
+  });
+});
