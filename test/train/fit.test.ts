@@ -2,30 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import { nn, optim, train } from '../../src/index.js';
-
-/** Two interleaved half-moons-like clusters: a small, learnable 2-class problem. */
-function clusters(n: number, seed: number): [nb.Tensor, nb.Tensor] {
-  const g = new nb.Generator(seed);
-  const x = nb.randn([n, 2], { generator: g }).mul(0.5);
-  const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
-  const y = nb.tensor(labels);
-  const shift = y.float().mul(2).sub(1).unsqueeze(1).mul(nb.tensor([1.5, -1]));
-  return [x.add(shift), y];
-}
-
-function batches(x: nb.Tensor, y: nb.Tensor, size: number): [nb.Tensor, nb.Tensor][] {
-  const out: [nb.Tensor, nb.Tensor][] = [];
-  for (let i = 0; i < x.shape[0]!; i += size) {
-    const len = Math.min(size, x.shape[0]! - i);
-    out.push([x.narrow(0, i, len), y.narrow(0, i, len)]);
-  }
-  return out;
-}
-
-function model(): nn.Sequential {
-  nb.manualSeed(0);
-  return new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 2));
-}
+import { batches, clusters, model } from './helpers/data.js';
 
 const [x, y] = clusters(200, 1);
 const [vx, vy] = clusters(100, 2);
@@ -166,7 +143,7 @@ describe('fit', () => {
     assert.equal(history.batches!.loss!.length, 3 * trainData.length);
   });
 
-  test('LearningRateScheduler and a scheduler set the learning rate', async () => {
+  test('LearningRateScheduler sets the learning rate per epoch', async () => {
     const m = model();
     const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
     const history = await train.fit(m, {
