@@ -63,9 +63,38 @@ describe('streaming metrics equal their functional twins over all batches', () =
     assertClose(feed(new M.R2Score(), p, y), M.r2Score(p, y), 1e-12);
   });
 
-  test('fit() accepts streaming metrics (update/compute/reset)', () => {
-    const metric: nb.train.StreamingMetric = new M.F1Score({ average: 'macro' });
-    metric.update(scores, target);
-    assert.equal(typeof metric.compute(), 'number');
+  test('fit() computes a streaming metric once over the whole epoch, reset between epochs', async () => {
+    nb.manualSeed(0);
+    const x = nb.randn([50, 3], { generator: g });
+    const model = new nb.nn.Linear(3, 4);
+    const batchesOf = (from: number, to: number): [nb.Tensor, nb.Tensor][] =>
+      [from, Math.floor((from + to) / 2)].map((start, k, starts) => {
+        const end = k + 1 < starts.length ? starts[k + 1]! : to;
+        return [x.narrow(0, start, end - start), target.narrow(0, start, end - start)];
+      });
+    // Epoch 1 trains on rows 0-24, epoch 2 on rows 25-49 (the model stays fixed: lr 0).
+    const halves = [batchesOf(0, 25), batchesOf(25, 50)];
+    let epoch = 0;
+    const data = { *[Symbol.iterator]() { yield* halves[epoch++ % 2]!; } };
+    const metric = new M.F1Score({ average: 'macro' });
+    const history = await nb.train.fit(model, {
+      train: data,
+      loss: (o, t) => nb.F.crossEntropy(o, t),
+      optimizer: new nb.optim.SGD(model.parameters(), { lr: 0 }),
+      metrics: { f1: metric },
+      epochs: 2,
+      verbose: 0,
+    });
+    const f1Of = (rows: [nb.Tensor, nb.Tensor][]): number => {
+      const xs = nb.cat(rows.map((r) => r[0]), 0);
+      return M.f1Score(nb.noGrad(() => model.forward(xs)), nb.cat(rows.map((r) => r[1]), 0), { average: 'macro' });
+    };
+    const perBatchMean = (rows: [nb.Tensor, nb.Tensor][]): number =>
+      rows.reduce((s, r) => s + f1Of([r]) * r[0].shape[0]!, 0) / rows.reduce((n, r) => n + r[0].shape[0]!, 0);
+    halves.forEach((rows, e) => {
+      assert.ok(Math.abs(f1Of(rows) - perBatchMean(rows)) > 1e-3, 'the test needs data where the epoch F1 and the batch mean differ');
+      assertClose(history.get('f1')[e]!, f1Of(rows));
+    });
+    assert.ok(Math.abs(f1Of(halves[1]!) - f1Of([...halves[0]!, ...halves[1]!])) > 1e-3, 'the test needs epochs where a missing reset shows');
   });
 });
