@@ -3,6 +3,7 @@
  * the input of scripts/gen_fixtures.py. Run with `npm run fixtures`.
  */
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { opTable } from '../src/ops/index.js';
 import { sampleValues } from '../test/helpers/samples.js';
 
@@ -20,5 +21,7 @@ for (const e of entries) {
   if (names.has(e.name)) throw new Error(`duplicate op-table entry name '${e.name}'`);
   names.add(e.name);
 }
-writeFileSync(new URL('../test/fixtures/op-samples.json', import.meta.url), JSON.stringify(entries));
+// NABLA_FIXTURE_DIR redirects the output, as for the Python generators (scripts/fixture_util.py).
+const dir = process.env.NABLA_FIXTURE_DIR ?? new URL('../test/fixtures/', import.meta.url).pathname;
+writeFileSync(join(dir, 'op-samples.json'), JSON.stringify(entries));
 console.log(`wrote ${entries.length} entries`);

@@ -4,12 +4,14 @@ JSON has no NaN or infinities, so they are written as the strings "NaN", "Infini
 "-Infinity", which the TypeScript tests decode.
 """
 import math
+import os
 import pathlib
 
 import torch
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-FIX = ROOT / "test" / "fixtures"
+# NABLA_FIXTURE_DIR redirects the output (scripts/fixtures.ts --check regenerates into a temporary folder).
+FIX = pathlib.Path(os.environ.get("NABLA_FIXTURE_DIR") or ROOT / "test" / "fixtures")
 
 
 def json_number(v):

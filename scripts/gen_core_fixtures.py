@@ -12,10 +12,7 @@ import os
 
 import torch
 
-from fixture_util import json_number
-
-HERE = os.path.dirname(__file__)
-FIXTURES = os.path.join(HERE, "..", "test", "fixtures")
+from fixture_util import FIX, json_number
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int32": torch.int64, "bool": torch.bool}
 NAMES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int32", torch.bool: "bool"}
@@ -119,7 +116,7 @@ def formatting():
 
 
 def write(name, data):
-    path = os.path.join(FIXTURES, name)
+    path = os.path.join(FIX, name)
     with open(path, "w") as fh:
         json.dump(data, fh, separators=(",", ":"))
         fh.write("\n")

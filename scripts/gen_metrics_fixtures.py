@@ -1,12 +1,11 @@
 """Golden values for src/metrics from scikit-learn, NLTK and PyTorch.
 
 Writes test/fixtures/metrics-classification.json, metrics-ranking.json, metrics-regression.json
-and metrics-text.json. Run from the repository root with Debian's Python (python3-sklearn,
+and metrics-text.json. Run with Debian's Python (python3-sklearn,
 python3-nltk, python3-torch): /usr/bin/python3 scripts/gen_metrics_fixtures.py
 """
 import json
 import math
-import pathlib
 import warnings
 
 import numpy as np
@@ -17,9 +16,9 @@ from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu, sentence_b
 from sklearn import metrics as skm
 from sklearn.preprocessing import label_binarize
 
-from fixture_util import json_number
+from fixture_util import FIX, json_number
 
-OUT = pathlib.Path("test/fixtures")
+OUT = FIX
 # Zero-division and zero-overlap warnings are part of the cases being recorded.
 warnings.filterwarnings("ignore")
 rng = np.random.default_rng(20240501)

@@ -20,7 +20,7 @@ import math
 import numpy as np
 import torch
 
-from fixture_util import FIX, ROOT, json_number
+from fixture_util import FIX, json_number
 
 STEPS = 20
 SHAPES = [[2, 3], [3], [2]]
@@ -136,7 +136,7 @@ def optimizer_cases():
 def write(name, data):
     path = FIX / name
     path.write_text(json.dumps(data, separators=(",", ":")) + "\n")
-    print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)")
+    print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
 
 
 def gen_optimizers():

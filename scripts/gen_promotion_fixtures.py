@@ -13,7 +13,7 @@ import os
 
 import torch
 
-from fixture_util import json_number
+from fixture_util import FIX, json_number
 
 DTYPES = {"bool": torch.bool, "int32": torch.int32, "float32": torch.float32, "float64": torch.float64}
 # An int scalar promoting a bool tensor gives torch's default int64: that is Nabla's int32.
@@ -98,7 +98,7 @@ def main():
     cond = {"kind": "tensor", "dtype": "bool", "value": [True, False]}
     for a, b in itertools.product(everything, everything):
         add("where", [cond, a, b], torch.where)
-    path = os.path.join(os.path.dirname(__file__), "..", "test", "fixtures", "promotion.json")
+    path = os.path.join(FIX, "promotion.json")
     with open(path, "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f, separators=(",", ":"))
         f.write("\n")

@@ -9,17 +9,18 @@ Writes test/fixtures/safetensors/:
   cnn.safetensors, lstm.safetensors + models.json: state dicts of a small CNN (with BatchNorm's
   int64 num_batches_tracked) and a 2-layer LSTM after a few training steps, with an input and
   PyTorch's eval-mode output.
-Run from the repository root: /usr/bin/python3 scripts/gen_safetensors_fixtures.py
+Run: /usr/bin/python3 scripts/gen_safetensors_fixtures.py
 """
 import json
-import pathlib
 import struct
 
 import numpy as np
 import torch
 from torch import nn
 
-OUT = pathlib.Path("test/fixtures/safetensors")
+from fixture_util import FIX
+
+OUT = FIX / "safetensors"
 OUT.mkdir(parents=True, exist_ok=True)
 ALIGN = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2, "I16": 2, "U16": 2}
 
