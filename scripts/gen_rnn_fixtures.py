@@ -178,6 +178,8 @@ def attention_cases():
             "batch_first": opts.get("batchFirst", False),
             "kdim": opts.get("kdim"),
             "vdim": opts.get("vdim"),
+            "add_bias_kv": opts.get("addBiasKv", False),
+            "add_zero_attn": opts.get("addZeroAttn", False),
         }
         module = round_module(nn.MultiheadAttention(embed, heads, **torch_opts), dtype)
         module.eval()
@@ -242,6 +244,46 @@ def attention_cases():
         return m(ins["x"], ins["x"], ins["x"], need_weights=False)
 
     mha_case("MHA float32 without weights", 8, 2, {"batchFirst": True}, {"x": rounded([2, 4, 8], torch.float32)}, no_weights, dtype=torch.float32, forward_options={"needWeights": False})
+
+    # add_bias_kv / add_zero_attn, on a forked generator so the draws of the cases above and below stay the same.
+    with torch.random.fork_rng():
+        torch.manual_seed(100)
+
+        def self_masks(m, ins):
+            """self"""
+            return m(ins["x"], ins["x"], ins["x"], key_padding_mask=ins["keyPaddingMask"], attn_mask=ins["attnMask"])
+
+        kpm = torch.zeros(2, 4, dtype=torch.bool)
+        kpm[1, 2:] = True
+        mha_case(
+            "MHA addBiasKv self-attention, bool key padding and causal masks", 8, 2, {"addBiasKv": True},
+            {"x": rounded([4, 2, 8], f64), "keyPaddingMask": kpm, "attnMask": torch.triu(torch.ones(4, 4, dtype=torch.bool), 1)},
+            self_masks,
+        )
+        kpm = torch.zeros(2, 5, dtype=torch.bool)
+        kpm[1, :] = True  # every key of the second sequence hidden: only the zero key is left
+        mha_case(
+            "MHA addZeroAttn cross-attention batchFirst, a fully padded sequence, float mask, per-head weights",
+            8, 4, {"batchFirst": True, "addZeroAttn": True},
+            {"query": rounded([2, 3, 8], f64), "key": rounded([2, 5, 8], f64), "value": rounded([2, 5, 8], f64),
+             "keyPaddingMask": kpm, "attnMask": rounded([3, 5], f64)},
+            cross_masks,
+            forward_options={"averageAttnWeights": False},
+        )
+        mha_case(
+            "MHA addBiasKv and addZeroAttn, kdim vdim, float 3-D mask", 6, 3, {"kdim": 4, "vdim": 5, "addBiasKv": True, "addZeroAttn": True},
+            {"query": rounded([2, 2, 6], f64), "key": rounded([3, 2, 4], f64), "value": rounded([3, 2, 5], f64), "attnMask": rounded([6, 2, 3], f64)},
+            float_mask,
+        )
+        mha_case(
+            "MHA addBiasKv and addZeroAttn unbatched with key padding", 4, 2, {"addBiasKv": True, "addZeroAttn": True},
+            {"x": rounded([3, 4], f64), "keyPaddingMask": torch.tensor([False, True, True])}, unbatched,
+        )
+        mha_case(
+            "MHA addBiasKv and addZeroAttn float32 key is value", 8, 2, {"addBiasKv": True, "addZeroAttn": True},
+            {"query": rounded([3, 2, 8], torch.float32), "memory": rounded([4, 2, 8], torch.float32), "keyPaddingMask": rounded([2, 4], torch.float32)},
+            key_is_value, dtype=torch.float32,
+        )
 
     def sdpa(q, k, v, mask=None, causal=False, scale=None):
         s = scale if scale is not None else 1 / math.sqrt(q.shape[-1])
@@ -375,6 +417,11 @@ def main():
             "MultiheadAttention(8, 4, no bias)": state_dict_shapes(nn.MultiheadAttention(8, 4, bias=False)),
         },
     }
+    with torch.random.fork_rng():
+        attention["stateDicts"]["MultiheadAttention(6, 3, kdim 4, vdim 5, addBiasKv)"] = state_dict_shapes(
+            nn.MultiheadAttention(6, 3, kdim=4, vdim=5, add_bias_kv=True))
+        attention["stateDicts"]["MultiheadAttention(8, 2, addBiasKv, addZeroAttn, no bias)"] = state_dict_shapes(
+            nn.MultiheadAttention(8, 2, add_bias_kv=True, add_zero_attn=True, bias=False))
     (FIX / "rnn-attention.json").write_text(json.dumps(attention, separators=(",", ":")))
     print(f"wrote {len(attention['cases'])} attention cases")
     transformer = {
