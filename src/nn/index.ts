@@ -17,6 +17,7 @@ export { Flatten, Unflatten } from './layers/flatten.js';
 export { Dropout } from './layers/dropout.js';
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './layers/recurrent.js';
 export type { RNNBaseOptions, RNNOptions, RNNCellBaseOptions, RNNCellOptions, RecurrentForwardOptions } from './layers/recurrent.js';
+export type { LSTMOptions } from './layers/recurrent.js';
 export { Embedding } from './layers/embedding.js';
 export type { EmbeddingLayerOptions, FromPretrainedOptions } from './layers/embedding.js';
 export { CosineSimilarity, PairwiseDistance } from './layers/distance.js';
