@@ -168,15 +168,39 @@ p1 = y1 + rng.normal(0, 0.8, 25)
 y2 = rng.normal(0, 1, (20, 3)) * [1, 10, 0.1]
 p2 = y2 + rng.normal(0, 0.5, (20, 3))
 const_target = np.full(6, 2.5)
+# Several outputs with constant columns (no random draws, so the sections below keep theirs).
+y_mixed = np.column_stack([y2[:6, 0], const_target, np.full(6, -1.0)])
+p_mixed = np.column_stack([p2[:6, 0], const_target, np.full(6, -1.0) + [0, 0, 0.3, 0, 0, 0]])
+y_flat = np.column_stack([const_target, np.full(6, -1.0)])
+
+
+def r2_variants(y, p):
+    """r2_score under every multioutput and force_finite setting; custom weights for several outputs."""
+    out = {"r2Raw": skm.r2_score(y, p, multioutput="raw_values"),
+           "r2VarianceWeighted": skm.r2_score(y, p, multioutput="variance_weighted"),
+           "r2NotFinite": skm.r2_score(y, p, force_finite=False),
+           "r2RawNotFinite": skm.r2_score(y, p, multioutput="raw_values", force_finite=False),
+           "r2VarianceWeightedNotFinite": skm.r2_score(y, p, multioutput="variance_weighted", force_finite=False)}
+    if np.ndim(y) == 2:
+        weights = np.arange(1, y.shape[1] + 1) * 0.5
+        out["customWeights"] = weights
+        out["r2Custom"] = skm.r2_score(y, p, multioutput=weights)
+    return out
+
+
 regression = {
     "sklearn": sklearn.__version__,
     "cases": [
-        {"name": name, "preds": p, "target": y, "mse": skm.mean_squared_error(y, p), "mae": skm.mean_absolute_error(y, p), "r2": skm.r2_score(y, p)}
+        {"name": name, "preds": p, "target": y, "mse": skm.mean_squared_error(y, p), "mae": skm.mean_absolute_error(y, p), "r2": skm.r2_score(y, p),
+         **r2_variants(y, p)}
         for name, p, y in [
             ("one output", p1, y1),
             ("three outputs", p2, y2),
             ("constant target, imperfect", const_target + [0, 0.1, 0, 0, 0, 0], const_target),
             ("constant target, perfect", const_target, const_target),
+            ("three outputs, one constant and fitted, one constant and missed", p_mixed, y_mixed),
+            ("two constant outputs, one missed", y_flat + np.array([[0, 0]] * 5 + [[0, 2]]), y_flat),
+            ("two constant outputs, both fitted", y_flat, y_flat),
         ]
     ],
 }

@@ -310,6 +310,20 @@ def gen_layers():
     layer_case("PairwiseDistance", "PairwiseDistance", [], {"p": 1.5}, nn.PairwiseDistance(p=1.5), {"x1": rounded([3, 4]), "x2": rounded([3, 4])})
     mlp = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 6), nn.ReLU(), nn.Dropout(0.3), nn.Linear(6, 2))
     layer_case("Sequential MLP eval", "MLP", [], {}, mlp.eval(), {"input": rounded([5, 4])})
+    # Appended after the cases above so their random draws stay the same.
+    x = rounded([3, 4], lo=-4, hi=4)
+    more_acts = [
+        ("SiLU", [], nn.SiLU()), ("Mish", [], nn.Mish()), ("Hardswish", [], nn.Hardswish()), ("Hardsigmoid", [], nn.Hardsigmoid()),
+        ("LogSigmoid", [], nn.LogSigmoid()), ("Softsign", [], nn.Softsign()), ("Tanhshrink", [], nn.Tanhshrink()),
+        ("GLU", [], nn.GLU()), ("GLU", [1], nn.GLU(1)), ("Hardtanh", [], nn.Hardtanh()), ("Hardtanh", [-0.5, 2], nn.Hardtanh(-0.5, 2)),
+        ("ReLU6", [], nn.ReLU6()), ("CELU", [], nn.CELU()), ("CELU", [0.5], nn.CELU(0.5)), ("Softshrink", [], nn.Softshrink()),
+        ("Softshrink", [1.25], nn.Softshrink(1.25)), ("Hardshrink", [], nn.Hardshrink()), ("Hardshrink", [1.25], nn.Hardshrink(1.25)),
+        ("Threshold", [0.1, -1], nn.Threshold(0.1, -1)), ("PReLU", [], nn.PReLU()), ("PReLU", [4, 0.1], nn.PReLU(4, 0.1)),
+    ]
+    for name, args, m in more_acts:
+        layer_case(f"{name}({', '.join(map(str, args))})", name, args, {}, m, {"input": x})
+    layer_case("PReLU(3) on images", "PReLU", [3], {}, nn.PReLU(3), {"input": rounded([2, 3, 2, 2])})
+    layer_case("Hardswish float32", "Hardswish", [], {}, nn.Hardswish(), {"input": x}, dtype=F32)
 
 
 # ---- structure --------------------------------------------------------------------------------

@@ -85,18 +85,23 @@ def recurrent_cases():
         }
         if cls is nn.RNN:
             torch_opts["nonlinearity"] = opts.get("nonlinearity", "tanh")
+        if "projSize" in opts:
+            torch_opts["proj_size"] = opts["projSize"]
         module = round_module(cls(input_size, hidden, **torch_opts), dtype)
         d = 2 if torch_opts["bidirectional"] else 1
         layers = torch_opts["num_layers"]
+        h_size = opts.get("projSize", 0) or hidden
         if unbatched:
             x = rounded([steps, input_size], dtype)
             state_shape = [layers * d, hidden]
+            h_shape = [layers * d, h_size]
         else:
             x = rounded([batch, steps, input_size] if torch_opts["batch_first"] else [steps, batch, input_size], dtype)
             state_shape = [layers * d, batch, hidden]
+            h_shape = [layers * d, batch, h_size]
         inputs = {"input": x}
         if with_state:
-            inputs["h0"] = rounded(state_shape, dtype, 0.5)
+            inputs["h0"] = rounded(h_shape, dtype, 0.5)
             if cls is nn.LSTM:
                 inputs["c0"] = rounded(state_shape, dtype, 0.5)
 
@@ -131,6 +136,18 @@ def recurrent_cases():
     seq_case("LSTM 2 layers bidirectional batchFirst lengths", nn.LSTM, 3, 4, {"numLayers": 2, "bidirectional": True, "batchFirst": True}, 6, 3, with_state=True, lengths=[6, 2, 4])
     seq_case("GRU bidirectional lengths", nn.GRU, 3, 4, {"bidirectional": True}, 5, 3, with_state=True, lengths=[3, 5, 1])
     seq_case("RNN tanh lengths", nn.RNN, 2, 3, {}, 4, 2, lengths=[2, 4])
+
+    # LSTM with projections, on a forked generator so the draws of the cases above and below stay the same.
+    with torch.random.fork_rng():
+        torch.manual_seed(200)
+        seq_case("LSTM projSize 1 layer with initial state", nn.LSTM, 3, 5, {"projSize": 2}, 4, 2, with_state=True)
+        seq_case("LSTM projSize 2 layers bidirectional batchFirst", nn.LSTM, 3, 5, {"projSize": 3, "numLayers": 2, "bidirectional": True, "batchFirst": True},
+                 5, 3, with_state=True)
+        seq_case("LSTM projSize 3 layers without bias", nn.LSTM, 4, 6, {"projSize": 1, "numLayers": 3, "bias": False}, 3, 2)
+        seq_case("LSTM projSize unbatched bidirectional", nn.LSTM, 3, 4, {"projSize": 2, "bidirectional": True}, 4, 1, with_state=True, unbatched=True)
+        seq_case("LSTM projSize 2 layers bidirectional lengths", nn.LSTM, 3, 5, {"projSize": 2, "numLayers": 2, "bidirectional": True}, 6, 3,
+                 with_state=True, lengths=[6, 2, 4])
+        seq_case("LSTM projSize float32 hidden 8", nn.LSTM, 4, 8, {"projSize": 4, "numLayers": 2}, 5, 2, dtype=torch.float32, with_state=True)
 
     def cell_case(name, cls, input_size, hidden, opts, batch, with_state):
         kwargs = {"bias": opts.get("bias", True)}
@@ -178,6 +195,8 @@ def attention_cases():
             "batch_first": opts.get("batchFirst", False),
             "kdim": opts.get("kdim"),
             "vdim": opts.get("vdim"),
+            "add_bias_kv": opts.get("addBiasKv", False),
+            "add_zero_attn": opts.get("addZeroAttn", False),
         }
         module = round_module(nn.MultiheadAttention(embed, heads, **torch_opts), dtype)
         module.eval()
@@ -242,6 +261,46 @@ def attention_cases():
         return m(ins["x"], ins["x"], ins["x"], need_weights=False)
 
     mha_case("MHA float32 without weights", 8, 2, {"batchFirst": True}, {"x": rounded([2, 4, 8], torch.float32)}, no_weights, dtype=torch.float32, forward_options={"needWeights": False})
+
+    # add_bias_kv / add_zero_attn, on a forked generator so the draws of the cases above and below stay the same.
+    with torch.random.fork_rng():
+        torch.manual_seed(100)
+
+        def self_masks(m, ins):
+            """self"""
+            return m(ins["x"], ins["x"], ins["x"], key_padding_mask=ins["keyPaddingMask"], attn_mask=ins["attnMask"])
+
+        kpm = torch.zeros(2, 4, dtype=torch.bool)
+        kpm[1, 2:] = True
+        mha_case(
+            "MHA addBiasKv self-attention, bool key padding and causal masks", 8, 2, {"addBiasKv": True},
+            {"x": rounded([4, 2, 8], f64), "keyPaddingMask": kpm, "attnMask": torch.triu(torch.ones(4, 4, dtype=torch.bool), 1)},
+            self_masks,
+        )
+        kpm = torch.zeros(2, 5, dtype=torch.bool)
+        kpm[1, :] = True  # every key of the second sequence hidden: only the zero key is left
+        mha_case(
+            "MHA addZeroAttn cross-attention batchFirst, a fully padded sequence, float mask, per-head weights",
+            8, 4, {"batchFirst": True, "addZeroAttn": True},
+            {"query": rounded([2, 3, 8], f64), "key": rounded([2, 5, 8], f64), "value": rounded([2, 5, 8], f64),
+             "keyPaddingMask": kpm, "attnMask": rounded([3, 5], f64)},
+            cross_masks,
+            forward_options={"averageAttnWeights": False},
+        )
+        mha_case(
+            "MHA addBiasKv and addZeroAttn, kdim vdim, float 3-D mask", 6, 3, {"kdim": 4, "vdim": 5, "addBiasKv": True, "addZeroAttn": True},
+            {"query": rounded([2, 2, 6], f64), "key": rounded([3, 2, 4], f64), "value": rounded([3, 2, 5], f64), "attnMask": rounded([6, 2, 3], f64)},
+            float_mask,
+        )
+        mha_case(
+            "MHA addBiasKv and addZeroAttn unbatched with key padding", 4, 2, {"addBiasKv": True, "addZeroAttn": True},
+            {"x": rounded([3, 4], f64), "keyPaddingMask": torch.tensor([False, True, True])}, unbatched,
+        )
+        mha_case(
+            "MHA addBiasKv and addZeroAttn float32 key is value", 8, 2, {"addBiasKv": True, "addZeroAttn": True},
+            {"query": rounded([3, 2, 8], torch.float32), "memory": rounded([4, 2, 8], torch.float32), "keyPaddingMask": rounded([2, 4], torch.float32)},
+            key_is_value, dtype=torch.float32,
+        )
 
     def sdpa(q, k, v, mask=None, causal=False, scale=None):
         s = scale if scale is not None else 1 / math.sqrt(q.shape[-1])
@@ -364,6 +423,10 @@ def main():
             "RNNCell(10, 20, no bias)": state_dict_shapes(nn.RNNCell(10, 20, bias=False)),
         },
     }
+    with torch.random.fork_rng():
+        recurrent["stateDicts"]["LSTM(10, 20, numLayers 2, bidirectional, projSize 5)"] = state_dict_shapes(
+            nn.LSTM(10, 20, num_layers=2, bidirectional=True, proj_size=5))
+        recurrent["stateDicts"]["LSTM(10, 20, projSize 5, no bias)"] = state_dict_shapes(nn.LSTM(10, 20, proj_size=5, bias=False))
     FIX.mkdir(parents=True, exist_ok=True)
     (FIX / "rnn-recurrent.json").write_text(json.dumps(recurrent, separators=(",", ":")))
     print(f"wrote {len(recurrent['cases'])} recurrent cases, torch {torch.__version__}")
@@ -375,6 +438,11 @@ def main():
             "MultiheadAttention(8, 4, no bias)": state_dict_shapes(nn.MultiheadAttention(8, 4, bias=False)),
         },
     }
+    with torch.random.fork_rng():
+        attention["stateDicts"]["MultiheadAttention(6, 3, kdim 4, vdim 5, addBiasKv)"] = state_dict_shapes(
+            nn.MultiheadAttention(6, 3, kdim=4, vdim=5, add_bias_kv=True))
+        attention["stateDicts"]["MultiheadAttention(8, 2, addBiasKv, addZeroAttn, no bias)"] = state_dict_shapes(
+            nn.MultiheadAttention(8, 2, add_bias_kv=True, add_zero_attn=True, bias=False))
     (FIX / "rnn-attention.json").write_text(json.dumps(attention, separators=(",", ":")))
     print(f"wrote {len(attention['cases'])} attention cases")
     transformer = {

@@ -18,6 +18,7 @@ export {
 } from './ops/reduce.js';
 export type { ValuesIndices, VarianceOptions, NormOrder } from './ops/reduce.js';
 export { softmax, logSoftmax, dropout } from './ops/nn.js';
+export { celu, threshold, hardshrink, prelu } from './ops/activation.js';
 export { matmul, mm, bmm, dot, outer, linear } from './ops/linalg.js';
 export {
   reshape, view, permute, transpose, t, expand, squeeze, unsqueeze, flatten, unflatten, narrow, slice, select, flip,

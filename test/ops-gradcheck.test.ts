@@ -9,6 +9,7 @@ describe('gradCheck over the op table (float64)', () => {
   for (const entry of opTable) {
     if (entry.differentiable === false) continue;
     entry.samples.forEach((s, k) => {
+      if (s.atKinks === true) return;
       test(`${entry.name} #${k}`, () => {
         const inputs = s.inputs.map((spec, i) => buildInput(sampleValues(spec, `${entry.name}/${k}/${i}`), 'float64', false));
         const result = nb.gradCheck((...xs) => asList(entry.run(xs, s.attrs)), inputs);

@@ -12,6 +12,7 @@ export type {
 export { rocCurve, rocAuc, auc, precisionRecallCurve, averagePrecision } from './ranking.js';
 export type { RocCurve, PrecisionRecallCurve, BinaryCurveOptions, MultiClassOptions } from './ranking.js';
 export { meanSquaredError, rootMeanSquaredError, meanAbsoluteError, r2Score } from './regression.js';
+export type { R2Multioutput, R2ScoreOptions } from './regression.js';
 export { perplexity, perplexityFromLoss, perplexityFromProbabilities, bleuScore, corpusBleu } from './text.js';
 export type { PerplexityOptions, BleuOptions, Sentence } from './text.js';
 export { boxIou } from './detection.js';

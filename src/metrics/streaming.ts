@@ -16,7 +16,7 @@ import {
 } from './classification.js';
 import { flat, predictedLabels, scoreMatrix, targetLabels, type PredictionOptions, type Values } from './inputs.js';
 import { averagePrecision, rocAuc, type BinaryCurveOptions, type MultiClassOptions } from './ranking.js';
-import { r2FromSums } from './regression.js';
+import { checkR2Options, r2FromSums, type R2Multioutput, type R2ScoreOptions } from './regression.js';
 import { tokenNll, type PerplexityOptions } from './text.js';
 import { shapeStr } from '../tensor/shape.js';
 
@@ -298,8 +298,10 @@ abstract class RegressionMetric implements Metric {
     }
     const rows = p.values.length / outputs;
     for (let j = 0; j < outputs; j++) {
+      // Sum, then divide: a constant target's mean is exact, so its M2 stays exactly 0 (R² of a constant).
       let batchMean = 0;
-      for (let i = 0; i < rows; i++) batchMean += t.values[i * outputs + j]! / rows;
+      for (let i = 0; i < rows; i++) batchMean += t.values[i * outputs + j]!;
+      batchMean /= rows;
       let batchM2 = 0;
       for (let i = 0; i < rows; i++) {
         const y = t.values[i * outputs + j]!;
@@ -352,11 +354,40 @@ export class MeanAbsoluteError extends RegressionMetric {
   }
 }
 
+/**
+ * R² over all batches (sklearn.metrics.r2_score), combining outputs as `multioutput` says
+ * (default 'uniform_average'). For one score per output use computePerOutput(): compute() gives
+ * the single number fit() reads, so 'raw_values' is rejected here.
+ */
 export class R2Score extends RegressionMetric {
+  constructor(private readonly options: R2ScoreOptions & { multioutput?: Exclude<R2Multioutput, 'raw_values'> } = {}) {
+    super();
+    checkR2Options('R2Score', options);
+    if ((options.multioutput as R2Multioutput | undefined) === 'raw_values') {
+      throw new Error("R2Score: multioutput 'raw_values' gives one value per output; use computePerOutput() with another multioutput");
+    }
+  }
+
+  override update(preds: Values, target: Values): void {
+    super.update(preds, target);
+    // Custom weights must match the outputs: say so at the first batch, not after an epoch.
+    checkR2Options('R2Score', this.options, this.outputs ?? undefined);
+  }
+
   compute(): number {
+    return this.scores(this.options) as number;
+  }
+
+  /** One R² per output (multioutput 'raw_values'). */
+  computePerOutput(): number[] {
+    return this.scores({ ...this.options, multioutput: 'raw_values' }) as number[];
+  }
+
+  private scores(options: R2ScoreOptions): number | number[] {
     this.check();
     if (this.n < 2) throw new Error(`R2Score.compute: R² is not defined for fewer than two samples, got ${this.n}`);
-    return r2FromSums(this.m2, this.ssRes);
+    checkR2Options('R2Score', options, this.outputs ?? undefined);
+    return r2FromSums(this.m2, this.ssRes, options);
   }
 }
 

@@ -9,10 +9,15 @@ export * as init from './init.js';
 export { Linear } from './layers/linear.js';
 export type { LinearOptions } from './layers/linear.js';
 export { ReLU, LeakyReLU, ELU, SELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Softplus } from './layers/activation.js';
+export {
+  SiLU, Mish, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Tanhshrink, GLU, Hardtanh, ReLU6, CELU, Softshrink, Hardshrink, Threshold, PReLU,
+} from './layers/activation.js';
+export type { PReLUOptions } from './layers/activation.js';
 export { Flatten, Unflatten } from './layers/flatten.js';
 export { Dropout } from './layers/dropout.js';
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './layers/recurrent.js';
 export type { RNNBaseOptions, RNNOptions, RNNCellBaseOptions, RNNCellOptions, RecurrentForwardOptions } from './layers/recurrent.js';
+export type { LSTMOptions } from './layers/recurrent.js';
 export { Embedding } from './layers/embedding.js';
 export type { EmbeddingLayerOptions, FromPretrainedOptions } from './layers/embedding.js';
 export { CosineSimilarity, PairwiseDistance } from './layers/distance.js';

@@ -11,6 +11,7 @@ import { table as loss } from './loss.js';
 import { table as conv } from './conv.js';
 import { table as pool } from './pool.js';
 import { table as recurrent } from './recurrent.js';
+import { table as activation } from './activation.js';
 
 export const opTable: readonly OpEntry<object>[] = [
   ...elementwise,
@@ -24,4 +25,5 @@ export const opTable: readonly OpEntry<object>[] = [
   ...conv,
   ...pool,
   ...recurrent,
+  ...activation,
 ];

@@ -20,6 +20,11 @@ export interface InputSpec {
 export interface OpSample<A> {
   inputs: InputSpec[];
   attrs: A;
+  /**
+   * The inputs sit exactly on kinks, where PyTorch defines a one-sided gradient that central
+   * differences cannot see: golden-tested against PyTorch, skipped by gradCheck.
+   */
+  atKinks?: boolean;
 }
 
 export interface OpEntry<A> {
@@ -44,6 +49,16 @@ export function sample<A extends object>(inputs: InputSpec[], attrs: A): OpSampl
 export function sample(inputs: InputSpec[]): OpSample<Record<string, never>>;
 export function sample(inputs: InputSpec[], attrs: object = {}): OpSample<object> {
   return { inputs, attrs };
+}
+
+/** A sample whose inputs sit on kinks (see OpSample.atKinks). */
+export function atKinks<A>(s: OpSample<A>): OpSample<A> {
+  return { ...s, atKinks: true };
+}
+
+/** Shorthand for a 1-D float input with exact values. */
+export function values(v: number[]): InputSpec {
+  return { shape: [v.length], values: v };
 }
 
 /** Shorthand for a random float input of a shape. */

@@ -19,6 +19,7 @@ import * as I from '../ops/indexing.js';
 import * as J from '../ops/join.js';
 import * as N from '../ops/nn.js';
 import * as P from '../ops/inplace.js';
+import * as A from '../ops/activation.js';
 
 export type Nested<T> = T | Nested<T>[];
 export type TensorLike = Tensor | number | boolean;
@@ -284,6 +285,8 @@ export class Tensor {
   selu(): Tensor { return E.selu(this); }
   softplus(beta?: number, threshold?: number): Tensor { return E.softplus(this, beta, threshold); }
   gelu(approximate?: 'none' | 'tanh'): Tensor { return E.gelu(this, approximate); }
+  hardshrink(lambd?: number): Tensor { return A.hardshrink(this, lambd); }
+  prelu(weight: Tensor): Tensor { return A.prelu(this, weight); }
   clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
   where(condition: Tensor, other: TensorLike): Tensor { return E.where(condition, this, other); }
 

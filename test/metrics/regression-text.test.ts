@@ -4,9 +4,22 @@ import * as nb from '../../src/index.js';
 import * as M from '../../src/metrics/index.js';
 import { assertClose, loadFixture } from './fixtures.js';
 
-const regression = loadFixture<{ cases: { name: string; preds: number[] | number[][]; target: number[] | number[][]; mse: number; mae: number; r2: number }[] }>(
-  'metrics-regression.json',
-);
+interface RegressionCase {
+  name: string;
+  preds: number[] | number[][];
+  target: number[] | number[][];
+  mse: number;
+  mae: number;
+  r2: number;
+  r2Raw: number[];
+  r2VarianceWeighted: number;
+  r2NotFinite: number;
+  r2RawNotFinite: number[];
+  r2VarianceWeightedNotFinite: number;
+  customWeights?: number[];
+  r2Custom?: number;
+}
+const regression = loadFixture<{ cases: RegressionCase[] }>('metrics-regression.json');
 const text = loadFixture<{
   bleu: { candidate: string; references: string[]; sentence: Record<string, number>; bigramEpsilon: number }[];
   corpus: Record<string, number>;
@@ -22,8 +35,43 @@ describe('regression metrics match scikit-learn', () => {
       assertClose(M.rootMeanSquaredError(preds, target), Math.sqrt(c.mse));
       assertClose(M.meanAbsoluteError(preds, target), c.mae);
       assertClose(M.r2Score(preds, target), c.r2);
+      assertClose(M.r2Score(preds, target, { multioutput: 'uniform_average' }), c.r2);
+      assertClose(M.r2Score(preds, target, { multioutput: 'raw_values' }), c.r2Raw);
+      assertClose(M.r2Score(preds, target, { multioutput: 'variance_weighted' }), c.r2VarianceWeighted);
+      assertClose(M.r2Score(preds, target, { forceFinite: false }), c.r2NotFinite);
+      assertClose(M.r2Score(preds, target, { multioutput: 'raw_values', forceFinite: false }), c.r2RawNotFinite);
+      assertClose(M.r2Score(preds, target, { multioutput: 'variance_weighted', forceFinite: false }), c.r2VarianceWeightedNotFinite);
+      if (c.customWeights) assertClose(M.r2Score(preds, target, { multioutput: c.customWeights }), c.r2Custom!);
+      // The streaming metric over two batches gives the same numbers.
+      const half = Math.floor(c.preds.length / 2);
+      const stream = (options: M.R2ScoreOptions & { multioutput?: Exclude<M.R2Multioutput, 'raw_values'> }): M.R2Score => {
+        const metric = new M.R2Score(options);
+        metric.update(preds.narrow(0, 0, half), target.narrow(0, 0, half));
+        metric.update(preds.narrow(0, half, c.preds.length - half), target.narrow(0, half, c.preds.length - half));
+        return metric;
+      };
+      assertClose(stream({}).compute(), c.r2, 1e-9);
+      assertClose(stream({ multioutput: 'variance_weighted' }).compute(), c.r2VarianceWeighted, 1e-9);
+      assertClose(stream({}).computePerOutput(), c.r2Raw, 1e-9);
+      assertClose(stream({ forceFinite: false }).computePerOutput(), c.r2RawNotFinite, 1e-9);
+      if (c.customWeights) assertClose(stream({ multioutput: c.customWeights }).compute(), c.r2Custom!, 1e-9);
     });
   }
+
+  test('r2Score multioutput errors', () => {
+    const y = [[1, 2], [3, 5], [4, 4]];
+    const p = [[1, 2], [3, 4], [5, 4]];
+    assert.throws(() => M.r2Score(p, y, { multioutput: 'mean' as M.R2Multioutput }),
+      { message: `r2Score: multioutput must be one of 'raw_values', 'uniform_average', 'variance_weighted' or an array of weights, got "mean"` });
+    assert.throws(() => M.r2Score(p, y, { multioutput: [1, 2, 3] }), /r2Score: got 3 multioutput weights for 2 outputs; give one per output/);
+    assert.throws(() => M.r2Score([1, 2, 3], [1, 2, 4], { multioutput: [1] }), /custom multioutput weights need several outputs/);
+    assert.throws(() => M.r2Score(p, y, { multioutput: [1, -1] }), /weights sum to zero/);
+    assert.throws(() => M.r2Score(p, y, { multioutput: [1, NaN] }), /multioutput weights must be finite numbers/);
+    assert.throws(() => M.r2Score(p, y, { forceFinite: 'no' as unknown as boolean }), /r2Score: forceFinite must be a boolean, got string/);
+    assert.throws(() => new M.R2Score({ multioutput: 'raw_values' as 'uniform_average' }), /R2Score: multioutput 'raw_values' gives one value per output; use computePerOutput\(\)/);
+    const metric = new M.R2Score({ multioutput: [1, 2, 3] });
+    assert.throws(() => metric.update(p, y), /R2Score: got 3 multioutput weights for 2 outputs/);
+  });
 
   test('errors', () => {
     assert.throws(() => M.r2Score([1], [1]), /fewer than two samples/);

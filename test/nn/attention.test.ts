@@ -47,6 +47,8 @@ describe('attention state dicts equal PyTorch', () => {
     'MultiheadAttention(8, 2)': new nn.MultiheadAttention(8, 2),
     'MultiheadAttention(6, 3, kdim 4, vdim 5)': new nn.MultiheadAttention(6, 3, { kdim: 4, vdim: 5 }),
     'MultiheadAttention(8, 4, no bias)': new nn.MultiheadAttention(8, 4, { bias: false }),
+    'MultiheadAttention(6, 3, kdim 4, vdim 5, addBiasKv)': new nn.MultiheadAttention(6, 3, { kdim: 4, vdim: 5, addBiasKv: true }),
+    'MultiheadAttention(8, 2, addBiasKv, addZeroAttn, no bias)': new nn.MultiheadAttention(8, 2, { addBiasKv: true, addZeroAttn: true, bias: false }),
   };
   for (const [name, module] of Object.entries(layers)) {
     test(name, () => assert.deepEqual(stateDictShapes(module), fixture.stateDicts[name]));
@@ -60,6 +62,17 @@ describe('attention state dicts equal PyTorch', () => {
     assert.ok(max <= bound && max > 0.9 * bound, `max |w| ${max}, bound ${bound}`);
     assert.equal(mha.inProjBias!.abs().sum().item(), 0);
     assert.equal(mha.outProj.bias!.abs().sum().item(), 0);
+  });
+
+  test('init: bias_k and bias_v are Xavier-normal ([1, 1, E]: fan in = fan out = E, std 1/sqrt(E))', () => {
+    nb.manualSeed(5);
+    const mha = new nn.MultiheadAttention(4096, 4, { addBiasKv: true });
+    for (const b of [mha.biasK!, mha.biasV!]) {
+      assert.deepEqual(b.shape, [1, 1, 4096]);
+      const std = b.std().item();
+      assert.ok(Math.abs(std * Math.sqrt(4096) - 1) < 0.05, `std ${std}`);
+    }
+    assert.equal(new nn.MultiheadAttention(8, 2).biasK, null);
   });
 });
 
@@ -127,6 +140,52 @@ describe('attention behaviour', () => {
       nb.randn([2, 3, 4], { dtype: 'float64' }), nb.randn([2, 5, 4], { dtype: 'float64' }), nb.randn([2, 5, 2], { dtype: 'float64' }), nb.randn([3, 5], { dtype: 'float64' }),
     ]);
     assert.ok(s.passed, `SDPA: relative error ${s.relativeError}`);
+  });
+});
+
+describe('addBiasKv and addZeroAttn', () => {
+  test('float64 gradCheck through biasK, biasV and the zero key, with masks', () => {
+    nb.manualSeed(12);
+    const mha = new nn.MultiheadAttention(4, 2, { addBiasKv: true }).double();
+    const x = nb.randn([3, 2, 4], { dtype: 'float64' });
+    const keyPaddingMask = nb.tensor([[false, true, true], [false, false, false]], { dtype: 'bool' });
+    const attnMask = nb.tensor([[0, -1, 0.5], [0, 0, -Infinity], [0.2, 0, 0]], { dtype: 'float64', allowNonFinite: true });
+    const r = nb.gradCheck(
+      (xi, w, b, wo, bk, bv) => {
+        const [out, weights] = F.multiHeadAttention(xi!, xi!, xi!, 2, {
+          inProjWeight: w!, inProjBias: b!, outProjWeight: wo!, biasK: bk!, biasV: bv!,
+        }, { keyPaddingMask, attnMask, addZeroAttn: true });
+        return [out, weights!];
+      },
+      [x, mha.inProjWeight!, nb.randn([12], { dtype: 'float64' }), mha.outProj.weight, mha.biasK!, mha.biasV!],
+    );
+    assert.ok(r.passed, `relative error ${r.relativeError}`);
+  });
+
+  test('weights cover the appended keys, which no mask hides; a fully padded row attends to them', () => {
+    nb.manualSeed(13);
+    const mha = new nn.MultiheadAttention(4, 2, { addBiasKv: true, addZeroAttn: true, batchFirst: true });
+    const x = nb.randn([2, 3, 4]);
+    const keyPaddingMask = nb.tensor([[true, true, true], [false, false, false]], { dtype: 'bool' });
+    const [out, weights] = mha.forward(x, x, x, { keyPaddingMask });
+    assert.deepEqual(weights!.shape, [2, 3, 5]);
+    assert.ok(out.isFinite().all().item() !== 0);
+    assert.equal(weights!.select(0, 0).narrow(1, 0, 3).abs().sum().item(), 0);
+    assert.equal(mha.toString().split('\n')[1], '  embedDim=4, numHeads=2, batchFirst=true, addBiasKv=true, addZeroAttn=true');
+    // Without the zero key, the zero output of the bias value would not appear: addZeroAttn changes the result.
+    const plain = new nn.MultiheadAttention(4, 2, { addBiasKv: true, batchFirst: true });
+    plain.loadStateDict(mha.stateDict());
+    assert.notDeepEqual(plain.forward(x, x, x)[0].toArray(), mha.forward(x, x, x)[0].toArray());
+  });
+
+  test('errors: biasK without biasV, wrong shapes, non-boolean flags', () => {
+    const w = { inProjWeight: nb.randn([12, 4]), outProjWeight: nb.randn([4, 4]) };
+    const x = nb.randn([3, 2, 4]);
+    assert.throws(() => F.multiHeadAttention(x, x, x, 2, { ...w, biasK: nb.randn([1, 1, 4]) }), /multiHeadAttention: give both biasK and biasV or neither/);
+    assert.throws(() => F.multiHeadAttention(x, x, x, 2, { ...w, biasK: nb.randn([4]), biasV: nb.randn([4]) }), /multiHeadAttention: biasK must have shape \[1, 1, 4\], got \[4\]/);
+    assert.throws(() => F.multiHeadAttention(x, x, x, 2, w, { addZeroAttn: 1 as unknown as boolean }), /multiHeadAttention: addZeroAttn must be a boolean, got number/);
+    assert.throws(() => new nn.MultiheadAttention(4, 2, { addBiasKv: 'yes' as unknown as boolean }), /MultiheadAttention: addBiasKv must be a boolean, got string/);
+    assert.throws(() => new nn.MultiheadAttention(4, 2, { addZeroAttn: null as unknown as boolean }), /MultiheadAttention: addZeroAttn must be a boolean, got object/);
   });
 });
 

@@ -63,6 +63,8 @@ describe('recurrent state dicts equal PyTorch', () => {
     'LSTMCell(10, 20)': new nn.LSTMCell(10, 20),
     'GRUCell(10, 20)': new nn.GRUCell(10, 20),
     'RNNCell(10, 20, no bias)': new nn.RNNCell(10, 20, { bias: false }),
+    'LSTM(10, 20, numLayers 2, bidirectional, projSize 5)': new nn.LSTM(10, 20, { numLayers: 2, bidirectional: true, projSize: 5 }),
+    'LSTM(10, 20, projSize 5, no bias)': new nn.LSTM(10, 20, { projSize: 5, bias: false }),
   };
   for (const [name, module] of Object.entries(layers)) {
     test(name, () => assert.deepEqual(stateDictShapes(module), fixture.stateDicts[name]));
@@ -70,7 +72,8 @@ describe('recurrent state dicts equal PyTorch', () => {
 
   test('default init is U(-1/sqrt(hidden), 1/sqrt(hidden)) for every weight and bias', () => {
     nb.manualSeed(3);
-    const lstm = new nn.LSTM(30, 16, { numLayers: 2, bidirectional: true });
+    const lstm = new nn.LSTM(30, 16, { numLayers: 2, bidirectional: true, projSize: 8 });
+    assert.ok([...lstm.namedParameters()].some(([name]) => name === 'weight_hr_l1_reverse'));
     const bound = 1 / 4;
     for (const [name, p] of lstm.namedParameters()) {
       const max = p.abs().max().item();
@@ -96,6 +99,7 @@ describe('variable-length batches', () => {
     const lengths = [4, 1, 3];
     for (const layer of [
       new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true }),
+      new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true, projSize: 3 }),
       new nn.GRU(3, 4, { bidirectional: true, batchFirst: true }),
       new nn.RNN(3, 4, { nonlinearity: 'relu', batchFirst: true }),
     ]) {
@@ -230,6 +234,59 @@ describe('recurrent behaviour', () => {
       const r = nb.gradCheck(fn, [x, ...params]);
       assert.ok(r.passed, `${layer.constructor.name}: relative error ${r.relativeError}`);
     }
+  });
+});
+
+describe('LSTM with projections (projSize)', () => {
+  test('float64 gradCheck: 2-layer bidirectional with lengths and an initial state, through weight_hr', () => {
+    nb.manualSeed(21);
+    const layer = new nn.LSTM(2, 3, { numLayers: 2, bidirectional: true, projSize: 2 }).double();
+    const names = [...layer.namedParameters()].map(([n]) => n);
+    const perDirection = 5; // weight_ih, weight_hh, bias_ih, bias_hh, weight_hr
+    const fn = (xi: nb.Tensor, h0: nb.Tensor, c0: nb.Tensor, ...ps: nb.Tensor[]): nb.Tensor => {
+      const weights = layer.layerWeights().map((_, i) => {
+        const [weightIh, weightHh, biasIh, biasHh, weightHr] = ps.slice(i * perDirection, (i + 1) * perDirection);
+        return { weightIh: weightIh!, weightHh: weightHh!, biasIh: biasIh!, biasHh: biasHh!, weightHr: weightHr! };
+      });
+      const r = F.recurrent(xi, [h0, c0], weights, { mode: 'lstm', bidirectional: true, lengths: [3, 1] });
+      return nb.cat([r.output.flatten(), r.hN.flatten(), r.cN!.flatten()]);
+    };
+    const x = nb.randn([3, 2, 2], { dtype: 'float64' });
+    const h0 = nb.randn([4, 2, 2], { dtype: 'float64' });
+    const c0 = nb.randn([4, 2, 3], { dtype: 'float64' });
+    const r = nb.gradCheck(fn, [x, h0, c0, ...names.map((n) => layer.getParameter(n))]);
+    assert.ok(r.passed, `relative error ${r.relativeError}`);
+  });
+
+  test('shapes: output D*projSize, hN [L*D, B, projSize], cN [L*D, B, hiddenSize]; toString', () => {
+    const lstm = new nn.LSTM(6, 8, { numLayers: 2, bidirectional: true, projSize: 4, batchFirst: true });
+    const [out, [h, c]] = lstm.forward(nb.randn([3, 5, 6]));
+    assert.deepEqual([out.shape, h.shape, c.shape], [[3, 5, 8], [4, 3, 4], [4, 3, 8]]);
+    assert.deepEqual(lstm.getParameter('weight_ih_l1').shape, [32, 8]);
+    assert.deepEqual(lstm.getParameter('weight_hh_l1').shape, [32, 4]);
+    assert.equal(lstm.toString(), 'LSTM(6, 8, numLayers=2, batchFirst=true, bidirectional=true, projSize=4)');
+    assert.equal(new nn.LSTM(6, 8, { projSize: 0 }).getParameter('weight_hh_l0').shape[1], 8);
+  });
+
+  test('errors: projSize >= hiddenSize, not an integer, on GRU or RNN; states of the wrong size', () => {
+    assert.throws(() => new nn.LSTM(8, 16, { projSize: 16 }), { message: 'LSTM: projSize (16) must be smaller than hiddenSize (16)' });
+    assert.throws(() => new nn.LSTM(8, 16, { projSize: 20 }), /LSTM: projSize \(20\) must be smaller than hiddenSize \(16\)/);
+    assert.throws(() => new nn.LSTM(8, 16, { projSize: -1 }), /LSTM: projSize must be a non-negative integer \(0 = no projection\), got -1/);
+    assert.throws(() => new nn.LSTM(8, 16, { projSize: 2.5 }), /LSTM: projSize must be a non-negative integer/);
+    assert.throws(() => new nn.LSTM(8, 16, { projSize: '4' as unknown as number }), /LSTM: projSize must be a non-negative integer/);
+    assert.throws(() => new nn.GRU(8, 16, { projSize: 4 } as nn.RNNBaseOptions), /GRU: projSize is only supported for LSTM, not RNN or GRU/);
+    assert.throws(() => new nn.RNN(8, 16, { projSize: 4 } as nn.RNNOptions), /RNN: projSize is only supported for LSTM/);
+    const lstm = new nn.LSTM(3, 4, { projSize: 2 });
+    assert.throws(() => lstm.forward(nb.zeros([5, 2, 3]), [nb.zeros([1, 2, 4]), nb.zeros([1, 2, 4])]),
+      { message: 'LSTM(input 3, hidden 4, proj 2): expected h0 of shape [1, 2, 2], got [1, 2, 4]' });
+    assert.throws(() => lstm.forward(nb.zeros([5, 2, 3]), [nb.zeros([1, 2, 2]), nb.zeros([1, 2, 2])]), /expected c0 of shape \[1, 2, 4\], got \[1, 2, 2\]/);
+    const weights = lstm.layerWeights();
+    assert.throws(() => F.gru(nb.zeros([5, 2, 3]), null, [{ ...weights[0]!, weightIh: nb.zeros([12, 3]), weightHh: nb.zeros([12, 2]), biasIh: null, biasHh: null }]),
+      /gru: weight_hr_l0 \(projections\) is only supported for LSTM/);
+    const twoLayers = new nn.LSTM(3, 4, { numLayers: 2, projSize: 2 }).layerWeights();
+    assert.throws(() => F.lstm(nb.zeros([5, 2, 3]), null, [twoLayers[0]!, { ...twoLayers[1]!, weightHr: null }]),
+      /lstm: weight_hr_l1 must be given for every layer and direction or for none/);
+    assert.throws(() => F.lstmCell(nb.zeros([2, 3]), null, weights[0]!), /lstmCell: a cell has no projection \(weight_hr\)/);
   });
 });
 

@@ -18,7 +18,7 @@ import { add, logicalNot, mul } from '../../ops/elementwise.js';
 import { linear, matmul } from '../../ops/linalg.js';
 import { expand, narrow, reshape, squeeze, transpose, unsqueeze } from '../../ops/movement.js';
 import { maskedFill, triu } from '../../ops/indexing.js';
-import { unbind } from '../../ops/join.js';
+import { cat, pad, unbind } from '../../ops/join.js';
 import { mean } from '../../ops/reduce.js';
 import { dropout, softmax } from '../../ops/nn.js';
 
@@ -135,6 +135,12 @@ export interface MultiHeadAttentionWeights {
   inProjBias?: Tensor | null;
   outProjWeight: Tensor;
   outProjBias?: Tensor | null;
+  /**
+   * [1, 1, E] each, both or neither: a learned key and value appended to the projected keys and
+   * values of every sequence (torch's bias_k, bias_v; no mask hides them).
+   */
+  biasK?: Tensor | null;
+  biasV?: Tensor | null;
 }
 
 export interface MultiHeadAttentionOptions {
@@ -154,6 +160,11 @@ export interface MultiHeadAttentionOptions {
   averageAttnWeights?: boolean;
   /** Apply a causal mask (query i sees keys 0..i); when attnMask is given too, attnMask is used. */
   isCausal?: boolean;
+  /**
+   * Append a key and value of zeros to every head after the projections (and after biasK/biasV),
+   * so a query can attend to nothing (torch's add_zero_attn; no mask hides it). Default false.
+   */
+  addZeroAttn?: boolean;
   /** Dropout probability on the attention weights, applied when training (default 0). */
   dropoutP?: number;
   training?: boolean;
@@ -210,6 +221,13 @@ export function multiHeadAttention(
   checkShape(name, 'inProjBias', weights.inProjBias, [3 * embed]);
   checkShape(name, 'outProjWeight', weights.outProjWeight, [embed, embed]);
   checkShape(name, 'outProjBias', weights.outProjBias, [embed]);
+  const biasK = weights.biasK ?? null;
+  const biasV = weights.biasV ?? null;
+  if ((biasK === null) !== (biasV === null)) throw new Error(`${name}: give both biasK and biasV or neither`);
+  checkShape(name, 'biasK', biasK, [1, 1, embed]);
+  checkShape(name, 'biasV', biasV, [1, 1, embed]);
+  const addZeroAttn = options.addZeroAttn === undefined ? false : options.addZeroAttn;
+  if (typeof addZeroAttn !== 'boolean') throw new Error(`${name}: addZeroAttn must be a boolean, got ${typeof addZeroAttn}`);
 
   const batched = query.ndim === 3;
   if ((query.ndim !== 3 && query.ndim !== 2) || key.ndim !== query.ndim || value.ndim !== query.ndim) {
@@ -261,13 +279,30 @@ export function multiHeadAttention(
   // [T, B, E] -> [B * heads, T, headDim]
   const heads = (t: Tensor, length: number): Tensor => transpose(reshape(t, [length, batch * numHeads, headDim]), 0, 1);
 
-  const bias3 = attentionBias(name, options, batched, batch, numHeads, targetLength, sourceLength, query.dtype);
+  // torch appends bias_k/bias_v (per sequence) and then the zero key/value (per head); the masks
+  // are padded with 0 (bool: false) for them, so they stay visible to every query.
+  let keyLength = sourceLength;
+  if (biasK !== null && biasV !== null) {
+    k = cat([k, expand(biasK, [1, batch, embed])], 0);
+    v = cat([v, expand(biasV, [1, batch, embed])], 0);
+    keyLength += 1;
+  }
+  let kHeads = heads(k, keyLength);
+  let vHeads = heads(v, keyLength);
+  if (addZeroAttn) {
+    const nothing = zeros([batch * numHeads, 1, headDim], { dtype: query.dtype });
+    kHeads = cat([kHeads, nothing], 1);
+    vHeads = cat([vHeads, nothing], 1);
+    keyLength += 1;
+  }
+  let bias3 = attentionBias(name, options, batched, batch, numHeads, targetLength, sourceLength, query.dtype);
+  if (bias3 !== null && keyLength > sourceLength) bias3 = pad(bias3, [0, keyLength - sourceLength]);
   const dropoutP = options.dropoutP ?? 0;
   if (!(dropoutP >= 0 && dropoutP <= 1)) throw new Error(`${name}: dropout must be a probability in [0, 1], got ${dropoutP}`);
   const [attended, attnWeights] = attend(
     heads(q, targetLength),
-    heads(k, sourceLength),
-    heads(v, sourceLength),
+    kHeads,
+    vHeads,
     bias3,
     1 / Math.sqrt(headDim),
     options.training === true ? dropoutP : 0,
@@ -279,7 +314,7 @@ export function multiHeadAttention(
   output = batched ? (options.batchFirst === true ? transpose(output, 0, 1) : output) : squeeze(output, 1);
 
   if (options.needWeights === false) return [output, null];
-  let returned = reshape(attnWeights, [batch, numHeads, targetLength, sourceLength]);
+  let returned = reshape(attnWeights, [batch, numHeads, targetLength, keyLength]);
   if (options.averageAttnWeights !== false) returned = mean(returned, 1);
   return [output, batched ? returned : squeeze(returned, 0)];
 }

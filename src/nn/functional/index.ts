@@ -6,6 +6,10 @@ export { linear } from '../../ops/linalg.js';
 export { relu, leakyRelu, elu, selu, gelu, sigmoid, tanh, softplus } from '../../ops/elementwise.js';
 export { softmax, logSoftmax, dropout } from '../../ops/nn.js';
 export {
+  silu, mish, hardswish, hardsigmoid, logsigmoid, softsign, glu, hardtanh, relu6, celu, softshrink, hardshrink, tanhshrink, threshold,
+  prelu,
+} from '../../ops/activation.js';
+export {
   recurrent, lstm, gru, rnn, lstmCell, gruCell, rnnCell, lstmCellUpdate, gruCellUpdate, rnnCellUpdate, gateCount,
 } from './recurrent.js';
 export type {

@@ -31,13 +31,16 @@ export type RecurrentMode = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru';
 
 /**
  * The weights of one layer and direction, in PyTorch's layout: weightIh [G*H, inputSize],
- * weightHh [G*H, H], biases [G*H], with G = 4 for LSTM, 3 for GRU and 1 for a plain RNN.
+ * weightHh [G*H, H], biases [G*H], with G = 4 for LSTM, 3 for GRU and 1 for a plain RNN. An LSTM
+ * with projections (torch's proj_size P) also has weightHr [P, H]: h = (o * tanh(c)) W_hr^T has
+ * P features, so weightHh is [4H, P].
  */
 export interface RecurrentWeights {
   weightIh: Tensor;
   weightHh: Tensor;
   biasIh?: Tensor | null;
   biasHh?: Tensor | null;
+  weightHr?: Tensor | null;
 }
 
 /** Which time steps of a padded batch are real. */
@@ -62,11 +65,11 @@ export interface RecurrentOptions extends SequenceMaskOptions {
 }
 
 export interface RecurrentResult {
-  /** [T, B, D*H] ([B, T, D*H] with batchFirst, [T, D*H] unbatched): the last layer's outputs. */
+  /** [T, B, D*H] ([B, T, D*H] with batchFirst, [T, D*H] unbatched): the last layer's outputs (D*P with projections). */
   output: Tensor;
-  /** [numLayers*D, B, H]: the final hidden state of each layer and direction. */
+  /** [numLayers*D, B, H]: the final hidden state of each layer and direction ([.., P] with projections). */
   hN: Tensor;
-  /** The LSTM's final cell state (same shape as hN); null for RNN and GRU. */
+  /** The LSTM's final cell state [numLayers*D, B, H]; null for RNN and GRU. */
   cN: Tensor | null;
 }
 
@@ -107,8 +110,27 @@ export function rnnCellUpdate(preActivation: Tensor, mode: 'rnnTanh' | 'rnnRelu'
 
 // ---- validation -----------------------------------------------------------------------------
 
-function checkWeights(name: string, mode: RecurrentMode, w: RecurrentWeights, inputSize: number, hidden: number, label: string): void {
+/** hidden: the cell's size H; projection: the projected hidden state's size P, or null for none. */
+function checkWeights(
+  name: string,
+  mode: RecurrentMode,
+  w: RecurrentWeights,
+  inputSize: number,
+  hidden: number,
+  label: string,
+  projection: number | null = null,
+): void {
   const rows = gateCount(mode) * hidden;
+  const stateSize = projection ?? hidden;
+  const projected = w.weightHr !== null && w.weightHr !== undefined;
+  if (projected && mode !== 'lstm') throw new Error(`${name}: weight_hr${label} (projections) is only supported for LSTM`);
+  if (projected !== (projection !== null)) {
+    throw new Error(
+      projection === null && label === ''
+        ? `${name}: a cell has no projection (weight_hr)`
+        : `${name}: weight_hr${label} must be given for every layer and direction or for none`,
+    );
+  }
   const expectShape = (t: Tensor | null | undefined, shape: number[], what: string): void => {
     if (t === null || t === undefined) return;
     if (!(t instanceof Tensor)) throw new Error(`${name}: ${what}${label} must be a Tensor`);
@@ -117,9 +139,10 @@ function checkWeights(name: string, mode: RecurrentMode, w: RecurrentWeights, in
     }
   };
   expectShape(w.weightIh, [rows, inputSize], 'weight_ih');
-  expectShape(w.weightHh, [rows, hidden], 'weight_hh');
+  expectShape(w.weightHh, [rows, stateSize], 'weight_hh');
   expectShape(w.biasIh, [rows], 'bias_ih');
   expectShape(w.biasHh, [rows], 'bias_hh');
+  expectShape(w.weightHr, [stateSize, hidden], 'weight_hr');
 }
 
 function checkFeatures(name: string, input: Tensor, inputSize: number): void {
@@ -276,13 +299,14 @@ function runDirection(
 ): DirectionResult {
   const [steps, batch, features] = x.shape as [number, number, number];
   const rows = w.weightIh.shape[0]!;
+  const weightHr = w.weightHr ?? null;
   const biasIh = w.biasIh ?? null;
   const biasHh = w.biasHh ?? null;
   // b_hh is added at every step anyway, so except for GRU (where r scales h W_hn + b_hn) it joins the one input projection.
   const inputBias = mode === 'gru' || biasHh === null ? biasIh : biasIh === null ? biasHh : add(biasIh, biasHh);
   const projected = reshape(linear(reshape(x, [steps * batch, features]), w.weightIh, inputBias), [steps, batch, rows]);
-  if (mode === 'lstm' && valid === null) {
-    // The whole direction in one kernel call where the backend has one.
+  if (mode === 'lstm' && valid === null && weightHr === null) {
+    // The whole direction in one kernel call where the backend has one (its kernels have no projection).
     const ordered = reverse ? flip(projected, [0]) : projected;
     const fused = lstmSequence(ordered, w.weightHh, h0, c0!);
     if (fused !== null) {
@@ -303,8 +327,10 @@ function runDirection(
     const hh = hiddenProduct(h);
     let hNext: Tensor;
     let cNext: Tensor | null = null;
-    if (mode === 'lstm') [hNext, cNext] = lstmCellUpdate(xt, c!, hh);
-    else if (mode === 'gru') hNext = gruCellUpdate(xt, hiddenBias === null ? hh : add(hh, hiddenBias), h);
+    if (mode === 'lstm') {
+      [hNext, cNext] = lstmCellUpdate(xt, c!, hh);
+      if (weightHr !== null) hNext = matmul(hNext, transpose(weightHr, 0, 1));
+    } else if (mode === 'gru') hNext = gruCellUpdate(xt, hiddenBias === null ? hh : add(hh, hiddenBias), h);
     else hNext = rnnCellUpdate(add(xt, hh), mode);
     const m = valid?.[t];
     if (m === undefined) {
@@ -347,12 +373,15 @@ export function recurrent(
   if (!(dropoutP >= 0 && dropoutP <= 1)) throw new Error(`${name}: dropout must be a probability in [0, 1], got ${dropoutP}`);
   const numLayers = weights.length / directions;
   const first = weights[0]!;
-  const hidden = first.weightHh.shape[1]!;
+  // The cell's size H, and the hidden state's: H, or P with projections (weight_hr [P, H]).
+  const projection = first.weightHr instanceof Tensor ? first.weightHr.shape[0]! : null;
+  const hidden = first.weightHr instanceof Tensor ? first.weightHr.shape[1]! : first.weightHh.shape[1]!;
+  const stateSize = projection ?? hidden;
   const inputSize = first.weightIh.shape[1]!;
   weights.forEach((w, i) => {
     const layer = Math.floor(i / directions);
     const label = `_l${layer}${i % directions === 1 ? '_reverse' : ''}`;
-    checkWeights(name, mode, w, layer === 0 ? inputSize : hidden * directions, hidden, label);
+    checkWeights(name, mode, w, layer === 0 ? inputSize : stateSize * directions, hidden, label, projection);
   });
 
   checkFeatures(name, input, inputSize);
@@ -368,26 +397,28 @@ export function recurrent(
   const [steps, batch] = x.shape as [number, number];
   if (steps === 0) throw new Error(`${name}: got an input with no time steps (shape ${shapeStr(input.shape)})`);
 
-  const stateShape = batched ? [numLayers * directions, batch, hidden] : [numLayers * directions, hidden];
-  const initialStates = (state: Tensor | null, what: string): Tensor[] => {
-    if (state === null) return unbind(zeros([numLayers * directions, batch, hidden], { dtype: input.dtype }), 0);
-    checkState(name, what, state, stateShape, input.dtype);
+  const stateShape = (size: number): number[] => (batched ? [numLayers * directions, batch, size] : [numLayers * directions, size]);
+  const initialStates = (state: Tensor | null, what: string, size: number): Tensor[] => {
+    if (state === null) return unbind(zeros([numLayers * directions, batch, size], { dtype: input.dtype }), 0);
+    checkState(name, what, state, stateShape(size), input.dtype);
     return unbind(batched ? state : unsqueeze(state, 1), 0);
   };
   let h0s: Tensor[];
   let c0s: Tensor[] | null = null;
   if (mode === 'lstm') {
     if (hx !== null && hx !== undefined && !(Array.isArray(hx) && hx.length === 2)) {
-      throw new Error(`${name}: the initial state of an LSTM is a pair [h0, c0] of tensors of shape ${shapeStr(stateShape)}`);
+      throw new Error(
+        `${name}: the initial state of an LSTM is a pair [h0, c0] of tensors of shapes ${shapeStr(stateShape(stateSize))} and ${shapeStr(stateShape(hidden))}`,
+      );
     }
     const pair = hx as readonly [Tensor, Tensor] | null | undefined;
-    h0s = initialStates(pair?.[0] ?? null, 'h0');
-    c0s = initialStates(pair?.[1] ?? null, 'c0');
+    h0s = initialStates(pair?.[0] ?? null, 'h0', stateSize);
+    c0s = initialStates(pair?.[1] ?? null, 'c0', hidden);
   } else {
     if (hx !== null && hx !== undefined && !(hx instanceof Tensor)) {
-      throw new Error(`${name}: the initial state h0 must be a Tensor of shape ${shapeStr(stateShape)}`);
+      throw new Error(`${name}: the initial state h0 must be a Tensor of shape ${shapeStr(stateShape(hidden))}`);
     }
-    h0s = initialStates((hx as Tensor | null | undefined) ?? null, 'h0');
+    h0s = initialStates((hx as Tensor | null | undefined) ?? null, 'h0', hidden);
   }
 
   const valid = stepValidity(name, steps, batch, batched, options);

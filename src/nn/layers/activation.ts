@@ -1,8 +1,15 @@
 /** Activation modules: thin wrappers over the elementwise ops and softmax. */
 import type { Tensor } from '../../tensor/tensor.js';
+import type { FloatDType } from '../../tensor/dtype.js';
+import { full } from '../../tensor/creation.js';
 import { elu, gelu, leakyRelu, relu, selu, sigmoid, softplus, tanh } from '../../ops/elementwise.js';
+import {
+  celu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, silu, softshrink, softsign, tanhshrink,
+  threshold,
+} from '../../ops/activation.js';
 import { logSoftmax, softmax } from '../../ops/nn.js';
-import { Module } from '../module.js';
+import { Module, Parameter } from '../module.js';
+import { checkPositiveInt } from '../util.js';
 
 /** max(0, x). */
 export class ReLU extends Module {
@@ -110,5 +117,172 @@ export class Softplus extends Module {
   }
   override extraRepr(): string {
     return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/** x * sigmoid(x). */
+export class SiLU extends Module {
+  forward(input: Tensor): Tensor {
+    return silu(input);
+  }
+}
+
+/** x * tanh(softplus(x)). */
+export class Mish extends Module {
+  forward(input: Tensor): Tensor {
+    return mish(input);
+  }
+}
+
+/** x * relu6(x + 3) / 6. */
+export class Hardswish extends Module {
+  forward(input: Tensor): Tensor {
+    return hardswish(input);
+  }
+}
+
+/** relu6(x + 3) / 6. */
+export class Hardsigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return hardsigmoid(input);
+  }
+}
+
+/** log(sigmoid(x)). */
+export class LogSigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return logsigmoid(input);
+  }
+}
+
+/** x / (1 + |x|). */
+export class Softsign extends Module {
+  forward(input: Tensor): Tensor {
+    return softsign(input);
+  }
+}
+
+/** x - tanh(x). */
+export class Tanhshrink extends Module {
+  forward(input: Tensor): Tensor {
+    return tanhshrink(input);
+  }
+}
+
+/** The gated linear unit over `dim` (default -1): a * sigmoid(b) for the two halves a, b. */
+export class GLU extends Module {
+  constructor(readonly dim = -1) {
+    super();
+    if (!Number.isInteger(dim)) throw new Error(`GLU: dim must be an integer, got ${String(dim)}`);
+  }
+  forward(input: Tensor): Tensor {
+    return glu(input, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** x clamped to [minVal, maxVal] (defaults -1 and 1). */
+export class Hardtanh extends Module {
+  constructor(readonly minVal = -1, readonly maxVal = 1) {
+    super();
+    if (!(maxVal >= minVal)) throw new Error(`Hardtanh: maxVal (${String(maxVal)}) must be >= minVal (${String(minVal)})`);
+  }
+  forward(input: Tensor): Tensor {
+    return hardtanh(input, this.minVal, this.maxVal);
+  }
+  override extraRepr(): string {
+    return `minVal=${this.minVal}, maxVal=${this.maxVal}`;
+  }
+}
+
+/** min(max(x, 0), 6). */
+export class ReLU6 extends Module {
+  forward(input: Tensor): Tensor {
+    return relu6(input);
+  }
+}
+
+/** max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
+export class CELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    if (typeof alpha !== 'number' || !(alpha !== 0)) throw new Error(`CELU: alpha must be a nonzero number, got ${String(alpha)}`);
+  }
+  forward(input: Tensor): Tensor {
+    return celu(input, this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** x - lambd above lambd, x + lambd below -lambd, 0 between (default lambd 0.5). */
+export class Softshrink extends Module {
+  constructor(readonly lambd = 0.5) {
+    super();
+    if (!(lambd >= 0)) throw new Error(`Softshrink: lambd must be >= 0, got ${String(lambd)}`);
+  }
+  forward(input: Tensor): Tensor {
+    return softshrink(input, this.lambd);
+  }
+  override extraRepr(): string {
+    return `lambd=${this.lambd}`;
+  }
+}
+
+/** 0 on [-lambd, lambd], x elsewhere (default lambd 0.5). */
+export class Hardshrink extends Module {
+  constructor(readonly lambd = 0.5) {
+    super();
+    if (typeof lambd !== 'number' || Number.isNaN(lambd)) throw new Error(`Hardshrink: lambd must be a number, got ${String(lambd)}`);
+  }
+  forward(input: Tensor): Tensor {
+    return hardshrink(input, this.lambd);
+  }
+  override extraRepr(): string {
+    return `lambd=${this.lambd}`;
+  }
+}
+
+/** x where x > threshold, value elsewhere (both required, as torch). */
+export class Threshold extends Module {
+  constructor(readonly threshold: number, readonly value: number) {
+    super();
+    for (const [name, v] of [['threshold', threshold], ['value', value]] as const) {
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`Threshold: ${name} must be a number, got ${String(v)}`);
+    }
+  }
+  forward(input: Tensor): Tensor {
+    return threshold(input, this.threshold, this.value);
+  }
+  override extraRepr(): string {
+    return `threshold=${this.threshold}, value=${this.value}`;
+  }
+}
+
+export interface PReLUOptions {
+  dtype?: FloatDType;
+}
+
+/**
+ * x for x > 0, a * x otherwise, with a learned slope a: one for all channels (numParameters = 1,
+ * the default) or one per channel (dim 1 of the input), initialized to `init` (0.25).
+ */
+export class PReLU extends Module {
+  weight: Parameter;
+
+  constructor(numParameters = 1, readonly init = 0.25, options: PReLUOptions = {}) {
+    super();
+    checkPositiveInt('PReLU', 'numParameters', numParameters);
+    if (typeof init !== 'number' || Number.isNaN(init)) throw new Error(`PReLU: init must be a number, got ${String(init)}`);
+    this.weight = new Parameter(full([numParameters], init, { dtype: options.dtype ?? 'float32' }));
+  }
+  forward(input: Tensor): Tensor {
+    return prelu(input, this.weight);
+  }
+  override extraRepr(): string {
+    return `numParameters=${this.weight.numel()}`;
   }
 }

@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { FloatDType } from '../../tensor/dtype.js';
 import { Module, Parameter } from '../module.js';
 import { Linear } from './linear.js';
-import { constant_, xavierUniform_ } from '../init.js';
+import { constant_, xavierNormal_, xavierUniform_ } from '../init.js';
 import { empty, checkPositiveInt } from '../util.js';
 import { multiHeadAttention, type MultiHeadAttentionWeights } from '../functional/attention.js';
 
@@ -22,6 +22,10 @@ export interface MultiheadAttentionOptions {
   vdim?: number;
   /** Inputs and output are [B, L, E] instead of [L, B, E] (default false). */
   batchFirst?: boolean;
+  /** Learn a key and a value ([1, 1, embedDim]: bias_k, bias_v) appended to every sequence's keys and values (default false). */
+  addBiasKv?: boolean;
+  /** Append a zero key and value to every head, so a query may attend to nothing (default false). */
+  addZeroAttn?: boolean;
   dtype?: FloatDType;
 }
 
@@ -50,11 +54,14 @@ export class MultiheadAttention extends Module {
   readonly vdim: number;
   readonly dropout: number;
   readonly batchFirst: boolean;
+  readonly addZeroAttn: boolean;
   inProjWeight: Parameter | null;
   qProjWeight: Parameter | null;
   kProjWeight: Parameter | null;
   vProjWeight: Parameter | null;
   inProjBias: Parameter | null;
+  biasK: Parameter | null;
+  biasV: Parameter | null;
   outProj: Linear;
 
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
@@ -85,15 +92,24 @@ export class MultiheadAttention extends Module {
     this.vProjWeight = packed ? null : new Parameter(empty([embedDim, this.vdim], dtype));
     const bias = options.bias ?? true;
     this.inProjBias = bias ? new Parameter(empty([3 * embedDim], dtype)) : null;
+    const addBiasKv = options.addBiasKv === undefined ? false : options.addBiasKv;
+    if (typeof addBiasKv !== 'boolean') throw new Error(`MultiheadAttention: addBiasKv must be a boolean, got ${typeof addBiasKv}`);
+    this.biasK = addBiasKv ? new Parameter(empty([1, 1, embedDim], dtype)) : null;
+    this.biasV = addBiasKv ? new Parameter(empty([1, 1, embedDim], dtype)) : null;
+    this.addZeroAttn = options.addZeroAttn === undefined ? false : options.addZeroAttn;
+    if (typeof this.addZeroAttn !== 'boolean') {
+      throw new Error(`MultiheadAttention: addZeroAttn must be a boolean, got ${typeof this.addZeroAttn}`);
+    }
     this.outProj = new Linear(embedDim, embedDim, { bias, dtype });
     this.resetParameters();
   }
 
-  /** PyTorch's init: Xavier-uniform projections, zero biases, out_proj.weight as Linear. */
+  /** PyTorch's init: Xavier-uniform projections, zero biases, Xavier-normal bias_k/bias_v, out_proj.weight as Linear. */
   resetParameters(): void {
     for (const w of [this.inProjWeight, this.qProjWeight, this.kProjWeight, this.vProjWeight]) if (w !== null) xavierUniform_(w);
     if (this.inProjBias !== null) constant_(this.inProjBias, 0);
     if (this.outProj.bias !== null) constant_(this.outProj.bias, 0);
+    for (const b of [this.biasK, this.biasV]) if (b !== null) xavierNormal_(b);
   }
 
   /** The projection weights as F.multiHeadAttention takes them. */
@@ -106,6 +122,8 @@ export class MultiheadAttention extends Module {
       inProjBias: this.inProjBias,
       outProjWeight: this.outProj.weight,
       outProjBias: this.outProj.bias,
+      biasK: this.biasK,
+      biasV: this.biasV,
     };
   }
 
@@ -119,6 +137,7 @@ export class MultiheadAttention extends Module {
       dropoutP: this.dropout,
       training: this.training,
       batchFirst: this.batchFirst,
+      addZeroAttn: this.addZeroAttn,
       name: `MultiheadAttention(embedDim ${this.embedDim}, numHeads ${this.numHeads})`,
     });
   }
@@ -129,6 +148,8 @@ export class MultiheadAttention extends Module {
     if (this.vdim !== this.embedDim) parts.push(`vdim=${this.vdim}`);
     if (this.dropout !== 0) parts.push(`dropout=${this.dropout}`);
     if (this.batchFirst) parts.push('batchFirst=true');
+    if (this.biasK !== null) parts.push('addBiasKv=true');
+    if (this.addZeroAttn) parts.push('addZeroAttn=true');
     return parts.join(', ');
   }
 }

@@ -40,6 +40,14 @@ export interface RNNOptions extends RNNBaseOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
+export interface LSTMOptions extends RNNBaseOptions {
+  /**
+   * Project each hidden state to this many features (torch's proj_size; 0 = none, the default):
+   * h = (o * tanh(c)) W_hr^T with weight_hr_l{k} [projSize, hiddenSize]; must be < hiddenSize.
+   */
+  projSize?: number;
+}
+
 /** Marks the padded steps of a batch of sequences of different lengths (see SequenceMaskOptions). */
 export type RecurrentForwardOptions = SequenceMaskOptions;
 
@@ -54,9 +62,11 @@ abstract class RNNBase extends Module {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
+  /** The size of the projected hidden state (LSTM only; 0 = no projection). */
+  readonly projSize: number;
   readonly #mode: RecurrentMode;
 
-  constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, options: RNNBaseOptions) {
+  constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, options: LSTMOptions) {
     super();
     const layerName = LAYER_NAMES[mode];
     checkPositiveInt(layerName, 'inputSize', inputSize);
@@ -67,7 +77,14 @@ abstract class RNNBase extends Module {
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1)) {
       throw new Error(`${layerName}: dropout must be a probability in [0, 1], got ${String(dropout)}`);
     }
+    const projSize = options.projSize ?? 0;
+    if (projSize !== 0) {
+      if (mode !== 'lstm') throw new Error(`${layerName}: projSize is only supported for LSTM, not RNN or GRU`);
+      if (!Number.isInteger(projSize) || projSize < 0) throw new Error(`LSTM: projSize must be a non-negative integer (0 = no projection), got ${String(projSize)}`);
+      if (projSize >= hiddenSize) throw new Error(`LSTM: projSize (${projSize}) must be smaller than hiddenSize (${hiddenSize})`);
+    }
     this.#mode = mode;
+    this.projSize = projSize;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;
@@ -78,16 +95,18 @@ abstract class RNNBase extends Module {
     const dtype = options.dtype ?? 'float32';
     const rows = gateCount(mode) * hiddenSize;
     const directions = this.bidirectional ? 2 : 1;
+    const stateSize = projSize > 0 ? projSize : hiddenSize;
     for (let layer = 0; layer < numLayers; layer++) {
-      const layerInput = layer === 0 ? inputSize : hiddenSize * directions;
+      const layerInput = layer === 0 ? inputSize : stateSize * directions;
       for (let d = 0; d < directions; d++) {
         const suffix = `_l${layer}${d === 1 ? '_reverse' : ''}`;
         this.registerParameter(`weight_ih${suffix}`, new Parameter(empty([rows, layerInput], dtype)));
-        this.registerParameter(`weight_hh${suffix}`, new Parameter(empty([rows, hiddenSize], dtype)));
+        this.registerParameter(`weight_hh${suffix}`, new Parameter(empty([rows, stateSize], dtype)));
         if (this.bias) {
           this.registerParameter(`bias_ih${suffix}`, new Parameter(empty([rows], dtype)));
           this.registerParameter(`bias_hh${suffix}`, new Parameter(empty([rows], dtype)));
         }
+        if (projSize > 0) this.registerParameter(`weight_hr${suffix}`, new Parameter(empty([projSize, hiddenSize], dtype)));
       }
     }
     this.resetParameters();
@@ -111,6 +130,7 @@ abstract class RNNBase extends Module {
           weightHh: own.get(`weight_hh${suffix}`)!,
           biasIh: own.get(`bias_ih${suffix}`) ?? null,
           biasHh: own.get(`bias_hh${suffix}`) ?? null,
+          weightHr: own.get(`weight_hr${suffix}`) ?? null,
         });
       }
     }
@@ -119,7 +139,7 @@ abstract class RNNBase extends Module {
 
   /** The layer as error messages name it: 'LSTM(input 64, hidden 128)'. */
   protected describe(): string {
-    return `${LAYER_NAMES[this.#mode]}(input ${this.inputSize}, hidden ${this.hiddenSize})`;
+    return `${LAYER_NAMES[this.#mode]}(input ${this.inputSize}, hidden ${this.hiddenSize}${this.projSize > 0 ? `, proj ${this.projSize}` : ''})`;
   }
 
   protected run(input: Tensor, hx: Tensor | readonly [Tensor, Tensor] | null | undefined, options: RecurrentForwardOptions): RecurrentResult {
@@ -142,6 +162,7 @@ abstract class RNNBase extends Module {
     if (this.batchFirst) parts.push('batchFirst=true');
     if (this.dropout !== 0) parts.push(`dropout=${this.dropout}`);
     if (this.bidirectional) parts.push('bidirectional=true');
+    if (this.projSize > 0) parts.push(`projSize=${this.projSize}`);
     return parts.join(', ');
   }
 }
@@ -171,14 +192,18 @@ export class RNN extends RNNBase {
 
 /**
  * A multi-layer long short-term memory network (torch.nn.LSTM), gates in PyTorch's order
- * i, f, g, o. forward(input, [h0, c0]?, { lengths }) returns [output, [hN, cN]].
+ * i, f, g, o, optionally with projections (projSize). forward(input, [h0, c0]?, { lengths })
+ * returns [output, [hN, cN]].
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: RNNBaseOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
     super('lstm', inputSize, hiddenSize, options);
   }
 
-  /** input [T, B, I] ([B, T, I] with batchFirst, or [T, I]); h0 and c0 [numLayers*D, B, H]. */
+  /**
+   * input [T, B, I] ([B, T, I] with batchFirst, or [T, I]); h0 [numLayers*D, B, H] and c0
+   * [numLayers*D, B, H] (h0 [numLayers*D, B, projSize] with projections).
+   */
   forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null, options: RecurrentForwardOptions = {}): [Tensor, [Tensor, Tensor]] {
     const r = this.run(input, hx, options);
     return [r.output, [r.hN, r.cN!]];
