@@ -102,7 +102,8 @@ describe('in headless Chromium', { skip: !available && 'chromium not installed' 
     assert.equal(r.backend.sharedMemory, true);
     assert.ok(r.backend.threads >= 2, `${r.backend.threads} thread(s)`);
     assert.ok(r.backend.workerChunks > 0, 'the Web Workers ran no part of any kernel');
-    assert.ok(r.training.chunksBeforeReady > 0, 'workers started at import did not help the first product after a yield');
+    assert.equal(r.training.startedBeforeAnyKernel, r.backend.threads - 1, 'importing nabla starts the Web Workers (they run before any kernel asks)');
+    assert.equal(r.backend.workersRunning, r.backend.threads - 1);
     checkReport(r);
   });
 
@@ -113,6 +114,7 @@ describe('in headless Chromium', { skip: !available && 'chromium not installed' 
     assert.equal(r.backend.sharedMemory, false);
     assert.equal(r.backend.threads, 1);
     assert.equal(r.backend.workerChunks, 0);
+    assert.equal(r.backend.workersRunning, 0);
     checkReport(r);
   });
 });

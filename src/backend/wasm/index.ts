@@ -66,16 +66,20 @@ export function getNumThreads(): number {
 }
 
 /**
- * How the wasm backend runs here, or null where it could not load. `workerChunks` counts the pieces
- * of work the worker threads (not the calling thread) have run so far.
+ * How the wasm backend runs here, or null where it could not load. `workersRunning` counts the
+ * worker threads that have started; `workerChunks` the pieces of work they (not the calling
+ * thread) have run so far.
  */
-export function wasmBackendInfo(): { simd: SimdLevel; sharedMemory: boolean; threads: number; memoryBytes: number; workerChunks: number } | null {
+export function wasmBackendInfo(): {
+  simd: SimdLevel; sharedMemory: boolean; threads: number; memoryBytes: number; workersRunning: number; workerChunks: number;
+} | null {
   if (runtime === undefined) return null;
   return {
     simd: runtime.simd,
     sharedMemory: runtime.shared,
     threads: runtime.threadCount,
     memoryBytes: runtime.memory.buffer.byteLength,
+    workersRunning: runtime.pool?.runningWorkers ?? 0,
     workerChunks: runtime.pool?.workerChunks ?? 0,
   };
 }

@@ -148,11 +148,16 @@ export class ThreadPool {
     if (nodeProcess() === undefined) this.spawnMissing();
   }
 
+  /** Workers that have started and run their loop. */
+  get runningWorkers(): number {
+    return Atomics.load(this.words, STARTED);
+  }
+
   /** Resolves once every wanted worker runs (or after READY_TIMEOUT_MS; kernels work without them). */
   async ready(): Promise<void> {
     this.spawnMissing();
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (Atomics.load(this.words, STARTED) < this.workers.length && Date.now() < deadline) {
+    while (this.runningWorkers < this.workers.length && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
