@@ -99,17 +99,17 @@ const OPS = {
       return mul(g, where(lt(x, 0), sub(1, q), q));
     },
   ),
-  // clamp(x, min, max); d = 0 at and beyond the bounds
+  // clamp(x, min, max); d = 0 at and beyond the bounds (and g for NaN, as torch's test is x <= min || x >= max)
   hardtanh: pointwiseOp(
     'hardtanh',
     (x, [lo, hi]) => clamp(x, lo!, hi!),
-    (g, x, [lo, hi]) => gradWhere(logicalAnd(gt(x, lo!), lt(x, hi!)), g),
+    (g, x, [lo, hi]) => where(logicalOr(le(x, lo!), ge(x, hi!)), 0, g),
   ),
-  // x for x > 0, alpha (exp(x / alpha) - 1) otherwise; d = exp(x / alpha) for x <= 0
+  // alpha (exp(x / alpha) - 1) for x <= 0, x otherwise; d = exp(x / alpha) for x <= 0 (min(x, 0) keeps exp finite)
   celu: pointwiseOp(
     'celu',
-    (x, [alpha]) => where(gt(x, 0), x, mul(expm1(mul(minimum(x, 0), 1 / alpha!)), alpha!)),
-    (g, x, [alpha]) => where(gt(x, 0), g, mul(g, exp(mul(minimum(x, 0), 1 / alpha!)))),
+    (x, [alpha]) => where(le(x, 0), mul(expm1(mul(minimum(x, 0), 1 / alpha!)), alpha!), x),
+    (g, x, [alpha]) => where(le(x, 0), mul(g, exp(mul(minimum(x, 0), 1 / alpha!))), g),
   ),
   // x - l above l, x + l below -l, 0 on [-l, l]; d = 0 on [-l, l]
   softshrink: pointwiseOp(
@@ -131,8 +131,9 @@ const OPS = {
   ),
 } satisfies Record<string, OpDef<PointwiseAttrs>>;
 
+/** torch's shrink_backward: 0 on [-l, l], g elsewhere (NaN included). */
 function shrinkGrad(g: Tensor, x: Tensor, l: number): Tensor {
-  return gradWhere(logicalOr(lt(x, -l), gt(x, l)), g);
+  return where(logicalAnd(ge(x, -l), le(x, l)), 0, g);
 }
 
 function pointwise(op: keyof typeof OPS, x: Tensor, params: readonly number[] = []): Tensor {

@@ -44,6 +44,28 @@ describe('activation gradients at the kinks are PyTorch\'s', () => {
     assert.deepEqual(gradAt((x) => F.prelu(x, w), [0, 1]), [0.25, 1]);
   });
 
+  test('NaN inputs give torch 1.13\'s outputs and gradients', () => {
+    const nanCases: [string, (x: nb.Tensor) => nb.Tensor, number, number][] = [
+      ['hardswish', F.hardswish, NaN, 1],
+      ['hardsigmoid', F.hardsigmoid, NaN, 0],
+      ['relu6', F.relu6, NaN, 1],
+      ['hardtanh', (x) => F.hardtanh(x), NaN, 1],
+      ['softshrink', (x) => F.softshrink(x), 0, 1],
+      ['hardshrink', (x) => F.hardshrink(x), NaN, 1],
+      ['threshold', (x) => F.threshold(x, 0.5, -2), NaN, 1],
+      ['celu', (x) => F.celu(x), NaN, 1],
+      ['logsigmoid', F.logsigmoid, NaN, NaN],
+      ['mish', F.mish, NaN, NaN],
+      ['prelu', (x) => F.prelu(x, nb.tensor([0.25], { dtype: 'float64' })), NaN, 0.25],
+    ];
+    for (const [name, fn, out, grad] of nanCases) {
+      const x = nb.tensor([NaN], { dtype: 'float64', requiresGrad: true, allowNonFinite: true });
+      const y = fn(x);
+      y.sum().backward();
+      assert.deepEqual([y.item(), x.grad!.item()], [out, grad], name);
+    }
+  });
+
   test('logsigmoid, mish and silu stay finite for large |x|', () => {
     const x = nb.tensor([-1000, 1000], { dtype: 'float64' });
     assert.deepEqual(Array.from(F.logsigmoid(x).toTypedArray()), [-1000, 0]);
@@ -96,6 +118,7 @@ describe('activation argument errors', () => {
 
   test('module constructors check their options', () => {
     assert.throws(() => new nn.Hardtanh(2, 1), /Hardtanh: maxVal \(1\) must be >= minVal \(2\)/);
+    assert.throws(() => new nn.Hardtanh({} as unknown as number), /Hardtanh: minVal must be a number, got \[object Object\]/);
     assert.throws(() => new nn.CELU(0), /CELU: alpha must be a nonzero number, got 0/);
     assert.throws(() => new nn.Softshrink(-1), /Softshrink: lambd must be >= 0, got -1/);
     assert.throws(() => new nn.GLU(0.5), /GLU: dim must be an integer, got 0.5/);

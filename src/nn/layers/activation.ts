@@ -187,6 +187,9 @@ export class GLU extends Module {
 export class Hardtanh extends Module {
   constructor(readonly minVal = -1, readonly maxVal = 1) {
     super();
+    for (const [name, v] of [['minVal', minVal], ['maxVal', maxVal]] as const) {
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`Hardtanh: ${name} must be a number, got ${String(v)}`);
+    }
     if (!(maxVal >= minVal)) throw new Error(`Hardtanh: maxVal (${String(maxVal)}) must be >= minVal (${String(minVal)})`);
   }
   forward(input: Tensor): Tensor {
