@@ -198,9 +198,19 @@ const LSTM_SEQUENCE_OUTPUT = tokenOutput('lstmSequence');
  */
 export function lstmSequence(xg: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor): [Tensor, Tensor] | null {
   const inputs = [xg, weightHh, h0, c0];
-  if (kernels().lstmSequence === undefined || kernels().lstmSequenceBackward === undefined || xg.shape[0] === 0) return null;
+  const [steps, batch, gates] = xg.shape;
+  const hidden = weightHh.shape[1];
+  const fits = xg.dim() === 3 && weightHh.dim() === 2 && weightHh.shape[0] === gates && gates === 4 * hidden!
+    && [h0, c0].every((t) => t.dim() === 2 && t.shape[0] === batch && t.shape[1] === hidden);
+  if (!fits) {
+    throw new Error(
+      `lstmSequence: expected xg [T, B, 4H], W_hh [4H, H], h0 and c0 [B, H], got xg [${xg.shape}], W_hh [${weightHh.shape}], ` +
+        `h0 [${h0.shape}], c0 [${c0.shape}]`,
+    );
+  }
+  if (kernels().lstmSequence === undefined || kernels().lstmSequenceBackward === undefined || steps === 0) return null;
   // The wasm kernel's conditions (float32, hidden size a multiple of 4), checked before recording.
-  if (!inputs.every((t) => t.dtype === 'float32') || weightHh.shape[1]! % 4 !== 0) return null;
+  if (!inputs.every((t) => t.dtype === 'float32') || hidden! % 4 !== 0) return null;
   const shared: TwoOutputs = { keepActivations: recorded(inputs), outputs: [null, null], grads: [null, null] };
   return outputsOf(LSTM_SEQUENCE_OUTPUT, apply(LSTM_SEQUENCE, inputs, shared), shared);
 }

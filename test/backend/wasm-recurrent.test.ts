@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { on } from '../helpers/backends.js';
-import { gruCellFused, lstmCellFused } from '../../src/ops/recurrent.js';
+import { gruCellFused, lstmCellFused, lstmSequence } from '../../src/ops/recurrent.js';
 
 function assertClose(actual: Tensor, expected: Tensor, what: string, atol = 1e-6): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
@@ -95,4 +95,13 @@ describe('wasm fused recurrent cells', () => {
       secondOrder('wasm').forEach((t, i) => assertClose(t, want[i]!, `second-order gradient ${i}`, 1e-5));
     });
   });
+});
+
+test('lstmSequence rejects operands whose shapes do not fit together (the kernel would read past them)', () => {
+  const xg = nb.randn([3, 2, 16]);
+  const h = nb.zeros([2, 4]);
+  // W_hh [4H, P] as with a projection (P = 2): the sequence kernel has no projection.
+  assert.throws(() => lstmSequence(xg, nb.randn([16, 2]), h, h), /lstmSequence: expected xg \[T, B, 4H\], W_hh \[4H, H\], h0 and c0 \[B, H\], got xg \[3,2,16\], W_hh \[16,2\]/);
+  assert.throws(() => lstmSequence(xg, nb.randn([16, 4]), nb.zeros([3, 4]), h), /h0 \[3,4\]/);
+  assert.ok(lstmSequence(xg, nb.randn([16, 4]), h, h) !== null || !nb.getBackend().kernels.includes('lstmSequence'));
 });
