@@ -11,20 +11,11 @@
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
+import { decodeElements, ELEMENT_BYTES, LOADS_AS, toLibraryArray, type ElementType } from './elements.js';
 
 /** Element types of the format (safetensors' Dtype enum). */
-export type SafetensorsDType =
-  | 'BOOL' | 'U8' | 'I8' | 'F8_E5M2' | 'F8_E4M3' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
-
-const BYTES: Record<SafetensorsDType, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
-};
-
-/** The library dtype each file dtype loads as: integers as int32 (range-checked), small floats as float32. */
-const LOADS_AS: Record<SafetensorsDType, DType> = {
-  BOOL: 'bool', U8: 'int32', I8: 'int32', I16: 'int32', U16: 'int32', I32: 'int32', U32: 'int32', I64: 'int32', U64: 'int32',
-  F8_E5M2: 'float32', F8_E4M3: 'float32', F16: 'float32', BF16: 'float32', F32: 'float32', F64: 'float64',
-};
+export type SafetensorsDType = ElementType;
+const BYTES = ELEMENT_BYTES;
 
 const WRITES_AS: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
 
@@ -175,102 +166,13 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileLength: number): S
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
-
-/** float8 e4m3fn (no infinities; S.1111.111 is NaN) and e5m2 (IEEE-like), as torch.float8_e4m3fn / float8_e5m2. */
-function fp8ToFloat(b: number, e4m3: boolean): number {
-  const sign = b & 0x80 ? -1 : 1;
-  if (e4m3) {
-    const exponent = (b >> 3) & 0xf;
-    const mantissa = b & 0x7;
-    if (exponent === 0xf && mantissa === 0x7) return NaN;
-    if (exponent === 0) return sign * mantissa * 2 ** -9;
-    return sign * (1 + mantissa / 8) * 2 ** (exponent - 7);
-  }
-  const exponent = (b >> 2) & 0x1f;
-  const mantissa = b & 0x3;
-  if (exponent === 0x1f) return mantissa === 0 ? sign * Infinity : NaN;
-  if (exponent === 0) return sign * mantissa * 2 ** -16;
-  return sign * (1 + mantissa / 4) * 2 ** (exponent - 15);
-}
-
 function decodeTensor(name: string, entry: SafetensorsEntry, bytes: Uint8Array, start: number): Tensor {
   const [begin, end] = entry.dataOffsets;
-  const raw = bytes.subarray(start + begin, start + end);
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const count = raw.byteLength / BYTES[entry.dtype];
-  const dtype = LOADS_AS[entry.dtype];
-  // A fresh, aligned copy: Node Buffers slice() as views of a shared pool, so copy explicitly.
-  const copyAligned = (): ArrayBuffer => new Uint8Array(raw).buffer as ArrayBuffer;
-  const int32From = (read: (i: number) => number | bigint, what: string): Int32Array => {
-    const out = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      const v = read(i);
-      if (v < -2147483648 || v > 2147483647) {
-        fail(`tensor "${name}" holds the ${what} value ${v} at flat index ${i}, outside the int32 range this library stores integers in`);
-      }
-      out[i] = Number(v);
-    }
-    return out;
-  };
-  let data: Float32Array | Float64Array | Int32Array | Uint8Array;
-  switch (entry.dtype) {
-    case 'F32':
-      data = littleEndianHost ? new Float32Array(copyAligned()) : Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true));
-      break;
-    case 'F64':
-      data = littleEndianHost ? new Float64Array(copyAligned()) : Float64Array.from({ length: count }, (_, i) => view.getFloat64(i * 8, true));
-      break;
-    case 'I32':
-      data = littleEndianHost ? new Int32Array(copyAligned()) : Int32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true));
-      break;
-    case 'BOOL':
-      data = Uint8Array.from(raw, (v) => (v !== 0 ? 1 : 0));
-      break;
-    case 'U8':
-      data = Int32Array.from(raw);
-      break;
-    case 'I8':
-      data = Int32Array.from({ length: count }, (_, i) => view.getInt8(i));
-      break;
-    case 'I16':
-      data = Int32Array.from({ length: count }, (_, i) => view.getInt16(i * 2, true));
-      break;
-    case 'U16':
-      data = Int32Array.from({ length: count }, (_, i) => view.getUint16(i * 2, true));
-      break;
-    case 'U32':
-      data = int32From((i) => view.getUint32(i * 4, true), 'U32');
-      break;
-    case 'I64':
-      data = int32From((i) => view.getBigInt64(i * 8, true), 'I64');
-      break;
-    case 'U64':
-      data = int32From((i) => view.getBigUint64(i * 8, true), 'U64');
-      break;
-    case 'F16':
-      data = Float32Array.from({ length: count }, (_, i) => halfToFloat(view.getUint16(i * 2, true)));
-      break;
-    case 'BF16': {
-      // bfloat16 is the top half of a float32: widen the bits and reinterpret them.
-      const bits = new Uint32Array(count);
-      for (let i = 0; i < count; i++) bits[i] = view.getUint16(i * 2, true) << 16;
-      data = new Float32Array(bits.buffer);
-      break;
-    }
-    case 'F8_E4M3':
-    case 'F8_E5M2':
-      data = Float32Array.from(raw, (b) => fp8ToFloat(b, entry.dtype === 'F8_E4M3'));
-      break;
-  }
-  return Tensor.fromData(data, entry.shape, dtype);
+  const values = decodeElements(bytes.subarray(start + begin, start + end), entry.dtype);
+  const data = toLibraryArray(values, (v, i) =>
+    fail(`tensor "${name}" holds the ${entry.dtype} value ${v} at flat index ${i}, outside the int32 range this library stores integers in`),
+  );
+  return Tensor.fromData(data, entry.shape, LOADS_AS[entry.dtype]);
 }
 
 /** Reads every tensor and the metadata from safetensors bytes. */
