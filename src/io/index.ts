@@ -3,5 +3,5 @@ export {
   serializeSafetensors, deserializeSafetensors, readSafetensorsHeader, parseSafetensorsHeader, headerLengthOf, stateDictToBytes, loadStateDictFromBytes, MAX_HEADER_BYTES,
 } from './safetensors.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsHeader, SafetensorsContents, HasStateDict, LoadOptions } from './safetensors.js';
-export { readPth, loadPth, summarizePth } from './pth.js';
-export type { PthValue, PthDict, PthContents, PthSummary, PthTensorInfo, TorchDType, LoadPthOptions } from './pth.js';
+export { readPth, loadPth, savePth, summarizePth } from './pth.js';
+export type { PthValue, PthDict, PthContents, PthSummary, PthTensorInfo, TorchDType, LoadPthOptions, SavePthOptions } from './pth.js';

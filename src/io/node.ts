@@ -1,18 +1,18 @@
 /// <reference types="node" />
 /**
- * Node-only: safetensors files. Writes are atomic (a temporary file in the same directory,
+ * Node-only: safetensors and PyTorch .pth files. Files are read by content (a zip is a .pth,
+ * anything else safetensors); saving picks the format by extension (.pth/.pt or not). Writes are atomic (a temporary file in the same directory,
  * then a rename), so a crash mid-save leaves the previous file intact.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Tensor } from '../tensor/tensor.js';
+import { loadPth, looksLikePth, readPth, savePth, type LoadPthOptions, type PthContents, type SavePthOptions } from './pth.js';
 import {
   deserializeSafetensors,
   headerLengthOf,
-  loadStateDictFromBytes,
   parseSafetensorsHeader,
   serializeSafetensors,
-  stateDictToBytes,
   type HasStateDict,
   type LoadOptions,
   type SafetensorsContents,
@@ -47,15 +47,74 @@ function withPath<T>(path: string, body: () => T): T {
   }
 }
 
-/** Saves a module's state dict (nn.Module, a scaler, anything with stateDict()) as a safetensors file. */
-export function save(module: HasStateDict, path: string, metadata: Record<string, string> = {}): void {
-  writeFileAtomic(path, stateDictToBytes(module, metadata));
+type StateDictSource = HasStateDict | Record<string, Tensor> | Map<string, Tensor>;
+
+function isPthPath(path: string): boolean {
+  return /\.(pth|pt)$/i.test(path);
 }
 
-/** Loads a safetensors file into a module (strict key matching by default); returns the file's metadata. */
-export function load(module: HasStateDict, path: string, options: LoadOptions = {}): Record<string, string> {
-  const bytes = readFile('load', path);
-  return withPath(path, () => loadStateDictFromBytes(module, bytes, options));
+/**
+ * Saves a state dict, or a module's (nn.Module, a scaler, anything with stateDict()): as a
+ * PyTorch checkpoint that torch.load reads when the path ends in .pth or .pt, as safetensors
+ * otherwise. Metadata (strings) can only go into safetensors.
+ */
+export function save(source: StateDictSource, path: string, metadata: Record<string, string> = {}, options: SavePthOptions = {}): void {
+  if (typeof path !== 'string' || path === '') throw new Error(`save: the path must be a non-empty string, got ${typeof path === 'string' ? "''" : typeof path}`);
+  if (source === null || typeof source !== 'object') throw new Error(`save: expected a module or a state dict, got ${source === null ? 'null' : typeof source}`);
+  const tensors = typeof (source as HasStateDict).stateDict === 'function' ? (source as HasStateDict).stateDict() : (source as Record<string, Tensor> | Map<string, Tensor>);
+  if (isPthPath(path)) {
+    if (metadata === null || typeof metadata !== 'object' || Object.keys(metadata).length > 0) {
+      throw new Error(`save: ${path}: a .pth file has no place for metadata; save as .safetensors to keep it`);
+    }
+    writeFileAtomic(path, savePth(tensors, options));
+  } else {
+    if (Object.keys(options).length > 0) throw new Error(`save: ${path}: options (${Object.keys(options).join(', ')}) apply to .pth files only`);
+    writeFileAtomic(path, serializeSafetensors(tensors, metadata));
+  }
+}
+
+/** A file's tensors by content: a .pth (zip) through loadPth, safetensors otherwise. */
+function tensorsOf(bytes: Uint8Array, path: string, options: LoadPthOptions): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+  return withPath(path, () => {
+    if (looksLikePth(bytes)) return { tensors: loadPth(bytes, options), metadata: {} };
+    if (options.key !== undefined) throw new Error('the key option picks an entry of a .pth checkpoint; this file is safetensors');
+    const { tensors, metadata } = deserializeSafetensors(bytes);
+    return { tensors, metadata };
+  });
+}
+
+/**
+ * load(path): a .pth/.pt or safetensors file's state dict (name -> Tensor; for a nested .pth
+ * checkpoint every tensor by dotted path, or the entry named by options.key).
+ * load(module, path): loads the file into a module with loadStateDict (strict key matching by
+ * default) and returns the file's metadata (empty for .pth).
+ */
+export function load(path: string, options?: LoadPthOptions): Record<string, Tensor>;
+export function load(module: HasStateDict, path: string, options?: LoadOptions & LoadPthOptions): Record<string, string>;
+export function load(
+  first: string | HasStateDict,
+  second?: string | LoadPthOptions,
+  third: LoadOptions & LoadPthOptions = {},
+): Record<string, Tensor> | Record<string, string> {
+  if (typeof first === 'string') {
+    const options = (second ?? {}) as LoadPthOptions;
+    if (options === null || typeof options !== 'object') throw new Error(`load: options must be an object, got ${options === null ? 'null' : typeof options}`);
+    return tensorsOf(readFile('load', first), first, options).tensors;
+  }
+  if (first === null || typeof first !== 'object' || typeof first.loadStateDict !== 'function') {
+    throw new Error('load: expected a path, or an object with a loadStateDict() method (an nn.Module, for example) and a path');
+  }
+  if (typeof second !== 'string') throw new Error(`load: the path must be a string, got ${typeof second}`);
+  const { strict, ...pthOptions } = third;
+  const { tensors, metadata } = tensorsOf(readFile('load', second), second, pthOptions);
+  withPath(second, () => first.loadStateDict(tensors, { strict: strict ?? true }));
+  return metadata;
+}
+
+/** Reads a .pth file: the whole object torch.save wrote, its tensors by dotted path, and their file dtypes. */
+export function readPthFile(path: string): PthContents {
+  const bytes = readFile('readPthFile', path);
+  return withPath(path, () => readPth(bytes));
 }
 
 /** Writes tensors and metadata to a safetensors file. */

@@ -15,8 +15,8 @@ import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
 import { decodeElements, ELEMENT_BYTES, LOADS_AS, toLibraryArray, type DecodedElements, type ElementType } from './elements.js';
-import { PyBytes, PyDict, PyList, PyObject, PySet, PyTuple, pyTypeName, unpickle, type Py } from './pickle.js';
-import { readZip, type ZipArchive } from './zip.js';
+import { PickleWriter, PyBytes, PyDict, PyList, PyObject, PySet, PyTuple, pyTypeName, unpickle, type Py } from './pickle.js';
+import { readZip, writeZip, type ZipArchive } from './zip.js';
 
 /** torch's dtype names for the element types a .pth can hold. */
 export type TorchDType =
@@ -503,6 +503,89 @@ export function loadPth(input: Uint8Array | ArrayBuffer, options: LoadPthOptions
   for (const [name, tensor] of Object.entries(tensors)) if (name.startsWith(prefix)) setEntry(picked, name.slice(prefix.length), tensor);
   if (Object.keys(picked).length === 0) fail(`loadPth: '${path.join('.')}' holds no tensors`);
   return picked;
+}
+
+// ---- writing ------------------------------------------------------------------------------
+
+export interface SavePthOptions {
+  /**
+   * The dtype int32 tensors are written as: 'int64' (default; what PyTorch uses for integer
+   * tensors such as num_batches_tracked, and what reading turns back into int32) or 'int32'.
+   */
+  intDType?: 'int64' | 'int32';
+}
+
+const WRITES_AS: Record<DType, { storage: string; width: number }> = {
+  float32: { storage: 'FloatStorage', width: 4 },
+  float64: { storage: 'DoubleStorage', width: 8 },
+  int32: { storage: 'IntStorage', width: 4 },
+  bool: { storage: 'BoolStorage', width: 1 },
+};
+
+function storageBytes(tensor: Tensor, asInt64: boolean): Uint8Array {
+  const values = tensor.toTypedArray();
+  if (tensor.dtype === 'int32' && asInt64) {
+    const out = new BigInt64Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]!);
+    return littleEndianBytes(new Uint8Array(out.buffer), 8);
+  }
+  if (tensor.dtype === 'bool') return Uint8Array.from(values, (v) => (v ? 1 : 0));
+  return littleEndianBytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice(), values.BYTES_PER_ELEMENT);
+}
+
+const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function littleEndianBytes(bytes: Uint8Array, width: number): Uint8Array {
+  if (!littleEndianHost) for (let i = 0; i < bytes.length; i += width) bytes.subarray(i, i + width).reverse();
+  return bytes;
+}
+
+/**
+ * Encodes a state dict as a .pth that torch.load reads: torch.save's zip layout (archive/data.pkl,
+ * archive/data/<n>, archive/version, archive/byteorder) with a protocol 2 pickle of an
+ * OrderedDict of `_rebuild_tensor_v2` records, one contiguous storage per tensor.
+ */
+export function savePth(tensors: Record<string, Tensor> | Map<string, Tensor>, options: SavePthOptions = {}): Uint8Array {
+  if (tensors === null || typeof tensors !== 'object') fail(`savePth expects a state dict (names -> Tensors), got ${tensors === null ? 'null' : typeof tensors}`);
+  if (options === null || typeof options !== 'object') fail(`savePth options must be an object, got ${options === null ? 'null' : typeof options}`);
+  const unknown = Object.keys(options).filter((k) => k !== 'intDType');
+  if (unknown.length > 0) fail(`savePth: unknown option '${unknown[0]}' (known: intDType)`);
+  const intDType = options.intDType ?? 'int64';
+  if (intDType !== 'int64' && intDType !== 'int32') fail(`savePth: intDType must be 'int64' or 'int32', got ${JSON.stringify(intDType)}`);
+  const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  for (const [name, t] of entries) {
+    if (typeof name !== 'string') fail(`state dict keys must be strings, got ${typeof name}`);
+    if (!(t instanceof Tensor)) fail(`the value for "${name}" is not a Tensor`);
+  }
+  const pickle = new PickleWriter().proto().global('collections', 'OrderedDict').emptyTuple().reduce().mark();
+  const files: { name: string; data: Uint8Array }[] = [];
+  entries.forEach(([name, tensor], key) => {
+    const asInt64 = tensor.dtype === 'int32' && intDType === 'int64';
+    const { storage, width } = asInt64 ? { storage: 'LongStorage', width: 8 } : WRITES_AS[tensor.dtype];
+    const data = storageBytes(tensor, asInt64);
+    files.push({ name: `archive/data/${key}`, data });
+    const strides: number[] = [];
+    for (let d = tensor.shape.length - 1, s = 1; d >= 0; d--) {
+      strides.unshift(s);
+      s *= tensor.shape[d]!;
+    }
+    pickle.string(name).global('torch._utils', '_rebuild_tensor_v2').mark()
+      .mark().string('storage').global('torch', storage).string(String(key)).string('cpu').int(data.length / width).tuple().persistentId()
+      .int(0).intTuple(tensor.shape).intTuple(strides).bool(false)
+      .global('collections', 'OrderedDict').emptyTuple().reduce()
+      .tuple().reduce();
+  });
+  const pkl = pickle.setItems().stop();
+  const encoder = new TextEncoder();
+  return writeZip(
+    [
+      { name: 'archive/data.pkl', data: pkl },
+      { name: 'archive/byteorder', data: encoder.encode('little') },
+      ...files,
+      { name: 'archive/version', data: encoder.encode('3\n') },
+    ],
+    fail,
+  );
 }
 
 /** True when bytes look like a torch.save file (a zip, or the legacy pickle format, which loading explains). */
