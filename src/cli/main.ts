@@ -3,7 +3,8 @@
  * The `nabla` command:
  *   nabla demo digits [--epochs N] [--out DIR] [--seed S]
  *   nabla train fashion-mnist --data DIR [--epochs N] [--batch-size B] [--lr LR] [--val N] [--out DIR] [--seed S] [--limit N]
- *   nabla info FILE.safetensors
+ *   nabla info FILE.safetensors|FILE.pth
+ *   nabla convert IN OUT [--key K]
  */
 import { readFileSync } from 'node:fs';
 import * as nb from '../index.js';
@@ -12,7 +13,8 @@ import { fashionMnist } from '../data/node.js';
 import { checkKnownOptions, numberOption, parseArgs, stringOption, type ParsedArgs } from './args.js';
 import { runClassification, type ClassificationResult } from './classify.js';
 import type { ProgressOutput } from '../train/progress.js';
-import { describeSafetensors } from './info.js';
+import { describeCheckpoint } from './info.js';
+import { convertCheckpoint } from './convert.js';
 import { digitsCnn, lenet5 } from './models.js';
 
 const USAGE = `Nabla: deep learning for TypeScript.
@@ -26,8 +28,12 @@ Usage:
                             [--val 5000] [--out nabla-out/fashion-mnist] [--seed 0] [--limit N]
       Trains LeNet-5 on Fashion-MNIST read from DIR (the four IDX files; on Debian:
       apt-get install dataset-fashion-mnist, then --data /usr/share/datasets/fashion-mnist).
-  nabla info FILE.safetensors
-      Lists the tensors in a safetensors file: names, dtypes, shapes and the parameter count.
+  nabla info FILE.safetensors|FILE.pth
+      Lists the tensors in a safetensors or PyTorch .pth/.pt file: names, dtypes, shapes and the
+      parameter count (and a checkpoint's other entries).
+  nabla convert IN OUT [--key model]
+      Converts a state dict between .pth/.pt and .safetensors (IN read by content, OUT by its
+      extension); --key takes the state dict from that entry of a checkpoint dict.
   nabla --version | --help`;
 
 /** Where the CLI prints: lines for messages, raw text for the progress bar. */
@@ -132,14 +138,20 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       term.log(USAGE);
       return command === undefined && !args.options.has('help') ? 2 : 0;
     }
-    if (extra !== undefined) throw new Error(`unexpected argument '${extra}'`);
+    if (extra !== undefined && command !== 'convert') throw new Error(`unexpected argument '${extra}'`);
     if (command === 'demo' && target === 'digits') {
       await demoDigits(args, term);
     } else if (command === 'train' && target === 'fashion-mnist') {
       await trainFashionMnist(args, term);
     } else if (command === 'info' && target !== undefined) {
       checkKnownOptions(args, 'nabla info', []);
-      term.log(describeSafetensors(target));
+      term.log(describeCheckpoint(target));
+    } else if (command === 'convert' && target !== undefined && extra !== undefined) {
+      checkKnownOptions(args, 'nabla convert', ['key']);
+      if (args.positional.length > 3) throw new Error(`unexpected argument '${args.positional[3]}'`);
+      for (const line of convertCheckpoint(target, extra, stringOption(args, 'key'))) term.log(line);
+    } else if (command === 'convert') {
+      throw new Error('nabla convert needs an input and an output path: nabla convert IN OUT [--key K]');
     } else {
       throw new Error(`unknown command '${args.positional.join(' ')}'`);
     }
