@@ -8,7 +8,7 @@ Writes test/fixtures/pth/:
   views.pth + views.json: views sharing one storage (transposed, sliced with an offset, expanded
     with stride 0) and an nn.Parameter (_rebuild_parameter);
   checkpoint.pth + checkpoint.json: a nested {model, optimizer, epoch, ...} training checkpoint;
-  legacy.pth: the pre-1.6 (non-zip) format;
+  legacy.pth: the pre-1.6 (non-zip) format (written by torch.save with _use_new_zipfile_serialization=False);
   zip64-deflated.pth: module.pth re-packed with deflate and zip64 records;
   evil-*.pth: malicious data.pkl files in torch's zip layout (never loaded here).
 Run from the repository root: /usr/bin/python3 scripts/gen_pth_fixtures.py
@@ -84,8 +84,15 @@ for index, s in optimizer.state_dict()["state"].items():
         flat[f"optimizer.state.{index}.{k}"] = v
 write_json("checkpoint", {"tensors": expected(flat), "lr": optimizer.param_groups[0]["lr"]})
 
-# The legacy format.
-save("legacy", {"w": torch.ones(2)}, _use_new_zipfile_serialization=False)
+# The legacy format (no tensors: legacy storage keys are memory addresses, which would make the file differ per run).
+save("legacy", {"epoch": 1}, _use_new_zipfile_serialization=False)
+
+def entry(name, compression=zipfile.ZIP_STORED):
+    """A zip entry with a fixed timestamp, so the fixtures are the same on every run."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = compression
+    return info
+
 
 # module.pth re-packed with deflate and zip64 records (zipfile writes them above ZIP64_LIMIT).
 with zipfile.ZipFile(OUT / "module.pth") as source:
@@ -95,7 +102,7 @@ zipfile.ZIP64_LIMIT = 16
 try:
     with zipfile.ZipFile(OUT / "zip64-deflated.pth", "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as target:
         for name, data in members:
-            target.writestr(name, data)
+            target.writestr(entry(name, zipfile.ZIP_DEFLATED), data)
 finally:
     zipfile.ZIP64_LIMIT = limit
 
@@ -104,8 +111,8 @@ finally:
 # reader must refuse at the global, before any call.
 def evil(name, pkl):
     with zipfile.ZipFile(OUT / f"evil-{name}.pth", "w") as z:
-        z.writestr("archive/data.pkl", pkl)
-        z.writestr("archive/version", "3\n")
+        z.writestr(entry("archive/data.pkl"), pkl)
+        z.writestr(entry("archive/version"), "3\n")
 
 
 class Eval:
