@@ -245,7 +245,8 @@ function allowedGlobal(fileModule: string, name: string): Py {
         return result;
       });
   }
-  return fail(`refusing to load global '${full}' from data.pkl: ${REFUSAL_HINT}`);
+  const wholeModule = module.startsWith('torch.nn.modules.') ? " (the file holds a whole pickled module: in Python, torch.save(model.state_dict(), f) instead)" : '';
+  return fail(`refusing to load global '${full}' from data.pkl: ${REFUSAL_HINT}${wholeModule}`);
 }
 
 class StorageValue extends PyObject {
