@@ -6,7 +6,8 @@ Writes test/fixtures/pth/:
     eval-mode output;
   dtypes.pth + dtypes.json: one tensor per dtype torch.save writes (float16/bfloat16/int64/bool ...);
   views.pth + views.json: views sharing one storage (transposed, sliced with an offset, expanded
-    with stride 0) and an nn.Parameter (_rebuild_parameter);
+    with stride 0) and an nn.Parameter (_rebuild_parameter); views-protocol4.pth: the same pickled
+    with protocol 4;
   checkpoint.pth + checkpoint.json: a nested {model, optimizer, epoch, ...} training checkpoint;
   legacy.pth: the pre-1.6 (non-zip) format (written by torch.save with _use_new_zipfile_serialization=False);
   zip64-deflated.pth: module.pth re-packed with deflate and zip64 records;
@@ -73,6 +74,7 @@ views = {
     "expanded": torch.tensor([1.0, 2.0]).unsqueeze(0).expand(3, 2), "param": nn.Parameter(torch.tensor([0.5, -0.5])),
 }
 save("views", views)
+save("views-protocol4", views, pickle_protocol=4)  # FRAME, MEMOIZE, SHORT_BINUNICODE, STACK_GLOBAL
 write_json("views", expected({k: v.detach() for k, v in views.items()}))
 
 # A nested training checkpoint.

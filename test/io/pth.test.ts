@@ -39,8 +39,9 @@ function checkTensors(tensors: Record<string, nb.Tensor>, fileDTypes: Record<str
 }
 
 /** A .pth in torch's layout around a hand-written data.pkl (and storages). */
-function craft(pkl: number[] | Uint8Array, storages: Record<string, Uint8Array> = {}): Uint8Array {
+function craft(pkl: number[] | Uint8Array, storages: Record<string, Uint8Array> = {}, byteorder?: string): Uint8Array {
   const files: { name: string; data: Uint8Array }[] = [{ name: 'archive/data.pkl', data: Uint8Array.from(pkl) }];
+  if (byteorder !== undefined) files.push({ name: 'archive/byteorder', data: new TextEncoder().encode(byteorder) });
   for (const [key, data] of Object.entries(storages)) files.push({ name: `archive/data/${key}`, data });
   files.push({ name: 'archive/version', data: new TextEncoder().encode('3\n') });
   return writeZip(files, (why) => {
@@ -73,6 +74,8 @@ describe('.pth files written by torch.save', () => {
   test('views sharing one storage (permuted, sliced with an offset, expanded) and a Parameter', () => {
     const contents = readPth(fixture('views.pth'));
     checkTensors(contents.tensors, contents.fileDTypes, json('views.json'));
+    const protocol4 = readPth(fixture('views-protocol4.pth'));
+    checkTensors(protocol4.tensors, protocol4.fileDTypes, json('views.json'));
     const summary = summarizePth(fixture('views.pth'));
     const storageOf = (name: string): string => summary.tensors.find((t) => t.name === name)!.storage;
     assert.equal(storageOf('permuted'), storageOf('grid'), 'the views share the storage in the file');
@@ -200,6 +203,14 @@ describe('storages and tensor records are checked', () => {
   test('a strided view inside its storage', () => {
     const t = readPth(craft(tensorPickle('FloatStorage', 6, 1, [2, 2], [3, 1]), { 0: floats([0, 1, 2, 3, 4, 5]) })).tensors.t!;
     assert.deepEqual(t.toArray(), [[1, 2], [4, 5]]);
+  });
+
+  test('byteorder "big": storages are byte-swapped; other byte orders are refused', () => {
+    const big = new Uint8Array(8);
+    new DataView(big.buffer).setFloat32(0, 1.5, false);
+    new DataView(big.buffer).setFloat32(4, -2, false);
+    assert.deepEqual(readPth(craft(tensorPickle('FloatStorage', 2, 0, [2], [1]), { 0: big }, 'big')).tensors.t!.toArray(), [1.5, -2]);
+    assert.throws(() => readPth(craft(tensorPickle('FloatStorage', 2, 0, [2], [1]), { 0: big }, 'middle')), /byteorder record is "middle", not "little" or "big"/);
   });
 
   test('torch 2 layout: UntypedStorage with _rebuild_tensor_v3 and a dtype global (uint16)', () => {
