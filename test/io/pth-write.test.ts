@@ -96,7 +96,7 @@ describe('torch reads what Nabla writes, and Nabla reads torchvision checkpoints
     save(tensors, path);
     const printed = runTorch(`
 import json, math, torch
-d = torch.load(${JSON.stringify(path)})
+d = torch.load(${JSON.stringify(path)}, weights_only=True)  # the safe loader accepts our pickle too
 def value(v):
     return v if not isinstance(v, float) or math.isfinite(v) else str(v)
 print(json.dumps({k: [str(t.dtype), list(t.shape), [value(v) for v in t.reshape(-1).tolist()], t.is_contiguous()] for k, t in d.items()}))`);
