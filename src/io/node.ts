@@ -49,7 +49,8 @@ function withPath<T>(path: string, body: () => T): T {
 
 type StateDictSource = HasStateDict | Record<string, Tensor> | Map<string, Tensor>;
 
-function isPthPath(path: string): boolean {
+/** Whether save() writes `path` as a PyTorch checkpoint (it ends in .pth or .pt). */
+export function isPthPath(path: string): boolean {
   return /\.(pth|pt)$/i.test(path);
 }
 

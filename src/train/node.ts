@@ -6,7 +6,8 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stateDictToBytes } from '../io/safetensors.js';
-import { writeFileAtomic } from '../io/node.js';
+import { isPthPath, writeFileAtomic } from '../io/node.js';
+import { savePth } from '../io/pth.js';
 import { Callback, monitored, resolveMode, type Logs, type Mode } from './callback.js';
 
 export interface ModelCheckpointOptions {
@@ -18,7 +19,8 @@ export interface ModelCheckpointOptions {
 }
 
 /**
- * Saves the model's state dict as safetensors at the end of epochs. The path may contain
+ * Saves the model's state dict as safetensors at the end of epochs (with the epoch and logs as
+ * metadata), or as a PyTorch checkpoint when the path ends in .pth/.pt. The path may contain
  * {epoch} (1-based) and {name} for any logged quantity, e.g. 'out/model-{epoch}-{val_loss}.safetensors'.
  * Each write goes to a temporary file renamed into place, so the file is never half-written.
  */
@@ -55,7 +57,7 @@ export class ModelCheckpoint extends Callback {
     });
     mkdirSync(dirname(path), { recursive: true });
     const metadata = { epoch: String(epoch + 1), ...Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, String(v)])) };
-    writeFileAtomic(path, stateDictToBytes(this.training.model, metadata));
+    writeFileAtomic(path, isPthPath(path) ? savePth(this.training.model.stateDict()) : stateDictToBytes(this.training.model, metadata));
     this.saved.push(path);
   }
 }

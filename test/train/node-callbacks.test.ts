@@ -8,6 +8,7 @@ import * as nb from '../../src/index.js';
 import { nn, optim, train } from '../../src/index.js';
 import { CSVLogger, JSONLogger, ModelCheckpoint } from '../../src/train/node.js';
 import { deserializeSafetensors } from '../../src/io/safetensors.js';
+import { readPth } from '../../src/io/pth.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-callbacks-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +47,14 @@ describe('Node callbacks', () => {
     assert.equal(saved.metadata.epoch, '4');
     assert.deepEqual(Object.keys(saved.tensors).sort(), Object.keys(model.stateDict()).sort());
     assert.deepEqual(saved.tensors['0.weight']!.toArray(), model.stateDict()['0.weight']!.toArray());
+  });
+
+  test('ModelCheckpoint writes a PyTorch checkpoint when the path ends in .pth', async () => {
+    const { model, data, optimizer } = setup();
+    const checkpoint = new ModelCheckpoint(join(dir, 'torch', 'model-{epoch}.pth'), { monitor: 'loss' });
+    await train.fit(model, { train: data, loss: (o, t) => nb.F.mseLoss(o, t), optimizer, epochs: 2, callbacks: [checkpoint], verbose: 0 });
+    const saved = readPth(readFileSync(join(dir, 'torch', 'model-2.pth')));
+    assert.deepEqual(saved.tensors['2.bias']!.toArray(), model.stateDict()['2.bias']!.toArray());
   });
 
   test('a checkpoint is never half-written: killing the process mid-save leaves a complete file', async () => {
