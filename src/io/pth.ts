@@ -499,9 +499,18 @@ export function loadPth(input: Uint8Array | ArrayBuffer, options: LoadPthOptions
     }
     node = (node as PthDict)[path[i]!]!;
   }
-  const prefix = `${path.join('.')}.`;
+  if (node instanceof Tensor) fail(`loadPth: '${path.join('.')}' is a single tensor, not a state dict`);
   const picked: Record<string, Tensor> = {};
-  for (const [name, tensor] of Object.entries(tensors)) if (name.startsWith(prefix)) setEntry(picked, name.slice(prefix.length), tensor);
+  const collect = (v: PthValue, name: string): void => {
+    if (v instanceof Tensor) {
+      addTensorName(picked, name);
+      setEntry(picked, name, v);
+    } else if (Array.isArray(v)) v.forEach((x, i) => collect(x, name === '' ? String(i) : `${name}.${i}`));
+    else if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) {
+      for (const [k, x] of Object.entries(v)) collect(x, name === '' ? k : `${name}.${k}`);
+    }
+  };
+  collect(node, '');
   if (Object.keys(picked).length === 0) fail(`loadPth: '${path.join('.')}' holds no tensors`);
   return picked;
 }

@@ -102,6 +102,7 @@ describe('.pth files written by torch.save', () => {
     assert.deepEqual(Object.keys(loadPth(fixture('checkpoint.pth'), { key: ['optimizer', 'state', '0'] })).sort(), ['exp_avg', 'exp_avg_sq', 'step']);
     assert.throws(() => loadPth(fixture('checkpoint.pth'), { key: 'state_dict' }), /pth: loadPth: the checkpoint has no entry 'state_dict' \(entries: model, optimizer, epoch, note, best, history\)/);
     assert.throws(() => loadPth(fixture('checkpoint.pth'), { key: 'epoch' }), /'epoch' holds no tensors/);
+    assert.throws(() => loadPth(fixture('checkpoint.pth'), { key: ['model', '0.weight'] }), /'model\.0\.weight' is a single tensor, not a state dict/);
     assert.throws(() => loadPth(fixture('checkpoint.pth'), { key: ['epoch', 'x'] }), /'epoch' has no entry 'x' \(it is not a dict\)/);
     assert.throws(() => loadPth(fixture('checkpoint.pth'), { keys: 'model' } as never), /unknown option 'keys'/);
   });
