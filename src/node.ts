@@ -5,3 +5,5 @@
 export * as data from './data/node.js';
 export * as io from './io/node.js';
 export * as train from './train/node.js';
+/** torch.load / torch.save's counterparts: state dicts from and to .pth/.pt or safetensors files. */
+export { load, save } from './io/node.js';

@@ -165,3 +165,9 @@ print(json.dumps({k: [list(v.shape), float(v.double().sum()), float(v.double().a
     }
   });
 });
+
+test("'nabla/node' exports load and save at the top level", async () => {
+  const node = await import('../../src/node.js');
+  assert.equal(node.load, load);
+  assert.equal(node.save, save);
+});
