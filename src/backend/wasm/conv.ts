@@ -175,7 +175,7 @@ function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: numb
   const { blockRows, blocks, threadBytes } = winogradBlocks(p);
   const [O, C] = [p.outChannels, p.inChannels];
   const transformed = runtime.alloc(16 * O * C * 4);
-  winogradFilters(runtime.f32, w >> 2, transformed >> 2, O, C);
+  winogradFilters(runtime.f32, w >>> 2, transformed >>> 2, O, C);
   // The 16 matrices packed for the gemm once, for every chunk (asm/winograd.ts reads them so).
   const packedFloats = C * Math.ceil(O / GEMM_MR) * GEMM_MR;
   const packed = runtime.alloc(16 * packedFloats * 4);
@@ -259,7 +259,7 @@ function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: numb
   const buffers = threadBytes === 0 ? 0 : runtime.alloc(threadBytes * runtime.threadCount);
   const task = runtime.alloc(TASK_WORDS * 4);
   const words = runtime.i32;
-  const t = task >> 2;
+  const t = task >>> 2;
   const { base, stride } = runtime.scratchLayout;
   words[t] = kind;
   words[t + 1] = x;
@@ -287,7 +287,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const p = plan(x.shape[0]!, x.shape[1]!, w.shape[0]!, x.shape.slice(2), w.shape.slice(2), outSize, g);
       const size = p.batch * p.outChannels * p.outs;
       if (size === 0) return new Float32Array(0);
-      runtime.beginCall();
+      runtime.beginCall('conv');
       const xs = stageDense(runtime, x);
       const ws = stageDense(runtime, w);
       const y = runtime.alloc(size * 4);
@@ -301,7 +301,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const p = plan(gradOut.shape[0]!, inChannels, gradOut.shape[1]!, inSize, w.shape.slice(2), gradOut.shape.slice(2), g);
       const size = p.batch * inChannels * p.plane;
       if (size === 0) return new Float32Array(0);
-      runtime.beginCall();
+      runtime.beginCall('convInputGrad');
       const gy = stageDense(runtime, gradOut);
       const ws = stageDense(runtime, w);
       const gx = runtime.alloc(size * 4);
@@ -310,7 +310,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
         runConv(runtime, p, TASK_CONV_INPUT_GRAD, gx, ws, gy, p.batch, columnsBytes(p));
       } else {
         const flipped = runtime.alloc(numel(w.shape) * 4);
-        flipTransposed(runtime.f32, ws >> 2, flipped >> 2, p);
+        flipTransposed(runtime.f32, ws >>> 2, flipped >>> 2, p);
         runForward(runtime, asForward, gy, flipped, gx, 0);
       }
       return unstage(runtime, gx, size);
@@ -322,7 +322,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const size = p.outChannels * (p.inChannels / p.groups) * p.taps;
       if (size === 0) return new Float32Array(0);
       if (p.batch * p.outs === 0) return new Float32Array(size);
-      runtime.beginCall();
+      runtime.beginCall('convWeightGrad');
       const xs = stageDense(runtime, x);
       const gy = stageDense(runtime, gradOut);
       if (winogradFits(p)) {
@@ -332,7 +332,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
         const sums = runtime.alloc(partials * uSize * 4);
         const { blockRows, threadBytes } = winogradBlocks(p);
         runConv(runtime, p, TASK_WINOGRAD_WEIGHT_GRAD, xs, sums, gy, partials, threadBytes, partials, 0, blockRows);
-        return winogradFilterGradients(runtime.f32, addPartials(runtime, sums, partials, uSize) >> 2, p.outChannels, p.inChannels);
+        return winogradFilterGradients(runtime.f32, addPartials(runtime, sums, partials, uSize) >>> 2, p.outChannels, p.inChannels);
       }
       const partials = partialCount(p, size);
       const sums = runtime.alloc(partials * size * 4);

@@ -149,7 +149,7 @@ function makeUnary(runtime: WasmRuntime): Backend['unary'] {
     const code = WASM_UNARY[op];
     const n = numel(x.shape);
     if (code === undefined || x.dtype !== 'float32' || outDtype !== 'float32' || n < WASM_UNARY_MIN) return unary(op, x, outDtype, params);
-    runtime.beginCall();
+    runtime.beginCall(op);
     const input = stageDense(runtime, x);
     const output = runtime.alloc(n * 4);
     runtime.exports.unaryF32(code, input, output, n);
@@ -279,7 +279,7 @@ function makeReduce(runtime: WasmRuntime): Backend['reduce'] {
     const kept = x.shape.length - sorted.length;
     if (op === 'sum' && kept === 0 && x.dtype === 'float32' && outDtype === 'float32' && total >= WASM_SUM_MIN && isContiguous(x.shape, x.strides)) {
       // A sum of everything: the reference's eight running sums, as f64x2 pairs.
-      runtime.beginCall();
+      runtime.beginCall('sum');
       return Float32Array.of(runtime.exports.sumAllF32(stageDense(runtime, x), total));
     }
     // Reduced: dims [0, first) and everything after the kept block [first, first + kept).
@@ -289,7 +289,7 @@ function makeReduce(runtime: WasmRuntime): Backend['reduce'] {
     }
     const width = numel(x.shape.slice(first, first + kept));
     const inner = numel(x.shape.slice(first + kept));
-    runtime.beginCall();
+    runtime.beginCall('sum');
     const input = stageDense(runtime, x);
     const out = runtime.alloc(width * 4);
     const acc = runtime.alloc(width * 8);
@@ -316,7 +316,7 @@ function makeBinary(runtime: WasmRuntime): Backend['binary'] {
     ) {
       return binary(op, a, b, outDtype);
     }
-    runtime.beginCall();
+    runtime.beginCall(op);
     const pa = stageDense(runtime, a);
     const pb = stageDense(runtime, b);
     const out = runtime.alloc(n * 4);
@@ -333,7 +333,7 @@ function makeSoftmax(runtime: WasmRuntime): Backend['softmax'] {
     if (x.dtype !== 'float32' || axis !== x.shape.length - 1 || len === 0 || total === 0 || !isContiguous(x.shape, x.strides)) {
       return cpuBackend.softmax(x, axis, log);
     }
-    runtime.beginCall();
+    runtime.beginCall(log ? 'logSoftmax' : 'softmax');
     const input = stageDense(runtime, x);
     const out = runtime.alloc(total * 4);
     const row = runtime.alloc((len + 4) * 4);
@@ -353,9 +353,9 @@ function makeCopy(runtime: WasmRuntime): Backend['copy'] {
     if (!transposedMatrix || x.dtype !== 'float32' || outDtype !== 'float32' || n < WASM_TRANSPOSE_MIN) return copy(x, outDtype);
     // The weight gradient of a linear layer arrives this way: its storage is the [C, R] matrix.
     const [rows, cols] = [x.shape[0]!, x.shape[1]!];
-    runtime.beginCall();
+    runtime.beginCall('copy');
     const src = runtime.alloc(n * 4);
-    runtime.f32.set((x.data as F32).subarray(x.offset, x.offset + n), src >> 2);
+    runtime.f32.set((x.data as F32).subarray(x.offset, x.offset + n), src >>> 2);
     const dst = runtime.alloc(n * 4);
     runtime.exports.transposeF32(src, dst, cols, rows);
     return unstage(runtime, dst, n);

@@ -84,8 +84,8 @@ export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
   // Allocated before the memory's views are taken below (an allocation may grow the memory).
   const packed = sharedB ? runtime.alloc(spec.k * columns * 4) : 0;
   const words = runtime.i32;
-  words.set(spec.offsets, offsets >> 2);
-  const t = task >> 2;
+  words.set(spec.offsets, offsets >>> 2);
+  const t = task >>> 2;
   words[t] = TASK_GEMM;
   words[t + 1] = spec.m;
   words[t + 2] = spec.n;

@@ -25,11 +25,11 @@ export function makeMatmul(runtime: WasmRuntime): Backend['matmul'] {
     if (size === 0) return new Float32Array(0);
     if (k === 0) return bias === undefined ? new Float32Array(size) : cpuBackend.matmul(a, b, outDtype, bias);
 
-    runtime.beginCall();
+    runtime.beginCall('matmul');
     const sa = stage(runtime, a);
     const sb = stage(runtime, b);
     const c = runtime.alloc(size * 4);
-    if (bias !== undefined) fillRows(runtime, c >> 2, bias, n, size / n);
+    if (bias !== undefined) fillRows(runtime, c >>> 2, bias, n, size / n);
     runGemm(runtime, {
       m, n, k,
       a: sa.ptr, b: sb.ptr, c,

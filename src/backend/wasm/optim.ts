@@ -109,13 +109,13 @@ function inBlocks(runtime: WasmRuntime, views: View[], readOnly: number, n: numb
   const resident = views.map((view) => runtime.residentAddress(view.data, view.offset));
   const blocks = runtime.alloc(views.length * BLOCK * 4);
   const heap = runtime.f32;
-  const at = (slot: number): number => (blocks >> 2) + slot * BLOCK;
+  const at = (slot: number): number => (blocks >>> 2) + slot * BLOCK;
   for (let start = 0; start < n; start += BLOCK) {
     const count = Math.min(BLOCK, n - start);
     views.forEach((view, slot) => {
       if (resident[slot]! < 0) heap.set((view.data as Float32Array).subarray(view.offset + start, view.offset + start + count), at(slot));
     });
-    step((slot) => (resident[slot]! >= 0 ? resident[slot]! + start * 4 : at(slot) << 2), count);
+    step((slot) => (resident[slot]! >= 0 ? resident[slot]! + start * 4 : at(slot) * 4), count);
     views.forEach((view, slot) => {
       if (slot !== readOnly && resident[slot]! < 0) (view.data as Float32Array).set(heap.subarray(at(slot), at(slot) + count), view.offset + start);
     });
@@ -128,11 +128,11 @@ export function makeAdamStep(runtime: WasmRuntime): NonNullable<Backend['adamSte
     if (views.every((x) => x.dtype === 'float64')) return adamStep64(param, grad, state, o);
     if (!views.every((x) => x.dtype === 'float32')) throw new Error(`adamStep: expected float32 or float64 tensors of one dtype, got ${views.map((x) => x.dtype).join(', ')}`);
     const n = numel(param.shape);
-    runtime.beginCall();
+    runtime.beginCall('adamStep');
     const args = runtime.alloc(10 * 4);
     const k = scalars(o, Math.fround);
-    runtime.f32.set([k.beta1, k.beta2, k.scale1, k.scale2, k.decay, k.weightDecay, k.negStep, k.bias2Sqrt, k.eps], args >> 2);
-    runtime.i32[(args >> 2) + 9] =
+    runtime.f32.set([k.beta1, k.beta2, k.scale1, k.scale2, k.decay, k.weightDecay, k.negStep, k.bias2Sqrt, k.eps], args >>> 2);
+    runtime.i32[(args >>> 2) + 9] =
       (o.maximize ? MAXIMIZE : 0) | (o.decoupled ? DECOUPLED : 0) | (!o.decoupled && o.weightDecay !== 0 ? COUPLED_DECAY : 0) |
       (k.weightDecayIsOne ? WEIGHT_DECAY_IS_ONE : 0) | (k.scale1IsOne ? SCALE1_IS_ONE : 0) | (k.scale2IsOne ? SCALE2_IS_ONE : 0) |
       (k.negStepIsOne ? NEG_STEP_IS_ONE : 0) | (state.maxExpAvgSq !== null ? AMSGRAD : 0);
@@ -158,11 +158,11 @@ export function makeSgdStep(runtime: WasmRuntime): NonNullable<Backend['sgdStep'
     const views = [param, grad, ...(buffer === null ? [] : [buffer])];
     if (!views.every((x) => x.dtype === 'float32')) return false;
     if (o.momentum !== 0 && buffer === null) return false;
-    runtime.beginCall();
+    runtime.beginCall('sgdStep');
     const args = runtime.alloc(5 * 4);
     const scale = 1 - o.dampening;
-    runtime.f32.set([o.momentum, scale, o.weightDecay, -o.lr].map(Math.fround), args >> 2);
-    runtime.i32[(args >> 2) + 4] =
+    runtime.f32.set([o.momentum, scale, o.weightDecay, -o.lr].map(Math.fround), args >>> 2);
+    runtime.i32[(args >>> 2) + 4] =
       (o.maximize ? SGD_MAXIMIZE : 0) | (o.weightDecay !== 0 ? SGD_WEIGHT_DECAY_ON : 0) | (o.weightDecay === 1 ? SGD_WEIGHT_DECAY_IS_ONE : 0) |
       (o.momentum !== 0 ? SGD_MOMENTUM_ON : 0) | (o.first ? SGD_FIRST : 0) | (scale === 1 ? SGD_SCALE_IS_ONE : 0) |
       (o.nesterov ? SGD_NESTEROV : 0) | (o.momentum === 1 ? SGD_MOMENTUM_IS_ONE : 0) | (-o.lr === 1 ? SGD_NEG_LR_IS_ONE : 0);

@@ -38,20 +38,20 @@ function avgPoolTask(runtime: WasmRuntime, kind: number, x: number, out: number,
   const override = runtime.alloc(8);
   const words = runtime.i32;
   const doubles = new Float64Array(words.buffer);
-  const t = task >> 2;
+  const t = task >>> 2;
   words[t] = kind;
   words[t + 1] = x;
   words[t + 2] = out;
   writeGeometry(words, t, { kernel: g.kernel, stride: g.stride, padding: g.padding, dilation: g.kernel.map(() => 1), inSize, outSize: g.outSize });
   tables.forEach(({ first, count, factor }, d) => {
-    words.set(axes[d]!.windows.first, first >> 2);
-    words.set(axes[d]!.windows.count, count >> 2);
-    doubles.set(axes[d]!.factor, factor >> 3);
+    words.set(axes[d]!.windows.first, first >>> 2);
+    words.set(axes[d]!.windows.count, count >>> 2);
+    doubles.set(axes[d]!.factor, factor >>> 3);
     words[t + 24 + d * 3] = first;
     words[t + 25 + d * 3] = count;
     words[t + 26 + d * 3] = factor;
   });
-  doubles[override >> 3] = g.divisorOverride ?? 0;
+  doubles[override >>> 3] = g.divisorOverride ?? 0;
   words[t + 33] = g.divisorOverride === null ? 0 : 1;
   words[t + 34] = override;
   words[t + 35] = accumulators;
@@ -68,7 +68,7 @@ export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool' | 'ma
       const planes = x.shape[0]! * x.shape[1]!;
       const count = planes * numel(g.outSize);
       if (count === 0) return new Float32Array(0);
-      runtime.beginCall();
+      runtime.beginCall('avgPool');
       const xs = stageDense(runtime, x);
       const out = runtime.alloc(count * 4);
       const task = avgPoolTask(runtime, TASK_AVG_POOL, xs, out, g, x.shape.slice(2), 0);
@@ -82,7 +82,7 @@ export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool' | 'ma
       const plane = numel(inSize);
       const outs = numel(g.outSize);
       if (planes * plane === 0) return new Float32Array(0);
-      runtime.beginCall();
+      runtime.beginCall('avgPoolBackward');
       const grad = stageDense(runtime, gradOut);
       const gx = runtime.alloc(planes * plane * 4);
       const accumulators = runtime.alloc(planes * plane * 8);
@@ -97,20 +97,20 @@ export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool' | 'ma
       const outs = numel(g.outSize);
       const count = planes * outs;
       if (count === 0) return { values: new Float32Array(0), indices: new Int32Array(0) };
-      runtime.beginCall();
+      runtime.beginCall('maxPool');
       const xs = stageDense(runtime, x);
       const values = runtime.alloc(count * 4);
       const indices = runtime.alloc(count * 4);
       const task = runtime.alloc(TASK_WORDS * 4);
       const words = runtime.i32;
-      const t = task >> 2;
+      const t = task >>> 2;
       words[t] = TASK_MAX_POOL;
       words[t + 1] = xs;
       words[t + 2] = values;
       words[t + 3] = indices;
       writeGeometry(words, t, { ...g, inSize: x.shape.slice(2) });
       runtime.run(task, planes, count * numel(g.kernel) >= PARALLEL_MIN_TAPS);
-      const start = indices >> 2;
+      const start = indices >>> 2;
       return { values: unstage(runtime, values, count), indices: runtime.i32.slice(start, start + count) };
     },
 
@@ -122,11 +122,11 @@ export function makePooling(runtime: WasmRuntime): Pick<Backend, 'maxPool' | 'ma
       const outs = numel(gradOut.shape.slice(2));
       const plane = numel(inSize);
       const count = planes * outs;
-      runtime.beginCall();
+      runtime.beginCall('maxPoolBackward');
       const grad = stageDense(runtime, gradOut);
       const at = runtime.alloc(count * 4);
       const gx = runtime.alloc(planes * plane * 4);
-      runtime.i32.set((indices.data as Int32Array).subarray(indices.offset, indices.offset + count), at >> 2);
+      runtime.i32.set((indices.data as Int32Array).subarray(indices.offset, indices.offset + count), at >>> 2);
       runtime.exports.maxPoolBackwardF32(grad, at, gx, planes, outs, plane);
       return unstage(runtime, gx, planes * plane);
     },

@@ -21,7 +21,7 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
       const hidden = weightHh.shape[1]!;
       if (!handles(hidden, xg, weightHh, h0, c0)) return null;
       const size = batch * hidden;
-      runtime.beginCall();
+      runtime.beginCall('lstmSequence');
       const xgPtr = stageDense(runtime, xg);
       const whhPtr = stageDense(runtime, weightHh);
       const hs = runtime.alloc((steps + 1) * size * 4);
@@ -41,13 +41,13 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
     lstmSequenceBackward(gradHs, gradC, weightHh, cs, activations) {
       const [steps, batch, hidden] = gradHs.shape as [number, number, number];
       const size = batch * hidden;
-      runtime.beginCall();
+      runtime.beginCall('lstmSequenceBackward');
       const gradHsPtr = stageDense(runtime, gradHs);
       const whhPtr = stageDense(runtime, weightHh);
       const csPtr = stageDense(runtime, cs);
       const actsPtr = stageDense(runtime, activations);
       const gradState = runtime.alloc(2 * size * 4);
-      runtime.f32.fill(0, gradState >> 2, (gradState >> 2) + size);
+      runtime.f32.fill(0, gradState >>> 2, (gradState >>> 2) + size);
       stageDenseAt(runtime, gradC, gradState + size * 4);
       const gradGates = runtime.alloc(steps * 4 * size * 4);
       const cell = runtime.alloc(5 * size * 4);
@@ -61,7 +61,7 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
         return cpuBackend.lstmCell(gates, hiddenGates, c, keepActivations);
       }
       const size = rows * hidden;
-      runtime.beginCall();
+      runtime.beginCall('lstmCell');
       const gatesPtr = stageDense(runtime, gates);
       const hiddenPtr = hiddenGates === null ? 0 : stageDense(runtime, hiddenGates);
       const cPtr = stageDense(runtime, c);
@@ -74,7 +74,7 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
       const [rows, hidden] = c.shape as [number, number];
       if (!handles(hidden, gradH, gradC, activations, c)) return cpuBackend.lstmCellBackward(gradH, gradC, activations, c);
       const size = rows * hidden;
-      runtime.beginCall();
+      runtime.beginCall('lstmCellBackward');
       const gradHPtr = stageDense(runtime, gradH);
       const gradCPtr = stageDense(runtime, gradC);
       const actsPtr = stageDense(runtime, activations);
@@ -87,7 +87,7 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
       const [rows, hidden] = h.shape as [number, number];
       if (!handles(hidden, gi, gh, h)) return cpuBackend.gruCell(gi, gh, h, keepActivations);
       const size = rows * hidden;
-      runtime.beginCall();
+      runtime.beginCall('gruCell');
       const giPtr = stageDense(runtime, gi);
       const ghPtr = stageDense(runtime, gh);
       const hPtr = stageDense(runtime, h);

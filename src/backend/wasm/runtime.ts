@@ -50,9 +50,18 @@ export interface RuntimeOptions {
   simd?: SimdLevel;
   /** Use private memory and no worker threads. */
   singleThreaded?: boolean;
+  /** Tests: memory limit in bytes below wasm32's 4 GiB, to reach the limit cheaply. */
+  maxBytes?: number;
+  /**
+   * Tests: bytes left unused before the per-call area, so every kernel's operands sit above
+   * them (above 2 GiB, say) at little cost: pages never written take no memory.
+   */
+  callAreaOffset?: number;
 }
 
 const PAGE_BYTES = 65536;
+/** All of wasm32's address space. */
+const WASM32_BYTES = 2 ** 32;
 const ALIGN = 64;
 /**
  * Address space set aside for resident arrays (pages are only backed once written). Beyond it,
@@ -61,6 +70,21 @@ const ALIGN = 64;
 const RESIDENT_BYTES = 64 << 20;
 
 const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+/**
+ * A kernel needs more WebAssembly memory than wasm32 can address; the backend then runs the
+ * reference kernel instead (src/backend/wasm/index.ts).
+ */
+export class WasmMemoryLimitError extends RangeError {
+  constructor(readonly op: string, readonly bytes: number, readonly limit: number) {
+    const limitText = limit === WASM32_BYTES ? '4 GiB' : `${limit} bytes`;
+    super(
+      `wasm backend: ${op} needs ${bytes} bytes of WebAssembly memory, but wasm32 memory is limited to ${limitText}; ` +
+        "for tensors this large use the reference backend: nb.setBackend('cpu')",
+    );
+    this.name = 'WasmMemoryLimitError';
+  }
+}
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const raw = atob(text);
@@ -122,15 +146,21 @@ export class WasmRuntime {
   private residentFree: { at: number; bytes: number }[];
   private readonly residentArrays = new WeakSet<Float32Array>();
   private readonly residentRelease = new FinalizationRegistry<{ at: number; bytes: number }>((block) => this.releaseResident(block));
+  private readonly maxBytes: number;
+  private readonly callAreaOffset: number;
   private callBase = 0;
   private cursor = 0;
+  /** The kernel of the current call, for error messages. */
+  private op = '';
   private threads = 1;
   f32!: Float32Array;
   i32!: Int32Array;
 
-  private constructor(module: WebAssembly.Module, simd: SimdLevel, shared: boolean) {
+  private constructor(module: WebAssembly.Module, simd: SimdLevel, shared: boolean, options: RuntimeOptions) {
     this.simd = simd;
     this.shared = shared;
+    this.maxBytes = Math.min(options.maxBytes ?? Infinity, binaries.maxPages * PAGE_BYTES);
+    this.callAreaOffset = options.callAreaOffset ?? 0;
     this.memory = new WebAssembly.Memory({ initial: 1, maximum: binaries.maxPages, shared });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
@@ -151,7 +181,7 @@ export class WasmRuntime {
     const shared = options.singleThreaded !== true && canShareMemory();
     const picked = pickBinary(shared, options.simd);
     if (picked === undefined) return undefined;
-    return new WasmRuntime(new WebAssembly.Module(picked.bytes), picked.simd, shared);
+    return new WasmRuntime(new WebAssembly.Module(picked.bytes), picked.simd, shared, options);
   }
 
   /** Threads that may run one kernel (the calling thread included). */
@@ -214,8 +244,9 @@ export class WasmRuntime {
     }
   }
 
-  /** Starts a kernel call: everything allocated by the previous call is free again. */
-  beginCall(): void {
+  /** Starts a call of kernel `op`: everything allocated by the previous call is free again. */
+  beginCall(op: string): void {
+    this.op = op;
     this.cursor = this.callBase;
   }
 
@@ -232,19 +263,17 @@ export class WasmRuntime {
   }
 
   private layout(threads: number): void {
-    this.callBase = alignUp(this.scratchBase + threads * this.scratchStride, ALIGN);
+    this.callBase = alignUp(this.scratchBase + threads * this.scratchStride + this.callAreaOffset, ALIGN);
     this.ensure(this.callBase);
   }
 
   private ensure(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
-    const maxBytes = binaries.maxPages * PAGE_BYTES;
-    if (bytes > maxBytes) {
-      throw new Error(`wasm backend: a kernel needs ${bytes} bytes of WebAssembly memory, over the ${maxBytes}-byte limit`);
-    }
-    // Grow by at least a quarter so a slowly rising peak does not grow on every call.
-    const target = Math.min(maxBytes, Math.max(bytes, have + (have >> 2)));
+    if (bytes > this.maxBytes) throw new WasmMemoryLimitError(this.op || 'a kernel', bytes, this.maxBytes);
+    // Grow by at least a quarter so a slowly rising peak does not grow on every call (in
+    // floating point: sizes reach 2^32, beyond 32-bit integer arithmetic).
+    const target = Math.min(this.maxBytes, Math.max(bytes, have + Math.floor(have / 4)));
     this.memory.grow(Math.ceil((target - have) / PAGE_BYTES));
     this.refreshViews();
   }

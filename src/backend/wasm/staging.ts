@@ -40,7 +40,7 @@ export function stage(runtime: WasmRuntime, x: View): Staged {
   if (span > MAX_SPAN_RATIO * count + SPAN_SLACK) {
     const dense = cpuBackend.copy(x, 'float32') as Float32Array;
     const ptr = runtime.alloc(dense.length * 4);
-    runtime.f32.set(dense, ptr >> 2);
+    runtime.f32.set(dense, ptr >>> 2);
     const strides: number[] = new Array<number>(x.shape.length);
     let stride = 1;
     for (let d = x.shape.length - 1; d >= 0; d--) {
@@ -50,13 +50,13 @@ export function stage(runtime: WasmRuntime, x: View): Staged {
     return { ptr, offset: 0, strides };
   }
   const ptr = runtime.alloc(span * 4);
-  runtime.f32.set((x.data as Float32Array).subarray(lo, hi + 1), ptr >> 2);
+  runtime.f32.set((x.data as Float32Array).subarray(lo, hi + 1), ptr >>> 2);
   return { ptr, offset: x.offset - lo, strides: x.strides };
 }
 
 /** A new Float32Array holding `count` floats from wasm memory at ptr. */
 export function unstage(runtime: WasmRuntime, ptr: number, count: number): Float32Array {
-  const start = ptr >> 2;
+  const start = ptr >>> 2;
   return runtime.f32.slice(start, start + count);
 }
 
@@ -76,11 +76,11 @@ export function stageDenseAt(runtime: WasmRuntime, x: View, ptr: number): void {
   const count = numel(x.shape);
   if (count > 0 && x.strides.every((s) => s === 0)) {
     // One value expanded to the shape (the gradient of a sum arrives this way).
-    runtime.f32.fill((x.data as Float32Array)[x.offset]!, ptr >> 2, (ptr >> 2) + count);
+    runtime.f32.fill((x.data as Float32Array)[x.offset]!, ptr >>> 2, (ptr >>> 2) + count);
     return;
   }
   const data = isContiguous(x.shape, x.strides)
     ? (x.data as Float32Array).subarray(x.offset, x.offset + count)
     : (cpuBackend.copy(x, 'float32') as Float32Array);
-  runtime.f32.set(data, ptr >> 2);
+  runtime.f32.set(data, ptr >>> 2);
 }
