@@ -34,7 +34,7 @@ function assertClose(actual: Tensor, expected: Tensor, what: string, tol = 1e-4)
   for (let i = 0; i < a.length; i++) {
     const [x, y] = [Number(a[i]), Number(e[i])];
     const ok = Number.isNaN(y) ? Number.isNaN(x) : x === y || Math.abs(x - y) <= tol * (1 + Math.abs(y));
-    assert.ok(ok, `${what}[${i}]: got ${x}, reference ${y}`);
+    if (!ok) assert.fail(`${what}[${i}]: got ${x}, reference ${y}`);
   }
 }
 
@@ -150,5 +150,47 @@ describe('wasm32 memory limit', () => {
       },
     );
     assert.ok(runtime.memory.buffer.byteLength < GiB, 'the memory did not grow for the failed call');
+  });
+});
+
+describe('calls too large for wasm memory run on the reference kernels', () => {
+  const probe = WasmRuntime.create();
+  // A runtime whose memory may grow only 256 KiB past its fixed layout, so "too large" is cheap.
+  const small = probe === undefined ? undefined : WasmRuntime.create({ maxBytes: probe.memory.buffer.byteLength + 2 ** 18 });
+  if (small !== undefined) registerBackend('wasm-small', wasmKernels(small));
+  const skip = small === undefined ? 'SKIPPED: no WebAssembly runtime' : false;
+
+  test('matmul (the product, 600 x 600 floats, needs 1.4 MB)', { skip }, () => {
+    nb.manualSeed(6);
+    const [a, b] = [nb.randn([600, 3]), nb.randn([3, 600])];
+    assertClose(on('wasm-small', () => nb.matmul(a, b)), on('cpu', () => nb.matmul(a, b)), 'matmul', 1e-5);
+    // A product that fits still runs in wasm memory.
+    const before = small!.memory.buffer.byteLength;
+    const [c, d] = [nb.randn([100, 40]), nb.randn([40, 100])];
+    assertClose(on('wasm-small', () => nb.matmul(c, d)), on('cpu', () => nb.matmul(c, d)), 'small matmul', 1e-5);
+    assert.ok(small!.memory.buffer.byteLength > before, 'the small product used wasm memory');
+  });
+
+  test('convolution with its gradients, elementwise ops and sums', { skip }, () => {
+    nb.manualSeed(7);
+    // x and the output take 160 KiB each.
+    const inputs = [nb.randn([1, 4, 80, 128]), nb.randn([4, 4, 3, 3])];
+    const run = (x: Tensor, w: Tensor): Tensor => nb.F.conv2d(x, w, null, { padding: 1 }).tanh().mul(x).sum([0, 2]);
+    const want = on('cpu', () => withGrads(inputs, run));
+    on('wasm-small', () => withGrads(inputs, run)).forEach((g, i) => assertClose(g, want[i]!, `conv [${i}]`, 1e-4));
+  });
+
+  test('an LSTM sequence (its kernels have no reference: the steps run on the reference cell)', { skip }, () => {
+    nb.manualSeed(8);
+    // Gate pre-activations of 20 steps x 16 x 256 floats: 320 KiB.
+    const inputs = [nb.randn([20, 16, 8])];
+    const run = (x: Tensor): Tensor => {
+      nb.manualSeed(9);
+      const lstm = new nb.nn.LSTM(8, 64);
+      const [out, [h, c]] = lstm.forward(x);
+      return out.sum(2).add(h.sum()).add(c.sum());
+    };
+    const want = on('cpu', () => withGrads(inputs, run));
+    on('wasm-small', () => withGrads(inputs, run)).forEach((g, i) => assertClose(g, want[i]!, `LSTM [${i}]`, 1e-4));
   });
 });

@@ -9,7 +9,8 @@
  */
 import type { Backend } from '../types.js';
 import { registerBackend } from '../registry.js';
-import { nodeProcess, WasmRuntime, type SimdLevel } from './runtime.js';
+import { cpuBackend } from '../cpu/index.js';
+import { nodeProcess, withFallback, WasmRuntime, type SimdLevel } from './runtime.js';
 import { makeMatmul } from './matmul.js';
 import { makeConvKernels } from './conv.js';
 import { makeElementwise } from './elementwise.js';
@@ -17,13 +18,29 @@ import { makeAdamStep, makeSgdStep } from './optim.js';
 import { makePooling } from './pooling.js';
 import { makeRecurrent } from './recurrent.js';
 
+type Kernel = (...args: never[]) => unknown;
+
+/**
+ * The kernel `fast`, or the reference kernel for a call whose operands do not fit in wasm32's
+ * 4 GiB (the operands are JS arrays already: the reference needs only its result's memory).
+ */
+function orReference<K extends keyof Backend>(name: K, fast: Backend[K]): Backend[K] {
+  const reference = cpuBackend[name];
+  if (typeof fast !== 'function' || typeof reference !== 'function') return fast;
+  return withFallback(fast as Kernel, reference as Kernel) as Backend[K];
+}
+
 /** The kernels of a runtime, as a partial Backend for registerBackend. */
 export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
-  return {
+  const kernels: Partial<Backend> = {
     ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), ...makePooling(runtime),
     adamStep: makeAdamStep(runtime), sgdStep: makeSgdStep(runtime), ...makeRecurrent(runtime),
     residentZeros: (dtype, count) => (dtype === 'float32' ? runtime.residentZeros(count) : null),
   };
+  for (const name of Object.keys(kernels) as (keyof Backend)[]) {
+    (kernels as Record<string, unknown>)[name] = orReference(name, kernels[name] as Backend[typeof name]);
+  }
+  return kernels;
 }
 
 function defaultThreadCount(): number {

@@ -4,18 +4,67 @@
  * Math.tanh per element, and the LSTM backward (plain arithmetic, still about 2x faster than the
  * JS loop with the copies in and out). The GRU backward stays on the reference.
  */
-import type { Backend, GruCellResult, LstmCellResult, LstmSequenceResult, View } from '../types.js';
+import type { Backend, GruCellResult, LstmCellResult, LstmSequenceGrads, LstmSequenceResult, View } from '../types.js';
 import { cpuBackend } from '../cpu/index.js';
 import { stageDense, stageDenseAt, unstage } from './staging.js';
-import type { WasmRuntime } from './runtime.js';
+import { withFallback, type WasmRuntime } from './runtime.js';
 
 /** Floats of a K x N matrix packed whole for the gemm (asm/gemm.ts packWholeB): N in whole 8-column panels. */
 const packedFloats = (k: number, n: number): number => k * Math.ceil(n / 8) * 8;
 
 const handles = (hidden: number, ...views: View[]): boolean => hidden % 4 === 0 && views.every((v) => v.dtype === 'float32');
 
+/** The [rows, cols] matrix at element `offset` of a contiguous array. */
+const matrix = (data: Float32Array, offset: number, rows: number, cols: number): View => ({ data, dtype: 'float32', shape: [rows, cols], strides: [cols, 1], offset });
+
+/** Step t of a [T, B, k] view, as a [B, k] view (fields copied: a view may be a tensor, whose fields are getters). */
+const stepOf = (x: View, t: number): View => ({ data: x.data, dtype: x.dtype, shape: x.shape.slice(1), strides: x.strides.slice(1), offset: x.offset + t * x.strides[0]! });
+
+/**
+ * lstmSequenceF32 on the reference kernels, step by step (h W_hh^T, then the cell), for a
+ * sequence too large for wasm memory: the LSTM has no reference sequence kernel to fall back to.
+ */
+function lstmSequenceSteps(xg: View, weightHh: View, h0: View, c0: View, keepActivations: boolean): LstmSequenceResult {
+  const [steps, batch] = xg.shape as [number, number, number];
+  const hidden = weightHh.shape[1]!;
+  const size = batch * hidden;
+  const hs = new Float32Array((steps + 1) * size);
+  const cs = new Float32Array((steps + 1) * size);
+  hs.set(cpuBackend.copy(h0, 'float32') as Float32Array);
+  cs.set(cpuBackend.copy(c0, 'float32') as Float32Array);
+  const activations = keepActivations ? new Float32Array(steps * 5 * size) : null;
+  const weightT: View = { data: weightHh.data, dtype: weightHh.dtype, shape: [hidden, 4 * hidden], strides: [weightHh.strides[1]!, weightHh.strides[0]!], offset: weightHh.offset };
+  for (let t = 0; t < steps; t++) {
+    const hg = cpuBackend.matmul(matrix(hs, t * size, batch, hidden), weightT, 'float32') as Float32Array;
+    const cell = cpuBackend.lstmCell(stepOf(xg, t), matrix(hg, 0, batch, 4 * hidden), matrix(cs, t * size, batch, hidden), keepActivations);
+    hs.set(cell.state.subarray(0, size), (t + 1) * size);
+    cs.set(cell.state.subarray(size), (t + 1) * size);
+    activations?.set(cell.activations!, t * 5 * size);
+  }
+  return { hs, cs, activations };
+}
+
+/** lstmSequenceBackwardF32 on the reference kernels, step by step (see lstmSequenceSteps). */
+function lstmSequenceStepsBackward(gradHs: View, gradC: View, weightHh: View, cs: View, activations: View): LstmSequenceGrads {
+  const [steps, batch, hidden] = gradHs.shape as [number, number, number];
+  const size = batch * hidden;
+  const gates = new Float32Array(steps * 4 * size);
+  const state = new Float32Array(2 * size);
+  state.set(cpuBackend.copy(gradC, 'float32') as Float32Array, size);
+  const dh = matrix(state, 0, batch, hidden);
+  const dc = matrix(state, size, batch, hidden);
+  for (let t = steps - 1; t >= 0; t--) {
+    state.set(cpuBackend.binary('add', dh, stepOf(gradHs, t), 'float32').subarray(0, size));
+    const cell = cpuBackend.lstmCellBackward(dh, dc, stepOf(activations, t), stepOf(cs, t)) as Float32Array;
+    gates.set(cell.subarray(0, 4 * size), t * 4 * size);
+    state.set(cell.subarray(4 * size), size);
+    state.set(cpuBackend.matmul(matrix(gates, t * 4 * size, batch, 4 * hidden), weightHh, 'float32'));
+  }
+  return { gates, state };
+}
+
 export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 'lstmCellBackward' | 'gruCell' | 'lstmSequence' | 'lstmSequenceBackward'> {
-  return {
+  const kernels: Required<Pick<Backend, 'lstmCell' | 'lstmCellBackward' | 'gruCell' | 'lstmSequence' | 'lstmSequenceBackward'>> = {
     lstmSequence(xg, weightHh, h0, c0, keepActivations): LstmSequenceResult | null {
       const [steps, batch] = xg.shape as [number, number, number];
       const hidden = weightHh.shape[1]!;
@@ -96,5 +145,10 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
       runtime.exports.gruCellF32(giPtr, ghPtr, hPtr, nextPtr, actsPtr, rows, hidden);
       return { h: unstage(runtime, nextPtr, size), activations: keepActivations ? unstage(runtime, actsPtr, 3 * size) : null };
     },
+  };
+  return {
+    ...kernels,
+    lstmSequence: withFallback(kernels.lstmSequence, lstmSequenceSteps),
+    lstmSequenceBackward: withFallback(kernels.lstmSequenceBackward, lstmSequenceStepsBackward),
   };
 }

@@ -86,6 +86,18 @@ export class WasmMemoryLimitError extends RangeError {
   }
 }
 
+/** `fast`, or `fallback` for a call that does not fit in wasm memory (WasmMemoryLimitError). */
+export function withFallback<A extends unknown[], R>(fast: (...args: A) => R, fallback: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    try {
+      return fast(...args);
+    } catch (error) {
+      if (error instanceof WasmMemoryLimitError) return fallback(...args);
+      throw error;
+    }
+  };
+}
+
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const raw = atob(text);
   const bytes = new Uint8Array(raw.length);
