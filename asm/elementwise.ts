@@ -125,6 +125,27 @@ export function transposeF32(src: usize, dst: usize, rows: i32, cols: i32): void
 }
 
 /**
+ * Whether all n float32 at x are finite: v - v is 0 for a finite v and NaN for an infinite or
+ * NaN one, and a NaN survives every later addition. One pass at memory speed; the host asks
+ * before a transform (Winograd's) that would mix an infinity into NaNs the direct sum does not.
+ */
+export function allFiniteF32(x: usize, n: i32): bool {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    acc = f32x4.add(acc, f32x4.sub(v, v));
+  }
+  let tail: f32 = 0;
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    tail += v - v;
+  }
+  const sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
+  return sum == sum;
+}
+
+/**
  * The sum of n float32 at x in the reference's order (src/backend/cpu/elementwise.ts sumAll):
  * eight running sums in double, element i into sum i % 8 (two f64x2 per four floats), then
  * (s0 + s4) + (s2 + s6) added to (s1 + s5) + (s3 + s7).

@@ -119,13 +119,28 @@ const WINOGRAD_MIN_CHANNELS = 16;
 const WINOGRAD_MAX_FILTER_FLOATS = 1 << 25;
 
 /** 2-D 3x3 convolutions at unit stride and dilation, without groups, with enough (not too many) channels (asm/winograd.ts). */
-function winogradFits(p: Plan): boolean {
+function winogradShape(p: Plan): boolean {
   return (
     p.kernel.length === 2 && p.kernel[0] === 3 && p.kernel[1] === 3 && p.groups === 1 &&
     p.stride.every((s) => s === 1) && p.dilation.every((d) => d === 1) &&
     p.inChannels >= WINOGRAD_MIN_CHANNELS && p.outChannels >= WINOGRAD_MIN_CHANNELS &&
     16 * p.inChannels * p.outChannels <= WINOGRAD_MAX_FILTER_FLOATS
   );
+}
+
+/** Whether the `count` floats at byte address `at` are all finite. */
+function allFinite(runtime: WasmRuntime, at: number, count: number): boolean {
+  return runtime.exports.allFiniteF32(at, count) !== 0;
+}
+
+/**
+ * Whether Winograd computes the convolution p of the staged operands at `a` and `b` (their
+ * float counts aCount, bCount): where it fits and both are finite. Its transforms add and
+ * subtract neighbouring inputs (and products), so one infinity would become NaN at outputs
+ * where the direct sum, and torch, give +-Inf; with a non-finite operand the direct products run.
+ */
+function winogradFits(runtime: WasmRuntime, p: Plan, a: number, aCount: number, b: number, bCount: number): boolean {
+  return winogradShape(p) && allFinite(runtime, a, aCount) && allFinite(runtime, b, bCount);
 }
 
 /**
@@ -168,7 +183,7 @@ function winogradFilters(heap: Float32Array, from: number, to: number, O: number
  * it fits, else the implicit-im2col products.
  */
 function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number): void {
-  if (!winogradFits(p)) {
+  if (!winogradFits(runtime, p, x, p.batch * p.inChannels * p.plane, w, p.outChannels * p.inChannels * p.taps)) {
     runConv(runtime, p, TASK_CONV, x, w, y, p.batch, 0, 0, bias);
     return;
   }
@@ -305,7 +320,9 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const gy = stageDense(runtime, gradOut);
       const ws = stageDense(runtime, w);
       const gx = runtime.alloc(size * 4);
-      const asForward = transposedPlan(p);
+      // As a forward convolution of the zero-padded gradient, the weights also meet the padding's
+      // zeros (0 * Inf is NaN); the direct product (as the reference) never multiplies those.
+      const asForward = allFinite(runtime, ws, numel(w.shape)) ? transposedPlan(p) : null;
       if (asForward === null) {
         runConv(runtime, p, TASK_CONV_INPUT_GRAD, gx, ws, gy, p.batch, columnsBytes(p));
       } else {
@@ -325,7 +342,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       runtime.beginCall('convWeightGrad');
       const xs = stageDense(runtime, x);
       const gy = stageDense(runtime, gradOut);
-      if (winogradFits(p)) {
+      if (winogradFits(runtime, p, xs, numel(x.shape), gy, numel(gradOut.shape))) {
         // dL/dU's 16 matrices per partial sum, added in a fixed order, then G^T (dL/dU) G.
         const uSize = 16 * p.outChannels * p.inChannels;
         const partials = partialCount(p, uSize);
