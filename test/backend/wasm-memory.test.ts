@@ -47,12 +47,12 @@ function withGrads(inputs: Tensor[], fn: (...xs: Tensor[]) => Tensor): Tensor[] 
 }
 
 describe('wasm backend memory above 2 GiB', { skip: nb.wasmBackendInfo() === null ? 'SKIPPED: WebAssembly SIMD unavailable' : false }, () => {
-  // Runtimes whose per-call area starts at 2.25 GiB, and 64 MiB below 4 GiB (where a byte
-  // count added to an address would pass 2^32 if it were computed one element too far): every
-  // operand, result and task descriptor of every kernel sits above 2^31. The pages below are
-  // never written, so they cost address space only.
-  const high = WasmRuntime.create({ callAreaOffset: 2.25 * GiB });
-  const top = WasmRuntime.create({ callAreaOffset: 4 * GiB - 64 * 2 ** 20 - 16 * 2 ** 20 });
+  // Runtimes whose per-thread scratch and per-call area start at 2.25 GiB, and about 100 MiB
+  // below 4 GiB (where an address computed past its array would pass 2^32): every operand,
+  // result, packed panel and task descriptor of every kernel sits above 2^31. The pages below
+  // are never written, so they cost address space only.
+  const high = WasmRuntime.create({ workAreaOffset: 2.25 * GiB });
+  const top = WasmRuntime.create({ workAreaOffset: 4 * GiB - 160 * 2 ** 20 });
   for (const [name, runtime] of [['wasm-high', high], ['wasm-top', top]] as const) {
     runtime?.setThreadCount(2);
     if (runtime !== undefined) registerBackend(name, wasmKernels(runtime));
@@ -136,7 +136,7 @@ describe('wasm backend memory above 2 GiB', { skip: nb.wasmBackendInfo() === nul
 });
 
 describe('wasm32 memory limit', () => {
-  test('a call past 4 GiB is a clear error naming the op, the bytes and the fix', { skip: WasmRuntime.create() === undefined ? 'SKIPPED: no WebAssembly runtime' : false }, () => {
+  test('a call past 4 GiB is a clear error naming the op, the bytes and the fix', { skip: nb.wasmBackendInfo() === null ? 'SKIPPED: WebAssembly SIMD unavailable' : false }, () => {
     const runtime = WasmRuntime.create({ singleThreaded: true })!;
     runtime.beginCall('matmul');
     assert.throws(

@@ -55,10 +55,11 @@ export interface RuntimeOptions {
   /** Tests: memory limit in bytes below wasm32's 4 GiB, to reach the limit cheaply. */
   maxBytes?: number;
   /**
-   * Tests: bytes left unused before the per-call area, so every kernel's operands sit above
-   * them (above 2 GiB, say) at little cost: pages never written take no memory.
+   * Tests: bytes left unused before the per-thread scratch and the per-call area, so every
+   * kernel's operands, panels and descriptors sit above them (above 2 GiB, say) at little cost:
+   * pages never written take no memory.
    */
-  callAreaOffset?: number;
+  workAreaOffset?: number;
 }
 
 const PAGE_BYTES = 65536;
@@ -161,7 +162,6 @@ export class WasmRuntime {
   private readonly residentArrays = new WeakSet<Float32Array>();
   private readonly residentRelease = new FinalizationRegistry<{ at: number; bytes: number }>((block) => this.releaseResident(block));
   private readonly maxBytes: number;
-  private readonly callAreaOffset: number;
   private callBase = 0;
   private cursor = 0;
   /** The kernel of the current call, for error messages. */
@@ -174,7 +174,6 @@ export class WasmRuntime {
     this.simd = simd;
     this.shared = shared;
     this.maxBytes = Math.min(options.maxBytes ?? Infinity, binaries.maxPages * PAGE_BYTES);
-    this.callAreaOffset = options.callAreaOffset ?? 0;
     this.memory = new WebAssembly.Memory({ initial: 1, maximum: binaries.maxPages, shared });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
@@ -183,7 +182,7 @@ export class WasmRuntime {
     this.residentBase = alignUp(this.control + CONTROL_WORDS * 4, ALIGN);
     this.residentEnd = this.residentBase + (shared ? RESIDENT_BYTES : 0);
     this.residentFree = [{ at: this.residentBase, bytes: this.residentEnd - this.residentBase }];
-    this.scratchBase = this.residentEnd;
+    this.scratchBase = alignUp(this.residentEnd + (options.workAreaOffset ?? 0), ALIGN);
     this.refreshViews();
     this.layout(1);
     this.pool = shared ? new ThreadPool(this, module) : undefined;
@@ -277,7 +276,7 @@ export class WasmRuntime {
   }
 
   private layout(threads: number): void {
-    this.callBase = alignUp(this.scratchBase + threads * this.scratchStride + this.callAreaOffset, ALIGN);
+    this.callBase = alignUp(this.scratchBase + threads * this.scratchStride, ALIGN);
     this.ensure(this.callBase);
   }
 
