@@ -124,6 +124,15 @@ describe('non-finite values take the reference results on every fast path', { sk
       },
     },
     {
+      name: 'LSTMCell (fused cell kernels, forward and backward), hidden 8',
+      inputs: [[3, 5], [3, 8]],
+      run: (x, h) => {
+        nb.manualSeed(3);
+        const [h1, c1] = new nb.nn.LSTMCell(5, 8).forward(x, [h, nb.zeros([3, 8])]);
+        return h1.add(c1);
+      },
+    },
+    {
       name: 'GRU (fused cell), hidden 8',
       inputs: [[4, 2, 5], [1, 2, 8]],
       run: (x, h0) => {
