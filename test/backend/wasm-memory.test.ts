@@ -193,4 +193,18 @@ describe('calls too large for wasm memory run on the reference kernels', () => {
     const want = on('cpu', () => withGrads(inputs, run));
     on('wasm-small', () => withGrads(inputs, run)).forEach((g, i) => assertClose(g, want[i]!, `LSTM [${i}]`, 1e-4));
   });
+
+  test('memory the engine refuses to grow (a browser\'s own limit) also falls back', { skip }, () => {
+    const refusing = WasmRuntime.create({ singleThreaded: true })!;
+    const grow = (): number => {
+      throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+    };
+    Object.defineProperty(refusing.memory, 'grow', { value: grow });
+    registerBackend('wasm-refusing', wasmKernels(refusing));
+    nb.manualSeed(10);
+    const [a, b] = [nb.randn([600, 3]), nb.randn([3, 600])];
+    assertClose(on('wasm-refusing', () => nb.matmul(a, b)), on('cpu', () => nb.matmul(a, b)), 'matmul', 1e-5);
+    refusing.beginCall('conv');
+    assert.throws(() => refusing.alloc(2 ** 28), /conv needs \d+ bytes of WebAssembly memory, but the engine refused to grow WebAssembly memory past \d+ bytes; .*nb\.setBackend\('cpu'\)/);
+  });
 });

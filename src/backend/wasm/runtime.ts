@@ -79,12 +79,13 @@ const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
  * reference kernel instead (src/backend/wasm/index.ts).
  */
 export class WasmMemoryLimitError extends RangeError {
-  constructor(readonly op: string, readonly bytes: number, readonly limit: number) {
+  /** `refused`: the engine would not grow the memory that far (a browser's own limit, or no memory left). */
+  constructor(readonly op: string, readonly bytes: number, readonly limit: number, refused = false) {
     const limitText = limit === WASM32_BYTES ? '4 GiB' : `${limit} bytes`;
-    super(
-      `wasm backend: ${op} needs ${bytes} bytes of WebAssembly memory, but wasm32 memory is limited to ${limitText}; ` +
-        "for tensors this large use the reference backend: nb.setBackend('cpu')",
-    );
+    const why = refused
+      ? `but the engine refused to grow WebAssembly memory past ${limit} bytes`
+      : `but wasm32 memory is limited to ${limitText}`;
+    super(`wasm backend: ${op} needs ${bytes} bytes of WebAssembly memory, ${why}; for tensors this large use the reference backend: nb.setBackend('cpu')`);
     this.name = 'WasmMemoryLimitError';
   }
 }
@@ -287,8 +288,19 @@ export class WasmRuntime {
     // Grow by at least a quarter so a slowly rising peak does not grow on every call (in
     // floating point: sizes reach 2^32, beyond 32-bit integer arithmetic).
     const target = Math.min(this.maxBytes, Math.max(bytes, have + Math.floor(have / 4)));
-    this.memory.grow(Math.ceil((target - have) / PAGE_BYTES));
+    if (!this.grow(target - have) && !this.grow(bytes - have)) throw new WasmMemoryLimitError(this.op || 'a kernel', bytes, have, true);
     this.refreshViews();
+  }
+
+  /** Grows the memory by at least `bytes`; false when the engine refuses (grow throws a RangeError). */
+  private grow(bytes: number): boolean {
+    try {
+      this.memory.grow(Math.ceil(bytes / PAGE_BYTES));
+      return true;
+    } catch (error) {
+      if (error instanceof RangeError) return false;
+      throw error;
+    }
   }
 
   private refreshViews(): void {
