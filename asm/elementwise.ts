@@ -125,24 +125,21 @@ export function transposeF32(src: usize, dst: usize, rows: i32, cols: i32): void
 }
 
 /**
- * Whether all n float32 at x are finite: v - v is 0 for a finite v and NaN for an infinite or
- * NaN one, and a NaN survives every later addition. One pass at memory speed; the host asks
- * before a transform (Winograd's) that would mix an infinity into NaNs the direct sum does not.
+ * Whether all n float32 at x are below `bound` in magnitude (so finite: an infinity or NaN is
+ * not). One pass at memory speed; the host asks before a transform (Winograd's) that would turn
+ * an infinity, or a value near float32's largest, into NaNs or infinities the direct sum does not give.
  */
-export function allFiniteF32(x: usize, n: i32): bool {
-  let acc = f32x4.splat(0);
+export function allWithinF32(x: usize, n: i32, bound: f32): bool {
+  const limit = f32x4.splat(bound);
+  let outside = i32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const v = v128.load(x + (<usize>i << 2));
-    acc = f32x4.add(acc, f32x4.sub(v, v));
+    outside = v128.or(outside, v128.not(f32x4.lt(f32x4.abs(v128.load(x + (<usize>i << 2))), limit)));
   }
-  let tail: f32 = 0;
   for (; i < n; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    tail += v - v;
+    if (!(abs<f32>(load<f32>(x + (<usize>i << 2))) < bound)) return false;
   }
-  const sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
-  return sum == sum;
+  return !v128.any_true(outside);
 }
 
 /**

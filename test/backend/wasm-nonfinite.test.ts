@@ -144,19 +144,39 @@ describe('non-finite values take the reference results on every fast path', { sk
   for (const c of others) test(c.name, () => checkCase(c));
 });
 
-test('allFiniteF32 finds one +Inf, -Inf or NaN at any position, in the vector body and the tail', { skip }, () => {
+test('finite values near float32\'s largest do not overflow in Winograd\'s transforms', { skip }, () => {
+  // Inputs of +-2e38 with weights of ~0.01: the direct sums stay finite, while Winograd's input
+  // transform (sums of four inputs) would overflow at every output.
+  nb.manualSeed(30);
+  const x = nb.randn([1, 16, 8, 8]).sign().mul(2e38);
+  const w = nb.randn([16, 16, 3, 3]).mul(0.01);
+  const run = (): Tensor => nb.F.conv2d(x, w, null, { padding: 1 });
+  const got = run().toTypedArray();
+  const want = on('cpu', run).toTypedArray();
+  for (let i = 0; i < want.length; i++) {
+    const [a, e] = [Number(got[i]), Number(want[i])];
+    if (!(Number.isFinite(a) && Math.abs(a - e) <= 1e-4 * Math.abs(e) + 1e-6 * 2e38)) assert.fail(`output[${i}]: wasm ${a}, reference ${e}`);
+  }
+});
+
+test('allWithinF32 finds one +Inf, -Inf, NaN or too large a value at any position, in the vector body and the tail', { skip }, () => {
   const runtime = WasmRuntime.create({ singleThreaded: true })!;
   for (let n = 1; n <= 11; n++) {
     runtime.beginCall('test');
     const at = runtime.alloc(n * 4);
     const view = runtime.f32.subarray(at >>> 2, (at >>> 2) + n);
     view.fill(3.4e38);
-    assert.equal(runtime.exports.allFiniteF32(at, n), 1, `${n} large finite floats`);
+    assert.equal(runtime.exports.allWithinF32(at, n, Infinity), 1, `${n} large finite floats`);
+    assert.equal(runtime.exports.allWithinF32(at, n, 3.4e38), 0, `${n} floats of 3.4e38, bound 3.4e38`);
     for (let i = 0; i < n; i++) {
+      view.fill(-1.5);
+      view[i] = -2;
+      assert.equal(runtime.exports.allWithinF32(at, n, 2), 0, `-2 at ${i} of ${n}, bound 2`);
+      assert.equal(runtime.exports.allWithinF32(at, n, 2.5), 1, `-2 at ${i} of ${n}, bound 2.5`);
       for (const value of [Infinity, -Infinity, NaN]) {
         view.fill(-1.5);
         view[i] = value;
-        assert.equal(runtime.exports.allFiniteF32(at, n), 0, `${value} at ${i} of ${n}`);
+        assert.equal(runtime.exports.allWithinF32(at, n, Infinity), 0, `${value} at ${i} of ${n}`);
       }
     }
   }

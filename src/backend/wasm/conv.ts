@@ -128,19 +128,27 @@ function winogradShape(p: Plan): boolean {
   );
 }
 
-/** Whether the `count` floats at byte address `at` are all finite. */
-function allFinite(runtime: WasmRuntime, at: number, count: number): boolean {
-  return runtime.exports.allFiniteF32(at, count) !== 0;
+/**
+ * Largest magnitude of Winograd's operands: their products stay below 2^80, so the transforms'
+ * sums (a few dozen terms) and the products' sums over channels and tiles cannot overflow where
+ * the direct sum does not. Beyond it, or with an infinity or NaN, the direct products run.
+ */
+const WINOGRAD_MAX_ABS = 2 ** 40;
+
+/** Whether the `count` floats at byte address `at` are all below `bound` in magnitude (so finite). */
+function allWithin(runtime: WasmRuntime, at: number, count: number, bound: number): boolean {
+  return runtime.exports.allWithinF32(at, count, bound) !== 0;
 }
 
 /**
  * Whether Winograd computes the convolution p of the staged operands at `a` and `b` (their
- * float counts aCount, bCount): where it fits and both are finite. Its transforms add and
- * subtract neighbouring inputs (and products), so one infinity would become NaN at outputs
- * where the direct sum, and torch, give +-Inf; with a non-finite operand the direct products run.
+ * float counts aCount, bCount): where it fits and both are within WINOGRAD_MAX_ABS. Its
+ * transforms add and subtract neighbouring inputs (and products), so one infinity would become
+ * NaN at outputs where the direct sum, and torch, give +-Inf (and values near float32's largest
+ * would overflow).
  */
 function winogradFits(runtime: WasmRuntime, p: Plan, a: number, aCount: number, b: number, bCount: number): boolean {
-  return winogradShape(p) && allFinite(runtime, a, aCount) && allFinite(runtime, b, bCount);
+  return winogradShape(p) && allWithin(runtime, a, aCount, WINOGRAD_MAX_ABS) && allWithin(runtime, b, bCount, WINOGRAD_MAX_ABS);
 }
 
 /**
@@ -322,7 +330,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const gx = runtime.alloc(size * 4);
       // As a forward convolution of the zero-padded gradient, the weights also meet the padding's
       // zeros (0 * Inf is NaN); the direct product (as the reference) never multiplies those.
-      const asForward = allFinite(runtime, ws, numel(w.shape)) ? transposedPlan(p) : null;
+      const asForward = allWithin(runtime, ws, numel(w.shape), Infinity) ? transposedPlan(p) : null;
       if (asForward === null) {
         runConv(runtime, p, TASK_CONV_INPUT_GRAD, gx, ws, gy, p.batch, columnsBytes(p));
       } else {

@@ -26,8 +26,8 @@ export interface KernelExports {
   transposeF32(src: number, dst: number, rows: number, cols: number): void;
   sumRowsF32(x: number, rows: number, inner: number, out: number, acc: number): void;
   sumAllF32(x: number, n: number): number;
-  /** 1 when all n floats at x are finite, else 0. */
-  allFiniteF32(x: number, n: number): number;
+  /** 1 when all n floats at x are below bound in magnitude (so finite), else 0. */
+  allWithinF32(x: number, n: number, bound: number): number;
   sgdStepF32(p: number, g: number, buf: number, n: number, args: number): void;
   packWholeA(a: number, rsA: number, csA: number, M: number, K: number, dst: number): void;
   sumBlocksF32(x: number, outer: number, width: number, inner: number, out: number, acc: number): void;
