@@ -177,6 +177,23 @@ export interface Backend {
   gruCellBackward(grad: View, activations: View, gh: View, h: View): TypedArray;
   // ---- end of recurrent cells ----
 
+  // ---- Linear algebra (issue 10; reference kernels in cpu/linalg.ts) ----
+  // Operands are [...batch, M, N] float views; kernels compute in float64 and return contiguous
+  // arrays in the operand's dtype. Decompositions of bad input throw KernelError.
+  /** LU with partial pivoting of square matrices (LAPACK getrf's pivots, 1-based; info = first zero pivot or 0). */
+  luFactor(a: View): LuResult;
+  /** X from A's luFactor: lu [...batch, n, n], pivots int32 [...batch, n], b [...batch, n, k] with the same batch. */
+  luSolve(lu: View, pivots: View, b: View): TypedArray;
+  /** Lower Cholesky factors [...batch, n, n] read from the lower triangles (throws for non-positive-definite input). */
+  cholesky(a: View): TypedArray;
+  /** Householder QR (LAPACK's reflector signs): Q [...batch, m, k | m] (empty for 'r'), R [...batch, k | m, n]. */
+  qr(a: View, mode: QrMode): QrResult;
+  /** Eigenvalues ascending [...batch, n] and eigenvectors as columns [...batch, n, n] of the symmetric matrices read from one triangle. */
+  eigh(a: View, lower: boolean): EighResult;
+  /** U, S (descending), Vh: reduced (k = min(m, n) vectors), full (m and n) or none (S only). */
+  svd(a: View, mode: SvdMode): SvdResult;
+  // ---- end of linear algebra ----
+
   // ---- Optional fused kernels (issue 5): a backend may offer them; callers keep the composed path ----
   /**
    * One Adam/AdamW step in place, bit-identical to optim/adam.ts's tensor ops: writes the new
@@ -262,6 +279,33 @@ export interface SgdStepOptions {
   readonly maximize: boolean;
   /** The momentum buffer starts as this step's gradient (its first use). */
   readonly first: boolean;
+}
+
+export type QrMode = 'reduced' | 'complete' | 'r';
+export type SvdMode = 'reduced' | 'full' | 'none';
+
+export interface LuResult {
+  /** L (below the diagonal, unit diagonal implied) and U, in the operand's dtype. */
+  readonly lu: TypedArray;
+  readonly pivots: Int32Array;
+  /** Per matrix: 0, or the 1-based index of the first exactly zero pivot (singular). */
+  readonly info: Int32Array;
+}
+
+export interface QrResult {
+  readonly q: TypedArray;
+  readonly r: TypedArray;
+}
+
+export interface EighResult {
+  readonly values: TypedArray;
+  readonly vectors: TypedArray;
+}
+
+export interface SvdResult {
+  readonly u: TypedArray;
+  readonly s: TypedArray;
+  readonly vh: TypedArray;
 }
 
 /** Thrown by kernels for bad data (an index out of range); the op that called it adds its name. */

@@ -17,6 +17,7 @@ import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './elementw
 import { softmaxKernel } from './softmax.js';
 import { normalizeKernel } from './norm.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
+import { cholesky, eigh, luFactor, luSolve, qr, svd } from './linalg.js';
 import { adaptiveMaxPool, avgPool, avgPoolBackward, conv, convInputGrad, convWeightGrad, maxPool, maxPoolBackward } from './conv.js';
 
 /** Splits a view into (rows of `axis` values) after moving axis last; returns positions and row length. */
@@ -312,4 +313,11 @@ export const cpuBackend: Backend = {
   maxPoolBackward,
   avgPool,
   avgPoolBackward,
+
+  luFactor,
+  luSolve,
+  cholesky,
+  qr,
+  eigh,
+  svd,
 };
