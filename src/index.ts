@@ -47,3 +47,4 @@ export * as data from './data/index.js';
 export * as metrics from './metrics/index.js';
 export * as io from './io/index.js';
 export * as plot from './plot/index.js';
+export * as linalg from './linalg.js';

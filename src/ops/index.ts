@@ -12,6 +12,7 @@ import { table as conv } from './conv.js';
 import { table as pool } from './pool.js';
 import { table as recurrent } from './recurrent.js';
 import { table as activation } from './activation.js';
+import { table as lu } from './lu.js';
 
 export const opTable: readonly OpEntry<object>[] = [
   ...elementwise,
@@ -26,4 +27,5 @@ export const opTable: readonly OpEntry<object>[] = [
   ...pool,
   ...recurrent,
   ...activation,
+  ...lu,
 ];

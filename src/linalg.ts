@@ -1,0 +1,3 @@
+/** The linalg namespace (torch.linalg), exported as nb.linalg. */
+export { solve, inv, det, slogdet } from './ops/lu.js';
+export type { SolveOptions, SignLogAbsDet } from './ops/lu.js';
