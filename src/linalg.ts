@@ -1,3 +1,5 @@
 /** The linalg namespace (torch.linalg), exported as nb.linalg. */
 export { solve, inv, det, slogdet } from './ops/lu.js';
 export type { SolveOptions, SignLogAbsDet } from './ops/lu.js';
+export { cholesky } from './ops/cholesky.js';
+export type { CholeskyOptions } from './ops/cholesky.js';

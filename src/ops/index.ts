@@ -13,6 +13,7 @@ import { table as pool } from './pool.js';
 import { table as recurrent } from './recurrent.js';
 import { table as activation } from './activation.js';
 import { table as lu } from './lu.js';
+import { table as cholesky } from './cholesky.js';
 
 export const opTable: readonly OpEntry<object>[] = [
   ...elementwise,
@@ -28,4 +29,5 @@ export const opTable: readonly OpEntry<object>[] = [
   ...recurrent,
   ...activation,
   ...lu,
+  ...cholesky,
 ];
