@@ -3,3 +3,5 @@ export { solve, inv, det, slogdet } from './ops/lu.js';
 export type { SolveOptions, SignLogAbsDet } from './ops/lu.js';
 export { cholesky } from './ops/cholesky.js';
 export type { CholeskyOptions } from './ops/cholesky.js';
+export { qr } from './ops/qr.js';
+export type { QrOptions, QrResult } from './ops/qr.js';

@@ -14,6 +14,7 @@ import { table as recurrent } from './recurrent.js';
 import { table as activation } from './activation.js';
 import { table as lu } from './lu.js';
 import { table as cholesky } from './cholesky.js';
+import { table as qr } from './qr.js';
 
 export const opTable: readonly OpEntry<object>[] = [
   ...elementwise,
@@ -30,4 +31,5 @@ export const opTable: readonly OpEntry<object>[] = [
   ...activation,
   ...lu,
   ...cholesky,
+  ...qr,
 ];
