@@ -5,3 +5,5 @@ export { cholesky } from './ops/cholesky.js';
 export type { CholeskyOptions } from './ops/cholesky.js';
 export { qr } from './ops/qr.js';
 export type { QrOptions, QrResult } from './ops/qr.js';
+export { eigh, eigvalsh } from './ops/eigh.js';
+export type { EighOptions, EighResult } from './ops/eigh.js';

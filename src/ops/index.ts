@@ -15,6 +15,7 @@ import { table as activation } from './activation.js';
 import { table as lu } from './lu.js';
 import { table as cholesky } from './cholesky.js';
 import { table as qr } from './qr.js';
+import { table as eigh } from './eigh.js';
 
 export const opTable: readonly OpEntry<object>[] = [
   ...elementwise,
@@ -32,4 +33,5 @@ export const opTable: readonly OpEntry<object>[] = [
   ...lu,
   ...cholesky,
   ...qr,
+  ...eigh,
 ];
