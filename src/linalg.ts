@@ -7,3 +7,7 @@ export { qr } from './ops/qr.js';
 export type { QrOptions, QrResult } from './ops/qr.js';
 export { eigh, eigvalsh } from './ops/eigh.js';
 export type { EighOptions, EighResult } from './ops/eigh.js';
+export { svd, svdvals, pinv } from './ops/svd.js';
+export type { SvdOptions, SvdResult, PinvOptions } from './ops/svd.js';
+export { matrixNorm, vectorNorm } from './ops/matrix-norm.js';
+export type { MatrixNormOrd, MatrixNormOptions, VectorNormOptions } from './ops/matrix-norm.js';

@@ -16,6 +16,8 @@ import { table as lu } from './lu.js';
 import { table as cholesky } from './cholesky.js';
 import { table as qr } from './qr.js';
 import { table as eigh } from './eigh.js';
+import { table as svd } from './svd.js';
+import { table as matrixNorm } from './matrix-norm.js';
 
 export const opTable: readonly OpEntry<object>[] = [
   ...elementwise,
@@ -34,4 +36,6 @@ export const opTable: readonly OpEntry<object>[] = [
   ...cholesky,
   ...qr,
   ...eigh,
+  ...svd,
+  ...matrixNorm,
 ];

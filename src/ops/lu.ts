@@ -8,11 +8,12 @@ import type { Tensor } from '../tensor/tensor.js';
 import { arange } from '../tensor/creation.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
 import { broadcastView, checkTensor, fromKernel } from './util.js';
-import { abs, cast, log, mul, ne, neg, remainder, sign, sub } from './elementwise.js';
-import { prod, sum } from './reduce.js';
+import { abs, add, cast, eq, log, mul, ne, neg, remainder, sign, sub } from './elementwise.js';
+import { any, prod, sum } from './reduce.js';
 import { select, squeeze, unsqueeze } from './movement.js';
 import { stack } from './join.js';
 import { matmul } from './linalg.js';
+import { svd } from './svd.js';
 import { batchOf, checkBoolean, checkOptions, checkSquare, diagonal, identity, mT, SHIFTED, shifted } from './matrix.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 function singularMessage(op: string, info: Int32Array): string | null {
@@ -112,9 +113,23 @@ function luWithSign(a: Tensor): { lu: Tensor; parity: Tensor } {
   return { lu: fromKernel(lu, a.shape, a.dtype), parity };
 }
 
-/** d det(A) / dA = det(A) A^{-T}. */
+/** The product of all but one of the last dim's entries, for each one (no division, so zeros are fine). */
+function prodOthers(s: Tensor): Tensor {
+  const k = s.shape[s.ndim - 1]!;
+  const id = identity(k, s);
+  return prod(add(mul(unsqueeze(s, -2), sub(1, id)), id), -1);
+}
+
+/**
+ * d det(A) / dA = adj(A)^T: det(A) A^{-T} where A is invertible; through the SVD where some
+ * matrix is singular, adj(A)^T = det(U) det(V^T) U diag(prod_{j != i} s_j) V^T (torch's way).
+ */
 function detGradient(a: Tensor, detA: Tensor): Tensor {
-  return mul(unsqueeze(unsqueeze(detA, -1), -1), mT(inv(a)));
+  if (any(eq(detA, 0)).item() === 0) return mul(unsqueeze(unsqueeze(detA, -1), -1), mT(inv(a)));
+  const { U, S, Vh } = svd(a);
+  const alpha = mul(det(U.detach()), det(Vh.detach()));
+  const d = mul(prodOthers(S), unsqueeze(alpha, -1));
+  return matmul(mul(U, unsqueeze(d, -2)), Vh);
 }
 
 const DET: OpDef<undefined> = {
