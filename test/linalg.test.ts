@@ -78,6 +78,8 @@ describe('linalg errors name the op', () => {
     ['matrixNorm, bad order', () => linalg.matrixNorm(nb.eye(2), 3), /linalg\.matrix_norm: Order 3 not supported\./],
     ['matrixNorm, equal dims', () => linalg.matrixNorm(nb.eye(2), 'fro', { dim: [0, 0] }), /linalg\.matrix_norm: dims must be different\. Got \(0, 0\)/],
     ['matrixNorm, dim out of range', () => linalg.matrixNorm(nb.eye(2), 'fro', { dim: [0, 2] }), /linalg\.matrix_norm/],
+    ['matrixNorm, ord twice', () => linalg.matrixNorm(nb.eye(2), 'nuc', { ord: 2 }), /linalg\.matrix_norm: ord was given twice/],
+    ['matrixNorm, unknown option', () => linalg.matrixNorm(nb.eye(2), { keepDim: true } as nb.linalg.MatrixNormOptions), /unknown option 'keepDim'.*did you mean 'keepdim'\?/],
     ['vectorNorm, string order', () => linalg.vectorNorm(nb.eye(2), 'fro' as unknown as number), /linalg\.vector_norm: ord must be a number, got fro/],
   ];
   for (const [name, fn, pattern] of cases) {
@@ -251,6 +253,14 @@ describe('eigh, cholesky, qr and the LU family', () => {
     const d = t64([[2, 0], [0, 1e-3]]);
     assert.deepEqual(linalg.pinv(d, { atol: 1e-2 }).toArray(), [[0.5, 0], [0, 0]]);
     assert.deepEqual(linalg.pinv(d, { hermitian: true, rtol: 1e-2 }).toArray(), [[0.5, 0], [0, 0]]);
+  });
+
+  test('norms take ord positionally or in the options object', () => {
+    const a = nb.randn([2, 3, 4], { dtype: 'float64' });
+    assert.equal(maxAbsDiff(linalg.matrixNorm(a, { ord: 'nuc', dim: [0, 2] }), linalg.matrixNorm(a, 'nuc', { dim: [0, 2] })), 0);
+    assert.equal(maxAbsDiff(linalg.matrixNorm(a), linalg.matrixNorm(a, 'fro')), 0);
+    assert.equal(maxAbsDiff(linalg.vectorNorm(a, { ord: 1, dim: 1 }), a.abs().sum(1)), 0);
+    assert.ok(Math.abs(linalg.vectorNorm(a).item() - Math.sqrt(a.square().sum().item())) < 1e-12);
   });
 
   test('the same decompositions on the cpu and wasm backends (wasm falls back to the reference kernels)', () => {

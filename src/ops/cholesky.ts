@@ -9,6 +9,7 @@ import { matmul } from './linalg.js';
 import { solveMatrix } from './lu.js';
 import { checkBoolean, checkOptions, checkSquare, mT, SPD, spd } from './matrix.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+
 /** The lower factor L with A = L L^T, read from A's lower triangle. */
 const CHOLESKY: OpDef<undefined> = {
   name: 'linalg.cholesky',

@@ -8,6 +8,7 @@ import { unsqueeze } from './movement.js';
 import { matmul } from './linalg.js';
 import { batchOf, checkOptions, checkSquare, diagEmbed, divNonzero, identity, mT, pack, unpack, SYM, sym } from './matrix.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+
 const EIGH: OpDef<{ lower: boolean }> = {
   name: 'linalg.eigh',
   forward([a], { lower }, save) {

@@ -16,6 +16,7 @@ import { matmul } from './linalg.js';
 import { svd } from './svd.js';
 import { batchOf, checkBoolean, checkOptions, checkSquare, diagonal, identity, mT, SHIFTED, shifted } from './matrix.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+
 function singularMessage(op: string, info: Int32Array): string | null {
   const b = info.findIndex((v) => v !== 0);
   if (b < 0) return null;

@@ -6,11 +6,14 @@ import { abs } from './elementwise.js';
 import { amax, amin, norm, sum } from './reduce.js';
 import { permute, unsqueeze } from './movement.js';
 import { svdvals } from './svd.js';
-import { checkBoolean, checkMatrices, checkOptions } from './matrix.js';
+import { checkBoolean, checkMatrices, ordAndOptions } from './matrix.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+
 export type MatrixNormOrd = 'fro' | 'nuc' | number;
 
 export interface MatrixNormOptions {
+  /** The order, also accepted as the second argument (default 'fro'). */
+  ord?: MatrixNormOrd;
   /** The two dims holding the matrices (default [-2, -1]). */
   dim?: readonly [number, number];
   keepdim?: boolean;
@@ -21,10 +24,12 @@ export interface MatrixNormOptions {
  * (largest / smallest singular value), 1 / -1 (max / min column abs sum), Infinity / -Infinity
  * (max / min row abs sum).
  */
-export function matrixNorm(A: Tensor, ord: MatrixNormOrd = 'fro', options?: MatrixNormOptions): Tensor {
+export function matrixNorm(A: Tensor, ordArg?: MatrixNormOrd | MatrixNormOptions, optionsArg?: MatrixNormOptions): Tensor {
   const op = 'linalg.matrix_norm';
   checkMatrices(op, A);
-  checkOptions(op, options, ['dim', 'keepdim']);
+  const resolved = ordAndOptions(op, ordArg, optionsArg, ['ord', 'dim', 'keepdim']);
+  const options = resolved.options;
+  const ord = resolved.ord ?? 'fro';
   const keepdim = options?.keepdim === undefined ? false : checkBoolean(op, 'keepdim', options.keepdim);
   const dimArg = options?.dim ?? [-2, -1];
   if (!Array.isArray(dimArg) || dimArg.length !== 2 || !dimArg.every((d) => Number.isInteger(d))) {
@@ -43,7 +48,7 @@ export function matrixNorm(A: Tensor, ord: MatrixNormOrd = 'fro', options?: Matr
     return out;
   }
   if (ord !== 1 && ord !== -1 && ord !== Infinity && ord !== -Infinity) {
-    throw new Error(`${op}: Order ${String(ord)} not supported.`);
+    throw new Error(`${op}: Order ${typeof ord === 'string' ? `'${ord}'` : String(ord)} not supported.`);
   }
   // 1: column sums (over d0) then the max over d1; Infinity: the other way round.
   const [sumDim, extremeDimBefore] = Math.abs(ord) === Infinity ? [d1, d0] : [d0, d1];
@@ -54,16 +59,19 @@ export function matrixNorm(A: Tensor, ord: MatrixNormOrd = 'fro', options?: Matr
 }
 
 export interface VectorNormOptions {
+  /** The order, also accepted as the second argument (default 2). */
+  ord?: number;
   /** Dims to reduce (default: all). */
   dim?: number | readonly number[];
   keepdim?: boolean;
 }
 
 /** Vector norms (torch.linalg.vector_norm): ord 2 (default), any p > 0, 0, Infinity, -Infinity. */
-export function vectorNorm(x: Tensor, ord = 2, options?: VectorNormOptions): Tensor {
+export function vectorNorm(x: Tensor, ordArg?: number | VectorNormOptions, optionsArg?: VectorNormOptions): Tensor {
   const op = 'linalg.vector_norm';
   checkTensor(op, x);
-  checkOptions(op, options, ['dim', 'keepdim']);
+  const { ord: given, options } = ordAndOptions(op, ordArg, optionsArg, ['ord', 'dim', 'keepdim']);
+  const ord = given ?? 2;
   if (typeof ord !== 'number' || Number.isNaN(ord)) throw new Error(`${op}: ord must be a number, got ${String(ord)}`);
   const keepdim = options?.keepdim === undefined ? false : checkBoolean(op, 'keepdim', options.keepdim);
   return norm(x, ord, options?.dim, keepdim);

@@ -43,6 +43,26 @@ export function checkOptions(op: string, options: unknown, known: readonly strin
   }
 }
 
+/**
+ * The order and options of a norm called as f(x, ord?, options?) or f(x, { ord, ... }): the
+ * options are checked against `known` (ord included), and ord may be given only once.
+ */
+export function ordAndOptions<O extends { ord?: unknown }>(op: string, ordArg: unknown, options: O | undefined, known: readonly string[]): { ord: unknown; options: O | undefined } {
+  let opts = options;
+  let ord = ordArg;
+  if (ord !== null && typeof ord === 'object' && !Array.isArray(ord) && !(ord instanceof Tensor)) {
+    if (opts !== undefined) throw new Error(`${op}: got two options objects; pass ord in the options or as the second argument`);
+    opts = ord as O;
+    ord = undefined;
+  }
+  checkOptions(op, opts, known);
+  if (opts?.ord !== undefined) {
+    if (ord !== undefined) throw new Error(`${op}: ord was given twice (as an argument and as an option)`);
+    ord = opts.ord;
+  }
+  return { ord, options: opts };
+}
+
 export function checkBoolean(op: string, name: string, v: unknown): boolean {
   if (typeof v !== 'boolean') throw new Error(`${op}: option '${name}' must be a boolean, got ${typeof v}`);
   return v;

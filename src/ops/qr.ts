@@ -12,6 +12,7 @@ import { matmul } from './linalg.js';
 import { solveMatrix } from './lu.js';
 import { batchOf, checkMatrices, checkOptions, mT, pack, unpack } from './matrix.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+
 interface QrAttrs {
   mode: QrMode;
   m: number;

@@ -16,6 +16,7 @@ import {
   batchOf, checkBoolean, checkMatrices, checkOptions, diagEmbed, divNonzero, identity, mT, pack, unpack, SYM, sym,
 } from './matrix.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+
 interface SvdAttrs {
   full: boolean;
   m: number;
