@@ -150,6 +150,21 @@ describe('svd on the inputs PCA and t-SNE produce', () => {
     assert.ok(maxAbsDiff(evals, r.S.square()) < 1e-9);
   });
 
+  test('matrices near the float64 limits: svd and eigh scale instead of overflowing or underflowing', () => {
+    const a = nb.randn([6, 4], { dtype: 'float64', generator: new nb.Generator(5) });
+    const s = linalg.svdvals(a);
+    const g = nb.matmul(a, a.transpose(0, 1));
+    const l = linalg.eigvalsh(g);
+    for (const scale of [1e-160, 1e160]) {
+      const r = linalg.svd(a.mul(scale), { fullMatrices: false });
+      assert.ok(maxAbsDiff(r.S.div(scale), s) < 1e-13, `svd at scale ${scale}`);
+      assertOrthonormalColumns(r.U, 1e-13, `U at scale ${scale}`);
+      const e = linalg.eigh(g.mul(scale));
+      assert.ok(maxAbsDiff(e.eigenvalues.div(scale), l) < 1e-12, `eigh at scale ${scale}`);
+      assertOrthonormalColumns(e.eigenvectors, 1e-13, `V at scale ${scale}`);
+    }
+  });
+
   test('svdvals has a finite gradient at repeated singular values (U diag(g) Vh, as torch)', () => {
     const a = nb.eye(3, 3, { dtype: 'float64', requiresGrad: true });
     linalg.svdvals(a).sum().backward();

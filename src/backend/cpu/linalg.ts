@@ -34,6 +34,24 @@ function dims(v: View): { count: number; m: number; n: number } {
   return { count: numel(v.shape.slice(0, -2)), m: v.shape[r - 2]!, n: v.shape[r - 1]! };
 }
 
+/**
+ * Scales n entries at `at` by a power of two (exact) so that the largest magnitude lies in [1, 2),
+ * and returns the factor to scale results back by: eigh and svd work on the scaled matrix, whose
+ * squares neither overflow nor underflow (LAPACK's drivers scale likewise).
+ */
+function normalizeScale(a: Float64Array, at: number, n: number): number {
+  let max = 0;
+  for (let i = 0; i < n; i++) max = Math.max(max, Math.abs(a[at + i]!));
+  if (max === 0 || !Number.isFinite(max)) return 1;
+  const exponent = Math.floor(Math.log2(max));
+  // Two steps, as 2^exponent alone may be subnormal or overflow in its reciprocal.
+  const half = Math.trunc(exponent / 2);
+  const f1 = 2 ** -half;
+  const f2 = 2 ** -(exponent - half);
+  for (let i = 0; i < n; i++) a[at + i] = a[at + i]! * f1 * f2;
+  return 2 ** half * 2 ** (exponent - half);
+}
+
 function batchLabel(count: number, b: number): string {
   return count > 1 ? `(Batch element ${b}): ` : '';
 }
@@ -428,6 +446,7 @@ export function eigh(a: View, lower: boolean): EighResult {
       vectors.fill(NaN, at, at + n * n);
       continue;
     }
+    const scale = normalizeScale(v, 0, n * n);
     if (n > 0) {
       tred2(v, n, d, e);
       transposeSquare(v, n);
@@ -437,6 +456,7 @@ export function eigh(a: View, lower: boolean): EighResult {
         );
       }
     }
+    for (let i = 0; i < n; i++) d[i]! *= scale;
     transposeSquare(v, n);
     vectors.set(v, at);
   }
@@ -594,6 +614,7 @@ export function svd(a: View, mode: SvdMode): SvdResult {
       continue;
     }
     // A wide matrix: the SVD of its transpose, with U and V swapped.
+    const scale = normalizeScale(x, at, m * n);
     const wide = m < n;
     let src = x;
     let srcAt = at;
@@ -604,7 +625,7 @@ export function svd(a: View, mode: SvdMode): SvdResult {
     }
     const [rows, cols, leftCols] = wide ? [n, m, Math.max(vr, k)] : [m, n, Math.max(uc, k)];
     const r = svdTall(src, srcAt, rows, cols, leftCols);
-    s.set(r.s, b * k);
+    for (let i = 0; i < k; i++) s[b * k + i] = r.s[i]! * scale;
     // r.u: rows x leftCols (left vectors of the tall problem); r.vt: k x k rows of its V.
     if (!wide) {
       for (let i = 0; i < m; i++) for (let j = 0; j < uc; j++) u[b * m * uc + i * uc + j] = r.u[i * leftCols + j]!;
