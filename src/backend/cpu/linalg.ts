@@ -473,26 +473,30 @@ export function eigh(a: View, lower: boolean): EighResult {
  */
 function jacobiColumns(c: Float64Array, p: number, n: number, vt: Float64Array): void {
   const tol = EPS * Math.max(p, 1);
+  // Squared column norms, recomputed every sweep and updated exactly by each rotation in between
+  // (a_i' = a_i - t gamma, a_j' = a_j + t gamma), so a pair costs one inner product, not three.
+  const norms2 = new Float64Array(n);
   for (let sweep = 0; sweep < 80; sweep++) {
+    for (let i = 0; i < n; i++) {
+      let ss = 0;
+      for (let k = 0; k < p; k++) ss += c[i * p + k]! ** 2;
+      norms2[i] = ss;
+    }
     let rotated = false;
     for (let i = 0; i < n - 1; i++) {
       for (let j = i + 1; j < n; j++) {
-        let alpha = 0;
-        let beta = 0;
         let gamma = 0;
-        for (let t = 0; t < p; t++) {
-          const u = c[i * p + t]!;
-          const w = c[j * p + t]!;
-          alpha += u * u;
-          beta += w * w;
-          gamma += u * w;
-        }
+        for (let k = 0; k < p; k++) gamma += c[i * p + k]! * c[j * p + k]!;
+        const alpha = norms2[i]!;
+        const beta = norms2[j]!;
         if (gamma === 0 || Math.abs(gamma) <= tol * Math.sqrt(alpha) * Math.sqrt(beta)) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.hypot(1, zeta));
         const cs = 1 / Math.sqrt(1 + t * t);
         const sn = cs * t;
+        norms2[i] = Math.max(0, alpha - t * gamma);
+        norms2[j] = Math.max(0, beta + t * gamma);
         for (let k = 0; k < p; k++) {
           const u = c[i * p + k]!;
           const w = c[j * p + k]!;
