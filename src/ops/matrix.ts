@@ -15,7 +15,7 @@ import { matmul } from './linalg.js';
 
 // ---- argument checks ------------------------------------------------------------------------
 
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diag = row[0]!;
@@ -129,17 +129,6 @@ export function unpack(packed: Tensor, shapes: number[][]): Tensor[] {
 
 export function batchOf(x: Tensor): number[] {
   return x.shape.slice(0, -2);
-}
-
-export function singularMessage(op: string, info: Int32Array): string | null {
-  const b = info.findIndex((v) => v !== 0);
-  if (b < 0) return null;
-  const where = info.length > 1 ? `(Batch element ${b}): ` : '';
-  if (op === 'linalg.inv') {
-    return `linalg.inv: ${where}The diagonal element ${info[b]} is zero, the inversion could not be completed because the input matrix is singular.`;
-  }
-  // torch's own wording names its Python function for solve.
-  return `${op === 'linalg.solve' ? 'torch.linalg.solve' : op}: ${where}The solver failed because the input matrix is singular.`;
 }
 
 // ---- sample inputs for the op table: well-conditioned, symmetric, positive-definite ----------
