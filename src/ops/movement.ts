@@ -3,7 +3,7 @@ import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocate } from '../tensor/dtype.js';
-import { inferShape, normalizeDim, normalizeDims, numel, shapeStr, type Shape } from '../tensor/shape.js';
+import { checkShape, inferShape, normalizeDim, normalizeDims, numel, shapeStr, type Shape } from '../tensor/shape.js';
 import { isContiguous } from '../backend/cpu/strided.js';
 import { checkTensor, fromKernel } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
@@ -142,6 +142,7 @@ const EXPAND: OpDef<{ shape: number[] }> = {
 /** Broadcasts size-1 dims (and new leading dims) to `shape` without copying; -1 keeps a size. */
 export function expand(x: Tensor, shape: Shape): Tensor {
   checkTensor('expand', x);
+  checkShape('expand', shape, 'any');
   const lead = shape.length - x.ndim;
   if (lead < 0) {
     throw new Error(`expand: the target shape ${shapeStr(shape)} has fewer dims than the input ${shapeStr(x.shape)}`);
@@ -152,7 +153,6 @@ export function expand(x: Tensor, shape: Shape): Tensor {
       if (own === undefined) throw new Error(`expand: -1 is not allowed for the new leading dim ${i} in ${shapeStr(shape)}`);
       return own;
     }
-    if (!Number.isInteger(d) || d < 0) throw new Error(`expand: invalid size ${d} in ${shapeStr(shape)}`);
     if (own !== undefined && own !== 1 && own !== d) {
       throw new Error(
         `expand: cannot expand shape ${shapeStr(x.shape)} to ${shapeStr(shape)}: dim ${i} has size ${own}, ` +

@@ -1,7 +1,7 @@
 /** Creating tensors: from values, filled, ranges, identity, and random. */
 import { Tensor, type Nested } from './tensor.js';
 import { allocate, DEFAULT_FLOAT, isFloat, type DType, type TypedArray } from './dtype.js';
-import { checkShape, numel, shapeStr, type Shape } from './shape.js';
+import { checkShape, checkSize, numel, shapeStr, type Shape } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { kernels } from '../backend/registry.js';
 import type { RandomSpec } from '../backend/types.js';
@@ -182,7 +182,7 @@ export function arange(a: number, b?: number | TensorOptions, c?: number, d?: Te
 
 /** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
+  checkSize('linspace', 'steps', steps);
   const dtype = options.dtype ?? DEFAULT_FLOAT;
   const data = allocate(dtype, steps);
   // torch does the arithmetic in the output's float type, so float32 rounds at every step.
@@ -244,7 +244,7 @@ export function randint(low: number, high: number, shape: Shape, options: Random
 
 /** A random permutation of 0..n-1 (Fisher-Yates), as int32. */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`randperm: n must be a non-negative integer, got ${n}`);
+  checkSize('randperm', 'n', n);
   const rng = options.generator ?? defaultGenerator;
   const perm = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
@@ -283,9 +283,7 @@ export function multinomial(probs: Tensor, numSamples: number, replacement = fal
   }
   const rows = probs.ndim === 1 ? 1 : probs.shape[0]!;
   const k = probs.shape[probs.ndim - 1]!;
-  if (!Number.isInteger(numSamples) || numSamples <= 0) {
-    throw new Error(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
-  }
+  checkSize('multinomial', 'numSamples', numSamples, 1);
   if (!replacement && numSamples > k) {
     throw new Error(`multinomial: cannot draw ${numSamples} samples without replacement from ${k} categories`);
   }
