@@ -4,7 +4,7 @@ import { allocate, DEFAULT_FLOAT, isFloat, type DType, type TypedArray } from '.
 import { checkShape, checkSize, numel, shapeStr, type Shape } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { kernels } from '../backend/registry.js';
-import type { RandomSpec } from '../backend/types.js';
+import { KernelError, type RandomSpec } from '../backend/types.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -125,9 +125,19 @@ export function tensor(values: TensorValues, options: FromValuesOptions = {}): T
   return finish(Tensor.fromData(fillFrom(dtype, flat), shape, dtype), options, 'tensor');
 }
 
+/** Runs an allocation for op, naming the op in a too-large-allocation error (as apply() does for ops). */
+function named<T>(op: string, allocation: () => T): T {
+  try {
+    return allocation();
+  } catch (e) {
+    if (e instanceof KernelError) throw new Error(`${op}: ${e.message}`);
+    throw e;
+  }
+}
+
 function filled(op: string, shape: Shape, value: number, options: TensorOptions, dtype: DType): Tensor {
   checkShape(op, shape);
-  const data = allocate(dtype, numel(shape));
+  const data = named(op, () => allocate(dtype, numel(shape)));
   if (value !== 0) data.fill(dtype === 'bool' ? Number(value !== 0) : value);
   return finish(Tensor.fromData(data, shape, dtype), options, op);
 }
@@ -175,7 +185,7 @@ export function arange(a: number, b?: number | TensorOptions, c?: number, d?: Te
   }
   const n = Math.ceil((end - start) / step);
   const dtype = options.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : DEFAULT_FLOAT);
-  const data = allocate(dtype, n);
+  const data = named('arange', () => allocate(dtype, n));
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return finish(Tensor.fromData(data, [n], dtype), options, 'arange');
 }
@@ -184,7 +194,7 @@ export function arange(a: number, b?: number | TensorOptions, c?: number, d?: Te
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
   checkSize('linspace', 'steps', steps);
   const dtype = options.dtype ?? DEFAULT_FLOAT;
-  const data = allocate(dtype, steps);
+  const data = named('linspace', () => allocate(dtype, steps));
   // torch does the arithmetic in the output's float type, so float32 rounds at every step.
   const r = dtype === 'float32' ? Math.fround : (v: number): number => v;
   const [a, b] = [r(start), r(end)];
@@ -199,14 +209,14 @@ export function linspace(start: number, end: number, steps: number, options: Ten
 export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
   checkShape('eye', [n, m]);
   const dtype = options.dtype ?? DEFAULT_FLOAT;
-  const data = allocate(dtype, n * m);
+  const data = named('eye', () => allocate(dtype, n * m));
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return finish(Tensor.fromData(data, [n, m], dtype), options, 'eye');
 }
 
 function randomTensor(op: string, shape: Shape, spec: RandomSpec, options: RandomOptions, dtype: DType): Tensor {
   checkShape(op, shape);
-  const data = kernels().random(spec, numel(shape), dtype, options.generator ?? defaultGenerator);
+  const data = named(op, () => kernels().random(spec, numel(shape), dtype, options.generator ?? defaultGenerator));
   return finish(Tensor.fromData(data, shape, dtype), options, op);
 }
 

@@ -74,6 +74,11 @@ describe('shape errors', () => {
     ['creation with a string size', () => nb.ones(['3' as unknown as number]), /^ones: invalid shape \[3\].*dim 0 got string/],
     ['expand to a fractional size', () => nb.ones([3]).expand([3.5]), /^expand: invalid shape \[3.5\]: every size must be a non-negative integer or -1; dim 0 got 3.5/],
     ['oneHot with fractional classes', () => nb.oneHot(nb.tensor([0, 1]), 2.5), /^oneHot: numClasses must be a non-negative integer, got 2.5/],
+    ['a too large allocation', () => nb.zeros([1e6, 1e6]), /^zeros: cannot allocate 1000000000000 float32 elements \(4000000000000 bytes, 3725.3 GiB\)/],
+    ['a too large random tensor', () => nb.randn([1e6, 1e6], { dtype: 'float64' }), /^randn: cannot allocate 1000000000000 float64 elements \(8000000000000 bytes/],
+    ['a too large range', () => nb.arange(0, 1e12), /^arange: cannot allocate 1000000000000 int32 elements/],
+    ['a too large op result', () => nb.ones([1]).expand([1e6, 1e6]).mul(2), /^mul: (cannot allocate 1000000000000 float32 elements \(4000000000000 bytes|the result is too large to allocate \(Invalid typed array length: 1000000000000\) for inputs \[1000000, 1000000\])/],
+    ['a too large copy', () => nb.ones([1]).expand([1e6, 1e6]).contiguous(), /^(contiguous|clone): (cannot allocate|the result is too large to allocate)/],
   ]);
 });
 
