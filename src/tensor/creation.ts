@@ -102,10 +102,14 @@ export function tensor(values: TensorValues, options: FromValuesOptions = {}): T
               `but values${path[k]} has ${got}`,
           );
         }
-        arr.forEach((v, i) => {
-          next.push(v);
+        // A for loop, not forEach, which skips the holes of a sparse array ([1, , 3]) silently.
+        for (let i = 0; i < len; i++) {
+          if (!(i in arr)) {
+            throw new Error(`tensor: values${path[k]} is a sparse array with a hole at index ${i}: every entry needs a value`);
+          }
+          next.push(arr[i]);
           nextPath.push(`${path[k]}[${i}]`);
-        });
+        }
       });
       shape = [...shape, len];
       level = next;
