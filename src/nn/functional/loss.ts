@@ -7,10 +7,10 @@ import { Tensor } from '../../tensor/tensor.js';
 import { tensor as makeTensor } from '../../tensor/creation.js';
 import { isFloat } from '../../tensor/dtype.js';
 import { sameShape, shapeStr } from '../../tensor/shape.js';
-import { abs, clamp, exp, log, minimum, mul, neg, relu, softplus, sqrt, square, sub, where } from '../../ops/elementwise.js';
+import { abs, exp, log, minimum, mul, neg, relu, softplus, sqrt, square, sub, where } from '../../ops/elementwise.js';
 import { logsumexp } from '../../ops/reduce.js';
 import { logSoftmax } from '../../ops/nn.js';
-import { crossEntropyIndices, nllLossIndices } from '../../ops/loss.js';
+import { binaryCrossEntropyTerms, crossEntropyIndices, nllLossIndices } from '../../ops/loss.js';
 import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { gather, indexSelect } from '../../ops/indexing.js';
 import { pad, stack, unbind } from '../../ops/join.js';
@@ -141,9 +141,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
       );
     }
   }
-  let loss = neg(
-    mul(target, clamp(log(input), -100)).add(mul(sub(1, target), clamp(log(sub(1, input)), -100))),
-  );
+  let loss = binaryCrossEntropyTerms(input, target);
   if (options.weight) {
     checkWeight(op, options.weight, input.shape);
     loss = mul(loss, options.weight);
