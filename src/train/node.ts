@@ -3,12 +3,13 @@
  * Node-only callbacks that write files: ModelCheckpoint (atomic safetensors writes), CSVLogger
  * and JSONLogger.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stateDictToBytes } from '../io/safetensors.js';
 import { isPthPath, writeFileAtomic } from '../io/node.js';
 import { savePth } from '../io/pth.js';
 import { Callback, monitored, resolveMode, type Logs, type Mode } from './callback.js';
+import { History, decodeLogNumber, encodeLogs } from './history.js';
 
 export interface ModelCheckpointOptions {
   /** The quantity that decides the best epoch (default 'val_loss'). */
@@ -109,6 +110,43 @@ export class JSONLogger extends Callback {
   }
 
   override onEpochEnd(epoch: number, logs: Logs): void {
-    appendFileSync(this.path, JSON.stringify({ epoch, ...logs }) + '\n');
+    // Non-finite values as "Infinity"/"NaN" strings (JSON would write null), as History.toJSON does.
+    appendFileSync(this.path, JSON.stringify({ epoch, ...encodeLogs(logs) }) + '\n');
   }
+}
+
+/**
+ * Reads a History back from a file: a history.json (History.toJSON, as `nabla` writes it) or a
+ * JSONLogger file (one {"epoch", ...logs} object per line). "Infinity", "-Infinity" and "NaN"
+ * strings become numbers again.
+ */
+export function readHistory(path: string): History {
+  const text = readFileSync(path, 'utf8');
+  const where = `readHistory(${path})`;
+  let whole: unknown = null;
+  try {
+    whole = JSON.parse(text);
+  } catch {
+    // Not one JSON value: JSON lines, read below.
+  }
+  if (typeof whole === 'object' && whole !== null && 'epochs' in whole) return History.fromJSON(whole);
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const parse = (line: string, n: number): unknown => {
+    try {
+      return JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${where}: line ${n} is not JSON: ${(e as Error).message}`);
+    }
+  };
+  const history = new History(false);
+  lines.forEach((line, i) => {
+    const row = parse(line, i + 1);
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new Error(`${where}: line ${i + 1} is not an object`);
+    const { epoch, ...values } = row as Record<string, unknown>;
+    if (!Number.isSafeInteger(epoch)) throw new Error(`${where}: line ${i + 1} has no integer "epoch"`);
+    const logs: Logs = {};
+    for (const [k, v] of Object.entries(values)) logs[k] = decodeLogNumber(v, `${where}: line ${i + 1}, ${k}`);
+    history.addEpoch(epoch as number, logs);
+  });
+  return history;
 }

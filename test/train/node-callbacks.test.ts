@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
 import { nn, optim, train } from '../../src/index.js';
-import { CSVLogger, JSONLogger, ModelCheckpoint } from '../../src/train/node.js';
+import { CSVLogger, JSONLogger, ModelCheckpoint, readHistory } from '../../src/train/node.js';
 import { deserializeSafetensors } from '../../src/io/safetensors.js';
 import { readPth } from '../../src/io/pth.js';
 
@@ -101,5 +101,35 @@ describe('Node callbacks', () => {
     const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     assert.deepEqual(lines.map((l) => l.epoch), [0, 1, 2]);
     assert.ok(lines[2]!.loss! < lines[0]!.loss!);
+  });
+
+  test('history.json and JSONLogger files keep non-finite values, and readHistory reads them back as numbers', () => {
+    const jsonl = join(dir, 'logs', 'nonfinite.jsonl');
+    const logger = new JSONLogger(jsonl);
+    logger.onTrainBegin();
+    const history = new train.History(true);
+    const odd = [Infinity, NaN, -Infinity];
+    odd.forEach((v, epoch) => {
+      const logs = { loss: 1 / (epoch + 1), val_loss: v };
+      history.addBatch({ loss: v });
+      history.addEpoch(epoch, logs);
+      logger.onEpochEnd(epoch, logs);
+    });
+    const text = JSON.stringify(history, null, 2);
+    const { metrics } = JSON.parse(text) as { metrics: Record<string, unknown[]> };
+    assert.ok(!JSON.stringify(metrics).includes('null'), 'no logged value is written as null');
+    assert.deepEqual(metrics.val_loss, ['Infinity', 'NaN', '-Infinity']);
+    const file = join(dir, 'logs', 'history.json');
+    writeFileSync(file, text);
+    for (const read of [readHistory(file), readHistory(jsonl), train.History.fromJSON(JSON.parse(text))]) {
+      assert.deepEqual(read.epochs, [0, 1, 2]);
+      assert.deepEqual(read.get('val_loss'), odd);
+      assert.deepEqual(read.get('loss'), history.get('loss'));
+    }
+    assert.deepEqual(train.History.fromJSON(JSON.parse(text)).batches, { loss: odd });
+    assert.match(readFileSync(jsonl, 'utf8').split('\n')[1]!, /"val_loss":"NaN"/);
+    assert.throws(() => train.History.fromJSON({ epochs: [0], metrics: { loss: ['Inf'] } }),
+      /^Error: History.fromJSON: metrics.loss\[0\]: expected a number or "Infinity", "-Infinity", "NaN", got "Inf"/);
+    assert.throws(() => train.History.fromJSON([]), /History.fromJSON: expected an object, got an array/);
   });
 });
