@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
@@ -55,6 +55,54 @@ describe('Node callbacks', () => {
     await train.fit(model, { train: data, loss: (o, t) => nb.F.mseLoss(o, t), optimizer, epochs: 2, callbacks: [checkpoint], verbose: 0 });
     const saved = readPth(readFileSync(join(dir, 'torch', 'model-2.pth')));
     assert.deepEqual(saved.tensors['2.bias']!.toArray(), model.stateDict()['2.bias']!.toArray());
+  });
+
+  test('ModelCheckpoint into an uncreatable or unwritable directory fails in onTrainBegin, before any epoch trains', async () => {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    const unwritable = process.getuid?.() === 0 ? '/sys' : join(dir, 'read-only');
+    if (unwritable !== '/sys') {
+      mkdirSync(unwritable);
+      chmodSync(unwritable, 0o555);
+    }
+    const cases: [string, string][] = [
+      [join(blocker, 'sub', 'model-{epoch}.safetensors'), join(blocker, 'sub')],
+      [join(unwritable, 'model.safetensors'), unwritable],
+      [join(unwritable, '{epoch}', 'model.safetensors'), unwritable],
+    ];
+    for (const [path, shown] of cases) {
+      const { model, data, optimizer } = setup();
+      const before = model.stateDict()['0.weight']!.toArray();
+      let epochs = 0;
+      const counter = new (class extends train.Callback {
+        override onEpochBegin(): void {
+          epochs++;
+        }
+      })();
+      await assert.rejects(
+        train.fit(model, { train: data, loss: (o, t) => nb.F.mseLoss(o, t), optimizer, epochs: 2, callbacks: [counter, new ModelCheckpoint(path, { monitor: 'loss' })], verbose: 0 }),
+        (e: unknown) => e instanceof Error && e.message.startsWith(`ModelCheckpoint: cannot write checkpoints to ${shown} (for '${path}'): `),
+      );
+      assert.equal(epochs, 0, `no epoch ran for ${path}`);
+      assert.deepEqual(model.stateDict()['0.weight']!.toArray(), before);
+    }
+  });
+
+  test('ModelCheckpoint placeholders: a key the logs lack is an error, Keras formats are filled, stray braces are rejected', async () => {
+    const { model, data, optimizer } = setup();
+    const run = (path: string): Promise<unknown> =>
+      train.fit(model, { train: data, loss: (o, t) => nb.F.mseLoss(o, t), optimizer, epochs: 2, callbacks: [new ModelCheckpoint(path, { monitor: 'loss' })], verbose: 0 });
+    const missing = join(dir, 'placeholders', 'model-{val_loss}.safetensors');
+    await assert.rejects(run(missing), {
+      message: `ModelCheckpoint: the path '${missing}' uses {val_loss}, but epoch 1 logged no 'val_loss' (logged: epoch, loss, lr)`,
+    });
+    assert.ok(!existsSync(join(dir, 'placeholders', 'model-{val_loss}.safetensors')), 'nothing written under the literal name');
+    const checkpoint = new ModelCheckpoint(join(dir, 'placeholders', 'm-{epoch:02d}-{loss:.2f}-{lr:.1e}-{epoch}.safetensors'), { monitor: 'loss' });
+    await train.fit(model, { train: data, loss: (o, t) => nb.F.mseLoss(o, t), optimizer, epochs: 2, callbacks: [checkpoint], verbose: 0 });
+    assert.deepEqual(checkpoint.saved.map((p) => p.slice(p.lastIndexOf('/') + 1).replace(/-\d+\.\d\d-/, '-L-')), ['m-01-L-5.0e-02-1.safetensors', 'm-02-L-5.0e-02-2.safetensors']);
+    assert.throws(() => new ModelCheckpoint('m-{val loss}.safetensors'), /^Error: ModelCheckpoint: '\{val loss\}' in 'm-\{val loss\}.safetensors' is not a placeholder/);
+    assert.throws(() => new ModelCheckpoint('m-{epoch:x}.safetensors'), /is not a placeholder: use \{epoch\}, \{name\} or \{name:format\}/);
+    assert.throws(() => new ModelCheckpoint('m-{epoch.safetensors'), /^Error: ModelCheckpoint: 'm-\{epoch.safetensors' has an unmatched brace/);
   });
 
   test('a checkpoint is never half-written: killing the process mid-save leaves a complete file', async () => {
