@@ -3,7 +3,7 @@ import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocate } from '../tensor/dtype.js';
-import { checkShape, inferShape, normalizeDim, normalizeDims, numel, shapeStr, type Shape } from '../tensor/shape.js';
+import { checkShape, checkSize, inferShape, isSize, normalizeDim, normalizeDims, numel, shapeStr, type Shape } from '../tensor/shape.js';
 import { isContiguous } from '../backend/cpu/strided.js';
 import { checkTensor, fromKernel } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
@@ -241,7 +241,10 @@ const SLICE_BACKWARD: OpDef<SliceAttrs & { inputShape: Shape }> = {
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
   checkTensor('slice', x);
   const d = normalizeDim('slice', dim, x.ndim);
-  if (!Number.isInteger(step) || step <= 0) throw new Error(`slice: step must be a positive integer, got ${step}`);
+  checkSize('slice', 'step', step, 1);
+  for (const [name, index] of [['start', start], ['end', end]] as const) {
+    if (index != null && !Number.isSafeInteger(index)) throw new Error(`slice: ${name} must be an integer or null, got ${index}`);
+  }
   const size = x.shape[d] ?? 1;
   const clampIndex = (i: number): number => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
   const s = clampIndex(start ?? 0);
@@ -256,7 +259,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const d = normalizeDim('narrow', dim, x.ndim);
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
-  if (!Number.isInteger(s) || s < 0 || !Number.isInteger(length) || length < 0 || s + length > size) {
+  if (!isSize(s) || !isSize(length) || s + length > size) {
     throw new Error(
       `narrow: start ${start} and length ${length} are out of range for dim ${dim} of size ${size} (shape ${shapeStr(x.shape)})`,
     );

@@ -60,6 +60,8 @@ describe('shape errors', () => {
     ['narrow range', () => x.narrow(1, 2, 5), /^narrow: start 2 and length 5 are out of range for dim 1 of size 3 \(shape \[2, 3\]\)/],
     ['select range', () => x.select(0, 2), /^select: index 2 is out of range for dim 0 of size 2/],
     ['slice step', () => x.slice(1, 0, 3, 0), /^slice: step must be a positive integer, got 0/],
+    ['slice with a fractional start', () => nb.arange(6).slice(0, 1.5), /^slice: start must be an integer or null, got 1.5/],
+    ['slice with a NaN step', () => nb.arange(6).slice(0, 0, 6, NaN), /^slice: step must be a positive integer, got NaN/],
     ['unflatten sizes', () => x.unflatten(1, [2, 2]), /^unflatten: shape '\[2, 2\]' is invalid for input of size 3 \(input shape \[3\]\)/],
     ['flatten order', () => x.flatten(1, 0), /^flatten: startDim 1 comes after endDim 0/],
     ['t of a 3-D tensor', () => nb.zeros([1, 2, 3]).t(), /^t: expects a tensor of rank <= 2, got shape \[1, 2, 3\]; use transpose/],

@@ -6,7 +6,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { tensor as makeTensor } from '../../tensor/creation.js';
 import { isFloat } from '../../tensor/dtype.js';
-import { sameShape, shapeStr } from '../../tensor/shape.js';
+import { isSize, sameShape, shapeStr } from '../../tensor/shape.js';
 import { abs, exp, log, minimum, mul, neg, relu, softplus, sqrt, square, sub, where } from '../../ops/elementwise.js';
 import { logsumexp } from '../../ops/reduce.js';
 import { logSoftmax } from '../../ops/nn.js';
@@ -483,7 +483,7 @@ function lengthsOf(op: string, what: string, lengths: Tensor | readonly number[]
     values = Array.from(lengths.toTypedArray());
   } else values = [...lengths];
   if (values.length !== batch) throw new Error(`${op}: ${what} must have one entry per batch element (${batch}), got ${values.length}`);
-  for (const v of values) if (!Number.isInteger(v) || v < 0) throw new Error(`${op}: ${what} must be non-negative integers, got ${v}`);
+  for (const v of values) if (!isSize(v)) throw new Error(`${op}: ${what} must be non-negative integers, got ${v}`);
   return values;
 }
 
