@@ -370,9 +370,25 @@ def gen_structure():
     }
 
 
+def gen_saturated_bce():
+    """Binary cross entropy at inputs of exactly 0 and 1: torch's gradient (x - y) / max(x (1 - x), 1e-12)
+    is 0 where the target matches and -1e12 / 1e12 where it does not; the log is clamped at -100.
+    Drawn after the layers so the earlier cases keep their random values."""
+    sat = {"input": torch.tensor([[0.0, 1.0, 0.0, 1.0], [0.25, 1.0, 0.0, 0.5]]),
+           "target": torch.tensor([[0.0, 1.0, 1.0, 0.0], [0.25, 0.5, 0.3, 0.5]])}
+    reductions("binaryCrossEntropy at 0 and 1", "binaryCrossEntropy", sat,
+               lambda d, r: F.binary_cross_entropy(d["input"], d["target"], reduction=r))
+    loss_case("binaryCrossEntropy at 0 and 1 float32", "binaryCrossEntropy", sat, {},
+              lambda d: F.binary_cross_entropy(d["input"], d["target"]), dtype=F32)
+    sat_w = dict(sat, opt_weight=torch.tensor([0.5, 2.0, 1.5, 1.0]))
+    loss_case("binaryCrossEntropy at 0 and 1 weight", "binaryCrossEntropy", sat_w, {"weight": "@opt_weight", "reduction": "sum"},
+              lambda d: F.binary_cross_entropy(d["input"], d["target"], weight=d["opt_weight"], reduction="sum"))
+
+
 def main():
     gen_losses()
     gen_layers()
+    gen_saturated_bce()
     FIX.mkdir(parents=True, exist_ok=True)
     (FIX / "nn-losses.json").write_text(json.dumps({"cases": LOSS_CASES}, separators=(",", ":")))
     (FIX / "nn-layers.json").write_text(json.dumps({"cases": LAYER_CASES}, separators=(",", ":")))

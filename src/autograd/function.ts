@@ -110,6 +110,12 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
     out = op.forward(inputs, attrs, node === null ? noSave : node.save);
   } catch (e) {
     if (e instanceof KernelError) throw new Error(`${op.name}: ${e.message}`);
+    // A backend that allocates its own typed arrays: name the op instead of the engine's bare RangeError.
+    if (e instanceof RangeError && /array length|allocation failed/i.test(e.message)) {
+      throw new Error(
+        `${op.name}: the result is too large to allocate (${e.message}) for inputs ${inputs.map((t) => shapeStr(t.shape)).join(', ')}`,
+      );
+    }
     throw e;
   } finally {
     setGradEnabled(gradEnabled);

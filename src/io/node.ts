@@ -1,10 +1,13 @@
 /// <reference types="node" />
 /**
  * Node-only: safetensors and PyTorch .pth files. Files are read by content (a zip is a .pth,
- * anything else safetensors); saving picks the format by extension (.pth/.pt or not). Writes are atomic (a temporary file in the same directory,
- * then a rename), so a crash mid-save leaves the previous file intact.
+ * anything else safetensors); saving picks the format by extension (.pth/.pt or not). Writes are
+ * atomic and durable: the bytes go to a hidden temporary sibling (`.<name>.<pid>.<time>.tmp`),
+ * which is fsynced, renamed over the file, and then the directory is fsynced, so neither a crash
+ * nor a power loss leaves a torn file. A temporary left by a killed writer is removed by the next
+ * save of the same file.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadPth, looksLikePth, readPth, savePth, type LoadPthOptions, type PthContents, type SavePthOptions } from './pth.js';
@@ -19,12 +22,80 @@ import {
   type SafetensorsHeader,
 } from './safetensors.js';
 
-/** Writes bytes to `path` through a temporary sibling file and a rename. */
+/**
+ * For tests only: called with the temporary file's path once it holds every byte (fsynced),
+ * just before the rename. The kill-during-save test pauses a child process here.
+ */
+export const atomicWriteHooks: { beforeRename: ((temporary: string) => void) | null } = { beforeRename: null };
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whether a process with this id exists (EPERM: it does, but belongs to someone else). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporaries that earlier writes of `path` left behind when they were killed: only
+ * names of our exact pattern, and only those whose writing process is gone (or is this process,
+ * whose writes are synchronous, so any temporary of its own found now is stale).
+ */
+function removeStaleTemporaries(path: string): void {
+  const pattern = new RegExp(`^\\.${escapeRegExp(basename(path))}\\.(\\d+)\\.(\\d+)\\.tmp$`);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return; // The write itself will report a missing or unreadable directory.
+  }
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || !processExists(pid)) rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
+/** fsync a directory so a rename in it survives a power loss; platforms that cannot (Windows) say so, and are skipped. */
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EBADF' && code !== 'ENOTSUP') throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes bytes to `path` through a fsynced temporary sibling file and a rename (see the file comment). */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  removeStaleTemporaries(path);
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    writeFileSync(temporary, bytes);
+    const fd = openSync(temporary, 'wx');
+    try {
+      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    atomicWriteHooks.beforeRename?.(temporary);
     renameSync(temporary, path);
+    syncDirectory(dirname(path));
   } catch (e) {
     rmSync(temporary, { force: true });
     throw new Error(`cannot write ${path}: ${(e as Error).message}`);

@@ -20,7 +20,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
 import type { DType, FloatDType } from '../tensor/dtype.js';
 import { isFloat } from '../tensor/dtype.js';
-import { shapeStr, sameShape } from '../tensor/shape.js';
+import { isSize, shapeStr, sameShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
 
 /** A tensor that is a trainable weight of a module: requiresGrad is on unless asked otherwise. */
@@ -542,7 +542,7 @@ export abstract class Module {
     const shapes: (readonly number[])[] =
       inputShape.length > 0 && Array.isArray(inputShape[0]) ? [...(inputShape as readonly (readonly number[])[])] : [inputShape as readonly number[]];
     for (const shape of shapes) {
-      if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      if (!shape.every((d) => isSize(d))) {
         throw new Error(`${this.constructor.name}.summary: input shapes must be lists of non-negative integers, got ${JSON.stringify(inputShape)}`);
       }
     }

@@ -2,6 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
 import type { DType } from '../tensor/dtype.js';
+import { checkSize } from '../tensor/shape.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 
 /** A zero-filled tensor to hold weights that an initializer fills next (torch.empty's role). */
@@ -9,9 +10,9 @@ export function empty(shape: readonly number[], dtype: DType = 'float32'): Tenso
   return zeros(shape, { dtype });
 }
 
-/** Whether a layer option is a positive integer. */
+/** Throws unless a layer size is a positive safe integer (shape.ts's checkSize, the one size check). */
 export function checkPositiveInt(where: string, name: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${where}: ${name} must be a positive integer, got ${value}`);
+  checkSize(where, name, value, 1);
 }
 
 /**

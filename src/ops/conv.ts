@@ -9,7 +9,7 @@ import { kernels } from '../backend/registry.js';
 import type { ConvGeometry } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
-import { shapeStr } from '../tensor/shape.js';
+import { checkSize, checkSizeList, shapeStr } from '../tensor/shape.js';
 import { checkTensor, fromKernel } from './util.js';
 import { add } from './elementwise.js';
 import { reshape } from './movement.js';
@@ -109,12 +109,6 @@ export interface ConvTransposeNdAttrs {
   groups: number;
 }
 
-function checkInts(op: string, name: string, values: readonly number[], min: number, nd: number): void {
-  if (values.length !== nd || values.some((v) => !Number.isInteger(v) || v < min)) {
-    throw new Error(`${op}: ${name} must be ${nd} integer${nd > 1 ? 's' : ''} >= ${min}, got ${shapeStr(values)}`);
-  }
-}
-
 /** Checks the operands common to convolution and its transpose. */
 function checkOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, nd: number, groups: number): void {
   checkTensor(op, x);
@@ -132,7 +126,7 @@ function checkOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
   if (weight.ndim !== nd + 2) {
     throw new Error(`${op}: expects a ${nd + 2}-D weight, got shape ${shapeStr(weight.shape)}`);
   }
-  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  checkSize(op, 'groups', groups, 1);
 }
 
 /** The convolution's output size along one dim: floor((I + before + after - dilation (k - 1) - 1) / stride) + 1. */
@@ -148,9 +142,9 @@ export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
   const nd = attrs.stride.length;
   const { groups } = attrs;
   checkOperands(op, x, weight, bias, nd, groups);
-  checkInts(op, 'stride', attrs.stride, 1, nd);
-  checkInts(op, 'dilation', attrs.dilation, 1, nd);
-  checkInts(op, 'padding', attrs.padding.flat(), 0, 2 * nd);
+  checkSizeList(op, 'stride', attrs.stride, 1, nd);
+  checkSizeList(op, 'dilation', attrs.dilation, 1, nd);
+  checkSizeList(op, 'padding', attrs.padding.flat(), 0, 2 * nd);
   const channels = x.shape[1]!;
   const outChannels = weight.shape[0]!;
   if (channels % groups !== 0 || outChannels % groups !== 0) {
@@ -197,10 +191,10 @@ export function convTransposeNd(x: Tensor, weight: Tensor, bias: Tensor | null |
   const nd = attrs.stride.length;
   const { groups } = attrs;
   checkOperands(op, x, weight, bias, nd, groups);
-  checkInts(op, 'stride', attrs.stride, 1, nd);
-  checkInts(op, 'dilation', attrs.dilation, 1, nd);
-  checkInts(op, 'padding', attrs.padding, 0, nd);
-  checkInts(op, 'outputPadding', attrs.outputPadding, 0, nd);
+  checkSizeList(op, 'stride', attrs.stride, 1, nd);
+  checkSizeList(op, 'dilation', attrs.dilation, 1, nd);
+  checkSizeList(op, 'padding', attrs.padding, 0, nd);
+  checkSizeList(op, 'outputPadding', attrs.outputPadding, 0, nd);
   const channels = x.shape[1]!;
   if (weight.shape[0] !== channels) {
     throw new Error(

@@ -2,7 +2,7 @@
 import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
-import { normalizeDim, shapeStr, broadcastShapes, sameShape, numel } from '../tensor/shape.js';
+import { normalizeDim, shapeStr, broadcastShapes, sameShape, numel, isSize, checkSize } from '../tensor/shape.js';
 import { asTensor, checkIndexTensor, checkTensor, fromKernel, isTensor, scalarTensor } from './util.js';
 import { cast, eq, ge, le, where, sub } from './elementwise.js';
 import { expand, narrow, reshape, unsqueeze } from './movement.js';
@@ -150,6 +150,7 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   }
+  if (numClasses !== -1) checkSize('oneHot', 'numClasses', numClasses);
   const classes = numClasses === -1 ? (values.length === 0 ? 0 : hi + 1) : numClasses;
   if (values.length > 0 && (lo < 0 || hi >= classes)) {
     throw new Error(`oneHot: class values must be in [0, ${classes}), got values from ${lo} to ${hi}`);
@@ -201,7 +202,7 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true, sorted = tr
   checkTensor('topk', x);
   const axis = x.ndim === 0 ? 0 : normalizeDim('topk', dim, x.ndim);
   const size = x.ndim === 0 ? 1 : x.shape[axis]!;
-  if (!Number.isInteger(k) || k < 0 || k > size) {
+  if (!isSize(k) || k > size) {
     throw new Error(`topk: k = ${k} is out of range for dim ${dim} of size ${size} (shape ${shapeStr(x.shape)})`);
   }
   void sorted; // results always come sorted, which torch allows for sorted=false too

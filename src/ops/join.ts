@@ -3,7 +3,7 @@ import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { allocate, resultType } from '../tensor/dtype.js';
-import { normalizeDim, numel, shapeStr, type Shape } from '../tensor/shape.js';
+import { normalizeDim, numel, shapeStr, type Shape, isSize } from '../tensor/shape.js';
 import { broadcastView, checkTensor, fromKernel, promotionOperand, scalarTensor } from './util.js';
 import { narrow, select, unsqueeze } from './movement.js';
 import { indexSelect } from './indexing.js';
@@ -130,7 +130,7 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
   const size = x.shape[axis]!;
   let sizes: number[];
   if (typeof splitSize === 'number') {
-    if (!Number.isInteger(splitSize) || splitSize <= 0) {
+    if (!isSize(splitSize, 1)) {
       throw new Error(`split: splitSize must be a positive integer, got ${splitSize}`);
     }
     sizes = [];
@@ -139,7 +139,7 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
   } else {
     sizes = [...splitSize];
     const total = sizes.reduce((a, b) => a + b, 0);
-    if (total !== size || sizes.some((s) => !Number.isInteger(s) || s < 0)) {
+    if (total !== size || sizes.some((s) => !isSize(s))) {
       throw new Error(`split: sizes ${shapeStr(sizes)} must be non-negative and add up to ${size}, the size of dim ${dim}`);
     }
   }
@@ -154,7 +154,7 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
 /** Splits into `chunks` pieces of ceil(size / chunks) along dim (fewer when that divides evenly earlier). */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   checkTensor('chunk', x);
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
+  if (!isSize(chunks, 1)) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
   const axis = normalizeDim('chunk', dim, x.ndim);
   const size = x.shape[axis]!;
   return split(x, Math.max(1, Math.ceil(size / chunks)), axis);

@@ -12,7 +12,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { allocate, type TypedArray } from '../tensor/dtype.js';
 import { numel } from '../tensor/shape.js';
 import { fromKernel } from './util.js';
-import { mul, neg, sub } from './elementwise.js';
+import { clamp, div, log, log1p, mul, neg, sub } from './elementwise.js';
 import { reshape } from './movement.js';
 import { softmax } from './nn.js';
 import { entry, f, sample, type OpEntry } from './table.js';
@@ -121,6 +121,34 @@ export function crossEntropyIndices(input: Tensor, target: Tensor, options: Clas
 /** Negative log likelihood of log-probabilities at int32 class indices (inputs already checked). */
 export function nllLossIndices(input: Tensor, target: Tensor, options: ClassLossOptions): Tensor {
   return apply(NLL_LOSS, [input, target], { ...options, op: 'nllLoss', classDim: input.ndim === 1 ? 0 : 1 });
+}
+
+/** torch's floor on x (1 - x) in binary cross entropy's gradient: aten's Loss.cpp has `constexpr float EPSILON = 1e-12`. */
+const BCE_EPSILON = Math.fround(1e-12);
+
+/**
+ * Binary cross entropy per element, as torch's kernel: (y - 1) max(log1p(-x), -100) - y max(log(x), -100).
+ * A primitive for its gradient, torch's (x - y) / max(x (1 - x), 1e-12), which stays finite (0 when
+ * x = y) at inputs of exactly 0 or 1, where the composite's clamped log would give 0 * inf = NaN.
+ */
+const BINARY_CROSS_ENTROPY: OpDef<null> = {
+  name: 'binaryCrossEntropy',
+  forward([x, y], _attrs, save) {
+    save(x!, y!);
+    return sub(mul(sub(y!, 1), clamp(log1p(neg(x!)), -100)), mul(y!, clamp(log(x!), -100)));
+  },
+  backward(g, ctx) {
+    const [x, y] = ctx.saved;
+    const gradInput = div(mul(g, sub(x!, y!)), clamp(mul(sub(1, x!), x!), BCE_EPSILON));
+    // torch's binary_cross_entropy_target_backward: -logit(x) = -log(x / (1 - x)).
+    const gradTarget = mul(g, neg(log(div(x!, sub(1, x!)))));
+    return [gradInput, gradTarget];
+  },
+};
+
+/** Unreduced, unweighted binary cross entropy of probabilities (inputs already checked, same shape). */
+export function binaryCrossEntropyTerms(input: Tensor, target: Tensor): Tensor {
+  return apply(BINARY_CROSS_ENTROPY, [input, target], null);
 }
 
 // ---- op table ------------------------------------------------------------------------------

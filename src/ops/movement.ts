@@ -3,7 +3,7 @@ import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocate } from '../tensor/dtype.js';
-import { inferShape, normalizeDim, normalizeDims, numel, shapeStr, type Shape } from '../tensor/shape.js';
+import { checkShape, checkSize, inferShape, isSize, normalizeDim, normalizeDims, numel, shapeStr, type Shape } from '../tensor/shape.js';
 import { isContiguous } from '../backend/cpu/strided.js';
 import { checkTensor, fromKernel } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
@@ -142,6 +142,7 @@ const EXPAND: OpDef<{ shape: number[] }> = {
 /** Broadcasts size-1 dims (and new leading dims) to `shape` without copying; -1 keeps a size. */
 export function expand(x: Tensor, shape: Shape): Tensor {
   checkTensor('expand', x);
+  checkShape('expand', shape, 'any');
   const lead = shape.length - x.ndim;
   if (lead < 0) {
     throw new Error(`expand: the target shape ${shapeStr(shape)} has fewer dims than the input ${shapeStr(x.shape)}`);
@@ -152,7 +153,6 @@ export function expand(x: Tensor, shape: Shape): Tensor {
       if (own === undefined) throw new Error(`expand: -1 is not allowed for the new leading dim ${i} in ${shapeStr(shape)}`);
       return own;
     }
-    if (!Number.isInteger(d) || d < 0) throw new Error(`expand: invalid size ${d} in ${shapeStr(shape)}`);
     if (own !== undefined && own !== 1 && own !== d) {
       throw new Error(
         `expand: cannot expand shape ${shapeStr(x.shape)} to ${shapeStr(shape)}: dim ${i} has size ${own}, ` +
@@ -241,7 +241,10 @@ const SLICE_BACKWARD: OpDef<SliceAttrs & { inputShape: Shape }> = {
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
   checkTensor('slice', x);
   const d = normalizeDim('slice', dim, x.ndim);
-  if (!Number.isInteger(step) || step <= 0) throw new Error(`slice: step must be a positive integer, got ${step}`);
+  checkSize('slice', 'step', step, 1);
+  for (const [name, index] of [['start', start], ['end', end]] as const) {
+    if (index != null && !Number.isSafeInteger(index)) throw new Error(`slice: ${name} must be an integer or null, got ${index}`);
+  }
   const size = x.shape[d] ?? 1;
   const clampIndex = (i: number): number => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
   const s = clampIndex(start ?? 0);
@@ -256,7 +259,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const d = normalizeDim('narrow', dim, x.ndim);
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
-  if (!Number.isInteger(s) || s < 0 || !Number.isInteger(length) || length < 0 || s + length > size) {
+  if (!isSize(s) || !isSize(length) || s + length > size) {
     throw new Error(
       `narrow: start ${start} and length ${length} are out of range for dim ${dim} of size ${size} (shape ${shapeStr(x.shape)})`,
     );

@@ -9,7 +9,7 @@ import { kernels } from '../backend/registry.js';
 import type { AvgPoolGeometry, PoolGeometry } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
-import { shapeStr } from '../tensor/shape.js';
+import { checkSizeList, shapeStr } from '../tensor/shape.js';
 import { checkTensor, fromKernel } from './util.js';
 import { reshape } from './movement.js';
 import { gather } from './indexing.js';
@@ -119,19 +119,13 @@ function checkInput(op: string, x: Tensor, nd: number): void {
   }
 }
 
-function checkInts(op: string, name: string, values: readonly number[], min: number, nd: number): void {
-  if (values.length !== nd || values.some((v) => !Number.isInteger(v) || v < min)) {
-    throw new Error(`${op}: ${name} must be ${nd} integer${nd > 1 ? 's' : ''} >= ${min}, got ${shapeStr(values)}`);
-  }
-}
-
 /** Validates window options and returns the output spatial size (torch's checks and messages). */
 function windowOutSize(op: string, x: Tensor, a: PoolNdAttrs): number[] {
   const nd = a.kernel.length;
-  checkInts(op, 'kernelSize', a.kernel, 1, nd);
-  checkInts(op, 'stride', a.stride, 1, nd);
-  checkInts(op, 'padding', a.padding, 0, nd);
-  checkInts(op, 'dilation', a.dilation, 1, nd);
+  checkSizeList(op, 'kernelSize', a.kernel, 1, nd);
+  checkSizeList(op, 'stride', a.stride, 1, nd);
+  checkSizeList(op, 'padding', a.padding, 0, nd);
+  checkSizeList(op, 'dilation', a.dilation, 1, nd);
   a.padding.forEach((p, d) => {
     if (2 * p > a.kernel[d]!) {
       throw new Error(`${op}: padding (${shapeStr(a.padding)}) must be at most half the kernel size (${shapeStr(a.kernel)})`);
@@ -167,7 +161,7 @@ export function maxPoolNd(x: Tensor, attrs: PoolNdAttrs, op = 'maxPool'): Values
 /** Adaptive max pooling of x [N, C, ...spatial] to outSize, with torch's windows. */
 export function adaptiveMaxPoolNd(x: Tensor, outSize: readonly number[], op = 'adaptiveMaxPool'): ValuesIndices {
   checkInput(op, x, outSize.length);
-  checkInts(op, 'outputSize', outSize, 1, outSize.length);
+  checkSizeList(op, 'outputSize', outSize, 1, outSize.length);
   const result: MaxPoolAttrs['result'] = { indices: null };
   const values = apply(MAX_POOL, [x], { geometry: null, outSize: [...outSize], result });
   return { values, indices: result.indices! };

@@ -6,6 +6,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
+import { zeros } from '../tensor/creation.js';
 import { sameShape, shapeStr } from '../tensor/shape.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 
@@ -243,65 +244,117 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
   }
 
   /**
-   * Restores a state from stateDict() (of this optimizer type with the same group sizes). State
-   * tensors are copied and cast to their parameter's dtype; group options are replaced.
+   * Restores a state from stateDict() of the same optimizer type (same option names) with the same
+   * group sizes. Every group's options and every parameter's state (names, kinds, shapes) are checked
+   * before anything changes, so a failed load leaves the optimizer as it was. State tensors are
+   * copied and cast to their parameter's dtype; a one-element tensor where a count is kept (torch's
+   * tensor `step`) becomes a number; group options are replaced.
    */
   loadStateDict(dict: OptimizerStateDict<O>): void {
     const where = `${this.name}.loadStateDict`;
-    if (typeof dict !== 'object' || dict === null || !Array.isArray(dict.paramGroups) || typeof dict.state !== 'object') {
+    if (typeof dict !== 'object' || dict === null || !Array.isArray(dict.paramGroups) || typeof dict.state !== 'object' || dict.state === null) {
       throw new Error(`${where}: expected { state, paramGroups } as returned by stateDict()`);
     }
     const saved = dict.paramGroups;
     if (saved.length !== this.paramGroups.length) {
       throw new Error(`${where}: the state dict has ${saved.length} parameter groups but the optimizer has ${this.paramGroups.length}`);
     }
-    const byIndex = new Map<number, Tensor>();
-    saved.forEach((g, gi) => {
+    const byIndex = new Map<number, { param: Tensor; group: ParamGroup<O> }>();
+    const groups = saved.map((g, gi) => {
       const own = this.paramGroups[gi]!.params;
-      if (!Array.isArray(g.params) || g.params.length !== own.length) {
+      if (typeof g !== 'object' || g === null || !Array.isArray(g.params) || g.params.length !== own.length) {
         throw new Error(
-          `${where}: parameter group ${gi} has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters in the state dict ` +
+          `${where}: parameter group ${gi} has ${Array.isArray(g?.params) ? g.params.length : 'no'} parameters in the state dict ` +
             `but ${own.length} in the optimizer`,
         );
       }
-      g.params.forEach((id, k) => byIndex.set(id, own[k]!));
+      const { params: ids, ...options } = g;
+      this.checkOptionNames(where, gi, options);
+      const group = { ...this.defaults, ...copyOptions(options), params: own } as ParamGroup<O>;
+      this.validate(group);
+      ids.forEach((id, k) => byIndex.set(id, { param: own[k]!, group }));
+      return group;
     });
     const newState = new Map<Tensor, S>();
     for (const [key, entry] of Object.entries(dict.state)) {
-      const p = byIndex.get(Number(key));
-      if (p === undefined) throw new Error(`${where}: state for parameter ${key}, which no parameter group lists`);
-      const copy: ParamState = {};
-      for (const [name, value] of Object.entries(entry)) {
-        if (value instanceof Tensor) {
-          if (value.ndim > 0 && !sameShape(value.shape, p.shape)) {
-            throw new Error(
-              `${where}: state '${name}' of parameter ${key} has shape ${shapeStr(value.shape)} but the parameter has shape ${shapeStr(p.shape)}`,
-            );
-          }
-          copy[name] = noGrad(() => value.to(p.dtype).clone());
-        } else if (value === null || typeof value === 'number') {
-          copy[name] = value;
-        } else {
-          throw new Error(`${where}: state '${name}' of parameter ${key} must be a Tensor, a number or null, got ${typeof value}`);
-        }
-      }
-      newState.set(p, copy as S);
+      const target = byIndex.get(Number(key));
+      if (target === undefined) throw new Error(`${where}: state for parameter ${key}, which no parameter group lists`);
+      newState.set(target.param, this.loadParamState(`${where}: parameter ${key}`, entry, target.param, target.group));
     }
-    const groups = saved.map((g, gi) => {
-      const { params: _ids, ...options } = g;
-      const group = { ...this.defaults, ...copyOptions(options), params: this.paramGroups[gi]!.params } as ParamGroup<O>;
-      this.validate(group);
-      return group;
-    });
     this.paramGroups.splice(0, this.paramGroups.length, ...groups);
     this.state.clear();
     for (const [p, s] of newState) this.state.set(p, s);
+  }
+
+  /** A saved group must carry this optimizer's options (another optimizer's dict names others). */
+  private checkOptionNames(where: string, gi: number, options: object): void {
+    const names = (o: object): string[] =>
+      Object.entries(o).filter(([k, v]) => v !== undefined && !SCHEDULE_KEYS.has(k)).map(([k]) => k).sort();
+    const own = names(this.defaults);
+    const got = names(options);
+    const extra = got.filter((k) => !own.includes(k));
+    const missing = own.filter((k) => !got.includes(k));
+    if (extra.length > 0 || missing.length > 0) {
+      throw new Error(
+        `${where}: parameter group ${gi} of the state dict has the options ${got.join(', ')} but ${this.name} has ${own.join(', ')}` +
+          `${extra.length > 0 ? ` (unknown: ${extra.join(', ')})` : ''}${missing.length > 0 ? ` (missing: ${missing.join(', ')})` : ''}` +
+          `; was it saved from another optimizer?`,
+      );
+    }
+  }
+
+  /**
+   * One parameter's saved state, checked against the state this optimizer's rule starts from (the
+   * same names; a tensor of the parameter's shape where the rule keeps one, a count where it counts).
+   */
+  private loadParamState(where: string, entry: unknown, p: Tensor, group: ParamGroup<O>): S {
+    if (typeof entry !== 'object' || entry === null) throw new Error(`${where}: the state must be an object, got ${String(entry)}`);
+    // The rule's initial state for a one-element stand-in (init may move its parameter's memory) shows the names and kinds.
+    const expected = noGrad(() => this.rule.init(zeros([1], { dtype: p.dtype }), group)) as StateRecord;
+    const names = Object.keys(expected).filter((k) => expected[k] !== undefined);
+    const extra = Object.keys(entry).filter((k) => !names.includes(k));
+    const missing = names.filter((k) => !(k in entry));
+    if (extra.length > 0 || missing.length > 0) {
+      throw new Error(
+        `${where}: the state has ${Object.keys(entry).join(', ') || 'no entries'} but ${this.name} keeps ${names.join(', ')}` +
+          `; was it saved from another optimizer, or with other options?`,
+      );
+    }
+    const copy: ParamState = {};
+    for (const [name, value] of Object.entries(entry as Record<string, unknown>)) {
+      const want = expected[name];
+      if (typeof want === 'number') {
+        if (typeof value === 'number') copy[name] = value;
+        else if (value instanceof Tensor && value.numel() === 1) copy[name] = value.item();
+        else throw new Error(`${where}: state '${name}' must be a number, got ${describe(value)}`);
+      } else if (value === null && want === null) {
+        copy[name] = null;
+      } else if (value instanceof Tensor) {
+        if (!sameShape(value.shape, p.shape)) {
+          throw new Error(`${where}: state '${name}' has shape ${shapeStr(value.shape)} but the parameter has shape ${shapeStr(p.shape)}`);
+        }
+        if (!isFloat(value.dtype)) {
+          throw new Error(`${where}: state '${name}' has dtype ${value.dtype}; optimizer state tensors are floating point`);
+        }
+        copy[name] = noGrad(() => value.to(p.dtype).clone());
+      } else {
+        throw new Error(`${where}: state '${name}' must be a Tensor${want === null ? ' or null' : ''}, got ${describe(value)}`);
+      }
+    }
+    return copy as S;
   }
 
   /** Creates a parameter's state now rather than at its first step (Adagrad does so, as in torch). */
   protected initState(p: Tensor, group: ParamGroup<O>): void {
     this.state.set(p, this.rule.init(p, group));
   }
+}
+
+/** The keys learning-rate schedulers add to groups (ScheduleKeys), which any optimizer may carry. */
+const SCHEDULE_KEYS: ReadonlySet<string> = new Set(['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum']);
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : value instanceof Tensor ? `a tensor of shape ${shapeStr(value.shape)}` : typeof value;
 }
 
 /** A copy of plain option values (numbers, booleans, strings, arrays of them such as betas). */

@@ -1,10 +1,10 @@
 /** Creating tensors: from values, filled, ranges, identity, and random. */
 import { Tensor, type Nested } from './tensor.js';
 import { allocate, DEFAULT_FLOAT, isFloat, type DType, type TypedArray } from './dtype.js';
-import { checkShape, numel, shapeStr, type Shape } from './shape.js';
+import { checkShape, checkSize, numel, shapeStr, type Shape } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { kernels } from '../backend/registry.js';
-import type { RandomSpec } from '../backend/types.js';
+import { KernelError, type RandomSpec } from '../backend/types.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -102,10 +102,14 @@ export function tensor(values: TensorValues, options: FromValuesOptions = {}): T
               `but values${path[k]} has ${got}`,
           );
         }
-        arr.forEach((v, i) => {
-          next.push(v);
+        // A for loop, not forEach, which skips the holes of a sparse array ([1, , 3]) silently.
+        for (let i = 0; i < len; i++) {
+          if (!(i in arr)) {
+            throw new Error(`tensor: values${path[k]} is a sparse array with a hole at index ${i}: every entry needs a value`);
+          }
+          next.push(arr[i]);
           nextPath.push(`${path[k]}[${i}]`);
-        });
+        }
       });
       shape = [...shape, len];
       level = next;
@@ -125,9 +129,19 @@ export function tensor(values: TensorValues, options: FromValuesOptions = {}): T
   return finish(Tensor.fromData(fillFrom(dtype, flat), shape, dtype), options, 'tensor');
 }
 
+/** Runs an allocation for op, naming the op in a too-large-allocation error (as apply() does for ops). */
+function named<T>(op: string, allocation: () => T): T {
+  try {
+    return allocation();
+  } catch (e) {
+    if (e instanceof KernelError) throw new Error(`${op}: ${e.message}`);
+    throw e;
+  }
+}
+
 function filled(op: string, shape: Shape, value: number, options: TensorOptions, dtype: DType): Tensor {
   checkShape(op, shape);
-  const data = allocate(dtype, numel(shape));
+  const data = named(op, () => allocate(dtype, numel(shape)));
   if (value !== 0) data.fill(dtype === 'bool' ? Number(value !== 0) : value);
   return finish(Tensor.fromData(data, shape, dtype), options, op);
 }
@@ -175,16 +189,16 @@ export function arange(a: number, b?: number | TensorOptions, c?: number, d?: Te
   }
   const n = Math.ceil((end - start) / step);
   const dtype = options.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : DEFAULT_FLOAT);
-  const data = allocate(dtype, n);
+  const data = named('arange', () => allocate(dtype, n));
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return finish(Tensor.fromData(data, [n], dtype), options, 'arange');
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
+  checkSize('linspace', 'steps', steps);
   const dtype = options.dtype ?? DEFAULT_FLOAT;
-  const data = allocate(dtype, steps);
+  const data = named('linspace', () => allocate(dtype, steps));
   // torch does the arithmetic in the output's float type, so float32 rounds at every step.
   const r = dtype === 'float32' ? Math.fround : (v: number): number => v;
   const [a, b] = [r(start), r(end)];
@@ -199,14 +213,14 @@ export function linspace(start: number, end: number, steps: number, options: Ten
 export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
   checkShape('eye', [n, m]);
   const dtype = options.dtype ?? DEFAULT_FLOAT;
-  const data = allocate(dtype, n * m);
+  const data = named('eye', () => allocate(dtype, n * m));
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return finish(Tensor.fromData(data, [n, m], dtype), options, 'eye');
 }
 
 function randomTensor(op: string, shape: Shape, spec: RandomSpec, options: RandomOptions, dtype: DType): Tensor {
   checkShape(op, shape);
-  const data = kernels().random(spec, numel(shape), dtype, options.generator ?? defaultGenerator);
+  const data = named(op, () => kernels().random(spec, numel(shape), dtype, options.generator ?? defaultGenerator));
   return finish(Tensor.fromData(data, shape, dtype), options, op);
 }
 
@@ -244,7 +258,7 @@ export function randint(low: number, high: number, shape: Shape, options: Random
 
 /** A random permutation of 0..n-1 (Fisher-Yates), as int32. */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`randperm: n must be a non-negative integer, got ${n}`);
+  checkSize('randperm', 'n', n);
   const rng = options.generator ?? defaultGenerator;
   const perm = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
@@ -283,9 +297,7 @@ export function multinomial(probs: Tensor, numSamples: number, replacement = fal
   }
   const rows = probs.ndim === 1 ? 1 : probs.shape[0]!;
   const k = probs.shape[probs.ndim - 1]!;
-  if (!Number.isInteger(numSamples) || numSamples <= 0) {
-    throw new Error(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
-  }
+  checkSize('multinomial', 'numSamples', numSamples, 1);
   if (!replacement && numSamples > k) {
     throw new Error(`multinomial: cannot draw ${numSamples} samples without replacement from ${k} categories`);
   }

@@ -1,4 +1,5 @@
 /** Element types a tensor can hold, with PyTorch's promotion rules. */
+import { KernelError } from '../backend/types.js';
 
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export type FloatDType = 'float32' | 'float64';
@@ -18,7 +19,24 @@ export function isDType(value: unknown): value is DType {
   return typeof value === 'string' && (DTYPES as readonly string[]).includes(value);
 }
 
+/**
+ * A zeroed typed array of `size` elements. Too large a size is a KernelError naming the byte size
+ * (the op that asked for it adds its name), not the engine's bare RangeError.
+ */
 export function allocate(dtype: DType, size: number): TypedArray {
+  try {
+    return allocateUnchecked(dtype, size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const bytes = size * bytesPerElement(dtype);
+    throw new KernelError(
+      `cannot allocate ${size} ${dtype} elements (${bytes} bytes, ${(bytes / 2 ** 30).toFixed(1)} GiB): ` +
+        `more than this JavaScript engine can hold in one array, or more memory than is free`,
+    );
+  }
+}
+
+function allocateUnchecked(dtype: DType, size: number): TypedArray {
   switch (dtype) {
     case 'float32':
       return new Float32Array(size);

@@ -29,12 +29,76 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return true;
 }
 
-/** Throws the op's error unless every entry is a non-negative integer. */
-export function checkShape(op: string, shape: Shape): void {
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new Error(`${op}: invalid shape ${shapeStr(shape)}: every size must be a non-negative integer`);
+/** Why a size is not a safe integer >= min, or null when it is one. */
+function sizeProblem(value: unknown, min: number): string | null {
+  if (typeof value !== 'number') return `got ${value === null ? 'null' : typeof value}`;
+  if (!Number.isInteger(value)) return `got ${value}`;
+  if (!Number.isSafeInteger(value)) return `got ${value}, beyond 2^53 where integers stop being exact`;
+  if (value < min) return `got ${value}`;
+  return null;
+}
+
+function sizeRule(min: number): string {
+  return min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer >= ${min}`;
+}
+
+/**
+ * The one check for a size coming from a user (a layer width, a kernel size, a stride, a class
+ * count): a safe integer >= min, or an error naming the op, the argument and the bad value.
+ */
+export function checkSize(op: string, what: string, value: unknown, min = 0): number {
+  const problem = sizeProblem(value, min);
+  if (problem !== null) throw new Error(`${op}: ${what} must be ${sizeRule(min)}, ${problem}`);
+  return value as number;
+}
+
+/** Whether value is a size: a safe integer >= min. */
+export function isSize(value: unknown, min = 0): value is number {
+  return sizeProblem(value, min) === null;
+}
+
+/** A list of `length` sizes >= min (per-dim strides, paddings, ...), or an error naming the op and the list. */
+export function checkSizeList(op: string, what: string, values: readonly number[], min: number, length: number): void {
+  if (values.length !== length || !values.every((v) => isSize(v, min))) {
+    throw new Error(`${op}: ${what} must be ${length} integer${length > 1 ? 's' : ''} >= ${min}, got ${listStr(values)}`);
+  }
+}
+
+function listStr(list: readonly unknown[]): string {
+  return `[${list.map(String).join(', ')}]`;
+}
+
+/** Where a shape may hold -1 (a size to infer or keep): nowhere, in one dim (reshape), in any (expand). */
+export type MinusOne = 'never' | 'once' | 'any';
+
+/**
+ * The one check for a shape from a user: an array of non-negative safe integers whose product is
+ * also exact, with -1 entries as `minusOne` allows; otherwise an error naming the op and the value.
+ */
+export function checkShape(op: string, shape: Shape, minusOne: MinusOne = 'never'): void {
+  if (!Array.isArray(shape)) {
+    throw new Error(`${op}: the shape must be an array of sizes, got ${shape === null ? 'null' : typeof shape}`);
+  }
+  let minusOnes = 0;
+  let product = 1;
+  for (let i = 0; i < shape.length; i++) {
+    if (!(i in shape)) throw new Error(`${op}: invalid shape: the shape array has a hole at index ${i}`);
+    const d: unknown = shape[i];
+    if (minusOne !== 'never' && d === -1) {
+      if (++minusOnes > 1 && minusOne === 'once') throw new Error(`${op}: only one dimension can be -1, got ${listStr(shape)}`);
+      continue;
     }
+    const problem = sizeProblem(d, 0);
+    if (problem !== null) {
+      throw new Error(
+        `${op}: invalid shape ${listStr(shape)}: every size must be a non-negative integer` +
+          `${minusOne === 'never' ? '' : ' or -1'}; dim ${i} ${problem}`,
+      );
+    }
+    product *= d as number;
+  }
+  if (!Number.isSafeInteger(product)) {
+    throw new Error(`${op}: shape ${listStr(shape)} has ${product} elements, beyond 2^53 where sizes stop being exact`);
   }
 }
 
@@ -80,20 +144,20 @@ export function normalizeDims(op: string, dims: number | readonly number[] | und
   return rank === 0 ? [] : out;
 }
 
-/** Resolves one -1 entry in a target shape, checking the element count matches. */
+/** Resolves one -1 entry in a target shape, checking the element count matches (torch's messages). */
 export function inferShape(op: string, from: Shape, target: readonly number[]): number[] {
+  checkShape(op, target, 'once');
   const total = numel(from);
-  const minus = target.filter((d) => d === -1).length;
-  if (minus > 1) throw new Error(`${op}: only one dimension can be -1, got ${shapeStr(target)}`);
-  for (const d of target) {
-    if (!Number.isInteger(d) || d < -1) throw new Error(`${op}: invalid size ${d} in shape ${shapeStr(target)}`);
-  }
+  const minus = target.indexOf(-1);
   const known = target.reduce((p, d) => (d === -1 ? p : p * d), 1);
-  const out = target.map((d) => (d === -1 ? (known === 0 ? 0 : total / known) : d));
-  if (!Number.isInteger(numel(out)) || numel(out) !== total || (minus === 1 && known === 0)) {
+  if (minus >= 0 && known === 0) {
     throw new Error(
-      `${op}: shape ${shapeStr(target)} is invalid for input of shape ${shapeStr(from)} (${total} elements)`,
+      `${op}: cannot reshape tensor of ${total} elements into shape '${shapeStr(target)}' because the ` +
+        `unspecified dimension size -1 can be any value and is ambiguous`,
     );
   }
-  return out;
+  if (minus >= 0 ? total % known !== 0 : known !== total) {
+    throw new Error(`${op}: shape '${shapeStr(target)}' is invalid for input of size ${total} (input shape ${shapeStr(from)})`);
+  }
+  return target.map((d) => (d === -1 ? total / known : d));
 }

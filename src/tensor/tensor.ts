@@ -31,6 +31,26 @@ export interface BackwardArgs {
   createGraph?: boolean;
 }
 
+const BACKWARD_OPTIONS = ['retainGraph', 'createGraph'] as const;
+
+/** Reads backward's options, rejecting what is not a plain object of known boolean flags. */
+function checkBackwardOptions(options: unknown): { createGraph: boolean } {
+  if (options === undefined) return { createGraph: false };
+  if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) {
+    const got = options === null ? 'null' : Array.isArray(options) ? 'an array' : options instanceof Tensor ? 'a tensor' : typeof options;
+    throw new Error(`backward: the gradient must be a tensor and the options a plain object { retainGraph, createGraph }, got ${got}`);
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (!(BACKWARD_OPTIONS as readonly string[]).includes(key)) {
+      throw new Error(`backward: unknown option '${key}' (the options are ${BACKWARD_OPTIONS.join(', ')})`);
+    }
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new Error(`backward: option ${key} must be a boolean, got ${typeof value}`);
+    }
+  }
+  return { createGraph: (options as BackwardArgs).createGraph === true };
+}
+
 /** A shape given either as one array or as separate sizes: `reshape([2, 3])` or `reshape(2, 3)`. */
 export type ShapeArgs = [readonly number[]] | number[];
 
@@ -166,7 +186,15 @@ export class Tensor {
    * them into their .grad. A non-scalar tensor needs the gradient of some scalar with respect
    * to it, as in PyTorch.
    */
-  backward(gradient?: Tensor, options: BackwardArgs = {}): void {
+  backward(options?: BackwardArgs): void;
+  backward(gradient: Tensor | null | undefined, options?: BackwardArgs): void;
+  backward(first?: Tensor | BackwardArgs | null, second?: BackwardArgs, ...extra: unknown[]): void {
+    // PyTorch users write backward(retain_graph=True): an options object may come first.
+    const [gradient, options] = first instanceof Tensor || first == null ? [first ?? undefined, second] : [undefined, first];
+    if (extra.length > 0 || (!(first instanceof Tensor) && first != null && second !== undefined)) {
+      throw new Error('backward: expected backward(), backward(options), backward(gradient) or backward(gradient, options), got extra arguments');
+    }
+    const { createGraph } = checkBackwardOptions(options);
     if (!this.requiresGrad) {
       throw new Error(
         'backward: this tensor does not require grad and has no gradFn: no input of the computation had ' +
@@ -187,7 +215,7 @@ export class Tensor {
         `backward: gradient has shape ${shapeStr(g.shape)} but the tensor has shape ${shapeStr(this.shape)}`,
       );
     }
-    runBackward([this], [g], { createGraph: options.createGraph ?? false });
+    runBackward([this], [g], { createGraph });
   }
 
   // ---- read-out ---------------------------------------------------------------------------

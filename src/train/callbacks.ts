@@ -81,13 +81,43 @@ function snapshot(dict: Record<string, Tensor>): Record<string, Tensor> {
   return noGrad(() => Object.fromEntries(Object.entries(dict).map(([k, t]) => [k, t.detach().clone()])));
 }
 
-/** Stops training as soon as a batch's loss is NaN or infinite. */
+/**
+ * Stops training as soon as a batch's loss is NaN or infinite, saying where and what: the epoch,
+ * the batch and the value go to History.stopReason, to `stoppedAt`, and to the log (console.warn).
+ */
 export class TerminateOnNaN extends Callback {
+  private epoch = 0;
+  private readonly log: ((message: string) => void) | null;
+  /** Where training stopped and the value that stopped it (also in History.stopReason), or null. */
+  stoppedAt: { epoch: number; batch: number; loss: number } | null = null;
+
+  /** @param options.log where the reason is written when training stops (default console.warn; null: silent) */
+  constructor(options: { log?: ((message: string) => void) | null } = {}) {
+    super();
+    if (options.log !== undefined && options.log !== null && typeof options.log !== 'function') {
+      throw new Error(`TerminateOnNaN: log must be a function or null, got ${typeof options.log}`);
+    }
+    this.log = options.log === undefined ? (message) => console.warn(message) : options.log;
+  }
+
+  override onTrainBegin(): void {
+    this.stoppedAt = null;
+  }
+
+  override onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
   override onBatchEnd(batch: number, logs: Logs): void {
     const loss = logs.batchLoss ?? logs.loss;
-    if (loss !== undefined && !Number.isFinite(loss)) {
-      this.training.stop(`TerminateOnNaN: batch ${batch} gave loss ${loss}`);
-    }
+    if (loss === undefined || Number.isFinite(loss) || this.stoppedAt !== null) return;
+    this.stoppedAt = { epoch: this.epoch, batch, loss };
+    const { epochs, steps } = this.training;
+    const message =
+      `TerminateOnNaN: the loss is ${loss} at epoch ${this.epoch + 1}/${epochs}, batch ${batch + 1}` +
+      `${steps === null ? '' : `/${steps}`} (0-based: epoch ${this.epoch}, batch ${batch}); training stopped`;
+    this.training.stop(message);
+    this.log?.(message);
   }
 }
 

@@ -43,6 +43,42 @@ describe('backward()', () => {
     assertClose(x.grad!, [2, 40]);
   });
 
+  test('backward takes an options object first, as PyTorch users write backward(retain_graph=True)', () => {
+    const x = f64([1, 2], true);
+    const loss = x.square().sum();
+    loss.backward({ retainGraph: true });
+    loss.backward({ retainGraph: true, createGraph: false });
+    assertClose(x.grad!, [4, 8]);
+    x.grad = null;
+    const y = x.pow(3).sum();
+    y.backward({ createGraph: true });
+    assert.ok(x.grad!.requiresGrad, 'createGraph in a first-argument options object records the backward pass');
+    x.grad = null;
+    x.square().backward(f64([1, 10]), { retainGraph: true });
+    assertClose(x.grad!, [2, 40]);
+    x.grad = null;
+    x.square().sum().backward(undefined, { retainGraph: true });
+    x.square().sum().backward(null, { retainGraph: true });
+    assertClose(x.grad!, [4, 8]);
+  });
+
+  test('backward rejects junk arguments, naming what it got', () => {
+    const x = f64([1, 2], true);
+    const loss = (): nb.Tensor => x.square().sum();
+    const junk: [() => void, RegExp][] = [
+      [() => loss().backward({ retain_graph: true } as nb.BackwardArgs), /^backward: unknown option 'retain_graph' \(the options are retainGraph, createGraph\)/],
+      [() => loss().backward({ retainGraph: 1 } as unknown as nb.BackwardArgs), /^backward: option retainGraph must be a boolean, got number/],
+      [() => loss().backward(1 as unknown as nb.Tensor), /^backward: the gradient must be a tensor and the options a plain object \{ retainGraph, createGraph \}, got number/],
+      [() => loss().backward('x' as unknown as nb.Tensor), /got string/],
+      [() => loss().backward([1] as unknown as nb.Tensor), /got an array/],
+      [() => loss().backward(nb.tensor(1), x as unknown as nb.BackwardArgs), /got a tensor/],
+      [() => (loss().backward as (...a: unknown[]) => void)({ retainGraph: true }, {}), /^backward: expected backward\(\), backward\(options\), backward\(gradient\) or backward\(gradient, options\), got extra arguments/],
+      [() => (loss().backward as (...a: unknown[]) => void)(nb.tensor(1), {}, {}), /got extra arguments/],
+    ];
+    for (const [call, message] of junk) assert.throws(call, { message });
+    assert.equal(x.grad, null, 'no rejected call ran a backward pass');
+  });
+
   test('leaf .grad tensors are never aliased with each other or with the incoming gradient', () => {
     const a = f64([3], true);
     const b = f64([4], true);

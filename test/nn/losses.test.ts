@@ -92,6 +92,8 @@ describe('gradCheck in float64 for every loss', () => {
   for (const c of fixture.cases) {
     // The padding row of an embedding changes the output but by design receives no gradient.
     if (c.dtype !== 'float64' || Object.keys(c.grads).length === 0 || c.renormedWeight || 'paddingIdx' in c.options) continue;
+    // Central differences at probabilities of exactly 0 or 1 step outside [0, 1]; the golden above checks those.
+    if (c.name.includes('at 0 and 1')) continue;
     // One representative per function and option set: the 'none' reduction covers the others' elements.
     const key = c.name.replace(/ (mean|sum|none|batchmean)$/, '');
     if (checked.has(key)) continue;

@@ -83,8 +83,63 @@ describe('stateDict round trip: save after 10 steps, load into a fresh optimizer
     b.grad = nb.ones([3]);
     const swapped = new optim.Adam([b]);
     swapped.step();
-    assert.throws(() => single.loadStateDict(swapped.stateDict()), /state 'exp_avg' of parameter 0 has shape \[3\] but the parameter has shape \[2\]/);
+    assert.throws(() => single.loadStateDict(swapped.stateDict()), /parameter 0: state 'exp_avg' has shape \[3\] but the parameter has shape \[2\]/);
     assert.throws(() => single.loadStateDict({} as ReturnType<typeof single.stateDict>), /expected \{ state, paramGroups \}/);
+  });
+
+  /** An optimizer that has stepped twice (so it has state), its parameter, and a deep snapshot of it. */
+  function stepped<T extends nb.optim.Optimizer>(make: (p: nb.Tensor) => T): { opt: T; p: nb.Tensor; snapshot: () => string } {
+    const p = nb.tensor([1, 2, 3], { requiresGrad: true });
+    const opt = make(p);
+    for (let i = 0; i < 2; i++) {
+      p.grad = nb.tensor([0.5, -1, 2]);
+      opt.step();
+    }
+    const snapshot = (): string =>
+      JSON.stringify(opt.stateDict(), (_k, v: unknown) => (v instanceof nb.Tensor ? { shape: v.shape, dtype: v.dtype, values: v.toArray() } : v));
+    return { opt, p, snapshot };
+  }
+
+  test("another optimizer's state dict is rejected, and the optimizer is left unchanged", () => {
+    const sgd = stepped((p) => new optim.SGD([p], { lr: 0.1, momentum: 0.9 }));
+    const adam = stepped((p) => new optim.Adam([p], { lr: 0.01 }));
+    const before = adam.snapshot();
+    assert.throws(() => adam.opt.loadStateDict(sgd.opt.stateDict() as never),
+      /^Error: Adam\.loadStateDict: parameter group 0 of the state dict has the options dampening, lr, maximize, momentum, nesterov, weightDecay but Adam has amsgrad, betas, eps, lr, maximize, weightDecay \(unknown: dampening, momentum, nesterov\) \(missing: amsgrad, betas, eps\); was it saved from another optimizer\?/);
+    assert.equal(adam.snapshot(), before);
+    const sgdBefore = sgd.snapshot();
+    assert.throws(() => sgd.opt.loadStateDict(adam.opt.stateDict() as never), /^Error: SGD\.loadStateDict: parameter group 0 .*was it saved from another optimizer/);
+    assert.equal(sgd.snapshot(), sgdBefore);
+    const adamax = stepped((p) => new optim.Adamax([p]));
+    assert.throws(() => adam.opt.loadStateDict(adamax.opt.stateDict() as never), /Adam\.loadStateDict: .*\(missing: amsgrad\)/);
+    // The optimizer still trains after the failed loads.
+    adam.p.grad = nb.tensor([1, 1, 1]);
+    adam.opt.step();
+    assert.ok(Array.from(adam.p.toTypedArray()).every(Number.isFinite));
+  });
+
+  test('per-parameter state is checked by name, kind, shape and dtype before anything changes', () => {
+    const adam = stepped((p) => new optim.Adam([p], { lr: 0.01 }));
+    const before = adam.snapshot();
+    const good = adam.opt.stateDict();
+    const withState = (state: Record<string, unknown>): typeof good => ({ ...good, state: { 0: state } }) as never;
+    const entry = good.state[0]!;
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...entry, exp_avg_sq: undefined, momentum_buffer: entry.exp_avg }, /parameter 0: the state has step, exp_avg, exp_avg_sq, momentum_buffer but Adam keeps step, exp_avg, exp_avg_sq/],
+      [{ step: 2, exp_avg: entry.exp_avg }, /parameter 0: the state has step, exp_avg but Adam keeps step, exp_avg, exp_avg_sq/],
+      [{ ...entry, exp_avg: nb.zeros([3], { dtype: 'int32' }) }, /parameter 0: state 'exp_avg' has dtype int32; optimizer state tensors are floating point/],
+      [{ ...entry, exp_avg: nb.zeros([]) }, /parameter 0: state 'exp_avg' has shape \[\] but the parameter has shape \[3\]/],
+      [{ ...entry, exp_avg: 0 }, /parameter 0: state 'exp_avg' must be a Tensor, got number/],
+      [{ ...entry, exp_avg_sq: null }, /parameter 0: state 'exp_avg_sq' must be a Tensor, got null/],
+      [{ ...entry, step: 'two' }, /parameter 0: state 'step' must be a number, got string/],
+    ];
+    for (const [state, message] of cases) {
+      assert.throws(() => adam.opt.loadStateDict(withState(state)), message);
+      assert.equal(adam.snapshot(), before);
+    }
+    // torch keeps `step` as a one-element tensor: it loads as the count.
+    adam.opt.loadStateDict(withState({ ...entry, step: nb.tensor(2) }));
+    assert.equal(adam.opt.stateDict().state[0]!.step, 2);
   });
 });
 

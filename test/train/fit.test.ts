@@ -80,18 +80,27 @@ describe('fit', () => {
     assert.deepEqual(m.stateDict()['0.weight']!.toArray(), snapshots[2]!.toArray());
   });
 
-  test('TerminateOnNaN stops on a non-finite loss', async () => {
+  test('TerminateOnNaN stops on a non-finite loss and says where: epoch, batch and value, in the History and the log', async () => {
     const m = model();
+    const steps = trainData.length;
+    let calls = 0;
+    const printed: string[] = [];
+    const guard = new train.TerminateOnNaN({ log: (message) => printed.push(message) });
     const history = await train.fit(m, {
       train: trainData,
-      loss: (o) => o.sum().mul(NaN),
+      // Finite through the first epoch and the first batch of the second, then +Infinity.
+      loss: (o) => o.sum().mul(0).add(++calls > steps + 1 ? Infinity : 0),
       optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }),
       epochs: 3,
-      callbacks: [new train.TerminateOnNaN()],
+      callbacks: [guard],
       verbose: 0,
     });
-    assert.match(history.stopReason!, /TerminateOnNaN: batch 0/);
-    assert.equal(history.epochs.length, 1);
+    const expected = `TerminateOnNaN: the loss is Infinity at epoch 2/3, batch 2/${steps} (0-based: epoch 1, batch 1); training stopped`;
+    assert.equal(history.stopReason, expected);
+    assert.deepEqual(printed, [expected]);
+    assert.deepEqual(guard.stoppedAt, { epoch: 1, batch: 1, loss: Infinity });
+    assert.equal(history.epochs.length, 2);
+    assert.throws(() => new train.TerminateOnNaN({ log: 'yes' as never }), /TerminateOnNaN: log must be a function or null, got string/);
   });
 
   test('an AbortSignal stops training after the current batch', async () => {

@@ -12,7 +12,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { ones, zeros } from '../../tensor/creation.js';
 import { isFloat, type DType } from '../../tensor/dtype.js';
-import { shapeStr } from '../../tensor/shape.js';
+import { shapeStr, isSize } from '../../tensor/shape.js';
 import type { Generator } from '../../tensor/random.js';
 import { add, logicalNot, mul } from '../../ops/elementwise.js';
 import { linear, matmul } from '../../ops/linalg.js';
@@ -27,7 +27,7 @@ import { dropout, softmax } from '../../ops/nn.js';
  * may attend to positions 0..i only (torch's nn.Transformer.generate_square_subsequent_mask).
  */
 export function generateSquareSubsequentMask(size: number, dtype: DType = 'float32'): Tensor {
-  if (!Number.isInteger(size) || size < 0) throw new Error(`generateSquareSubsequentMask: size must be a non-negative integer, got ${size}`);
+  if (!isSize(size)) throw new Error(`generateSquareSubsequentMask: size must be a non-negative integer, got ${size}`);
   if (!isFloat(dtype)) throw new Error(`generateSquareSubsequentMask: dtype must be floating-point, got ${dtype}`);
   return maskedFill(zeros([size, size], { dtype }), triu(ones([size, size], { dtype: 'bool' }), 1), -Infinity);
 }
@@ -204,7 +204,7 @@ export function multiHeadAttention(
     if (!isFloat(t.dtype)) throw new Error(`${name}: ${what} must be floating-point, got dtype ${t.dtype}`);
   }
   const embed = weights.outProjWeight.shape[0]!;
-  if (!Number.isInteger(numHeads) || numHeads <= 0 || embed % numHeads !== 0) {
+  if (!isSize(numHeads, 1) || embed % numHeads !== 0) {
     throw new Error(`${name}: embedDim ${embed} must be divisible by numHeads ${numHeads} (each head gets embedDim / numHeads features)`);
   }
   const headDim = embed / numHeads;

@@ -9,7 +9,7 @@
  * any stride, with TensorFlow's ('SAME') placement.
  */
 import type { Tensor } from '../../tensor/tensor.js';
-import { shapeStr } from '../../tensor/shape.js';
+import { isSize, shapeStr } from '../../tensor/shape.js';
 import { checkTensor } from '../../ops/util.js';
 import { squeeze, unsqueeze } from '../../ops/movement.js';
 import { convNd, convTransposeNd } from '../../ops/conv.js';
@@ -39,13 +39,13 @@ export function spatialNames(nd: number): string {
   return nd === 1 ? 'L' : nd === 2 ? 'H, W' : 'D, H, W';
 }
 
-/** A per-spatial-dim list from a number or a list (torch's _ntuple), with a readable error. */
-export function perDim(op: string, name: string, value: IntOrTuple, nd: number): number[] {
-  const list = typeof value === 'number' ? new Array<number>(nd).fill(value) : [...value];
-  if (list.length !== nd || list.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
-    throw new Error(`${op}: ${name} must be an integer or a list of ${nd} integers, got ${JSON.stringify(value)}`);
+/** A per-spatial-dim list of sizes >= min from a number or a list (torch's _ntuple), with a readable error. */
+export function perDim(op: string, name: string, value: IntOrTuple, nd: number, min = 0): number[] {
+  const list: unknown[] = typeof value === 'number' ? new Array<number>(nd).fill(value) : Array.isArray(value) ? [...value] : [value];
+  if (list.length !== nd || !list.every((v) => isSize(v, min))) {
+    throw new Error(`${op}: ${name} must be an integer or a list of ${nd} integers, each >= ${min}, got ${JSON.stringify(value)}`);
   }
-  return list;
+  return list as number[];
 }
 
 /** [before, after] zero padding per spatial dim for a padding option (see the file comment). */
@@ -73,7 +73,7 @@ export function resolveConvPadding(
   }
   if (Array.isArray(padding) && padding.length > 0 && padding.every((p) => Array.isArray(p))) {
     const pairs = padding as readonly (readonly number[])[];
-    if (pairs.length !== nd || pairs.some((p) => p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
+    if (pairs.length !== nd || pairs.some((p) => p.length !== 2 || !p.every((v) => isSize(v)))) {
       throw new Error(`${op}: padding pairs must be ${nd} [before, after] pairs of non-negative integers, got ${JSON.stringify(padding)}`);
     }
     return pairs.map(([before, after]) => [before!, after!]);

@@ -6,11 +6,11 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { tensor as makeTensor } from '../../tensor/creation.js';
 import { isFloat } from '../../tensor/dtype.js';
-import { sameShape, shapeStr } from '../../tensor/shape.js';
-import { abs, clamp, exp, log, minimum, mul, neg, relu, softplus, sqrt, square, sub, where } from '../../ops/elementwise.js';
+import { isSize, sameShape, shapeStr } from '../../tensor/shape.js';
+import { abs, exp, log, minimum, mul, neg, relu, softplus, sqrt, square, sub, where } from '../../ops/elementwise.js';
 import { logsumexp } from '../../ops/reduce.js';
 import { logSoftmax } from '../../ops/nn.js';
-import { crossEntropyIndices, nllLossIndices } from '../../ops/loss.js';
+import { binaryCrossEntropyTerms, crossEntropyIndices, nllLossIndices } from '../../ops/loss.js';
 import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { gather, indexSelect } from '../../ops/indexing.js';
 import { pad, stack, unbind } from '../../ops/join.js';
@@ -141,9 +141,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
       );
     }
   }
-  let loss = neg(
-    mul(target, clamp(log(input), -100)).add(mul(sub(1, target), clamp(log(sub(1, input)), -100))),
-  );
+  let loss = binaryCrossEntropyTerms(input, target);
   if (options.weight) {
     checkWeight(op, options.weight, input.shape);
     loss = mul(loss, options.weight);
@@ -485,7 +483,7 @@ function lengthsOf(op: string, what: string, lengths: Tensor | readonly number[]
     values = Array.from(lengths.toTypedArray());
   } else values = [...lengths];
   if (values.length !== batch) throw new Error(`${op}: ${what} must have one entry per batch element (${batch}), got ${values.length}`);
-  for (const v of values) if (!Number.isInteger(v) || v < 0) throw new Error(`${op}: ${what} must be non-negative integers, got ${v}`);
+  for (const v of values) if (!isSize(v)) throw new Error(`${op}: ${what} must be non-negative integers, got ${v}`);
   return values;
 }
 

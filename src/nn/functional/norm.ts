@@ -9,7 +9,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { bernoulli, full } from '../../tensor/creation.js';
 import { isFloat } from '../../tensor/dtype.js';
-import { numel, shapeStr } from '../../tensor/shape.js';
+import { numel, shapeStr, isSize } from '../../tensor/shape.js';
 import type { Generator } from '../../tensor/random.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { checkTensor } from '../../ops/util.js';
@@ -159,7 +159,7 @@ export function groupNorm(
   checkFloat(op, input);
   if (input.ndim < 2) throw new Error(`${op}: expects input [N, C, ...] with at least 2 dims, got ${shapeStr(input.shape)}`);
   const channels = input.shape[1]!;
-  if (!Number.isInteger(numGroups) || numGroups < 1 || channels % numGroups !== 0) {
+  if (!isSize(numGroups, 1) || channels % numGroups !== 0) {
     throw new Error(`${op}: numGroups (${numGroups}) must be a positive integer dividing the ${channels} channels of input ${shapeStr(input.shape)}`);
   }
   const eps = options.eps ?? 1e-5;
@@ -183,7 +183,7 @@ export function localResponseNorm(input: Tensor, size: number, options: LocalRes
   if (input.ndim < 3) {
     throw new Error(`${op}: expects input [N, C, ...] with at least 3 dims, got ${shapeStr(input.shape)} (${input.ndim} dims)`);
   }
-  if (!Number.isInteger(size) || size < 1) throw new Error(`${op}: size must be a positive integer, got ${size}`);
+  if (!isSize(size, 1)) throw new Error(`${op}: size must be a positive integer, got ${size}`);
   const { alpha = 1e-4, beta = 0.75, k = 1 } = options;
   if (numel(input.shape) === 0) return input.clone();
   const [batch, channels] = input.shape as [number, number];

@@ -6,7 +6,7 @@
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../tensor/creation.js';
-import { shapeStr } from '../../tensor/shape.js';
+import { shapeStr, isSize } from '../../tensor/shape.js';
 import { isFloat } from '../../tensor/dtype.js';
 import type { ValuesIndices } from '../../ops/reduce.js';
 import { matmul } from '../../ops/linalg.js';
@@ -133,7 +133,7 @@ function adaptiveSizes(op: string, outputSize: AdaptiveSize, inSize: readonly nu
   }
   return list.map((s, d) => {
     const size = s ?? inSize[d]!;
-    if (!Number.isInteger(size) || size < 1) {
+    if (!isSize(size, 1)) {
       throw new Error(`${op}: outputSize must hold positive integers (or null), got ${JSON.stringify(outputSize)}`);
     }
     return size;

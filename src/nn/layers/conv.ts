@@ -6,7 +6,7 @@
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import type { FloatDType } from '../../tensor/dtype.js';
-import { shapeStr } from '../../tensor/shape.js';
+import { checkSize, shapeStr } from '../../tensor/shape.js';
 import { pad, type PadMode } from '../../ops/join.js';
 import { checkTensor } from '../../ops/util.js';
 import { defaultWeightAndBiasInit, empty } from '../util.js';
@@ -63,18 +63,16 @@ abstract class ConvBase extends Module {
     transposed: boolean,
   ) {
     super();
-    for (const [name, value] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
-      if (!Number.isInteger(value) || value <= 0) throw new Error(`${layerName}: ${name} must be a positive integer, got ${value}`);
-    }
-    const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups <= 0) throw new Error(`${layerName}: groups must be a positive integer, got ${groups}`);
+    checkSize(layerName, 'inChannels', inChannels, 1);
+    checkSize(layerName, 'outChannels', outChannels, 1);
+    const groups = checkSize(layerName, 'groups', options.groups ?? 1, 1);
     if (inChannels % groups !== 0) throw new Error(`${layerName}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
     if (outChannels % groups !== 0) throw new Error(`${layerName}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
-    this.kernelSize = perDim(layerName, 'kernelSize', kernelSize, nd);
-    this.stride = perDim(layerName, 'stride', options.stride ?? 1, nd);
-    this.dilation = perDim(layerName, 'dilation', options.dilation ?? 1, nd);
+    this.kernelSize = perDim(layerName, 'kernelSize', kernelSize, nd, 1);
+    this.stride = perDim(layerName, 'stride', options.stride ?? 1, nd, 1);
+    this.dilation = perDim(layerName, 'dilation', options.dilation ?? 1, nd, 1);
     for (const [name, list] of [['kernelSize', this.kernelSize], ['stride', this.stride], ['dilation', this.dilation]] as const) {
       if (list.some((v) => v < 1)) throw new Error(`${layerName}: ${name} must be positive, got ${shapeStr(list)}`);
     }

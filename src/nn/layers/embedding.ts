@@ -1,6 +1,6 @@
 /** Embedding: a lookup table of trainable vectors indexed by int32 ids. */
 import type { Tensor } from '../../tensor/tensor.js';
-import { shapeStr } from '../../tensor/shape.js';
+import { checkSize, shapeStr } from '../../tensor/shape.js';
 import type { FloatDType } from '../../tensor/dtype.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { Module, Parameter } from '../module.js';
@@ -34,9 +34,8 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingLayerOptions = {}) {
     super();
-    for (const [name, value] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
-      if (!Number.isInteger(value) || value < 0) throw new Error(`Embedding: ${name} must be a non-negative integer, got ${value}`);
-    }
+    checkSize('Embedding', 'numEmbeddings', numEmbeddings);
+    checkSize('Embedding', 'embeddingDim', embeddingDim);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     this.paddingIdx = Embedding.resolvePadding(numEmbeddings, options.paddingIdx ?? null);

@@ -1,7 +1,7 @@
 /** The fully connected layer: y = x W^T + b. */
 import type { Tensor } from '../../tensor/tensor.js';
 import { defaultWeightAndBiasInit, empty } from '../util.js';
-import { shapeStr } from '../../tensor/shape.js';
+import { checkSize, shapeStr } from '../../tensor/shape.js';
 import { linear } from '../../ops/linalg.js';
 import { Module, Parameter } from '../module.js';
 import type { FloatDType } from '../../tensor/dtype.js';
@@ -25,9 +25,8 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
-    for (const [name, value] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(value) || value < 0) throw new Error(`Linear: ${name} must be a non-negative integer, got ${value}`);
-    }
+    checkSize('Linear', 'inFeatures', inFeatures);
+    checkSize('Linear', 'outFeatures', outFeatures);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const dtype = options.dtype ?? 'float32';

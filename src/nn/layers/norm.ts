@@ -7,11 +7,12 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { ones, tensor, zeros } from '../../tensor/creation.js';
 import type { FloatDType } from '../../tensor/dtype.js';
-import { shapeStr } from '../../tensor/shape.js';
+import { shapeStr, isSize } from '../../tensor/shape.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { checkTensor } from '../../ops/util.js';
 import { Module, Parameter } from '../module.js';
 import { batchNorm, groupNorm, layerNorm, localResponseNorm, type LocalResponseNormOptions } from '../functional/norm.js';
+import { checkPositiveInt } from '../util.js';
 
 export interface BatchNormLayerOptions {
   eps?: number;
@@ -22,10 +23,6 @@ export interface BatchNormLayerOptions {
   /** Keep running statistics for evaluation (default true); otherwise batch statistics are used in both modes. */
   trackRunningStats?: boolean;
   dtype?: FloatDType;
-}
-
-function checkPositiveInt(layer: string, name: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${layer}: ${name} must be a positive integer, got ${value}`);
 }
 
 function checkEps(layer: string, eps: number): void {
@@ -171,7 +168,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-    if (this.normalizedShape.length === 0 || this.normalizedShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    if (this.normalizedShape.length === 0 || this.normalizedShape.some((d) => !isSize(d, 1))) {
       throw new Error(`LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);
     }
     this.eps = options.eps ?? 1e-5;

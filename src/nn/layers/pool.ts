@@ -35,7 +35,7 @@ abstract class MaxPoolNd<R extends boolean> extends Module {
     options: MaxPoolOptions & { returnIndices?: R },
   ) {
     super();
-    perDim(layerName, 'kernelSize', kernelSize, nd);
+    perDim(layerName, 'kernelSize', kernelSize, nd, 1);
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
@@ -103,7 +103,7 @@ abstract class AvgPoolNd extends Module {
     options: AvgPoolOptions,
   ) {
     super();
-    perDim(layerName, 'kernelSize', kernelSize, nd);
+    perDim(layerName, 'kernelSize', kernelSize, nd, 1);
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;

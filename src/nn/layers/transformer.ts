@@ -7,7 +7,7 @@
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import type { FloatDType } from '../../tensor/dtype.js';
-import { shapeStr } from '../../tensor/shape.js';
+import { shapeStr, isSize } from '../../tensor/shape.js';
 import { add, gelu, relu } from '../../ops/elementwise.js';
 import { Module } from '../module.js';
 import { Linear } from './linear.js';
@@ -298,7 +298,7 @@ export interface EncoderForwardOptions {
 }
 
 function checkNumLayers(name: string, numLayers: number): void {
-  if (!Number.isInteger(numLayers) || numLayers < 0) throw new Error(`${name}: numLayers must be a non-negative integer, got ${numLayers}`);
+  if (!isSize(numLayers)) throw new Error(`${name}: numLayers must be a non-negative integer, got ${numLayers}`);
 }
 
 /** numLayers deep copies of an encoder layer applied in turn, then an optional norm (torch.nn.TransformerEncoder). */
