@@ -3,41 +3,58 @@
  * Node-only data loaders that read files: IDX, CSV and image files, and the MNIST /
  * Fashion-MNIST directory layout. The byte parsing they call is browser-safe (idx.ts, csv.ts, image.ts).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseCsv, type CsvOptions, type CsvTable } from './csv.js';
-import { idxToTensor, isGzip, parseIdx, type IdxArray } from './idx.js';
+import { gunzipBounded, isGzip } from './gzip.js';
+import { checkMaxBytes, idxToTensor, parseIdx, type IdxArray, type ParseIdxOptions } from './idx.js';
 import { decodeImage, encodePng, type DecodeImageOptions } from './image.js';
 
-function readBytes(op: string, path: string): Uint8Array {
+/** The file's bytes, refusing files over maxBytes before reading them. */
+function readBytes(op: string, path: string, maxBytes = Infinity): Uint8Array {
   try {
+    const size = statSync(path).size;
+    if (size > maxBytes) throw new Error(`the file has ${size} bytes, more than maxBytes = ${maxBytes}; raise maxBytes if the file is trusted`);
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new Error(`${op}: cannot read ${path}: ${(e as Error).message}`);
   }
 }
 
-/** The file's bytes, gunzipped if they start with the gzip magic (node:zlib is ~10x faster than the pure-JS fallback). */
-function readMaybeGzipped(op: string, path: string): Uint8Array {
-  const bytes = readBytes(op, path);
-  if (!isGzip(bytes)) return bytes;
+/**
+ * Reads an IDX file (gzipped or not) with parseIdx, the same code as in browsers: a gzipped
+ * file is inflated only as far as its header allows (options.maxBytes, default 2 GiB).
+ */
+export function readIdxFile(path: string, options: ParseIdxOptions = {}): IdxArray {
+  return parseIdx(readBytes('readIdxFile', path), path, options);
+}
+
+/** Default limit on a CSV file's (decompressed) size: 256 MiB. */
+export const CSV_MAX_BYTES = 2 ** 28;
+
+export interface ReadCsvOptions extends CsvOptions {
+  /** Refuse files (after gunzip) larger than this many bytes (default CSV_MAX_BYTES = 256 MiB). */
+  maxBytes?: number;
+}
+
+/** Reads a CSV file (gzipped or not, at most maxBytes) with a header and a label column; see parseCsv. */
+export function readCsvFile(path: string, options: ReadCsvOptions = {}): CsvTable {
+  const op = `readCsvFile(${path})`;
+  const { maxBytes: limit, ...csvOptions } = options;
+  const maxBytes = checkMaxBytes(op, limit, CSV_MAX_BYTES);
+  // Stored (level 0) gzip is the largest a gzip of maxBytes can be: 5 bytes per 64 KiB block more.
+  const compressed = readBytes('readCsvFile', path, maxBytes + Math.ceil(maxBytes / 65535) * 5 + 1024);
+  const bytes = isGzip(compressed) ? gunzipBounded(compressed, op, { maxBytes }) : compressed;
+  if (bytes.length > maxBytes) throw new Error(`${op}: the file has ${bytes.length} bytes, more than maxBytes = ${maxBytes}; raise maxBytes if the file is trusted`);
+  let text: string;
   try {
-    return new Uint8Array(gunzipSync(bytes));
+    text = new TextDecoder().decode(bytes);
   } catch (e) {
-    throw new Error(`${op}: ${path} starts like gzip but does not decompress (${(e as Error).message}); the file may be truncated or corrupt`);
+    // V8's strings stop at 2^29 - 24 characters.
+    throw new Error(`${op}: the CSV text (${bytes.length} bytes) is too large for one JavaScript string (${(e as Error).message}); split the file`);
   }
-}
-
-/** Reads an IDX file (gzipped or not). */
-export function readIdxFile(path: string): IdxArray {
-  return parseIdx(readMaybeGzipped('readIdxFile', path), path);
-}
-
-/** Reads a CSV file (gzipped or not) with a header and a label column; see parseCsv. */
-export function readCsvFile(path: string, options: CsvOptions = {}): CsvTable {
-  return parseCsv(new TextDecoder().decode(readMaybeGzipped('readCsvFile', path)), options);
+  return parseCsv(text, csvOptions);
 }
 
 /** Reads a PNG or JPEG file as a [1, C, H, W] float32 tensor in [0, 1]. */

@@ -1,0 +1,158 @@
+/**
+ * Bounded gzip decompression for untrusted files (browser-safe, the same code in Node): the
+ * output is produced a few kilobytes of input at a time and stops as soon as it passes a limit,
+ * every member's CRC-32 and length trailer is checked, and a size the caller learns from the
+ * first bytes (an IDX header) can tighten the limit before the rest is inflated.
+ */
+import { Gunzip } from 'fflate';
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Deflate cannot expand data more than about 1032 times (258-byte matches in 2 bits). */
+export const MAX_DEFLATE_RATIO = 1032;
+
+/** CRC-32 tables for slicing by 8: table k advances a byte through k more zero bytes. */
+const CRC_TABLE = (() => {
+  const table = new Int32Array(256 * 8);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 8; k++) {
+      const previous = table[(k - 1) * 256 + n]!;
+      table[k * 256 + n] = (previous >>> 8) ^ table[previous & 0xff]!;
+    }
+  }
+  return table;
+})();
+
+/** Continues a CRC-32 (gzip's and PNG's) over `bytes`; start with crc = 0. Eight bytes a step. */
+export function crc32(bytes: Uint8Array, crc = 0): number {
+  const t = CRC_TABLE;
+  let c = ~crc;
+  let i = 0;
+  for (const last = bytes.length - 8; i <= last; i += 8) {
+    const low = c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+    c =
+      t[1792 + (low & 0xff)]! ^ t[1536 + ((low >>> 8) & 0xff)]! ^ t[1280 + ((low >>> 16) & 0xff)]! ^ t[1024 + (low >>> 24)]! ^
+      t[768 + bytes[i + 4]!]! ^ t[512 + bytes[i + 5]!]! ^ t[256 + bytes[i + 6]!]! ^ t[bytes[i + 7]!]!;
+  }
+  for (; i < bytes.length; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+export interface GunzipOptions {
+  /** Refuse to produce more than this many bytes. */
+  maxBytes: number;
+  /**
+   * Called with the output so far until it returns a number: the exact size the output must
+   * have (e.g. from a header). It may throw to reject the data early.
+   */
+  expectedSize?: (prefix: Uint8Array) => number | undefined;
+}
+
+/**
+ * Input bytes inflated per step: small while the header is unknown, then sized so one step's
+ * output (at most MAX_DEFLATE_RATIO times its input) cannot pass the limit by much.
+ */
+const MIN_STEP = 512;
+const MAX_STEP = 65536;
+
+/**
+ * Gunzips `input` (one or more members). Errors start with `what` and say whether the data is
+ * corrupt, truncated, or larger than `maxBytes` / the expected size.
+ */
+export function gunzipBounded(input: Uint8Array, what: string, options: GunzipOptions): Uint8Array {
+  const { maxBytes, expectedSize } = options;
+  const fail = (why: string): never => {
+    throw new GzipLimitError(`${what}: ${why}`);
+  };
+  let limit = maxBytes;
+  let expected: number | undefined;
+  let chunks: Uint8Array[] = [];
+  let out: Uint8Array | null = null; // allocated once the expected size is known
+  let total = 0;
+  let memberCrc = 0;
+  let memberLength = 0;
+  const checkTrailer = (end: number): void => {
+    if (end < 8) fail('the gzip data ends inside its header');
+    const view = new DataView(input.buffer, input.byteOffset + end - 8, 8);
+    if (view.getUint32(0, true) !== memberCrc || view.getUint32(4, true) !== memberLength % 2 ** 32) {
+      fail('the gzip trailer (CRC-32 and length) does not match the decompressed data; the file is truncated or corrupt');
+    }
+    memberCrc = 0;
+    memberLength = 0;
+  };
+  const tooLong = (): never =>
+    fail(
+      expected === undefined
+        ? `the gzip data decompresses to more than maxBytes = ${maxBytes} bytes; raise maxBytes if the file is trusted`
+        : `the gzip data decompresses to more than the ${expected} bytes its header declares`,
+    );
+  const learnExpected = (prefix: Uint8Array): void => {
+    expected = expectedSize!(prefix);
+    if (expected === undefined) return;
+    if (expected > maxBytes) fail(`the header declares ${expected} bytes, more than maxBytes = ${maxBytes}; raise maxBytes if the file is trusted`);
+    if (expected > MAX_DEFLATE_RATIO * input.length + 1024) {
+      fail(`the header declares ${expected} bytes, more than ${input.length} bytes of gzip can hold; the file is truncated or forged`);
+    }
+    if (prefix.length > expected) tooLong();
+    limit = expected;
+    out = new Uint8Array(expected);
+    out.set(prefix);
+    chunks = [];
+  };
+  const stream = new Gunzip((chunk) => {
+    if (chunk.length === 0) return;
+    memberCrc = crc32(chunk, memberCrc);
+    memberLength += chunk.length;
+    const end = total + chunk.length;
+    if (out === null && expectedSize !== undefined && expected === undefined) {
+      chunks.push(chunk);
+      total = end;
+      const prefix = concat(chunks, total);
+      chunks = [prefix];
+      learnExpected(prefix);
+      if (total > limit) tooLong();
+      return;
+    }
+    if (end > limit) tooLong();
+    if (out !== null) out.set(chunk, total);
+    else chunks.push(chunk);
+    total = end;
+  });
+  stream.onmember = (offset) => checkTrailer(offset);
+  try {
+    for (let at = 0; at < input.length; ) {
+      const headerPending = expectedSize !== undefined && expected === undefined;
+      const step = headerPending ? MIN_STEP : Math.min(MAX_STEP, Math.max(MIN_STEP, Math.floor((limit - total) / MAX_DEFLATE_RATIO)));
+      stream.push(input.subarray(at, at + step), at + step >= input.length);
+      at += step;
+    }
+  } catch (e) {
+    if (e instanceof GzipLimitError) throw e;
+    throw new Error(`${what}: the data starts like gzip but does not decompress (${(e as Error).message}); the file may be truncated or corrupt`);
+  }
+  checkTrailer(input.length);
+  if (out !== null) {
+    if (total !== expected) fail(`the gzip data decompresses to ${total} bytes but its header declares ${expected}; the file is truncated`);
+    return out;
+  }
+  return concat(chunks, total);
+}
+
+class GzipLimitError extends Error {}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
