@@ -62,6 +62,11 @@ export interface GunzipOptions {
 const MIN_STEP = 512;
 const MAX_STEP = 65536;
 
+/** How many compressed bytes to inflate next when `remaining` output bytes are still allowed. */
+export function boundedStep(remaining: number): number {
+  return Math.min(MAX_STEP, Math.max(MIN_STEP, Math.floor(remaining / MAX_DEFLATE_RATIO)));
+}
+
 /**
  * Gunzips `input` (one or more members). Errors start with `what` and say whether the data is
  * corrupt, truncated, or larger than `maxBytes` / the expected size.
@@ -129,7 +134,7 @@ export function gunzipBounded(input: Uint8Array, what: string, options: GunzipOp
   try {
     for (let at = 0; at < input.length; ) {
       const headerPending = expectedSize !== undefined && expected === undefined;
-      const step = headerPending ? MIN_STEP : Math.min(MAX_STEP, Math.max(MIN_STEP, Math.floor((limit - total) / MAX_DEFLATE_RATIO)));
+      const step = headerPending ? MIN_STEP : boundedStep(limit - total);
       stream.push(input.subarray(at, at + step), at + step >= input.length);
       at += step;
     }

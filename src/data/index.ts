@@ -11,7 +11,7 @@ export { parseIdx, idxToTensor, encodeIdx, isGzip, maybeGunzip, IDX_MAX_BYTES } 
 export type { IdxArray, IdxType, IdxTensorOptions, ParseIdxOptions } from './idx.js';
 export { parseCsv, parseCsvRows } from './csv.js';
 export type { CsvOptions, CsvTable } from './csv.js';
-export { decodeImage, decodePng, decodeJpeg, encodePng, isJpeg } from './image.js';
+export { decodeImage, decodePng, decodeJpeg, encodePng, isJpeg, MAX_PIXELS } from './image.js';
 export type { DecodeImageOptions } from './image.js';
 export { loadDigits, loadIris } from './bundled.js';
 export type { BundledDataset, DigitsDataset } from './bundled.js';
