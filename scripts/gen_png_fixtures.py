@@ -1,5 +1,6 @@
 """Writes tiny PNGs of every colour type and bit depth PNG allows, interlaced (Adam7) and not,
-with every row filter, plus the pixel values they hold -> test/fixtures/png/ (*.png, expected.json).
+with every row filter, plus the pixel values they hold -> test/fixtures/png/ (*.png, expected.json),
+and two tiny JPEGs (progressive, 4:2:0 and gray) for the fuzz tests -> test/fixtures/jpeg/.
 
 The encoder is written here with zlib and struct, from the specification, so the expected values
 are the pixels it was given; Pillow then reads every file back as an independent check.
@@ -161,6 +162,12 @@ def main():
     with open(os.path.join(OUT, 'expected.json'), 'w') as f:
         json.dump(expected, f, separators=(',', ':'))
         f.write('\n')
+    jpeg_dir = os.path.join(FIX, 'jpeg')
+    os.makedirs(jpeg_dir, exist_ok=True)
+    yy, xx = np.mgrid[0:12, 0:20]
+    colour = np.stack([xx * 12, yy * 20, (xx + yy) * 8], axis=2).astype(np.uint8)
+    Image.fromarray(colour).save(os.path.join(jpeg_dir, 'progressive.jpg'), quality=60, progressive=True, subsampling=2)
+    Image.fromarray(colour[:, :, 0]).save(os.path.join(jpeg_dir, 'gray.jpg'), quality=60)
 
 
 if __name__ == '__main__':

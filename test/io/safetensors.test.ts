@@ -220,48 +220,6 @@ describe('corrupted files give clear errors', () => {
       });
     });
   }
-
-  test('fuzz: thousands of random mutations of a valid file give a value or a clean Error, quickly', () => {
-    const g = new nb.Generator(1234);
-    const rand = (n: number): number => Math.floor(g.nextDouble() * n);
-    const base = serializeSafetensors(
-      { 'w.weight': nb.randn([3, 3], { generator: g }), 'w.bias': nb.randn([3], { generator: g, dtype: 'float64' }), n: nb.tensor([1, 2], { dtype: 'int32' }), m: nb.tensor([true]) },
-      { format: 'pt' },
-    );
-    const headerEnd = 8 + new DataView(base.buffer).getUint32(0, true);
-    const started = Date.now();
-    let parsed = 0;
-    let rejected = 0;
-    for (let trial = 0; trial < 4000; trial++) {
-      let bytes = base.slice();
-      const kind = rand(6);
-      const at = rand(5) === 0 ? rand(bytes.length) : rand(headerEnd);
-      if (kind === 0) bytes[at] = rand(256);
-      else if (kind === 1) bytes[at]! ^= 1 << rand(8);
-      else if (kind === 2) bytes = bytes.subarray(0, rand(bytes.length));
-      else if (kind === 3) {
-        const digits = '0123456789-.e[]{}",: ';
-        bytes[at] = digits.charCodeAt(rand(digits.length));
-      } else if (kind === 4) new DataView(bytes.buffer).setUint32(rand(2) * 4, rand(2) === 0 ? rand(1000) : g.nextUint32(), true);
-      else {
-        const extra = new Uint8Array(bytes.length + 1 + rand(8));
-        extra.set(bytes.subarray(0, at));
-        extra.set(bytes.subarray(at), at + extra.length - bytes.length);
-        bytes = extra;
-      }
-      try {
-        const { tensors } = deserializeSafetensors(bytes);
-        for (const t of Object.values(tensors)) t.toTypedArray();
-        parsed++;
-      } catch (e) {
-        assert.ok(e instanceof Error, `trial ${trial}: threw a non-Error ${String(e)}`);
-        assert.match(e.message, /^safetensors: /, `trial ${trial}: ${e.message}`);
-        rejected++;
-      }
-    }
-    assert.ok(rejected > 1000 && parsed > 100, `parsed ${parsed}, rejected ${rejected}`);
-    assert.ok(Date.now() - started < 10000, 'the fuzz run took too long');
-  });
 });
 
 describe('Node file helpers', () => {
