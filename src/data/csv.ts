@@ -41,6 +41,8 @@ function scanCsv(text: string, delimiter: number, onField: (start: number, end: 
       }
       onField(i + 1, j, true);
       i = j + 1;
+      // Spaces or tabs may follow the closing quote (as Python's csv module allows); nothing else.
+      while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) && text.charCodeAt(i) !== delimiter) i++;
       if (i < n) {
         const c = text.charCodeAt(i);
         if (c !== delimiter && c !== LF && c !== CR) {

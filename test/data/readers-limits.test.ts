@@ -149,6 +149,7 @@ describe('CSV labels and limits', () => {
       );
     }
     assert.throws(() => parseCsv(`a,y\n"1"${field},2\n`), (e: Error) => e.message.length < 200 && /follows a closing quote/.test(e.message));
+    assert.deepEqual(parseCsv('a,y\n"1" ,2\n"3"\t,4\n').features.toArray(), [[1], [3]]);
   });
 
   test('readCsvFile: a gzip bomb and an oversized file stop at maxBytes with a named error', () => {
