@@ -118,7 +118,7 @@ export interface FuzzReport {
 
 /** Longest any one input may take, and the most it may allocate (far above the readers' documented bounds for these tiny files). */
 export const FUZZ_TIME_LIMIT_MS = 1000;
-export const FUZZ_ALLOCATION_LIMIT = 64 * 2 ** 20;
+export const FUZZ_ALLOCATION_LIMIT = 16 * 2 ** 20;
 
 /** Runs `count` seeded mutations through `target`; throws an AssertionError naming the first bad input. */
 export function runFuzz<T>(target: FuzzTarget<T>, count: number, seed: number): FuzzReport {
