@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseCsv, type CsvOptions, type CsvTable } from './csv.js';
 import { gunzipBounded, isGzip } from './gzip.js';
-import { checkMaxBytes, idxToTensor, parseIdx, type IdxArray, type ParseIdxOptions } from './idx.js';
-import { decodeImage, encodePng, type DecodeImageOptions } from './image.js';
+import { IDX_MAX_BYTES, checkMaxBytes, idxToTensor, parseIdx, type IdxArray, type ParseIdxOptions } from './idx.js';
+import { MAX_PIXELS, decodeImage, encodePng, type DecodeImageOptions } from './image.js';
 
-/** The file's bytes, refusing files over maxBytes before reading them. */
-function readBytes(op: string, path: string, maxBytes = Infinity): Uint8Array {
+/** The file's bytes, refusing files over `limit` bytes (`why` says where the limit comes from) before reading them. */
+function readBytes(op: string, path: string, limit: number, why: string): Uint8Array {
   try {
     const size = statSync(path).size;
-    if (size > maxBytes) throw new Error(`the file has ${size} bytes, more than maxBytes = ${maxBytes}; raise maxBytes if the file is trusted`);
+    if (size > limit) throw new Error(`the file has ${size} bytes, more than ${why}`);
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new Error(`${op}: cannot read ${path}: ${(e as Error).message}`);
@@ -27,7 +27,14 @@ function readBytes(op: string, path: string, maxBytes = Infinity): Uint8Array {
  * file is inflated only as far as its header allows (options.maxBytes, default 2 GiB).
  */
 export function readIdxFile(path: string, options: ParseIdxOptions = {}): IdxArray {
-  return parseIdx(readBytes('readIdxFile', path), path, options);
+  const maxBytes = checkMaxBytes(`readIdxFile(${path})`, options.maxBytes, IDX_MAX_BYTES);
+  const bytes = readBytes('readIdxFile', path, gzipSizeBound(maxBytes), `a file of maxBytes = ${maxBytes} can have; raise maxBytes if the file is trusted`);
+  return parseIdx(bytes, path, options);
+}
+
+/** The largest a file holding `bytes` bytes can be, gzipped or not: stored (level 0) gzip adds 5 bytes per 64 KiB block. */
+function gzipSizeBound(bytes: number): number {
+  return bytes + Math.ceil(bytes / 65535) * 5 + 1024;
 }
 
 /** Default limit on a CSV file's (decompressed) size: 256 MiB. */
@@ -43,8 +50,7 @@ export function readCsvFile(path: string, options: ReadCsvOptions = {}): CsvTabl
   const op = `readCsvFile(${path})`;
   const { maxBytes: limit, ...csvOptions } = options;
   const maxBytes = checkMaxBytes(op, limit, CSV_MAX_BYTES);
-  // Stored (level 0) gzip is the largest a gzip of maxBytes can be: 5 bytes per 64 KiB block more.
-  const compressed = readBytes('readCsvFile', path, maxBytes + Math.ceil(maxBytes / 65535) * 5 + 1024);
+  const compressed = readBytes('readCsvFile', path, gzipSizeBound(maxBytes), `a file of maxBytes = ${maxBytes} can have; raise maxBytes if the file is trusted`);
   const bytes = isGzip(compressed) ? gunzipBounded(compressed, op, { maxBytes }) : compressed;
   if (bytes.length > maxBytes) throw new Error(`${op}: the file has ${bytes.length} bytes, more than maxBytes = ${maxBytes}; raise maxBytes if the file is trusted`);
   let text: string;
@@ -59,11 +65,21 @@ export function readCsvFile(path: string, options: ReadCsvOptions = {}): CsvTabl
 
 /** Reads a PNG or JPEG file as a [1, C, H, W] float32 tensor in [0, 1]. */
 export function readImage(path: string, options: DecodeImageOptions = {}): Tensor {
+  const maxPixels = typeof options?.maxPixels === 'number' ? options.maxPixels : MAX_PIXELS;
+  const bytes = readBytes('readImage', path, imageFileBound(maxPixels), `an image of maxPixels = ${maxPixels} needs; raise maxPixels if the file is trusted`);
   try {
-    return decodeImage(readBytes('readImage', path), options);
+    return decodeImage(bytes, options);
   } catch (e) {
     throw new Error(`readImage(${path}): ${(e as Error).message}`);
   }
+}
+
+/**
+ * The largest file an image of `maxPixels` pixels needs: 16-bit RGBA stored uncompressed is 8
+ * bytes a pixel plus a filter byte a row; 10 bytes a pixel, and at least 64 MiB for metadata.
+ */
+function imageFileBound(maxPixels: number): number {
+  return Math.max(64 * 2 ** 20, 10 * maxPixels);
 }
 
 /** Writes an image tensor ([C, H, W] or [1, C, H, W], values in [0, 1]) as a PNG file. */

@@ -5,12 +5,12 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeIdx, parseCsv, parseIdx } from '../../src/data/index.js';
-import { readCsvFile, readIdxFile } from '../../src/data/node.js';
+import { readCsvFile, readIdxFile, readImage } from '../../src/data/node.js';
 import { crc32 } from '../../src/data/gzip.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-limits-'));
@@ -101,6 +101,24 @@ describe('IDX gzip: CRC, length trailer and size limits, the same in Node and br
     const digits = new TextEncoder().encode('123456789123456789');
     assert.equal(crc32(digits.subarray(0, 9)), 0xcbf43926);
     assert.equal(crc32(digits.subarray(3), crc32(digits.subarray(0, 3))), crc32(digits));
+  });
+});
+
+describe('Node readers refuse oversized files before reading them', () => {
+  /** A sparse file of `size` bytes: no disk space, nothing to read. */
+  function sparse(size: number, ext: string): string {
+    const path = toFile(new Uint8Array(0), ext);
+    truncateSync(path, size);
+    return path;
+  }
+
+  test('readImage, readIdxFile and readCsvFile check the file size against their limits', () => {
+    const huge = sparse(200 * 2 ** 20, 'png');
+    const grown = arrayBufferGrowth(() => readImage(huge, { maxPixels: 1000 }));
+    assert.throws(() => readImage(huge, { maxPixels: 1000 }), /readImage: cannot read .*: the file has 209715200 bytes, more than an image of maxPixels = 1000 needs/);
+    assert.ok(grown < 2 ** 20, `allocated ${grown} bytes`);
+    assert.throws(() => readIdxFile(sparse(10_000, 'idx'), { maxBytes: 1000 }), /readIdxFile: cannot read .*: the file has 10000 bytes, more than a file of maxBytes = 1000 can have/);
+    assert.throws(() => readCsvFile(sparse(10_000, 'csv'), { maxBytes: 1000 }), /readCsvFile: cannot read .*: the file has 10000 bytes, more than a file of maxBytes = 1000 can have/);
   });
 });
 
