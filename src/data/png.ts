@@ -5,7 +5,8 @@
  * steps into a buffer of exactly the size IHDR implies, never past it.
  */
 import { Unzlib } from 'fflate';
-import { MAX_DEFLATE_RATIO, boundedStep, crc32 } from './gzip.js';
+import { crc32 } from '../util/crc32.js';
+import { MAX_DEFLATE_RATIO, boundedStep } from './gzip.js';
 
 export const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { decodeImage, decodeJpeg, decodePng } from '../../src/data/index.js';
-import { crc32 } from '../../src/data/gzip.js';
+import { crc32 } from '../../src/util/crc32.js';
 
 const FIXTURES = new URL('../fixtures/png/', import.meta.url);
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeIdx, parseCsv, parseIdx } from '../../src/data/index.js';
 import { readCsvFile, readIdxFile, readImage } from '../../src/data/node.js';
-import { crc32 } from '../../src/data/gzip.js';
+import { crc32 } from '../../src/util/crc32.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-limits-'));
 let fileCount = 0;

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import * as nb from '../../src/index.js';
 import { decodeJpeg, decodePng, encodeIdx, encodePng, parseCsv, parseIdx, type IdxType } from '../../src/data/index.js';
-import { crc32 } from '../../src/data/gzip.js';
+import { crc32 } from '../../src/util/crc32.js';
 import { deserializeSafetensors, serializeSafetensors } from '../../src/io/index.js';
 import { fuzzCount, runFuzz, sizeOf, type FuzzReport, type FuzzTarget } from '../helpers/fuzz.js';
 
