@@ -188,20 +188,39 @@ function paeth(a: number, b: number, c: number): number {
 
 /** Undoes the per-row filters of one pass in place; `at` is where the pass starts in `data`. */
 function unfilter(data: Uint8Array, at: number, rowBytes: number, rows: number, bytesPerPixel: number): void {
+  const bpp = bytesPerPixel;
   for (let y = 0; y < rows; y++) {
-    const start = at + y * (rowBytes + 1);
-    const kind = data[start]!;
-    const row = start + 1;
-    const prior = row - rowBytes - 1; // the previous row's first byte (unused on the first row)
+    const row = at + y * (rowBytes + 1) + 1;
+    const kind = data[row - 1]!;
+    // The previous row's first byte; on a pass's first row "up" is 0, which Up/Average/Paeth then reduce to Sub-like forms.
+    const prior = row - rowBytes - 1;
     const first = y === 0;
-    if (kind === 0) continue;
-    if (kind > 4) fail(`row ${y} has filter type ${kind}; PNG defines 0 to 4`);
-    for (let i = 0; i < rowBytes; i++) {
-      const left = i >= bytesPerPixel ? data[row + i - bytesPerPixel]! : 0;
-      const up = first ? 0 : data[prior + i]!;
-      const upLeft = first || i < bytesPerPixel ? 0 : data[prior + i - bytesPerPixel]!;
-      const predictor = kind === 1 ? left : kind === 2 ? up : kind === 3 ? (left + up) >> 1 : paeth(left, up, upLeft);
-      data[row + i] = (data[row + i]! + predictor) & 0xff;
+    switch (kind) {
+      case 0:
+        break;
+      case 1:
+        for (let i = bpp; i < rowBytes; i++) data[row + i] = (data[row + i]! + data[row + i - bpp]!) & 0xff;
+        break;
+      case 2:
+        if (!first) for (let i = 0; i < rowBytes; i++) data[row + i] = (data[row + i]! + data[prior + i]!) & 0xff;
+        break;
+      case 3:
+        for (let i = 0; i < rowBytes; i++) {
+          const left = i >= bpp ? data[row + i - bpp]! : 0;
+          const up = first ? 0 : data[prior + i]!;
+          data[row + i] = (data[row + i]! + ((left + up) >> 1)) & 0xff;
+        }
+        break;
+      case 4:
+        for (let i = 0; i < rowBytes; i++) {
+          const left = i >= bpp ? data[row + i - bpp]! : 0;
+          const up = first ? 0 : data[prior + i]!;
+          const upLeft = first || i < bpp ? 0 : data[prior + i - bpp]!;
+          data[row + i] = (data[row + i]! + paeth(left, up, upLeft)) & 0xff;
+        }
+        break;
+      default:
+        fail(`row ${y} has filter type ${kind}; PNG defines 0 to 4`);
     }
   }
 }
@@ -230,6 +249,10 @@ function unpack(
     for (let py = 0; py < h; py++) {
       const row = at + py * (rowBytes + 1) + 1;
       const y = y0 + py * dy;
+      if (bitDepth === 8 && !isPalette && dx === 1) {
+        samples.set(data.subarray(row, row + rowBytes), y * width * channels); // whole rows, as stored
+        continue;
+      }
       for (let px = 0; px < w; px++) {
         const out = ((y * width + x0 + px * dx) * channels) | 0;
         if (bitDepth === 16) {
