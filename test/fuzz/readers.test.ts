@@ -1,6 +1,7 @@
 /**
  * Seeded fuzzing of every file reader through its public API (safetensors, IDX, CSV, PNG, JPEG):
- * a few thousand mutated files each in `npm test`; NABLA_FUZZ_N=<per format> for a long run.
+ * a few thousand mutated files each in `npm test`; NABLA_FUZZ_N=<per format> for a long run,
+ * NABLA_FUZZ_SEED=<k> for other inputs.
  * See test/helpers/fuzz.ts for the mutations and the properties every input must satisfy.
  */
 import { describe, test } from 'node:test';
@@ -12,12 +13,12 @@ import * as nb from '../../src/index.js';
 import { decodeJpeg, decodePng, encodeIdx, encodePng, parseCsv, parseIdx, type IdxType } from '../../src/data/index.js';
 import { crc32 } from '../../src/util/crc32.js';
 import { deserializeSafetensors, serializeSafetensors } from '../../src/io/index.js';
-import { fuzzCount, runFuzz, sizeOf, type FuzzReport, type FuzzTarget } from '../helpers/fuzz.js';
+import { fuzzCount, fuzzSeed, runFuzz, sizeOf, type FuzzReport, type FuzzTarget } from '../helpers/fuzz.js';
 
 const fixture = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/${path}`, import.meta.url)));
 
 function run<T>(target: FuzzTarget<T>, fallback: number, seed: number): void {
-  const report: FuzzReport = runFuzz(target, fuzzCount(fallback), seed);
+  const report: FuzzReport = runFuzz(target, fuzzCount(fallback), fuzzSeed(seed));
   console.log(
     `fuzz ${target.format}: ${report.inputs} inputs (${report.accepted} accepted, ${report.rejected} rejected) in ${(report.totalMs / 1000).toFixed(1)} s; ` +
       `slowest ${report.slowestMs.toFixed(1)} ms, largest allocation ${(report.largestAllocation / 2 ** 20).toFixed(1)} MiB`,

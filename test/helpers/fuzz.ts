@@ -15,6 +15,15 @@ export function fuzzCount(fallback: number): number {
   return n;
 }
 
+/** NABLA_FUZZ_SEED shifts every format's seed, to explore other inputs (default 0: the fixed ones). */
+export function fuzzSeed(base: number): number {
+  const env = process.env.NABLA_FUZZ_SEED;
+  if (env === undefined || env === '') return base;
+  const shift = Number(env);
+  if (!Number.isSafeInteger(shift)) throw new Error(`NABLA_FUZZ_SEED must be an integer, got ${env}`);
+  return base + 1000 * shift;
+}
+
 /** mulberry32: a tiny seeded generator, so a failing input can be reproduced from its seed and index. */
 function random(seed: number): () => number {
   let a = seed >>> 0;
