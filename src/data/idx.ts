@@ -3,9 +3,12 @@
  * fflate). Big-endian header: two zero bytes, a type code, the number of dims, one uint32 per dim,
  * then the values in C order.
  */
-import { gunzipSync } from 'fflate';
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
+import { preview } from '../util/untrusted.js';
+import { gunzipBounded, isGzip } from './gzip.js';
+
+export { isGzip };
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
@@ -25,35 +28,51 @@ export interface IdxArray {
   data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 }
 
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+/** Default limit on an IDX file's decompressed size (2 GiB; EMNIST's largest file is 550 MB). */
+export const IDX_MAX_BYTES = 2 ** 31;
+
+export interface ParseIdxOptions {
+  /**
+   * Refuse files whose header declares more than this many bytes (header + data; default
+   * IDX_MAX_BYTES = 2 GiB). Checked before a gzipped file is inflated past its header.
+   */
+  maxBytes?: number;
 }
 
-/** Gunzips bytes that start with the gzip magic number; other bytes come back as they are. */
-export function maybeGunzip(bytes: Uint8Array, what: string): Uint8Array {
+/** Gunzips bytes that start with the gzip magic number (bounded by maxBytes, CRC-checked); other bytes come back as they are. */
+export function maybeGunzip(bytes: Uint8Array, what: string, options: { maxBytes?: number } = {}): Uint8Array {
   if (!isGzip(bytes)) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (e) {
-    throw new Error(`${what}: the data starts like gzip but does not decompress (${(e as Error).message}); the file may be truncated or corrupt`);
-  }
+  return gunzipBounded(bytes, what, { maxBytes: checkMaxBytes(what, options.maxBytes, IDX_MAX_BYTES) });
 }
 
-/** Parses an IDX file's bytes (gzipped or not). `name` goes into error messages. */
-export function parseIdx(input: Uint8Array, name = 'IDX data'): IdxArray {
-  const bytes = maybeGunzip(input, `parseIdx(${name})`);
-  const fail = (why: string): never => {
-    throw new Error(`parseIdx(${name}): ${why}`);
-  };
-  if (bytes.length < 4) fail(`only ${bytes.length} bytes; an IDX file starts with a 4-byte magic number`);
+/** Validates a maxBytes option (a positive safe integer), or returns the default. */
+export function checkMaxBytes(what: string, maxBytes: unknown, fallback: number): number {
+  if (maxBytes === undefined) return fallback;
+  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
+    throw new Error(`${what}: maxBytes must be a positive integer, got ${preview(maxBytes)}`);
+  }
+  return maxBytes;
+}
+
+interface IdxHeader {
+  type: IdxType;
+  width: number;
+  shape: number[];
+  headerLength: number;
+  /** Header + data bytes the header declares. */
+  totalBytes: number;
+}
+
+/** The header at the start of `bytes`, or undefined while fewer bytes than it needs are there. */
+function readIdxHeader(bytes: Uint8Array, fail: (why: string) => never): IdxHeader | undefined {
+  if (bytes.length < 4) return undefined;
   if (bytes[0] !== 0 || bytes[1] !== 0) fail(`bad magic number: the first two bytes must be 0, got ${bytes[0]} and ${bytes[1]}; this is not an IDX file`);
-  const code = TYPE_CODES[bytes[2]!];
-  if (code === undefined) fail(`unknown element type code 0x${bytes[2]!.toString(16).padStart(2, '0')} (known: 08 09 0b 0c 0d 0e)`);
-  const { type, bytes: width } = code!;
+  const code = Object.hasOwn(TYPE_CODES, bytes[2]!) ? TYPE_CODES[bytes[2]!] : undefined;
+  if (code === undefined) return fail(`unknown element type code 0x${bytes[2]!.toString(16).padStart(2, '0')} (known: 08 09 0b 0c 0d 0e)`);
   const rank = bytes[3]!;
   const headerLength = 4 + 4 * rank;
-  if (bytes.length < headerLength) fail(`the header declares ${rank} dims but the file ends after ${bytes.length} bytes`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < headerLength) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, headerLength);
   const shape: number[] = [];
   let count = 1;
   for (let d = 0; d < rank; d++) {
@@ -61,19 +80,46 @@ export function parseIdx(input: Uint8Array, name = 'IDX data'): IdxArray {
     shape.push(size);
     count *= size;
   }
-  const expected = headerLength + count * width;
-  if (bytes.length !== expected) {
+  return { type: code.type, width: code.bytes, shape, headerLength, totalBytes: headerLength + count * code.bytes };
+}
+
+/**
+ * Parses an IDX file's bytes (gzipped or not). `name` goes into error messages. A gzipped file
+ * is inflated only as far as its header allows: one that declares more than maxBytes, or
+ * decompresses to more or fewer bytes than declared, or fails its CRC, is an error.
+ */
+export function parseIdx(input: Uint8Array, name = 'IDX data', options: ParseIdxOptions = {}): IdxArray {
+  const what = `parseIdx(${name})`;
+  const fail = (why: string): never => {
+    throw new Error(`${what}: ${why}`);
+  };
+  if (!(input instanceof Uint8Array)) fail(`expected the file's bytes as a Uint8Array, got ${preview(input)}`);
+  const maxBytes = checkMaxBytes(what, options.maxBytes, IDX_MAX_BYTES);
+  const bytes = isGzip(input)
+    ? gunzipBounded(input, what, { maxBytes, expectedSize: (prefix) => readIdxHeader(prefix, fail)?.totalBytes })
+    : input;
+  const header = readIdxHeader(bytes, fail);
+  if (header === undefined) {
+    if (bytes.length < 4) fail(`only ${bytes.length} bytes; an IDX file starts with a 4-byte magic number`);
+    return fail(`the header declares ${bytes[3]} dims but the file ends after ${bytes.length} bytes`);
+  }
+  const { type, width, shape, headerLength, totalBytes } = header;
+  if (bytes.length !== totalBytes) {
     fail(
-      `shape ${shapeStr(shape)} of ${type} needs ${expected} bytes (header ${headerLength} + data ${count * width}) but the data has ` +
+      `shape ${shapeStr(shape)} of ${type} needs ${totalBytes} bytes (header ${headerLength} + data ${totalBytes - headerLength}) but the data has ` +
         `${bytes.length}; the file is truncated or not what its header says`,
     );
   }
+  if (totalBytes > maxBytes) fail(`the header declares ${totalBytes} bytes, more than maxBytes = ${maxBytes}; raise maxBytes if the file is trusted`);
+  const count = (totalBytes - headerLength) / width;
   const body = bytes.subarray(headerLength);
+  // Inflated bytes are ours already; the caller's bytes are copied.
+  const owned = bytes === input ? body.slice() : body;
   switch (type) {
     case 'uint8':
-      return { type, shape, data: body.slice() };
+      return { type, shape, data: owned };
     case 'int8':
-      return { type, shape, data: new Int8Array(body.slice().buffer) };
+      return { type, shape, data: new Int8Array(owned.buffer, owned.byteOffset, owned.length) };
     default: {
       const data = type === 'int16' ? new Int16Array(count) : type === 'int32' ? new Int32Array(count) : type === 'float32' ? new Float32Array(count) : new Float64Array(count);
       const bodyView = new DataView(body.buffer, body.byteOffset, body.byteLength);

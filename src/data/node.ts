@@ -3,50 +3,83 @@
  * Node-only data loaders that read files: IDX, CSV and image files, and the MNIST /
  * Fashion-MNIST directory layout. The byte parsing they call is browser-safe (idx.ts, csv.ts, image.ts).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseCsv, type CsvOptions, type CsvTable } from './csv.js';
-import { idxToTensor, isGzip, parseIdx, type IdxArray } from './idx.js';
-import { decodeImage, encodePng, type DecodeImageOptions } from './image.js';
+import { gunzipBounded, isGzip } from './gzip.js';
+import { IDX_MAX_BYTES, checkMaxBytes, idxToTensor, parseIdx, type IdxArray, type ParseIdxOptions } from './idx.js';
+import { MAX_PIXELS, decodeImage, encodePng, type DecodeImageOptions } from './image.js';
 
-function readBytes(op: string, path: string): Uint8Array {
+/** The file's bytes, refusing files over `limit` bytes (`why` says where the limit comes from) before reading them. */
+function readBytes(op: string, path: string, limit: number, why: string): Uint8Array {
   try {
+    const size = statSync(path).size;
+    if (size > limit) throw new Error(`the file has ${size} bytes, more than ${why}`);
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new Error(`${op}: cannot read ${path}: ${(e as Error).message}`);
   }
 }
 
-/** The file's bytes, gunzipped if they start with the gzip magic (node:zlib is ~10x faster than the pure-JS fallback). */
-function readMaybeGzipped(op: string, path: string): Uint8Array {
-  const bytes = readBytes(op, path);
-  if (!isGzip(bytes)) return bytes;
+/**
+ * Reads an IDX file (gzipped or not) with parseIdx, the same code as in browsers: a gzipped
+ * file is inflated only as far as its header allows (options.maxBytes, default 2 GiB).
+ */
+export function readIdxFile(path: string, options: ParseIdxOptions = {}): IdxArray {
+  const maxBytes = checkMaxBytes(`readIdxFile(${path})`, options.maxBytes, IDX_MAX_BYTES);
+  const bytes = readBytes('readIdxFile', path, gzipSizeBound(maxBytes), `a file of maxBytes = ${maxBytes} can have; raise maxBytes if the file is trusted`);
+  return parseIdx(bytes, path, options);
+}
+
+/** The largest a file holding `bytes` bytes can be, gzipped or not: stored (level 0) gzip adds 5 bytes per 64 KiB block. */
+function gzipSizeBound(bytes: number): number {
+  return bytes + Math.ceil(bytes / 65535) * 5 + 1024;
+}
+
+/** Default limit on a CSV file's (decompressed) size: 256 MiB. */
+export const CSV_MAX_BYTES = 2 ** 28;
+
+export interface ReadCsvOptions extends CsvOptions {
+  /** Refuse files (after gunzip) larger than this many bytes (default CSV_MAX_BYTES = 256 MiB). */
+  maxBytes?: number;
+}
+
+/** Reads a CSV file (gzipped or not, at most maxBytes) with a header and a label column; see parseCsv. */
+export function readCsvFile(path: string, options: ReadCsvOptions = {}): CsvTable {
+  const op = `readCsvFile(${path})`;
+  const { maxBytes: limit, ...csvOptions } = options;
+  const maxBytes = checkMaxBytes(op, limit, CSV_MAX_BYTES);
+  const compressed = readBytes('readCsvFile', path, gzipSizeBound(maxBytes), `a file of maxBytes = ${maxBytes} can have; raise maxBytes if the file is trusted`);
+  const bytes = isGzip(compressed) ? gunzipBounded(compressed, op, { maxBytes }) : compressed;
+  if (bytes.length > maxBytes) throw new Error(`${op}: the file has ${bytes.length} bytes, more than maxBytes = ${maxBytes}; raise maxBytes if the file is trusted`);
+  let text: string;
   try {
-    return new Uint8Array(gunzipSync(bytes));
+    text = new TextDecoder().decode(bytes);
   } catch (e) {
-    throw new Error(`${op}: ${path} starts like gzip but does not decompress (${(e as Error).message}); the file may be truncated or corrupt`);
+    // V8's strings stop at 2^29 - 24 characters.
+    throw new Error(`${op}: the CSV text (${bytes.length} bytes) is too large for one JavaScript string (${(e as Error).message}); split the file`);
   }
-}
-
-/** Reads an IDX file (gzipped or not). */
-export function readIdxFile(path: string): IdxArray {
-  return parseIdx(readMaybeGzipped('readIdxFile', path), path);
-}
-
-/** Reads a CSV file (gzipped or not) with a header and a label column; see parseCsv. */
-export function readCsvFile(path: string, options: CsvOptions = {}): CsvTable {
-  return parseCsv(new TextDecoder().decode(readMaybeGzipped('readCsvFile', path)), options);
+  return parseCsv(text, csvOptions);
 }
 
 /** Reads a PNG or JPEG file as a [1, C, H, W] float32 tensor in [0, 1]. */
 export function readImage(path: string, options: DecodeImageOptions = {}): Tensor {
+  const maxPixels = typeof options?.maxPixels === 'number' ? options.maxPixels : MAX_PIXELS;
+  const bytes = readBytes('readImage', path, imageFileBound(maxPixels), `an image of maxPixels = ${maxPixels} needs; raise maxPixels if the file is trusted`);
   try {
-    return decodeImage(readBytes('readImage', path), options);
+    return decodeImage(bytes, options);
   } catch (e) {
     throw new Error(`readImage(${path}): ${(e as Error).message}`);
   }
+}
+
+/**
+ * The largest file an image of `maxPixels` pixels needs: 16-bit RGBA stored uncompressed is 8
+ * bytes a pixel plus a filter byte a row; 10 bytes a pixel, and at least 64 MiB for metadata.
+ */
+function imageFileBound(maxPixels: number): number {
+  return Math.max(64 * 2 ** 20, 10 * maxPixels);
 }
 
 /** Writes an image tensor ([C, H, W] or [1, C, H, W], values in [0, 1]) as a PNG file. */

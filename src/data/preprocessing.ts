@@ -7,6 +7,7 @@ import { allocate, isFloat, type DType } from '../tensor/dtype.js';
 import { normalizeDims, shapeStr } from '../tensor/shape.js';
 import { add, cast, div, eq, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { amax, amin, mean } from '../ops/reduce.js';
+import { preview } from '../util/untrusted.js';
 
 export interface ScalerOptions {
   /**
@@ -185,7 +186,7 @@ export class LabelEncoder<L extends Label = Label> {
     labels.forEach((label, i) => {
       const k = this.index.get(label);
       if (k === undefined) {
-        throw new Error(`LabelEncoder: label ${JSON.stringify(label)} at position ${i} was not seen in fit; known: ${this.classes.map((c) => JSON.stringify(c)).join(', ')}`);
+        throw new Error(`LabelEncoder: label ${preview(label)} at position ${i} was not seen in fit; known: ${preview(this.classes)}`);
       }
       out[i] = k;
     });

@@ -17,6 +17,7 @@ import { shapeStr } from '../tensor/shape.js';
 import { decodeElements, ELEMENT_BYTES, LOADS_AS, toLibraryArray, type DecodedElements, type ElementType } from './elements.js';
 import { PickleWriter, PyBytes, PyDict, PyList, PyObject, PySet, PyTuple, pyTypeName, unpickle, type Py } from './pickle.js';
 import { readZip, writeZip, type ZipArchive } from './zip.js';
+import { setOwn } from '../util/untrusted.js';
 
 /** torch's dtype names for the element types a .pth can hold. */
 export type TorchDType =
@@ -74,11 +75,6 @@ function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
   if (input instanceof Uint8Array) return input;
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   return fail(`expected a Uint8Array or ArrayBuffer, got ${input === null ? 'null' : typeof input}`);
-}
-
-/** Object keys without prototype surprises (a key named `__proto__` is an ordinary entry). */
-function setEntry<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 // ---- reading ------------------------------------------------------------------------------
@@ -343,7 +339,7 @@ function walk(
       const out: PthDict = {};
       for (const [key, value] of v.entries.values()) {
         const name = String(key);
-        setEntry(out, name, visit(value, child(name), depth + 1));
+        setOwn(out, name, visit(value, child(name), depth + 1));
       }
       return out;
     }
@@ -434,8 +430,8 @@ export function readPth(input: Uint8Array | ArrayBuffer): PthContents {
         tensor = materialize(record, name, littleEndian, budget);
         made.set(record, tensor);
       }
-      setEntry(tensors, name, tensor);
-      setEntry(fileDTypes, name, record.dtype);
+      setOwn(tensors, name, tensor);
+      setOwn(fileDTypes, name, record.dtype);
       return tensor;
     },
     () => {},
@@ -504,7 +500,7 @@ export function loadPth(input: Uint8Array | ArrayBuffer, options: LoadPthOptions
   const collect = (v: PthValue, name: string): void => {
     if (v instanceof Tensor) {
       addTensorName(picked, name);
-      setEntry(picked, name, v);
+      setOwn(picked, name, v);
     } else if (Array.isArray(v)) v.forEach((x, i) => collect(x, name === '' ? String(i) : `${name}.${i}`));
     else if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) {
       for (const [k, x] of Object.entries(v)) collect(x, name === '' ? k : `${name}.${k}`);

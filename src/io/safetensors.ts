@@ -10,7 +10,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { shapeStr } from '../tensor/shape.js';
+import { getOwn, preview, quoteShort, setOwn } from '../util/untrusted.js';
 import { decodeElements, ELEMENT_BYTES, LOADS_AS, toLibraryArray, type ElementType } from './elements.js';
 
 /** Element types of the format (safetensors' Dtype enum). */
@@ -95,7 +95,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileLength: number): S
   } catch {
     fail('the header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) fail(`the header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`);
+  if (!text.startsWith('{')) fail(`the header must be a JSON object starting with '{', got ${quoteShort(text, 20)}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -103,28 +103,31 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileLength: number): S
     fail(`the header is not valid JSON (${(e as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('the header must be a JSON object');
+  // JSON.parse makes every key (`__proto__` too) an own property; copy them with setOwn and read
+  // them with getOwn so no file key can reach or replace a prototype.
   const metadata: Record<string, string> = {};
   const found: [string, SafetensorsEntry][] = [];
-  for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
-    if (name === METADATA_KEY) {
+  for (const [key, raw] of Object.entries(json as Record<string, unknown>)) {
+    if (key === METADATA_KEY) {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`${METADATA_KEY} must be an object of strings`);
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(`${METADATA_KEY}["${k}"] must be a string, got ${typeof v}`);
-        metadata[k] = v;
+        if (typeof v !== 'string') fail(`${METADATA_KEY}[${quoteShort(k)}] must be a string, got ${preview(v)}`);
+        setOwn(metadata, k, v);
       }
       continue;
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`the entry for tensor "${name}" must be an object`);
+    const name = quoteShort(key);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`the entry for tensor ${name} must be an object`);
     const info = raw as Record<string, unknown>;
-    const dtype = info.dtype;
-    if (typeof dtype !== 'string' || !(dtype in BYTES)) {
-      fail(`tensor "${name}" has unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(BYTES).join(', ')})`);
+    const dtype = getOwn(info, 'dtype');
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) {
+      fail(`tensor ${name} has unknown dtype ${preview(dtype)} (known: ${Object.keys(BYTES).join(', ')})`);
     }
-    const shape = info.shape;
-    if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
-    const offsets = info.data_offsets;
+    const shape = getOwn(info, 'shape');
+    if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor ${name} has an invalid shape ${preview(shape)}`);
+    const offsets = getOwn(info, 'data_offsets');
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0]! > offsets[1]!) {
-      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}; expected [begin, end] with 0 <= begin <= end`);
+      fail(`tensor ${name} has invalid data_offsets ${preview(offsets)}; expected [begin, end] with 0 <= begin <= end`);
     }
     let count = 1;
     for (const d of shape as number[]) count *= d;
@@ -133,28 +136,29 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileLength: number): S
     const [begin, end] = offsets as [number, number];
     if (!Number.isSafeInteger(expected) || expected !== end - begin) {
       fail(
-        `tensor "${name}": shape ${shapeStr(shape as number[])} of ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] ` +
+        `tensor ${name}: shape ${preview(shape)} of ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] ` +
           `give ${end - begin}`,
       );
     }
-    found.push([name, { dtype: dtype as SafetensorsDType, shape: [...(shape as number[])], dataOffsets: [begin, end] }]);
+    found.push([key, { dtype: dtype as SafetensorsDType, shape: [...(shape as number[])], dataOffsets: [begin, end] }]);
   }
   // The tensors must tile the data section exactly: no gaps, no overlaps, nothing past the end.
   found.sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0] || a[1].dataOffsets[1] - b[1].dataOffsets[1]);
   const dataStart = 8 + headerLength;
   const dataLength = fileLength - dataStart;
   let position = 0;
-  for (const [name, entry] of found) {
+  for (const [key, entry] of found) {
+    const name = quoteShort(key);
     const [begin, end] = entry.dataOffsets;
     if (begin !== position) {
       fail(
         begin < position
-          ? `tensor "${name}" at bytes [${begin}, ${end}) overlaps the tensor before it (which ends at ${position})`
-          : `there is a gap of ${begin - position} unused bytes before tensor "${name}" at [${begin}, ${end})`,
+          ? `tensor ${name} at bytes [${begin}, ${end}) overlaps the tensor before it (which ends at ${position})`
+          : `there is a gap of ${begin - position} unused bytes before tensor ${name} at [${begin}, ${end})`,
       );
     }
     if (end > dataLength) {
-      fail(`tensor "${name}" at bytes [${begin}, ${end}) runs past the end of the data (${dataLength} bytes); the file is truncated`);
+      fail(`tensor ${name} at bytes [${begin}, ${end}) runs past the end of the data (${dataLength} bytes); the file is truncated`);
     }
     position = end;
   }
@@ -170,7 +174,7 @@ function decodeTensor(name: string, entry: SafetensorsEntry, bytes: Uint8Array, 
   const [begin, end] = entry.dataOffsets;
   const values = decodeElements(bytes.subarray(start + begin, start + end), entry.dtype);
   const data = toLibraryArray(values, (v, i) =>
-    fail(`tensor "${name}" holds the ${entry.dtype} value ${v} at flat index ${i}, outside the int32 range this library stores integers in`),
+    fail(`tensor ${quoteShort(name)} holds the ${entry.dtype} value ${v} at flat index ${i}, outside the int32 range this library stores integers in`),
   );
   return Tensor.fromData(data, entry.shape, LOADS_AS[entry.dtype]);
 }
@@ -182,8 +186,8 @@ export function deserializeSafetensors(input: Uint8Array | ArrayBuffer): Safeten
   const tensors: Record<string, Tensor> = {};
   const fileDTypes: Record<string, SafetensorsDType> = {};
   for (const [name, entry] of header.entries) {
-    tensors[name] = decodeTensor(name, entry, bytes, header.dataStart);
-    fileDTypes[name] = entry.dtype;
+    setOwn(tensors, name, decodeTensor(name, entry, bytes, header.dataStart));
+    setOwn(fileDTypes, name, entry.dtype);
   }
   return { tensors, metadata: header.metadata, fileDTypes };
 }
@@ -196,13 +200,14 @@ export function deserializeSafetensors(input: Uint8Array | ArrayBuffer): Safeten
 export function serializeSafetensors(tensors: Record<string, Tensor> | Map<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   for (const [name, t] of entries) {
-    if (name === '' || name === METADATA_KEY) fail(`cannot save a tensor named ${JSON.stringify(name)}`);
-    if (!(t instanceof Tensor)) fail(`the value for "${name}" is not a Tensor`);
+    if (name === '' || name === METADATA_KEY) fail(`cannot save a tensor named ${quoteShort(name)}`);
+    if (!(t instanceof Tensor)) fail(`the value for ${quoteShort(name)} is not a Tensor`);
   }
   for (const [k, v] of Object.entries(metadata)) {
-    if (typeof v !== 'string') fail(`metadata values must be strings; "${k}" is ${typeof v}`);
+    if (typeof v !== 'string') fail(`metadata values must be strings; ${quoteShort(k)} is ${typeof v}`);
   }
   entries.sort(([a, ta], [b, tb]) => BYTES[WRITES_AS[tb.dtype]] - BYTES[WRITES_AS[ta.dtype]] || (a < b ? -1 : a > b ? 1 : 0));
+  // setOwn: a tensor named `__proto__` must become a JSON key, not the header's prototype.
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
   const chunks: Uint8Array[] = [];
@@ -222,7 +227,7 @@ export function serializeSafetensors(tensors: Record<string, Tensor> | Map<strin
         else view.setInt32(i * width, v, true);
       });
     }
-    header[name] = { dtype: WRITES_AS[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + chunk.byteLength] };
+    setOwn(header, name, { dtype: WRITES_AS[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + chunk.byteLength] });
     chunks.push(chunk);
     offset += chunk.byteLength;
   }

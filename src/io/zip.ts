@@ -9,6 +9,7 @@
  * be memory-mapped), with CRC-32s, no zip64 (archives up to 4 GiB).
  */
 import { inflateSync } from 'fflate';
+import { crc32 } from '../util/crc32.js';
 
 /** One entry of the central directory, validated against the file. */
 export interface ZipEntry {
@@ -41,23 +42,7 @@ const LOCAL_SIZE = 30;
 /** Deflated entries may expand at most this much (deflate's own limit is about 1032:1). */
 const MAX_INFLATE_RATIO = 1100;
 
-let crcTable: Uint32Array | null = null;
-
-/** CRC-32 (IEEE 802.3, the zip checksum) of bytes. */
-export function crc32(bytes: Uint8Array): number {
-  if (crcTable === null) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  const table = crcTable;
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 };
 
 function readU64(view: DataView, at: number, what: string, fail: Fail): number {
   const value = view.getUint32(at + 4, true) * 2 ** 32 + view.getUint32(at, true);

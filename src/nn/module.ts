@@ -22,6 +22,7 @@ import type { DType, FloatDType } from '../tensor/dtype.js';
 import { isFloat } from '../tensor/dtype.js';
 import { isSize, shapeStr, sameShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import { setOwn } from '../util/untrusted.js';
 
 /** A tensor that is a trainable weight of a module: requiresGrad is on unless asked otherwise. */
 export class Parameter extends Tensor {
@@ -430,12 +431,13 @@ export abstract class Module {
       }
       active.add(module);
       const own = module.#ownItems();
-      for (const [name, param] of own.params) dict[joinName(prefix, name)] = param.detach();
+      // setOwn: a user's name `__proto__` must be a key, not the dict's prototype.
+      for (const [name, param] of own.params) setOwn(dict, joinName(prefix, name), param.detach());
       for (const [name, slot] of module.#buffers) {
-        if (slot.persistent && slot.tensor !== null) dict[joinName(prefix, name)] = slot.tensor.detach();
+        if (slot.persistent && slot.tensor !== null) setOwn(dict, joinName(prefix, name), slot.tensor.detach());
       }
       for (const item of own.order) {
-        if (item.kind === 'param') dict[joinName(prefix, item.name)] = item.value.detach();
+        if (item.kind === 'param') setOwn(dict, joinName(prefix, item.name), item.value.detach());
         else walk(item.value, joinName(prefix, item.name));
       }
       active.delete(module);

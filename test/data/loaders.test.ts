@@ -168,9 +168,9 @@ describe('images', () => {
   test('bad image data gives clear errors', () => {
     assert.throws(() => decodeImage(new Uint8Array([1, 2, 3])), /neither a PNG nor a JPEG/);
     const png = encodePng(nb.zeros([1, 4, 4]));
-    assert.throws(() => decodePng(png.subarray(0, 30)), /decodePng: the PNG data is corrupt or unsupported/);
-    assert.throws(() => decodeImage(new Uint8Array([0xff, 0xd8, 0xff, 0, 1, 2])), /decodeJpeg: the JPEG data is corrupt/);
-    assert.throws(() => decodePng(encodePng(nb.zeros([1, 30, 30])), { maxPixels: 100 }), /30x30, more than maxPixels = 100/);
+    assert.throws(() => decodePng(png.subarray(0, 30)), /decodePng: the file has 30 bytes, too few for the PNG signature and IHDR chunk/);
+    assert.throws(() => decodeImage(new Uint8Array([0xff, 0xd8, 0xff, 0, 1, 2])), /decodeJpeg: expected a marker at byte 4, found 0x1; the file is corrupt/);
+    assert.throws(() => decodePng(encodePng(nb.zeros([1, 30, 30])), { maxPixels: 100 }), /30x30 = 900 pixels, more than maxPixels = 100/);
     assert.throws(() => encodePng(nb.zeros([2, 3, 4, 4])), /encode a batch one image at a time/);
   });
 });

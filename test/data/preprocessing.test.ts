@@ -61,6 +61,8 @@ describe('labels', () => {
     assert.deepEqual(enc.inverseTransform(codes), ['cat', 'dog', 'ant', 'dog']);
     assert.deepEqual(new LabelEncoder<number>().fit([10, 2, 33]).classes, [2, 10, 33]);
     assert.throws(() => enc.transform(['eel']), /label "eel" at position 0 was not seen in fit/);
+    const many = new LabelEncoder<string>().fit(Array.from({ length: 10_000 }, (_, i) => `class ${i}`));
+    assert.throws(() => many.transform(['y'.repeat(300_000)]), (e: Error) => e.message.length < 300 && /known: \["class 0", /.test(e.message));
     assert.throws(() => enc.inverseTransform([3]), /index 3 at position 0 is not in \[0, 3\)/);
   });
 
