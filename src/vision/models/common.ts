@@ -1,7 +1,6 @@
 /**
  * What the zoo's models share: option checking, torchvision's Conv2dNormActivation and
- * _make_divisible, the activations torchvision's MobileNets use, and the initializers its model
- * constructors apply.
+ * _make_divisible, and the initializers its model constructors apply.
  */
 import { nn, type Tensor } from '../../index.js';
 
@@ -52,41 +51,6 @@ export function makeDivisible(v: number, divisor: number, minValue = divisor): n
   let rounded = Math.max(minValue, Math.floor((v + divisor / 2) / divisor) * divisor);
   if (rounded < 0.9 * v) rounded += divisor;
   return rounded;
-}
-
-/** min(max(x, 0), 6) (torch.nn.ReLU6). */
-export class ReLU6 extends nn.Module {
-  forward(input: Tensor): Tensor {
-    return input.relu().clamp(null, 6);
-  }
-}
-
-/**
- * x * relu6(x + 3) / 6 (torch.nn.Hardswish), composed of existing ops.
- * TODO(layers): replace with F.hardswish once the op-table entry lands on main.
- */
-export function hardswish(x: Tensor): Tensor {
-  return x.mul(hardsigmoid(x));
-}
-
-/**
- * relu6(x + 3) / 6 (torch.nn.Hardsigmoid), composed of existing ops.
- * TODO(layers): replace with F.hardsigmoid once the op-table entry lands on main.
- */
-export function hardsigmoid(x: Tensor): Tensor {
-  return x.add(3).clamp(0, 6).div(6);
-}
-
-export class Hardswish extends nn.Module {
-  forward(input: Tensor): Tensor {
-    return hardswish(input);
-  }
-}
-
-export class Hardsigmoid extends nn.Module {
-  forward(input: Tensor): Tensor {
-    return hardsigmoid(input);
-  }
 }
 
 export interface ConvNormActivationOptions {

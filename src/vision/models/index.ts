@@ -2,7 +2,7 @@
  * vision.models: the classic CNNs with torchvision 0.14's module trees, so torchvision state
  * dicts (saved as safetensors) load with loadStateDict and give torchvision's outputs.
  */
-export { Conv2dNormActivation, ReLU6, Hardswish, Hardsigmoid, makeDivisible } from './common.js';
+export { Conv2dNormActivation, makeDivisible } from './common.js';
 export type { ModelOptions, ConvNormActivationOptions } from './common.js';
 export { AlexNet, alexnet, VGG, vgg11, vgg13, vgg16, vgg19, vgg11Bn, vgg13Bn, vgg16Bn, vgg19Bn } from './vgg.js';
 export type { ClassifierOptions, VGGConfig } from './vgg.js';

@@ -3,9 +3,7 @@
  * (`features.N.conv.M.K.weight`, `features.N.block.M.K.weight`, `classifier.N.weight`).
  */
 import { nn, F, type Tensor } from '../../index.js';
-import {
-  checkOptions, Conv2dNormActivation, Hardsigmoid, Hardswish, initWeights, makeDivisible, ReLU6, type ModelOptions,
-} from './common.js';
+import { checkOptions, Conv2dNormActivation, initWeights, makeDivisible, type ModelOptions } from './common.js';
 
 function checkStride(block: string, stride: number): void {
   if (stride !== 1 && stride !== 2) throw new Error(`${block}: stride must be 1 or 2, got ${stride}`);
@@ -51,7 +49,7 @@ export class InvertedResidual extends nn.Module {
     const hidden = Math.round(inChannels * expandRatio);
     this.useResConnect = stride === 1 && inChannels === outChannels;
     this.conv = new nn.Sequential();
-    const relu6 = (): nn.Module => new ReLU6();
+    const relu6 = (): nn.Module => new nn.ReLU6();
     if (expandRatio !== 1) this.conv.append(new Conv2dNormActivation(inChannels, hidden, { kernelSize: 1, activation: relu6 }));
     this.conv.append(new Conv2dNormActivation(hidden, hidden, { stride, groups: hidden, activation: relu6 }));
     this.conv.append(new nn.Conv2d(hidden, outChannels, 1, { bias: false }));
@@ -85,7 +83,7 @@ export class MobileNetV2 extends nn.Module {
     const settings = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]] as const;
     let inputChannel = makeDivisible(32 * widthMult, 8);
     this.lastChannel = makeDivisible(1280 * Math.max(1, widthMult), 8);
-    const relu6 = (): nn.Module => new ReLU6();
+    const relu6 = (): nn.Module => new nn.ReLU6();
     this.features = new nn.Sequential(new Conv2dNormActivation(options.inChannels ?? 3, inputChannel, { stride: 2, activation: relu6 }));
     for (const [t, c, n, s] of settings) {
       const outputChannel = makeDivisible(c * widthMult, 8);
@@ -114,7 +112,7 @@ export class SqueezeExcitation extends nn.Module {
   fc1: nn.Conv2d;
   fc2: nn.Conv2d;
   activation = new nn.ReLU();
-  scaleActivation = new Hardsigmoid();
+  scaleActivation = new nn.Hardsigmoid();
 
   constructor(inputChannels: number, squeezeChannels: number) {
     super();
@@ -150,7 +148,7 @@ export class InvertedResidualV3 extends nn.Module {
     checkStride('InvertedResidualV3', cnf.stride);
     this.useResConnect = cnf.stride === 1 && cnf.input === cnf.out;
     const bn = { bnEps: 0.001, bnMomentum: 0.01 };
-    const activation = cnf.useHs ? (): nn.Module => new Hardswish() : (): nn.Module => new nn.ReLU();
+    const activation = cnf.useHs ? (): nn.Module => new nn.Hardswish() : (): nn.Module => new nn.ReLU();
     this.block = new nn.Sequential();
     if (cnf.expanded !== cnf.input) {
       this.block.append(new Conv2dNormActivation(cnf.input, cnf.expanded, { kernelSize: 1, activation, ...bn }));
@@ -205,7 +203,7 @@ export class MobileNetV3 extends nn.Module {
     }));
     const lastChannel = adjust(arch === 'large' ? 1280 : 1024);
     const bn = { bnEps: 0.001, bnMomentum: 0.01 };
-    const hardswish = (): nn.Module => new Hardswish();
+    const hardswish = (): nn.Module => new nn.Hardswish();
     this.features = new nn.Sequential(
       new Conv2dNormActivation(options.inChannels ?? 3, rows[0]!.input, { stride: 2, activation: hardswish, ...bn }),
     );
@@ -214,7 +212,7 @@ export class MobileNetV3 extends nn.Module {
     this.features.append(new Conv2dNormActivation(lastConvIn, 6 * lastConvIn, { kernelSize: 1, activation: hardswish, ...bn }));
     this.classifier = new nn.Sequential(
       new nn.Linear(6 * lastConvIn, lastChannel),
-      new Hardswish(),
+      new nn.Hardswish(),
       new nn.Dropout(options.dropout ?? 0.2),
       new nn.Linear(lastChannel, options.numClasses ?? 1000),
     );
