@@ -2,7 +2,7 @@
  * What the zoo's models share: option checking, torchvision's Conv2dNormActivation and
  * _make_divisible, and the initializers its model constructors apply.
  */
-import { nn, type Tensor } from '../../index.js';
+import { nn } from '../../index.js';
 
 /** Options every zoo constructor takes. */
 export interface ModelOptions {
