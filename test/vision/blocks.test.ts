@@ -90,6 +90,7 @@ describe('model options', () => {
     assert.throws(() => models.lenet5({ variant: 'lecun' as never }), /lenet5: option variant must be one of 'classic', 'modern', got 'lecun'/);
     assert.throws(() => models.googlenet({ auxLogits: 'yes' as never }), /googlenet: option auxLogits must be true or false, got 'yes'/);
     assert.throws(() => models.lenet5(null as never), /lenet5: options must be an object, got null/);
+    assert.throws(() => models.vggFeatures('vgg12' as never, false), /vggFeatures: unknown config 'vgg12' \(configs: vgg11, vgg13, vgg16, vgg19\)/);
     assert.throws(() => models.lenet5().forward(nb.zeros([1, 1, 28, 28])), /LeNet5 \(classic\) expects input \[N, C, 32, 32\], got \[1, 1, 28, 28\]/);
   });
 });

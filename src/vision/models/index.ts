@@ -4,7 +4,7 @@
  */
 export { Conv2dNormActivation, makeDivisible } from './common.js';
 export type { ModelOptions, ConvNormActivationOptions } from './common.js';
-export { AlexNet, alexnet, VGG, vgg11, vgg13, vgg16, vgg19, vgg11Bn, vgg13Bn, vgg16Bn, vgg19Bn } from './vgg.js';
+export { AlexNet, alexnet, VGG, vggFeatures, vgg11, vgg13, vgg16, vgg19, vgg11Bn, vgg13Bn, vgg16Bn, vgg19Bn } from './vgg.js';
 export type { ClassifierOptions, VGGConfig } from './vgg.js';
 export { BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152 } from './resnet.js';
 export type { ResNetOptions } from './resnet.js';

@@ -13,6 +13,25 @@ export interface ClassifierOptions extends ModelOptions {
 
 const classifierOptionKinds = { numClasses: 'positiveInt', inChannels: 'positiveInt', dropout: 'probability' } as const;
 
+/** AlexNet's convolutional part (its `features`), with PyTorch's default initialization. */
+export function alexnetFeatures(inChannels = 3): nn.Sequential {
+  return new nn.Sequential(
+    new nn.Conv2d(inChannels, 64, 11, { stride: 4, padding: 2 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(3, { stride: 2 }),
+    new nn.Conv2d(64, 192, 5, { padding: 2 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(3, { stride: 2 }),
+    new nn.Conv2d(192, 384, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.Conv2d(384, 256, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.Conv2d(256, 256, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(3, { stride: 2 }),
+  );
+}
+
 /** Krizhevsky et al. 2012 as torchvision has it (the one-GPU variant with 64-192-384-256-256 filters). */
 export class AlexNet extends nn.Module {
   features: nn.Sequential;
@@ -23,21 +42,7 @@ export class AlexNet extends nn.Module {
     super();
     checkOptions('alexnet', options, classifierOptionKinds);
     const dropout = options.dropout ?? 0.5;
-    this.features = new nn.Sequential(
-      new nn.Conv2d(options.inChannels ?? 3, 64, 11, { stride: 4, padding: 2 }),
-      new nn.ReLU(),
-      new nn.MaxPool2d(3, { stride: 2 }),
-      new nn.Conv2d(64, 192, 5, { padding: 2 }),
-      new nn.ReLU(),
-      new nn.MaxPool2d(3, { stride: 2 }),
-      new nn.Conv2d(192, 384, 3, { padding: 1 }),
-      new nn.ReLU(),
-      new nn.Conv2d(384, 256, 3, { padding: 1 }),
-      new nn.ReLU(),
-      new nn.Conv2d(256, 256, 3, { padding: 1 }),
-      new nn.ReLU(),
-      new nn.MaxPool2d(3, { stride: 2 }),
-    );
+    this.features = alexnetFeatures(options.inChannels ?? 3);
     this.classifier = new nn.Sequential(
       new nn.Dropout(dropout),
       new nn.Linear(256 * 6 * 6, 4096),
@@ -69,6 +74,28 @@ const configs = {
 
 export type VGGConfig = keyof typeof configs;
 
+/**
+ * A VGG's convolutional part (torchvision's make_layers): 3x3 convs with padding 1, [BatchNorm,]
+ * ReLU, and 2x2 max pools, as one Sequential. Initialized by the VGG constructor, not here.
+ */
+export function vggFeatures(config: VGGConfig, batchNorm: boolean, inChannels = 3): nn.Sequential {
+  const cfg: readonly (number | 'M')[] | undefined = (configs as Record<string, readonly (number | 'M')[]>)[config];
+  if (cfg === undefined) throw new Error(`vggFeatures: unknown config '${String(config)}' (configs: ${Object.keys(configs).join(', ')})`);
+  const features = new nn.Sequential();
+  let channels = inChannels;
+  for (const v of cfg) {
+    if (v === 'M') {
+      features.append(new nn.MaxPool2d(2, { stride: 2 }));
+      continue;
+    }
+    features.append(new nn.Conv2d(channels, v, 3, { padding: 1 }));
+    if (batchNorm) features.append(new nn.BatchNorm2d(v));
+    features.append(new nn.ReLU());
+    channels = v;
+  }
+  return features;
+}
+
 /** Simonyan and Zisserman 2014: stacks of 3x3 convs (padding 1) and 2x2 max pools, then three Linear layers. */
 export class VGG extends nn.Module {
   features: nn.Sequential;
@@ -77,22 +104,9 @@ export class VGG extends nn.Module {
 
   constructor(config: VGGConfig, batchNorm: boolean, options: ClassifierOptions = {}) {
     super();
-    const name = `${config}${batchNorm ? 'Bn' : ''}`;
-    if (!(config in configs)) throw new Error(`VGG: unknown config '${String(config)}' (configs: ${Object.keys(configs).join(', ')})`);
-    checkOptions(name, options, classifierOptionKinds);
+    checkOptions(`${config}${batchNorm ? 'Bn' : ''}`, options, classifierOptionKinds);
     const dropout = options.dropout ?? 0.5;
-    this.features = new nn.Sequential();
-    let inChannels = options.inChannels ?? 3;
-    for (const v of configs[config]) {
-      if (v === 'M') {
-        this.features.append(new nn.MaxPool2d(2, { stride: 2 }));
-        continue;
-      }
-      this.features.append(new nn.Conv2d(inChannels, v, 3, { padding: 1 }));
-      if (batchNorm) this.features.append(new nn.BatchNorm2d(v));
-      this.features.append(new nn.ReLU());
-      inChannels = v;
-    }
+    this.features = vggFeatures(config, batchNorm, options.inChannels ?? 3);
     this.classifier = new nn.Sequential(
       new nn.Linear(512 * 7 * 7, 4096),
       new nn.ReLU(),
