@@ -10,10 +10,15 @@ describe('building blocks', () => {
     const basic = new models.BasicBlock(64, 64);
     assert.equal(basic.downsample, null);
     assert.deepEqual(basic.forward(nb.randn([1, 64, 8, 8])).shape, [1, 64, 8, 8]);
-    const resnet = models.resnet50({ numClasses: 10 });
-    const first = resnet.layer2.at(0) as nb.vision.models.Bottleneck;
+    const resnet = models.resnet18({ numClasses: 10 });
+    assert.equal((resnet.layer1.at(0) as nb.vision.models.BasicBlock).downsample, null);
+    const first = resnet.layer2.at(0) as nb.vision.models.BasicBlock;
     assert.deepEqual(Object.keys(first.downsample!.stateDict()), ['0.weight', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']);
-    assert.deepEqual(first.conv2.stride, [2, 2], 'torchvision v1.5: the stride sits on the 3x3 conv');
+    const shortcut = new nb.nn.Sequential(new nb.nn.Conv2d(256, 512, 1, { stride: 2, bias: false }), new nb.nn.BatchNorm2d(512));
+    const bottleneck = new models.Bottleneck(256, 128, 2, shortcut);
+    assert.deepEqual(bottleneck.conv2.stride, [2, 2], 'torchvision v1.5: the stride sits on the 3x3 conv');
+    assert.deepEqual(bottleneck.conv1.stride, [1, 1]);
+    assert.deepEqual(bottleneck.forward(nb.randn([1, 256, 8, 8])).shape, [1, 512, 4, 4]);
   });
 
   test('InceptionModule concatenates its four branches (1x1, 1x1 -> 3x3, 1x1 -> 3x3, pool -> 1x1)', () => {
