@@ -7,8 +7,8 @@ Two modes:
   /usr/bin/python3 scripts/gen_vision_fixtures.py --goldens DIR
       writes DIR/<case>.safetensors (a seeded model's state dict, BatchNorm statistics and affine
       parameters randomized so eval mode is not an identity) and DIR/<case>.io.safetensors (the
-      input, the eval-mode output and, for training cases, one training step's loss and a few
-      parameters' gradients). These are large (tens of MB), so the tests generate them into a
+      input, the eval-mode output, for resnet18 create_feature_extractor's outputs of a few nodes,
+      and for training cases one training step's loss and a few parameters' gradients). These are large (tens of MB), so the tests generate them into a
       gitignored cache at setup instead of committing them.
 LeNet-5 is not in torchvision; its two variants are written here with the same tree as Nabla's.
 """
@@ -20,6 +20,7 @@ import sys
 import torch
 import torchvision.models as tvm
 from torch import nn
+from torchvision.models.feature_extraction import create_feature_extractor
 
 from fixture_util import FIX, torch_entry, write_safetensors
 
@@ -64,6 +65,7 @@ MODELS = ["alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11Bn", "vgg13Bn", "
           "mobilenetV3Small", "mobilenetV3Large", "lenet5", "lenet5Modern"]
 
 # case name -> (model name, constructor kwargs, input shape, part of the model to keep or None, grads to record)
+FEATURE_NODES = {"resnet18": ["layer2", "layer4.1.relu", "layer4.1.relu_1"]}
 GOLDENS = {
     "resnet18": ("resnet18", {"num_classes": 10}, (2, 3, 64, 64), None,
                  ["conv1.weight", "bn1.weight", "layer1.0.conv2.weight", "layer3.1.bn2.bias", "layer4.0.downsample.0.weight", "fc.weight", "fc.bias"]),
@@ -136,6 +138,9 @@ def goldens(out_dir):
         model.eval()
         with torch.no_grad():
             io = {"input": torch_entry(x), "output": torch_entry(model(x))}
+            if case in FEATURE_NODES:
+                features = create_feature_extractor(model, FEATURE_NODES[case])(x)
+                io.update({f"feature.{k}": torch_entry(v) for k, v in features.items()})
         if grads:
             model.train()
             target = torch.arange(shape[0]) % 10

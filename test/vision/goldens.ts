@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
 
@@ -19,7 +19,8 @@ let cached: { dir: string } | { skip: string } | undefined;
 export function goldenDir(): { dir: string } | { skip: string } {
   if (cached !== undefined) return cached;
   const hash = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 12);
-  const dir = join(root, '.vision-cache', hash);
+  const cache = join(root, '.vision-cache');
+  const dir = join(cache, hash);
   if (existsSync(join(dir, 'done'))) return (cached = { dir });
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OPENBLAS_CORETYPE: 'SkylakeX' };
   const probe = spawnSync(python, ['-c', 'import torch, torchvision'], { env, encoding: 'utf8' });
@@ -28,13 +29,15 @@ export function goldenDir(): { dir: string } | { skip: string } {
     console.log(`# skipping: ${cached.skip}`);
     return cached;
   }
-  const partial = `${dir}.partial`;
+  const partialName = `${hash}.partial`;
+  const partial = join(cache, partialName);
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   const run = spawnSync(python, [script, '--goldens', partial], { env, encoding: 'utf8', cwd: root });
   if (run.status !== 0) throw new Error(`gen_vision_fixtures.py --goldens failed:\n${run.stderr}`);
   mkdirSync(join(partial, 'done'));
-  rmSync(dir, { recursive: true, force: true });
+  // Goldens of earlier versions of the script are hundreds of MB each: keep only this one.
+  for (const old of readdirSync(cache)) if (old !== partialName) rmSync(join(cache, old), { recursive: true, force: true });
   renameSync(partial, dir);
   return (cached = { dir });
 }

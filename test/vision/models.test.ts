@@ -87,6 +87,22 @@ describe('zoo outputs equal torchvision on its weights (eval mode)', () => {
   }
 });
 
+test('featureExtractor gives create_feature_extractor\'s outputs and node names (resnet18, eval mode)', (t) => {
+  const golden = goldenDir();
+  if ('skip' in golden) return t.skip(golden.skip);
+  const { state, io } = readGolden(golden.dir, 'resnet18');
+  const model = cases.resnet18!();
+  model.loadStateDict(state);
+  model.eval();
+  const nodes = Object.keys(io).filter((k) => k.startsWith('feature.')).map((k) => k.slice('feature.'.length));
+  assert.deepEqual(nodes.sort(), ['layer2', 'layer4.1.relu', 'layer4.1.relu_1']);
+  const features = nb.noGrad(() => nb.vision.featureExtractor(model, nodes).forward(io.input!));
+  for (const node of nodes) {
+    const error = relativeError(features[node]!, io[`feature.${node}`]!);
+    assert.ok(error < tolerance, `${node}: largest difference ${error.toExponential(2)}`);
+  }
+});
+
 describe('one training step matches torchvision (train mode, batch statistics)', () => {
   for (const name of ['resnet18', 'mobilenetV2']) {
     test(`${name}: loss and gradients`, (t) => {
