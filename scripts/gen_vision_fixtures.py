@@ -6,7 +6,8 @@ Two modes:
       with shapes in order (1000 classes; LeNet-5 with 10), committed.
   /usr/bin/python3 scripts/gen_vision_fixtures.py --goldens DIR
       writes DIR/<case>.safetensors (a seeded model's state dict, BatchNorm statistics and affine
-      parameters randomized so eval mode is not an identity) and DIR/<case>.io.safetensors (the
+      parameters randomized so eval mode is not an identity; for two cases also as torch.save's
+      DIR/<case>.pth) and DIR/<case>.io.safetensors (the
       input, the eval-mode output, for resnet18 create_feature_extractor's outputs of a few nodes,
       and for training cases one training step's loss and a few parameters' gradients). These are large (tens of MB), so the tests generate them into a
       gitignored cache at setup instead of committing them.
@@ -66,6 +67,8 @@ MODELS = ["alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11Bn", "vgg13Bn", "
 
 # case name -> (model name, constructor kwargs, input shape, part of the model to keep or None, grads to record)
 FEATURE_NODES = {"resnet18": ["layer2", "layer4.1.relu", "layer4.1.relu_1"]}
+# also saved with torch.save, as torchvision's published weights are
+PTH_CASES = {"resnet18", "googlenet"}
 GOLDENS = {
     "resnet18": ("resnet18", {"num_classes": 10}, (2, 3, 64, 64), None,
                  ["conv1.weight", "bn1.weight", "layer1.0.conv2.weight", "layer3.1.bn2.bias", "layer4.0.downsample.0.weight", "fc.weight", "fc.bias"]),
@@ -134,6 +137,8 @@ def goldens(out_dir):
             model = getattr(model, part)
         state = {k: torch_entry(v) for k, v in model.state_dict().items()}
         write_safetensors(out_dir / f"{case}.safetensors", state)
+        if case in PTH_CASES:
+            torch.save(model.state_dict(), out_dir / f"{case}.pth")
         x = torch.randn(*shape)
         model.eval()
         with torch.no_grad():

@@ -6,6 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as nb from '../../src/index.js';
 import { alexnetFeatures } from '../../src/vision/models/vgg.js';
 import { goldenDir, readGolden, relativeError } from './goldens.js';
@@ -100,6 +101,19 @@ test('featureExtractor gives create_feature_extractor\'s outputs and node names 
   for (const node of nodes) {
     const error = relativeError(features[node]!, io[`feature.${node}`]!);
     assert.ok(error < tolerance, `${node}: largest difference ${error.toExponential(2)}`);
+  }
+});
+
+test('torch.save .pth state dicts (as torchvision publishes) load into the zoo and give the same outputs', (t) => {
+  const golden = goldenDir();
+  if ('skip' in golden) return t.skip(golden.skip);
+  for (const name of ['resnet18', 'googlenet']) {
+    const { io } = readGolden(golden.dir, name);
+    const model = cases[name]!();
+    model.loadStateDict(nb.io.loadPth(new Uint8Array(readFileSync(join(golden.dir, `${name}.pth`)))));
+    model.eval();
+    const output = nb.noGrad(() => (model.forward as (x: nb.Tensor) => nb.Tensor)(io.input!));
+    assert.ok(relativeError(output, io.output!) < tolerance, name);
   }
 });
 
