@@ -104,12 +104,18 @@ const inputHookOp: OpDef<HookAttrs> = {
   },
 };
 
-/** Identity at the output: records gradOutput; fires the hooks right away when no input takes a gradient. */
+/**
+ * Identity at the output: starts a backward pass through the module (it runs before the inputs'
+ * gradients, also when a retained graph is walked again), records gradOutput, and fires the hooks
+ * right away when no input takes a gradient.
+ */
 const outputHookOp: OpDef<HookAttrs> = {
   name: 'BackwardHookFunction',
   forward: ([x]) => x!,
   backward(grad, { attrs: { call } }) {
     call.gradOutput = [grad];
+    call.gradInput.fill(null);
+    call.pending = call.differentiable;
     if (call.differentiable === 0) checkReplacement(call, call.fire(call.gradInput.slice(), call.gradOutput));
     return [grad];
   },

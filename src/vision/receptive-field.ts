@@ -159,7 +159,7 @@ export function receptiveField(model: nn.Module, inputSize: number | readonly [n
       geometries.set(output, after);
       if (layer === null && options.allLayers !== true) return;
       rows.push({
-        name,
+        name: name === '' ? '(model)' : name,
         type: module.constructor.name,
         outputShape: output.shape.slice(1),
         kernel: layer?.k ?? [1, 1],

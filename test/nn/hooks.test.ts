@@ -170,6 +170,17 @@ describe('full backward hooks', () => {
     add.forward(x.reshape([2]), y).sum().backward();
     assert.equal(gradInput.length, 2);
     assert.deepEqual(gradInput.map((g) => g!.toArray()), [[1, 1], [1, 1]]);
+    // A retained graph walked twice fires the hook once per pass, with both gradients each time.
+    let calls = 0;
+    const counting = add.registerFullBackwardHook((_m, gi) => {
+      calls++;
+      assert.ok(gi.every((g) => g !== null));
+    });
+    const sum = add.forward(x.reshape([2]), y).sum();
+    sum.backward(undefined, { retainGraph: true });
+    sum.backward();
+    assert.equal(calls, 2);
+    counting.remove();
     handle.remove();
     add.registerFullBackwardHook((_m, gi) => gi);
     assert.throws(() => add.forward(x.reshape([2]), y).sum().backward(), /can replace gradInput only for modules with one input that requires grad \(this call had 2/);

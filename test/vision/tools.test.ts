@@ -158,6 +158,8 @@ describe('receptiveField', () => {
     assert.deepEqual(last!.jump, [4, 4]);
     assert.deepEqual(last!.start, [1, 3]); // 1 + (1 - 1) * 2, 1 + (1 - 0) * 2
     assert.deepEqual(table.receptiveField, [10, 14]);
+    const single = vision.receptiveField(new nn.Conv2d(1, 1, 3), 8);
+    assert.deepEqual(single.rows.map((r) => [r.name, r.receptiveField[0]]), [['(model)', 3]]);
   });
 
   test('errors', () => {
