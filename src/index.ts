@@ -48,3 +48,4 @@ export * as metrics from './metrics/index.js';
 export * as io from './io/index.js';
 export * as plot from './plot/index.js';
 export * as linalg from './linalg.js';
+export * as vision from './vision/index.js';

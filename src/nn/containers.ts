@@ -48,6 +48,15 @@ export class Sequential extends Module {
     return this.#items[checkIndex('Sequential.at', index, this.#items.length)]!;
   }
 
+  /** Replaces the module at an index (negative counts from the end), as PyTorch's `seq[i] = module`. */
+  set(index: number, module: Module): this {
+    const i = checkIndex('Sequential.set', index, this.#items.length);
+    checkModule(`Sequential.set(${index})`, module);
+    this.registerModule(String(i), module);
+    this.#items[i] = module;
+    return this;
+  }
+
   [Symbol.iterator](): Iterator<Module> {
     return this.#items[Symbol.iterator]();
   }

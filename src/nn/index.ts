@@ -46,3 +46,4 @@ export type {
 } from './layers/transformer.js';
 export { PositionalEncoding, sinusoidalTable } from './layers/positional.js';
 export type { PositionalEncodingOptions } from './layers/positional.js';
+export type { RemovableHandle, ForwardPreHook, ForwardHook, FullBackwardHook } from './hooks.js';

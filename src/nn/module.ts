@@ -21,8 +21,9 @@ import { zeros } from '../tensor/creation.js';
 import type { DType, FloatDType } from '../tensor/dtype.js';
 import { isFloat } from '../tensor/dtype.js';
 import { isSize, shapeStr, sameShape } from '../tensor/shape.js';
-import { noGrad } from '../autograd/grad-mode.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { setOwn } from '../util/untrusted.js';
+import { HookList, withBackwardHooks, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type RemovableHandle } from './hooks.js';
 
 /** A tensor that is a trainable weight of a module: requiresGrad is on unless asked otherwise. */
 export class Parameter extends Tensor {
@@ -141,10 +142,15 @@ export abstract class Module {
   training = true;
   readonly #registered = new Map<string, Parameter | Module | null>();
   readonly #buffers = new Map<string, BufferSlot>();
+  readonly #forwardPreHooks = new HookList<ForwardPreHook<Module>>(() => this.#updateHookedForward());
+  readonly #forwardHooks = new HookList<ForwardHook<Module>>(() => this.#updateHookedForward());
+  readonly #backwardHooks = new HookList<FullBackwardHook<Module>>(() => this.#updateHookedForward());
+  /** The instance-level forward that runs the hooks, while any are registered. */
+  #hookedForward: { wrapper: ForwardFn; restore: () => void } | null = null;
 
   /**
    * The computation. Subclasses declare their own signature (`forward(x: Tensor): Tensor`).
-   * Call a module with `module.forward(x)` or its alias `module.call(x)`.
+   * Call a module with `module.forward(x)` or its alias `module.call(x)`; both run the hooks.
    */
   abstract forward(...inputs: never[]): unknown;
 
@@ -230,6 +236,87 @@ export abstract class Module {
     }
     for (const [name, value] of this.#registered) if (value !== null) visit(name, value, true);
     return items;
+  }
+
+  // ---- hooks ----------------------------------------------------------------------------
+
+  /**
+   * Runs fn(module, inputs) before every forward; a return value other than undefined replaces
+   * the inputs (an array is the new argument list, anything else the single argument).
+   */
+  registerForwardPreHook(fn: ForwardPreHook<this>): RemovableHandle {
+    return this.#forwardPreHooks.add(fn as ForwardPreHook<Module>, `${this.constructor.name}.registerForwardPreHook`);
+  }
+
+  /** Runs fn(module, inputs, output) after every forward; a return value other than undefined replaces the output. */
+  registerForwardHook(fn: ForwardHook<this>): RemovableHandle {
+    return this.#forwardHooks.add(fn as ForwardHook<Module>, `${this.constructor.name}.registerForwardHook`);
+  }
+
+  /**
+   * Runs fn(module, gradInput, gradOutput) when the gradients with respect to the module's tensor
+   * inputs have been computed (or, when no input requires grad, its output's); returning an array
+   * replaces gradInput. The forward must return one Tensor.
+   */
+  registerFullBackwardHook(fn: FullBackwardHook<this>): RemovableHandle {
+    return this.#backwardHooks.add(fn as FullBackwardHook<Module>, `${this.constructor.name}.registerFullBackwardHook`);
+  }
+
+  /**
+   * Modules are invoked through `forward` (directly, by `call`, or by containers), so while hooks
+   * are registered an instance-level `forward` wraps the class's one and runs them; it is removed
+   * with the last hook.
+   */
+  #updateHookedForward(): void {
+    const any = this.#forwardPreHooks.size + this.#forwardHooks.size + this.#backwardHooks.size > 0;
+    if (any && this.#hookedForward === null) {
+      const own = Object.getOwnPropertyDescriptor(this, 'forward');
+      const original = this.forward as ForwardFn;
+      const wrapper: ForwardFn = (...args) => this.#runWithHooks(original, args);
+      Object.defineProperty(this, 'forward', { configurable: true, enumerable: false, writable: true, value: wrapper });
+      this.#hookedForward = {
+        wrapper,
+        restore: () => {
+          if (own !== undefined) Object.defineProperty(this, 'forward', own);
+          else delete (this as { forward?: unknown }).forward;
+        },
+      };
+    } else if (!any && this.#hookedForward !== null) {
+      // Only undo our own wrapper: something installed later (summary's tracer) restores itself.
+      if (Object.getOwnPropertyDescriptor(this, 'forward')?.value === this.#hookedForward.wrapper) this.#hookedForward.restore();
+      this.#hookedForward = null;
+    }
+  }
+
+  #runWithHooks(forward: ForwardFn, args: unknown[]): unknown {
+    let inputs = args;
+    for (const hook of this.#forwardPreHooks.snapshot()) {
+      const result = hook(this, inputs);
+      if (result !== undefined) inputs = Array.isArray(result) ? result : [result];
+    }
+    const run = (xs: unknown[]): unknown => {
+      let output = forward.apply(this, xs);
+      for (const hook of this.#forwardHooks.snapshot()) {
+        const result = hook(this, xs, output);
+        if (result !== undefined) output = result;
+      }
+      return output;
+    };
+    const backwardHooks = this.#backwardHooks.snapshot();
+    if (backwardHooks.length === 0 || !isGradEnabled()) return run(inputs);
+    const fire = (gradInput: (Tensor | null)[], gradOutput: (Tensor | null)[]): (Tensor | null)[] | undefined => {
+      let current = gradInput;
+      let replaced = false;
+      for (const hook of backwardHooks) {
+        const result = hook(this, current, gradOutput);
+        if (result !== undefined) {
+          current = result;
+          replaced = true;
+        }
+      }
+      return replaced ? current : undefined;
+    };
+    return withBackwardHooks(`${this.constructor.name} (full backward hook)`, inputs, fire, run);
   }
 
   // ---- traversal ------------------------------------------------------------------------

@@ -337,3 +337,16 @@ describe('display', () => {
     assert.match(text, /\n  left \(Sequential\) +\[5, 2\] +8\n    0 \(Linear\) +\[5, 2\] +8\n  right \(Linear\) +\[5, 2\] +10\n/);
   });
 });
+
+describe('Sequential.set', () => {
+  test('replaces a module in place (negative index from the end), keeping the key; bad index or value is an error', () => {
+    const model = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 4));
+    const head = new nn.Linear(3, 1);
+    model.set(-1, head);
+    assert.equal(model.at(2), head);
+    assert.deepEqual(Object.keys(model.stateDict()), ['0.weight', '0.bias', '2.weight', '2.bias']);
+    assert.deepEqual(model.forward(nb.zeros([5, 2])).shape, [5, 1]);
+    assert.throws(() => model.set(3, head), /Sequential.set: index 3 is out of range for 3 modules/);
+    assert.throws(() => model.set(0, nb.zeros([1]) as never), /Sequential.set\(0\): expected a Module, got a tensor of shape \[1\]/);
+  });
+});

@@ -1,0 +1,10 @@
+/**
+ * The vision toolkit (nb.vision): the model zoo, feature extraction, head replacement and
+ * conv arithmetic. Browser-safe; built only on the public API (nn, F, tensor ops).
+ */
+export * as models from './models/index.js';
+export { featureExtractor, FeatureExtractor } from './features.js';
+export type { ReturnNodes } from './features.js';
+export { replaceHead } from './head.js';
+export { receptiveField, ReceptiveFieldTable } from './receptive-field.js';
+export type { ReceptiveFieldRow, ReceptiveFieldOptions } from './receptive-field.js';
