@@ -49,3 +49,4 @@ export * as io from './io/index.js';
 export * as plot from './plot/index.js';
 export * as linalg from './linalg.js';
 export * as vision from './vision/index.js';
+export * as text from './text/index.js';

@@ -1,0 +1,9 @@
+/** Text: tokenizers, vocabularies, sequence batching, word embeddings and language models (browser-safe). */
+export { CharTokenizer, WhitespaceTokenizer, WordTokenizer, BPETokenizer, WORD_PATTERN } from './tokenizers.js';
+export type { Tokenizer, WordTokenizerOptions, BPEJson } from './tokenizers.js';
+export { Vocab, DEFAULT_SPECIALS } from './vocab.js';
+export type { VocabOptions, VocabJson } from './vocab.js';
+export { padSequences, padCollate, bucketBatches, batchify, bpttWindows } from './batching.js';
+export type { PadOptions, PaddedBatch, LabelledSequence, LabelledBatch, BucketOptions, BpttWindow } from './batching.js';
+export { tokenizeLines, KJV_HEADING } from './corpus.js';
+export type { CorpusOptions } from './corpus.js';
