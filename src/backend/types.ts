@@ -220,6 +220,55 @@ export interface Backend {
   lstmSequence?(xg: View, weightHh: View, h0: View, c0: View, keepActivations: boolean): LstmSequenceResult | null;
   /** Its backward from the gradients of every h [T, B, H] and of the last c [B, H]. */
   lstmSequenceBackward?(gradHs: View, gradC: View, weightHh: View, cs: View, activations: View): LstmSequenceGrads;
+  /**
+   * word2vec training (text/word2vec.ts): trains every chunk of sentences of the task, threads
+   * sharing the vectors without locks (Hogwild), and updates syn0, syn1 and syn1neg in place.
+   * Returns each chunk's effective (kept after subsampling) word count, or null where it cannot
+   * run this task (the caller runs text/word2vec-kernel.ts's reference loop).
+   */
+  word2vecTrain?(task: Word2VecTask): Int32Array | null;
+}
+
+/** word2vec's model arrays and tables (text/word2vec.ts builds them; gensim's names). */
+export interface Word2VecArrays {
+  vectorSize: number;
+  sg: boolean;
+  hs: boolean;
+  negative: number;
+  cbowMean: boolean;
+  window: number;
+  shrinkWindows: boolean;
+  /** Input vectors [V, vectorSize]. */
+  syn0: Float32Array;
+  /** Hierarchical-softmax output vectors [V - 1, vectorSize] (empty without hs). */
+  syn1: Float32Array;
+  /** Negative-sampling output vectors [V, vectorSize] (empty without negative). */
+  syn1neg: Float32Array;
+  /** Cumulative unigram^nsExponent table (gensim's cum_table, domain 2^31 - 1). */
+  cumTable: Uint32Array;
+  /** A word w is dropped when sampleInt[w] < a uniform random uint32 (gensim's sample_int, capped at 2^32 - 1). */
+  sampleInt: Uint32Array;
+  /** Huffman codes and inner-node points, flattened: word w's are at codeOffset[w] .. codeOffset[w + 1]. */
+  codes: Uint8Array;
+  points: Int32Array;
+  codeOffset: Int32Array;
+  /** sigmoid at 1000 points over [-6, 6) (word2vec.c's expTable). */
+  sigmoid: Float32Array;
+}
+
+/** One training run: the corpus, and the chunks of sentences (each with its learning rate and seed). */
+export interface Word2VecTask extends Word2VecArrays {
+  /** The corpus as vocabulary indices. */
+  corpus: Int32Array;
+  /** Sentence s is corpus[sentenceStart[s] .. sentenceStart[s + 1]]. */
+  sentenceStart: Int32Array;
+  /** The longest sentence (words). */
+  maxSentence: number;
+  /** Chunk c trains sentences chunkFrom[c] .. chunkTo[c] at learning rate chunkAlpha[c] with random seed chunkSeed[c]. */
+  chunkFrom: Int32Array;
+  chunkTo: Int32Array;
+  chunkAlpha: Float32Array;
+  chunkSeed: Uint32Array;
 }
 
 export interface LstmSequenceResult {

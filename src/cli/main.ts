@@ -5,6 +5,7 @@
  *   nabla train fashion-mnist --data DIR [--epochs N] [--batch-size B] [--lr LR] [--val N] [--out DIR] [--seed S] [--limit N]
  *   nabla info FILE.safetensors|FILE.pth
  *   nabla convert IN OUT [--key K]
+ *   nabla word2vec CORPUS --out vectors.txt [options]
  */
 import { readFileSync } from 'node:fs';
 import * as nb from '../index.js';
@@ -16,6 +17,7 @@ import type { ProgressOutput } from '../train/progress.js';
 import { describeCheckpoint } from './info.js';
 import { convertCheckpoint } from './convert.js';
 import { digitsCnn, lenet5 } from './models.js';
+import { runWord2Vec } from './word2vec.js';
 
 const USAGE = `Nabla: deep learning for TypeScript.
 
@@ -34,6 +36,12 @@ Usage:
   nabla convert IN OUT [--key model]
       Converts a state dict between .pth/.pt and .safetensors (IN read by content, OUT by its
       extension); --key takes the state dict from that entry of a checkpoint dict.
+  nabla word2vec CORPUS --out vectors.txt [--format word2vec|word2vec-binary|glove] [--vector-size 100]
+                 [--window 5] [--min-count 5] [--sg 0] [--hs 0] [--negative 5] [--ns-exponent 0.75]
+                 [--cbow-mean 1] [--alpha 0.025] [--min-alpha 0.0001] [--sample 0.001] [--epochs 5]
+                 [--workers N] [--seed 1] [--tokenizer words|whitespace] [--kjv]
+      Trains word2vec (gensim's hyperparameters) on a plain-text file, one sentence per line
+      (lower-cased words; --kjv leaves out the KJV text's chapter headings), and writes the vectors.
   nabla --version | --help`;
 
 /** Where the CLI prints: lines for messages, raw text for the progress bar. */
@@ -143,6 +151,8 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       await demoDigits(args, term);
     } else if (command === 'train' && target === 'fashion-mnist') {
       await trainFashionMnist(args, term);
+    } else if (command === 'word2vec' && target !== undefined) {
+      runWord2Vec(target, args, term.log);
     } else if (command === 'info' && target !== undefined) {
       checkKnownOptions(args, 'nabla info', []);
       term.log(describeCheckpoint(target));

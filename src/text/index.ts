@@ -7,3 +7,7 @@ export { padSequences, padCollate, bucketBatches, batchify, bpttWindows } from '
 export type { PadOptions, PaddedBatch, LabelledSequence, LabelledBatch, BucketOptions, BpttWindow } from './batching.js';
 export { tokenizeLines, KJV_HEADING } from './corpus.js';
 export type { CorpusOptions } from './corpus.js';
+export { Word2Vec } from './word2vec.js';
+export type { Word2VecOptions, ResolvedWord2VecOptions, Word2VecTrainingReport, EncodedCorpus } from './word2vec.js';
+export { KeyedVectors } from './keyed-vectors.js';
+export type { MostSimilarOptions, Scored, AnalogyOptions, AnalogyResult, AnalogySection } from './keyed-vectors.js';

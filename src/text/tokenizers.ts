@@ -2,6 +2,7 @@
  * Tokenizers: characters, words (a documented regular expression), whitespace, and a trainable
  * byte-level byte-pair encoding whose encode/decode round-trips any string exactly.
  */
+import { checkOptions, concatBytes } from './util.js';
 
 /** Anything that turns a text into tokens. */
 export interface Tokenizer {
@@ -10,14 +11,6 @@ export interface Tokenizer {
 
 function checkText(name: string, text: unknown): asserts text is string {
   if (typeof text !== 'string') throw new Error(`${name}: expected a string, got ${text === null ? 'null' : typeof text}`);
-}
-
-function checkOptions(name: string, options: object | undefined, known: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== 'object') throw new Error(`${name}: options must be an object`);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new Error(`${name}: unknown option '${key}' (known: ${known.join(', ')})`);
-  }
 }
 
 function checkEnum<T extends string>(name: string, option: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -243,13 +236,7 @@ export class BPETokenizer implements Tokenizer {
       if (bytes === undefined) throw new Error(`BPETokenizer.decode: token ${i} is ${String(id)}, not an id in [0, ${this.vocabSize})`);
       return bytes;
     });
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   /** The tokens of a text as strings (a token that cuts a multi-byte character shows U+FFFD). */

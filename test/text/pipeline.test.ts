@@ -98,7 +98,7 @@ test('padSequences: padding, truncation, lengths and masks accepted by nn.LSTM',
 
 test('padCollate plugs into DataLoader, with and without labels', () => {
   const samples = [{ tokens: [1, 2], label: 0 }, { tokens: [3], label: 1 }, { tokens: [4, 5, 6], label: 1 }];
-  const loader = new nb.data.DataLoader({ length: samples.length, get: (i: number) => samples[i]! }, { batchSize: 2, collate: text.padCollate<text.LabelledSequence>() });
+  const loader = new nb.data.DataLoader({ length: samples.length, get: (i: number) => samples[i]! }, { batchSize: 2, collate: text.padCollate<nb.text.LabelledSequence>() });
   const batches = [...loader];
   assert.equal(batches.length, 2);
   assert.deepEqual(batches[0]!.input.toArray(), [[1, 2], [3, 0]]);

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { text as textNode } from '../../src/node.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nabla-w2v-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { log: (l) => out.push(l), error: (l) => err.push(l), progress: { write: (t) => out.push(t), isTTY: false } });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+test('nabla word2vec trains on a corpus file and writes loadable vectors in each format', async () => {
+  const corpus = join(dir, 'corpus.txt');
+  const lines = Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 'The cat and the dog, the cow!' : 'A car and a bus; a train.'));
+  writeFileSync(corpus, ['Genesis 1', ...lines].join('\n'));
+  for (const format of ['word2vec', 'word2vec-binary', 'glove'] as const) {
+    const out = join(dir, `vectors-${format}`);
+    const { code, out: printed, err } = await run('word2vec', corpus, '--out', out, '--format', format, '--min-count', '2', '--vector-size', '8', '--epochs', '2', '--kjv');
+    assert.equal(code, 0, err);
+    assert.match(printed, /Wrote 9 vectors of 8 dimensions/);
+    const kv = textNode.loadVectors(out, { format });
+    assert.equal(kv.size, 9);
+    assert.ok(!kv.has('genesis'), '--kjv leaves out chapter headings');
+    assert.ok(kv.has('cat') && !kv.has(','));
+  }
+  const bad = await run('word2vec', corpus, '--out', join(dir, 'x'), '--sg', '2');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /--sg must be an integer in \[0, 1\], got '2'/);
+  assert.match((await run('word2vec', corpus)).err, /--out FILE is required/);
+  assert.match((await run('word2vec', corpus, '--out', 'x', '--dims', '3')).err, /unknown option --dims/);
+});
