@@ -5,7 +5,7 @@ import * as nb from '../../src/index.js';
 import { text as textNode } from '../../src/node.js';
 
 const { text } = nb;
-const KJV = new URL('../../../../shared/datasets/text/kjv.txt', import.meta.url).pathname;
+const KJV = new URL('../../../shared/datasets/text/kjv.txt', import.meta.url).pathname;
 
 test('CharTokenizer splits code points; WhitespaceTokenizer splits on white-space runs', () => {
   assert.deepEqual(new text.CharTokenizer().tokenize('ab😀c'), ['a', 'b', '😀', 'c']);
