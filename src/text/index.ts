@@ -11,3 +11,5 @@ export { Word2Vec } from './word2vec.js';
 export type { Word2VecOptions, ResolvedWord2VecOptions, Word2VecTrainingReport, EncodedCorpus } from './word2vec.js';
 export { KeyedVectors } from './keyed-vectors.js';
 export type { MostSimilarOptions, Scored, AnalogyOptions, AnalogyResult, AnalogySection } from './keyed-vectors.js';
+export { GloVe, gloveWeight } from './glove.js';
+export type { GloVeOptions, Cooccurrences } from './glove.js';
