@@ -10,7 +10,7 @@ import json
 import numpy as np
 from gensim.models import KeyedVectors
 
-from fixture_util import FIX
+from fixture_util import FIX, json_number
 
 rng = np.random.default_rng(20261207)
 words = [f"w{i}" for i in range(30)]
@@ -75,3 +75,71 @@ kv.save_word2vec_format(str(FIX / "text-vectors-gensim.bin"), binary=True)
 kv.save_word2vec_format(str(FIX / "text-vectors-gensim.txt"), binary=False)
 (FIX / "text-keyedvectors.json").write_text(json.dumps(out, indent=1) + "\n")
 print("wrote", FIX / "text-keyedvectors.json")
+
+# ---- n-gram language models: nltk.lm (NLTK 3.8) on a small corpus -> text-ngram.json ----
+from nltk.lm import MLE, KneserNeyInterpolated, Laplace, Lidstone  # noqa: E402
+from nltk.lm.preprocessing import pad_both_ends, padded_everygram_pipeline  # noqa: E402
+from nltk.util import ngrams  # noqa: E402
+
+train_text = [
+    "in the beginning god created the heaven and the earth",
+    "and the earth was without form and void",
+    "and darkness was upon the face of the deep",
+    "and the spirit of god moved upon the face of the waters",
+    "and god said let there be light and there was light",
+    "and god saw the light that it was good",
+    "and god divided the light from the darkness",
+    "and god called the light day and the darkness he called night",
+    "and the evening and the morning were the first day",
+    "the light of the day",
+]
+test_text = [
+    "and god saw the darkness",
+    "the face of the earth was good",
+    "and the waters were called seas",
+]
+train = [s.split() for s in train_text]
+test = [s.split() for s in test_text]
+models = []
+for order in (1, 2, 3):
+    for name, make, options in [
+        ("mle", lambda o: MLE(o), {"smoothing": "mle"}),
+        ("laplace", lambda o: Laplace(o), {"smoothing": "laplace"}),
+        ("lidstone", lambda o: Lidstone(0.3, o), {"smoothing": "lidstone", "gamma": 0.3}),
+        ("kneserNey", lambda o: KneserNeyInterpolated(o), {"smoothing": "kneserNey"}),
+        ("kneserNey-0.75", lambda o: KneserNeyInterpolated(o, discount=0.75), {"smoothing": "kneserNey", "discount": 0.75}),
+    ]:
+        if order == 1 and name.startswith("kneserNey"):
+            continue  # nltk's interpolated Kneser-Ney needs bigram counts
+        grams, vocab = padded_everygram_pipeline(order, train)
+        lm = make(order)
+        lm.fit(grams, vocab)
+
+        def perplexity(sentences):
+            return lm.perplexity([g for s in sentences for g in ngrams(pad_both_ends(s, n=order), order)])
+
+        scores = []
+        for word, context in [("god", ["and"]), ("light", ["the"]), ("the", ["and", "god"]), ("day", ["the", "first"]),
+                              ("unseen", ["the"]), ("the", []), ("</s>", ["light"]), ("darkness", ["zzz", "the"])]:
+            scores.append({"word": word, "context": context, "score": lm.score(word, context[-(order - 1):] if order > 1 else None)})
+        models.append({
+            "order": order, "name": name, "options": options, "vocabSize": len(lm.vocab),
+            "trainPerplexity": perplexity(train),
+            "testPerplexity": perplexity(test) if name != "mle" else None,
+            # The first two test sentences hold only training words: finite for every smoothing.
+            "knownPerplexity": perplexity(test[:2]) if name != "mle" else None,
+            "scores": scores,
+        })
+
+
+def clean(x):
+    """JSON-safe: infinities as the strings the tests decode."""
+    if isinstance(x, dict):
+        return {k: clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [clean(v) for v in x]
+    return json_number(float(x)) if isinstance(x, (int, float)) and not isinstance(x, bool) else x
+
+
+(FIX / "text-ngram.json").write_text(json.dumps(clean({"train": train, "test": test, "models": models}), indent=1) + "\n")
+print("wrote", FIX / "text-ngram.json")

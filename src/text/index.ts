@@ -13,3 +13,5 @@ export { KeyedVectors } from './keyed-vectors.js';
 export type { MostSimilarOptions, Scored, AnalogyOptions, AnalogyResult, AnalogySection } from './keyed-vectors.js';
 export { GloVe, gloveWeight } from './glove.js';
 export type { GloVeOptions, Cooccurrences } from './glove.js';
+export { NgramLM, padBothEnds, ngrams, BOS, EOS, UNK } from './ngram.js';
+export type { NgramOptions, Smoothing } from './ngram.js';
