@@ -18,7 +18,7 @@ export function makeWord2VecTrain(runtime: WasmRuntime): NonNullable<Backend['wo
     // Per-thread scratch: neu1, neu1e and the subsampled sentence.
     if ((2 * size + t.maxSentence) * 4 > runtime.scratchLayout.stride) return null;
     const chunks = t.chunkFrom.length;
-    runtime.beginCall();
+    runtime.beginCall('word2vecTrain');
     const task = runtime.alloc(32 * 4);
     const place = (array: Float32Array | Int32Array | Uint32Array | Uint8Array): number => {
       const at = runtime.alloc(Math.max(array.byteLength, 4));
