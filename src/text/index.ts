@@ -17,3 +17,5 @@ export { NgramLM, padBothEnds, ngrams, BOS, EOS, UNK } from './ngram.js';
 export type { NgramOptions, Smoothing } from './ngram.js';
 export { generate, sampleLogits } from './generate.js';
 export type { LanguageModel, SamplingOptions, GenerateOptions } from './generate.js';
+export { biasDirection, neutralize, equalize, hardDebias } from './debias.js';
+export type { Pair, HardDebiasOptions } from './debias.js';
