@@ -191,7 +191,7 @@ export class Word2Vec {
    */
   train(sentences: Iterable<readonly string[]>): Word2VecTrainingReport {
     const encoded = this.encode(sentences);
-    if (encoded.corpus.length === 0) throw new Error('Word2Vec.train: no sentence holds a vocabulary word');
+    if (encoded.corpus.length === 0) throw new Error('Word2Vec.train: no sentence holds a vocabulary word (give the sentences as an array: an iterator is used up after the vocabulary is built)');
     const started = performance.now();
     const o = this.options;
     const starts = encoded.sentenceStart;
