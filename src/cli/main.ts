@@ -6,6 +6,7 @@
  *   nabla info FILE.safetensors|FILE.pth
  *   nabla convert IN OUT [--key K]
  *   nabla word2vec CORPUS --out vectors.txt [options]
+ *   nabla demo lm [--corpus words|kjv] [--seconds 60]
  */
 import { readFileSync } from 'node:fs';
 import * as nb from '../index.js';
@@ -18,6 +19,7 @@ import { describeCheckpoint } from './info.js';
 import { convertCheckpoint } from './convert.js';
 import { digitsCnn, lenet5 } from './models.js';
 import { runWord2Vec } from './word2vec.js';
+import { demoLm } from './demo-lm.js';
 
 const USAGE = `Nabla: deep learning for TypeScript.
 
@@ -36,6 +38,10 @@ Usage:
   nabla convert IN OUT [--key model]
       Converts a state dict between .pth/.pt and .safetensors (IN read by content, OUT by its
       extension); --key takes the state dict from that entry of a checkpoint dict.
+  nabla demo lm [--corpus words|kjv] [--data FILE] [--seconds 60] [--steps N] [--hidden 128] [--seed 0]
+      Trains a character-level LSTM language model on ../shared/datasets/text/words.txt (or the
+      KJV text) for about a minute, prints its validation perplexity per character and samples
+      at temperatures 0.5, 0.8 and 1.
   nabla word2vec CORPUS --out vectors.txt [--format word2vec|word2vec-binary|glove] [--vector-size 100]
                  [--window 5] [--min-count 5] [--sg 0] [--hs 0] [--negative 5] [--ns-exponent 0.75]
                  [--cbow-mean 1] [--alpha 0.025] [--min-alpha 0.0001] [--sample 0.001] [--epochs 5]
@@ -151,6 +157,8 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       await demoDigits(args, term);
     } else if (command === 'train' && target === 'fashion-mnist') {
       await trainFashionMnist(args, term);
+    } else if (command === 'demo' && target === 'lm') {
+      demoLm(args, term.log);
     } else if (command === 'word2vec' && target !== undefined) {
       runWord2Vec(target, args, term.log);
     } else if (command === 'info' && target !== undefined) {

@@ -36,3 +36,16 @@ test('nabla word2vec trains on a corpus file and writes loadable vectors in each
   assert.match((await run('word2vec', corpus)).err, /--out FILE is required/);
   assert.match((await run('word2vec', corpus, '--out', 'x', '--dims', '3')).err, /unknown option --dims/);
 });
+
+test('nabla demo lm trains a character LSTM, reports validation perplexity and prints samples', async () => {
+  const words = join(dir, 'words.txt');
+  const list = ['cat', 'cart', 'care', 'core', 'bore', 'bare', 'bat', 'bar', 'car', 'cot', 'Name', "cat's"];
+  writeFileSync(words, Array.from({ length: 40 }, () => list).flat().join('\n'));
+  const { code, out, err } = await run('demo', 'lm', '--data', words, '--steps', '30', '--hidden', '16');
+  assert.equal(code, 0, err);
+  assert.match(out, /Corpus: 400 words/, 'names and possessives are left out');
+  const perplexity = Number(/validation perplexity ([\d.]+) per character/.exec(out)?.[1]);
+  assert.ok(perplexity > 1 && perplexity < 6, `perplexity ${perplexity} (uniform over the 8 characters would be 8)`);
+  assert.equal((out.match(/^temperature /gm) ?? []).length, 3);
+  assert.match((await run('demo', 'lm', '--corpus', 'poems')).err, /--corpus must be words or kjv/);
+});
