@@ -7,6 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import { logSoftmax } from '../ops/nn.js';
 import { checkOptions } from './util.js';
 import type { Vocab } from './vocab.js';
 
@@ -123,4 +124,40 @@ export function generate(model: LanguageModel, prompt: readonly (number | string
     }
   });
   return strings ? out.map((id) => vocab!.tokenOf(id)) : out;
+}
+
+/**
+ * ln P(ids[1..] | ids[0]) under a language model: the model reads the sequence but its last
+ * token once, and the log-softmax of each position's logits scores the next token.
+ */
+export function sequenceLogProb(model: LanguageModel, ids: readonly number[], options: { batchFirst?: boolean } = {}): number {
+  checkOptions('sequenceLogProb', options, ['batchFirst']);
+  const call = typeof model === 'function' ? model : typeof model?.forward === 'function' ? (x: Tensor) => model.forward(x) : null;
+  if (call === null) throw new Error('sequenceLogProb: model must be a function or a module with forward(ids) returning logits');
+  if (!Array.isArray(ids) || ids.length < 2 || !ids.every((t) => Number.isInteger(t) && t >= 0)) {
+    throw new Error('sequenceLogProb: ids must be an array of at least 2 token ids');
+  }
+  const batchFirst = options.batchFirst ?? true;
+  const steps = ids.length - 1;
+  return noGrad(() => {
+    const input = Tensor.fromData(Int32Array.from(ids.slice(0, steps)), batchFirst ? [1, steps] : [steps, 1], 'int32');
+    const logits = call(input);
+    const vocabSize = logits.shape[logits.ndim - 1]!;
+    if (logits.numel() !== steps * vocabSize) {
+      throw new Error(`sequenceLogProb: the model must return logits for each of the ${steps} positions, got shape [${logits.shape.join(', ')}]`);
+    }
+    const logProbs = logSoftmax(logits.reshape([steps, vocabSize]), 1).contiguous().toTypedArray();
+    let sum = 0;
+    for (let t = 0; t < steps; t++) {
+      const next = ids[t + 1]!;
+      if (next >= vocabSize) throw new Error(`sequenceLogProb: token ${next} is outside the model's ${vocabSize} logits`);
+      sum += logProbs[t * vocabSize + next]!;
+    }
+    return sum;
+  });
+}
+
+/** exp(-sequenceLogProb / (length - 1)): the model's perplexity per predicted token. */
+export function sequencePerplexity(model: LanguageModel, ids: readonly number[], options: { batchFirst?: boolean } = {}): number {
+  return Math.exp(-sequenceLogProb(model, ids, options) / (ids.length - 1));
 }

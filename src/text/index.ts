@@ -15,7 +15,7 @@ export { GloVe, gloveWeight } from './glove.js';
 export type { GloVeOptions, Cooccurrences } from './glove.js';
 export { NgramLM, padBothEnds, ngrams, BOS, EOS, UNK } from './ngram.js';
 export type { NgramOptions, Smoothing } from './ngram.js';
-export { generate, sampleLogits } from './generate.js';
+export { generate, sampleLogits, sequenceLogProb, sequencePerplexity } from './generate.js';
 export type { LanguageModel, SamplingOptions, GenerateOptions } from './generate.js';
 export { biasDirection, neutralize, equalize, hardDebias } from './debias.js';
 export type { Pair, HardDebiasOptions } from './debias.js';

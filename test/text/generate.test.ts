@@ -73,3 +73,14 @@ test('generate checks its arguments', () => {
   assert.throws(() => text.generate(model, [0], { top_k: 3 } as never), /unknown option 'top_k'/);
   assert.throws(() => text.generate({} as never, [0]), /model must be a function or a module/);
 });
+
+test('sequenceLogProb sums the log-softmax of each next token; sequencePerplexity is its per-token exp', () => {
+  // A model with fixed logits at every position: P = softmax([0, ln 2, ln 3]) = [1/6, 2/6, 3/6].
+  const fixed = (ids: nb.Tensor): nb.Tensor => nb.tensor([0, Math.log(2), Math.log(3)]).reshape([1, 1, 3]).expand([1, ids.shape[1]!, 3]);
+  const expected = Math.log(2 / 6) + Math.log(3 / 6) + Math.log(1 / 6);
+  assert.ok(Math.abs(text.sequenceLogProb(fixed, [0, 1, 2, 0]) - expected) < 1e-6);
+  assert.ok(Math.abs(text.sequencePerplexity(fixed, [0, 1, 2, 0]) - Math.exp(-expected / 3)) < 1e-5);
+  assert.throws(() => text.sequenceLogProb(fixed, [0]), /at least 2 token ids/);
+  assert.throws(() => text.sequenceLogProb(fixed, [0, 5]), /token 5 is outside the model's 3 logits/);
+  assert.throws(() => text.sequenceLogProb(() => nb.zeros([1, 3]), [0, 1, 2]), /logits for each of the 2 positions/);
+});
