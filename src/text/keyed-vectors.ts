@@ -107,6 +107,21 @@ export class KeyedVectors {
     return Tensor.fromData(this.vectors.slice(), [this.size, this.vectorSize], 'float32');
   }
 
+  /**
+   * An embedding matrix for a vocabulary (for nn.Embedding.fromPretrained): row i is the vector
+   * of vocab's token i, or zeros where the token has none (specials, unknown words).
+   */
+  toEmbeddingMatrix(vocab: { readonly tokens: readonly string[] }): Tensor {
+    if (vocab === null || typeof vocab !== 'object' || !Array.isArray(vocab.tokens)) throw new Error('KeyedVectors.toEmbeddingMatrix: expected a Vocab');
+    const d = this.vectorSize;
+    const out = new Float32Array(vocab.tokens.length * d);
+    vocab.tokens.forEach((token, row) => {
+      const i = this.#keyToIndex.get(token);
+      if (i !== undefined) out.set(this.vectors.subarray(i * d, (i + 1) * d), row * d);
+    });
+    return Tensor.fromData(out, [vocab.tokens.length, d], 'float32');
+  }
+
   /** L2 norm of every row (a zero row counts as 1 so it stays zero after dividing). */
   #unitNorms(): Float32Array {
     if (this.#norms === null) {

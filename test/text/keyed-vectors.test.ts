@@ -84,6 +84,12 @@ test('KeyedVectors argument checks and tensor export', () => {
   assert.deepEqual(t.shape, [30, 6]);
   const emb = nb.nn.Embedding.fromPretrained(t);
   assert.deepEqual(emb.forward(nb.tensor([1], { dtype: 'int32' })).shape, [1, 6]);
+  const vocab = nb.text.Vocab.build([['w3', 'w1', 'w3', 'zzz']]);
+  const matrix = kv.toEmbeddingMatrix(vocab);
+  assert.deepEqual(matrix.shape, [vocab.size, 6]);
+  assert.deepEqual(Array.from(matrix.select(0, vocab.indexOf('w1')).toTypedArray()), Array.from(kv.getVector('w1')));
+  assert.deepEqual(Array.from(matrix.select(0, vocab.indexOf('zzz')).toTypedArray()), [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(Array.from(matrix.select(0, 0).toTypedArray()), [0, 0, 0, 0, 0, 0], '<pad> is zeros');
   const unit = kv.getVector('w1', { norm: true });
   assert.ok(Math.abs(Math.hypot(...unit) - 1) < 1e-6);
 });
