@@ -26,6 +26,7 @@ const variants: [string, nb.text.Word2VecOptions][] = [
   ['CBOW (sum), negative sampling', { sg: 0, cbowMean: 0, alpha: 0.005 }],
   ['skip-gram, hierarchical softmax', { sg: 1, hs: 1, negative: 0 }],
   ['CBOW, hierarchical softmax', { sg: 0, hs: 1, negative: 0 }],
+  ['skip-gram, both outputs, a vector size that is not a multiple of 4', { sg: 1, hs: 1, negative: 3, vectorSize: 10 }],
 ];
 
 for (const backend of ['wasm', 'cpu'] as const) {
@@ -98,6 +99,16 @@ test("word2vec's Huffman tree equals word2vec.c's CreateBinaryTree (hand-built f
   assert.deepEqual(per(2), [[1, 0, 1], [2, 1, 0]]);
   assert.deepEqual(per(3), [[1, 0, 0], [2, 1, 0]]);
   assert.equal(m.arrays.syn1.length, 3 * 100);
+});
+
+test('word2vec cuts sentences longer than 10,000 words into pieces, as gensim', () => {
+  const long = [Array.from({ length: 25_000 }, (_, i) => (i % 7 === 0 ? 'x' : i % 2 === 0 ? 'a' : 'b'))];
+  const m = new text.Word2Vec(long, { minCount: 1, vectorSize: 4, epochs: 1, workers: 1 });
+  const encoded = m.encode(long);
+  assert.deepEqual(Array.from(encoded.sentenceStart), [0, 10_000, 20_000, 25_000]);
+  assert.equal(encoded.maxSentence, 10_000);
+  assert.equal(m.train(long).rawWords, 25_000);
+  assert.ok(m.wv.vectors.every(Number.isFinite));
 });
 
 test('word2vec checks its options and input', () => {
