@@ -411,25 +411,53 @@ export class KeyedVectors {
 }
 
 function parseVectorLines(name: string, body: string, d: number, limit: number, expected: number | null): KeyedVectors {
+  return vectorsFromLines(`KeyedVectors.${name}`, body.split('\n'), { dims: d, limit, expected, firstLine: expected === null ? 1 : 2 });
+}
+
+/**
+ * Word vectors from "word v1 v2 ..." lines (the body of the word2vec text and GloVe formats):
+ * dims from the first line when not given, at most `limit` words, and `expected` words when the
+ * header promised a count. Lines can come from a file read piece by piece (text/node.ts).
+ */
+export function vectorsFromLines(
+  name: string,
+  lines: Iterable<string>,
+  options: { dims?: number; limit?: number; expected?: number | null; firstLine?: number },
+): KeyedVectors {
+  const limit = options.limit ?? Infinity;
+  if (limit !== Infinity && (!Number.isInteger(limit) || limit < 0)) throw new Error(`${name}: limit must be a non-negative integer, got ${String(limit)}`);
+  const expected = options.expected ?? null;
+  let d = options.dims ?? 0;
   const keys: string[] = [];
-  const values: number[] = [];
-  let lineNo = expected === null ? 0 : 1;
-  for (const raw of body.split('\n')) {
+  let values = new Float32Array(expected !== null ? Math.min(expected, limit) * d : 1024);
+  let lineNo = (options.firstLine ?? 1) - 1;
+  for (const raw of lines) {
     lineNo++;
     if (keys.length >= limit) break;
     const line = raw.trimEnd();
     if (line.length === 0) continue;
     const parts = line.split(' ');
-    if (parts.length !== d + 1) throw new Error(`KeyedVectors.${name}: line ${lineNo} has ${parts.length - 1} values, expected ${d}`);
+    if (d === 0) {
+      d = parts.length - 1;
+      if (d < 1) throw new Error(`${name}: line ${lineNo} must be a word followed by its values`);
+    }
+    if (parts.length !== d + 1) throw new Error(`${name}: line ${lineNo} has ${parts.length - 1} values, expected ${d}`);
+    const at = keys.length * d;
+    if (at + d > values.length) {
+      const grown = new Float32Array(Math.max(2 * values.length, at + d));
+      grown.set(values);
+      values = grown;
+    }
     for (let k = 1; k <= d; k++) {
       const v = Number(parts[k]);
-      if (!Number.isFinite(v) || parts[k] === '') throw new Error(`KeyedVectors.${name}: line ${lineNo} has a value ${JSON.stringify(parts[k])} that is not a number`);
-      values.push(v);
+      if (!Number.isFinite(v) || parts[k] === '') throw new Error(`${name}: line ${lineNo} has a value ${JSON.stringify(parts[k])} that is not a number`);
+      values[at + k - 1] = v;
     }
     keys.push(parts[0]!);
   }
   if (expected !== null && keys.length < Math.min(expected, limit)) {
-    throw new Error(`KeyedVectors.${name}: the header promises ${expected} words but the file holds ${keys.length}`);
+    throw new Error(`${name}: the header promises ${expected} words but the file holds ${keys.length}`);
   }
-  return new KeyedVectors(keys, Float32Array.from(values), d);
+  if (d === 0) throw new Error(`${name}: the file holds no vectors`);
+  return new KeyedVectors(keys, values.slice(0, keys.length * d), d);
 }

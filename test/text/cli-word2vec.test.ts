@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import * as nb from '../../src/index.js';
 import { text as textNode } from '../../src/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-w2v-'));
@@ -48,4 +49,25 @@ test('nabla demo lm trains a character LSTM, reports validation perplexity and p
   assert.ok(perplexity > 1 && perplexity < 6, `perplexity ${perplexity} (uniform over the 8 characters would be 8)`);
   assert.equal((out.match(/^temperature /gm) ?? []).length, 3);
   assert.match((await run('demo', 'lm', '--corpus', 'poems')).err, /--corpus must be words or kjv/);
+});
+
+test('loadVectors reads text files piece by piece: lines across 1 MiB chunks, multi-byte words, limit', () => {
+  const n = 6000;
+  const d = 20;
+  const words = Array.from({ length: n }, (_, i) => `wörd${i}é`);
+  const values = Float32Array.from({ length: n * d }, (_, i) => Math.fround(Math.sin(i) * 3));
+  const kv = new nb.text.KeyedVectors(words, values, d);
+  const w2v = join(dir, 'big.txt');
+  const glove = join(dir, 'big.glove');
+  writeFileSync(w2v, kv.toWord2VecText());
+  writeFileSync(glove, kv.toGloveText());
+  assert.ok(kv.toGloveText().length > 2 ** 20, 'the file spans several chunks');
+  for (const [path, format] of [[w2v, 'word2vec'], [glove, 'glove']] as const) {
+    const loaded = textNode.loadVectors(path, { format });
+    assert.deepEqual(loaded.indexToKey, words);
+    assert.deepEqual(loaded.vectors, values);
+    assert.deepEqual(textNode.loadVectors(path, { format, limit: 3 }).indexToKey, words.slice(0, 3));
+  }
+  assert.throws(() => textNode.loadVectors(glove), /does not start with a "words dims" line \(give format: 'glove'/);
+  assert.throws(() => textNode.loadVectors(w2v, { format: 'fasttext' as 'glove' }), /format must be 'word2vec', 'word2vec-binary' or 'glove'/);
 });
