@@ -8,3 +8,4 @@ export type { ReturnNodes } from './features.js';
 export { replaceHead } from './head.js';
 export { receptiveField, ReceptiveFieldTable } from './receptive-field.js';
 export type { ReceptiveFieldRow, ReceptiveFieldOptions } from './receptive-field.js';
+export * as ops from './ops/index.js';
