@@ -140,6 +140,28 @@ for output_size, scale in [((3, 3), 1.0), ((2, 4), 0.5)]:
     pool["cases"].append({"outputSize": list(output_size), "spatialScale": scale, "value": v(y), "grad": v(x.grad)})
 out["roiPool"] = pool
 
+# ---- anchors (torchvision.models.detection: AnchorGenerator for one level, Matcher) ----------
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.image_list import ImageList
+from torchvision.models.detection._utils import Matcher
+
+anchor_cases = []
+for sizes, ratios, image, feature in [((32, 64), (0.5, 1.0, 2.0), (64, 96), (4, 6)), ((15, 23), (0.7, 1.3), (50, 40), (7, 5))]:
+    gen = AnchorGenerator(sizes=(sizes,), aspect_ratios=(ratios,))
+    images = ImageList(torch.zeros(1, 3, *image), [image])
+    anchors = gen(images, [torch.zeros(1, 8, *feature)])[0]
+    anchor_cases.append({"sizes": list(sizes), "aspectRatios": list(ratios), "imageSize": list(image),
+                         "featureSize": list(feature), "anchors": v(anchors)})
+gt = torch.tensor([[0.0, 0, 30, 30], [40, 10, 90, 60], [10, 40, 30, 64]])
+match_cases = []
+for high, low, allow in [(0.7, 0.3, False), (0.5, 0.4, True), (0.3, 0.1, False)]:
+    matcher = Matcher(high, low, allow_low_quality_matches=allow)
+    anchors = anchor_cases[0]["anchors"]
+    a = torch.tensor(anchors).reshape(-1, 4)
+    matches = matcher(ops.box_iou(gt, a))
+    match_cases.append({"high": high, "low": low, "allowLowQuality": allow, "matches": v(matches)})
+out["anchors"] = {"cases": anchor_cases, "gt": v(gt), "matches": match_cases}
+
 with open(FIX / "vision-ops.json", "w") as f:
     json.dump(out, f, separators=(",", ":"))
     f.write("\n")

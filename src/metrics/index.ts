@@ -22,3 +22,5 @@ export {
 } from './streaming.js';
 export type { Metric } from './streaming.js';
 export type { Values, PredictionOptions } from './inputs.js';
+export { meanAveragePrecision } from './map.js';
+export type { DetectionPrediction, DetectionGroundTruth, MeanAveragePrecisionOptions, MeanAveragePrecision } from './map.js';

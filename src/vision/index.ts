@@ -9,3 +9,5 @@ export { replaceHead } from './head.js';
 export { receptiveField, ReceptiveFieldTable } from './receptive-field.js';
 export type { ReceptiveFieldRow, ReceptiveFieldOptions } from './receptive-field.js';
 export * as ops from './ops/index.js';
+export * as detection from './detection/index.js';
+export { toFullyConvolutional } from './detection/fully-convolutional.js';
