@@ -7,3 +7,5 @@ export { encodeYolo, yoloLoss, yoloLossTerms, decodeYolo, TinyYolo } from './yol
 export type { YoloGrid, DetectionTarget, YoloLossOptions, YoloLossTerms, DecodeYoloOptions, Detections, TinyYoloOptions } from './yolo.js';
 export { toFullyConvolutional } from './fully-convolutional.js';
 export type { FullyConvolutionalOptions } from './fully-convolutional.js';
+export { trainShapesDetector, detectionsSvg } from './shapes-demo.js';
+export type { ShapesDetectorOptions, ShapesDetectorResult, DetectionsSvgOptions } from './shapes-demo.js';
