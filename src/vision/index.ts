@@ -11,3 +11,6 @@ export type { ReceptiveFieldRow, ReceptiveFieldOptions } from './receptive-field
 export * as ops from './ops/index.js';
 export * as detection from './detection/index.js';
 export { toFullyConvolutional } from './detection/fully-convolutional.js';
+export { syntheticShapes, SHAPE_CLASSES } from './shapes.js';
+export type { SyntheticShapesOptions, SyntheticShapes, ShapesObjects } from './shapes.js';
+export * as segmentation from './segmentation/index.js';
