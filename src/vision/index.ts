@@ -14,3 +14,4 @@ export { toFullyConvolutional } from './detection/fully-convolutional.js';
 export { syntheticShapes, SHAPE_CLASSES } from './shapes.js';
 export type { SyntheticShapesOptions, SyntheticShapes, ShapesObjects } from './shapes.js';
 export * as segmentation from './segmentation/index.js';
+export * as face from './face/index.js';
