@@ -2,6 +2,7 @@
 /**
  * The `nabla` command:
  *   nabla demo digits [--epochs N] [--out DIR] [--seed S]
+ *   nabla demo detect [--epochs N] [--train N] [--test N] [--out DIR] [--seed S]
  *   nabla train fashion-mnist --data DIR [--epochs N] [--batch-size B] [--lr LR] [--val N] [--out DIR] [--seed S] [--limit N]
  *   nabla info FILE.safetensors|FILE.pth
  *   nabla convert IN OUT [--key K]
@@ -20,6 +21,7 @@ import { convertCheckpoint } from './convert.js';
 import { digitsCnn, lenet5 } from './models.js';
 import { runWord2Vec } from './word2vec.js';
 import { demoLm } from './demo-lm.js';
+import { demoDetect } from './detect.js';
 
 const USAGE = `Nabla: deep learning for TypeScript.
 
@@ -28,6 +30,9 @@ Usage:
       Trains a small CNN on the bundled 8x8 handwritten digits and reports test accuracy,
       a classification report and the confusion matrix; writes curves, the confusion matrix
       (SVG) and the weights (safetensors) into the output folder.
+  nabla demo detect [--epochs 8] [--train 1200] [--test 200] [--out nabla-out/detect] [--seed 0]
+      Trains a small YOLO-style detector on synthetic shapes and reports mAP@0.5 on held-out
+      images; writes the detections drawn on test images (SVG), the weights and the anchors.
   nabla train fashion-mnist --data DIR [--epochs 5] [--batch-size 64] [--lr 0.001]
                             [--val 5000] [--out nabla-out/fashion-mnist] [--seed 0] [--limit N]
       Trains LeNet-5 on Fashion-MNIST read from DIR (the four IDX files; on Debian:
@@ -155,6 +160,8 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
     if (extra !== undefined && command !== 'convert') throw new Error(`unexpected argument '${extra}'`);
     if (command === 'demo' && target === 'digits') {
       await demoDigits(args, term);
+    } else if (command === 'demo' && target === 'detect') {
+      await demoDetect(args, term.log);
     } else if (command === 'train' && target === 'fashion-mnist') {
       await trainFashionMnist(args, term);
     } else if (command === 'demo' && target === 'lm') {

@@ -22,3 +22,7 @@ export {
 } from './streaming.js';
 export type { Metric } from './streaming.js';
 export type { Values, PredictionOptions } from './inputs.js';
+export { meanAveragePrecision } from './map.js';
+export type { DetectionPrediction, DetectionGroundTruth, MeanAveragePrecisionOptions, MeanAveragePrecision } from './map.js';
+export { segmentationScores, meanIou, pixelAccuracy } from './segmentation.js';
+export type { SegmentationScores, SegmentationOptions } from './segmentation.js';
