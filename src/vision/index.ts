@@ -8,3 +8,8 @@ export type { ReturnNodes } from './features.js';
 export { replaceHead } from './head.js';
 export { receptiveField, ReceptiveFieldTable } from './receptive-field.js';
 export type { ReceptiveFieldRow, ReceptiveFieldOptions } from './receptive-field.js';
+export {
+  contentCost, gramMatrix, layerStyleCost, styleCost, totalVariationLoss, totalCost, styleObjective, styleTransfer, VGG19_STYLE_LAYERS,
+  VGG19_CONTENT_LAYER, IMAGENET_MEAN, IMAGENET_STD,
+} from './style.js';
+export type { StyleLayers, Extractor, StyleObjectiveOptions, StyleLosses, StyleTransferOptions, StyleTransferResult } from './style.js';
