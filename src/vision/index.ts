@@ -13,3 +13,5 @@ export {
   VGG19_CONTENT_LAYER, IMAGENET_MEAN, IMAGENET_STD,
 } from './style.js';
 export type { StyleLayers, Extractor, StyleObjectiveOptions, StyleLosses, StyleTransferOptions, StyleTransferResult } from './style.js';
+export { saliencyMap, topActivatingPatches, filterGrid, imageGrid, normalizeImage, svgImageGrid } from './visualize.js';
+export type { SaliencyResult, Patch, TopPatchesOptions, GridOptions, SvgGridOptions } from './visualize.js';

@@ -6,7 +6,7 @@
  * default).
  */
 import { Generator, nn, noGrad, optim, rand, tensor, Tensor, zeros } from '../index.js';
-import { featureExtractor } from './features.js';
+import { featureExtractor, withFrozenParameters } from './features.js';
 import { VGG } from './models/vgg.js';
 
 /** Activations of one image: [1, C, H, W] (or [C, H, W]) -> [C, H, W] with its sizes. */
@@ -212,15 +212,7 @@ function makeExtractor(op: string, options: StyleObjectiveOptions, contentLayer:
   body.eval();
   const fx = featureExtractor(body, [...new Set([contentLayer, ...styleNames])]);
   // The costs are functions of the image only: the model's parameters are left out of the graph.
-  return (image) => {
-    const trainable = [...body.parameters()].filter((p) => p.requiresGrad);
-    trainable.forEach((p) => p.requiresGrad_(false));
-    try {
-      return fx.forward(image);
-    } finally {
-      trainable.forEach((p) => p.requiresGrad_(true));
-    }
-  };
+  return (image) => withFrozenParameters(body, () => fx.forward(image));
 }
 
 function makeNormalize(op: string, normalize: StyleObjectiveOptions['normalize'], channels: number): (x: Tensor) => Tensor {
