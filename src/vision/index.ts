@@ -15,3 +15,5 @@ export {
 export type { StyleLayers, Extractor, StyleObjectiveOptions, StyleLosses, StyleTransferOptions, StyleTransferResult } from './style.js';
 export { saliencyMap, topActivatingPatches, filterGrid, imageGrid, normalizeImage, svgImageGrid } from './visualize.js';
 export type { SaliencyResult, Patch, TopPatchesOptions, GridOptions, SvgGridOptions } from './visualize.js';
+export { precomputeFeatures, fineTuneGroups } from './transfer.js';
+export type { PrecomputeOptions, FineTuneOptions } from './transfer.js';
