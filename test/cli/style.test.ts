@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
 import { main } from '../../src/cli/main.js';
+import { vgg19FeaturesFrom } from '../../src/cli/style.js';
 import { save } from '../../src/io/node.js';
 import { readImage, writePng } from '../../src/data/node.js';
 
@@ -51,4 +52,15 @@ test('nabla style refuses weights that are not VGG-19 and missing arguments', as
   assert.match(r.err, /--optimizer must be lbfgs or adam, got 'sgd'/);
   r = await run('style', contentPath, stylePath, '--random-weights', '--stepz', '3');
   assert.match(r.err, /nabla style: unknown option --stepz/);
+});
+
+test("vgg19FeaturesFrom takes torchvision's full vgg19 state dict (features.* keys; the classifier's are ignored) or the features' own", () => {
+  nb.manualSeed(5);
+  const source = nb.vision.models.vggFeatures('vgg19', false);
+  const own = source.stateDict();
+  const prefixed = { ...Object.fromEntries(Object.entries(own).map(([k, v]) => [`features.${k}`, v])), 'classifier.0.weight': nb.zeros([2, 2]) };
+  for (const dict of [prefixed, own]) {
+    const features = vgg19FeaturesFrom(dict, 'weights');
+    assert.deepEqual([...features.stateDict()['34.weight']!.narrow(0, 0, 1).toTypedArray()], [...own['34.weight']!.narrow(0, 0, 1).toTypedArray()]);
+  }
 });
