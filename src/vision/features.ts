@@ -121,3 +121,14 @@ export function withFrozenParameters<T>(module: nn.Module, fn: () => T): T {
     trainable.forEach((p) => p.requiresGrad_(true));
   }
 }
+
+/** Runs fn with the module in eval mode (dropout off, batch-norm running statistics), restoring every submodule's mode after. */
+export function withEvalMode<T>(module: nn.Module, fn: () => T): T {
+  const modes = [...module.modules()].map((m) => [m, m.training] as const);
+  module.eval();
+  try {
+    return fn();
+  } finally {
+    for (const [m, mode] of modes) m.training = mode;
+  }
+}

@@ -4,6 +4,7 @@
  * with their own learning rate while the rest stays frozen.
  */
 import { cat, nn, noGrad, Tensor, type optim } from '../index.js';
+import { withEvalMode } from './features.js';
 
 export interface PrecomputeOptions {
   /** Images per forward pass (default 256). */
@@ -24,10 +25,8 @@ export function precomputeFeatures(backbone: nn.Module, images: Tensor, options:
   for (const key of Object.keys(options)) if (key !== 'batchSize') throw new Error(`${op}: unknown option '${key}' (options: batchSize)`);
   const { batchSize = 256 } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${op}: batchSize must be an integer >= 1, got ${String(batchSize)}`);
-  const modes = [...backbone.modules()].map((m) => [m, m.training] as const);
-  backbone.eval();
-  try {
-    return noGrad(() => {
+  return withEvalMode(backbone, () =>
+    noGrad(() => {
       const n = images.shape[0]!;
       const parts: Tensor[] = [];
       for (let start = 0; start < n; start += batchSize) {
@@ -36,10 +35,8 @@ export function precomputeFeatures(backbone: nn.Module, images: Tensor, options:
         parts.push(out);
       }
       return parts.length === 1 ? parts[0]! : cat(parts, 0);
-    });
-  } finally {
-    for (const [m, mode] of modes) m.training = mode;
-  }
+    }),
+  );
 }
 
 export interface FineTuneOptions {

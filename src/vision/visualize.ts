@@ -4,7 +4,7 @@
  * image, and an SVG grid of images (PNG data URIs). Browser-safe: images are tensors and bytes.
  */
 import { cat, data, nn, noGrad, oneHot, ones, tensor, Tensor, zeros } from '../index.js';
-import { featureExtractor, withFrozenParameters } from './features.js';
+import { featureExtractor, withEvalMode, withFrozenParameters } from './features.js';
 import { receptiveField } from './receptive-field.js';
 
 function describe(x: unknown): string {
@@ -36,14 +36,14 @@ export interface SaliencyResult {
  * Saliency maps (Simonyan et al. 2013): the gradient of each image's class score (the model's
  * output before any softmax) with respect to its pixels; the map is the largest absolute value over
  * the channels. `classes`: one class for all images, one per image, or the predicted class (default).
- * The model runs as it is (call model.eval() first for dropout and batch norm); its parameters get no gradients.
+ * The model runs in eval mode (its modes are restored after); its parameters get no gradients.
  */
 export function saliencyMap(model: nn.Module, images: Tensor, classes?: number | readonly number[]): SaliencyResult {
   const op = 'saliencyMap';
   checkModel(op, model);
   checkImages(op, images);
   const input = images.detach().requiresGrad_(true);
-  const scores = withFrozenParameters(model, () => (model.forward as (x: Tensor) => unknown)(input));
+  const scores = withEvalMode(model, () => withFrozenParameters(model, () => (model.forward as (x: Tensor) => unknown)(input)));
   if (!(scores instanceof Tensor) || scores.ndim !== 2 || scores.shape[0] !== images.shape[0]) {
     throw new Error(`${op}: the model must return class scores [N, classes] for N = ${images.shape[0]} images, got ${describe(scores)}`);
   }
@@ -89,7 +89,8 @@ export interface TopPatchesOptions {
  * map shares its filter): runs the images through the model up to `layer` (a module name, as
  * featureExtractor takes; a conv, pool or activation layer), finds the k largest activations of
  * `channel` over all images and positions, and crops each position's receptive field (from
- * receptiveField) from its image. Patches are sorted by activation, largest first.
+ * receptiveField) from its image. Patches are sorted by activation, largest first. The model runs
+ * in eval mode (its modes are restored after).
  */
 export function topActivatingPatches(model: nn.Module, layer: string, channel: number, images: Tensor, options: TopPatchesOptions = {}): Patch[] {
   const op = 'topActivatingPatches';
@@ -115,7 +116,7 @@ export function topActivatingPatches(model: nn.Module, layer: string, channel: n
   noGrad(() => {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      const maps = extractor.forward(images.narrow(0, start, size)).map!.select(1, channel).reshape([size, -1]);
+      const maps = withEvalMode(model, () => extractor.forward(images.narrow(0, start, size))).map!.select(1, channel).reshape([size, -1]);
       const top = maps.topk(Math.min(k, mapH * mapW), 1);
       const values = top.values.toTypedArray();
       const indices = top.indices.toTypedArray();

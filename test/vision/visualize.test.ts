@@ -32,6 +32,14 @@ describe('saliencyMap', () => {
     assert.deepEqual(vision.saliencyMap(model, images, 2).classes, [2, 2]);
   });
 
+  test('runs in eval mode (dropout off) and restores the training mode', () => {
+    const withDropout = new nn.Sequential(new nn.Dropout(0.9), model);
+    withDropout.train();
+    const { gradient } = vision.saliencyMap(withDropout, images, [3, 1]);
+    assert.deepEqual([...gradient.select(0, 0).toTypedArray()], [...weight.select(0, 3).toTypedArray()]);
+    assert.ok(withDropout.training && withDropout.at(0).training);
+  });
+
   test('errors', () => {
     assert.throws(() => vision.saliencyMap(model, images, 4), /saliencyMap: classes must be one class index or 2 of them, each in \[0, 4\), got 4/);
     assert.throws(() => vision.saliencyMap(model, images, [0]), /classes must be one class index or 2 of them/);
