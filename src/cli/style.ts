@@ -5,6 +5,8 @@
  * progress line. `--random-weights` runs without pretrained weights (torchvision's random
  * initialisation): texture-like results only, to try the pipeline.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { vision, type Tensor } from '../index.js';
 import { load } from '../io/node.js';
 import { readImage, writePng } from '../data/node.js';
@@ -75,6 +77,7 @@ export function runStyle(contentPath: string, stylePath: string, args: ParsedArg
       else if (step === 1 || step === steps || step % Math.max(1, Math.round(steps / 10)) === 0) term.log(line);
     },
   });
+  mkdirSync(dirname(out) || '.', { recursive: true });
   writePng(out, result.image);
   term.log(`J went from ${result.losses[0]!.toExponential(3)} to ${result.losses[result.losses.length - 1]!.toExponential(3)}; wrote ${out}`);
   return result;

@@ -26,8 +26,8 @@ const stylePath = join(dir, 'style.png');
 writePng(contentPath, nb.rand([1, 3, 20, 30], { generator: gen }));
 writePng(stylePath, nb.rand([1, 3, 40, 40], { generator: gen }));
 
-test('nabla style --random-weights writes the image, resized to --size, with progress lines', async () => {
-  const out = join(dir, 'out.png');
+test('nabla style --random-weights writes the image (creating its folder), resized to --size, with progress lines', async () => {
+  const out = join(dir, 'new-folder', 'out.png');
   const { code, out: printed, err } = await run('style', contentPath, stylePath, '--random-weights', '--size', '24', '--steps', '3', '--out', out);
   assert.equal(code, 0, err);
   assert.match(printed, /Style transfer: 24x16 pixels, 3 evaluations with lbfgs, VGG-19 with RANDOM weights/);
