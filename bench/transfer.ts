@@ -9,7 +9,7 @@
  * Test accuracy on all 5,000 test images of classes 5-9, over three seeds for the small-data runs.
  * Appends a row to bench/RESULTS.md. Run: nice npx tsx bench/transfer.ts [FASHION_MNIST_DIR]
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as nb from '../src/index.js';
 import { fashionMnist } from '../src/data/node.js';
@@ -119,7 +119,9 @@ const row = `| ${new Date().toISOString().slice(0, 10)} | ${(100 * sourceAccurac
 console.log(row);
 const path = new URL('./RESULTS.md', import.meta.url);
 const heading = '## Transfer learning on Fashion-MNIST (bench/transfer.ts)';
-if (!readFileSync(path, 'utf8').includes(heading)) {
+const text = readFileSync(path, 'utf8');
+const at = text.indexOf(heading);
+if (at < 0) {
   appendFileSync(path, `
 ${heading}
 
@@ -132,6 +134,14 @@ parameter groups (vision.fineTuneGroups), 40 epochs. Mean over seeds 1-3 (each s
 
 | date | source task (0-4) | (a) scratch | (b) frozen + head | (c) fine-tune last block | time | machine |
 | --- | --- | --- | --- | --- | --- | --- |
+${row}
 `);
+} else {
+  // The new row goes at the end of this section's table.
+  const lines = text.slice(at).split('\n');
+  const firstRow = lines.findIndex((l) => l.startsWith('| ---'));
+  let last = firstRow;
+  while (lines[last + 1]?.startsWith('|')) last++;
+  lines.splice(last + 1, 0, row);
+  writeFileSync(path, text.slice(0, at) + lines.join('\n'));
 }
-appendFileSync(path, `${row}\n`);
