@@ -8,6 +8,7 @@
  *   nabla convert IN OUT [--key K]
  *   nabla word2vec CORPUS --out vectors.txt [options]
  *   nabla demo lm [--corpus words|kjv] [--seconds 60]
+ *   nabla style CONTENT STYLE --weights FILE|--random-weights [--out out.png] [--steps N] [--size PX] ...
  */
 import { readFileSync } from 'node:fs';
 import * as nb from '../index.js';
@@ -22,6 +23,7 @@ import { digitsCnn, lenet5 } from './models.js';
 import { runWord2Vec } from './word2vec.js';
 import { demoLm } from './demo-lm.js';
 import { demoDetect } from './detect.js';
+import { runStyle } from './style.js';
 
 const USAGE = `Nabla: deep learning for TypeScript.
 
@@ -53,6 +55,11 @@ Usage:
                  [--workers N] [--seed 1] [--tokenizer words|whitespace] [--kjv]
       Trains word2vec (gensim's hyperparameters) on a plain-text file, one sentence per line
       (lower-cased words; --kjv leaves out the KJV text's chapter headings), and writes the vectors.
+  nabla style CONTENT STYLE --weights vgg19.pth|vgg19.safetensors [--out nabla-out/style.png]
+              [--steps 300] [--size 256] [--optimizer lbfgs|adam] [--lr LR] [--alpha 10] [--beta 40]
+              [--tv 0] [--seed 0] [--random-weights]
+      Neural style transfer through VGG-19's features (torchvision's vgg19 weights; --size is the
+      longer side in pixels). --random-weights instead of --weights: random filters, texture only.
   nabla --version | --help`;
 
 /** Where the CLI prints: lines for messages, raw text for the progress bar. */
@@ -157,7 +164,7 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       term.log(USAGE);
       return command === undefined && !args.options.has('help') ? 2 : 0;
     }
-    if (extra !== undefined && command !== 'convert') throw new Error(`unexpected argument '${extra}'`);
+    if (extra !== undefined && command !== 'convert' && command !== 'style') throw new Error(`unexpected argument '${extra}'`);
     if (command === 'demo' && target === 'digits') {
       await demoDigits(args, term);
     } else if (command === 'demo' && target === 'detect') {
@@ -175,6 +182,11 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       checkKnownOptions(args, 'nabla convert', ['key']);
       if (args.positional.length > 3) throw new Error(`unexpected argument '${args.positional[3]}'`);
       for (const line of convertCheckpoint(target, extra, stringOption(args, 'key'))) term.log(line);
+    } else if (command === 'style' && target !== undefined && extra !== undefined) {
+      if (args.positional.length > 3) throw new Error(`unexpected argument '${args.positional[3]}'`);
+      runStyle(target, extra, args, term);
+    } else if (command === 'style') {
+      throw new Error('nabla style needs a content and a style image: nabla style CONTENT STYLE --weights FILE');
     } else if (command === 'convert') {
       throw new Error('nabla convert needs an input and an output path: nabla convert IN OUT [--key K]');
     } else {

@@ -23,3 +23,5 @@ export * as rules from './rules.js';
 export * as lrScheduler from './lr-scheduler.js';
 export { clipGradNorm, clipGradValue } from './clip.js';
 export type { ClipGradNormOptions } from './clip.js';
+export { LBFGS } from './lbfgs.js';
+export type { LBFGSOptions, LBFGSState } from './lbfgs.js';

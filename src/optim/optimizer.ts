@@ -33,8 +33,11 @@ export type ParamGroupInput<O> = Partial<O> & ScheduleKeys & { params: Iterable<
 /** What an optimizer accepts: parameters, or parameter groups. */
 export type Params<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 
-/** A value in a parameter's state: a tensor (moments), a number (step counts), or null (no buffer). */
-export type StateValue = Tensor | number | null;
+/**
+ * A value in a parameter's state: a tensor (moments), a number (step counts), null (no buffer), or
+ * a list of tensors or numbers (LBFGS's history, which torch keeps in Python lists).
+ */
+export type StateValue = Tensor | number | null | Tensor[] | number[];
 export type ParamState = Record<string, StateValue>;
 /** A rule's state type: like ParamState, but entries that only some options use may be absent. */
 export type StateRecord = { [key: string]: StateValue | undefined };
@@ -236,7 +239,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
       if (i === undefined) continue;
       const entry: ParamState = {};
       for (const [key, value] of Object.entries(s)) {
-        if (value !== undefined) entry[key] = value instanceof Tensor ? noGrad(() => value.clone()) : value;
+        if (value !== undefined) entry[key] = copyStateValue(value);
       }
       state[i] = entry;
     }
@@ -307,7 +310,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
    * One parameter's saved state, checked against the state this optimizer's rule starts from (the
    * same names; a tensor of the parameter's shape where the rule keeps one, a count where it counts).
    */
-  private loadParamState(where: string, entry: unknown, p: Tensor, group: ParamGroup<O>): S {
+  protected loadParamState(where: string, entry: unknown, p: Tensor, group: ParamGroup<O>): S {
     if (typeof entry !== 'object' || entry === null) throw new Error(`${where}: the state must be an object, got ${String(entry)}`);
     // The rule's initial state for a one-element stand-in (init may move its parameter's memory) shows the names and kinds.
     const expected = noGrad(() => this.rule.init(zeros([1], { dtype: p.dtype }), group)) as StateRecord;
@@ -352,6 +355,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
 
 /** The keys learning-rate schedulers add to groups (ScheduleKeys), which any optimizer may carry. */
 const SCHEDULE_KEYS: ReadonlySet<string> = new Set(['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum']);
+
+/** A snapshot of a state value: tensors cloned, lists copied. */
+function copyStateValue(value: StateValue): StateValue {
+  if (value instanceof Tensor) return noGrad(() => value.clone());
+  if (Array.isArray(value)) {
+    return value.every((v) => typeof v === 'number') ? [...(value as number[])] : (value as Tensor[]).map((t) => noGrad(() => t.clone()));
+  }
+  return value;
+}
 
 function describe(value: unknown): string {
   return value === null ? 'null' : value instanceof Tensor ? `a tensor of shape ${shapeStr(value.shape)}` : typeof value;

@@ -107,3 +107,28 @@ export class FeatureExtractor extends nn.Module {
 export function featureExtractor(model: nn.Module, returnNodes: ReturnNodes): FeatureExtractor {
   return new FeatureExtractor(model, returnNodes);
 }
+
+/**
+ * Runs fn with the module's parameters' requiresGrad off (restored after), so a graph built in fn
+ * reaches the inputs only: gradients with respect to images leave the model's .grad untouched.
+ */
+export function withFrozenParameters<T>(module: nn.Module, fn: () => T): T {
+  const trainable = [...module.parameters()].filter((p) => p.requiresGrad);
+  trainable.forEach((p) => p.requiresGrad_(false));
+  try {
+    return fn();
+  } finally {
+    trainable.forEach((p) => p.requiresGrad_(true));
+  }
+}
+
+/** Runs fn with the module in eval mode (dropout off, batch-norm running statistics), restoring every submodule's mode after. */
+export function withEvalMode<T>(module: nn.Module, fn: () => T): T {
+  const modes = [...module.modules()].map((m) => [m, m.training] as const);
+  module.eval();
+  try {
+    return fn();
+  } finally {
+    for (const [m, mode] of modes) m.training = mode;
+  }
+}

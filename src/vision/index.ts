@@ -15,3 +15,12 @@ export { syntheticShapes, SHAPE_CLASSES } from './shapes.js';
 export type { SyntheticShapesOptions, SyntheticShapes, ShapesObjects } from './shapes.js';
 export * as segmentation from './segmentation/index.js';
 export * as face from './face/index.js';
+export {
+  contentCost, gramMatrix, layerStyleCost, styleCost, totalVariationLoss, totalCost, styleObjective, styleTransfer, VGG19_STYLE_LAYERS,
+  VGG19_CONTENT_LAYER, IMAGENET_MEAN, IMAGENET_STD,
+} from './style.js';
+export type { StyleLayers, Extractor, StyleObjectiveOptions, StyleLosses, StyleTransferOptions, StyleTransferResult } from './style.js';
+export { saliencyMap, topActivatingPatches, filterGrid, imageGrid, normalizeImage, svgImageGrid } from './visualize.js';
+export type { SaliencyResult, Patch, TopPatchesOptions, GridOptions, SvgGridOptions } from './visualize.js';
+export { precomputeFeatures, fineTuneGroups } from './transfer.js';
+export type { PrecomputeOptions, FineTuneOptions } from './transfer.js';
