@@ -20,6 +20,7 @@ import * as J from '../ops/join.js';
 import * as N from '../ops/nn.js';
 import * as P from '../ops/inplace.js';
 import * as A from '../ops/activation.js';
+import type { Args } from '../ops/args.js';
 
 export type Nested<T> = T | Nested<T>[];
 export type TensorLike = Tensor | number | boolean;
@@ -266,56 +267,56 @@ export class Tensor {
 
   // ---- elementwise ------------------------------------------------------------------------
 
-  add(other: TensorLike): Tensor { return E.add(this, other); }
-  sub(other: TensorLike): Tensor { return E.sub(this, other); }
-  mul(other: TensorLike): Tensor { return E.mul(this, other); }
-  div(other: TensorLike): Tensor { return E.div(this, other); }
-  pow(exponent: TensorLike): Tensor { return E.pow(this, exponent); }
-  maximum(other: TensorLike): Tensor { return E.maximum(this, other); }
-  minimum(other: TensorLike): Tensor { return E.minimum(this, other); }
-  remainder(other: TensorLike): Tensor { return E.remainder(this, other); }
-  floorDivide(other: TensorLike): Tensor { return E.floorDivide(this, other); }
-  eq(other: TensorLike): Tensor { return E.eq(this, other); }
-  ne(other: TensorLike): Tensor { return E.ne(this, other); }
-  lt(other: TensorLike): Tensor { return E.lt(this, other); }
-  le(other: TensorLike): Tensor { return E.le(this, other); }
-  gt(other: TensorLike): Tensor { return E.gt(this, other); }
-  ge(other: TensorLike): Tensor { return E.ge(this, other); }
-  logicalAnd(other: TensorLike): Tensor { return E.logicalAnd(this, other); }
-  logicalOr(other: TensorLike): Tensor { return E.logicalOr(this, other); }
-  logicalXor(other: TensorLike): Tensor { return E.logicalXor(this, other); }
-  logicalNot(): Tensor { return E.logicalNot(this); }
-  neg(): Tensor { return E.neg(this); }
-  abs(): Tensor { return E.abs(this); }
-  sign(): Tensor { return E.sign(this); }
-  exp(): Tensor { return E.exp(this); }
-  log(): Tensor { return E.log(this); }
-  log1p(): Tensor { return E.log1p(this); }
-  expm1(): Tensor { return E.expm1(this); }
-  sqrt(): Tensor { return E.sqrt(this); }
-  rsqrt(): Tensor { return E.rsqrt(this); }
-  square(): Tensor { return E.square(this); }
-  reciprocal(): Tensor { return E.reciprocal(this); }
-  sin(): Tensor { return E.sin(this); }
-  cos(): Tensor { return E.cos(this); }
-  tanh(): Tensor { return E.tanh(this); }
-  sigmoid(): Tensor { return E.sigmoid(this); }
-  relu(): Tensor { return E.relu(this); }
-  erf(): Tensor { return E.erf(this); }
-  floor(): Tensor { return E.floor(this); }
-  ceil(): Tensor { return E.ceil(this); }
-  round(): Tensor { return E.round(this); }
-  trunc(): Tensor { return E.trunc(this); }
-  isNan(): Tensor { return E.isNan(this); }
-  isFinite(): Tensor { return E.isFinite(this); }
-  leakyRelu(negativeSlope?: number): Tensor { return E.leakyRelu(this, negativeSlope); }
-  elu(alpha?: number): Tensor { return E.elu(this, alpha); }
-  selu(): Tensor { return E.selu(this); }
-  softplus(beta?: number, threshold?: number): Tensor { return E.softplus(this, beta, threshold); }
-  gelu(approximate?: 'none' | 'tanh'): Tensor { return E.gelu(this, approximate); }
+  add(other: TensorLike, ...args: Args<[alpha: number | boolean], E.AlphaOptions>): Tensor { return E.add(this, other, ...args); }
+  sub(other: TensorLike, ...args: Args<[alpha: number | boolean], E.AlphaOptions>): Tensor { return E.sub(this, other, ...args); }
+  mul(other: TensorLike, ...extra: []): Tensor { return E.mul(this, other, ...extra); }
+  div(other: TensorLike, ...args: Args<[roundingMode: E.RoundingMode | null], E.DivOptions>): Tensor { return E.div(this, other, ...args); }
+  pow(exponent: TensorLike, ...extra: []): Tensor { return E.pow(this, exponent, ...extra); }
+  maximum(other: TensorLike, ...extra: []): Tensor { return E.maximum(this, other, ...extra); }
+  minimum(other: TensorLike, ...extra: []): Tensor { return E.minimum(this, other, ...extra); }
+  remainder(other: TensorLike, ...extra: []): Tensor { return E.remainder(this, other, ...extra); }
+  floorDivide(other: TensorLike, ...extra: []): Tensor { return E.floorDivide(this, other, ...extra); }
+  eq(other: TensorLike, ...extra: []): Tensor { return E.eq(this, other, ...extra); }
+  ne(other: TensorLike, ...extra: []): Tensor { return E.ne(this, other, ...extra); }
+  lt(other: TensorLike, ...extra: []): Tensor { return E.lt(this, other, ...extra); }
+  le(other: TensorLike, ...extra: []): Tensor { return E.le(this, other, ...extra); }
+  gt(other: TensorLike, ...extra: []): Tensor { return E.gt(this, other, ...extra); }
+  ge(other: TensorLike, ...extra: []): Tensor { return E.ge(this, other, ...extra); }
+  logicalAnd(other: TensorLike, ...extra: []): Tensor { return E.logicalAnd(this, other, ...extra); }
+  logicalOr(other: TensorLike, ...extra: []): Tensor { return E.logicalOr(this, other, ...extra); }
+  logicalXor(other: TensorLike, ...extra: []): Tensor { return E.logicalXor(this, other, ...extra); }
+  logicalNot(...extra: []): Tensor { return E.logicalNot(this, ...extra); }
+  neg(...extra: []): Tensor { return E.neg(this, ...extra); }
+  abs(...extra: []): Tensor { return E.abs(this, ...extra); }
+  sign(...extra: []): Tensor { return E.sign(this, ...extra); }
+  exp(...extra: []): Tensor { return E.exp(this, ...extra); }
+  log(...extra: []): Tensor { return E.log(this, ...extra); }
+  log1p(...extra: []): Tensor { return E.log1p(this, ...extra); }
+  expm1(...extra: []): Tensor { return E.expm1(this, ...extra); }
+  sqrt(...extra: []): Tensor { return E.sqrt(this, ...extra); }
+  rsqrt(...extra: []): Tensor { return E.rsqrt(this, ...extra); }
+  square(...extra: []): Tensor { return E.square(this, ...extra); }
+  reciprocal(...extra: []): Tensor { return E.reciprocal(this, ...extra); }
+  sin(...extra: []): Tensor { return E.sin(this, ...extra); }
+  cos(...extra: []): Tensor { return E.cos(this, ...extra); }
+  tanh(...extra: []): Tensor { return E.tanh(this, ...extra); }
+  sigmoid(...extra: []): Tensor { return E.sigmoid(this, ...extra); }
+  relu(...extra: []): Tensor { return E.relu(this, ...extra); }
+  erf(...extra: []): Tensor { return E.erf(this, ...extra); }
+  floor(...extra: []): Tensor { return E.floor(this, ...extra); }
+  ceil(...extra: []): Tensor { return E.ceil(this, ...extra); }
+  round(...extra: []): Tensor { return E.round(this, ...extra); }
+  trunc(...extra: []): Tensor { return E.trunc(this, ...extra); }
+  isNan(...extra: []): Tensor { return E.isNan(this, ...extra); }
+  isFinite(...extra: []): Tensor { return E.isFinite(this, ...extra); }
+  leakyRelu(...args: Args<[negativeSlope: number], E.LeakyReluOptions>): Tensor { return E.leakyRelu(this, ...args); }
+  elu(...args: Args<[alpha: number], E.EluOptions>): Tensor { return E.elu(this, ...args); }
+  selu(...extra: []): Tensor { return E.selu(this, ...extra); }
+  softplus(...args: Args<[beta: number, threshold: number], E.SoftplusOptions>): Tensor { return E.softplus(this, ...args); }
+  gelu(...args: Args<[approximate: E.GeluApproximate], E.GeluOptions>): Tensor { return E.gelu(this, ...args); }
   hardshrink(lambd?: number): Tensor { return A.hardshrink(this, lambd); }
   prelu(weight: Tensor): Tensor { return A.prelu(this, weight); }
-  clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  clamp(...args: Args<[min: E.ClampBound, max: E.ClampBound], E.ClampOptions>): Tensor { return E.clamp(this, ...args); }
   where(condition: Tensor, other: TensorLike): Tensor { return E.where(condition, this, other); }
 
   // ---- reductions -------------------------------------------------------------------------
@@ -400,11 +401,11 @@ export class Tensor {
 
   // ---- in place (bump the version counter; autograd checks it) ------------------------------
 
-  add_(other: TensorLike): this { return P.inplace(this, 'add_', (self) => E.add(self, other)); }
-  sub_(other: TensorLike): this { return P.inplace(this, 'sub_', (self) => E.sub(self, other)); }
+  add_(other: TensorLike, ...args: Args<[alpha: number | boolean], E.AlphaOptions>): this { return P.inplace(this, 'add_', (self) => E.add(self, other, ...args)); }
+  sub_(other: TensorLike, ...args: Args<[alpha: number | boolean], E.AlphaOptions>): this { return P.inplace(this, 'sub_', (self) => E.sub(self, other, ...args)); }
   mul_(other: TensorLike): this { return P.inplace(this, 'mul_', (self) => E.mul(self, other)); }
-  div_(other: TensorLike): this { return P.inplace(this, 'div_', (self) => E.div(self, other)); }
-  clamp_(min?: number | null, max?: number | null): this { return P.inplace(this, 'clamp_', (self) => E.clamp(self, min, max)); }
+  div_(other: TensorLike, ...args: Args<[roundingMode: E.RoundingMode | null], E.DivOptions>): this { return P.inplace(this, 'div_', (self) => E.div(self, other, ...args)); }
+  clamp_(...args: Args<[min: E.ClampBound, max: E.ClampBound], E.ClampOptions>): this { return P.inplace(this, 'clamp_', (self) => E.clamp(self, ...args)); }
   maskedFill_(mask: Tensor, value: TensorLike): this { return P.inplace(this, 'maskedFill_', (self) => I.maskedFill(self, mask, value)); }
   copy_(src: Tensor): this { return P.copyInto(this, src); }
   fill_(value: number): this { return P.fill(this, value); }
