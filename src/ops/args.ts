@@ -5,8 +5,18 @@
  * twice or an extra argument is an Error naming the function and the argument, with the closest
  * valid name for a misspelt key.
  */
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { DTYPES, type DType } from '../tensor/dtype.js';
+
+/**
+ * Marks Tensor's prototype, so this module recognises tensors without importing the Tensor class
+ * (whose module imports every op, and the ops import this module).
+ */
+export const TENSOR_BRAND: unique symbol = Symbol.for('nabla.Tensor');
+
+function isTensorValue(v: unknown): v is Tensor {
+  return typeof v === 'object' && v !== null && (v as { [TENSOR_BRAND]?: unknown })[TENSOR_BRAND] === true;
+}
 
 /** A type test with the words an error uses for what it expected ("an integer"). */
 export interface Check<T> {
@@ -26,7 +36,7 @@ export const finite = check<number>('a finite number', (v) => typeof v === 'numb
 export const int = check<number>('an integer', isInt);
 export const bool = check<boolean>('true or false', (v) => typeof v === 'boolean');
 export const str = check<string>('a string', (v) => typeof v === 'string');
-export const tensor = check<Tensor>('a Tensor', (v) => v instanceof Tensor);
+export const tensor = check<Tensor>('a Tensor', isTensorValue);
 /** One integer or several: reductions' `dim`, a kernel size per spatial dim or one for all. */
 export const intOrInts = check<number | readonly number[]>(
   'an integer or an array of integers',
@@ -72,7 +82,8 @@ export type Parsed<S extends Spec> = { -readonly [K in keyof S]?: S[K] extends C
  * `Args<[dim: Dims, keepdim: boolean], SumOptions>` allows `(1)`, `(1, true)`, `({dim: 1})`, `(1, {keepdim: true})`.
  */
 export type Args<P extends readonly unknown[], O> = Partial<P> | [...Leading<P>, options: O];
-type Leading<P extends readonly unknown[]> = P extends readonly [...infer Init, unknown] ? Init | Leading<Init> : [];
+type Leading<P extends readonly unknown[]> = P extends readonly [...infer Init, unknown] ? Undefinable<Init> | Leading<Init> : [];
+type Undefinable<T extends readonly unknown[]> = { [K in keyof T]: T[K] | undefined };
 
 /** A plain `{...}` object (what an options object is), not a Tensor, array or other instance. */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -84,7 +95,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** A value as an error message shows it: its kind, and enough of it to recognise. */
 export function describe(v: unknown): string {
   if (v === undefined || v === null) return String(v);
-  if (v instanceof Tensor) return `a Tensor of shape [${v.shape.join(', ')}] (${v.dtype})`;
+  if (isTensorValue(v)) return `a Tensor of shape [${v.shape.join(', ')}] (${v.dtype})`;
   if (typeof v === 'string') return `string '${v.length > 40 ? `${v.slice(0, 40)}...` : v}'`;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
   if (typeof v === 'symbol' || typeof v === 'function') return typeof v;

@@ -7,7 +7,7 @@ import { isFloat, toFloat, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
 import { asTensor, broadcastView, checkTensor, fromKernel, resultTypeOf, scalarTensor } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
-import { bool, checkArg, dtype as dtypeCheck, either, noExtraArgs, nullable, num, oneOf, parseArgs, tensor, type Args } from './args.js';
+import { bool, either, noExtraArgs, nullable, num, oneOf, parseArgs, tensor, type Args } from './args.js';
 
 // ---- unary ---------------------------------------------------------------------------------
 
@@ -484,7 +484,6 @@ const CAST: OpDef<{ dtype: DType }> = {
 /** A copy converted to dtype (float to int truncates toward zero; nonzero to bool is true). */
 export function cast(x: Tensor, dtype: DType, ...extra: []): Tensor {
   checkTensor('cast', x);
-  checkArg('cast', 'dtype', dtype, dtypeCheck);
   noExtraArgs('cast', extra);
   return apply(CAST, [x], { dtype });
 }

@@ -20,7 +20,7 @@ import * as J from '../ops/join.js';
 import * as N from '../ops/nn.js';
 import * as P from '../ops/inplace.js';
 import * as A from '../ops/activation.js';
-import type { Args } from '../ops/args.js';
+import { TENSOR_BRAND, type Args } from '../ops/args.js';
 
 export type Nested<T> = T | Nested<T>[];
 export type TensorLike = Tensor | number | boolean;
@@ -83,6 +83,11 @@ export class Tensor {
   ) {}
 
   /** A new contiguous tensor over a typed array of the right length and type. */
+  /** Lets ops/args.ts recognise tensors without importing this module. */
+  get [TENSOR_BRAND](): true {
+    return true;
+  }
+
   static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
     return new Tensor(new Storage(data), [...shape], contiguousStrides(shape), 0, dtype);
   }
@@ -321,30 +326,28 @@ export class Tensor {
 
   // ---- reductions -------------------------------------------------------------------------
 
-  sum(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.sum(this, dim, keepdim); }
-  mean(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.mean(this, dim, keepdim); }
-  prod(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.prod(this, dim, keepdim); }
+  sum(...args: R.ReduceArgs): Tensor { return R.sum(this, ...args); }
+  mean(...args: R.ReduceArgs): Tensor { return R.mean(this, ...args); }
+  prod(...args: R.ReduceArgs): Tensor { return R.prod(this, ...args); }
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): R.ValuesIndices;
-  max(dim?: number, keepdim?: boolean): Tensor | R.ValuesIndices {
-    return dim === undefined ? R.max(this) : R.max(this, dim, keepdim);
-  }
+  max(dim: number, ...rest: Args<[keepdim: boolean], { keepdim?: boolean }>): R.ValuesIndices;
+  max(options: R.ExtremeOptions): R.ValuesIndices;
+  max(...args: unknown[]): Tensor | R.ValuesIndices { return (R.max as (x: Tensor, ...a: unknown[]) => Tensor | R.ValuesIndices)(this, ...args); }
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): R.ValuesIndices;
-  min(dim?: number, keepdim?: boolean): Tensor | R.ValuesIndices {
-    return dim === undefined ? R.min(this) : R.min(this, dim, keepdim);
-  }
-  amax(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.amax(this, dim, keepdim); }
-  amin(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.amin(this, dim, keepdim); }
-  argmax(dim?: number, keepdim?: boolean): Tensor { return R.argmax(this, dim, keepdim); }
-  argmin(dim?: number, keepdim?: boolean): Tensor { return R.argmin(this, dim, keepdim); }
-  var(dim?: number | readonly number[], options?: R.VarianceOptions): Tensor { return R.variance(this, dim, options); }
-  std(dim?: number | readonly number[], options?: R.VarianceOptions): Tensor { return R.std(this, dim, options); }
-  logsumexp(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.logsumexp(this, dim, keepdim); }
-  norm(p?: R.NormOrder, dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.norm(this, p, dim, keepdim); }
-  all(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.all(this, dim, keepdim); }
-  any(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.any(this, dim, keepdim); }
-  cumsum(dim: number): Tensor { return R.cumsum(this, dim); }
+  min(dim: number, ...rest: Args<[keepdim: boolean], { keepdim?: boolean }>): R.ValuesIndices;
+  min(options: R.ExtremeOptions): R.ValuesIndices;
+  min(...args: unknown[]): Tensor | R.ValuesIndices { return (R.min as (x: Tensor, ...a: unknown[]) => Tensor | R.ValuesIndices)(this, ...args); }
+  amax(...args: R.ReduceArgs): Tensor { return R.amax(this, ...args); }
+  amin(...args: R.ReduceArgs): Tensor { return R.amin(this, ...args); }
+  argmax(...args: R.ArgExtremeArgs): Tensor { return R.argmax(this, ...args); }
+  argmin(...args: R.ArgExtremeArgs): Tensor { return R.argmin(this, ...args); }
+  var(...args: R.VarianceArgs): Tensor { return R.variance(this, ...args); }
+  std(...args: R.VarianceArgs): Tensor { return R.std(this, ...args); }
+  logsumexp(...args: R.ReduceArgs): Tensor { return R.logsumexp(this, ...args); }
+  norm(...args: R.NormArgs): Tensor { return R.norm(this, ...args); }
+  all(...args: R.ReduceArgs): Tensor { return R.all(this, ...args); }
+  any(...args: R.ReduceArgs): Tensor { return R.any(this, ...args); }
+  cumsum(dim: number, ...extra: []): Tensor { return R.cumsum(this, dim, ...extra); }
   softmax(dim: number): Tensor { return N.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return N.logSoftmax(this, dim); }
 
