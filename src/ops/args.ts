@@ -32,11 +32,18 @@ const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 
 /** Any number except NaN (infinities are meaningful bounds, NaN is always a mistake here). */
 export const num = check<number>('a number', (v) => typeof v === 'number' && !Number.isNaN(v));
+/** Any number, NaN included (a fill value may be NaN on purpose). */
+export const anyNum = check<number>('a number', (v) => typeof v === 'number');
 export const finite = check<number>('a finite number', (v) => typeof v === 'number' && Number.isFinite(v));
 export const int = check<number>('an integer', isInt);
 export const bool = check<boolean>('true or false', (v) => typeof v === 'boolean');
 export const str = check<string>('a string', (v) => typeof v === 'string');
 export const tensor = check<Tensor>('a Tensor', isTensorValue);
+/** An operand of elementwise arithmetic. */
+export const scalarOrTensor = check<Tensor | number | boolean>(
+  'a number, a boolean or a Tensor',
+  (v) => typeof v === 'number' || typeof v === 'boolean' || isTensorValue(v),
+);
 /** One integer or several: reductions' `dim`, a kernel size per spatial dim or one for all. */
 export const intOrInts = check<number | readonly number[]>(
   'an integer or an array of integers',
@@ -47,7 +54,9 @@ export const dtype = check<DType>(`one of ${DTYPES.map((d) => `'${d}'`).join(', 
 export const func = check<(...args: never[]) => unknown>('a function', (v) => typeof v === 'function');
 
 export function oneOf<const V extends readonly (string | number | boolean)[]>(...values: V): Check<V[number]> {
-  return check(values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(' or '), (v) => values.includes(v as V[number]));
+  const names = values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v)));
+  const expected = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('');
+  return check(expected, (v) => values.includes(v as V[number]));
 }
 
 export function nullable<T>(c: Check<T>): Check<T | null> {

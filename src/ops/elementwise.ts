@@ -7,7 +7,7 @@ import { isFloat, toFloat, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
 import { asTensor, broadcastView, checkTensor, fromKernel, resultTypeOf, scalarTensor } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
-import { bool, either, noExtraArgs, nullable, num, oneOf, parseArgs, tensor, type Args } from './args.js';
+import { bool, either, noExtraArgs, nullable, num, oneOf, parseArgs, scalarOrTensor, tensor, type Args } from './args.js';
 
 // ---- unary ---------------------------------------------------------------------------------
 
@@ -337,7 +337,7 @@ function reluBackward(g: Tensor, out: Tensor): Tensor {
 }
 
 function checkOperand(op: string, x: TensorLike): void {
-  if (!(x instanceof Tensor) && typeof x !== 'number' && typeof x !== 'boolean') {
+  if (!scalarOrTensor(x)) {
     throw new Error(`${op}: operands must be Tensors, numbers or booleans, got ${x === null ? 'null' : typeof x}`);
   }
 }

@@ -348,8 +348,8 @@ export class Tensor {
   all(...args: R.ReduceArgs): Tensor { return R.all(this, ...args); }
   any(...args: R.ReduceArgs): Tensor { return R.any(this, ...args); }
   cumsum(dim: number, ...extra: []): Tensor { return R.cumsum(this, dim, ...extra); }
-  softmax(dim: number): Tensor { return N.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return N.logSoftmax(this, dim); }
+  softmax(dim: number, ...extra: []): Tensor { return N.softmax(this, dim, ...extra); }
+  logSoftmax(dim: number, ...extra: []): Tensor { return N.logSoftmax(this, dim, ...extra); }
 
   // ---- linear algebra ---------------------------------------------------------------------
 
@@ -386,21 +386,19 @@ export class Tensor {
 
   // ---- indexing ---------------------------------------------------------------------------
 
-  gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
-  scatter(dim: number, index: Tensor, src: TensorLike): Tensor { return I.scatter(this, dim, index, src); }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, dim, index, src); }
-  indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
-  maskedFill(mask: Tensor, value: TensorLike): Tensor { return I.maskedFill(this, mask, value); }
-  tril(diagonal?: number): Tensor { return I.tril(this, diagonal); }
-  triu(diagonal?: number): Tensor { return I.triu(this, diagonal); }
-  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): R.ValuesIndices {
-    return I.topk(this, k, dim, largest, sorted);
-  }
-  sort(dim?: number, descending?: boolean): R.ValuesIndices { return I.sort(this, dim, descending); }
-  argsort(dim?: number, descending?: boolean): Tensor { return I.argsort(this, dim, descending); }
-  split(splitSize: number | readonly number[], dim?: number): Tensor[] { return J.split(this, splitSize, dim); }
-  chunk(chunks: number, dim?: number): Tensor[] { return J.chunk(this, chunks, dim); }
-  unbind(dim?: number): Tensor[] { return J.unbind(this, dim); }
+  gather(dim: number, index: Tensor, ...extra: []): Tensor { return I.gather(this, dim, index, ...extra); }
+  scatter(dim: number, index: Tensor, src: TensorLike, ...extra: []): Tensor { return I.scatter(this, dim, index, src, ...extra); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor, ...extra: []): Tensor { return I.scatterAdd(this, dim, index, src, ...extra); }
+  indexSelect(dim: number, index: Tensor, ...extra: []): Tensor { return I.indexSelect(this, dim, index, ...extra); }
+  maskedFill(mask: Tensor, value: TensorLike, ...extra: []): Tensor { return I.maskedFill(this, mask, value, ...extra); }
+  tril(...args: I.TriangleArgs): Tensor { return I.tril(this, ...args); }
+  triu(...args: I.TriangleArgs): Tensor { return I.triu(this, ...args); }
+  topk(k: number, ...args: I.TopkArgs): R.ValuesIndices { return I.topk(this, k, ...args); }
+  sort(...args: I.SortArgs): R.ValuesIndices { return I.sort(this, ...args); }
+  argsort(...args: I.SortArgs): Tensor { return I.argsort(this, ...args); }
+  split(splitSize: number | readonly number[], ...args: J.DimArgs): Tensor[] { return J.split(this, splitSize, ...args); }
+  chunk(chunks: number, ...args: J.DimArgs): Tensor[] { return J.chunk(this, chunks, ...args); }
+  unbind(...args: J.DimArgs): Tensor[] { return J.unbind(this, ...args); }
 
   // ---- in place (bump the version counter; autograd checks it) ------------------------------
 

@@ -35,7 +35,7 @@ test('parseOptions takes only an options object', () => {
   assert.deepEqual(parseOptions('F.mseLoss', { reduction: 'sum' }, s), { reduction: 'sum' });
   assert.deepEqual(parseOptions('F.mseLoss', undefined, s), {});
   assert.throws(() => parseOptions('F.mseLoss', 'sum', s), /F.mseLoss: expected an options object, got string 'sum'/);
-  assert.throws(() => parseOptions('F.mseLoss', { reduction: 'avg' }, s), /option 'reduction' must be 'mean' or 'sum' or 'none', got string 'avg'/);
+  assert.throws(() => parseOptions('F.mseLoss', { reduction: 'avg' }, s), /option 'reduction' must be 'mean', 'sum' or 'none', got string 'avg'/);
   assert.throws(() => parseOptions('nn.ReLU', { a: 1 }, {}), { message: "unknown option 'a' for nn.ReLU; it takes no options" });
 });
 
