@@ -17,7 +17,6 @@ export interface ValuesIndices {
   indices: Tensor;
 }
 
-type Dims = number | readonly number[] | undefined;
 
 /** The optional arguments of a reduction: dims (all when omitted or null) and whether to keep them. */
 export interface ReduceOptions {
