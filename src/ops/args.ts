@@ -50,6 +50,7 @@ export const intOrInts = check<number | readonly number[]>(
   (v) => isInt(v) || (Array.isArray(v) && v.every(isInt)),
 );
 export const intArray = check<readonly number[]>('an array of integers', (v) => Array.isArray(v) && v.every(isInt));
+export const floatDtype = check<'float32' | 'float64'>("'float32' or 'float64'", (v) => v === 'float32' || v === 'float64');
 export const dtype = check<DType>(`one of ${DTYPES.map((d) => `'${d}'`).join(', ')}`, (v) => (DTYPES as readonly unknown[]).includes(v));
 export const func = check<(...args: never[]) => unknown>('a function', (v) => typeof v === 'function');
 
@@ -198,9 +199,19 @@ export function parseArgs<S extends Spec>(
   return out as Parsed<S>;
 }
 
-/** Checks an options object alone (constructors and functions whose optional arguments are options only). */
-export function parseOptions<S extends Spec>(fn: string, options: unknown, spec: S): Parsed<S> {
+/**
+ * Checks an options object alone (layer constructors, functions whose optional arguments are
+ * options only), and that nothing (`extra`) follows it.
+ */
+export function parseOptions<S extends Spec>(fn: string, options: unknown, spec: S, extra: readonly unknown[] = []): Parsed<S> {
+  noExtraArgs(fn, extra, 'nothing after the options object');
   if (options === undefined) return {};
   if (!isPlainObject(options)) throw new TypeError(`${fn}: expected an options object, got ${describe(options)}`);
   return parseArgs(fn, [options], spec, []);
+}
+
+/** parseOptions for a caller that keeps its typed options object: validates it and hands it back. */
+export function checkOptions<O>(fn: string, options: O, spec: Spec, extra: readonly unknown[] = []): O {
+  parseOptions(fn, options, spec, extra);
+  return options;
 }

@@ -166,7 +166,7 @@ describe('layer behaviour', () => {
     assert.ok(values.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6));
     drop.eval();
     assert.deepEqual(Array.from(drop.forward(nb.ones([5])).toTypedArray()), [1, 1, 1, 1, 1]);
-    assert.throws(() => new nn.Dropout(1.5), /Dropout: probability p must be in \[0, 1\], got 1.5/);
+    assert.throws(() => new nn.Dropout(1.5), /Dropout: p must be a number in \[0, 1\], got number 1.5/);
   });
 
   test('Embedding: N(0, 1) init, zero padding row, fromPretrained frozen or not, index errors', () => {

@@ -102,7 +102,7 @@ export type ConvTransposeArgs = Args<
   ConvTransposeCallOptions
 >;
 
-const convPadding = check<ConvPadding>(
+export const convPadding = check<ConvPadding>(
   "an integer, a list of them, [before, after] pairs, 'valid', 'same' or 'full'",
   (v) => intOrInts(v) || v === 'valid' || v === 'same' || v === 'full' || (Array.isArray(v) && v.every((p) => intOrInts(p))),
 );

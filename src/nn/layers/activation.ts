@@ -9,10 +9,11 @@ import {
 } from '../../ops/activation.js';
 import { logSoftmax, softmax } from '../../ops/nn.js';
 import { Module, Parameter } from '../module.js';
-import { checkPositiveInt } from '../util.js';
+import { ArgumentFree, checkPositiveInt } from '../util.js';
+import { checkArg, int, noExtraArgs, num, oneOf, parseArgs, type Args } from '../../ops/args.js';
 
 /** max(0, x). */
-export class ReLU extends Module {
+export class ReLU extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return relu(input);
   }
@@ -20,8 +21,10 @@ export class ReLU extends Module {
 
 /** x for x > 0, negativeSlope * x otherwise (default slope 0.01). */
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  readonly negativeSlope: number;
+  constructor(...args: Args<[negativeSlope: number], { negativeSlope?: number }>) {
     super();
+    this.negativeSlope = parseArgs('LeakyReLU', args, { negativeSlope: num }).negativeSlope ?? 0.01;
   }
   forward(input: Tensor): Tensor {
     return leakyRelu(input, this.negativeSlope);
@@ -33,8 +36,10 @@ export class LeakyReLU extends Module {
 
 /** x for x > 0, alpha * (exp(x) - 1) otherwise. */
 export class ELU extends Module {
-  constructor(readonly alpha = 1) {
+  readonly alpha: number;
+  constructor(...args: Args<[alpha: number], { alpha?: number }>) {
     super();
+    this.alpha = parseArgs('ELU', args, { alpha: num }).alpha ?? 1;
   }
   forward(input: Tensor): Tensor {
     return elu(input, this.alpha);
@@ -45,7 +50,7 @@ export class ELU extends Module {
 }
 
 /** Self-normalizing ELU with PyTorch's fixed alpha and scale. */
-export class SELU extends Module {
+export class SELU extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return selu(input);
   }
@@ -53,11 +58,10 @@ export class SELU extends Module {
 
 /** x * Phi(x) (exact, with erf) or its tanh approximation. */
 export class GELU extends Module {
-  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+  readonly approximate: 'none' | 'tanh';
+  constructor(...args: Args<[approximate: 'none' | 'tanh'], { approximate?: 'none' | 'tanh' }>) {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh') {
-      throw new Error(`GELU: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
-    }
+    this.approximate = parseArgs('GELU', args, { approximate: oneOf('none', 'tanh') }).approximate ?? 'none';
   }
   forward(input: Tensor): Tensor {
     return gelu(input, this.approximate);
@@ -67,13 +71,13 @@ export class GELU extends Module {
   }
 }
 
-export class Sigmoid extends Module {
+export class Sigmoid extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return sigmoid(input);
   }
 }
 
-export class Tanh extends Module {
+export class Tanh extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return tanh(input);
   }
@@ -81,9 +85,10 @@ export class Tanh extends Module {
 
 /** softmax along `dim` (required: PyTorch's implicit choice of dim is deprecated). */
 export class Softmax extends Module {
-  constructor(readonly dim: number) {
+  constructor(readonly dim: number, ...extra: []) {
     super();
-    if (!Number.isInteger(dim)) throw new Error(`Softmax: dim must be an integer, got ${String(dim)}`);
+    checkArg('Softmax', 'dim', dim, int);
+    noExtraArgs('Softmax', extra);
   }
   forward(input: Tensor): Tensor {
     return softmax(input, this.dim);
@@ -95,9 +100,10 @@ export class Softmax extends Module {
 
 /** log(softmax) along `dim`, computed stably. */
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number) {
+  constructor(readonly dim: number, ...extra: []) {
     super();
-    if (!Number.isInteger(dim)) throw new Error(`LogSoftmax: dim must be an integer, got ${String(dim)}`);
+    checkArg('LogSoftmax', 'dim', dim, int);
+    noExtraArgs('LogSoftmax', extra);
   }
   forward(input: Tensor): Tensor {
     return logSoftmax(input, this.dim);
@@ -109,8 +115,13 @@ export class LogSoftmax extends Module {
 
 /** log(1 + exp(beta * x)) / beta, linear above `threshold` for stability. */
 export class Softplus extends Module {
-  constructor(readonly beta = 1, readonly threshold = 20) {
+  readonly beta: number;
+  readonly threshold: number;
+  constructor(...args: Args<[beta: number, threshold: number], { beta?: number; threshold?: number }>) {
     super();
+    const { beta = 1, threshold = 20 } = parseArgs('Softplus', args, { beta: num, threshold: num });
+    this.beta = beta;
+    this.threshold = threshold;
   }
   forward(input: Tensor): Tensor {
     return softplus(input, this.beta, this.threshold);
