@@ -313,7 +313,7 @@ describe('recurrent errors', () => {
 
   test('bad options', () => {
     assert.throws(() => new nn.LSTM(3, 0), /LSTM: hiddenSize must be a positive integer, got 0/);
-    assert.throws(() => new nn.GRU(3, 4, { dropout: 1.5 }), /GRU: dropout must be a probability in \[0, 1\], got 1.5/);
-    assert.throws(() => new nn.RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' }), /RNN: nonlinearity must be 'tanh' or 'relu', got 'sigmoid'/);
+    assert.throws(() => new nn.GRU(3, 4, { dropout: 1.5 }), /GRU: option 'dropout' must be a number in \[0, 1\], got number 1.5/);
+    assert.throws(() => new nn.RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' }), /RNN: option 'nonlinearity' must be 'tanh' or 'relu', got string 'sigmoid'/);
   });
 });

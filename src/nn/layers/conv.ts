@@ -146,9 +146,6 @@ abstract class ConvNd extends ConvBase {
     super(layerName, nd, inChannels, outChannels, kernelSize, options, false);
     this.padding = options.padding ?? 0;
     this.paddingMode = options.paddingMode ?? 'zeros';
-    if (!['zeros', 'reflect', 'replicate', 'circular'].includes(this.paddingMode)) {
-      throw new Error(`${layerName}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got '${String(this.paddingMode)}'`);
-    }
     // Resolving against a large input validates the option now rather than at the first forward.
     resolveConvPadding(layerName, this.padding, this.kernelSize.map(() => 1 << 20), this.kernelSize, this.stride, this.dilation);
   }
