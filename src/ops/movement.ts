@@ -7,6 +7,7 @@ import { checkShape, checkSize, inferShape, isSize, normalizeDim, normalizeDims,
 import { isContiguous } from '../backend/cpu/strided.js';
 import { checkTensor, fromKernel } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+import { checkArg, int, noExtraArgs, nullable } from './args.js';
 
 function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
   const root = x.base ?? x;
@@ -238,8 +239,11 @@ const SLICE_BACKWARD: OpDef<SliceAttrs & { inputShape: Shape }> = {
 };
 
 /** Elements start, start+step, ... below end along dim, with Python's slice rules (negatives count from the end). */
-export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1, ...extra: []): Tensor {
   checkTensor('slice', x);
+  for (const [name, value] of [['start', start], ['end', end]] as const) if (value !== undefined) checkArg('slice', name, value, nullable(int));
+  checkArg('slice', 'step', step, int);
+  noExtraArgs('slice', extra);
   const d = normalizeDim('slice', dim, x.ndim);
   checkSize('slice', 'step', step, 1);
   for (const [name, index] of [['start', start], ['end', end]] as const) {

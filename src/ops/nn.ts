@@ -12,7 +12,7 @@ import { add, div, exp, mul, rsqrt, square, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './movement.js';
 import { entry, f, sample, type OpEntry } from './table.js';
-import { bool, checkArg, inRange, instanceOf, int, noExtraArgs, parseArgs, type Args } from './args.js';
+import { bool, checkArg, inRange, instanceOf, int, intArray, noExtraArgs, num, parseArgs, type Args } from './args.js';
 
 function checkFloat(op: string, x: Tensor): void {
   checkTensor(op, x);
@@ -117,6 +117,8 @@ export interface NormalizeResult {
 /** (x - mean) / sqrt(biased variance + eps) over `axes`, with the statistics used (for running averages). */
 export function normalizeWithStats(x: Tensor, axes: readonly number[], eps: number): NormalizeResult {
   checkFloat('normalize', x);
+  checkArg('normalize', 'axes', axes, intArray);
+  checkArg('normalize', 'eps', eps, num);
   const stats: NormalizeAttrs['stats'] = { mean: null, variance: null };
   const normalized = apply(NORMALIZE, [x], { axes: axes.map((a) => normalizeDim('normalize', a, x.ndim)), eps, stats });
   return { normalized, mean: stats.mean!, variance: stats.variance! };

@@ -12,8 +12,11 @@ import {
   adaptiveAvgPoolN, adaptiveMaxPoolN, avgPoolN, maxPoolN, type AdaptiveMaxPoolOptions, type AdaptiveSize, type AvgPoolOptions,
   type MaxPoolOptions,
 } from '../functional/pool.js';
-import { checkOptions, parseOptions } from '../../ops/args.js';
 import { ADAPTIVE_MAX_POOL_SPEC, AVG_POOL_1D_SPEC, AVG_POOL_SPEC, MAX_POOL_SPEC } from '../functional/pool.js';
+import { arrayOf, checkArg, checkOptions, either, int, nullable, parseOptions } from '../../ops/args.js';
+
+/** An output size per spatial dim (null keeps the input's), or one for all. */
+const adaptiveSize = either(int, arrayOf(nullable(int), 'an array of integers or nulls'));
 
 /** What forward returns: a tensor, or values and indices when the layer was built with returnIndices: true. */
 export type PoolResult<R extends boolean> = R extends true ? ValuesIndices : Tensor;
@@ -166,6 +169,7 @@ abstract class AdaptiveAvgPoolNd extends Module {
     readonly outputSize: AdaptiveSize,
   ) {
     super();
+    checkArg(layerName, 'outputSize', outputSize, adaptiveSize);
   }
 
   forward(input: Tensor): Tensor {
@@ -211,6 +215,7 @@ abstract class AdaptiveMaxPoolNd<R extends boolean> extends Module {
     options: AdaptiveMaxPoolOptions & { returnIndices?: R },
   ) {
     super();
+    checkArg(layerName, 'outputSize', outputSize, adaptiveSize);
     this.returnIndices = (options.returnIndices ?? false) as R;
   }
 
