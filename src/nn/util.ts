@@ -5,13 +5,13 @@ import type { DType } from '../tensor/dtype.js';
 import { checkSize } from '../tensor/shape.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { Module } from './module.js';
-import { noExtraArgs } from '../ops/args.js';
+import { parseOptions } from '../ops/args.js';
 
-/** A layer whose constructor takes no arguments (ReLU, Tanh, ...): it rejects any it is given. */
+/** A layer whose constructor takes no arguments (ReLU, Tanh, ...): it rejects any (an empty options object aside). */
 export abstract class ArgumentFree extends Module {
-  constructor(...extra: []) {
+  constructor(options: Record<string, never> = {}, ...extra: []) {
     super();
-    noExtraArgs(new.target.name, extra, 'no arguments');
+    parseOptions(new.target.name, options, {}, extra);
   }
 }
 

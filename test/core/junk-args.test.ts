@@ -133,6 +133,10 @@ const LAYER_ARGS: Record<string, unknown[]> = {
   TransformerEncoder: [new nb.nn.TransformerEncoderLayer(4, 2), 1], TransformerDecoder: [new nb.nn.TransformerDecoderLayer(4, 2), 1],
   PositionalEncoding: [4], Softmax: [1], LogSoftmax: [1], Unflatten: [1, [2, 2]],
 };
+/** Valid options to start from, where the defaults build something large. */
+const LAYER_OPTIONS: Record<string, Record<string, unknown>> = {
+  Transformer: { dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 },
+};
 /** Modules that hold other modules or take any arguments by design (torch.nn.Identity ignores them). */
 const NOT_LAYERS = new Set(['Module', 'Sequential', 'ModuleList', 'ModuleDict', 'Identity']);
 
@@ -148,11 +152,12 @@ describe('nn layer constructors: junk options, arguments and extra arguments thr
   for (const [name, Layer] of layers) {
     test(name, () => {
       const args = LAYER_ARGS[name] ?? [];
-      assert.doesNotThrow(() => new Layer(...args), `new nn.${name}(${args.map(String).join(', ')}) must work; add valid arguments to LAYER_ARGS`);
+      const base = LAYER_OPTIONS[name] ?? {};
+      assert.doesNotThrow(() => new Layer(...args, base), `new nn.${name}(${args.map(String).join(', ')}) must work; add valid arguments to LAYER_ARGS`);
       // The options it knows, read from the error for a key no layer has.
       let known: string[] = [];
       try {
-        new Layer(...args, { zzzzzzzzzzzz: 1 });
+        new Layer(...args, { ...base, zzzzzzzzzzzz: 1 });
         assert.fail(`nn.${name} accepted an unknown option`);
       } catch (e) {
         const m = /valid options: (.*)$/.exec((e as Error).message);
@@ -160,16 +165,16 @@ describe('nn layer constructors: junk options, arguments and extra arguments thr
       }
       fc.assert(
         fc.property(junk, fc.nat(), (j, pick) => {
-          throwsNamed(() => new Layer(...args, {}, j), `nn.${name}(..., {}, junk)`);
-          if (typeof j === 'object' && j !== null && !Array.isArray(j)) throwsNamed(() => new Layer(...args, j), `nn.${name}(..., ${JSON.stringify(j)})`);
+          throwsNamed(() => new Layer(...args, base, j), `nn.${name}(..., {}, junk)`);
+          if (typeof j === 'object' && j !== null && !Array.isArray(j)) throwsNamed(() => new Layer(...args, { ...base, ...j }), `nn.${name}(..., ${JSON.stringify(j)})`);
           if (known.length > 0) {
             const key = known[pick % known.length]!;
-            throwsNamed(() => new Layer(...args, { [key]: j }), `nn.${name}(..., {${key}: junk})`);
+            throwsNamed(() => new Layer(...args, { ...base, [key]: j }), `nn.${name}(..., {${key}: junk})`);
           }
           if (args.length > 0) {
             const bad = [...args];
             bad[pick % args.length] = j;
-            throwsNamed(() => new Layer(...bad), `nn.${name} with argument ${pick % args.length} = junk`);
+            throwsNamed(() => new Layer(...bad, base), `nn.${name} with argument ${pick % args.length} = junk`);
           }
         }),
         RUNS,

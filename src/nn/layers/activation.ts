@@ -10,7 +10,7 @@ import {
 import { logSoftmax, softmax } from '../../ops/nn.js';
 import { Module, Parameter } from '../module.js';
 import { ArgumentFree, checkPositiveInt } from '../util.js';
-import { checkArg, int, noExtraArgs, num, oneOf, parseArgs, type Args } from '../../ops/args.js';
+import { checkArg, int, num, oneOf, parseArgs, parseOptions, type Args } from '../../ops/args.js';
 
 /** max(0, x). */
 export class ReLU extends ArgumentFree {
@@ -85,10 +85,10 @@ export class Tanh extends ArgumentFree {
 
 /** softmax along `dim` (required: PyTorch's implicit choice of dim is deprecated). */
 export class Softmax extends Module {
-  constructor(readonly dim: number, ...extra: []) {
+  constructor(readonly dim: number, options: Record<string, never> = {}, ...extra: []) {
     super();
     checkArg('Softmax', 'dim', dim, int);
-    noExtraArgs('Softmax', extra);
+    parseOptions('Softmax', options, {}, extra);
   }
   forward(input: Tensor): Tensor {
     return softmax(input, this.dim);
@@ -100,10 +100,10 @@ export class Softmax extends Module {
 
 /** log(softmax) along `dim`, computed stably. */
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number, ...extra: []) {
+  constructor(readonly dim: number, options: Record<string, never> = {}, ...extra: []) {
     super();
     checkArg('LogSoftmax', 'dim', dim, int);
-    noExtraArgs('LogSoftmax', extra);
+    parseOptions('LogSoftmax', options, {}, extra);
   }
   forward(input: Tensor): Tensor {
     return logSoftmax(input, this.dim);

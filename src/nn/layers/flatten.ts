@@ -3,7 +3,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { flatten, unflatten } from '../../ops/movement.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { Module } from '../module.js';
-import { checkArg, int, intArray, noExtraArgs, parseArgs, type Args } from '../../ops/args.js';
+import { checkArg, int, intArray, parseArgs, parseOptions, type Args } from '../../ops/args.js';
 
 /** Merges dims startDim..endDim into one (defaults 1..-1: keep the batch dim, flatten the rest). */
 export class Flatten extends Module {
@@ -35,11 +35,11 @@ export class Flatten extends Module {
 /** Splits dim `dim` into `sizes` (one entry may be -1). */
 export class Unflatten extends Module {
   readonly sizes: readonly number[];
-  constructor(readonly dim: number, sizes: readonly number[], ...extra: []) {
+  constructor(readonly dim: number, sizes: readonly number[], options: Record<string, never> = {}, ...extra: []) {
     super();
     checkArg('Unflatten', 'dim', dim, int);
     checkArg('Unflatten', 'sizes', sizes, intArray);
-    noExtraArgs('Unflatten', extra);
+    parseOptions('Unflatten', options, {}, extra);
     this.sizes = [...sizes];
   }
   forward(input: Tensor): Tensor {
