@@ -11,7 +11,7 @@ import { kernels } from '../backend/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { allocate, type TypedArray } from '../tensor/dtype.js';
 import { numel } from '../tensor/shape.js';
-import { fromKernel } from './util.js';
+import { checkTensor, fromKernel } from './util.js';
 import { clamp, div, log, log1p, mul, neg, sub } from './elementwise.js';
 import { reshape } from './movement.js';
 import { softmax } from './nn.js';
@@ -118,12 +118,16 @@ const CLASS_LOSS_SPEC = { weight: nullable(tensor), ignoreIndex: int, reduction:
 
 /** Cross entropy of logits at int32 class indices (inputs already checked). */
 export function crossEntropyIndices(input: Tensor, target: Tensor, options: ClassLossOptions): Tensor {
+  checkTensor('crossEntropy', input);
+  checkTensor('crossEntropy', target, 'target');
   parseOptions('crossEntropy', options, CLASS_LOSS_SPEC);
   return apply(CROSS_ENTROPY, [input, target], { ...options, op: 'crossEntropy', classDim: input.ndim === 1 ? 0 : 1 });
 }
 
 /** Negative log likelihood of log-probabilities at int32 class indices (inputs already checked). */
 export function nllLossIndices(input: Tensor, target: Tensor, options: ClassLossOptions): Tensor {
+  checkTensor('nllLoss', input);
+  checkTensor('nllLoss', target, 'target');
   parseOptions('nllLoss', options, CLASS_LOSS_SPEC);
   return apply(NLL_LOSS, [input, target], { ...options, op: 'nllLoss', classDim: input.ndim === 1 ? 0 : 1 });
 }

@@ -433,7 +433,7 @@ export const table: OpEntry<object>[] = [
   }),
   entry({
     name: 'norm',
-    run: ([x], a: DimAttrs & { p: number | string }) => norm(x!, typeof a.p === 'number' ? a.p : Number(a.p), dimOf(a), a.keepdim),
+    run: ([x], a: DimAttrs & { p: number | string }) => norm(x!, a.p === 'Infinity' ? Infinity : (a.p as number), dimOf(a), a.keepdim),
     torch: `torch.linalg.vector_norm(x0, ord=float(a["p"]), ${torchDim})`,
     samples: [
       sample([f([3, 4])], { dim: null, keepdim: false, p: 2 }),

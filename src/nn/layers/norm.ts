@@ -13,7 +13,7 @@ import { checkTensor } from '../../ops/util.js';
 import { Module, Parameter } from '../module.js';
 import { batchNorm, groupNorm, layerNorm, localResponseNorm, type LocalResponseNormOptions } from '../functional/norm.js';
 import { checkPositiveInt } from '../util.js';
-import { bool, checkOptions, floatDtype, nullable, num, parseOptions } from '../../ops/args.js';
+import { bool, checkArg, checkOptions, floatDtype, intOrInts, nullable, num, parseOptions } from '../../ops/args.js';
 import { LOCAL_RESPONSE_NORM_SPEC } from '../functional/norm.js';
 
 export interface BatchNormLayerOptions {
@@ -172,6 +172,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}, ...extra: []) {
     super();
     parseOptions('LayerNorm', options, { eps: num, elementwiseAffine: bool, dtype: floatDtype }, extra);
+    checkArg('LayerNorm', 'normalizedShape', normalizedShape, intOrInts);
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (this.normalizedShape.length === 0 || this.normalizedShape.some((d) => !isSize(d, 1))) {
       throw new Error(`LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);
