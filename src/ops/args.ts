@@ -215,3 +215,21 @@ export function checkOptions<O>(fn: string, options: O, spec: Spec, extra: reado
   parseOptions(fn, options, spec, extra);
   return options;
 }
+
+const anyValue = check<unknown>('anything', () => true);
+
+/**
+ * An optimizer's options over its defaults: a key that is not among the defaults (or `alsoKnown`)
+ * is an error with a did-you-mean; the values are the optimizer's own validate()'s business.
+ */
+export function withDefaults<D extends object, O extends object>(
+  fn: string,
+  defaults: D,
+  options: O,
+  extra: readonly unknown[] = [],
+  alsoKnown: readonly string[] = [],
+): D & O {
+  const keys = [...Object.keys(defaults), ...alsoKnown];
+  parseOptions(fn, options, Object.fromEntries(keys.map((k) => [k, anyValue])), extra);
+  return { ...defaults, ...options };
+}
