@@ -88,11 +88,11 @@ export type Spec = Readonly<Record<string, Check<unknown>>>;
 export type Parsed<S extends Spec> = { -readonly [K in keyof S]?: S[K] extends Check<infer T> ? T : never };
 
 /**
- * Optional arguments P given positionally, or a leading part of them followed by an options object O:
+ * Optional arguments P given positionally, or a leading part of them (or all) followed by an options object O:
  * `Args<[dim: Dims, keepdim: boolean], SumOptions>` allows `(1)`, `(1, true)`, `({dim: 1})`, `(1, {keepdim: true})`.
  */
-export type Args<P extends readonly unknown[], O> = Partial<P> | [...Leading<P>, options: O];
-type Leading<P extends readonly unknown[]> = P extends readonly [...infer Init, unknown] ? Undefinable<Init> | Leading<Init> : [];
+export type Args<P extends readonly unknown[], O> = Partial<P> | [...Prefix<P>, options: O];
+type Prefix<P extends readonly unknown[]> = P extends readonly [...infer Init, unknown] ? Undefinable<P> | Prefix<Init> : [];
 type Undefinable<T extends readonly unknown[]> = { [K in keyof T]: T[K] | undefined };
 
 /** A plain `{...}` object (what an options object is), not a Tensor, array or other instance. */
@@ -218,6 +218,11 @@ export function checkOptions<O>(fn: string, options: O, spec: Spec, extra: reado
 
 const anyValue = check<unknown>('anything', () => true);
 
+/** A spec that knows `keys` and leaves their values to the caller's own checks. */
+export function keysSpec(keys: readonly string[]): Spec {
+  return Object.fromEntries(keys.map((k) => [k, anyValue]));
+}
+
 /**
  * An optimizer's options over its defaults: a key that is not among the defaults (or `alsoKnown`)
  * is an error with a did-you-mean; the values are the optimizer's own validate()'s business.
@@ -229,7 +234,6 @@ export function withDefaults<D extends object, O extends object>(
   extra: readonly unknown[] = [],
   alsoKnown: readonly string[] = [],
 ): D & O {
-  const keys = [...Object.keys(defaults), ...alsoKnown];
-  parseOptions(fn, options, Object.fromEntries(keys.map((k) => [k, anyValue])), extra);
+  parseOptions(fn, options, keysSpec([...Object.keys(defaults), ...alsoKnown]), extra);
   return { ...defaults, ...options };
 }

@@ -30,7 +30,9 @@ export interface MultiheadAttentionOptions {
   dtype?: FloatDType;
 }
 
-const MULTIHEAD_ATTENTION_SPEC = { dropout: inRange(0, 1), bias: bool, kdim: int, vdim: int, batchFirst: bool, dtype: floatDtype };
+const MULTIHEAD_ATTENTION_SPEC = {
+  dropout: inRange(0, 1), bias: bool, addBiasKv: bool, addZeroAttn: bool, kdim: int, vdim: int, batchFirst: bool, dtype: floatDtype,
+};
 
 export interface MultiheadAttentionForwardOptions {
   /** [B, S] ([S] unbatched). Bool: true marks keys to ignore (padding). Float: added to the scores. */

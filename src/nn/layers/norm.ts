@@ -13,7 +13,10 @@ import { checkTensor } from '../../ops/util.js';
 import { Module, Parameter } from '../module.js';
 import { batchNorm, groupNorm, layerNorm, localResponseNorm, type LocalResponseNormOptions } from '../functional/norm.js';
 import { checkPositiveInt } from '../util.js';
-import { bool, checkArg, checkOptions, floatDtype, intOrInts, nullable, num, parseOptions } from '../../ops/args.js';
+import { bool, check, checkArg, checkOptions, floatDtype, nullable, num, parseOptions } from '../../ops/args.js';
+
+/** A number or a list (their entries are checked as sizes below). */
+const shapeLike = check<number | readonly number[]>('a positive integer or a non-empty list of them', (v) => typeof v === 'number' || Array.isArray(v));
 import { LOCAL_RESPONSE_NORM_SPEC } from '../functional/norm.js';
 
 export interface BatchNormLayerOptions {
@@ -172,7 +175,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}, ...extra: []) {
     super();
     parseOptions('LayerNorm', options, { eps: num, elementwiseAffine: bool, dtype: floatDtype }, extra);
-    checkArg('LayerNorm', 'normalizedShape', normalizedShape, intOrInts);
+    checkArg('LayerNorm', 'normalizedShape', normalizedShape, shapeLike);
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (this.normalizedShape.length === 0 || this.normalizedShape.some((d) => !isSize(d, 1))) {
       throw new Error(`LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);
