@@ -50,6 +50,8 @@ export const intOrInts = check<number | readonly number[]>(
   (v) => isInt(v) || (Array.isArray(v) && v.every(isInt)),
 );
 export const intArray = check<readonly number[]>('an array of integers', (v) => Array.isArray(v) && v.every(isInt));
+/** Any array, for callers that check its entries themselves with a more specific message (shapes). */
+export const anyArray = check<readonly number[]>('an array of integers', (v) => Array.isArray(v));
 export const floatDtype = check<'float32' | 'float64'>("'float32' or 'float64'", (v) => v === 'float32' || v === 'float64');
 export const dtype = check<DType>(`one of ${DTYPES.map((d) => `'${d}'`).join(', ')}`, (v) => (DTYPES as readonly unknown[]).includes(v));
 export const func = check<(...args: never[]) => unknown>('a function', (v) => typeof v === 'function');

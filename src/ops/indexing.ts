@@ -8,7 +8,7 @@ import { cast, eq, ge, le, where, sub } from './elementwise.js';
 import { expand, narrow, reshape, unsqueeze } from './movement.js';
 import { pad } from './join.js';
 import { entry, f, sample, type OpEntry } from './table.js';
-import { bool, checkArg, int, noExtraArgs, parseArgs, scalarOrTensor, type Args } from './args.js';
+import { anyNum, bool, checkArg, int, noExtraArgs, parseArgs, scalarOrTensor, type Args } from './args.js';
 import type { ValuesIndices } from './reduce.js';
 
 interface AxisAttrs {
@@ -152,7 +152,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike, ...extra:
 /** Int32 class indices -> one-hot int32 vectors in a new last dim of size numClasses (-1: max + 1). */
 export function oneHot(indices: Tensor, ...args: Args<[numClasses: number], { numClasses?: number }>): Tensor {
   checkTensor('oneHot', indices);
-  const { numClasses = -1 } = parseArgs('oneHot', args, { numClasses: int });
+  const { numClasses = -1 } = parseArgs('oneHot', args, { numClasses: anyNum });
   checkIndexTensor('oneHot', indices, 'indices');
   const values = indices.toTypedArray();
   let lo = Infinity;

@@ -7,7 +7,7 @@ import { checkShape, checkSize, inferShape, isSize, normalizeDim, normalizeDims,
 import { isContiguous } from '../backend/cpu/strided.js';
 import { checkTensor, fromKernel } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
-import { checkArg, int, intArray, intOrInts, noExtraArgs, nullable } from './args.js';
+import { anyArray, anyNum, checkArg, int, intArray, intOrInts, noExtraArgs, nullable } from './args.js';
 
 function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
   const root = x.base ?? x;
@@ -70,14 +70,14 @@ const RESHAPE: OpDef<{ shape: number[] }> = {
 /** A tensor with the same elements in a new shape (one size may be -1): a view when possible, else a copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('reshape', x);
-  checkArg('reshape', 'shape', shape, intArray);
+  checkArg('reshape', 'shape', shape, anyArray);
   return apply(RESHAPE, [x], { shape: inferShape('reshape', x.shape, shape) });
 }
 
 /** Like reshape, but never copies: throws when the layout cannot be viewed in the new shape. */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('view', x);
-  checkArg('view', 'shape', shape, intArray);
+  checkArg('view', 'shape', shape, anyArray);
   const target = inferShape('view', x.shape, shape);
   if (viewStrides(x, target) === null) {
     throw new Error(
@@ -103,7 +103,7 @@ const PERMUTE: OpDef<{ dims: number[] }> = {
 /** Reorders the dims: result dim i is input dim dims[i]. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkTensor('permute', x);
-  checkArg('permute', 'dims', dims, intArray);
+  checkArg('permute', 'dims', dims, anyArray);
   if (dims.length !== x.ndim) {
     throw new Error(`permute: got ${dims.length} dims ${shapeStr(dims)} for a tensor of rank ${x.ndim} (shape ${shapeStr(x.shape)})`);
   }
@@ -253,8 +253,8 @@ const SLICE_BACKWARD: OpDef<SliceAttrs & { inputShape: Shape }> = {
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1, ...extra: []): Tensor {
   checkTensor('slice', x);
   checkArg('slice', 'dim', dim, int);
-  for (const [name, value] of [['start', start], ['end', end]] as const) if (value !== undefined) checkArg('slice', name, value, nullable(int));
-  checkArg('slice', 'step', step, int);
+  for (const [name, value] of [['start', start], ['end', end]] as const) if (value !== undefined) checkArg('slice', name, value, nullable(anyNum));
+  checkArg('slice', 'step', step, anyNum);
   noExtraArgs('slice', extra);
   const d = normalizeDim('slice', dim, x.ndim);
   checkSize('slice', 'step', step, 1);
