@@ -47,3 +47,4 @@ export type {
 export { PositionalEncoding, sinusoidalTable } from './layers/positional.js';
 export type { PositionalEncodingOptions } from './layers/positional.js';
 export type { RemovableHandle, ForwardPreHook, ForwardHook, FullBackwardHook } from './hooks.js';
+export * as utils from './utils.js';

@@ -5,12 +5,17 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import * as L from './functional/loss.js';
+import { parseOptions, type Spec } from '../ops/args.js';
 
 /** A loss whose options are only a reduction. */
 abstract class ReducedLoss extends Module {
+  /** The options the loss takes; a subclass with more sets its own. */
+  protected static readonly spec: Spec = L.REDUCTION_SPEC;
   readonly reduction: L.Reduction;
-  constructor(options: L.ReductionOptions = {}) {
+  constructor(options: L.ReductionOptions = {}, ...extra: []) {
     super();
+    const loss = new.target as unknown as { name: string; spec: Spec };
+    parseOptions(loss.name, options, loss.spec, extra);
     this.reduction = options.reduction ?? 'mean';
   }
 }
@@ -28,9 +33,10 @@ export class L1Loss extends ReducedLoss {
 }
 
 export class HuberLoss extends ReducedLoss {
+  protected static override readonly spec: Spec = L.HUBER_SPEC;
   readonly delta: number;
-  constructor(options: L.HuberOptions = {}) {
-    super(options);
+  constructor(options: L.HuberOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.delta = options.delta ?? 1;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -39,9 +45,10 @@ export class HuberLoss extends ReducedLoss {
 }
 
 export class SmoothL1Loss extends ReducedLoss {
+  protected static override readonly spec: Spec = L.SMOOTH_L1_SPEC;
   readonly beta: number;
-  constructor(options: L.SmoothL1Options = {}) {
-    super(options);
+  constructor(options: L.SmoothL1Options = {}, ...extra: []) {
+    super(options, ...extra);
     this.beta = options.beta ?? 1;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -51,8 +58,9 @@ export class SmoothL1Loss extends ReducedLoss {
 
 /** Binary cross entropy on probabilities; `weight` is a buffer. */
 export class BCELoss extends ReducedLoss {
-  constructor(options: L.BinaryCrossEntropyOptions = {}) {
-    super(options);
+  protected static override readonly spec: Spec = L.BCE_SPEC;
+  constructor(options: L.BinaryCrossEntropyOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.registerBuffer('weight', options.weight ?? null);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -62,8 +70,9 @@ export class BCELoss extends ReducedLoss {
 
 /** Binary cross entropy on logits; `weight` and `pos_weight` are buffers. */
 export class BCEWithLogitsLoss extends ReducedLoss {
-  constructor(options: L.BinaryCrossEntropyWithLogitsOptions = {}) {
-    super(options);
+  protected static override readonly spec: Spec = L.BCE_WITH_LOGITS_SPEC;
+  constructor(options: L.BinaryCrossEntropyWithLogitsOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.registerBuffer('weight', options.weight ?? null);
     this.registerBuffer('pos_weight', options.posWeight ?? null);
   }
@@ -76,8 +85,9 @@ export class BCEWithLogitsLoss extends ReducedLoss {
 
 /** Multi-label BCE on logits that skips unknown labels (NaN targets or a false mask). */
 export class MaskedBCEWithLogitsLoss extends ReducedLoss {
-  constructor(options: Omit<L.MaskedBinaryCrossEntropyOptions, 'mask'> = {}) {
-    super(options);
+  protected static override readonly spec: Spec = L.BCE_WITH_LOGITS_SPEC;
+  constructor(options: Omit<L.MaskedBinaryCrossEntropyOptions, 'mask'> = {}, ...extra: []) {
+    super(options, ...extra);
     this.registerBuffer('weight', options.weight ?? null);
     this.registerBuffer('pos_weight', options.posWeight ?? null);
   }
@@ -89,9 +99,10 @@ export class MaskedBCEWithLogitsLoss extends ReducedLoss {
 }
 
 export class NLLLoss extends ReducedLoss {
+  protected static override readonly spec: Spec = L.NLL_SPEC;
   readonly ignoreIndex: number;
-  constructor(options: L.NllLossOptions = {}) {
-    super(options);
+  constructor(options: L.NllLossOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.registerBuffer('weight', options.weight ?? null);
   }
@@ -102,10 +113,11 @@ export class NLLLoss extends ReducedLoss {
 
 /** Cross entropy on logits against class indices or probabilities. */
 export class CrossEntropyLoss extends ReducedLoss {
+  protected static override readonly spec: Spec = L.CROSS_ENTROPY_SPEC;
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
-  constructor(options: L.CrossEntropyOptions = {}) {
-    super(options);
+  constructor(options: L.CrossEntropyOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = options.labelSmoothing ?? 0;
     this.registerBuffer('weight', options.weight ?? null);
@@ -120,8 +132,9 @@ export class CrossEntropyLoss extends ReducedLoss {
 export class KLDivLoss extends Module {
   readonly reduction: L.Reduction | 'batchmean';
   readonly logTarget: boolean;
-  constructor(options: L.KlDivOptions = {}) {
+  constructor(options: L.KlDivOptions = {}, ...extra: []) {
     super();
+    parseOptions('KLDivLoss', options, L.KL_DIV_SPEC, extra);
     this.reduction = options.reduction ?? 'mean';
     this.logTarget = options.logTarget ?? false;
   }
@@ -131,9 +144,10 @@ export class KLDivLoss extends Module {
 }
 
 export class HingeEmbeddingLoss extends ReducedLoss {
+  protected static override readonly spec: Spec = L.MARGIN_SPEC;
   readonly margin: number;
-  constructor(options: L.MarginOptions = {}) {
-    super(options);
+  constructor(options: L.MarginOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.margin = options.margin ?? 1;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -142,9 +156,10 @@ export class HingeEmbeddingLoss extends ReducedLoss {
 }
 
 export class MarginRankingLoss extends ReducedLoss {
+  protected static override readonly spec: Spec = L.MARGIN_SPEC;
   readonly margin: number;
-  constructor(options: L.MarginOptions = {}) {
-    super(options);
+  constructor(options: L.MarginOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.margin = options.margin ?? 0;
   }
   forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
@@ -153,9 +168,10 @@ export class MarginRankingLoss extends ReducedLoss {
 }
 
 export class CosineEmbeddingLoss extends ReducedLoss {
+  protected static override readonly spec: Spec = L.MARGIN_SPEC;
   readonly margin: number;
-  constructor(options: L.MarginOptions = {}) {
-    super(options);
+  constructor(options: L.MarginOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.margin = options.margin ?? 0;
   }
   forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
@@ -164,12 +180,13 @@ export class CosineEmbeddingLoss extends ReducedLoss {
 }
 
 export class TripletMarginLoss extends ReducedLoss {
+  protected static override readonly spec: Spec = L.TRIPLET_MARGIN_SPEC;
   readonly margin: number;
   readonly p: number;
   readonly eps: number;
   readonly swap: boolean;
-  constructor(options: L.TripletMarginOptions = {}) {
-    super(options);
+  constructor(options: L.TripletMarginOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.margin = options.margin ?? 1;
     this.p = options.p ?? 2;
     this.eps = options.eps ?? 1e-6;
@@ -184,10 +201,11 @@ export class TripletMarginLoss extends ReducedLoss {
 
 /** Contrastive loss on embedding pairs (target 1 = dissimilar pair). */
 export class ContrastiveLoss extends ReducedLoss {
+  protected static override readonly spec: Spec = L.CONTRASTIVE_SPEC;
   readonly margin: number;
   readonly eps: number;
-  constructor(options: L.ContrastiveOptions = {}) {
-    super(options);
+  constructor(options: L.ContrastiveOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.margin = options.margin ?? 1;
     this.eps = options.eps ?? 1e-6;
   }
@@ -197,10 +215,11 @@ export class ContrastiveLoss extends ReducedLoss {
 }
 
 export class CTCLoss extends ReducedLoss {
+  protected static override readonly spec: Spec = L.CTC_SPEC;
   readonly blank: number;
   readonly zeroInfinity: boolean;
-  constructor(options: L.CtcLossOptions = {}) {
-    super(options);
+  constructor(options: L.CtcLossOptions = {}, ...extra: []) {
+    super(options, ...extra);
     this.blank = options.blank ?? 0;
     this.zeroInfinity = options.zeroInfinity ?? false;
   }

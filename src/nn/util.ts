@@ -4,6 +4,16 @@ import { zeros } from '../tensor/creation.js';
 import type { DType } from '../tensor/dtype.js';
 import { checkSize } from '../tensor/shape.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
+import { Module } from './module.js';
+import { parseOptions } from '../ops/args.js';
+
+/** A layer whose constructor takes no arguments (ReLU, Tanh, ...): it rejects any (an empty options object aside). */
+export abstract class ArgumentFree extends Module {
+  constructor(options: Record<string, never> = {}, ...extra: []) {
+    super();
+    parseOptions(new.target.name, options, {}, extra);
+  }
+}
 
 /** A zero-filled tensor to hold weights that an initializer fills next (torch.empty's role). */
 export function empty(shape: readonly number[], dtype: DType = 'float32'): Tensor {

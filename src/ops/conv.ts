@@ -15,6 +15,7 @@ import { add } from './elementwise.js';
 import { reshape } from './movement.js';
 import { sum } from './reduce.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+import { arrayOf, checkArg, intArray } from './args.js';
 
 interface ConvAttrs {
   geometry: ConvGeometry;
@@ -144,6 +145,7 @@ export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
   checkOperands(op, x, weight, bias, nd, groups);
   checkSizeList(op, 'stride', attrs.stride, 1, nd);
   checkSizeList(op, 'dilation', attrs.dilation, 1, nd);
+  checkArg(op, 'padding', attrs.padding, arrayOf(intArray, 'an array of [before, after] pairs'));
   checkSizeList(op, 'padding', attrs.padding.flat(), 0, 2 * nd);
   const channels = x.shape[1]!;
   const outChannels = weight.shape[0]!;
@@ -245,7 +247,7 @@ const TORCH_CONV_TRANSPOSE =
 export const table: OpEntry<object>[] = [
   entry({
     name: 'convNd',
-    run: ([x, w, b], a: ConvSampleAttrs) => convNd(x!, w!, b, { ...a, padding: a.padding.map(([before, after]) => [before!, after!] as const) }),
+    run: ([x, w, b], a: ConvSampleAttrs) => convNd(x!, w!, b, { ...a, padding: a.padding as unknown as [number, number][] }),
     torch: TORCH_CONV,
     samples: [
       sample([f([2, 3, 7]), f([4, 3, 3]), f([4])], { stride: [2], padding: [[1, 2]], dilation: [1], groups: 1 }),

@@ -3,10 +3,11 @@ import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
 import type { BinaryOp, UnaryOp } from '../backend/types.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { toFloat, type DType } from '../tensor/dtype.js';
+import { isFloat, toFloat, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
 import { asTensor, broadcastView, checkTensor, fromKernel, resultTypeOf, scalarTensor } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+import { bool, either, noExtraArgs, nullable, num, oneOf, parseArgs, scalarOrTensor, tensor, type Args } from './args.js';
 
 // ---- unary ---------------------------------------------------------------------------------
 
@@ -113,73 +114,152 @@ const UNARY = {
 // As torch, these have no meaning for bool (negating true is not false): logicalNot is meant.
 const NO_BOOL_UNARY: readonly UnaryOp[] = ['neg', 'abs', 'relu'];
 
-function unary(op: UnaryOp, x: Tensor, params: readonly number[] = []): Tensor {
-  checkTensor(op, x);
+function unary(op: UnaryOp, x: Tensor, extra: readonly unknown[], params: readonly number[] = [], name: string = op): Tensor {
+  checkTensor(name, x);
+  noExtraArgs(name, extra);
   if (x.dtype === 'bool' && NO_BOOL_UNARY.includes(op)) {
     throw new Error(`${op}: not supported for bool tensors (shape ${shapeStr(x.shape)}); use logicalNot(), or convert with .int() first`);
   }
   return apply(UNARY[op], [x], { params });
 }
 
-export const neg = (x: Tensor): Tensor => unary('neg', x);
-export const abs = (x: Tensor): Tensor => unary('abs', x);
-export const sign = (x: Tensor): Tensor => unary('sign', x);
-export const exp = (x: Tensor): Tensor => unary('exp', x);
-export const log = (x: Tensor): Tensor => unary('log', x);
-export const log1p = (x: Tensor): Tensor => unary('log1p', x);
-export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
-export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
-export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
-export const square = (x: Tensor): Tensor => unary('square', x);
-export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x);
-export const sin = (x: Tensor): Tensor => unary('sin', x);
-export const cos = (x: Tensor): Tensor => unary('cos', x);
-export const tanh = (x: Tensor): Tensor => unary('tanh', x);
-export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
-export const relu = (x: Tensor): Tensor => unary('relu', x);
-export const erf = (x: Tensor): Tensor => unary('erf', x);
-export const floor = (x: Tensor): Tensor => unary('floor', x);
-export const ceil = (x: Tensor): Tensor => unary('ceil', x);
+export const neg = (x: Tensor, ...extra: []): Tensor => unary('neg', x, extra);
+export const abs = (x: Tensor, ...extra: []): Tensor => unary('abs', x, extra);
+export const sign = (x: Tensor, ...extra: []): Tensor => unary('sign', x, extra);
+export const exp = (x: Tensor, ...extra: []): Tensor => unary('exp', x, extra);
+export const log = (x: Tensor, ...extra: []): Tensor => unary('log', x, extra);
+export const log1p = (x: Tensor, ...extra: []): Tensor => unary('log1p', x, extra);
+export const expm1 = (x: Tensor, ...extra: []): Tensor => unary('expm1', x, extra);
+export const sqrt = (x: Tensor, ...extra: []): Tensor => unary('sqrt', x, extra);
+export const rsqrt = (x: Tensor, ...extra: []): Tensor => unary('rsqrt', x, extra);
+export const square = (x: Tensor, ...extra: []): Tensor => unary('square', x, extra);
+export const reciprocal = (x: Tensor, ...extra: []): Tensor => unary('reciprocal', x, extra);
+export const sin = (x: Tensor, ...extra: []): Tensor => unary('sin', x, extra);
+export const cos = (x: Tensor, ...extra: []): Tensor => unary('cos', x, extra);
+export const tanh = (x: Tensor, ...extra: []): Tensor => unary('tanh', x, extra);
+export const sigmoid = (x: Tensor, ...extra: []): Tensor => unary('sigmoid', x, extra);
+export const relu = (x: Tensor, ...extra: []): Tensor => unary('relu', x, extra);
+export const erf = (x: Tensor, ...extra: []): Tensor => unary('erf', x, extra);
+export const floor = (x: Tensor, ...extra: []): Tensor => unary('floor', x, extra);
+export const ceil = (x: Tensor, ...extra: []): Tensor => unary('ceil', x, extra);
 /** Rounds half to even, as torch.round. */
-export const round = (x: Tensor): Tensor => unary('round', x);
-export const trunc = (x: Tensor): Tensor => unary('trunc', x);
-export const isNan = (x: Tensor): Tensor => unary('isNan', x);
-export const isFinite = (x: Tensor): Tensor => unary('isFinite', x);
-export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', x);
+export const round = (x: Tensor, ...extra: []): Tensor => unary('round', x, extra);
+export const trunc = (x: Tensor, ...extra: []): Tensor => unary('trunc', x, extra);
+export const isNan = (x: Tensor, ...extra: []): Tensor => unary('isNan', x, extra);
+export const isFinite = (x: Tensor, ...extra: []): Tensor => unary('isFinite', x, extra);
+export const logicalNot = (x: Tensor, ...extra: []): Tensor => unary('logicalNot', x, extra);
 
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return unary('leakyRelu', x, [negativeSlope]);
+export interface LeakyReluOptions {
+  negativeSlope?: number;
 }
 
-export function elu(x: Tensor, alpha = 1): Tensor {
-  return unary('elu', x, [alpha, 1]);
+/** x where x > 0, negativeSlope * x elsewhere (torch.nn.functional.leaky_relu). */
+export function leakyRelu(x: Tensor, ...args: Args<[negativeSlope: number], LeakyReluOptions>): Tensor {
+  const { negativeSlope = 0.01 } = parseArgs('F.leakyRelu', args, { negativeSlope: num });
+  return unary('leakyRelu', x, [], [negativeSlope], 'F.leakyRelu');
+}
+
+export interface EluOptions {
+  alpha?: number;
+}
+
+export function elu(x: Tensor, ...args: Args<[alpha: number], EluOptions>): Tensor {
+  const { alpha = 1 } = parseArgs('F.elu', args, { alpha: num });
+  return unary('elu', x, [], [alpha, 1], 'F.elu');
 }
 
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 
-export function selu(x: Tensor): Tensor {
-  return unary('elu', x, [SELU_ALPHA, SELU_SCALE]);
+export function selu(x: Tensor, ...extra: []): Tensor {
+  return unary('elu', x, extra, [SELU_ALPHA, SELU_SCALE], 'selu');
+}
+
+export interface SoftplusOptions {
+  beta?: number;
+  threshold?: number;
 }
 
 /** log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as torch). */
-export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
-  return unary('softplus', x, [beta, threshold]);
+export function softplus(x: Tensor, ...args: Args<[beta: number, threshold: number], SoftplusOptions>): Tensor {
+  const { beta = 1, threshold = 20 } = parseArgs('F.softplus', args, { beta: num, threshold: num });
+  return unary('softplus', x, [], [beta, threshold], 'F.softplus');
+}
+
+export type GeluApproximate = 'none' | 'tanh';
+
+export interface GeluOptions {
+  approximate?: GeluApproximate;
 }
 
 /** x * Phi(x) (exact, torch's default) or its tanh approximation. */
-export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
-  if (approximate !== 'none' && approximate !== 'tanh') {
-    throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
-  }
-  return unary('gelu', x, [approximate === 'tanh' ? 1 : 0]);
+export function gelu(x: Tensor, ...args: Args<[approximate: GeluApproximate], GeluOptions>): Tensor {
+  const { approximate = 'none' } = parseArgs('F.gelu', args, { approximate: oneOf('none', 'tanh') });
+  return unary('gelu', x, [], [approximate === 'tanh' ? 1 : 0], 'F.gelu');
 }
 
-export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  const lo = min ?? NaN;
-  const hi = max ?? NaN;
-  if (Number.isNaN(lo) && Number.isNaN(hi)) throw new Error('clamp: at least one of min and max must be given');
-  return unary('clamp', x, [lo, hi]);
+export type ClampBound = number | Tensor | null;
+
+export interface ClampOptions {
+  min?: ClampBound;
+  max?: ClampBound;
+}
+
+const clampBound = nullable(either(num, tensor));
+
+/**
+ * Limits x to [min, max] (torch.clamp): numbers, or tensors broadcast against x (the result then
+ * has their promoted dtype and shape). Where min > max every element is max, as in torch.
+ */
+export function clamp(x: Tensor, ...args: Args<[min: ClampBound, max: ClampBound], ClampOptions>): Tensor {
+  checkTensor('clamp', x);
+  const { min = null, max = null } = parseArgs('clamp', args, { min: clampBound, max: clampBound });
+  if (min === null && max === null) throw new Error('clamp: at least one of min and max must be given');
+  if (min instanceof Tensor || max instanceof Tensor) return clampTensor(x, min, max);
+  return unary('clamp', x, [], [min ?? NaN, max ?? NaN]);
+}
+
+interface ClampTensorAttrs {
+  hasMin: boolean;
+  hasMax: boolean;
+}
+
+/** clamp with tensor bounds: inputs [x, min?, max?], torch's clamp_backward_min_max for gradients. */
+const CLAMP_TENSOR: OpDef<ClampTensorAttrs> = {
+  name: 'clamp',
+  forward(inputs, { hasMin, hasMax }, save) {
+    const [x, lo, hi] = clampInputs(inputs, hasMin, hasMax);
+    let out = x;
+    if (lo !== null) out = maximum(out, lo);
+    if (hi !== null) out = minimum(out, hi);
+    save(...inputs);
+    return out === x ? x.clone() : out;
+  },
+  backward(g, ctx) {
+    const [x, lo, hi] = clampInputs(ctx.saved, ctx.attrs.hasMin, ctx.attrs.hasMax);
+    const pass = (mask: Tensor): Tensor => where(mask, g, 0);
+    const grads: Tensor[] = [];
+    if (lo !== null && hi !== null) {
+      grads.push(pass(logicalAnd(ge(x, lo), le(x, hi))), pass(logicalAnd(lt(x, lo), lt(lo, hi))), pass(logicalOr(gt(x, hi), lt(hi, lo))));
+    } else if (lo !== null) {
+      grads.push(pass(ge(x, lo)), pass(lt(x, lo)));
+    } else if (hi !== null) {
+      grads.push(pass(le(x, hi)), pass(gt(x, hi)));
+    }
+    return grads;
+  },
+};
+
+function clampInputs(inputs: readonly Tensor[], hasMin: boolean, hasMax: boolean): [Tensor, Tensor | null, Tensor | null] {
+  return [inputs[0]!, hasMin ? inputs[1]! : null, hasMax ? inputs[hasMin ? 2 : 1]! : null];
+}
+
+function clampTensor(x: Tensor, min: ClampBound, max: ClampBound): Tensor {
+  const bounds = [min, max].filter((b): b is number | Tensor => b !== null);
+  const dtype = resultTypeOf(x, ...bounds);
+  if (dtype === 'bool') throw new Error('clamp: not supported for bool tensors; convert with .int() first');
+  const inputs = [x, ...bounds].map((t) => (t instanceof Tensor ? (t.dtype === dtype ? t : cast(t, dtype)) : scalarTensor(t, dtype)));
+  return apply(CLAMP_TENSOR, inputs, { hasMin: min !== null, hasMax: max !== null });
 }
 
 // ---- binary --------------------------------------------------------------------------------
@@ -256,8 +336,8 @@ function reluBackward(g: Tensor, out: Tensor): Tensor {
   return apply(BINARY.reluBackward, [g, out], { dtype: g.dtype });
 }
 
-function checkOperand(op: BinaryOp, x: TensorLike): void {
-  if (!(x instanceof Tensor) && typeof x !== 'number' && typeof x !== 'boolean') {
+function checkOperand(op: string, x: TensorLike): void {
+  if (!scalarOrTensor(x)) {
     throw new Error(`${op}: operands must be Tensors, numbers or booleans, got ${x === null ? 'null' : typeof x}`);
   }
 }
@@ -266,7 +346,8 @@ function isBoolOperand(x: TensorLike): boolean {
   return typeof x === 'boolean' || (x instanceof Tensor && x.dtype === 'bool');
 }
 
-function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+function binary(op: BinaryOp, a: TensorLike, b: TensorLike, extra: readonly unknown[] = []): Tensor {
+  noExtraArgs(op, extra);
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
     throw new Error(`${op}: expected at least one Tensor operand, got ${typeof a} and ${typeof b}`);
   }
@@ -279,26 +360,82 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   return apply(BINARY[op], [asTensor(a, dtype), asTensor(b, dtype)], { dtype });
 }
 
-export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);
-export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b);
-export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
-/** True division: integer operands give a float result, as torch.div. */
-export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b);
-export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b);
-export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', a, b);
-export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', a, b);
+export interface AlphaOptions {
+  /** The multiplier of the second operand: a + alpha * b (torch's alpha). */
+  alpha?: number | boolean;
+}
+
+/** a + alpha * b with broadcasting and type promotion (torch.add). */
+export function add(a: TensorLike, b: TensorLike, ...args: Args<[alpha: number | boolean], AlphaOptions>): Tensor {
+  return withAlpha('add', a, b, args);
+}
+
+/** a - alpha * b (torch.sub). */
+export function sub(a: TensorLike, b: TensorLike, ...args: Args<[alpha: number | boolean], AlphaOptions>): Tensor {
+  return withAlpha('sub', a, b, args);
+}
+
+function withAlpha(op: 'add' | 'sub', a: TensorLike, b: TensorLike, args: readonly unknown[]): Tensor {
+  const { alpha } = parseArgs(op, args, { alpha: either(num, bool) });
+  if (alpha === undefined || alpha === 1 || alpha === true) return binary(op, a, b);
+  checkOperand(op, a);
+  checkOperand(op, b);
+  // torch's rules: an integral result needs an integral alpha, and a bool alpha only scales bools.
+  const dtype = resultTypeOf(a, b);
+  if (!isFloat(dtype) && typeof alpha === 'number' && !Number.isInteger(alpha)) {
+    throw new Error(`${op}: alpha must be an integer for ${dtype} operands (the result is ${dtype}), got ${alpha}`);
+  }
+  if (typeof alpha === 'boolean' && dtype !== 'bool') {
+    throw new Error(`${op}: a boolean alpha only scales bool operands, got ${dtype}; pass a number`);
+  }
+  let scaled: TensorLike;
+  if (b instanceof Tensor) scaled = mul(b.dtype === dtype ? b : cast(b, dtype), alpha);
+  else scaled = typeof alpha === 'boolean' ? Boolean(b) && alpha : Number(b) * alpha;
+  return binary(op, a, scaled);
+}
+
+export const mul = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('mul', a, b, extra);
+
+export type RoundingMode = 'trunc' | 'floor';
+
+export interface DivOptions {
+  /** null (true division, the default), 'trunc' (toward zero) or 'floor' (toward -inf, as floorDivide). */
+  roundingMode?: RoundingMode | null;
+}
+
+/**
+ * a / b (torch.div): true division by default, where integer operands give a float result; with a
+ * rounding mode the result keeps the operands' promoted dtype and its gradient is zero.
+ */
+export function div(a: TensorLike, b: TensorLike, ...args: Args<[roundingMode: RoundingMode | null], DivOptions>): Tensor {
+  const { roundingMode = null } = parseArgs('div', args, { roundingMode: nullable(oneOf('trunc', 'floor')) });
+  if (roundingMode === null) return binary('div', a, b);
+  checkOperand('div', a);
+  checkOperand('div', b);
+  const dtype = resultTypeOf(a, b);
+  if (dtype === 'bool') throw new Error(`div: rounding mode '${roundingMode}' is not supported for bool operands (as in torch); convert with .int() first`);
+  if (roundingMode === 'floor') return binary('floorDivide', a, b);
+  if (isFloat(dtype)) return trunc(binary('div', a, b));
+  // Integers: exact in float64 (|a|, |b| < 2^31), truncated toward zero as C and torch do.
+  if (b instanceof Tensor ? eq(b, 0).toTypedArray().includes(1) : b === 0) throw new Error('div: integer division by zero');
+  return cast(trunc(binary('div', asTensor(a, 'float64'), asTensor(b, 'float64'))), dtype);
+}
+
+export const pow = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('pow', a, b, extra);
+export const maximum = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('maximum', a, b, extra);
+export const minimum = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('minimum', a, b, extra);
 /** Python-style modulus: the result has the divisor's sign (torch.remainder). */
-export const remainder = (a: TensorLike, b: TensorLike): Tensor => binary('remainder', a, b);
-export const floorDivide = (a: TensorLike, b: TensorLike): Tensor => binary('floorDivide', a, b);
-export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', a, b);
-export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', a, b);
-export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b);
-export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b);
-export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b);
-export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b);
-export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', a, b);
-export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', a, b);
-export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binary('logicalXor', a, b);
+export const remainder = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('remainder', a, b, extra);
+export const floorDivide = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('floorDivide', a, b, extra);
+export const eq = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('eq', a, b, extra);
+export const ne = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('ne', a, b, extra);
+export const lt = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('lt', a, b, extra);
+export const le = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('le', a, b, extra);
+export const gt = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('gt', a, b, extra);
+export const ge = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('ge', a, b, extra);
+export const logicalAnd = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('logicalAnd', a, b, extra);
+export const logicalOr = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('logicalOr', a, b, extra);
+export const logicalXor = (a: TensorLike, b: TensorLike, ...extra: []): Tensor => binary('logicalXor', a, b, extra);
 
 // ---- where and cast ------------------------------------------------------------------------
 
@@ -322,8 +459,11 @@ const WHERE: OpDef<BinaryAttrs> = {
 };
 
 /** Elementwise cond ? a : b with broadcasting; cond must be bool. */
-export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+export function where(condition: Tensor, a: TensorLike, b: TensorLike, ...extra: []): Tensor {
   checkTensor('where', condition, 'condition');
+  noExtraArgs('where', extra);
+  checkOperand('where', a);
+  checkOperand('where', b);
   if (condition.dtype !== 'bool') {
     throw new Error(`where: condition must be a bool tensor, got dtype ${condition.dtype} (compare first, e.g. x.gt(0))`);
   }
@@ -342,8 +482,9 @@ const CAST: OpDef<{ dtype: DType }> = {
 };
 
 /** A copy converted to dtype (float to int truncates toward zero; nonzero to bool is true). */
-export function cast(x: Tensor, dtype: DType): Tensor {
+export function cast(x: Tensor, dtype: DType, ...extra: []): Tensor {
   checkTensor('cast', x);
+  noExtraArgs('cast', extra);
   return apply(CAST, [x], { dtype });
 }
 
@@ -455,7 +596,7 @@ export const table: OpEntry<object>[] = [
     name: 'gelu',
     run: ([x], a: { approximate: string }) => gelu(x!, a.approximate as 'none' | 'tanh'),
     torch: 'torch.nn.functional.gelu(x0, approximate=a["approximate"])',
-    samples: [sample([f([3, 4], [-3, 3])], { approximate: 'none' }), sample([f([6], [-3, 3])], { approximate: 'tanh' })],
+    samples: [sample([f([3, 4], [-3, 3])], { approximate: 'none' }), sample([f([6], [-3, 3])], { approximate: 'tanh' as const })],
   }),
   entry({
     name: 'clamp',
@@ -466,6 +607,74 @@ export const table: OpEntry<object>[] = [
       sample([f([6])], { min: 0.1, max: null }),
       sample([f([6])], { min: null, max: 0.3 }),
     ],
+  }),
+  entry({
+    name: 'activationOptions',
+    run: ([x], a: { slope: number; alpha: number; beta: number; threshold: number; approximate: GeluApproximate }) => [
+      leakyRelu(x!, { negativeSlope: a.slope }),
+      elu(x!, { alpha: a.alpha }),
+      softplus(x!, a.beta, { threshold: a.threshold }),
+      gelu(x!, { approximate: a.approximate }),
+    ],
+    torch: '(torch.nn.functional.leaky_relu(x0, negative_slope=a["slope"]), torch.nn.functional.elu(x0, alpha=a["alpha"]), ' +
+      'torch.nn.functional.softplus(x0, a["beta"], threshold=a["threshold"]), torch.nn.functional.gelu(x0, approximate=a["approximate"]))',
+    samples: [sample([f([3, 4], [-3, 3])], { slope: 0.2, alpha: 0.5, beta: 2, threshold: 1, approximate: 'tanh' as const })],
+  }),
+  entry({
+    name: 'clampOptions',
+    run: ([x], a: { min: number | null; max: number | null }) => clamp(x!, { min: a.min, max: a.max }),
+    torch: 'torch.clamp(x0, min=a["min"], max=a["max"])',
+    samples: [sample([f([3, 4])], { min: -0.5, max: 0.7 }), sample([f([5])], { min: null, max: 0.2 })],
+  }),
+  entry({
+    name: 'clampTensor',
+    run: ([x, lo, hi]) => [clamp(x!, lo!, hi!), clamp(x!, { min: lo! }), clamp(x!, { max: hi! })],
+    torch: '(torch.clamp(x0, x1, x2), torch.clamp(x0, min=x1), torch.clamp(x0, max=x2))',
+    samples: [
+      sample([f([3, 4]), f([4], [-1.5, 0.5]), f([3, 1], [-0.5, 1.5])]),
+      sample([f([2, 3], undefined, 'transposed'), f([], [-1, 0]), f([2, 3], [0, 1])]),
+    ],
+  }),
+  entry({
+    name: 'clampTensorInt',
+    run: ([x, lo, hi]) => [clamp(x!, lo!, hi!), clamp(x!, { min: lo! }), clamp(x!, { max: 1 })],
+    torch: '(torch.clamp(x0, x1, x2), torch.clamp(x0, min=x1), torch.clamp(x0, max=1))',
+    differentiable: false,
+    samples: [sample([{ shape: [2, 4], dtype: 'int32', range: [-5, 5] }, { shape: [4], dtype: 'int32', range: [-3, 0] }, { shape: [2, 1], dtype: 'int32', range: [0, 3] }])],
+  }),
+  ...(['add', 'sub'] as const).map((name) =>
+    entry({
+      name: `${name}Alpha`,
+      run: ([a, b], at: { alpha: number }) => [(name === 'add' ? add : sub)(a!, b!, { alpha: at.alpha }), (name === 'add' ? add : sub)(a!, 1.5, at.alpha)],
+      torch: `(torch.${name}(x0, x1, alpha=a["alpha"]), torch.${name}(x0, 1.5, alpha=a["alpha"]))`,
+      samples: [sample([f([2, 3]), f([3])], { alpha: 2.5 }), sample([f([4], undefined, 'strided'), f([])], { alpha: -1 })],
+    }),
+  ),
+  entry({
+    name: 'alphaInt',
+    run: ([a, b], at: { alpha: number }) => [add(a!, b!, { alpha: at.alpha }), sub(a!, b!, at.alpha), add(a!, 3, { alpha: at.alpha })],
+    torch: '(torch.add(x0, x1, alpha=a["alpha"]), torch.sub(x0, x1, alpha=a["alpha"]), torch.add(x0, 3, alpha=a["alpha"]))',
+    differentiable: false,
+    samples: [sample([{ shape: [2, 3], dtype: 'int32', range: [-9, 9] }, { shape: [3], dtype: 'int32', range: [-9, 9] }], { alpha: 3 })],
+  }),
+  entry({
+    name: 'divRounding',
+    run: ([a, b], at: { mode: RoundingMode }) => [div(a!, b!, { roundingMode: at.mode }), div(a!, 0.75, at.mode)],
+    torch: '(torch.div(x0, x1, rounding_mode=a["mode"]), torch.div(x0, 0.75, rounding_mode=a["mode"]))',
+    samples: [
+      sample([f([2, 3], [-5, 5]), f([3], [0.3, 2])], { mode: 'trunc' as const }),
+      sample([f([2, 3], [-5, 5], 'transposed'), f([2, 1], [-2, -0.3])], { mode: 'floor' as const }),
+    ],
+  }),
+  entry({
+    name: 'divRoundingInt',
+    run: ([a, b], at: { mode: RoundingMode }) => [div(a!, b!, { roundingMode: at.mode }), div(a!, -3, at.mode), div(a!, b!)],
+    torch: '(torch.div(x0, x1, rounding_mode=a["mode"]), torch.div(x0, -3, rounding_mode=a["mode"]), torch.div(x0, x1))',
+    differentiable: false,
+    samples: [
+      sample([{ shape: [6], values: [-7, 7, -8, 8, 0, 5] }, { shape: [6], values: [2, 2, -3, -3, 4, -5] }], { mode: 'trunc' as const }),
+      sample([{ shape: [6], values: [-7, 7, -8, 8, 0, 5] }, { shape: [6], values: [2, 2, -3, -3, 4, -5] }], { mode: 'floor' as const }),
+    ].map((s) => ({ ...s, inputs: s.inputs.map((i) => ({ ...i, dtype: 'int32' as const })) })),
   }),
   entry({
     name: 'where',

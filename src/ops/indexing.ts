@@ -8,6 +8,7 @@ import { cast, eq, ge, le, where, sub } from './elementwise.js';
 import { expand, narrow, reshape, unsqueeze } from './movement.js';
 import { pad } from './join.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+import { anyNum, bool, checkArg, int, noExtraArgs, parseArgs, scalarOrTensor, type Args } from './args.js';
 import type { ValuesIndices } from './reduce.js';
 
 interface AxisAttrs {
@@ -44,8 +45,10 @@ const GATHER = gatherOp('gather');
 const INDEX_SELECT = gatherOp('indexSelect');
 
 /** out[i][j] = x[index[i][j]][j] along dim 0 (torch.gather); out has index's shape. */
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+export function gather(x: Tensor, dim: number, index: Tensor, ...extra: []): Tensor {
   checkTensor('gather', x);
+  checkArg('gather', 'dim', dim, int);
+  noExtraArgs('gather', extra);
   checkTensor('gather', index, 'index');
   const axis = x.ndim === 0 ? 0 : normalizeDim('gather', dim, x.ndim);
   if (x.ndim === 0) return apply(GATHER, [reshape(x, [1]), reshape(index, [1])], { axis }).reshape([]);
@@ -54,8 +57,10 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 /** The entries of x at the 1-D `index` along dim. */
-export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+export function indexSelect(x: Tensor, dim: number, index: Tensor, ...extra: []): Tensor {
   checkTensor('indexSelect', x);
+  checkArg('indexSelect', 'dim', dim, int);
+  noExtraArgs('indexSelect', extra);
   checkTensor('indexSelect', index, 'index');
   checkIndexTensor('indexSelect', index);
   if (index.ndim > 1) throw new Error(`indexSelect: index must be 1-D (or 0-D), got shape ${shapeStr(index.shape)}`);
@@ -97,8 +102,11 @@ function scatterOp(mode: 'assign' | 'add'): OpDef<AxisAttrs> {
 const SCATTER = scatterOp('assign');
 const SCATTER_ADD = scatterOp('add');
 
-function scatterCall(op: OpDef<AxisAttrs>, x: Tensor, dim: number, index: Tensor, src: TensorLike): Tensor {
+function scatterCall(op: OpDef<AxisAttrs>, x: Tensor, dim: number, index: Tensor, src: TensorLike, extra: readonly unknown[]): Tensor {
   checkTensor(op.name, x);
+  checkArg(op.name, 'dim', dim, int);
+  checkArg(op.name, 'src', src, scalarOrTensor);
+  noExtraArgs(op.name, extra);
   checkTensor(op.name, index, 'index');
   const axis = normalizeDim(op.name, dim, x.ndim);
   checkGatherShapes(op.name, x, axis, index);
@@ -115,18 +123,20 @@ function scatterCall(op: OpDef<AxisAttrs>, x: Tensor, dim: number, index: Tensor
 }
 
 /** A copy of x with src written at index along dim (torch.scatter). */
-export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorLike): Tensor {
-  return scatterCall(SCATTER, x, dim, index, src);
+export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorLike, ...extra: []): Tensor {
+  return scatterCall(SCATTER, x, dim, index, src, extra);
 }
 
 /** A copy of x with src added at index along dim; repeated indices accumulate (torch.scatter_add). */
-export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  return scatterCall(SCATTER_ADD, x, dim, index, src);
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor, ...extra: []): Tensor {
+  return scatterCall(SCATTER_ADD, x, dim, index, src, extra);
 }
 
 /** x with `value` where mask is true (mask broadcasts to x's shape). */
-export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
+export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike, ...extra: []): Tensor {
   checkTensor('maskedFill', x);
+  checkArg('maskedFill', 'value', value, scalarOrTensor);
+  noExtraArgs('maskedFill', extra);
   checkTensor('maskedFill', mask, 'mask');
   if (mask.dtype !== 'bool') throw new Error(`maskedFill: mask must be a bool tensor, got dtype ${mask.dtype}`);
   if (isTensor(value) && value.ndim !== 0) {
@@ -140,8 +150,9 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
 }
 
 /** Int32 class indices -> one-hot int32 vectors in a new last dim of size numClasses (-1: max + 1). */
-export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+export function oneHot(indices: Tensor, ...args: Args<[numClasses: number], { numClasses?: number }>): Tensor {
   checkTensor('oneHot', indices);
+  const { numClasses = -1 } = parseArgs('oneHot', args, { numClasses: anyNum });
   checkIndexTensor('oneHot', indices, 'indices');
   const values = indices.toTypedArray();
   let lo = Infinity;
@@ -167,39 +178,72 @@ function triangleMask(rows: number, cols: number, k: number, lower: boolean): Te
   return lower ? le(diff, k) : ge(diff, k);
 }
 
-function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {
+export type TriangleArgs = Args<[diagonal: number], { diagonal?: number }>;
+
+function triangle(op: 'tril' | 'triu', x: Tensor, args: readonly unknown[]): Tensor {
   checkTensor(op, x);
+  const { diagonal = 0 } = parseArgs(op, args, { diagonal: int });
   if (x.ndim < 2) throw new Error(`${op}: input must have at least 2 dims, got shape ${shapeStr(x.shape)}`);
   const mask = triangleMask(x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!, diagonal, op === 'tril');
   return where(mask, x, asTensor(0, x.dtype));
 }
 
 /** The lower triangle of the last two dims (elements with col - row <= diagonal); the rest zero. */
-export function tril(x: Tensor, diagonal = 0): Tensor {
-  return triangle('tril', x, diagonal);
+export function tril(x: Tensor, ...args: TriangleArgs): Tensor {
+  return triangle('tril', x, args);
 }
 
-export function triu(x: Tensor, diagonal = 0): Tensor {
-  return triangle('triu', x, diagonal);
+export function triu(x: Tensor, ...args: TriangleArgs): Tensor {
+  return triangle('triu', x, args);
+}
+
+export interface SortOptions {
+  dim?: number;
+  descending?: boolean;
+  /** Accepted for torch's signature: the sort is always stable. */
+  stable?: boolean;
+}
+
+export type SortArgs = Args<[dim: number, descending: boolean], SortOptions>;
+
+function sortArgs(op: string, x: Tensor, args: readonly unknown[]): { dim: number; descending: boolean } {
+  checkTensor(op, x);
+  const { dim = -1, descending = false } = parseArgs(op, args, { dim: int, descending: bool, stable: bool }, ['dim', 'descending']);
+  return { dim, descending };
 }
 
 /** Indices that sort x along dim (stable; NaN sorts last ascending). */
-export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
-  checkTensor('argsort', x);
+export function argsort(x: Tensor, ...args: SortArgs): Tensor {
+  const { dim, descending } = sortArgs('argsort', x, args);
+  return argsortAlong(x, dim, descending);
+}
+
+function argsortAlong(x: Tensor, dim: number, descending: boolean): Tensor {
   if (x.ndim === 0) return scalarTensor(0, 'int32');
   const axis = normalizeDim('argsort', dim, x.ndim);
   return fromKernel(kernels().argsort(x, axis, descending), x.shape, 'int32');
 }
 
 /** Sorted values along dim and the indices they came from (stable, as torch.sort(stable=True)). */
-export function sort(x: Tensor, dim = -1, descending = false): ValuesIndices {
-  const indices = argsort(x, dim, descending);
+export function sort(x: Tensor, ...args: SortArgs): ValuesIndices {
+  const { dim, descending } = sortArgs('sort', x, args);
+  const indices = argsortAlong(x, dim, descending);
   return { values: x.ndim === 0 ? x.clone() : gather(x, dim, indices), indices };
 }
 
 /** The k largest (or smallest) values along dim, in order, with their indices. */
-export function topk(x: Tensor, k: number, dim = -1, largest = true, sorted = true): ValuesIndices {
+export interface TopkOptions {
+  dim?: number;
+  largest?: boolean;
+  sorted?: boolean;
+}
+
+export type TopkArgs = Args<[dim: number, largest: boolean, sorted: boolean], TopkOptions>;
+
+export function topk(x: Tensor, k: number, ...args: TopkArgs): ValuesIndices {
   checkTensor('topk', x);
+  checkArg('topk', 'k', k, int);
+  const { dim = -1, largest = true, sorted = true } = parseArgs('topk', args, { dim: int, largest: bool, sorted: bool });
   const axis = x.ndim === 0 ? 0 : normalizeDim('topk', dim, x.ndim);
   const size = x.ndim === 0 ? 1 : x.shape[axis]!;
   if (!isSize(k) || k > size) {
@@ -207,7 +251,7 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true, sorted = tr
   }
   void sorted; // results always come sorted, which torch allows for sorted=false too
   if (x.ndim === 0) return { values: x.clone(), indices: scalarTensor(0, 'int32') };
-  const indices = narrow(argsort(x, axis, largest), axis, 0, k).contiguous();
+  const indices = narrow(argsortAlong(x, axis, largest), axis, 0, k).contiguous();
   return { values: gather(x, axis, indices), indices };
 }
 

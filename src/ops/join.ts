@@ -7,6 +7,7 @@ import { normalizeDim, numel, shapeStr, type Shape, isSize } from '../tensor/sha
 import { broadcastView, checkTensor, fromKernel, promotionOperand, scalarTensor } from './util.js';
 import { narrow, select, unsqueeze } from './movement.js';
 import { indexSelect } from './indexing.js';
+import { anyNum, checkArg, int, intArray, intOrInts, oneOf, parseArgs, type Args } from './args.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
 /** Writes each part into its place along axis of a new tensor. */
@@ -37,8 +38,20 @@ const CAT: OpDef<{ axis: number }> = {
   },
 };
 
+export interface DimOptions {
+  dim?: number;
+}
+
+/** An optional `dim` (default 0), positionally or as `{dim}`. */
+export type DimArgs = Args<[dim: number], DimOptions>;
+
+function dimArg(op: string, args: readonly unknown[]): number {
+  return parseArgs(op, args, { dim: int }).dim ?? 0;
+}
+
 /** Concatenates tensors of equal shape except along dim. */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+export function cat(tensors: readonly Tensor[], ...args: DimArgs): Tensor {
+  const dim = dimArg('cat', args);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('cat: expected a non-empty array of tensors');
   tensors.forEach((t, i) => checkTensor('cat', t, `tensors[${i}]`));
   // torch skips 1-D empty tensors when joining.
@@ -59,7 +72,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 /** Joins equally shaped tensors along a new dim. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+export function stack(tensors: readonly Tensor[], ...args: DimArgs): Tensor {
+  const dim = dimArg('stack', args);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('stack: expected a non-empty array of tensors');
   tensors.forEach((t, i) => checkTensor('stack', t, `tensors[${i}]`));
   const first = tensors[0]!;
@@ -112,8 +126,9 @@ const UNBIND_PIECE: OpDef<UnbindShared & { index: number }> = {
 };
 
 /** The slices along dim, with that dim removed (torch.unbind): views of x. */
-export function unbind(x: Tensor, dim = 0): Tensor[] {
+export function unbind(x: Tensor, ...args: DimArgs): Tensor[] {
   checkTensor('unbind', x);
+  const dim = dimArg('unbind', args);
   if (x.ndim === 0) throw new Error('unbind: a zero-dimensional tensor has no dim to unbind');
   const axis = normalizeDim('unbind', dim, x.ndim);
   const size = x.shape[axis]!;
@@ -124,8 +139,10 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
 }
 
 /** Views of consecutive pieces along dim: of size `splitSize` each (the last may be smaller), or of the listed sizes. */
-export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
+export function split(x: Tensor, splitSize: number | readonly number[], ...args: DimArgs): Tensor[] {
   checkTensor('split', x);
+  checkArg('split', 'splitSize', splitSize, intOrInts);
+  const dim = dimArg('split', args);
   const axis = normalizeDim('split', dim, x.ndim);
   const size = x.shape[axis]!;
   let sizes: number[];
@@ -152,8 +169,9 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
 }
 
 /** Splits into `chunks` pieces of ceil(size / chunks) along dim (fewer when that divides evenly earlier). */
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+export function chunk(x: Tensor, chunks: number, ...args: DimArgs): Tensor[] {
   checkTensor('chunk', x);
+  const dim = dimArg('chunk', args);
   if (!isSize(chunks, 1)) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
   const axis = normalizeDim('chunk', dim, x.ndim);
   const size = x.shape[axis]!;
@@ -211,8 +229,16 @@ function padIndex(mode: Exclude<PadMode, 'constant'>, size: number, before: numb
  * Pads x (torch.nn.functional.pad): `pads` lists (before, after) pairs starting from the last
  * dim. Constant padding may be negative (crops); reflect needs pads smaller than the size.
  */
-export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
+export interface PadOptions {
+  mode?: PadMode;
+  /** The fill of constant padding (default 0). */
+  value?: number;
+}
+
+export function pad(x: Tensor, pads: readonly number[], ...args: Args<[mode: PadMode, value: number], PadOptions>): Tensor {
   checkTensor('pad', x);
+  checkArg('pad', 'pads', pads, intArray);
+  const { mode = 'constant', value = 0 } = parseArgs('pad', args, { mode: oneOf('constant', 'reflect', 'replicate', 'circular'), value: anyNum });
   if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim || pads.some((p) => !Number.isInteger(p))) {
     throw new Error(
       `pad: pads must be an even-length list of integers with at most 2 per dim (input has ${x.ndim} dims), got ${shapeStr(pads)}`,

@@ -11,11 +11,12 @@ import { kernels } from '../backend/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { allocate, type TypedArray } from '../tensor/dtype.js';
 import { numel } from '../tensor/shape.js';
-import { fromKernel } from './util.js';
+import { checkTensor, fromKernel } from './util.js';
 import { clamp, div, log, log1p, mul, neg, sub } from './elementwise.js';
 import { reshape } from './movement.js';
 import { softmax } from './nn.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+import { int, nullable, oneOf, parseOptions, tensor } from './args.js';
 
 export type ClassReduction = 'mean' | 'sum' | 'none';
 
@@ -113,13 +114,21 @@ const NLL_LOSS: OpDef<ClassLossAttrs> = {
   },
 };
 
+const CLASS_LOSS_SPEC = { weight: nullable(tensor), ignoreIndex: int, reduction: oneOf('mean', 'sum', 'none') };
+
 /** Cross entropy of logits at int32 class indices (inputs already checked). */
 export function crossEntropyIndices(input: Tensor, target: Tensor, options: ClassLossOptions): Tensor {
+  checkTensor('crossEntropy', input);
+  checkTensor('crossEntropy', target, 'target');
+  parseOptions('crossEntropy', options, CLASS_LOSS_SPEC);
   return apply(CROSS_ENTROPY, [input, target], { ...options, op: 'crossEntropy', classDim: input.ndim === 1 ? 0 : 1 });
 }
 
 /** Negative log likelihood of log-probabilities at int32 class indices (inputs already checked). */
 export function nllLossIndices(input: Tensor, target: Tensor, options: ClassLossOptions): Tensor {
+  checkTensor('nllLoss', input);
+  checkTensor('nllLoss', target, 'target');
+  parseOptions('nllLoss', options, CLASS_LOSS_SPEC);
   return apply(NLL_LOSS, [input, target], { ...options, op: 'nllLoss', classDim: input.ndim === 1 ? 0 : 1 });
 }
 

@@ -7,6 +7,7 @@ import { checkShape, checkSize, inferShape, isSize, normalizeDim, normalizeDims,
 import { isContiguous } from '../backend/cpu/strided.js';
 import { checkTensor, fromKernel } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+import { anyArray, anyNum, checkArg, int, intArray, intOrInts, noExtraArgs, nullable } from './args.js';
 
 function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
   const root = x.base ?? x;
@@ -69,12 +70,14 @@ const RESHAPE: OpDef<{ shape: number[] }> = {
 /** A tensor with the same elements in a new shape (one size may be -1): a view when possible, else a copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('reshape', x);
+  checkArg('reshape', 'shape', shape, anyArray);
   return apply(RESHAPE, [x], { shape: inferShape('reshape', x.shape, shape) });
 }
 
 /** Like reshape, but never copies: throws when the layout cannot be viewed in the new shape. */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('view', x);
+  checkArg('view', 'shape', shape, anyArray);
   const target = inferShape('view', x.shape, shape);
   if (viewStrides(x, target) === null) {
     throw new Error(
@@ -100,6 +103,7 @@ const PERMUTE: OpDef<{ dims: number[] }> = {
 /** Reorders the dims: result dim i is input dim dims[i]. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkTensor('permute', x);
+  checkArg('permute', 'dims', dims, anyArray);
   if (dims.length !== x.ndim) {
     throw new Error(`permute: got ${dims.length} dims ${shapeStr(dims)} for a tensor of rank ${x.ndim} (shape ${shapeStr(x.shape)})`);
   }
@@ -109,6 +113,8 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   checkTensor('transpose', x);
+  checkArg('transpose', 'dim0', dim0, int);
+  checkArg('transpose', 'dim1', dim1, int);
   if (x.ndim === 0) return apply(PERMUTE, [x], { dims: [] });
   const a = normalizeDim('transpose', dim0, x.ndim);
   const b = normalizeDim('transpose', dim1, x.ndim);
@@ -167,6 +173,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
 /** Removes size-1 dims: all of them, or those named (a named dim of another size is left alone). */
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   checkTensor('squeeze', x);
+  if (dim !== undefined) checkArg('squeeze', 'dim', dim, intOrInts);
   const dims = dim === undefined ? [...x.shape.keys()] : normalizeDims('squeeze', dim, x.ndim);
   return reshape(x, x.shape.filter((d, i) => !(d === 1 && dims.includes(i))));
 }
@@ -174,6 +181,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
 /** Inserts a size-1 dim at position dim (in [-rank-1, rank]). */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   checkTensor('unsqueeze', x);
+  checkArg('unsqueeze', 'dim', dim, int);
   const d = normalizeDim('unsqueeze', dim, x.ndim + 1);
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
@@ -183,6 +191,8 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 /** Merges dims startDim..endDim into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   checkTensor('flatten', x);
+  checkArg('flatten', 'startDim', startDim, int);
+  checkArg('flatten', 'endDim', endDim, int);
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim('flatten', startDim, x.ndim);
   const e = normalizeDim('flatten', endDim, x.ndim);
@@ -194,6 +204,8 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 /** Splits dim into `sizes` (one may be -1). */
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   checkTensor('unflatten', x);
+  checkArg('unflatten', 'dim', dim, int);
+  checkArg('unflatten', 'sizes', sizes, intArray);
   const d = normalizeDim('unflatten', dim, x.ndim);
   const inner = inferShape('unflatten', [x.shape[d]!], sizes);
   return reshape(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
@@ -238,8 +250,12 @@ const SLICE_BACKWARD: OpDef<SliceAttrs & { inputShape: Shape }> = {
 };
 
 /** Elements start, start+step, ... below end along dim, with Python's slice rules (negatives count from the end). */
-export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1, ...extra: []): Tensor {
   checkTensor('slice', x);
+  checkArg('slice', 'dim', dim, int);
+  for (const [name, value] of [['start', start], ['end', end]] as const) if (value !== undefined) checkArg('slice', name, value, nullable(anyNum));
+  checkArg('slice', 'step', step, anyNum);
+  noExtraArgs('slice', extra);
   const d = normalizeDim('slice', dim, x.ndim);
   checkSize('slice', 'step', step, 1);
   for (const [name, index] of [['start', start], ['end', end]] as const) {
@@ -256,6 +272,7 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
 /** `length` elements along dim from start (a negative start counts from the end). */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   checkTensor('narrow', x);
+  for (const [name, value] of [['dim', dim], ['start', start], ['length', length]] as const) checkArg('narrow', name, value, int);
   const d = normalizeDim('narrow', dim, x.ndim);
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
@@ -270,6 +287,8 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 /** The slice at `index` along dim, with that dim removed (x[:, index] for dim 1). */
 export function select(x: Tensor, dim: number, index: number): Tensor {
   checkTensor('select', x);
+  checkArg('select', 'dim', dim, int);
+  checkArg('select', 'index', index, int);
   const d = normalizeDim('select', dim, x.ndim);
   const size = x.shape[d]!;
   if (!Number.isInteger(index) || index < -size || index >= size) {
@@ -297,6 +316,7 @@ const FLIP: OpDef<{ dims: number[] }> = {
 /** Reverses the order along dims (a view with negative strides). */
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   checkTensor('flip', x);
+  checkArg('flip', 'dims', dims, intOrInts);
   return apply(FLIP, [x], { dims: normalizeDims('flip', dims, x.ndim) });
 }
 

@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { allocate, isFloat } from '../tensor/dtype.js';
 import { normalizeDim, shapeStr } from '../tensor/shape.js';
 import { bernoulli, fullLike } from '../tensor/creation.js';
-import type { Generator } from '../tensor/random.js';
+import { Generator } from '../tensor/random.js';
 import { apply, type OpDef } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { kernels } from '../backend/registry.js';
@@ -12,6 +12,7 @@ import { add, div, exp, mul, rsqrt, square, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './movement.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+import { bool, checkArg, inRange, instanceOf, int, intArray, noExtraArgs, num, parseArgs, type Args } from './args.js';
 
 function checkFloat(op: string, x: Tensor): void {
   checkTensor(op, x);
@@ -46,8 +47,10 @@ function softmaxOp(log: boolean): OpDef<SoftmaxAttrs> {
 const SOFTMAX = softmaxOp(false);
 const LOG_SOFTMAX = softmaxOp(true);
 
-function softmaxCall(op: OpDef<SoftmaxAttrs>, x: Tensor, dim: number): Tensor {
+function softmaxCall(op: OpDef<SoftmaxAttrs>, x: Tensor, dim: number, extra: readonly unknown[]): Tensor {
   checkFloat(op.name, x);
+  checkArg(op.name, 'dim', dim, int);
+  noExtraArgs(op.name, extra);
   const axis = normalizeDim(op.name, dim, x.ndim);
   // A 0-dim tensor is a row of one.
   if (x.ndim === 0) return reshape(apply(op, [reshape(x, [1])], { axis: 0 }), []);
@@ -55,13 +58,13 @@ function softmaxCall(op: OpDef<SoftmaxAttrs>, x: Tensor, dim: number): Tensor {
 }
 
 /** exp(x - max) / sum(exp(x - max)) along dim (torch.softmax). */
-export function softmax(x: Tensor, dim: number): Tensor {
-  return softmaxCall(SOFTMAX, x, dim);
+export function softmax(x: Tensor, dim: number, ...extra: []): Tensor {
+  return softmaxCall(SOFTMAX, x, dim, extra);
 }
 
 /** (x - max) - log(sum(exp(x - max))) along dim: log-probabilities, stable for any input range (torch.log_softmax). */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return softmaxCall(LOG_SOFTMAX, x, dim);
+export function logSoftmax(x: Tensor, dim: number, ...extra: []): Tensor {
+  return softmaxCall(LOG_SOFTMAX, x, dim, extra);
 }
 
 interface NormalizeAttrs {
@@ -114,6 +117,8 @@ export interface NormalizeResult {
 /** (x - mean) / sqrt(biased variance + eps) over `axes`, with the statistics used (for running averages). */
 export function normalizeWithStats(x: Tensor, axes: readonly number[], eps: number): NormalizeResult {
   checkFloat('normalize', x);
+  checkArg('normalize', 'axes', axes, intArray);
+  checkArg('normalize', 'eps', eps, num);
   const stats: NormalizeAttrs['stats'] = { mean: null, variance: null };
   const normalized = apply(NORMALIZE, [x], { axes: axes.map((a) => normalizeDim('normalize', a, x.ndim)), eps, stats });
   return { normalized, mean: stats.mean!, variance: stats.variance! };
@@ -124,13 +129,25 @@ export function normalize(x: Tensor, axes: readonly number[], eps: number): Tens
   return normalizeWithStats(x, axes, eps).normalized;
 }
 
+export interface DropoutOptions {
+  /** The probability of zeroing an element (default 0.5). */
+  p?: number;
+  /** Dropout applies only in training (default true). */
+  training?: boolean;
+  generator?: Generator;
+}
+
+export type DropoutArgs = Args<[p: number, training: boolean, generator: Generator], DropoutOptions>;
+
+export const DROPOUT_SPEC = { p: inRange(0, 1), training: bool, generator: instanceOf(Generator) };
+
 /**
  * Inverted dropout: zeroes each element with probability p and scales the rest by 1 / (1 - p)
  * during training, so evaluation needs no change (torch.nn.functional.dropout).
  */
-export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generator): Tensor {
-  checkFloat('dropout', x);
-  if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability p must be in [0, 1], got ${p}`);
+export function dropout(x: Tensor, ...args: DropoutArgs): Tensor {
+  checkFloat('F.dropout', x);
+  const { p = 0.5, training = true, generator } = parseArgs('F.dropout', args, DROPOUT_SPEC);
   if (!training || p === 0) return x;
   if (p === 1) return mul(x, 0);
   const keep = bernoulli(fullLike(x.detach(), 1 - p), generator ? { generator } : {});

@@ -15,6 +15,7 @@ import { reshape } from './movement.js';
 import { gather } from './indexing.js';
 import type { ValuesIndices } from './reduce.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+import { bool, checkArg } from './args.js';
 
 interface MaxPoolAttrs {
   /** Regular windows, or null for adaptive pooling to outSize. */
@@ -145,6 +146,7 @@ function windowOutSize(op: string, x: Tensor, a: PoolNdAttrs): number[] {
 /** Max pooling of x [N, C, ...spatial]; indices are flat positions in each input plane (torch's convention). */
 export function maxPoolNd(x: Tensor, attrs: PoolNdAttrs, op = 'maxPool'): ValuesIndices {
   checkInput(op, x, attrs.kernel.length);
+  checkArg(op, 'ceilMode', attrs.ceilMode, bool);
   const outSize = windowOutSize(op, x, attrs);
   const geometry: PoolGeometry = {
     kernel: [...attrs.kernel],
@@ -171,6 +173,8 @@ export function adaptiveMaxPoolNd(x: Tensor, outSize: readonly number[], op = 'a
 export function avgPoolNd(x: Tensor, attrs: AvgPoolNdAttrs, op = 'avgPool'): Tensor {
   const nd = attrs.kernel.length;
   checkInput(op, x, nd);
+  checkArg(op, 'ceilMode', attrs.ceilMode, bool);
+  checkArg(op, 'countIncludePad', attrs.countIncludePad, bool);
   const outSize = windowOutSize(op, x, { ...attrs, dilation: attrs.kernel.map(() => 1) });
   const divisor = attrs.divisorOverride;
   if (divisor !== null && !(Number.isInteger(divisor) && divisor !== 0)) {

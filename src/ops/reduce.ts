@@ -10,13 +10,24 @@ import { abs, div, eq, gt, isFinite, log, mul, pow, sign, sqrt, square, sub, whe
 import { expand, flatten, flip, permute, reshape, squeeze, unsqueeze } from './movement.js';
 import { gather } from './indexing.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+import { bool, checkArg, either, int, intOrInts, noExtraArgs, nullable, num, oneOf, parseArgs, type Args } from './args.js';
 
 export interface ValuesIndices {
   values: Tensor;
   indices: Tensor;
 }
 
-type Dims = number | readonly number[] | undefined;
+
+/** The optional arguments of a reduction: dims (all when omitted or null) and whether to keep them. */
+export interface ReduceOptions {
+  dim?: number | readonly number[] | null;
+  keepdim?: boolean;
+}
+
+/** `(dim, keepdim)` positionally, or `({dim, keepdim})`, or `(dim, {keepdim})`. */
+export type ReduceArgs = Args<[dim: number | readonly number[] | null, keepdim: boolean], ReduceOptions>;
+
+const REDUCE_SPEC = { dim: nullable(intOrInts), keepdim: bool };
 
 /** Shape after reducing `axes`, keeping them as size 1. */
 function keptShape(shape: Shape, axes: readonly number[]): number[] {
@@ -103,18 +114,20 @@ function eyeMask(n: number): Tensor {
   return fromKernel(data, [n, n], 'bool');
 }
 
-function reduceAttrs(op: string, x: Tensor, dim: Dims, keepdim: boolean): ReduceAttrs {
+function reduceAttrs(op: string, x: Tensor, args: readonly unknown[]): ReduceAttrs {
   checkTensor(op, x);
-  return { axes: normalizeDims(op, dim, x.ndim), keepdim };
+  const { dim, keepdim = false } = parseArgs(op, args, REDUCE_SPEC);
+  return { axes: normalizeDims(op, dim ?? undefined, x.ndim), keepdim };
 }
 
 /** Sum over `dim` (all dims when omitted). bool and int32 sum to int32. */
-export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return apply(SUM, [x], reduceAttrs('sum', x, dim, keepdim));
+export function sum(x: Tensor, ...args: ReduceArgs): Tensor {
+  return apply(SUM, [x], reduceAttrs('sum', x, args));
 }
 
-export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const attrs = reduceAttrs('mean', x, dim, keepdim);
+export function mean(x: Tensor, ...args: ReduceArgs): Tensor {
+  const attrs = reduceAttrs('mean', x, args);
+  const keepdim = attrs.keepdim;
   if (!isFloat(x.dtype)) {
     throw new Error(`mean: input dtype must be floating point, got ${x.dtype}; convert it first with .float()`);
   }
@@ -123,8 +136,8 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 /** Product over `dim` (all dims when omitted). */
-export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const { axes } = reduceAttrs('prod', x, dim, keepdim);
+export function prod(x: Tensor, ...args: ReduceArgs): Tensor {
+  const { axes, keepdim } = reduceAttrs('prod', x, args);
   if (x.ndim === 0) return apply(PROD_LAST, [reshape(x, [1])], { keepdim: false });
   // Move the reduced axes last and merge them into one, then reduce that.
   const rest = [...x.shape.keys()].filter((d) => !axes.includes(d));
@@ -134,12 +147,12 @@ export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return keepdim ? reshape(out, keptShape(x.shape, axes)) : out;
 }
 
-export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return apply(AMAX, [x], reduceAttrs('amax', x, dim, keepdim));
+export function amax(x: Tensor, ...args: ReduceArgs): Tensor {
+  return apply(AMAX, [x], reduceAttrs('amax', x, args));
 }
 
-export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return apply(AMIN, [x], reduceAttrs('amin', x, dim, keepdim));
+export function amin(x: Tensor, ...args: ReduceArgs): Tensor {
+  return apply(AMIN, [x], reduceAttrs('amin', x, args));
 }
 
 function extremeAlong(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
@@ -155,17 +168,35 @@ function extremeAlong(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolea
     : { values: squeeze(values, d), indices: squeeze(indices, d) };
 }
 
+/** max/min along a dim: `(dim, keepdim)`, `(dim, {keepdim})` or `({dim, keepdim})`. */
+export interface ExtremeOptions {
+  dim: number;
+  keepdim?: boolean;
+}
+
+function extreme(op: 'max' | 'min', x: Tensor, args: readonly unknown[]): Tensor | ValuesIndices {
+  checkTensor(op, x);
+  const { dim, keepdim } = parseArgs(op, args, { dim: int, keepdim: bool });
+  if (dim === undefined) {
+    if (keepdim !== undefined) throw new Error(`${op}: keepdim needs a dim (${op}(x, dim, keepdim)); without a dim the result is one number`);
+    return op === 'max' ? amax(x) : amin(x);
+  }
+  return extremeAlong(op, x, dim, keepdim ?? false);
+}
+
 /** The largest element, or with a dim the largest along it and where it is (torch.max). */
 export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
-  return dim === undefined ? amax(x) : extremeAlong('max', x, dim, keepdim);
+export function max(x: Tensor, dim: number, ...rest: Args<[keepdim: boolean], { keepdim?: boolean }>): ValuesIndices;
+export function max(x: Tensor, options: ExtremeOptions): ValuesIndices;
+export function max(x: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
+  return extreme('max', x, args);
 }
 
 export function min(x: Tensor): Tensor;
-export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
-export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
-  return dim === undefined ? amin(x) : extremeAlong('min', x, dim, keepdim);
+export function min(x: Tensor, dim: number, ...rest: Args<[keepdim: boolean], { keepdim?: boolean }>): ValuesIndices;
+export function min(x: Tensor, options: ExtremeOptions): ValuesIndices;
+export function min(x: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
+  return extreme('min', x, args);
 }
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number, keepdim: boolean): Tensor {
@@ -174,8 +205,17 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number, keepdim: bo
   return fromKernel(data, reducedShape(x.shape, [axis], keepdim), 'int32');
 }
 
-function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+export interface ArgExtremeOptions {
+  dim?: number | null;
+  keepdim?: boolean;
+}
+
+export type ArgExtremeArgs = Args<[dim: number | null, keepdim: boolean], ArgExtremeOptions>;
+
+function argExtreme(op: 'argmax' | 'argmin', x: Tensor, args: readonly unknown[]): Tensor {
   checkTensor(op, x);
+  const { dim: d, keepdim = false } = parseArgs(op, args, { dim: nullable(int), keepdim: bool });
+  const dim = d ?? undefined;
   if (x.numel() === 0) throw new Error(`${op}: cannot take ${op} of an empty tensor (shape ${shapeStr(x.shape)})`);
   if (dim === undefined) {
     const flat = argReduce(op, flatten(x), 0, false);
@@ -185,15 +225,16 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
 }
 
 /** Index of the largest element (of the flattened tensor when dim is omitted), as int32. */
-export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return argExtreme('argmax', x, dim, keepdim);
+export function argmax(x: Tensor, ...args: ArgExtremeArgs): Tensor {
+  return argExtreme('argmax', x, args);
 }
 
-export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return argExtreme('argmin', x, dim, keepdim);
+export function argmin(x: Tensor, ...args: ArgExtremeArgs): Tensor {
+  return argExtreme('argmin', x, args);
 }
 
 export interface VarianceOptions {
+  dim?: number | readonly number[] | null;
   /** Divide by N - 1 (Bessel's correction, the default) instead of N. */
   unbiased?: boolean;
   /** Divide by N - correction; overrides unbiased. */
@@ -201,23 +242,37 @@ export interface VarianceOptions {
   keepdim?: boolean;
 }
 
+/** `(dim, unbiased, keepdim)` as torch's positional form, or options (with `correction`) after any of them. */
+export type VarianceArgs = Args<[dim: number | readonly number[] | null, unbiased: boolean, keepdim: boolean], VarianceOptions>;
+
+const VARIANCE_SPEC = { dim: nullable(intOrInts), unbiased: bool, keepdim: bool, correction: num };
+
 /** Variance over `dim` (unbiased by default, as torch.var). */
-export function variance(x: Tensor, dim?: Dims, options: VarianceOptions = {}): Tensor {
-  const attrs = reduceAttrs('var', x, dim, options.keepdim ?? false);
-  if (!isFloat(x.dtype)) throw new Error(`var: input dtype must be floating point, got ${x.dtype}`);
+export function variance(x: Tensor, ...args: VarianceArgs): Tensor {
+  return varianceOf('var', x, args);
+}
+
+function varianceOf(op: 'var' | 'std', x: Tensor, args: readonly unknown[]): Tensor {
+  checkTensor(op, x);
+  const options = parseArgs(op, args, VARIANCE_SPEC, ['dim', 'unbiased', 'keepdim']);
+  if (options.correction !== undefined && options.unbiased !== undefined) {
+    throw new Error(`${op}: give either correction or unbiased, not both (unbiased: false is correction: 0)`);
+  }
+  const attrs = reduceAttrs(op, x, [{ dim: options.dim, keepdim: options.keepdim }]);
+  if (!isFloat(x.dtype)) throw new Error(`${op}: input dtype must be floating point, got ${x.dtype}`);
   const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
   const n = numel(attrs.axes.map((a) => x.shape[a]!));
   const centered = sub(x, mean(x, attrs.axes, true));
   return div(sum(square(centered), attrs.axes, attrs.keepdim), Math.max(n - correction, 0));
 }
 
-export function std(x: Tensor, dim?: Dims, options: VarianceOptions = {}): Tensor {
-  return sqrt(variance(x, dim, options));
+export function std(x: Tensor, ...args: VarianceArgs): Tensor {
+  return sqrt(varianceOf('std', x, args));
 }
 
 /** log(sum(exp(x))) over dim, computed stably by subtracting the maximum first. */
-export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const { axes } = reduceAttrs('logsumexp', x, dim, keepdim);
+export function logsumexp(x: Tensor, ...args: ReduceArgs): Tensor {
+  const { axes, keepdim } = reduceAttrs('logsumexp', x, args);
   const xf = isFloat(x.dtype) ? x : x.float();
   // Shift by the maximum where there is one; an empty reduction gives log(0) = -inf unshifted.
   const m = x.numel() === 0 ? null : amax(xf.detach(), axes, true);
@@ -268,27 +323,27 @@ const NORM: OpDef<NormAttrs> = {
   },
 };
 
+export interface NormOptions extends ReduceOptions {
+  p?: NormOrder;
+}
+
+export type NormArgs = Args<[p: NormOrder, dim: number | readonly number[] | null, keepdim: boolean], NormOptions>;
+
 /** The p-norm over dim (all elements by default): p = 2 ('fro'), 1, Infinity, -Infinity, 0 or any p > 0. */
-export function norm(x: Tensor, p: NormOrder = 2, dim?: Dims, keepdim = false): Tensor {
-  const attrs = reduceAttrs('norm', x, dim, keepdim);
+export function norm(x: Tensor, ...args: NormArgs): Tensor {
+  checkTensor('norm', x);
+  const { p = 2, dim, keepdim } = parseArgs('norm', args, { p: either(num, oneOf('fro')), ...REDUCE_SPEC });
+  const attrs = reduceAttrs('norm', x, [{ dim, keepdim }]);
   if (!isFloat(x.dtype)) throw new Error(`norm: input dtype must be floating point, got ${x.dtype}`);
-  const order = p === 'fro' ? 2 : p;
-  if (typeof order !== 'number' || Number.isNaN(order)) {
-    throw new Error(`norm: p must be a number or 'fro', got ${String(p)}`);
-  }
-  return apply(NORM, [x], { ...attrs, p: order });
+  return apply(NORM, [x], { ...attrs, p: p === 'fro' ? 2 : p });
 }
 
-function logical(op: 'any' | 'all', x: Tensor, dim: Dims, keepdim: boolean): Tensor {
-  return reduceForward(op, x, reduceAttrs(op, x, dim, keepdim), 'bool');
+export function all(x: Tensor, ...args: ReduceArgs): Tensor {
+  return reduceForward('all', x, reduceAttrs('all', x, args), 'bool');
 }
 
-export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return logical('all', x, dim, keepdim);
-}
-
-export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return logical('any', x, dim, keepdim);
+export function any(x: Tensor, ...args: ReduceArgs): Tensor {
+  return reduceForward('any', x, reduceAttrs('any', x, args), 'bool');
 }
 
 const CUMSUM: OpDef<{ axis: number }> = {
@@ -306,8 +361,10 @@ const CUMSUM: OpDef<{ axis: number }> = {
 };
 
 /** Running sum along dim. */
-export function cumsum(x: Tensor, dim: number): Tensor {
+export function cumsum(x: Tensor, dim: number, ...extra: []): Tensor {
   checkTensor('cumsum', x);
+  checkArg('cumsum', 'dim', dim, int);
+  noExtraArgs('cumsum', extra);
   return apply(CUMSUM, [x], { axis: normalizeDim('cumsum', dim, x.ndim) });
 }
 
@@ -376,7 +433,7 @@ export const table: OpEntry<object>[] = [
   }),
   entry({
     name: 'norm',
-    run: ([x], a: DimAttrs & { p: number | string }) => norm(x!, typeof a.p === 'number' ? a.p : Number(a.p), dimOf(a), a.keepdim),
+    run: ([x], a: DimAttrs & { p: number | string }) => norm(x!, a.p === 'Infinity' ? Infinity : (a.p as number), dimOf(a), a.keepdim),
     torch: `torch.linalg.vector_norm(x0, ord=float(a["p"]), ${torchDim})`,
     samples: [
       sample([f([3, 4])], { dim: null, keepdim: false, p: 2 }),

@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../tensor/creation.js';
 import { checkNonNegative, checkUnitRange, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addcmul, addScaled } from './math.js';
+import { withDefaults } from '../ops/args.js';
 
 export interface AdadeltaOptions {
   /** Scales the update (default 1.0). */
@@ -42,8 +43,8 @@ export const adadelta: UpdateRule<AdadeltaOptions, AdadeltaState> = {
 };
 
 export class Adadelta extends Optimizer<AdadeltaOptions, AdadeltaState> {
-  constructor(params: Params<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
-    super('Adadelta', params, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...options }, adadelta);
+  constructor(params: Params<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}, ...extra: []) {
+    super('Adadelta', params, withDefaults('Adadelta', { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }, options, extra), adadelta);
   }
 
   protected validate(o: AdadeltaOptions): void {

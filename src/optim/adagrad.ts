@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { fullLike } from '../tensor/creation.js';
 import { checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addcdiv, addcmul, addScaled } from './math.js';
+import { withDefaults } from '../ops/args.js';
 
 export interface AdagradOptions {
   lr: number;
@@ -36,8 +37,8 @@ export const adagrad: UpdateRule<AdagradOptions, AdagradState> = {
 };
 
 export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
-  constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    const defaults = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...options };
+  constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}, ...extra: []) {
+    const defaults = withDefaults('Adagrad', { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options, extra);
     super('Adagrad', params, defaults, adagrad);
     // torch creates Adagrad's state in the constructor, so it is in stateDict() before any step.
     for (const group of this.paramGroups) for (const p of group.params) this.initState(p, group);

@@ -5,6 +5,7 @@ import { zerosLike } from '../tensor/creation.js';
 import { fusableInPlace, keepResident, markWritten, stateZeros } from './resident.js';
 import { checkBetas, checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addcdiv, addcmul, addScaled } from './math.js';
+import { withDefaults } from '../ops/args.js';
 
 export interface AdamOptions {
   lr: number;
@@ -92,8 +93,8 @@ function validateAdam(name: string, o: AdamOptions): void {
 }
 
 export class Adam extends Optimizer<AdamOptions, AdamState> {
-  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options }, adam);
+  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}, ...extra: []) {
+    super('Adam', params, withDefaults('Adam', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options, extra), adam);
   }
 
   protected validate(o: AdamOptions): void {
@@ -102,8 +103,8 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
 }
 
 export class AdamW extends Optimizer<AdamOptions, AdamState> {
-  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...options }, adamw);
+  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}, ...extra: []) {
+    super('AdamW', params, withDefaults('AdamW', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options, extra), adamw);
   }
 
   protected validate(o: AdamOptions): void {

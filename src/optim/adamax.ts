@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../tensor/creation.js';
 import { checkBetas, checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addcdiv, addScaled } from './math.js';
+import { withDefaults } from '../ops/args.js';
 
 export interface AdamaxOptions {
   lr: number;
@@ -35,8 +36,8 @@ export const adamax: UpdateRule<AdamaxOptions, AdamaxState> = {
 };
 
 export class Adamax extends Optimizer<AdamaxOptions, AdamaxState> {
-  constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
-    super('Adamax', params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, ...options }, adamax);
+  constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}, ...extra: []) {
+    super('Adamax', params, withDefaults('Adamax', { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false }, options, extra), adamax);
   }
 
   protected validate(o: AdamaxOptions): void {

@@ -1,4 +1,5 @@
 /** Gradient clipping (torch.nn.utils.clip_grad_norm_ and clip_grad_value_): gradients are changed in place. */
+import { bool, checkArg, noExtraArgs, num, parseArgs, type Args } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/creation.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -34,16 +35,11 @@ function gradsOf(op: string, params: Iterable<Tensor> | Tensor): Tensor[] {
 export function clipGradNorm(
   params: Iterable<Tensor> | Tensor,
   maxNorm: number,
-  normType = 2,
-  options: ClipGradNormOptions = {},
+  ...args: Args<[normType: number, errorIfNonfinite: boolean], ClipGradNormOptions & { normType?: number }>
 ): Tensor {
   const grads = gradsOf('clipGradNorm', params);
-  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) {
-    throw new Error(`clipGradNorm: maxNorm must be a number, got ${String(maxNorm)}`);
-  }
-  if (typeof normType !== 'number' || Number.isNaN(normType)) {
-    throw new Error(`clipGradNorm: normType must be a number (Infinity for the max norm), got ${String(normType)}`);
-  }
+  checkArg('clipGradNorm', 'maxNorm', maxNorm, num);
+  const { normType = 2, ...options } = parseArgs('clipGradNorm', args, { normType: num, errorIfNonfinite: bool });
   if (grads.length === 0) return tensor(0, { dtype: 'float32' });
   return noGrad(() => {
     const norms = grads.map((g) => (normType === Infinity ? g.abs().max() : norm(g, normType)));
@@ -64,11 +60,10 @@ export function clipGradNorm(
 }
 
 /** Clamps every gradient to [-clipValue, clipValue], in place. */
-export function clipGradValue(params: Iterable<Tensor> | Tensor, clipValue: number): void {
+export function clipGradValue(params: Iterable<Tensor> | Tensor, clipValue: number, ...extra: []): void {
   const grads = gradsOf('clipGradValue', params);
-  if (typeof clipValue !== 'number' || Number.isNaN(clipValue)) {
-    throw new Error(`clipGradValue: clipValue must be a number, got ${String(clipValue)}`);
-  }
+  checkArg('clipGradValue', 'clipValue', clipValue, num);
+  noExtraArgs('clipGradValue', extra);
   noGrad(() => {
     for (const g of grads) g.clamp_(-clipValue, clipValue);
   });

@@ -13,6 +13,7 @@ import { zeros } from '../tensor/creation.js';
 import { cat } from '../ops/join.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
+import { keysSpec, parseOptions } from '../ops/args.js';
 
 export interface LBFGSOptions {
   /** Step length (default 1). */
@@ -222,10 +223,8 @@ export class LBFGS extends Optimizer<LBFGSOptions, LBFGSState> {
   private readonly params: Tensor[];
   private readonly numel: number;
 
-  constructor(params: Params<LBFGSOptions>, options: Partial<LBFGSOptions> = {}) {
-    if (typeof options !== 'object' || options === null) throw new Error(`LBFGS: options must be an object, got ${String(options)}`);
-    const unknown = Object.keys(options).filter((k) => !OPTION_NAMES.includes(k));
-    if (unknown.length > 0) throw new Error(`LBFGS: unknown option '${unknown[0]}' (options: ${OPTION_NAMES.join(', ')})`);
+  constructor(params: Params<LBFGSOptions>, options: Partial<LBFGSOptions> = {}, ...extra: []) {
+    parseOptions('LBFGS', options, keysSpec(OPTION_NAMES), extra);
     const maxIter = options.maxIter ?? 20;
     const defaults: LBFGSOptions = {
       lr: 1, maxIter, maxEval: Math.floor((maxIter * 5) / 4), toleranceGrad: 1e-7, toleranceChange: 1e-9, historySize: 100, lineSearchFn: null,

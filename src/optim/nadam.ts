@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../tensor/creation.js';
 import { checkBetas, checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addcdiv, addcmul, addScaled } from './math.js';
+import { withDefaults } from '../ops/args.js';
 
 export interface NAdamOptions {
   lr: number;
@@ -51,8 +52,8 @@ export const nadam: UpdateRule<NAdamOptions, NAdamState> = {
 };
 
 export class NAdam extends Optimizer<NAdamOptions, NAdamState> {
-  constructor(params: Params<NAdamOptions>, options: Partial<NAdamOptions> = {}) {
-    super('NAdam', params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, ...options }, nadam);
+  constructor(params: Params<NAdamOptions>, options: Partial<NAdamOptions> = {}, ...extra: []) {
+    super('NAdam', params, withDefaults('NAdam', { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 }, options, extra), nadam);
   }
 
   protected validate(o: NAdamOptions): void {

@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../tensor/creation.js';
 import { checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addcdiv, addcmul, addScaled } from './math.js';
+import { withDefaults } from '../ops/args.js';
 
 export interface RMSpropOptions {
   lr: number;
@@ -59,8 +60,8 @@ export const rmsprop: UpdateRule<RMSpropOptions, RMSpropState> = {
 };
 
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
-  constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    const defaults = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...options };
+  constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}, ...extra: []) {
+    const defaults = withDefaults('RMSprop', { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options, extra);
     super('RMSprop', params, defaults, rmsprop);
   }
 

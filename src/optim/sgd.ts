@@ -4,6 +4,7 @@ import { kernels } from '../backend/registry.js';
 import { checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addScaled } from './math.js';
 import { fusableInPlace, keepResident, markWritten, stateZeros } from './resident.js';
+import { withDefaults } from '../ops/args.js';
 
 export interface SGDOptions {
   /** Learning rate (required, as in torch 1.13). */
@@ -64,9 +65,9 @@ function fusedSgdStep(param: Tensor, grad: Tensor, state: SGDState, o: SGDOption
 }
 
 export class SGD extends Optimizer<SGDOptions, SGDState> {
-  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
+  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}, ...extra: []) {
     // lr has no default: a group without one is reported by validate().
-    const defaults = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options } as SGDOptions;
+    const defaults = withDefaults('SGD', { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options, extra, ['lr']) as SGDOptions;
     super('SGD', params, defaults, sgd);
   }
 

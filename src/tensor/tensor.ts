@@ -20,6 +20,7 @@ import * as J from '../ops/join.js';
 import * as N from '../ops/nn.js';
 import * as P from '../ops/inplace.js';
 import * as A from '../ops/activation.js';
+import { TENSOR_BRAND, type Args } from '../ops/args.js';
 
 export type Nested<T> = T | Nested<T>[];
 export type TensorLike = Tensor | number | boolean;
@@ -82,6 +83,11 @@ export class Tensor {
   ) {}
 
   /** A new contiguous tensor over a typed array of the right length and type. */
+  /** Lets ops/args.ts recognise tensors without importing this module. */
+  get [TENSOR_BRAND](): true {
+    return true;
+  }
+
   static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
     return new Tensor(new Storage(data), [...shape], contiguousStrides(shape), 0, dtype);
   }
@@ -266,86 +272,84 @@ export class Tensor {
 
   // ---- elementwise ------------------------------------------------------------------------
 
-  add(other: TensorLike): Tensor { return E.add(this, other); }
-  sub(other: TensorLike): Tensor { return E.sub(this, other); }
-  mul(other: TensorLike): Tensor { return E.mul(this, other); }
-  div(other: TensorLike): Tensor { return E.div(this, other); }
-  pow(exponent: TensorLike): Tensor { return E.pow(this, exponent); }
-  maximum(other: TensorLike): Tensor { return E.maximum(this, other); }
-  minimum(other: TensorLike): Tensor { return E.minimum(this, other); }
-  remainder(other: TensorLike): Tensor { return E.remainder(this, other); }
-  floorDivide(other: TensorLike): Tensor { return E.floorDivide(this, other); }
-  eq(other: TensorLike): Tensor { return E.eq(this, other); }
-  ne(other: TensorLike): Tensor { return E.ne(this, other); }
-  lt(other: TensorLike): Tensor { return E.lt(this, other); }
-  le(other: TensorLike): Tensor { return E.le(this, other); }
-  gt(other: TensorLike): Tensor { return E.gt(this, other); }
-  ge(other: TensorLike): Tensor { return E.ge(this, other); }
-  logicalAnd(other: TensorLike): Tensor { return E.logicalAnd(this, other); }
-  logicalOr(other: TensorLike): Tensor { return E.logicalOr(this, other); }
-  logicalXor(other: TensorLike): Tensor { return E.logicalXor(this, other); }
-  logicalNot(): Tensor { return E.logicalNot(this); }
-  neg(): Tensor { return E.neg(this); }
-  abs(): Tensor { return E.abs(this); }
-  sign(): Tensor { return E.sign(this); }
-  exp(): Tensor { return E.exp(this); }
-  log(): Tensor { return E.log(this); }
-  log1p(): Tensor { return E.log1p(this); }
-  expm1(): Tensor { return E.expm1(this); }
-  sqrt(): Tensor { return E.sqrt(this); }
-  rsqrt(): Tensor { return E.rsqrt(this); }
-  square(): Tensor { return E.square(this); }
-  reciprocal(): Tensor { return E.reciprocal(this); }
-  sin(): Tensor { return E.sin(this); }
-  cos(): Tensor { return E.cos(this); }
-  tanh(): Tensor { return E.tanh(this); }
-  sigmoid(): Tensor { return E.sigmoid(this); }
-  relu(): Tensor { return E.relu(this); }
-  erf(): Tensor { return E.erf(this); }
-  floor(): Tensor { return E.floor(this); }
-  ceil(): Tensor { return E.ceil(this); }
-  round(): Tensor { return E.round(this); }
-  trunc(): Tensor { return E.trunc(this); }
-  isNan(): Tensor { return E.isNan(this); }
-  isFinite(): Tensor { return E.isFinite(this); }
-  leakyRelu(negativeSlope?: number): Tensor { return E.leakyRelu(this, negativeSlope); }
-  elu(alpha?: number): Tensor { return E.elu(this, alpha); }
-  selu(): Tensor { return E.selu(this); }
-  softplus(beta?: number, threshold?: number): Tensor { return E.softplus(this, beta, threshold); }
-  gelu(approximate?: 'none' | 'tanh'): Tensor { return E.gelu(this, approximate); }
+  add(other: TensorLike, ...args: Args<[alpha: number | boolean], E.AlphaOptions>): Tensor { return E.add(this, other, ...args); }
+  sub(other: TensorLike, ...args: Args<[alpha: number | boolean], E.AlphaOptions>): Tensor { return E.sub(this, other, ...args); }
+  mul(other: TensorLike, ...extra: []): Tensor { return E.mul(this, other, ...extra); }
+  div(other: TensorLike, ...args: Args<[roundingMode: E.RoundingMode | null], E.DivOptions>): Tensor { return E.div(this, other, ...args); }
+  pow(exponent: TensorLike, ...extra: []): Tensor { return E.pow(this, exponent, ...extra); }
+  maximum(other: TensorLike, ...extra: []): Tensor { return E.maximum(this, other, ...extra); }
+  minimum(other: TensorLike, ...extra: []): Tensor { return E.minimum(this, other, ...extra); }
+  remainder(other: TensorLike, ...extra: []): Tensor { return E.remainder(this, other, ...extra); }
+  floorDivide(other: TensorLike, ...extra: []): Tensor { return E.floorDivide(this, other, ...extra); }
+  eq(other: TensorLike, ...extra: []): Tensor { return E.eq(this, other, ...extra); }
+  ne(other: TensorLike, ...extra: []): Tensor { return E.ne(this, other, ...extra); }
+  lt(other: TensorLike, ...extra: []): Tensor { return E.lt(this, other, ...extra); }
+  le(other: TensorLike, ...extra: []): Tensor { return E.le(this, other, ...extra); }
+  gt(other: TensorLike, ...extra: []): Tensor { return E.gt(this, other, ...extra); }
+  ge(other: TensorLike, ...extra: []): Tensor { return E.ge(this, other, ...extra); }
+  logicalAnd(other: TensorLike, ...extra: []): Tensor { return E.logicalAnd(this, other, ...extra); }
+  logicalOr(other: TensorLike, ...extra: []): Tensor { return E.logicalOr(this, other, ...extra); }
+  logicalXor(other: TensorLike, ...extra: []): Tensor { return E.logicalXor(this, other, ...extra); }
+  logicalNot(...extra: []): Tensor { return E.logicalNot(this, ...extra); }
+  neg(...extra: []): Tensor { return E.neg(this, ...extra); }
+  abs(...extra: []): Tensor { return E.abs(this, ...extra); }
+  sign(...extra: []): Tensor { return E.sign(this, ...extra); }
+  exp(...extra: []): Tensor { return E.exp(this, ...extra); }
+  log(...extra: []): Tensor { return E.log(this, ...extra); }
+  log1p(...extra: []): Tensor { return E.log1p(this, ...extra); }
+  expm1(...extra: []): Tensor { return E.expm1(this, ...extra); }
+  sqrt(...extra: []): Tensor { return E.sqrt(this, ...extra); }
+  rsqrt(...extra: []): Tensor { return E.rsqrt(this, ...extra); }
+  square(...extra: []): Tensor { return E.square(this, ...extra); }
+  reciprocal(...extra: []): Tensor { return E.reciprocal(this, ...extra); }
+  sin(...extra: []): Tensor { return E.sin(this, ...extra); }
+  cos(...extra: []): Tensor { return E.cos(this, ...extra); }
+  tanh(...extra: []): Tensor { return E.tanh(this, ...extra); }
+  sigmoid(...extra: []): Tensor { return E.sigmoid(this, ...extra); }
+  relu(...extra: []): Tensor { return E.relu(this, ...extra); }
+  erf(...extra: []): Tensor { return E.erf(this, ...extra); }
+  floor(...extra: []): Tensor { return E.floor(this, ...extra); }
+  ceil(...extra: []): Tensor { return E.ceil(this, ...extra); }
+  round(...extra: []): Tensor { return E.round(this, ...extra); }
+  trunc(...extra: []): Tensor { return E.trunc(this, ...extra); }
+  isNan(...extra: []): Tensor { return E.isNan(this, ...extra); }
+  isFinite(...extra: []): Tensor { return E.isFinite(this, ...extra); }
+  leakyRelu(...args: Args<[negativeSlope: number], E.LeakyReluOptions>): Tensor { return E.leakyRelu(this, ...args); }
+  elu(...args: Args<[alpha: number], E.EluOptions>): Tensor { return E.elu(this, ...args); }
+  selu(...extra: []): Tensor { return E.selu(this, ...extra); }
+  softplus(...args: Args<[beta: number, threshold: number], E.SoftplusOptions>): Tensor { return E.softplus(this, ...args); }
+  gelu(...args: Args<[approximate: E.GeluApproximate], E.GeluOptions>): Tensor { return E.gelu(this, ...args); }
   hardshrink(lambd?: number): Tensor { return A.hardshrink(this, lambd); }
   prelu(weight: Tensor): Tensor { return A.prelu(this, weight); }
-  clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  clamp(...args: Args<[min: E.ClampBound, max: E.ClampBound], E.ClampOptions>): Tensor { return E.clamp(this, ...args); }
   where(condition: Tensor, other: TensorLike): Tensor { return E.where(condition, this, other); }
 
   // ---- reductions -------------------------------------------------------------------------
 
-  sum(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.sum(this, dim, keepdim); }
-  mean(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.mean(this, dim, keepdim); }
-  prod(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.prod(this, dim, keepdim); }
+  sum(...args: R.ReduceArgs): Tensor { return R.sum(this, ...args); }
+  mean(...args: R.ReduceArgs): Tensor { return R.mean(this, ...args); }
+  prod(...args: R.ReduceArgs): Tensor { return R.prod(this, ...args); }
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): R.ValuesIndices;
-  max(dim?: number, keepdim?: boolean): Tensor | R.ValuesIndices {
-    return dim === undefined ? R.max(this) : R.max(this, dim, keepdim);
-  }
+  max(dim: number, ...rest: Args<[keepdim: boolean], { keepdim?: boolean }>): R.ValuesIndices;
+  max(options: R.ExtremeOptions): R.ValuesIndices;
+  max(...args: unknown[]): Tensor | R.ValuesIndices { return (R.max as (x: Tensor, ...a: unknown[]) => Tensor | R.ValuesIndices)(this, ...args); }
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): R.ValuesIndices;
-  min(dim?: number, keepdim?: boolean): Tensor | R.ValuesIndices {
-    return dim === undefined ? R.min(this) : R.min(this, dim, keepdim);
-  }
-  amax(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.amax(this, dim, keepdim); }
-  amin(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.amin(this, dim, keepdim); }
-  argmax(dim?: number, keepdim?: boolean): Tensor { return R.argmax(this, dim, keepdim); }
-  argmin(dim?: number, keepdim?: boolean): Tensor { return R.argmin(this, dim, keepdim); }
-  var(dim?: number | readonly number[], options?: R.VarianceOptions): Tensor { return R.variance(this, dim, options); }
-  std(dim?: number | readonly number[], options?: R.VarianceOptions): Tensor { return R.std(this, dim, options); }
-  logsumexp(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.logsumexp(this, dim, keepdim); }
-  norm(p?: R.NormOrder, dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.norm(this, p, dim, keepdim); }
-  all(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.all(this, dim, keepdim); }
-  any(dim?: number | readonly number[], keepdim?: boolean): Tensor { return R.any(this, dim, keepdim); }
-  cumsum(dim: number): Tensor { return R.cumsum(this, dim); }
-  softmax(dim: number): Tensor { return N.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return N.logSoftmax(this, dim); }
+  min(dim: number, ...rest: Args<[keepdim: boolean], { keepdim?: boolean }>): R.ValuesIndices;
+  min(options: R.ExtremeOptions): R.ValuesIndices;
+  min(...args: unknown[]): Tensor | R.ValuesIndices { return (R.min as (x: Tensor, ...a: unknown[]) => Tensor | R.ValuesIndices)(this, ...args); }
+  amax(...args: R.ReduceArgs): Tensor { return R.amax(this, ...args); }
+  amin(...args: R.ReduceArgs): Tensor { return R.amin(this, ...args); }
+  argmax(...args: R.ArgExtremeArgs): Tensor { return R.argmax(this, ...args); }
+  argmin(...args: R.ArgExtremeArgs): Tensor { return R.argmin(this, ...args); }
+  var(...args: R.VarianceArgs): Tensor { return R.variance(this, ...args); }
+  std(...args: R.VarianceArgs): Tensor { return R.std(this, ...args); }
+  logsumexp(...args: R.ReduceArgs): Tensor { return R.logsumexp(this, ...args); }
+  norm(...args: R.NormArgs): Tensor { return R.norm(this, ...args); }
+  all(...args: R.ReduceArgs): Tensor { return R.all(this, ...args); }
+  any(...args: R.ReduceArgs): Tensor { return R.any(this, ...args); }
+  cumsum(dim: number, ...extra: []): Tensor { return R.cumsum(this, dim, ...extra); }
+  softmax(dim: number, ...extra: []): Tensor { return N.softmax(this, dim, ...extra); }
+  logSoftmax(dim: number, ...extra: []): Tensor { return N.logSoftmax(this, dim, ...extra); }
 
   // ---- linear algebra ---------------------------------------------------------------------
 
@@ -382,29 +386,27 @@ export class Tensor {
 
   // ---- indexing ---------------------------------------------------------------------------
 
-  gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
-  scatter(dim: number, index: Tensor, src: TensorLike): Tensor { return I.scatter(this, dim, index, src); }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, dim, index, src); }
-  indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
-  maskedFill(mask: Tensor, value: TensorLike): Tensor { return I.maskedFill(this, mask, value); }
-  tril(diagonal?: number): Tensor { return I.tril(this, diagonal); }
-  triu(diagonal?: number): Tensor { return I.triu(this, diagonal); }
-  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): R.ValuesIndices {
-    return I.topk(this, k, dim, largest, sorted);
-  }
-  sort(dim?: number, descending?: boolean): R.ValuesIndices { return I.sort(this, dim, descending); }
-  argsort(dim?: number, descending?: boolean): Tensor { return I.argsort(this, dim, descending); }
-  split(splitSize: number | readonly number[], dim?: number): Tensor[] { return J.split(this, splitSize, dim); }
-  chunk(chunks: number, dim?: number): Tensor[] { return J.chunk(this, chunks, dim); }
-  unbind(dim?: number): Tensor[] { return J.unbind(this, dim); }
+  gather(dim: number, index: Tensor, ...extra: []): Tensor { return I.gather(this, dim, index, ...extra); }
+  scatter(dim: number, index: Tensor, src: TensorLike, ...extra: []): Tensor { return I.scatter(this, dim, index, src, ...extra); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor, ...extra: []): Tensor { return I.scatterAdd(this, dim, index, src, ...extra); }
+  indexSelect(dim: number, index: Tensor, ...extra: []): Tensor { return I.indexSelect(this, dim, index, ...extra); }
+  maskedFill(mask: Tensor, value: TensorLike, ...extra: []): Tensor { return I.maskedFill(this, mask, value, ...extra); }
+  tril(...args: I.TriangleArgs): Tensor { return I.tril(this, ...args); }
+  triu(...args: I.TriangleArgs): Tensor { return I.triu(this, ...args); }
+  topk(k: number, ...args: I.TopkArgs): R.ValuesIndices { return I.topk(this, k, ...args); }
+  sort(...args: I.SortArgs): R.ValuesIndices { return I.sort(this, ...args); }
+  argsort(...args: I.SortArgs): Tensor { return I.argsort(this, ...args); }
+  split(splitSize: number | readonly number[], ...args: J.DimArgs): Tensor[] { return J.split(this, splitSize, ...args); }
+  chunk(chunks: number, ...args: J.DimArgs): Tensor[] { return J.chunk(this, chunks, ...args); }
+  unbind(...args: J.DimArgs): Tensor[] { return J.unbind(this, ...args); }
 
   // ---- in place (bump the version counter; autograd checks it) ------------------------------
 
-  add_(other: TensorLike): this { return P.inplace(this, 'add_', (self) => E.add(self, other)); }
-  sub_(other: TensorLike): this { return P.inplace(this, 'sub_', (self) => E.sub(self, other)); }
+  add_(other: TensorLike, ...args: Args<[alpha: number | boolean], E.AlphaOptions>): this { return P.inplace(this, 'add_', (self) => E.add(self, other, ...args)); }
+  sub_(other: TensorLike, ...args: Args<[alpha: number | boolean], E.AlphaOptions>): this { return P.inplace(this, 'sub_', (self) => E.sub(self, other, ...args)); }
   mul_(other: TensorLike): this { return P.inplace(this, 'mul_', (self) => E.mul(self, other)); }
-  div_(other: TensorLike): this { return P.inplace(this, 'div_', (self) => E.div(self, other)); }
-  clamp_(min?: number | null, max?: number | null): this { return P.inplace(this, 'clamp_', (self) => E.clamp(self, min, max)); }
+  div_(other: TensorLike, ...args: Args<[roundingMode: E.RoundingMode | null], E.DivOptions>): this { return P.inplace(this, 'div_', (self) => E.div(self, other, ...args)); }
+  clamp_(...args: Args<[min: E.ClampBound, max: E.ClampBound], E.ClampOptions>): this { return P.inplace(this, 'clamp_', (self) => E.clamp(self, ...args)); }
   maskedFill_(mask: Tensor, value: TensorLike): this { return P.inplace(this, 'maskedFill_', (self) => I.maskedFill(self, mask, value)); }
   copy_(src: Tensor): this { return P.copyInto(this, src); }
   fill_(value: number): this { return P.fill(this, value); }

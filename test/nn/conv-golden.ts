@@ -61,7 +61,9 @@ type LayerCtor = new (...args: unknown[]) => nb.nn.Module & { forward(...inputs:
 function build(c: LayerCase): nb.nn.Module & { forward(...inputs: unknown[]): unknown } {
   const ctor = (nb.nn as unknown as Record<string, LayerCtor>)[c.layer];
   assert.ok(ctor, `nn.${c.layer} exists`);
-  return new ctor(...c.args, { ...c.options, dtype: c.dtype });
+  // Layers without parameters (pooling, LocalResponseNorm) take no dtype option, as in torch.
+  const hasParameters = !/Pool|LocalResponseNorm/.test(c.layer);
+  return new ctor(...c.args, hasParameters ? { ...c.options, dtype: c.dtype } : c.options);
 }
 
 function decoded(values: readonly (number | string)[]): number[] {

@@ -135,7 +135,7 @@ describe('convolution errors', () => {
     );
   });
   test('bad options, bias and dtypes', () => {
-    assert.throws(() => new nn.Conv2d(3, 4, 3, { padding: 'half' as 'same' }), /Conv2d: padding must be a number, a list, 'valid', 'same' or 'full', got 'half'/);
+    assert.throws(() => new nn.Conv2d(3, 4, 3, { padding: 'half' as 'same' }), /Conv2d: option 'padding' must be an integer, a list of them, \[before, after\] pairs, 'valid', 'same' or 'full', got string 'half'/);
     assert.throws(() => F.conv2d(nb.zeros([1, 1, 4, 4]), nb.zeros([1, 1, 2, 2]), null, { stride: 0 }), /conv2d: stride must be 2 integers >= 1, got \[0, 0\]/);
     assert.throws(() => F.conv1d(nb.zeros([1, 1, 4]), nb.zeros([2, 1, 2]), nb.zeros([3])), /conv1d: bias must have shape \[2\]/);
     assert.throws(() => F.conv1d(nb.zeros([1, 1, 4]), nb.zeros([2, 1, 2], { dtype: 'float64' })), /conv1d: input, weight and bias must share one floating-point dtype, got input float32, weight float64/);

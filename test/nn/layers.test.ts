@@ -140,18 +140,18 @@ describe('layer behaviour', () => {
       [() => new nn.Linear(4, -1), /^Linear: outFeatures must be a non-negative integer, got -1/],
       [() => new nn.Conv2d(3, 8, 2.5), /^Conv2d: kernelSize must be an integer or a list of 2 integers, each >= 1, got 2.5/],
       [() => new nn.Conv2d(3, 8, 3, { stride: 0 }), /^Conv2d: stride must be an integer or a list of 2 integers, each >= 1, got 0/],
-      [() => new nn.Conv2d(3, 8, 3, { dilation: [1, Infinity] }), /^Conv2d: dilation must be .* got \[1,null\]/],
+      [() => new nn.Conv2d(3, 8, 3, { dilation: [1, Infinity] }), /^Conv2d: option 'dilation' must be an integer or an array of integers, got array \[1, Infinity\]/],
       [() => new nn.Conv2d(3, 8, 3, { padding: -1 }), /^Conv2d: padding must be .* each >= 0, got -1/],
       [() => new nn.Conv2d(3.5, 8, 3), /^Conv2d: inChannels must be a positive integer, got 3.5/],
-      [() => new nn.Conv1d(3, 8, 3, { groups: 1.5 }), /^Conv1d: groups must be a positive integer, got 1.5/],
-      [() => new nn.ConvTranspose2d(3, 8, 3, { outputPadding: 0.5 }), /^ConvTranspose2d: outputPadding must be .* got 0.5/],
+      [() => new nn.Conv1d(3, 8, 3, { groups: 1.5 }), /^Conv1d: option 'groups' must be an integer, got number 1.5/],
+      [() => new nn.ConvTranspose2d(3, 8, 3, { outputPadding: 0.5 }), /^ConvTranspose2d: option 'outputPadding' must be .* got number 0.5/],
       [() => new nn.MaxPool2d(0), /^MaxPool2d: kernelSize must be .* each >= 1, got 0/],
       [() => new nn.Embedding(10, 2 ** 53 + 2), /^Embedding: embeddingDim must be a non-negative integer, got 9007199254740994, beyond 2\^53/],
       [() => new nn.LSTM(4, Infinity), /^LSTM: hiddenSize must be a positive integer, got Infinity/],
       [() => new nn.GRU(4.5, 3), /^GRU: inputSize must be a positive integer, got 4.5/],
       [() => new nn.BatchNorm2d(2 ** 54), /^BatchNorm2d: numFeatures must be a positive integer, got 18014398509481984, beyond 2\^53/],
       [() => new nn.LayerNorm([4, 2.5]), /^LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got \[4,2.5\]/],
-      [() => nb.F.conv2d(nb.zeros([1, 1, 4, 4]), nb.zeros([1, 1, 2, 2]), null, { stride: 1.5 }), /^conv2d: stride must be .* got 1.5/],
+      [() => nb.F.conv2d(nb.zeros([1, 1, 4, 4]), nb.zeros([1, 1, 2, 2]), null, { stride: 1.5 }), /^F.conv2d: option 'stride' must be .* got number 1.5/],
     ];
     for (const [make, message] of cases) assert.throws(make, { message });
   });
@@ -166,7 +166,7 @@ describe('layer behaviour', () => {
     assert.ok(values.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6));
     drop.eval();
     assert.deepEqual(Array.from(drop.forward(nb.ones([5])).toTypedArray()), [1, 1, 1, 1, 1]);
-    assert.throws(() => new nn.Dropout(1.5), /Dropout: probability p must be in \[0, 1\], got 1.5/);
+    assert.throws(() => new nn.Dropout(1.5), /Dropout: p must be a number in \[0, 1\], got number 1.5/);
   });
 
   test('Embedding: N(0, 1) init, zero padding row, fromPretrained frozen or not, index errors', () => {

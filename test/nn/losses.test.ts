@@ -176,7 +176,7 @@ describe('loss errors name the loss and what was expected', () => {
     assert.throws(() => F.binaryCrossEntropy(nb.tensor([0.5, 1.5]), nb.tensor([0, 1], { dtype: 'float32' })), /in \[0, 1\], got 1.5 at flat index 1; apply sigmoid first/);
   });
   test('a bad reduction', () => {
-    assert.throws(() => F.l1Loss(nb.zeros([2]), nb.zeros([2]), { reduction: 'avg' as 'mean' }), /l1Loss: reduction must be 'mean', 'sum' or 'none', got 'avg'/);
+    assert.throws(() => F.l1Loss(nb.zeros([2]), nb.zeros([2]), { reduction: 'avg' as 'mean' }), /F.l1Loss: option 'reduction' must be 'mean', 'sum' or 'none', got string 'avg'/);
   });
   test('class weights of the wrong length', () => {
     assert.throws(() => F.crossEntropy(logits, nb.zeros([4], { dtype: 'int32' }), { weight: nb.ones([4]) }), /weight must have one entry per class, shape \[3\], got \[4\]/);

@@ -133,6 +133,6 @@ describe('normalization errors', () => {
     assert.throws(() => new nn.BatchNorm2d(3, { momentum: 2 }), /BatchNorm2d: momentum must be in \[0, 1\] or null/);
     assert.throws(() => F.groupNorm(nb.zeros([2, 4, 3]), 3), /groupNorm: numGroups \(3\) must be a positive integer dividing the 4 channels/);
     assert.throws(() => F.layerNorm(nb.zeros([2, 3]), [3], nb.zeros([4])), /layerNorm: weight must have shape \[3\], got \[4\]/);
-    assert.throws(() => new nn.Dropout2d(1.5), /Dropout2d: probability p must be in \[0, 1\], got 1.5/);
+    assert.throws(() => new nn.Dropout2d(1.5), /Dropout2d: p must be a number in \[0, 1\], got number 1.5/);
   });
 });

@@ -272,10 +272,10 @@ describe('LSTM with projections (projSize)', () => {
     assert.throws(() => new nn.LSTM(8, 16, { projSize: 16 }), { message: 'LSTM: projSize (16) must be smaller than hiddenSize (16)' });
     assert.throws(() => new nn.LSTM(8, 16, { projSize: 20 }), /LSTM: projSize \(20\) must be smaller than hiddenSize \(16\)/);
     assert.throws(() => new nn.LSTM(8, 16, { projSize: -1 }), /LSTM: projSize must be a non-negative integer \(0 = no projection\), got -1/);
-    assert.throws(() => new nn.LSTM(8, 16, { projSize: 2.5 }), /LSTM: projSize must be a non-negative integer/);
-    assert.throws(() => new nn.LSTM(8, 16, { projSize: '4' as unknown as number }), /LSTM: projSize must be a non-negative integer/);
-    assert.throws(() => new nn.GRU(8, 16, { projSize: 4 } as nn.RNNBaseOptions), /GRU: projSize is only supported for LSTM, not RNN or GRU/);
-    assert.throws(() => new nn.RNN(8, 16, { projSize: 4 } as nn.RNNOptions), /RNN: projSize is only supported for LSTM/);
+    assert.throws(() => new nn.LSTM(8, 16, { projSize: 2.5 }), /LSTM: option 'projSize' must be an integer, got number 2.5/);
+    assert.throws(() => new nn.LSTM(8, 16, { projSize: '4' as unknown as number }), /LSTM: option 'projSize' must be an integer, got string '4'/);
+    assert.throws(() => new nn.GRU(8, 16, { projSize: 4 } as nn.RNNBaseOptions), /unknown option 'projSize' for GRU; valid options/);
+    assert.throws(() => new nn.RNN(8, 16, { projSize: 4 } as nn.RNNOptions), /unknown option 'projSize' for RNN; valid options/);
     const lstm = new nn.LSTM(3, 4, { projSize: 2 });
     assert.throws(() => lstm.forward(nb.zeros([5, 2, 3]), [nb.zeros([1, 2, 4]), nb.zeros([1, 2, 4])]),
       { message: 'LSTM(input 3, hidden 4, proj 2): expected h0 of shape [1, 2, 2], got [1, 2, 4]' });
@@ -313,7 +313,7 @@ describe('recurrent errors', () => {
 
   test('bad options', () => {
     assert.throws(() => new nn.LSTM(3, 0), /LSTM: hiddenSize must be a positive integer, got 0/);
-    assert.throws(() => new nn.GRU(3, 4, { dropout: 1.5 }), /GRU: dropout must be a probability in \[0, 1\], got 1.5/);
-    assert.throws(() => new nn.RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' }), /RNN: nonlinearity must be 'tanh' or 'relu', got 'sigmoid'/);
+    assert.throws(() => new nn.GRU(3, 4, { dropout: 1.5 }), /GRU: option 'dropout' must be a number in \[0, 1\], got number 1.5/);
+    assert.throws(() => new nn.RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' }), /RNN: option 'nonlinearity' must be 'tanh' or 'relu', got string 'sigmoid'/);
   });
 });

@@ -172,6 +172,6 @@ describe('transformer errors', () => {
     assert.throws(() => layer.forward(nb.zeros([4, 2, 8]), { srcMask: nb.zeros([3, 3]) }), /a 2-D attnMask must have shape \[4, 4\], got \[3, 3\]/);
     const model = new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 });
     assert.throws(() => model.forward(nb.zeros([4, 2, 8]), nb.zeros([3, 3, 8])), /src \[4, 2, 8\] and tgt \[3, 3, 8\] must have the same rank and batch size/);
-    assert.throws(() => new nn.TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' }), /activation must be 'relu', 'gelu' or a function, got 'tanh'/);
+    assert.throws(() => new nn.TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' }), /option 'activation' must be 'relu' or 'gelu' or a function, got string 'tanh'/);
   });
 });

@@ -82,7 +82,18 @@ describe('clipping matches torch', () => {
 
   test('bad arguments name the function', () => {
     assert.throws(() => optim.clipGradNorm([1 as unknown as nb.Tensor], 1), /clipGradNorm: parameter 0 is not a Tensor but number/);
-    assert.throws(() => optim.clipGradNorm([], Number.NaN), /clipGradNorm: maxNorm must be a number, got NaN/);
+    assert.throws(() => optim.clipGradNorm([], Number.NaN), /clipGradNorm: maxNorm must be a number, got number NaN/);
     assert.throws(() => optim.clipGradValue([], Number.NaN), /clipGradValue: clipValue must be a number/);
   });
+});
+
+test('nn.utils spells the clipping functions as torch.nn.utils, with the options checked', () => {
+  assert.equal(nb.nn.utils.clipGradNorm, optim.clipGradNorm);
+  assert.equal(nb.nn.utils.clipGradValue, optim.clipGradValue);
+  const p = nb.tensor([3, 4], { requiresGrad: true });
+  p.mul(1).sum().backward();
+  const total = nb.nn.utils.clipGradNorm([p], 1, { normType: 1 });
+  assert.equal(total.item(), 2);
+  assert.throws(() => nb.nn.utils.clipGradNorm([p], 1, { norm_type: 2 } as never), /unknown option 'norm_type' for clipGradNorm; did you mean 'normType'\?/);
+  assert.throws(() => (nb.nn.utils.clipGradValue as (...a: unknown[]) => void)([p], 1, 2), /clipGradValue: too many arguments/);
 });

@@ -151,7 +151,7 @@ describe('LBFGS options and closure', () => {
     assert.throws(() => new nb.optim.LBFGS([param()], { maxIter: 0 }), /LBFGS: invalid maxIter 0: must be an integer >= 1/);
     assert.throws(() => new nb.optim.LBFGS([param()], { historySize: 2.5 }), /LBFGS: invalid historySize 2.5/);
     assert.throws(() => new nb.optim.LBFGS([param()], { lr: -1 }), /LBFGS: invalid lr -1/);
-    assert.throws(() => new nb.optim.LBFGS([param()], { tolerance_grad: 1 } as never), /LBFGS: unknown option 'tolerance_grad'/);
+    assert.throws(() => new nb.optim.LBFGS([param()], { tolerance_grad: 1 } as never), /unknown option 'tolerance_grad' for LBFGS; did you mean 'toleranceGrad'\?/);
   });
 
   test('one parameter group only, as in torch', () => {

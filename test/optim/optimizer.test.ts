@@ -350,3 +350,11 @@ describe('optimizer errors name the optimizer and the option', () => {
     assert.throws(() => opt.step(), /SGD\.step: a parameter of shape \[2\] has a gradient of shape \[3\]/);
   });
 });
+
+test('optimizer constructors reject unknown options with a did-you-mean (they were ignored)', () => {
+  const p = [nb.tensor([1, 2], { requiresGrad: true })];
+  assert.throws(() => new nb.optim.SGD(p, { lr: 0.1, momentun: 0.9 } as never), { message: "unknown option 'momentun' for SGD; did you mean 'momentum'?" });
+  assert.throws(() => new nb.optim.Adam(p, { weight_decay: 0.1 } as never), /unknown option 'weight_decay' for Adam; did you mean 'weightDecay'\?/);
+  assert.throws(() => new (nb.optim.RMSprop as unknown as new (...a: unknown[]) => unknown)(p, {}, 3), /RMSprop: too many arguments/);
+  assert.equal(new nb.optim.SGD(p, { lr: 0.1, momentum: 0.9 }).defaults.momentum, 0.9);
+});

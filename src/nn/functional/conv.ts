@@ -13,6 +13,7 @@ import { isSize, shapeStr } from '../../tensor/shape.js';
 import { checkTensor } from '../../ops/util.js';
 import { squeeze, unsqueeze } from '../../ops/movement.js';
 import { convNd, convTransposeNd } from '../../ops/conv.js';
+import { check, int, intOrInts, nullable, parseArgs, tensor, type Args } from '../../ops/args.js';
 
 /** One value for every spatial dim, or one each. */
 export type IntOrTuple = number | readonly number[];
@@ -83,6 +84,41 @@ export function resolveConvPadding(
   return each.map((p) => [p, p]);
 }
 
+/** The bias given in the options object instead of positionally: `F.conv2d(x, w, {bias, stride})`. */
+export interface ConvCallOptions extends ConvOptions {
+  bias?: Tensor | null;
+}
+
+export interface ConvTransposeCallOptions extends ConvTransposeOptions {
+  bias?: Tensor | null;
+}
+
+/** torch's positional order (bias, stride, padding, dilation, groups), or options after any of them. */
+export type ConvArgs = Args<[bias: Tensor | null, stride: IntOrTuple, padding: ConvPadding, dilation: IntOrTuple, groups: number], ConvCallOptions>;
+
+/** torch's positional order (bias, stride, padding, outputPadding, groups, dilation), or options after any of them. */
+export type ConvTransposeArgs = Args<
+  [bias: Tensor | null, stride: IntOrTuple, padding: IntOrTuple, outputPadding: IntOrTuple, groups: number, dilation: IntOrTuple],
+  ConvTransposeCallOptions
+>;
+
+export const convPadding = check<ConvPadding>(
+  "an integer, a list of them, [before, after] pairs, 'valid', 'same' or 'full'",
+  (v) => intOrInts(v) || v === 'valid' || v === 'same' || v === 'full' || (Array.isArray(v) && v.every((p) => intOrInts(p))),
+);
+const CONV_SPEC = { bias: nullable(tensor), stride: intOrInts, padding: convPadding, dilation: intOrInts, groups: int };
+const CONV_TRANSPOSE_SPEC = { bias: nullable(tensor), stride: intOrInts, padding: intOrInts, outputPadding: intOrInts, groups: int, dilation: intOrInts };
+
+function convCall(op: string, nd: number, input: Tensor, weight: Tensor, args: readonly unknown[]): Tensor {
+  const { bias, ...options } = parseArgs(`F.${op}`, args, CONV_SPEC);
+  return convolve(op, nd, input, weight, bias, options);
+}
+
+function convTransposeCall(op: string, nd: number, input: Tensor, weight: Tensor, args: readonly unknown[]): Tensor {
+  const { bias, ...options } = parseArgs(`F.${op}`, args, CONV_TRANSPOSE_SPEC);
+  return convolveTransposed(op, nd, input, weight, bias, options);
+}
+
 /** Adds a batch dim to an unbatched input; returns the batched input and whether it was added. */
 export function batchify(op: string, x: Tensor, nd: number): [Tensor, boolean] {
   checkTensor(op, x);
@@ -131,34 +167,34 @@ function convolveTransposed(
 }
 
 /** 1-D cross-correlation: input [N, C, L], weight [O, C / groups, k], bias [O]. */
-export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
-  return convolve('conv1d', 1, input, weight, bias, options);
+export function conv1d(input: Tensor, weight: Tensor, ...args: ConvArgs): Tensor {
+  return convCall('conv1d', 1, input, weight, args);
 }
 
 /** 2-D cross-correlation: input [N, C, H, W], weight [O, C / groups, kh, kw], bias [O]. */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
-  return convolve('conv2d', 2, input, weight, bias, options);
+export function conv2d(input: Tensor, weight: Tensor, ...args: ConvArgs): Tensor {
+  return convCall('conv2d', 2, input, weight, args);
 }
 
 /** 3-D cross-correlation: input [N, C, D, H, W], weight [O, C / groups, kd, kh, kw], bias [O]. */
-export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
-  return convolve('conv3d', 3, input, weight, bias, options);
+export function conv3d(input: Tensor, weight: Tensor, ...args: ConvArgs): Tensor {
+  return convCall('conv3d', 3, input, weight, args);
 }
 
 /** 1-D transposed convolution: weight [Cin, Cout / groups, k]. */
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTransposeOptions = {}): Tensor {
-  return convolveTransposed('convTranspose1d', 1, input, weight, bias, options);
+export function convTranspose1d(input: Tensor, weight: Tensor, ...args: ConvTransposeArgs): Tensor {
+  return convTransposeCall('convTranspose1d', 1, input, weight, args);
 }
 
 /**
  * 2-D transposed convolution (the gradient of conv2d with respect to its input): weight
  * [Cin, Cout / groups, kh, kw]; out = (in - 1) stride - 2 padding + dilation (k - 1) + outputPadding + 1.
  */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTransposeOptions = {}): Tensor {
-  return convolveTransposed('convTranspose2d', 2, input, weight, bias, options);
+export function convTranspose2d(input: Tensor, weight: Tensor, ...args: ConvTransposeArgs): Tensor {
+  return convTransposeCall('convTranspose2d', 2, input, weight, args);
 }
 
 /** 3-D transposed convolution: weight [Cin, Cout / groups, kd, kh, kw]. */
-export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTransposeOptions = {}): Tensor {
-  return convolveTransposed('convTranspose3d', 3, input, weight, bias, options);
+export function convTranspose3d(input: Tensor, weight: Tensor, ...args: ConvTransposeArgs): Tensor {
+  return convTransposeCall('convTranspose3d', 3, input, weight, args);
 }

@@ -5,6 +5,7 @@ import { broadcastShapes, normalizeDim, shapeStr } from '../../tensor/shape.js';
 import { clamp, div, mul, sub } from '../../ops/elementwise.js';
 import { norm, sum } from '../../ops/reduce.js';
 import { checkTensor } from '../../ops/util.js';
+import { bool, int, num, parseOptions } from '../../ops/args.js';
 
 function checkPair(op: string, x1: Tensor, x2: Tensor): number[] {
   checkTensor(op, x1, 'x1');
@@ -28,8 +29,11 @@ export interface PairwiseDistanceOptions {
 }
 
 /** ||x1 - x2 + eps||_p over the last dim (torch.nn.functional.pairwise_distance). */
-export function pairwiseDistance(x1: Tensor, x2: Tensor, options: PairwiseDistanceOptions = {}): Tensor {
+export const PAIRWISE_DISTANCE_SPEC = { p: num, eps: num, keepdim: bool };
+
+export function pairwiseDistance(x1: Tensor, x2: Tensor, options: PairwiseDistanceOptions = {}, ...extra: []): Tensor {
   const shape = checkPair('pairwiseDistance', x1, x2);
+  parseOptions('F.pairwiseDistance', options, PAIRWISE_DISTANCE_SPEC, extra);
   const p = options.p ?? 2;
   if (!(p >= 0)) throw new Error(`pairwiseDistance: p must be non-negative, got ${p}`);
   const diff = sub(x1, x2).add(options.eps ?? 1e-6);
@@ -45,8 +49,11 @@ export interface CosineSimilarityOptions {
 }
 
 /** x1 . x2 / (max(||x1||, eps) max(||x2||, eps)) along dim (torch.nn.functional.cosine_similarity). */
-export function cosineSimilarity(x1: Tensor, x2: Tensor, options: CosineSimilarityOptions = {}): Tensor {
+export const COSINE_SIMILARITY_SPEC = { dim: int, eps: num };
+
+export function cosineSimilarity(x1: Tensor, x2: Tensor, options: CosineSimilarityOptions = {}, ...extra: []): Tensor {
   const shape = checkPair('cosineSimilarity', x1, x2);
+  parseOptions('F.cosineSimilarity', options, COSINE_SIMILARITY_SPEC, extra);
   const dim = normalizeDim('cosineSimilarity', options.dim ?? 1, Math.max(shape.length, 1));
   const eps = options.eps ?? 1e-8;
   const n1 = clamp(norm(x1, 2, dim - (shape.length - x1.ndim), true), eps);

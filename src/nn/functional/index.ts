@@ -41,3 +41,7 @@ export { batchNorm, layerNorm, groupNorm, localResponseNorm, dropout2d } from '.
 export type { BatchNormOptions, NormOptions, LocalResponseNormOptions } from './norm.js';
 export { scaledDotProductAttention, multiHeadAttention, generateSquareSubsequentMask } from './attention.js';
 export type { ScaledDotProductAttentionOptions, MultiHeadAttentionWeights, MultiHeadAttentionOptions } from './attention.js';
+export { kldiv as klDiv } from './loss.js';
+export { pad } from '../../ops/join.js';
+export type { PadMode, PadOptions } from '../../ops/join.js';
+export { oneHot } from '../../ops/indexing.js';

@@ -15,12 +15,27 @@ import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { gather, indexSelect } from '../../ops/indexing.js';
 import { pad, stack, unbind } from '../../ops/join.js';
 import { pairwiseDistance } from './distance.js';
+import { bool, inRange, int, nullable, num, oneOf, parseOptions, tensor } from '../../ops/args.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
 export interface ReductionOptions {
   reduction?: Reduction;
 }
+
+export const REDUCTION_SPEC = { reduction: oneOf('mean', 'sum', 'none') };
+export const HUBER_SPEC = { ...REDUCTION_SPEC, delta: num };
+export const SMOOTH_L1_SPEC = { ...REDUCTION_SPEC, beta: num };
+export const BCE_SPEC = { ...REDUCTION_SPEC, weight: nullable(tensor) };
+export const BCE_WITH_LOGITS_SPEC = { ...BCE_SPEC, posWeight: nullable(tensor) };
+export const MASKED_BCE_SPEC = { ...BCE_WITH_LOGITS_SPEC, mask: nullable(tensor) };
+export const NLL_SPEC = { ...REDUCTION_SPEC, weight: nullable(tensor), ignoreIndex: int };
+export const CROSS_ENTROPY_SPEC = { ...NLL_SPEC, labelSmoothing: inRange(0, 1) };
+export const KL_DIV_SPEC = { reduction: oneOf('mean', 'sum', 'none', 'batchmean'), logTarget: bool };
+export const MARGIN_SPEC = { ...REDUCTION_SPEC, margin: num };
+export const TRIPLET_MARGIN_SPEC = { ...MARGIN_SPEC, p: num, eps: num, swap: bool };
+export const CONTRASTIVE_SPEC = { ...MARGIN_SPEC, eps: num };
+export const CTC_SPEC = { ...REDUCTION_SPEC, blank: int, zeroInfinity: bool };
 
 function checkReduction(op: string, reduction: string): void {
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
@@ -70,13 +85,15 @@ function elementwiseArgs(op: string, input: Tensor, target: Tensor): void {
 // ---- regression -------------------------------------------------------------------------------
 
 /** Mean squared error: (input - target)^2. */
-export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.mseLoss', options, REDUCTION_SPEC, extra);
   elementwiseArgs('mseLoss', input, target);
   return reduce('mseLoss', square(sub(input, target)), options.reduction);
 }
 
 /** Mean absolute error: |input - target|. */
-export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.l1Loss', options, REDUCTION_SPEC, extra);
   elementwiseArgs('l1Loss', input, target);
   return reduce('l1Loss', abs(sub(input, target)), options.reduction);
 }
@@ -87,7 +104,8 @@ export interface HuberOptions extends ReductionOptions {
 }
 
 /** Huber: 0.5 d^2 for |d| < delta, delta (|d| - 0.5 delta) beyond. */
-export function huberLoss(input: Tensor, target: Tensor, options: HuberOptions = {}): Tensor {
+export function huberLoss(input: Tensor, target: Tensor, options: HuberOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.huberLoss', options, HUBER_SPEC, extra);
   elementwiseArgs('huberLoss', input, target);
   const delta = options.delta ?? 1;
   if (!(delta > 0)) throw new Error(`huberLoss: delta must be positive, got ${delta}`);
@@ -102,7 +120,8 @@ export interface SmoothL1Options extends ReductionOptions {
 }
 
 /** Smooth L1: 0.5 d^2 / beta for |d| < beta, |d| - 0.5 beta beyond (huberLoss / beta). */
-export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Options = {}): Tensor {
+export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Options = {}, ...extra: []): Tensor {
+  parseOptions('F.smoothL1Loss', options, SMOOTH_L1_SPEC, extra);
   elementwiseArgs('smoothL1Loss', input, target);
   const beta = options.beta ?? 1;
   if (!(beta >= 0)) throw new Error(`smoothL1Loss: beta must be non-negative, got ${beta}`);
@@ -128,7 +147,8 @@ function checkWeight(op: string, weight: Tensor, against: readonly number[], wha
 }
 
 /** Binary cross entropy on probabilities: -w [y log x + (1 - y) log(1 - x)], logs clamped at -100 as PyTorch. */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
+export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.binaryCrossEntropy', options, BCE_SPEC, extra);
   const op = 'binaryCrossEntropy';
   elementwiseArgs(op, input, target);
   const values = input.toTypedArray();
@@ -163,7 +183,8 @@ function negLogSigmoid(x: Tensor): Tensor {
  * Binary cross entropy on raw scores (logits), stable for any range:
  * (1 - y) x + (1 + (posWeight - 1) y) softplus(-x), times weight.
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BinaryCrossEntropyWithLogitsOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.binaryCrossEntropyWithLogits', options, BCE_WITH_LOGITS_SPEC, extra);
   const op = 'binaryCrossEntropyWithLogits';
   elementwiseArgs(op, input, target);
   return reduce(op, bceWithLogitsTerms(op, input, target, options), options.reduction);
@@ -193,7 +214,8 @@ export interface MaskedBinaryCrossEntropyOptions extends BinaryCrossEntropyWithL
  * whose target is NaN or whose mask is false are left out. 'mean' averages over the known labels
  * only; 'none' gives zeros at unknown positions.
  */
-export function maskedBinaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: MaskedBinaryCrossEntropyOptions = {}): Tensor {
+export function maskedBinaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: MaskedBinaryCrossEntropyOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.maskedBinaryCrossEntropyWithLogits', options, MASKED_BCE_SPEC, extra);
   const op = 'maskedBinaryCrossEntropyWithLogits';
   elementwiseArgs(op, input, target);
   checkReduction(op, options.reduction ?? 'mean');
@@ -256,7 +278,8 @@ function checkConstantWeight(op: string, weight: Tensor | null | undefined): voi
  * Negative log likelihood of log-probabilities input ([C], [N, C] or [N, C, d1, ...]) at the
  * int32 class indices target: -weight[y] input[y], averaged over the weights of the kept targets.
  */
-export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.nllLoss', options, NLL_SPEC, extra);
   const op = 'nllLoss';
   checkFloatTensor(op, input, 'input');
   checkIndexTensor(op, target, 'target');
@@ -273,7 +296,8 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
  * indices (shape without the class dim) or class probabilities (input's shape), as
  * torch.nn.functional.cross_entropy, with weight, ignoreIndex and labelSmoothing.
  */
-export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.crossEntropy', options, CROSS_ENTROPY_SPEC, extra);
   const op = 'crossEntropy';
   checkFloatTensor(op, input, 'input');
   if (!(target instanceof Tensor)) throw new Error(`${op}: expected target to be a Tensor, got ${target === null ? 'null' : typeof target}`);
@@ -337,7 +361,8 @@ export interface KlDivOptions {
  * KL divergence with input as log-probabilities: target (log target - input), or
  * exp(target) (target - input) with logTarget. 0 log 0 counts as 0.
  */
-export function kldiv(input: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
+export function kldiv(input: Tensor, target: Tensor, options: KlDivOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.kldiv', options, KL_DIV_SPEC, extra);
   const op = 'kldiv';
   elementwiseArgs(op, input, target);
   let loss: Tensor;
@@ -365,7 +390,8 @@ export interface MarginOptions extends ReductionOptions {
 }
 
 /** input where target is 1, max(0, margin - input) where target is -1 (default margin 1). */
-export function hingeEmbeddingLoss(input: Tensor, target: Tensor, options: MarginOptions = {}): Tensor {
+export function hingeEmbeddingLoss(input: Tensor, target: Tensor, options: MarginOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.hingeEmbeddingLoss', options, MARGIN_SPEC, extra);
   const op = 'hingeEmbeddingLoss';
   checkFloatTensor(op, input, 'input');
   checkSameShape(op, input, target);
@@ -376,7 +402,8 @@ export function hingeEmbeddingLoss(input: Tensor, target: Tensor, options: Margi
 }
 
 /** max(0, -y (x1 - x2) + margin): x1 should rank above x2 when y = 1 (default margin 0). */
-export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, options: MarginOptions = {}): Tensor {
+export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, options: MarginOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.marginRankingLoss', options, MARGIN_SPEC, extra);
   const op = 'marginRankingLoss';
   checkFloatTensor(op, input1, 'input1');
   checkFloatTensor(op, input2, 'input2');
@@ -401,7 +428,8 @@ function checkPairs(op: string, input1: Tensor, input2: Tensor, target: Tensor):
  * 1 - cos(x1, x2) for similar pairs (target 1), max(0, cos(x1, x2) - margin) for dissimilar ones
  * (target -1); inputs [N, D] or [D].
  */
-export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options: MarginOptions = {}): Tensor {
+export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options: MarginOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.cosineEmbeddingLoss', options, MARGIN_SPEC, extra);
   const op = 'cosineEmbeddingLoss';
   checkPairs(op, input1, input2, target);
   checkSigns(op, target);
@@ -425,7 +453,8 @@ export interface TripletMarginOptions extends MarginOptions {
 }
 
 /** max(0, margin + d(a, p) - d(a, n)) with the p-norm distance (default margin 1, p 2). */
-export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options: TripletMarginOptions = {}): Tensor {
+export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options: TripletMarginOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.tripletMarginLoss', options, TRIPLET_MARGIN_SPEC, extra);
   const op = 'tripletMarginLoss';
   checkFloatTensor(op, anchor, 'anchor');
   checkFloatTensor(op, positive, 'positive');
@@ -451,7 +480,8 @@ export interface ContrastiveOptions extends MarginOptions {
  * Euclidean distance: (1 - y)/2 D^2 + y/2 max(0, margin - D)^2, where y = 1 marks a dissimilar
  * pair and y = 0 a similar one (default margin 1). PyTorch has no built-in equivalent.
  */
-export function contrastiveLoss(input1: Tensor, input2: Tensor, target: Tensor, options: ContrastiveOptions = {}): Tensor {
+export function contrastiveLoss(input1: Tensor, input2: Tensor, target: Tensor, options: ContrastiveOptions = {}, ...extra: []): Tensor {
+  parseOptions('F.contrastiveLoss', options, CONTRASTIVE_SPEC, extra);
   const op = 'contrastiveLoss';
   checkPairs(op, input1, input2, target);
   for (const v of target.toTypedArray()) {
@@ -504,8 +534,10 @@ export function ctcLoss(
   inputLengths: Tensor | readonly number[],
   targetLengths: Tensor | readonly number[],
   options: CtcLossOptions = {},
+  ...extra: []
 ): Tensor {
   const op = 'ctcLoss';
+  parseOptions('F.ctcLoss', options, CTC_SPEC, extra);
   checkFloatTensor(op, logProbs, 'logProbs');
   checkIndexTensor(op, targets, 'targets');
   const reduction = options.reduction ?? 'mean';

@@ -10,11 +10,11 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { bernoulli, full } from '../../tensor/creation.js';
 import { isFloat } from '../../tensor/dtype.js';
 import { numel, shapeStr, isSize } from '../../tensor/shape.js';
-import type { Generator } from '../../tensor/random.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { checkTensor } from '../../ops/util.js';
 import { add, div, mul, neg, pow, rsqrt, square } from '../../ops/elementwise.js';
-import { normalize, normalizeWithStats } from '../../ops/nn.js';
+import { DROPOUT_SPEC, normalize, normalizeWithStats, type DropoutArgs } from '../../ops/nn.js';
+import { bool, num, parseArgs, parseOptions } from '../../ops/args.js';
 import { reshape } from '../../ops/movement.js';
 import { pad } from '../../ops/join.js';
 import { avgPoolNd } from '../../ops/pool.js';
@@ -77,9 +77,11 @@ export function batchNorm(
   weight?: Tensor | null,
   bias?: Tensor | null,
   options: BatchNormOptions = {},
+  ...extra: []
 ): Tensor {
   const op = 'batchNorm';
   checkFloat(op, input);
+  parseOptions(`F.${op}`, options, { training: bool, momentum: num, eps: num }, extra);
   if (input.ndim < 2) throw new Error(`${op}: expects input [N, C, ...] with at least 2 dims, got ${shapeStr(input.shape)}`);
   const training = options.training ?? false;
   const momentum = options.momentum ?? 0.1;
@@ -127,9 +129,11 @@ export function layerNorm(
   weight?: Tensor | null,
   bias?: Tensor | null,
   options: NormOptions = {},
+  ...extra: []
 ): Tensor {
   const op = 'layerNorm';
   checkFloat(op, input);
+  parseOptions(`F.${op}`, options, { eps: num }, extra);
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   const k = shape.length;
   const trailing = input.shape.slice(input.ndim - k);
@@ -154,9 +158,11 @@ export function groupNorm(
   weight?: Tensor | null,
   bias?: Tensor | null,
   options: NormOptions = {},
+  ...extra: []
 ): Tensor {
   const op = 'groupNorm';
   checkFloat(op, input);
+  parseOptions(`F.${op}`, options, { eps: num }, extra);
   if (input.ndim < 2) throw new Error(`${op}: expects input [N, C, ...] with at least 2 dims, got ${shapeStr(input.shape)}`);
   const channels = input.shape[1]!;
   if (!isSize(numGroups, 1) || channels % numGroups !== 0) {
@@ -177,9 +183,12 @@ export function groupNorm(
  * x / (k + alpha * mean of x^2 over `size` neighbouring channels, zero-padded)^beta, with the
  * window running from c - floor(size / 2) to c + floor((size - 1) / 2).
  */
-export function localResponseNorm(input: Tensor, size: number, options: LocalResponseNormOptions = {}): Tensor {
+export const LOCAL_RESPONSE_NORM_SPEC = { alpha: num, beta: num, k: num };
+
+export function localResponseNorm(input: Tensor, size: number, options: LocalResponseNormOptions = {}, ...extra: []): Tensor {
   const op = 'localResponseNorm';
   checkFloat(op, input);
+  parseOptions(`F.${op}`, options, LOCAL_RESPONSE_NORM_SPEC, extra);
   if (input.ndim < 3) {
     throw new Error(`${op}: expects input [N, C, ...] with at least 3 dims, got ${shapeStr(input.shape)} (${input.ndim} dims)`);
   }
@@ -202,10 +211,10 @@ export function localResponseNorm(input: Tensor, size: number, options: LocalRes
  * Zeroes whole channels of [N, C, H, W] (or unbatched [C, H, W]) with probability p while
  * training and scales the rest by 1 / (1 - p) (torch.nn.functional.dropout2d).
  */
-export function dropout2d(input: Tensor, p = 0.5, training = true, generator?: Generator): Tensor {
+export function dropout2d(input: Tensor, ...args: DropoutArgs): Tensor {
   const op = 'dropout2d';
   checkFloat(op, input);
-  if (!(p >= 0 && p <= 1)) throw new Error(`${op}: probability p must be in [0, 1], got ${p}`);
+  const { p = 0.5, training = true, generator } = parseArgs(`F.${op}`, args, DROPOUT_SPEC);
   if (input.ndim !== 3 && input.ndim !== 4) {
     throw new Error(`${op}: expects input [N, C, H, W] or [C, H, W], got ${shapeStr(input.shape)} (${input.ndim} dims)`);
   }

@@ -13,6 +13,7 @@ import { matmul } from '../../ops/linalg.js';
 import { squeeze, transpose } from '../../ops/movement.js';
 import { adaptiveMaxPoolNd, avgPoolNd, maxPoolNd } from '../../ops/pool.js';
 import { batchify, perDim, type IntOrTuple } from './conv.js';
+import { bool, checkOptions, int, intOrInts, nullable, parseOptions } from '../../ops/args.js';
 
 export interface MaxPoolOptions {
   /** Default: the kernel size. */
@@ -44,6 +45,11 @@ export interface AdaptiveMaxPoolOptions {
 /** A size per spatial dim; null keeps the input's size there (torch's None). */
 export type AdaptiveSize = number | readonly (number | null)[];
 
+export const MAX_POOL_SPEC = { stride: nullable(intOrInts), padding: intOrInts, dilation: intOrInts, ceilMode: bool, returnIndices: bool };
+export const AVG_POOL_1D_SPEC = { stride: nullable(intOrInts), padding: intOrInts, ceilMode: bool, countIncludePad: bool };
+export const AVG_POOL_SPEC = { ...AVG_POOL_1D_SPEC, divisorOverride: nullable(int) };
+export const ADAPTIVE_MAX_POOL_SPEC = { returnIndices: bool };
+
 type WithIndices<O> = O & { returnIndices: true };
 type WithoutIndices<O> = O & { returnIndices?: false };
 
@@ -54,6 +60,7 @@ function unbatch(result: ValuesIndices, added: boolean): ValuesIndices {
 /** The shared implementation; `op` names the caller (a function or a layer) in messages. */
 export function maxPoolN(op: string, nd: number, input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions): Tensor | ValuesIndices {
   const [x, added] = batchify(op, input, nd);
+  parseOptions(op, options, MAX_POOL_SPEC);
   const kernel = perDim(op, 'kernelSize', kernelSize, nd);
   const result = maxPoolNd(
     x,
@@ -94,6 +101,7 @@ export function maxPool3d(input: Tensor, kernelSize: IntOrTuple, options: MaxPoo
 /** The shared implementation; `op` names the caller (a function or a layer) in messages. */
 export function avgPoolN(op: string, nd: number, input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions): Tensor {
   const [x, added] = batchify(op, input, nd);
+  parseOptions(op, options, AVG_POOL_SPEC);
   const kernel = perDim(op, 'kernelSize', kernelSize, nd);
   const out = avgPoolNd(
     x,
@@ -112,7 +120,7 @@ export function avgPoolN(op: string, nd: number, input: Tensor, kernelSize: IntO
 
 /** Mean over windows of [N, C, L] (torch's avg_pool1d has no divisorOverride). */
 export function avgPool1d(input: Tensor, kernelSize: IntOrTuple, options: Omit<AvgPoolOptions, 'divisorOverride'> = {}): Tensor {
-  return avgPoolN('avgPool1d', 1, input, kernelSize, options);
+  return avgPoolN('avgPool1d', 1, input, kernelSize, checkOptions('avgPool1d', options, AVG_POOL_1D_SPEC));
 }
 
 /** Mean over windows of [N, C, H, W]. */
@@ -191,6 +199,7 @@ export function adaptiveAvgPool3d(input: Tensor, outputSize: AdaptiveSize): Tens
 /** The shared implementation; `op` names the caller (a function or a layer) in messages. */
 export function adaptiveMaxPoolN(op: string, nd: number, input: Tensor, outputSize: AdaptiveSize, options: AdaptiveMaxPoolOptions): Tensor | ValuesIndices {
   const [x, added] = batchify(op, input, nd);
+  parseOptions(op, options, ADAPTIVE_MAX_POOL_SPEC);
   const out = unbatch(adaptiveMaxPoolNd(x, adaptiveSizes(op, outputSize, x.shape.slice(2)), op), added);
   return options.returnIndices === true ? out : out.values;
 }

@@ -9,10 +9,13 @@ import {
 } from '../../ops/activation.js';
 import { logSoftmax, softmax } from '../../ops/nn.js';
 import { Module, Parameter } from '../module.js';
-import { checkPositiveInt } from '../util.js';
+import { ArgumentFree, checkPositiveInt } from '../util.js';
+import { check, checkArg, floatDtype, int, num, oneOf, parseArgs, parseOptions, type Args } from '../../ops/args.js';
+
+const nonNegative = check<number>('a number >= 0', (v) => typeof v === 'number' && v >= 0);
 
 /** max(0, x). */
-export class ReLU extends Module {
+export class ReLU extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return relu(input);
   }
@@ -20,8 +23,10 @@ export class ReLU extends Module {
 
 /** x for x > 0, negativeSlope * x otherwise (default slope 0.01). */
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  readonly negativeSlope: number;
+  constructor(...args: Args<[negativeSlope: number], { negativeSlope?: number }>) {
     super();
+    this.negativeSlope = parseArgs('LeakyReLU', args, { negativeSlope: num }).negativeSlope ?? 0.01;
   }
   forward(input: Tensor): Tensor {
     return leakyRelu(input, this.negativeSlope);
@@ -33,8 +38,10 @@ export class LeakyReLU extends Module {
 
 /** x for x > 0, alpha * (exp(x) - 1) otherwise. */
 export class ELU extends Module {
-  constructor(readonly alpha = 1) {
+  readonly alpha: number;
+  constructor(...args: Args<[alpha: number], { alpha?: number }>) {
     super();
+    this.alpha = parseArgs('ELU', args, { alpha: num }).alpha ?? 1;
   }
   forward(input: Tensor): Tensor {
     return elu(input, this.alpha);
@@ -45,7 +52,7 @@ export class ELU extends Module {
 }
 
 /** Self-normalizing ELU with PyTorch's fixed alpha and scale. */
-export class SELU extends Module {
+export class SELU extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return selu(input);
   }
@@ -53,11 +60,10 @@ export class SELU extends Module {
 
 /** x * Phi(x) (exact, with erf) or its tanh approximation. */
 export class GELU extends Module {
-  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+  readonly approximate: 'none' | 'tanh';
+  constructor(...args: Args<[approximate: 'none' | 'tanh'], { approximate?: 'none' | 'tanh' }>) {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh') {
-      throw new Error(`GELU: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
-    }
+    this.approximate = parseArgs('GELU', args, { approximate: oneOf('none', 'tanh') }).approximate ?? 'none';
   }
   forward(input: Tensor): Tensor {
     return gelu(input, this.approximate);
@@ -67,13 +73,13 @@ export class GELU extends Module {
   }
 }
 
-export class Sigmoid extends Module {
+export class Sigmoid extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return sigmoid(input);
   }
 }
 
-export class Tanh extends Module {
+export class Tanh extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return tanh(input);
   }
@@ -81,9 +87,10 @@ export class Tanh extends Module {
 
 /** softmax along `dim` (required: PyTorch's implicit choice of dim is deprecated). */
 export class Softmax extends Module {
-  constructor(readonly dim: number) {
+  constructor(readonly dim: number, options: Record<string, never> = {}, ...extra: []) {
     super();
-    if (!Number.isInteger(dim)) throw new Error(`Softmax: dim must be an integer, got ${String(dim)}`);
+    checkArg('Softmax', 'dim', dim, int);
+    parseOptions('Softmax', options, {}, extra);
   }
   forward(input: Tensor): Tensor {
     return softmax(input, this.dim);
@@ -95,9 +102,10 @@ export class Softmax extends Module {
 
 /** log(softmax) along `dim`, computed stably. */
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number) {
+  constructor(readonly dim: number, options: Record<string, never> = {}, ...extra: []) {
     super();
-    if (!Number.isInteger(dim)) throw new Error(`LogSoftmax: dim must be an integer, got ${String(dim)}`);
+    checkArg('LogSoftmax', 'dim', dim, int);
+    parseOptions('LogSoftmax', options, {}, extra);
   }
   forward(input: Tensor): Tensor {
     return logSoftmax(input, this.dim);
@@ -109,8 +117,13 @@ export class LogSoftmax extends Module {
 
 /** log(1 + exp(beta * x)) / beta, linear above `threshold` for stability. */
 export class Softplus extends Module {
-  constructor(readonly beta = 1, readonly threshold = 20) {
+  readonly beta: number;
+  readonly threshold: number;
+  constructor(...args: Args<[beta: number, threshold: number], { beta?: number; threshold?: number }>) {
     super();
+    const { beta = 1, threshold = 20 } = parseArgs('Softplus', args, { beta: num, threshold: num });
+    this.beta = beta;
+    this.threshold = threshold;
   }
   forward(input: Tensor): Tensor {
     return softplus(input, this.beta, this.threshold);
@@ -121,49 +134,49 @@ export class Softplus extends Module {
 }
 
 /** x * sigmoid(x). */
-export class SiLU extends Module {
+export class SiLU extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return silu(input);
   }
 }
 
 /** x * tanh(softplus(x)). */
-export class Mish extends Module {
+export class Mish extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return mish(input);
   }
 }
 
 /** x * relu6(x + 3) / 6. */
-export class Hardswish extends Module {
+export class Hardswish extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return hardswish(input);
   }
 }
 
 /** relu6(x + 3) / 6. */
-export class Hardsigmoid extends Module {
+export class Hardsigmoid extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return hardsigmoid(input);
   }
 }
 
 /** log(sigmoid(x)). */
-export class LogSigmoid extends Module {
+export class LogSigmoid extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return logsigmoid(input);
   }
 }
 
 /** x / (1 + |x|). */
-export class Softsign extends Module {
+export class Softsign extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return softsign(input);
   }
 }
 
 /** x - tanh(x). */
-export class Tanhshrink extends Module {
+export class Tanhshrink extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return tanhshrink(input);
   }
@@ -171,9 +184,10 @@ export class Tanhshrink extends Module {
 
 /** The gated linear unit over `dim` (default -1): a * sigmoid(b) for the two halves a, b. */
 export class GLU extends Module {
-  constructor(readonly dim = -1) {
+  readonly dim: number;
+  constructor(...args: Args<[dim: number], { dim?: number }>) {
     super();
-    if (!Number.isInteger(dim)) throw new Error(`GLU: dim must be an integer, got ${String(dim)}`);
+    this.dim = parseArgs('GLU', args, { dim: int }).dim ?? -1;
   }
   forward(input: Tensor): Tensor {
     return glu(input, this.dim);
@@ -185,11 +199,13 @@ export class GLU extends Module {
 
 /** x clamped to [minVal, maxVal] (defaults -1 and 1). */
 export class Hardtanh extends Module {
-  constructor(readonly minVal = -1, readonly maxVal = 1) {
+  readonly minVal: number;
+  readonly maxVal: number;
+  constructor(...args: Args<[minVal: number, maxVal: number], { minVal?: number; maxVal?: number }>) {
     super();
-    for (const [name, v] of [['minVal', minVal], ['maxVal', maxVal]] as const) {
-      if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`Hardtanh: ${name} must be a number, got ${String(v)}`);
-    }
+    const { minVal = -1, maxVal = 1 } = parseArgs('Hardtanh', args, { minVal: num, maxVal: num });
+    this.minVal = minVal;
+    this.maxVal = maxVal;
     if (!(maxVal >= minVal)) throw new Error(`Hardtanh: maxVal (${String(maxVal)}) must be >= minVal (${String(minVal)})`);
   }
   forward(input: Tensor): Tensor {
@@ -201,7 +217,7 @@ export class Hardtanh extends Module {
 }
 
 /** min(max(x, 0), 6). */
-export class ReLU6 extends Module {
+export class ReLU6 extends ArgumentFree {
   forward(input: Tensor): Tensor {
     return relu6(input);
   }
@@ -209,9 +225,12 @@ export class ReLU6 extends Module {
 
 /** max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
 export class CELU extends Module {
-  constructor(readonly alpha = 1) {
+  readonly alpha: number;
+  constructor(...args: Args<[alpha: number], { alpha?: number }>) {
     super();
-    if (typeof alpha !== 'number' || !(alpha !== 0)) throw new Error(`CELU: alpha must be a nonzero number, got ${String(alpha)}`);
+    const alpha = parseArgs('CELU', args, { alpha: num }).alpha ?? 1;
+    this.alpha = alpha;
+    if (alpha === 0) throw new Error(`CELU: alpha must be a nonzero number, got ${String(alpha)}`);
   }
   forward(input: Tensor): Tensor {
     return celu(input, this.alpha);
@@ -223,9 +242,10 @@ export class CELU extends Module {
 
 /** x - lambd above lambd, x + lambd below -lambd, 0 between (default lambd 0.5). */
 export class Softshrink extends Module {
-  constructor(readonly lambd = 0.5) {
+  readonly lambd: number;
+  constructor(...args: Args<[lambd: number], { lambd?: number }>) {
     super();
-    if (!(lambd >= 0)) throw new Error(`Softshrink: lambd must be >= 0, got ${String(lambd)}`);
+    this.lambd = parseArgs('Softshrink', args, { lambd: nonNegative }).lambd ?? 0.5;
   }
   forward(input: Tensor): Tensor {
     return softshrink(input, this.lambd);
@@ -237,9 +257,10 @@ export class Softshrink extends Module {
 
 /** 0 on [-lambd, lambd], x elsewhere (default lambd 0.5). */
 export class Hardshrink extends Module {
-  constructor(readonly lambd = 0.5) {
+  readonly lambd: number;
+  constructor(...args: Args<[lambd: number], { lambd?: number }>) {
     super();
-    if (typeof lambd !== 'number' || Number.isNaN(lambd)) throw new Error(`Hardshrink: lambd must be a number, got ${String(lambd)}`);
+    this.lambd = parseArgs('Hardshrink', args, { lambd: num }).lambd ?? 0.5;
   }
   forward(input: Tensor): Tensor {
     return hardshrink(input, this.lambd);
@@ -251,11 +272,11 @@ export class Hardshrink extends Module {
 
 /** x where x > threshold, value elsewhere (both required, as torch). */
 export class Threshold extends Module {
-  constructor(readonly threshold: number, readonly value: number) {
+  constructor(readonly threshold: number, readonly value: number, options: Record<string, never> = {}, ...extra: []) {
     super();
-    for (const [name, v] of [['threshold', threshold], ['value', value]] as const) {
-      if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`Threshold: ${name} must be a number, got ${String(v)}`);
-    }
+    checkArg('Threshold', 'threshold', threshold, num);
+    checkArg('Threshold', 'value', value, num);
+    parseOptions('Threshold', options, {}, extra);
   }
   forward(input: Tensor): Tensor {
     return threshold(input, this.threshold, this.value);
@@ -276,11 +297,14 @@ export interface PReLUOptions {
 export class PReLU extends Module {
   weight: Parameter;
 
-  constructor(numParameters = 1, readonly init = 0.25, options: PReLUOptions = {}) {
+  readonly init: number;
+  constructor(...args: Args<[numParameters: number, init: number], PReLUOptions & { numParameters?: number; init?: number }>) {
     super();
+    const spec = { numParameters: int, init: num, dtype: floatDtype };
+    const { numParameters = 1, init = 0.25, dtype = 'float32' } = parseArgs('PReLU', args, spec, ['numParameters', 'init']);
     checkPositiveInt('PReLU', 'numParameters', numParameters);
-    if (typeof init !== 'number' || Number.isNaN(init)) throw new Error(`PReLU: init must be a number, got ${String(init)}`);
-    this.weight = new Parameter(full([numParameters], init, { dtype: options.dtype ?? 'float32' }));
+    this.init = init;
+    this.weight = new Parameter(full([numParameters], init, { dtype }));
   }
   forward(input: Tensor): Tensor {
     return prelu(input, this.weight);

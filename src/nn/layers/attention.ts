@@ -10,6 +10,7 @@ import { Linear } from './linear.js';
 import { constant_, xavierNormal_, xavierUniform_ } from '../init.js';
 import { empty, checkPositiveInt } from '../util.js';
 import { multiHeadAttention, type MultiHeadAttentionWeights } from '../functional/attention.js';
+import { bool, floatDtype, inRange, int, parseOptions } from '../../ops/args.js';
 
 export interface MultiheadAttentionOptions {
   /** Dropout probability on the attention weights in training mode (default 0). */
@@ -28,6 +29,10 @@ export interface MultiheadAttentionOptions {
   addZeroAttn?: boolean;
   dtype?: FloatDType;
 }
+
+const MULTIHEAD_ATTENTION_SPEC = {
+  dropout: inRange(0, 1), bias: bool, addBiasKv: bool, addZeroAttn: bool, kdim: int, vdim: int, batchFirst: bool, dtype: floatDtype,
+};
 
 export interface MultiheadAttentionForwardOptions {
   /** [B, S] ([S] unbatched). Bool: true marks keys to ignore (padding). Float: added to the scores. */
@@ -64,8 +69,9 @@ export class MultiheadAttention extends Module {
   biasV: Parameter | null;
   outProj: Linear;
 
-  constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
+  constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}, ...extra: []) {
     super();
+    parseOptions('MultiheadAttention', options, MULTIHEAD_ATTENTION_SPEC, extra);
     checkPositiveInt('MultiheadAttention', 'embedDim', embedDim);
     checkPositiveInt('MultiheadAttention', 'numHeads', numHeads);
     if (embedDim % numHeads !== 0) {

@@ -15,6 +15,8 @@ import {
   perDim, resolveConvPadding, spatialNames, conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d,
   type ConvOptions, type ConvPadding, type ConvTransposeOptions, type IntOrTuple,
 } from '../functional/conv.js';
+import { convPadding } from '../functional/conv.js';
+import { bool, checkOptions, floatDtype, int, intOrInts, oneOf } from '../../ops/args.js';
 
 export interface ConvLayerOptions {
   stride?: IntOrTuple;
@@ -38,6 +40,14 @@ export interface ConvTransposeLayerOptions {
   dilation?: IntOrTuple;
   dtype?: FloatDType;
 }
+
+const CONV_LAYER_SPEC = {
+  stride: intOrInts, padding: convPadding, dilation: intOrInts, groups: int, bias: bool,
+  paddingMode: oneOf('zeros', 'reflect', 'replicate', 'circular'), dtype: floatDtype,
+};
+const CONV_TRANSPOSE_LAYER_SPEC = {
+  stride: intOrInts, padding: intOrInts, outputPadding: intOrInts, groups: int, bias: bool, dilation: intOrInts, dtype: floatDtype,
+};
 
 type ConvFn = (x: Tensor, w: Tensor, b: Tensor | null, options: ConvOptions) => Tensor;
 type ConvTransposeFn = (x: Tensor, w: Tensor, b: Tensor | null, options: ConvTransposeOptions) => Tensor;
@@ -136,9 +146,6 @@ abstract class ConvNd extends ConvBase {
     super(layerName, nd, inChannels, outChannels, kernelSize, options, false);
     this.padding = options.padding ?? 0;
     this.paddingMode = options.paddingMode ?? 'zeros';
-    if (!['zeros', 'reflect', 'replicate', 'circular'].includes(this.paddingMode)) {
-      throw new Error(`${layerName}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got '${String(this.paddingMode)}'`);
-    }
     // Resolving against a large input validates the option now rather than at the first forward.
     resolveConvPadding(layerName, this.padding, this.kernelSize.map(() => 1 << 20), this.kernelSize, this.stride, this.dilation);
   }
@@ -169,22 +176,22 @@ abstract class ConvNd extends ConvBase {
 
 /** 1-D convolution over [N, C, L]: weight [outChannels, inChannels / groups, k]. */
 export class Conv1d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvLayerOptions = {}) {
-    super('Conv1d', 1, conv1d, inChannels, outChannels, kernelSize, options);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvLayerOptions = {}, ...extra: []) {
+    super('Conv1d', 1, conv1d, inChannels, outChannels, kernelSize, checkOptions('Conv1d', options, CONV_LAYER_SPEC, extra));
   }
 }
 
 /** 2-D convolution over [N, C, H, W]: weight [outChannels, inChannels / groups, kh, kw]. */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvLayerOptions = {}) {
-    super('Conv2d', 2, conv2d, inChannels, outChannels, kernelSize, options);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvLayerOptions = {}, ...extra: []) {
+    super('Conv2d', 2, conv2d, inChannels, outChannels, kernelSize, checkOptions('Conv2d', options, CONV_LAYER_SPEC, extra));
   }
 }
 
 /** 3-D convolution over [N, C, D, H, W]: weight [outChannels, inChannels / groups, kd, kh, kw]. */
 export class Conv3d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvLayerOptions = {}) {
-    super('Conv3d', 3, conv3d, inChannels, outChannels, kernelSize, options);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvLayerOptions = {}, ...extra: []) {
+    super('Conv3d', 3, conv3d, inChannels, outChannels, kernelSize, checkOptions('Conv3d', options, CONV_LAYER_SPEC, extra));
   }
 }
 
@@ -255,21 +262,21 @@ abstract class ConvTransposeNd extends ConvBase {
 
 /** 1-D transposed convolution over [N, C, L]. */
 export class ConvTranspose1d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeLayerOptions = {}) {
-    super('ConvTranspose1d', 1, convTranspose1d, inChannels, outChannels, kernelSize, options);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeLayerOptions = {}, ...extra: []) {
+    super('ConvTranspose1d', 1, convTranspose1d, inChannels, outChannels, kernelSize, checkOptions('ConvTranspose1d', options, CONV_TRANSPOSE_LAYER_SPEC, extra));
   }
 }
 
 /** 2-D transposed convolution over [N, C, H, W] (the gradient of Conv2d with respect to its input). */
 export class ConvTranspose2d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeLayerOptions = {}) {
-    super('ConvTranspose2d', 2, convTranspose2d, inChannels, outChannels, kernelSize, options);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeLayerOptions = {}, ...extra: []) {
+    super('ConvTranspose2d', 2, convTranspose2d, inChannels, outChannels, kernelSize, checkOptions('ConvTranspose2d', options, CONV_TRANSPOSE_LAYER_SPEC, extra));
   }
 }
 
 /** 3-D transposed convolution over [N, C, D, H, W]. */
 export class ConvTranspose3d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeLayerOptions = {}) {
-    super('ConvTranspose3d', 3, convTranspose3d, inChannels, outChannels, kernelSize, options);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeLayerOptions = {}, ...extra: []) {
+    super('ConvTranspose3d', 3, convTranspose3d, inChannels, outChannels, kernelSize, checkOptions('ConvTranspose3d', options, CONV_TRANSPOSE_LAYER_SPEC, extra));
   }
 }

@@ -1,14 +1,18 @@
 /** Distance modules over the functional distances. */
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
-import { cosineSimilarity, pairwiseDistance, type CosineSimilarityOptions, type PairwiseDistanceOptions } from '../functional/distance.js';
+import {
+  COSINE_SIMILARITY_SPEC, PAIRWISE_DISTANCE_SPEC, cosineSimilarity, pairwiseDistance, type CosineSimilarityOptions, type PairwiseDistanceOptions,
+} from '../functional/distance.js';
+import { parseOptions } from '../../ops/args.js';
 
 /** Cosine similarity along dim (default 1), norms floored at eps (default 1e-8). */
 export class CosineSimilarity extends Module {
   readonly dim: number;
   readonly eps: number;
-  constructor(options: CosineSimilarityOptions = {}) {
+  constructor(options: CosineSimilarityOptions = {}, ...extra: []) {
     super();
+    parseOptions('CosineSimilarity', options, COSINE_SIMILARITY_SPEC, extra);
     this.dim = options.dim ?? 1;
     this.eps = options.eps ?? 1e-8;
   }
@@ -25,8 +29,9 @@ export class PairwiseDistance extends Module {
   readonly p: number;
   readonly eps: number;
   readonly keepdim: boolean;
-  constructor(options: PairwiseDistanceOptions = {}) {
+  constructor(options: PairwiseDistanceOptions = {}, ...extra: []) {
     super();
+    parseOptions('PairwiseDistance', options, PAIRWISE_DISTANCE_SPEC, extra);
     this.p = options.p ?? 2;
     this.eps = options.eps ?? 1e-6;
     this.keepdim = options.keepdim ?? false;

@@ -2,12 +2,14 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { dropout } from '../../ops/nn.js';
 import { Module } from '../module.js';
+import { inRange, parseArgs, type Args } from '../../ops/args.js';
 
 /** Zeroes each element with probability p and scales the rest by 1 / (1 - p) while training. */
 export class Dropout extends Module {
-  constructor(readonly p = 0.5) {
+  readonly p: number;
+  constructor(...args: Args<[p: number], { p?: number }>) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: probability p must be in [0, 1], got ${p}`);
+    this.p = parseArgs('Dropout', args, { p: inRange(0, 1) }).p ?? 0.5;
   }
   forward(input: Tensor): Tensor {
     return dropout(input, this.p, this.training);

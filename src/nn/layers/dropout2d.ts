@@ -2,6 +2,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { dropout2d } from '../functional/norm.js';
 import { Module } from '../module.js';
+import { inRange, parseArgs, type Args } from '../../ops/args.js';
 
 /**
  * Zeroes each channel of [N, C, H, W] (or [C, H, W]) with probability p and scales the rest by
@@ -9,9 +10,10 @@ import { Module } from '../module.js';
  * so dropping single pixels would barely regularize a convolutional layer.
  */
 export class Dropout2d extends Module {
-  constructor(readonly p = 0.5) {
+  readonly p: number;
+  constructor(...args: Args<[p: number], { p?: number }>) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout2d: probability p must be in [0, 1], got ${p}`);
+    this.p = parseArgs('Dropout2d', args, { p: inRange(0, 1) }).p ?? 0.5;
   }
 
   forward(input: Tensor): Tensor {

@@ -7,6 +7,7 @@ import { Module, Parameter } from '../module.js';
 import { empty } from '../util.js';
 import { normal_ } from '../init.js';
 import { embedding, checkEmbeddingIndices } from '../functional/embedding.js';
+import { floatDtype, int, nullable, num, parseOptions } from '../../ops/args.js';
 
 export interface EmbeddingLayerOptions {
   /** This row starts at zero and gets no gradient (negative counts from the end). */
@@ -23,6 +24,8 @@ export interface FromPretrainedOptions extends Omit<EmbeddingLayerOptions, 'dtyp
   freeze?: boolean;
 }
 
+const EMBEDDING_SPEC = { paddingIdx: nullable(int), maxNorm: nullable(num), normType: num, dtype: floatDtype };
+
 /** torch.nn.Embedding: weight [numEmbeddings, embeddingDim] ~ N(0, 1), the padding row zeroed. */
 export class Embedding extends Module {
   readonly numEmbeddings: number;
@@ -32,8 +35,9 @@ export class Embedding extends Module {
   readonly normType: number;
   weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingLayerOptions = {}) {
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingLayerOptions = {}, ...extra: []) {
     super();
+    parseOptions('Embedding', options, EMBEDDING_SPEC, extra);
     checkSize('Embedding', 'numEmbeddings', numEmbeddings);
     checkSize('Embedding', 'embeddingDim', embeddingDim);
     this.numEmbeddings = numEmbeddings;

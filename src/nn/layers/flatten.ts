@@ -3,11 +3,17 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { flatten, unflatten } from '../../ops/movement.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { Module } from '../module.js';
+import { checkArg, int, intArray, parseArgs, parseOptions, type Args } from '../../ops/args.js';
 
 /** Merges dims startDim..endDim into one (defaults 1..-1: keep the batch dim, flatten the rest). */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  readonly startDim: number;
+  readonly endDim: number;
+  constructor(...args: Args<[startDim: number, endDim: number], { startDim?: number; endDim?: number }>) {
     super();
+    const { startDim = 1, endDim = -1 } = parseArgs('Flatten', args, { startDim: int, endDim: int });
+    this.startDim = startDim;
+    this.endDim = endDim;
   }
   forward(input: Tensor): Tensor {
     const rank = input.ndim;
@@ -29,8 +35,11 @@ export class Flatten extends Module {
 /** Splits dim `dim` into `sizes` (one entry may be -1). */
 export class Unflatten extends Module {
   readonly sizes: readonly number[];
-  constructor(readonly dim: number, sizes: readonly number[]) {
+  constructor(readonly dim: number, sizes: readonly number[], options: Record<string, never> = {}, ...extra: []) {
     super();
+    checkArg('Unflatten', 'dim', dim, int);
+    checkArg('Unflatten', 'sizes', sizes, intArray);
+    parseOptions('Unflatten', options, {}, extra);
     this.sizes = [...sizes];
   }
   forward(input: Tensor): Tensor {

@@ -5,12 +5,15 @@ import { checkSize, shapeStr } from '../../tensor/shape.js';
 import { linear } from '../../ops/linalg.js';
 import { Module, Parameter } from '../module.js';
 import type { FloatDType } from '../../tensor/dtype.js';
+import { bool, floatDtype, parseOptions } from '../../ops/args.js';
 
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
   dtype?: FloatDType;
 }
+
+const LINEAR_SPEC = { bias: bool, dtype: floatDtype };
 
 /**
  * y = x W^T + b over the last dim (torch.nn.Linear). weight: [outFeatures, inFeatures], bias:
@@ -23,8 +26,9 @@ export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}, ...extra: []) {
     super();
+    parseOptions('Linear', options, LINEAR_SPEC, extra);
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
     this.inFeatures = inFeatures;

@@ -13,6 +13,11 @@ import { checkTensor } from '../../ops/util.js';
 import { Module, Parameter } from '../module.js';
 import { batchNorm, groupNorm, layerNorm, localResponseNorm, type LocalResponseNormOptions } from '../functional/norm.js';
 import { checkPositiveInt } from '../util.js';
+import { bool, check, checkArg, checkOptions, floatDtype, nullable, num, parseOptions } from '../../ops/args.js';
+
+/** A number or a list (their entries are checked as sizes below). */
+const shapeLike = check<number | readonly number[]>('a positive integer or a non-empty list of them', (v) => typeof v === 'number' || Array.isArray(v));
+import { LOCAL_RESPONSE_NORM_SPEC } from '../functional/norm.js';
 
 export interface BatchNormLayerOptions {
   eps?: number;
@@ -129,24 +134,26 @@ abstract class BatchNormNd extends Module {
   }
 }
 
+const BATCH_NORM_SPEC = { eps: num, momentum: nullable(num), affine: bool, trackRunningStats: bool, dtype: floatDtype };
+
 /** Batch normalization of [N, C] or [N, C, L] per channel. */
 export class BatchNorm1d extends BatchNormNd {
-  constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
-    super('BatchNorm1d', [[], ['L']], numFeatures, options);
+  constructor(numFeatures: number, options: BatchNormLayerOptions = {}, ...extra: []) {
+    super('BatchNorm1d', [[], ['L']], numFeatures, checkOptions('BatchNorm1d', options, BATCH_NORM_SPEC, extra));
   }
 }
 
 /** Batch normalization of [N, C, H, W] per channel. */
 export class BatchNorm2d extends BatchNormNd {
-  constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
-    super('BatchNorm2d', [['H', 'W']], numFeatures, options);
+  constructor(numFeatures: number, options: BatchNormLayerOptions = {}, ...extra: []) {
+    super('BatchNorm2d', [['H', 'W']], numFeatures, checkOptions('BatchNorm2d', options, BATCH_NORM_SPEC, extra));
   }
 }
 
 /** Batch normalization of [N, C, D, H, W] per channel. */
 export class BatchNorm3d extends BatchNormNd {
-  constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
-    super('BatchNorm3d', [['D', 'H', 'W']], numFeatures, options);
+  constructor(numFeatures: number, options: BatchNormLayerOptions = {}, ...extra: []) {
+    super('BatchNorm3d', [['D', 'H', 'W']], numFeatures, checkOptions('BatchNorm3d', options, BATCH_NORM_SPEC, extra));
   }
 }
 
@@ -165,8 +172,10 @@ export class LayerNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
 
-  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}, ...extra: []) {
     super();
+    parseOptions('LayerNorm', options, { eps: num, elementwiseAffine: bool, dtype: floatDtype }, extra);
+    checkArg('LayerNorm', 'normalizedShape', normalizedShape, shapeLike);
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (this.normalizedShape.length === 0 || this.normalizedShape.some((d) => !isSize(d, 1))) {
       throw new Error(`LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);
@@ -214,8 +223,10 @@ export class GroupNorm extends Module {
     readonly numGroups: number,
     readonly numChannels: number,
     options: GroupNormOptions = {},
+    ...extra: []
   ) {
     super();
+    parseOptions('GroupNorm', options, { eps: num, affine: bool, dtype: floatDtype }, extra);
     checkPositiveInt('GroupNorm', 'numGroups', numGroups);
     checkPositiveInt('GroupNorm', 'numChannels', numChannels);
     if (numChannels % numGroups !== 0) {
@@ -254,8 +265,10 @@ export class LocalResponseNorm extends Module {
   constructor(
     readonly size: number,
     options: LocalResponseNormOptions = {},
+    ...extra: []
   ) {
     super();
+    parseOptions('LocalResponseNorm', options, LOCAL_RESPONSE_NORM_SPEC, extra);
     checkPositiveInt('LocalResponseNorm', 'size', size);
     this.alpha = options.alpha ?? 1e-4;
     this.beta = options.beta ?? 0.75;

@@ -12,6 +12,11 @@ import {
   adaptiveAvgPoolN, adaptiveMaxPoolN, avgPoolN, maxPoolN, type AdaptiveMaxPoolOptions, type AdaptiveSize, type AvgPoolOptions,
   type MaxPoolOptions,
 } from '../functional/pool.js';
+import { ADAPTIVE_MAX_POOL_SPEC, AVG_POOL_1D_SPEC, AVG_POOL_SPEC, MAX_POOL_SPEC } from '../functional/pool.js';
+import { arrayOf, checkArg, checkOptions, either, int, nullable, parseOptions } from '../../ops/args.js';
+
+/** An output size per spatial dim (null keeps the input's), or one for all. */
+const adaptiveSize = either(int, arrayOf(nullable(int), 'an array of integers or nulls'));
 
 /** What forward returns: a tensor, or values and indices when the layer was built with returnIndices: true. */
 export type PoolResult<R extends boolean> = R extends true ? ValuesIndices : Tensor;
@@ -69,22 +74,22 @@ abstract class MaxPoolNd<R extends boolean> extends Module {
 
 /** Max over windows of [N, C, L]. */
 export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
-  constructor(kernelSize: IntOrTuple, options: MaxPoolOptions & { returnIndices?: R } = {}) {
-    super('MaxPool1d', 1, kernelSize, options);
+  constructor(kernelSize: IntOrTuple, options: MaxPoolOptions & { returnIndices?: R } = {}, ...extra: []) {
+    super('MaxPool1d', 1, kernelSize, checkOptions('MaxPool1d', options, MAX_POOL_SPEC, extra));
   }
 }
 
 /** Max over windows of [N, C, H, W]. */
 export class MaxPool2d<R extends boolean = false> extends MaxPoolNd<R> {
-  constructor(kernelSize: IntOrTuple, options: MaxPoolOptions & { returnIndices?: R } = {}) {
-    super('MaxPool2d', 2, kernelSize, options);
+  constructor(kernelSize: IntOrTuple, options: MaxPoolOptions & { returnIndices?: R } = {}, ...extra: []) {
+    super('MaxPool2d', 2, kernelSize, checkOptions('MaxPool2d', options, MAX_POOL_SPEC, extra));
   }
 }
 
 /** Max over windows of [N, C, D, H, W]. */
 export class MaxPool3d<R extends boolean = false> extends MaxPoolNd<R> {
-  constructor(kernelSize: IntOrTuple, options: MaxPoolOptions & { returnIndices?: R } = {}) {
-    super('MaxPool3d', 3, kernelSize, options);
+  constructor(kernelSize: IntOrTuple, options: MaxPoolOptions & { returnIndices?: R } = {}, ...extra: []) {
+    super('MaxPool3d', 3, kernelSize, checkOptions('MaxPool3d', options, MAX_POOL_SPEC, extra));
   }
 }
 
@@ -134,22 +139,22 @@ abstract class AvgPoolNd extends Module {
 
 /** Mean over windows of [N, C, L]. */
 export class AvgPool1d extends AvgPoolNd {
-  constructor(kernelSize: IntOrTuple, options: Omit<AvgPoolOptions, 'divisorOverride'> = {}) {
-    super('AvgPool1d', 1, kernelSize, options);
+  constructor(kernelSize: IntOrTuple, options: Omit<AvgPoolOptions, 'divisorOverride'> = {}, ...extra: []) {
+    super('AvgPool1d', 1, kernelSize, checkOptions('AvgPool1d', options, AVG_POOL_1D_SPEC, extra));
   }
 }
 
 /** Mean over windows of [N, C, H, W]. */
 export class AvgPool2d extends AvgPoolNd {
-  constructor(kernelSize: IntOrTuple, options: AvgPoolOptions = {}) {
-    super('AvgPool2d', 2, kernelSize, options);
+  constructor(kernelSize: IntOrTuple, options: AvgPoolOptions = {}, ...extra: []) {
+    super('AvgPool2d', 2, kernelSize, checkOptions('AvgPool2d', options, AVG_POOL_SPEC, extra));
   }
 }
 
 /** Mean over windows of [N, C, D, H, W]. */
 export class AvgPool3d extends AvgPoolNd {
-  constructor(kernelSize: IntOrTuple, options: AvgPoolOptions = {}) {
-    super('AvgPool3d', 3, kernelSize, options);
+  constructor(kernelSize: IntOrTuple, options: AvgPoolOptions = {}, ...extra: []) {
+    super('AvgPool3d', 3, kernelSize, checkOptions('AvgPool3d', options, AVG_POOL_SPEC, extra));
   }
 }
 
@@ -164,6 +169,7 @@ abstract class AdaptiveAvgPoolNd extends Module {
     readonly outputSize: AdaptiveSize,
   ) {
     super();
+    checkArg(layerName, 'outputSize', outputSize, adaptiveSize);
   }
 
   forward(input: Tensor): Tensor {
@@ -177,22 +183,25 @@ abstract class AdaptiveAvgPoolNd extends Module {
 
 /** Averages [N, C, L] down to outputSize with torch's adaptive windows. */
 export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd {
-  constructor(outputSize: AdaptiveSize) {
+  constructor(outputSize: AdaptiveSize, options: Record<string, never> = {}, ...extra: []) {
     super('AdaptiveAvgPool1d', 1, outputSize);
+    parseOptions('AdaptiveAvgPool1d', options, {}, extra);
   }
 }
 
 /** Averages [N, C, H, W] down to outputSize (a number, or [h, w] with null keeping the input's size). */
 export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd {
-  constructor(outputSize: AdaptiveSize) {
+  constructor(outputSize: AdaptiveSize, options: Record<string, never> = {}, ...extra: []) {
     super('AdaptiveAvgPool2d', 2, outputSize);
+    parseOptions('AdaptiveAvgPool2d', options, {}, extra);
   }
 }
 
 /** Averages [N, C, D, H, W] down to outputSize. */
 export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
-  constructor(outputSize: AdaptiveSize) {
+  constructor(outputSize: AdaptiveSize, options: Record<string, never> = {}, ...extra: []) {
     super('AdaptiveAvgPool3d', 3, outputSize);
+    parseOptions('AdaptiveAvgPool3d', options, {}, extra);
   }
 }
 
@@ -206,6 +215,7 @@ abstract class AdaptiveMaxPoolNd<R extends boolean> extends Module {
     options: AdaptiveMaxPoolOptions & { returnIndices?: R },
   ) {
     super();
+    checkArg(layerName, 'outputSize', outputSize, adaptiveSize);
     this.returnIndices = (options.returnIndices ?? false) as R;
   }
 
@@ -223,21 +233,21 @@ abstract class AdaptiveMaxPoolNd<R extends boolean> extends Module {
 
 /** Max over torch's adaptive windows of [N, C, L]. */
 export class AdaptiveMaxPool1d<R extends boolean = false> extends AdaptiveMaxPoolNd<R> {
-  constructor(outputSize: AdaptiveSize, options: AdaptiveMaxPoolOptions & { returnIndices?: R } = {}) {
-    super('AdaptiveMaxPool1d', 1, outputSize, options);
+  constructor(outputSize: AdaptiveSize, options: AdaptiveMaxPoolOptions & { returnIndices?: R } = {}, ...extra: []) {
+    super('AdaptiveMaxPool1d', 1, outputSize, checkOptions('AdaptiveMaxPool1d', options, ADAPTIVE_MAX_POOL_SPEC, extra));
   }
 }
 
 /** Max over torch's adaptive windows of [N, C, H, W]. */
 export class AdaptiveMaxPool2d<R extends boolean = false> extends AdaptiveMaxPoolNd<R> {
-  constructor(outputSize: AdaptiveSize, options: AdaptiveMaxPoolOptions & { returnIndices?: R } = {}) {
-    super('AdaptiveMaxPool2d', 2, outputSize, options);
+  constructor(outputSize: AdaptiveSize, options: AdaptiveMaxPoolOptions & { returnIndices?: R } = {}, ...extra: []) {
+    super('AdaptiveMaxPool2d', 2, outputSize, checkOptions('AdaptiveMaxPool2d', options, ADAPTIVE_MAX_POOL_SPEC, extra));
   }
 }
 
 /** Max over torch's adaptive windows of [N, C, D, H, W]. */
 export class AdaptiveMaxPool3d<R extends boolean = false> extends AdaptiveMaxPoolNd<R> {
-  constructor(outputSize: AdaptiveSize, options: AdaptiveMaxPoolOptions & { returnIndices?: R } = {}) {
-    super('AdaptiveMaxPool3d', 3, outputSize, options);
+  constructor(outputSize: AdaptiveSize, options: AdaptiveMaxPoolOptions & { returnIndices?: R } = {}, ...extra: []) {
+    super('AdaptiveMaxPool3d', 3, outputSize, checkOptions('AdaptiveMaxPool3d', options, ADAPTIVE_MAX_POOL_SPEC, extra));
   }
 }

@@ -12,6 +12,7 @@ import { narrow, transpose } from '../../ops/movement.js';
 import { Module } from '../module.js';
 import { Dropout } from './dropout.js';
 import { checkPositiveInt } from '../util.js';
+import { bool, floatDtype, inRange, int, parseOptions } from '../../ops/args.js';
 
 export interface PositionalEncodingOptions {
   /** Dropout after adding the encoding (default 0.1, as the tutorial). */
@@ -46,8 +47,9 @@ export class PositionalEncoding extends Module {
   readonly batchFirst: boolean;
   dropout: Dropout;
 
-  constructor(dModel: number, options: PositionalEncodingOptions = {}) {
+  constructor(dModel: number, options: PositionalEncodingOptions = {}, ...extra: []) {
     super();
+    parseOptions('PositionalEncoding', options, { dropout: inRange(0, 1), maxLen: int, batchFirst: bool, dtype: floatDtype }, extra);
     checkPositiveInt('PositionalEncoding', 'dModel', dModel);
     const maxLen = options.maxLen ?? 5000;
     checkPositiveInt('PositionalEncoding', 'maxLen', maxLen);

@@ -21,6 +21,7 @@ import {
   type RecurrentWeights,
   type SequenceMaskOptions,
 } from '../functional/recurrent.js';
+import { bool, checkOptions, floatDtype, inRange, int, oneOf, parseOptions } from '../../ops/args.js';
 
 export interface RNNBaseOptions {
   /** Stacked recurrent layers (default 1). */
@@ -47,6 +48,11 @@ export interface LSTMOptions extends RNNBaseOptions {
    */
   projSize?: number;
 }
+
+const RNN_BASE_SPEC = { numLayers: int, bias: bool, batchFirst: bool, dropout: inRange(0, 1), bidirectional: bool, dtype: floatDtype };
+const RNN_SPEC = { ...RNN_BASE_SPEC, nonlinearity: oneOf('tanh', 'relu') };
+const LSTM_SPEC = { ...RNN_BASE_SPEC, projSize: int };
+const RNN_CELL_BASE_SPEC = { bias: bool, dtype: floatDtype };
 
 /** Marks the padded steps of a batch of sequences of different lengths (see SequenceMaskOptions). */
 export type RecurrentForwardOptions = SequenceMaskOptions;
@@ -174,11 +180,9 @@ abstract class RNNBase extends Module {
 export class RNN extends RNNBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}, ...extra: []) {
+    parseOptions('RNN', options, RNN_SPEC, extra);
     const nonlinearity = options.nonlinearity ?? 'tanh';
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') {
-      throw new Error(`RNN: nonlinearity must be 'tanh' or 'relu', got '${String(nonlinearity)}'`);
-    }
     super(nonlinearity === 'relu' ? 'rnnRelu' : 'rnnTanh', inputSize, hiddenSize, options);
     this.nonlinearity = nonlinearity;
   }
@@ -196,8 +200,8 @@ export class RNN extends RNNBase {
  * returns [output, [hN, cN]].
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
-    super('lstm', inputSize, hiddenSize, options);
+  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}, ...extra: []) {
+    super('lstm', inputSize, hiddenSize, checkOptions('LSTM', options, LSTM_SPEC, extra));
   }
 
   /**
@@ -215,8 +219,8 @@ export class LSTM extends RNNBase {
  * n = tanh(W_in x + b_in + r * (W_hn h + b_hn)). forward(input, h0?, { lengths }) returns [output, hN].
  */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: RNNBaseOptions = {}) {
-    super('gru', inputSize, hiddenSize, options);
+  constructor(inputSize: number, hiddenSize: number, options: RNNBaseOptions = {}, ...extra: []) {
+    super('gru', inputSize, hiddenSize, checkOptions('GRU', options, RNN_BASE_SPEC, extra));
   }
 
   /** input [T, B, I] ([B, T, I] with batchFirst, or [T, I]); h0 [numLayers*D, B, H]. */
@@ -286,11 +290,9 @@ abstract class RNNCellBase extends Module {
 export class RNNCell extends RNNCellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}, ...extra: []) {
+    parseOptions('RNNCell', options, { ...RNN_CELL_BASE_SPEC, nonlinearity: oneOf('tanh', 'relu') }, extra);
     const nonlinearity = options.nonlinearity ?? 'tanh';
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') {
-      throw new Error(`RNNCell: nonlinearity must be 'tanh' or 'relu', got '${String(nonlinearity)}'`);
-    }
     super('RNNCell', 1, inputSize, hiddenSize, options);
     this.nonlinearity = nonlinearity;
   }
@@ -306,8 +308,8 @@ export class RNNCell extends RNNCellBase {
 
 /** One LSTM step (torch.nn.LSTMCell): forward(input [B, I] or [I], [h, c]?) returns [h', c']. */
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options: RNNCellBaseOptions = {}) {
-    super('LSTMCell', 4, inputSize, hiddenSize, options);
+  constructor(inputSize: number, hiddenSize: number, options: RNNCellBaseOptions = {}, ...extra: []) {
+    super('LSTMCell', 4, inputSize, hiddenSize, checkOptions('LSTMCell', options, RNN_CELL_BASE_SPEC, extra));
   }
 
   forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] {
@@ -317,8 +319,8 @@ export class LSTMCell extends RNNCellBase {
 
 /** One GRU step (torch.nn.GRUCell): forward(input [B, I] or [I], h?) returns h'. */
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options: RNNCellBaseOptions = {}) {
-    super('GRUCell', 3, inputSize, hiddenSize, options);
+  constructor(inputSize: number, hiddenSize: number, options: RNNCellBaseOptions = {}, ...extra: []) {
+    super('GRUCell', 3, inputSize, hiddenSize, checkOptions('GRUCell', options, RNN_CELL_BASE_SPEC, extra));
   }
 
   forward(input: Tensor, hx?: Tensor | null): Tensor {

@@ -17,6 +17,7 @@ import { MultiheadAttention } from './attention.js';
 import { xavierUniform_ } from '../init.js';
 import { checkPositiveInt } from '../util.js';
 import { generateSquareSubsequentMask } from '../functional/attention.js';
+import { bool, either, floatDtype, func, inRange, instanceOf, int, nullable, num, oneOf, parseOptions } from '../../ops/args.js';
 
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
 
@@ -70,6 +71,11 @@ interface ResolvedLayerOptions {
   dtype: FloatDType;
 }
 
+const TRANSFORMER_LAYER_SPEC = {
+  dimFeedforward: int, dropout: inRange(0, 1), activation: either(oneOf('relu', 'gelu'), func), layerNormEps: num,
+  batchFirst: bool, normFirst: bool, dtype: floatDtype,
+};
+
 function resolveOptions(layer: string, dModel: number, nhead: number, options: TransformerLayerOptions): ResolvedLayerOptions {
   checkPositiveInt(layer, 'dModel', dModel);
   checkPositiveInt(layer, 'nhead', nhead);
@@ -79,9 +85,6 @@ function resolveOptions(layer: string, dModel: number, nhead: number, options: T
   const dimFeedforward = options.dimFeedforward ?? 2048;
   checkPositiveInt(layer, 'dimFeedforward', dimFeedforward);
   const activation = options.activation ?? 'relu';
-  if (activation !== 'relu' && activation !== 'gelu' && typeof activation !== 'function') {
-    throw new Error(`${layer}: activation must be 'relu', 'gelu' or a function, got '${String(activation)}'`);
-  }
   return {
     dimFeedforward,
     dropout: options.dropout ?? 0.1,
@@ -135,8 +138,9 @@ export class TransformerEncoderLayer extends Module {
   dropout1: Dropout;
   dropout2: Dropout;
 
-  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
+  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}, ...extra: []) {
     super();
+    parseOptions('TransformerEncoderLayer', options, TRANSFORMER_LAYER_SPEC, extra);
     const o = resolveOptions('TransformerEncoderLayer', dModel, nhead, options);
     this.dModel = dModel;
     this.nhead = nhead;
@@ -213,8 +217,9 @@ export class TransformerDecoderLayer extends Module {
   dropout2: Dropout;
   dropout3: Dropout;
 
-  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
+  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}, ...extra: []) {
     super();
+    parseOptions('TransformerDecoderLayer', options, TRANSFORMER_LAYER_SPEC, extra);
     const o = resolveOptions('TransformerDecoderLayer', dModel, nhead, options);
     this.dModel = dModel;
     this.nhead = nhead;
@@ -307,8 +312,9 @@ export class TransformerEncoder extends Module {
   layers: TransformerEncoderLayer[];
   norm: LayerNorm | null;
 
-  constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
+  constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerStackOptions = {}, ...extra: []) {
     super();
+    parseOptions('TransformerEncoder', options, { norm: nullable(instanceOf(LayerNorm)) }, extra);
     if (!(encoderLayer instanceof TransformerEncoderLayer)) {
       throw new Error('TransformerEncoder: encoderLayer must be a TransformerEncoderLayer (it is copied numLayers times)');
     }
@@ -334,8 +340,9 @@ export class TransformerDecoder extends Module {
   layers: TransformerDecoderLayer[];
   norm: LayerNorm | null;
 
-  constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
+  constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerStackOptions = {}, ...extra: []) {
     super();
+    parseOptions('TransformerDecoder', options, { norm: nullable(instanceOf(LayerNorm)) }, extra);
     if (!(decoderLayer instanceof TransformerDecoderLayer)) {
       throw new Error('TransformerDecoder: decoderLayer must be a TransformerDecoderLayer (it is copied numLayers times)');
     }
@@ -392,11 +399,16 @@ export class Transformer extends Module {
   encoder: TransformerEncoder;
   decoder: TransformerDecoder;
 
-  constructor(options: TransformerOptions = {}) {
+  constructor(options: TransformerOptions = {}, ...extra: []) {
     super();
+    parseOptions('Transformer', options, {
+      ...TRANSFORMER_LAYER_SPEC, dModel: int, nhead: int, numEncoderLayers: int, numDecoderLayers: int,
+      customEncoder: instanceOf(TransformerEncoder), customDecoder: instanceOf(TransformerDecoder),
+    }, extra);
     const dModel = options.dModel ?? 512;
     const nhead = options.nhead ?? 8;
-    const layerOptions = { ...options };
+    // The layers take only the layer options; the rest are the Transformer's own.
+    const { dModel: _dModel, nhead: _nhead, numEncoderLayers: _e, numDecoderLayers: _d, customEncoder: _ce, customDecoder: _cd, ...layerOptions } = options;
     resolveOptions('Transformer', dModel, nhead, layerOptions);
     const dtype = options.dtype ?? 'float32';
     const eps = options.layerNormEps ?? 1e-5;
