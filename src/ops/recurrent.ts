@@ -7,7 +7,7 @@
  */
 import { apply, type OpDef } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { kernels } from '../backend/registry.js';
+import { fused, kernels } from '../backend/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { allocate, isFloat } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
@@ -137,7 +137,7 @@ const LSTM_SEQUENCE: OpDef<TwoOutputs> = {
   name: 'lstmSequence',
   forward([xg, weightHh, h0, c0], shared, save) {
     const [steps, batch, hidden] = [xg!.shape[0]!, xg!.shape[1]!, weightHh!.shape[1]!];
-    const result = kernels().lstmSequence!(xg!, weightHh!, h0!, c0!, shared.keepActivations)!;
+    const result = fused('lstmSequence')!(xg!, weightHh!, h0!, c0!, shared.keepActivations)!;
     const hs = fromKernel(result.hs, [steps + 1, batch, hidden], xg!.dtype);
     const cs = fromKernel(result.cs, [steps + 1, batch, hidden], xg!.dtype);
     if (result.activations !== null) {
@@ -155,7 +155,7 @@ const LSTM_SEQUENCE: OpDef<TwoOutputs> = {
     const dc = shared.grads[1] ?? zeros([batch, hidden]);
     shared.grads = [null, null];
     if (!isGradEnabled()) {
-      const grads = kernels().lstmSequenceBackward!(dhs, dc, weightHh, csSaved, activations);
+      const grads = fused('lstmSequenceBackward')!(dhs, dc, weightHh, csSaved, activations);
       const dGates = fromKernel(grads.gates, [steps, batch, 4 * hidden], xg.dtype);
       const dState = fromKernel(grads.state, [2, batch, hidden], xg.dtype);
       // W_hh's gradient, sum over steps of dGates_t^T h_{t-1}, as one product.
@@ -208,7 +208,7 @@ export function lstmSequence(xg: Tensor, weightHh: Tensor, h0: Tensor, c0: Tenso
         `h0 [${h0.shape}], c0 [${c0.shape}]`,
     );
   }
-  if (kernels().lstmSequence === undefined || kernels().lstmSequenceBackward === undefined || steps === 0) return null;
+  if (fused('lstmSequence') === undefined || fused('lstmSequenceBackward') === undefined || steps === 0) return null;
   // The wasm kernel's conditions (float32, hidden size a multiple of 4), checked before recording.
   if (!inputs.every((t) => t.dtype === 'float32') || hidden! % 4 !== 0) return null;
   const shared: TwoOutputs = { keepActivations: recorded(inputs), outputs: [null, null], grads: [null, null] };
