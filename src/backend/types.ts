@@ -20,17 +20,22 @@ export interface View {
 export type UnaryOp =
   | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'rsqrt' | 'square'
   | 'reciprocal' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'floor' | 'ceil' | 'round'
-  | 'trunc' | 'isNan' | 'isFinite' | 'logicalNot'
-  /** params: [negativeSlope] */
-  | 'leakyRelu'
-  /** params: [alpha, scale]: scale * (x > 0 ? x : alpha * (exp(x) - 1)) */
-  | 'elu'
-  /** params: [beta, threshold] */
-  | 'softplus'
-  /** params: [approximateTanh ? 1 : 0] */
-  | 'gelu'
-  /** params: [min, max] (NaN for no bound) */
-  | 'clamp';
+  | 'trunc' | 'isNan' | 'isFinite' | 'logicalNot' | keyof UnaryParams;
+
+/** The parameters of the unary ops that take some (the others take none). */
+export interface UnaryParams {
+  leakyRelu: { readonly negativeSlope: number };
+  /** scale * (x > 0 ? x : alpha * (exp(x) - 1)); selu is elu with its constants. */
+  elu: { readonly alpha: number; readonly scale: number };
+  /** log(1 + exp(beta x)) / beta, and x where beta x > threshold. */
+  softplus: { readonly beta: number; readonly threshold: number };
+  gelu: { readonly approximate: 'none' | 'tanh' };
+  /** null: no bound on that side. */
+  clamp: { readonly min: number | null; readonly max: number | null };
+}
+
+/** What `unary` takes as params for op: its record, or undefined for ops without parameters. */
+export type UnaryParamsOf<Op extends UnaryOp> = Op extends keyof UnaryParams ? UnaryParams[Op] : undefined;
 
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder' | 'floorDivide'
@@ -104,8 +109,8 @@ export interface NormalizeResult {
  * compute; a fast backend overrides the ones it speeds up and the registry fills in the rest).
  */
 export interface Primitives {
-  /** Elementwise f(x) with the given output dtype; params per UnaryOp's comment. */
-  unary(op: UnaryOp, x: View, outDtype: DType, params?: readonly number[]): TypedArray;
+  /** Elementwise f(x) with the given output dtype; params: the op's record in UnaryParams. */
+  unary<Op extends UnaryOp>(op: Op, x: View, outDtype: DType, params?: UnaryParamsOf<Op>): TypedArray;
   /** Elementwise f(a, b); a and b have the output's shape already (broadcast dims have stride 0). */
   binary(op: BinaryOp, a: View, b: View, outDtype: DType): TypedArray;
   /** cond ? a : b, all three with the output's shape. */

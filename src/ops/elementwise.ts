@@ -1,7 +1,7 @@
 /** Elementwise ops: unary math and activations, binary arithmetic and comparisons, where, cast. */
 import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
-import type { BinaryOp, UnaryOp } from '../backend/types.js';
+import type { BinaryOp, UnaryOp, UnaryParamsOf } from '../backend/types.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { toFloat, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
@@ -10,11 +10,11 @@ import { entry, f, sample, type OpEntry } from './table.js';
 
 // ---- unary ---------------------------------------------------------------------------------
 
-interface UnaryAttrs {
-  params: readonly number[];
+interface UnaryAttrs<Op extends UnaryOp> {
+  params: UnaryParamsOf<Op>;
 }
 
-type UnaryBackward = (g: Tensor, x: Tensor, out: Tensor, params: readonly number[]) => Tensor | null;
+type UnaryBackward<Op extends UnaryOp> = (g: Tensor, x: Tensor, out: Tensor, params: UnaryParamsOf<Op>) => Tensor | null;
 
 /** 'float': integer inputs give float32 (exp, sin); 'same': keeps the dtype (neg, abs); 'bool': predicates. */
 type UnaryDType = 'float' | 'same' | 'bool';
@@ -25,7 +25,7 @@ type UnaryDType = 'float' | 'same' | 'bool';
  */
 type UnarySaves = 'none' | 'input' | 'output' | 'both';
 
-function unaryOp(op: UnaryOp, dtypeRule: UnaryDType, backward: UnaryBackward | null, saves: UnarySaves = 'input'): OpDef<UnaryAttrs> {
+function unaryOp<Op extends UnaryOp>(op: Op, dtypeRule: UnaryDType, backward: UnaryBackward<Op> | null, saves: UnarySaves = 'input'): OpDef<UnaryAttrs<Op>> {
   const keepInput = saves === 'input' || saves === 'both';
   const keepOutput = saves === 'output' || saves === 'both';
   return {
@@ -51,7 +51,7 @@ function unaryOp(op: UnaryOp, dtypeRule: UnaryDType, backward: UnaryBackward | n
   };
 }
 
-const zeroGrad: UnaryBackward = (g) => zerosLikeRaw(g);
+const zeroGrad = (g: Tensor): Tensor => zerosLikeRaw(g);
 
 const UNARY = {
   neg: unaryOp('neg', 'same', (g) => neg(g), 'none'),
@@ -78,19 +78,19 @@ const UNARY = {
   isNan: unaryOp('isNan', 'bool', null),
   isFinite: unaryOp('isFinite', 'bool', null),
   logicalNot: unaryOp('logicalNot', 'bool', null),
-  leakyRelu: unaryOp('leakyRelu', 'float', (g, x, _out, [slope]) => where(gt(x, 0), g, mul(g, slope!))),
+  leakyRelu: unaryOp('leakyRelu', 'float', (g, x, _out, { negativeSlope }) => where(gt(x, 0), g, mul(g, negativeSlope))),
   elu: unaryOp(
     'elu',
     'float',
-    (g, x, out, [alpha, scale]) => mul(g, where(gt(x, 0), scale!, add(out, alpha! * scale!))),
+    (g, x, out, { alpha, scale }) => mul(g, where(gt(x, 0), scale, add(out, alpha * scale))),
     'both',
   ),
-  softplus: unaryOp('softplus', 'float', (g, x, _out, [beta, threshold]) => {
-    const bx = mul(x, beta!);
-    return where(gt(bx, threshold!), g, mul(g, sigmoid(bx)));
+  softplus: unaryOp('softplus', 'float', (g, x, _out, { beta, threshold }) => {
+    const bx = mul(x, beta);
+    return where(gt(bx, threshold), g, mul(g, sigmoid(bx)));
   }),
-  gelu: unaryOp('gelu', 'float', (g, x, _out, [tanhApprox]) => {
-    if (tanhApprox === 1) {
+  gelu: unaryOp('gelu', 'float', (g, x, _out, { approximate }) => {
+    if (approximate === 'tanh') {
       const k = Math.sqrt(2 / Math.PI);
       const x2 = square(x);
       const t = tanh(mul(mul(x, add(mul(x2, 0.044715), 1)), k));
@@ -102,23 +102,23 @@ const UNARY = {
     const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
     return mul(g, add(cdf, mul(x, pdf)));
   }),
-  clamp: unaryOp('clamp', 'same', (g, x, _out, [lo, hi]) => {
+  clamp: unaryOp('clamp', 'same', (g, x, _out, { min, max }) => {
     let inside = isNan(x).logicalNot();
-    if (!Number.isNaN(lo!)) inside = logicalAnd(inside, ge(x, lo!));
-    if (!Number.isNaN(hi!)) inside = logicalAnd(inside, le(x, hi!));
+    if (min !== null) inside = logicalAnd(inside, ge(x, min));
+    if (max !== null) inside = logicalAnd(inside, le(x, max));
     return mul(g, inside);
   }),
-} satisfies Record<UnaryOp, OpDef<UnaryAttrs>>;
+} satisfies { [Op in UnaryOp]: OpDef<UnaryAttrs<Op>> };
 
 // As torch, these have no meaning for bool (negating true is not false): logicalNot is meant.
 const NO_BOOL_UNARY: readonly UnaryOp[] = ['neg', 'abs', 'relu'];
 
-function unary(op: UnaryOp, x: Tensor, params: readonly number[] = []): Tensor {
+function unary<Op extends UnaryOp>(op: Op, x: Tensor, params?: UnaryParamsOf<Op>): Tensor {
   checkTensor(op, x);
   if (x.dtype === 'bool' && NO_BOOL_UNARY.includes(op)) {
     throw new Error(`${op}: not supported for bool tensors (shape ${shapeStr(x.shape)}); use logicalNot(), or convert with .int() first`);
   }
-  return apply(UNARY[op], [x], { params });
+  return apply(UNARY[op] as OpDef<UnaryAttrs<Op>>, [x], { params: params as UnaryParamsOf<Op> });
 }
 
 export const neg = (x: Tensor): Tensor => unary('neg', x);
@@ -148,23 +148,23 @@ export const isFinite = (x: Tensor): Tensor => unary('isFinite', x);
 export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', x);
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return unary('leakyRelu', x, [negativeSlope]);
+  return unary('leakyRelu', x, { negativeSlope });
 }
 
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return unary('elu', x, [alpha, 1]);
+  return unary('elu', x, { alpha, scale: 1 });
 }
 
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 
 export function selu(x: Tensor): Tensor {
-  return unary('elu', x, [SELU_ALPHA, SELU_SCALE]);
+  return unary('elu', x, { alpha: SELU_ALPHA, scale: SELU_SCALE });
 }
 
 /** log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as torch). */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
-  return unary('softplus', x, [beta, threshold]);
+  return unary('softplus', x, { beta, threshold });
 }
 
 /** x * Phi(x) (exact, torch's default) or its tanh approximation. */
@@ -172,14 +172,14 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   }
-  return unary('gelu', x, [approximate === 'tanh' ? 1 : 0]);
+  return unary('gelu', x, { approximate });
 }
 
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? NaN;
   const hi = max ?? NaN;
   if (Number.isNaN(lo) && Number.isNaN(hi)) throw new Error('clamp: at least one of min and max must be given');
-  return unary('clamp', x, [lo, hi]);
+  return unary('clamp', x, { min: Number.isNaN(lo) ? null : lo, max: Number.isNaN(hi) ? null : hi });
 }
 
 // ---- binary --------------------------------------------------------------------------------
