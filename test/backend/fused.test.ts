@@ -11,6 +11,7 @@ import * as nb from '../../src/index.js';
 import { fused } from '../../src/backend/registry.js';
 import { WasmRuntime } from '../../src/backend/wasm/runtime.js';
 import type { AdamStepOptions } from '../../src/backend/types.js';
+import { lstmSequence } from '../../src/ops/recurrent.js';
 
 function onBackend<T>(name: string, fn: () => T): T {
   const previous = nb.getBackend().name;
@@ -63,6 +64,22 @@ describe('fused kernels', () => {
       const p = nb.ones([4]);
       assert.equal(adamStep(p, nb.ones([4]), state(p), { ...options, amsgrad: true }), false, 'amsgrad without its state');
       assert.equal(sgdStep(p, nb.ones([4]), null, { ...sgd, momentum: 0.9 }), false, 'momentum without a buffer');
+    });
+  });
+
+  test('lstmSequence runs the kernel before recording: where it declines (null) the caller loops over cells', () => {
+    const run = (hidden: number, dtype: 'float32' | 'float64') => {
+      const xg = nb.randn([3, 2, 4 * hidden], { dtype }).requiresGrad_();
+      const state = () => nb.zeros([2, hidden], { dtype });
+      return lstmSequence(xg, nb.randn([4 * hidden, hidden], { dtype }), state(), state());
+    };
+    onBackend('cpu', () => assert.equal(run(8, 'float32'), null, 'no fused kernel on the reference'));
+    if (!hasWasm) return;
+    onBackend('wasm', () => {
+      assert.equal(run(6, 'float32'), null, 'hidden size not a multiple of 4');
+      assert.equal(run(8, 'float64'), null, 'float64');
+      const out = run(8, 'float32');
+      assert.ok(out !== null && out[0].requiresGrad, 'taken and recorded');
     });
   });
 
