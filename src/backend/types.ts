@@ -209,7 +209,8 @@ export interface Primitives {
  * that the library also writes with primitives (an optimizer's update rule, a recurrent layer's
  * loop over time steps), so a backend without them loses speed, not function. Callers probe with
  * `fused(name)` (backend/registry.ts) and take the composed path when it is absent or declines
- * (returns false or null). Results must be bit-identical to the composed path's.
+ * (returns false or null). The optimizer steps and the LSTM sequence give the composed path's
+ * values bit for bit; word2vecTrain is its reference loop's f32x4 form, threads racing as in gensim.
  */
 export interface FusedKernels {
   /**
