@@ -209,8 +209,8 @@ export interface Primitives {
  * that the library also writes with primitives (an optimizer's update rule, a recurrent layer's
  * loop over time steps), so a backend without them loses speed, not function. Callers probe with
  * `fused(name)` (backend/registry.ts) and take the composed path when it is absent or declines
- * (returns false or null). The optimizer steps and the LSTM sequence give the composed path's
- * values bit for bit; word2vecTrain is its reference loop's f32x4 form, threads racing as in gensim.
+ * (returns false or null). The optimizer steps give the composed update's values bit for bit;
+ * the others agree with their composed paths as docs/backend.md's table says.
  */
 export interface FusedKernels {
   /**
