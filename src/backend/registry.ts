@@ -3,7 +3,7 @@
  * lacks falls through to the reference CPU backend, kernel by kernel.
  */
 import { cpuBackend } from './cpu/index.js';
-import type { Backend } from './types.js';
+import type { Backend, FusedKernels } from './types.js';
 
 const registered = new Map<string, Partial<Backend>>([['cpu', cpuBackend]]);
 let active: Backend = cpuBackend;
@@ -39,4 +39,13 @@ export function listBackends(): string[] {
 /** The active kernel table (hot path: no lookup beyond a module variable). */
 export function kernels(): Backend {
   return active;
+}
+
+/**
+ * The active backend's fused kernel `name`, or undefined where it has none: callers then take the
+ * composed path (as they do when the kernel declines a call).
+ */
+export function fused<K extends keyof FusedKernels>(name: K): FusedKernels[K] | undefined {
+  const table: Partial<FusedKernels> = active;
+  return table[name];
 }

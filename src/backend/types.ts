@@ -1,5 +1,6 @@
 /**
- * The Backend interface: the primitive kernels every op is built from. Kernels read strided
+ * The Backend interface: the primitive kernels every op is built from, plus the optional fused
+ * kernels (FusedKernels) a backend may add. Kernels read strided
  * views (shape, strides, offset over a typed array) and return new contiguous arrays, except
  * `assign`, which writes into a view. A kernel never computes gradients: backward formulas are
  * written with tensor ops on top of these same kernels.
@@ -19,17 +20,22 @@ export interface View {
 export type UnaryOp =
   | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'rsqrt' | 'square'
   | 'reciprocal' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'floor' | 'ceil' | 'round'
-  | 'trunc' | 'isNan' | 'isFinite' | 'logicalNot'
-  /** params: [negativeSlope] */
-  | 'leakyRelu'
-  /** params: [alpha, scale]: scale * (x > 0 ? x : alpha * (exp(x) - 1)) */
-  | 'elu'
-  /** params: [beta, threshold] */
-  | 'softplus'
-  /** params: [approximateTanh ? 1 : 0] */
-  | 'gelu'
-  /** params: [min, max] (NaN for no bound) */
-  | 'clamp';
+  | 'trunc' | 'isNan' | 'isFinite' | 'logicalNot' | keyof UnaryParams;
+
+/** The parameters of the unary ops that take some (the others take none). */
+export interface UnaryParams {
+  leakyRelu: { readonly negativeSlope: number };
+  /** scale * (x > 0 ? x : alpha * (exp(x) - 1)); selu is elu with its constants. */
+  elu: { readonly alpha: number; readonly scale: number };
+  /** log(1 + exp(beta x)) / beta, and x where beta x > threshold. */
+  softplus: { readonly beta: number; readonly threshold: number };
+  gelu: { readonly approximate: 'none' | 'tanh' };
+  /** null: no bound on that side. */
+  clamp: { readonly min: number | null; readonly max: number | null };
+}
+
+/** What `unary` takes as params for op: its record, or undefined for ops without parameters. */
+export type UnaryParamsOf<Op extends UnaryOp> = Op extends keyof UnaryParams ? UnaryParams[Op] : undefined;
 
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder' | 'floorDivide'
@@ -98,10 +104,13 @@ export interface NormalizeResult {
   readonly variance: Float64Array;
 }
 
-export interface Backend {
-  readonly name: string;
-  /** Elementwise f(x) with the given output dtype; params per UnaryOp's comment. */
-  unary(op: UnaryOp, x: View, outDtype: DType, params?: readonly number[]): TypedArray;
+/**
+ * The primitive kernels: every backend has each of them (the reference, cpu/, defines what they
+ * compute; a fast backend overrides the ones it speeds up and the registry fills in the rest).
+ */
+export interface Primitives {
+  /** Elementwise f(x) with the given output dtype; params: the op's record in UnaryParams. */
+  unary<Op extends UnaryOp>(op: Op, x: View, outDtype: DType, params?: UnaryParamsOf<Op>): TypedArray;
   /** Elementwise f(a, b); a and b have the output's shape already (broadcast dims have stride 0). */
   binary(op: BinaryOp, a: View, b: View, outDtype: DType): TypedArray;
   /** cond ? a : b, all three with the output's shape. */
@@ -193,40 +202,45 @@ export interface Backend {
   /** U, S (descending), Vh: reduced (k = min(m, n) vectors), full (m and n) or none (S only). */
   svd(a: View, mode: SvdMode): SvdResult;
   // ---- end of linear algebra ----
+}
 
-  // ---- Optional fused kernels (issue 5): a backend may offer them; callers keep the composed path ----
+/**
+ * Whole-algorithm kernels a backend may add on top of its primitives: each replaces a computation
+ * that the library also writes with primitives (an optimizer's update rule, a recurrent layer's
+ * loop over time steps), so a backend without them loses speed, not function. Callers probe with
+ * `fused(name)` (backend/registry.ts) and take the composed path when it is absent or declines
+ * (returns false or null). The optimizer steps give the composed update's values bit for bit;
+ * the others agree with their composed paths as docs/backend.md's table says.
+ */
+export interface FusedKernels {
   /**
-   * One Adam/AdamW step in place, bit-identical to optim/adam.ts's tensor ops: writes the new
-   * parameter and state into param's and the state's views, which are contiguous and share no
-   * memory with each other or with grad.
+   * One Adam/AdamW step in place, bit-identical to optim/adam.ts's update rule: writes the new
+   * parameter and state into param and the state tensors. Returns false, having written nothing,
+   * where it cannot (a dtype it lacks, non-contiguous operands, operands sharing memory). The
+   * backend decides where the written tensors live (it may move their storages into memory its
+   * kernels update in place); the caller only bumps their versions after a true.
    */
-  adamStep?(param: View, grad: View, state: AdamStepState, options: AdamStepOptions): void;
+  adamStep(param: InPlaceView, grad: View, state: AdamStepState, options: AdamStepOptions): boolean;
   /**
-   * One SGD step in place, bit-identical to optim/sgd.ts's tensor ops: writes the new parameter
-   * and (with momentum) the momentum buffer, contiguous views sharing no memory with each other or
-   * with grad. `first`: the buffer is set to this step's gradient rather than updated. Returns
-   * false where it does not apply (the caller takes the composed path).
+   * One SGD step in place, bit-identical to optim/sgd.ts's update rule: writes the new parameter
+   * and (with momentum) the momentum buffer. `options.first`: the buffer is set to this step's
+   * gradient rather than updated. Returns false, having written nothing, where it cannot.
    */
-  sgdStep?(param: View, grad: View, buffer: View | null, options: SgdStepOptions): boolean;
-  /**
-   * A zeroed array for long-lived state (optimizer moments) placed where this backend's kernels
-   * use it in place, or null where the backend has no such place for this dtype.
-   */
-  residentZeros?(dtype: DType, count: number): TypedArray | null;
+  sgdStep(param: InPlaceView, grad: View, buffer: InPlaceView | null, options: SgdStepOptions): boolean;
   /**
    * Every step of one LSTM layer direction: xg [T, B, 4H] (x W_ih^T + biases per step), W_hh
-   * [4H, H], h0 and c0 [B, H]. Only where the backend can (it returns null otherwise).
+   * [4H, H], h0 and c0 [B, H]; null where the backend cannot (the caller loops over lstmCell).
    */
-  lstmSequence?(xg: View, weightHh: View, h0: View, c0: View, keepActivations: boolean): LstmSequenceResult | null;
+  lstmSequence(xg: View, weightHh: View, h0: View, c0: View, keepActivations: boolean): LstmSequenceResult | null;
   /** Its backward from the gradients of every h [T, B, H] and of the last c [B, H]. */
-  lstmSequenceBackward?(gradHs: View, gradC: View, weightHh: View, cs: View, activations: View): LstmSequenceGrads;
+  lstmSequenceBackward(gradHs: View, gradC: View, weightHh: View, cs: View, activations: View): LstmSequenceGrads;
   /**
    * word2vec training (text/word2vec.ts): trains every chunk of sentences of the task, threads
    * sharing the vectors without locks (Hogwild), and updates syn0, syn1 and syn1neg in place.
    * Returns each chunk's effective (kept after subsampling) word count, or null where it cannot
    * run this task (the caller runs text/word2vec-kernel.ts's reference loop).
    */
-  word2vecTrain?(task: Word2VecTask): Int32Array | null;
+  word2vecTrain(task: Word2VecTask): Int32Array | null;
 }
 
 /** word2vec's model arrays and tables (text/word2vec.ts builds them; gensim's names). */
@@ -271,6 +285,25 @@ export interface Word2VecTask extends Word2VecArrays {
   chunkSeed: Uint32Array;
 }
 
+/** A backend: its primitives, the fused kernels it chooses to implement, and memory functions. */
+export interface Backend extends Primitives, Partial<FusedKernels> {
+  readonly name: string;
+  /**
+   * A zeroed array in the memory this backend's kernels work on in place, or null where it has
+   * none for this dtype. The backend's own fused kernels place long-lived state there; library
+   * code outside the backend does not call it (it is listed for inspection and tests).
+   */
+  residentZeros?(dtype: DType, count: number): TypedArray | null;
+}
+
+/**
+ * An operand a fused kernel writes in place (a Tensor is one): its view, and the storage behind
+ * it, which the backend may move with `relocate` (every tensor sharing the storage follows).
+ */
+export interface InPlaceView extends View {
+  readonly storage: { readonly data: TypedArray; relocate(next: TypedArray): void };
+}
+
 export interface LstmSequenceResult {
   /** [T + 1, B, H]: h before the first step and after each. */
   readonly hs: TypedArray;
@@ -299,10 +332,10 @@ export interface GruCellResult {
 
 /** Adam's state tensors for one parameter (all of the parameter's shape and dtype). */
 export interface AdamStepState {
-  readonly expAvg: View;
-  readonly expAvgSq: View;
+  readonly expAvg: InPlaceView;
+  readonly expAvgSq: InPlaceView;
   /** Only with amsgrad. */
-  readonly maxExpAvgSq: View | null;
+  readonly maxExpAvgSq: InPlaceView | null;
 }
 
 export interface AdamStepOptions {

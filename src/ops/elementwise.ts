@@ -1,7 +1,7 @@
 /** Elementwise ops: unary math and activations, binary arithmetic and comparisons, where, cast. */
 import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
-import type { BinaryOp, UnaryOp } from '../backend/types.js';
+import type { BinaryOp, UnaryOp, UnaryParamsOf } from '../backend/types.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { isFloat, toFloat, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
@@ -11,11 +11,11 @@ import { bool, either, noExtraArgs, nullable, num, oneOf, parseArgs, scalarOrTen
 
 // ---- unary ---------------------------------------------------------------------------------
 
-interface UnaryAttrs {
-  params: readonly number[];
+interface UnaryAttrs<Op extends UnaryOp> {
+  params: UnaryParamsOf<Op>;
 }
 
-type UnaryBackward = (g: Tensor, x: Tensor, out: Tensor, params: readonly number[]) => Tensor | null;
+type UnaryBackward<Op extends UnaryOp> = (g: Tensor, x: Tensor, out: Tensor, params: UnaryParamsOf<Op>) => Tensor | null;
 
 /** 'float': integer inputs give float32 (exp, sin); 'same': keeps the dtype (neg, abs); 'bool': predicates. */
 type UnaryDType = 'float' | 'same' | 'bool';
@@ -26,7 +26,7 @@ type UnaryDType = 'float' | 'same' | 'bool';
  */
 type UnarySaves = 'none' | 'input' | 'output' | 'both';
 
-function unaryOp(op: UnaryOp, dtypeRule: UnaryDType, backward: UnaryBackward | null, saves: UnarySaves = 'input'): OpDef<UnaryAttrs> {
+function unaryOp<Op extends UnaryOp>(op: Op, dtypeRule: UnaryDType, backward: UnaryBackward<Op> | null, saves: UnarySaves = 'input'): OpDef<UnaryAttrs<Op>> {
   const keepInput = saves === 'input' || saves === 'both';
   const keepOutput = saves === 'output' || saves === 'both';
   return {
@@ -52,7 +52,7 @@ function unaryOp(op: UnaryOp, dtypeRule: UnaryDType, backward: UnaryBackward | n
   };
 }
 
-const zeroGrad: UnaryBackward = (g) => zerosLikeRaw(g);
+const zeroGrad = (g: Tensor): Tensor => zerosLikeRaw(g);
 
 const UNARY = {
   neg: unaryOp('neg', 'same', (g) => neg(g), 'none'),
@@ -79,19 +79,19 @@ const UNARY = {
   isNan: unaryOp('isNan', 'bool', null),
   isFinite: unaryOp('isFinite', 'bool', null),
   logicalNot: unaryOp('logicalNot', 'bool', null),
-  leakyRelu: unaryOp('leakyRelu', 'float', (g, x, _out, [slope]) => where(gt(x, 0), g, mul(g, slope!))),
+  leakyRelu: unaryOp('leakyRelu', 'float', (g, x, _out, { negativeSlope }) => where(gt(x, 0), g, mul(g, negativeSlope))),
   elu: unaryOp(
     'elu',
     'float',
-    (g, x, out, [alpha, scale]) => mul(g, where(gt(x, 0), scale!, add(out, alpha! * scale!))),
+    (g, x, out, { alpha, scale }) => mul(g, where(gt(x, 0), scale, add(out, alpha * scale))),
     'both',
   ),
-  softplus: unaryOp('softplus', 'float', (g, x, _out, [beta, threshold]) => {
-    const bx = mul(x, beta!);
-    return where(gt(bx, threshold!), g, mul(g, sigmoid(bx)));
+  softplus: unaryOp('softplus', 'float', (g, x, _out, { beta, threshold }) => {
+    const bx = mul(x, beta);
+    return where(gt(bx, threshold), g, mul(g, sigmoid(bx)));
   }),
-  gelu: unaryOp('gelu', 'float', (g, x, _out, [tanhApprox]) => {
-    if (tanhApprox === 1) {
+  gelu: unaryOp('gelu', 'float', (g, x, _out, { approximate }) => {
+    if (approximate === 'tanh') {
       const k = Math.sqrt(2 / Math.PI);
       const x2 = square(x);
       const t = tanh(mul(mul(x, add(mul(x2, 0.044715), 1)), k));
@@ -103,24 +103,24 @@ const UNARY = {
     const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
     return mul(g, add(cdf, mul(x, pdf)));
   }),
-  clamp: unaryOp('clamp', 'same', (g, x, _out, [lo, hi]) => {
+  clamp: unaryOp('clamp', 'same', (g, x, _out, { min, max }) => {
     let inside = isNan(x).logicalNot();
-    if (!Number.isNaN(lo!)) inside = logicalAnd(inside, ge(x, lo!));
-    if (!Number.isNaN(hi!)) inside = logicalAnd(inside, le(x, hi!));
+    if (min !== null) inside = logicalAnd(inside, ge(x, min));
+    if (max !== null) inside = logicalAnd(inside, le(x, max));
     return mul(g, inside);
   }),
-} satisfies Record<UnaryOp, OpDef<UnaryAttrs>>;
+} satisfies { [Op in UnaryOp]: OpDef<UnaryAttrs<Op>> };
 
 // As torch, these have no meaning for bool (negating true is not false): logicalNot is meant.
 const NO_BOOL_UNARY: readonly UnaryOp[] = ['neg', 'abs', 'relu'];
 
-function unary(op: UnaryOp, x: Tensor, extra: readonly unknown[], params: readonly number[] = [], name: string = op): Tensor {
+function unary<Op extends UnaryOp>(op: Op, x: Tensor, extra: readonly unknown[], params?: UnaryParamsOf<Op>, name: string = op): Tensor {
   checkTensor(name, x);
   noExtraArgs(name, extra);
   if (x.dtype === 'bool' && NO_BOOL_UNARY.includes(op)) {
     throw new Error(`${op}: not supported for bool tensors (shape ${shapeStr(x.shape)}); use logicalNot(), or convert with .int() first`);
   }
-  return apply(UNARY[op], [x], { params });
+  return apply(UNARY[op] as OpDef<UnaryAttrs<Op>>, [x], { params: params as UnaryParamsOf<Op> });
 }
 
 export const neg = (x: Tensor, ...extra: []): Tensor => unary('neg', x, extra);
@@ -156,7 +156,7 @@ export interface LeakyReluOptions {
 /** x where x > 0, negativeSlope * x elsewhere (torch.nn.functional.leaky_relu). */
 export function leakyRelu(x: Tensor, ...args: Args<[negativeSlope: number], LeakyReluOptions>): Tensor {
   const { negativeSlope = 0.01 } = parseArgs('F.leakyRelu', args, { negativeSlope: num });
-  return unary('leakyRelu', x, [], [negativeSlope], 'F.leakyRelu');
+  return unary('leakyRelu', x, [], { negativeSlope }, 'F.leakyRelu');
 }
 
 export interface EluOptions {
@@ -165,14 +165,14 @@ export interface EluOptions {
 
 export function elu(x: Tensor, ...args: Args<[alpha: number], EluOptions>): Tensor {
   const { alpha = 1 } = parseArgs('F.elu', args, { alpha: num });
-  return unary('elu', x, [], [alpha, 1], 'F.elu');
+  return unary('elu', x, [], { alpha, scale: 1 }, 'F.elu');
 }
 
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 
 export function selu(x: Tensor, ...extra: []): Tensor {
-  return unary('elu', x, extra, [SELU_ALPHA, SELU_SCALE], 'selu');
+  return unary('elu', x, extra, { alpha: SELU_ALPHA, scale: SELU_SCALE }, 'selu');
 }
 
 export interface SoftplusOptions {
@@ -183,7 +183,7 @@ export interface SoftplusOptions {
 /** log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as torch). */
 export function softplus(x: Tensor, ...args: Args<[beta: number, threshold: number], SoftplusOptions>): Tensor {
   const { beta = 1, threshold = 20 } = parseArgs('F.softplus', args, { beta: num, threshold: num });
-  return unary('softplus', x, [], [beta, threshold], 'F.softplus');
+  return unary('softplus', x, [], { beta, threshold }, 'F.softplus');
 }
 
 export type GeluApproximate = 'none' | 'tanh';
@@ -195,7 +195,7 @@ export interface GeluOptions {
 /** x * Phi(x) (exact, torch's default) or its tanh approximation. */
 export function gelu(x: Tensor, ...args: Args<[approximate: GeluApproximate], GeluOptions>): Tensor {
   const { approximate = 'none' } = parseArgs('F.gelu', args, { approximate: oneOf('none', 'tanh') });
-  return unary('gelu', x, [], [approximate === 'tanh' ? 1 : 0], 'F.gelu');
+  return unary('gelu', x, [], { approximate }, 'F.gelu');
 }
 
 export type ClampBound = number | Tensor | null;
@@ -216,7 +216,7 @@ export function clamp(x: Tensor, ...args: Args<[min: ClampBound, max: ClampBound
   const { min = null, max = null } = parseArgs('clamp', args, { min: clampBound, max: clampBound });
   if (min === null && max === null) throw new Error('clamp: at least one of min and max must be given');
   if (min instanceof Tensor || max instanceof Tensor) return clampTensor(x, min, max);
-  return unary('clamp', x, [], [min ?? NaN, max ?? NaN]);
+  return unary('clamp', x, [], { min, max });
 }
 
 interface ClampTensorAttrs {

@@ -4,7 +4,7 @@ import { kernels } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocate } from '../tensor/dtype.js';
 import { checkShape, checkSize, inferShape, isSize, normalizeDim, normalizeDims, numel, shapeStr, type Shape } from '../tensor/shape.js';
-import { isContiguous } from '../backend/cpu/strided.js';
+import { isContiguous } from '../tensor/shape.js';
 import { checkTensor, fromKernel } from './util.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 import { anyArray, anyNum, checkArg, int, intArray, intOrInts, noExtraArgs, nullable } from './args.js';

@@ -7,7 +7,8 @@
  */
 import { apply, type OpDef } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { kernels } from '../backend/registry.js';
+import { fused, kernels } from '../backend/registry.js';
+import type { LstmSequenceResult } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { allocate, isFloat } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
@@ -128,16 +129,22 @@ function lstmCellGradients(gates: Tensor, c: Tensor, dh: Tensor, dc: Tensor): [T
   return [reshape(stack(blocks, 1), [rows, 4 * hidden]), mul(dCNext, f)];
 }
 
+interface SequenceAttrs extends TwoOutputs {
+  /** The kernel's result, computed before the op is recorded (so that the kernel may decline). */
+  result: LstmSequenceResult | null;
+}
+
 /**
  * Every step of one LSTM layer direction in one kernel call: xg [T, B, 4H] (the input
  * projection with both biases), W_hh [4H, H], h0, c0 [B, H]. Leaves hs [T, B, H] and the last c
  * in the shared record; like the cell, the outputs hang from a token.
  */
-const LSTM_SEQUENCE: OpDef<TwoOutputs> = {
+const LSTM_SEQUENCE: OpDef<SequenceAttrs> = {
   name: 'lstmSequence',
   forward([xg, weightHh, h0, c0], shared, save) {
     const [steps, batch, hidden] = [xg!.shape[0]!, xg!.shape[1]!, weightHh!.shape[1]!];
-    const result = kernels().lstmSequence!(xg!, weightHh!, h0!, c0!, shared.keepActivations)!;
+    const result = shared.result!;
+    shared.result = null;
     const hs = fromKernel(result.hs, [steps + 1, batch, hidden], xg!.dtype);
     const cs = fromKernel(result.cs, [steps + 1, batch, hidden], xg!.dtype);
     if (result.activations !== null) {
@@ -155,7 +162,7 @@ const LSTM_SEQUENCE: OpDef<TwoOutputs> = {
     const dc = shared.grads[1] ?? zeros([batch, hidden]);
     shared.grads = [null, null];
     if (!isGradEnabled()) {
-      const grads = kernels().lstmSequenceBackward!(dhs, dc, weightHh, csSaved, activations);
+      const grads = fused('lstmSequenceBackward')!(dhs, dc, weightHh, csSaved, activations);
       const dGates = fromKernel(grads.gates, [steps, batch, 4 * hidden], xg.dtype);
       const dState = fromKernel(grads.state, [2, batch, hidden], xg.dtype);
       // W_hh's gradient, sum over steps of dGates_t^T h_{t-1}, as one product.
@@ -208,10 +215,12 @@ export function lstmSequence(xg: Tensor, weightHh: Tensor, h0: Tensor, c0: Tenso
         `h0 [${h0.shape}], c0 [${c0.shape}]`,
     );
   }
-  if (kernels().lstmSequence === undefined || kernels().lstmSequenceBackward === undefined || steps === 0) return null;
-  // The wasm kernel's conditions (float32, hidden size a multiple of 4), checked before recording.
-  if (!inputs.every((t) => t.dtype === 'float32') || hidden! % 4 !== 0) return null;
-  const shared: TwoOutputs = { keepActivations: recorded(inputs), outputs: [null, null], grads: [null, null] };
+  const kernel = fused('lstmSequence');
+  if (kernel === undefined || fused('lstmSequenceBackward') === undefined || steps === 0) return null;
+  const keepActivations = recorded(inputs);
+  const result = kernel(xg, weightHh, h0, c0, keepActivations);
+  if (result === null) return null;
+  const shared: SequenceAttrs = { keepActivations, outputs: [null, null], grads: [null, null], result };
   return outputsOf(LSTM_SEQUENCE_OUTPUT, apply(LSTM_SEQUENCE, inputs, shared), shared);
 }
 

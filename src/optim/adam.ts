@@ -1,9 +1,8 @@
 /** Adam and AdamW (torch.optim.Adam, torch.optim.AdamW), with AMSGrad and maximize. */
 import type { Tensor } from '../tensor/tensor.js';
-import { kernels } from '../backend/registry.js';
+import { fused } from '../backend/registry.js';
 import { zerosLike } from '../tensor/creation.js';
-import { fusableInPlace, keepResident, markWritten, stateZeros } from './resident.js';
-import { checkBetas, checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
+import { checkBetas, checkNonNegative, markWritten, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addcdiv, addcmul, addScaled } from './math.js';
 import { withDefaults } from '../ops/args.js';
 
@@ -28,15 +27,12 @@ export interface AdamState {
 
 function adamRule(decoupled: boolean): UpdateRule<AdamOptions, AdamState> {
   return {
-    init: (param, o) => {
-      keepResident(param);
-      return {
-        step: 0,
-        exp_avg: stateZeros(param),
-        exp_avg_sq: stateZeros(param),
-        ...(o.amsgrad ? { max_exp_avg_sq: stateZeros(param) } : {}),
-      };
-    },
+    init: (param, o) => ({
+      step: 0,
+      exp_avg: zerosLike(param),
+      exp_avg_sq: zerosLike(param),
+      ...(o.amsgrad ? { max_exp_avg_sq: zerosLike(param) } : {}),
+    }),
     updateInPlace: (param, grad, state, o) => fusedAdamStep(param, grad, state, o, decoupled),
     update(param, grad, state, o) {
       let g = o.maximize ? grad.neg() : grad;
@@ -62,21 +58,17 @@ function adamRule(decoupled: boolean): UpdateRule<AdamOptions, AdamState> {
 }
 
 /**
- * The same update in one pass, in place, when the backend offers a fused kernel (the wasm backend
- * does), bit-identical to the tensor ops above; null where it does not apply.
+ * The same update in one pass, in place, where the backend has a fused kernel that takes these
+ * operands (the wasm backend's, for float32), bit-identical to the tensor ops above; null otherwise.
  */
 function fusedAdamStep(param: Tensor, grad: Tensor, state: AdamState, o: AdamOptions, decoupled: boolean): AdamState | null {
-  const kernel = kernels().adamStep;
-  const dtype = param.dtype;
-  const written = [param, state.exp_avg, state.exp_avg_sq, ...(o.amsgrad && state.max_exp_avg_sq !== undefined ? [state.max_exp_avg_sq] : [])];
-  if (kernel === undefined || (dtype !== 'float32' && dtype !== 'float64')) return null;
-  if (o.amsgrad && state.max_exp_avg_sq === undefined) return null;
-  if (!fusableInPlace(dtype, grad, written)) return null;
+  const kernel = fused('adamStep');
+  const maxExpAvgSq = o.amsgrad ? state.max_exp_avg_sq : null;
+  if (kernel === undefined || maxExpAvgSq === undefined) return null;
   const step = state.step + 1;
-  kernel(param, grad, { expAvg: state.exp_avg, expAvgSq: state.exp_avg_sq, maxExpAvgSq: o.amsgrad ? state.max_exp_avg_sq! : null }, {
-    lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, decoupled, amsgrad: o.amsgrad, maximize: o.maximize, step,
-  });
-  markWritten(written);
+  const options = { lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, decoupled, amsgrad: o.amsgrad, maximize: o.maximize, step };
+  if (!kernel(param, grad, { expAvg: state.exp_avg, expAvgSq: state.exp_avg_sq, maxExpAvgSq }, options)) return null;
+  markWritten([param, state.exp_avg, state.exp_avg_sq, ...(maxExpAvgSq === null ? [] : [maxExpAvgSq])]);
   return { ...state, step };
 }
 

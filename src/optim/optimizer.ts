@@ -73,6 +73,11 @@ export interface UpdateRule<O, S extends StateRecord> {
   updateInPlace?(param: Tensor, grad: Tensor, state: S, options: O): S | null;
 }
 
+/** After a fused kernel wrote them in place: their storages' versions move on, as an in-place op's do. */
+export function markWritten(written: readonly Tensor[]): void {
+  for (const t of written) t.storage.version++;
+}
+
 export interface ZeroGradOptions {
   /** Set each .grad to null (the default, as in torch 2) instead of filling it with zeros (torch 1.13's default). */
   setToNone?: boolean;

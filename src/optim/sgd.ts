@@ -1,9 +1,9 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay (torch.optim.SGD). */
 import type { Tensor } from '../tensor/tensor.js';
-import { kernels } from '../backend/registry.js';
-import { checkNonNegative, Optimizer, type Params, type UpdateRule } from './optimizer.js';
+import { fused } from '../backend/registry.js';
+import { zerosLike } from '../tensor/creation.js';
+import { checkNonNegative, markWritten, Optimizer, type Params, type UpdateRule } from './optimizer.js';
 import { addScaled } from './math.js';
-import { fusableInPlace, keepResident, markWritten, stateZeros } from './resident.js';
 import { withDefaults } from '../ops/args.js';
 
 export interface SGDOptions {
@@ -29,10 +29,7 @@ export interface SGDState {
  * g = nesterov ? g + momentum * buf : buf; param -= lr * g.
  */
 export const sgd: UpdateRule<SGDOptions, SGDState> = {
-  init: (param) => {
-    keepResident(param);
-    return { momentum_buffer: null };
-  },
+  init: () => ({ momentum_buffer: null }),
   updateInPlace: fusedSgdStep,
   update(param, grad, state, o) {
     let d = o.maximize ? grad.neg() : grad;
@@ -47,20 +44,18 @@ export const sgd: UpdateRule<SGDOptions, SGDState> = {
 };
 
 /**
- * The same update in one pass, in place, when the backend offers a fused kernel (the wasm backend
- * does, for float32), bit-identical to the tensor ops above; null where it does not apply.
+ * The same update in one pass, in place, where the backend has a fused kernel that takes these
+ * operands (the wasm backend's, for float32), bit-identical to the tensor ops above; null otherwise.
  */
 function fusedSgdStep(param: Tensor, grad: Tensor, state: SGDState, o: SGDOptions): SGDState | null {
-  const kernel = kernels().sgdStep;
-  if (kernel === undefined || param.dtype !== 'float32') return null;
+  const kernel = fused('sgdStep');
+  if (kernel === undefined) return null;
   const momentum = o.momentum !== 0;
   const first = momentum && state.momentum_buffer === null;
-  const buffer = first ? stateZeros(param) : state.momentum_buffer;
-  const written = momentum ? [param, buffer!] : [param];
-  if (!fusableInPlace('float32', grad, written)) return null;
+  const buffer = !momentum ? null : first ? zerosLike(param) : state.momentum_buffer!;
   const { lr, dampening, weightDecay, nesterov, maximize } = o;
-  if (!kernel(param, grad, momentum ? buffer : null, { lr, momentum: o.momentum, dampening, weightDecay, nesterov, maximize, first })) return null;
-  markWritten(written);
+  if (!kernel(param, grad, buffer, { lr, momentum: o.momentum, dampening, weightDecay, nesterov, maximize, first })) return null;
+  markWritten(buffer === null ? [param] : [param, buffer]);
   return { momentum_buffer: momentum ? buffer : state.momentum_buffer };
 }
 

@@ -18,6 +18,17 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/** True when a layout reads its elements in order from its offset with no gaps (size-1 dims may have any stride). */
+export function isContiguous(shape: Shape, strides: Shape): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i]!;
+    if (d !== 1 && strides[i] !== expected) return false;
+    expected *= d;
+  }
+  return true;
+}
+
 export function shapeStr(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }

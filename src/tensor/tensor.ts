@@ -4,11 +4,10 @@
  */
 import type { DType, TypedArray } from './dtype.js';
 import { isFloat } from './dtype.js';
-import { contiguousStrides, numel, normalizeDim, shapeStr, type Shape } from './shape.js';
+import { contiguousStrides, isContiguous, numel, normalizeDim, shapeStr, type Shape } from './shape.js';
 import { Storage } from './storage.js';
 import { AccumulateGrad, type Node } from '../autograd/node.js';
 import { runBackward } from '../autograd/engine.js';
-import { isContiguous } from '../backend/cpu/strided.js';
 import { kernels } from '../backend/registry.js';
 import { formatTensor } from './format.js';
 import * as E from '../ops/elementwise.js';

@@ -3,7 +3,7 @@
  * switch on the op once per row, with inline loops for the common ops and the op's scalar
  * function for the rest.
  */
-import type { BinaryOp, ReduceOp, UnaryOp, View } from '../types.js';
+import type { BinaryOp, ReduceOp, UnaryOp, UnaryParams, UnaryParamsOf, View } from '../types.js';
 import { KernelError } from '../types.js';
 import { allocate, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { numel } from '../../tensor/shape.js';
@@ -47,9 +47,11 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function unaryFn(op: UnaryOp, params: readonly number[], intOut: boolean): Fn1 {
-  const p0 = params[0] ?? 0;
-  const p1 = params[1] ?? 0;
+function unaryFn(op: UnaryOp, params: UnaryParamsOf<UnaryOp>, intOut: boolean): Fn1 {
+  const of = <K extends keyof UnaryParams>(name: K): UnaryParams[K] => {
+    if (params === undefined) throw new Error(`unary '${name}': expected its parameters`);
+    return params as UnaryParams[K];
+  };
   switch (op) {
     case 'neg': return (x) => -x;
     case 'abs': return Math.abs;
@@ -75,16 +77,26 @@ function unaryFn(op: UnaryOp, params: readonly number[], intOut: boolean): Fn1 {
     case 'isNan': return (x) => (x !== x ? 1 : 0);
     case 'isFinite': return (x) => (Number.isFinite(x) ? 1 : 0);
     case 'logicalNot': return (x) => (x === 0 ? 1 : 0);
-    case 'leakyRelu': return (x) => (x > 0 ? x : x * p0);
-    case 'elu': return (x) => (x > 0 ? p1 * x : p1 * p0 * Math.expm1(x));
-    case 'softplus': return (x) => (x * p0 > p1 ? x : Math.log1p(Math.exp(x * p0)) / p0);
+    case 'leakyRelu': {
+      const { negativeSlope } = of('leakyRelu');
+      return (x) => (x > 0 ? x : x * negativeSlope);
+    }
+    case 'elu': {
+      const { alpha, scale } = of('elu');
+      return (x) => (x > 0 ? scale * x : scale * alpha * Math.expm1(x));
+    }
+    case 'softplus': {
+      const { beta, threshold } = of('softplus');
+      return (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(x * beta)) / beta);
+    }
     case 'gelu':
-      return p0 === 1
+      return of('gelu').approximate === 'tanh'
         ? (x) => 0.5 * x * (1 + Math.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
         : (x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2));
     case 'clamp': {
-      const lo = Number.isNaN(p0) ? -Infinity : p0;
-      const hi = Number.isNaN(p1) ? Infinity : p1;
+      const { min, max } = of('clamp');
+      const lo = min ?? -Infinity;
+      const hi = max ?? Infinity;
       return (x) => (x < lo ? lo : x > hi ? hi : x);
     }
   }
@@ -162,7 +174,7 @@ function unaryRow(op: UnaryOp, f: Fn1, out: TypedArray, o: number, x: TypedArray
   }
 }
 
-export function unaryKernel(op: UnaryOp, x: View, outDtype: DType, params: readonly number[] = []): TypedArray {
+export function unaryKernel<Op extends UnaryOp>(op: Op, x: View, outDtype: DType, params?: UnaryParamsOf<Op>): TypedArray {
   const out = allocate(outDtype, numel(x.shape));
   const xd = x.data;
   const f = unaryFn(op, params, outDtype === 'int32');

@@ -1,17 +1,8 @@
 /** Strided iteration helpers for the reference kernels. */
 import type { View } from '../types.js';
-import { numel, type Shape } from '../../tensor/shape.js';
+import { isContiguous, numel, type Shape } from '../../tensor/shape.js';
 
-/** True when the view reads its elements in order from `offset` with no gaps. */
-export function isContiguous(shape: Shape, strides: Shape): boolean {
-  let expected = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const d = shape[i]!;
-    if (d !== 1 && strides[i] !== expected) return false;
-    expected *= d;
-  }
-  return true;
-}
+export { isContiguous };
 
 /**
  * The storage position of every element of a strided layout, in row-major order, or null when

@@ -10,7 +10,7 @@
  * polynomials within about 1 ulp of the reference); softmax along the last dim; sums that keep
  * one block of dims. Other dtypes and rarer ops go to the reference kernels.
  */
-import type { Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../types.js';
+import type { Backend, BinaryOp, ReduceOp, UnaryOp, UnaryParamsOf, View } from '../types.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
@@ -135,7 +135,7 @@ function compareRow(op: BinaryOp, out: Uint8Array, o: number, a: F32, pa: number
 
 const f32 = (v: View): F32 => v.data as F32;
 
-function unary(op: UnaryOp, x: View, outDtype: DType, params?: readonly number[]): TypedArray {
+function unary<Op extends UnaryOp>(op: Op, x: View, outDtype: DType, params?: UnaryParamsOf<Op>): TypedArray {
   if (x.dtype !== 'float32' || outDtype !== 'float32' || !FAST_UNARY.has(op)) return cpuBackend.unary(op, x, outDtype, params);
   const out = new Float32Array(numel(x.shape));
   const xd = f32(x);

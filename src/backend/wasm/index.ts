@@ -14,7 +14,7 @@ import { nodeProcess, withFallback, WasmRuntime, type SimdLevel } from './runtim
 import { makeMatmul } from './matmul.js';
 import { makeConvKernels } from './conv.js';
 import { makeElementwise } from './elementwise.js';
-import { makeAdamStep, makeSgdStep } from './optim.js';
+import { makeOptimizerSteps } from './optim.js';
 import { makeWord2VecTrain } from './word2vec.js';
 import { makePooling } from './pooling.js';
 import { makeRecurrent } from './recurrent.js';
@@ -35,7 +35,7 @@ function orReference<K extends keyof Backend>(name: K, fast: Backend[K]): Backen
 export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
   const kernels: Partial<Backend> = {
     ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), ...makePooling(runtime),
-    adamStep: makeAdamStep(runtime), sgdStep: makeSgdStep(runtime), ...makeRecurrent(runtime), word2vecTrain: makeWord2VecTrain(runtime),
+    ...makeOptimizerSteps(runtime), ...makeRecurrent(runtime), word2vecTrain: makeWord2VecTrain(runtime),
     residentZeros: (dtype, count) => (dtype === 'float32' ? runtime.residentZeros(count) : null),
   };
   for (const name of Object.keys(kernels) as (keyof Backend)[]) {

@@ -1,39 +1,29 @@
 /**
- * Fused optimizer updates, in place: one pass over a parameter instead of a dozen elementwise
- * ops, each allocating a full-size temporary, and no new arrays. They replay optim/adam.ts's and
- * optim/sgd.ts's tensor ops in the same order, so results are bit-identical to the composed
- * update: float32 runs in wasm (asm/optim.ts), where each f32x4 op rounds as one float32 tensor op
- * does; Adam's float64 runs in the JS loop below (SGD's takes the composed path).
+ * The fused optimizer kernels (FusedKernels.adamStep, sgdStep), in place: one pass over a
+ * parameter instead of a dozen elementwise ops, each allocating a full-size temporary. asm/optim.ts
+ * replays optim/adam.ts's and optim/sgd.ts's tensor ops in the same order, each f32x4 op rounding
+ * as one float32 tensor op does, so results are bit-identical to the composed update. Other dtypes
+ * decline (return false) and take the composed path: there is no second (float64) copy of the math.
+ *
+ * The residency policy lives here too: what a fused step updates is long-lived (parameters and
+ * their optimizer state), so its first step moves each such storage into resident wasm memory,
+ * where later steps update it in place (only the gradient is copied in) and other kernels read it
+ * without staging it.
  */
-import type { AdamStepOptions, AdamStepState, Backend, View } from '../types.js';
-import { numel } from '../../tensor/shape.js';
+import type { AdamStepOptions, Backend, InPlaceView, View } from '../types.js';
+import { isContiguous, numel } from '../../tensor/shape.js';
 import type { WasmRuntime } from './runtime.js';
 
-/** Adam's scalars, rounded to the parameter's dtype as the composed ops' scalar operands are. */
-interface AdamScalars {
-  beta1: number;
-  beta2: number;
-  scale1: number;
-  scale2: number;
-  /** 1 - beta: when exactly 1 the composed op skips its multiply. */
-  scale1IsOne: boolean;
-  scale2IsOne: boolean;
-  decay: number;
-  weightDecay: number;
-  weightDecayIsOne: boolean;
-  negStep: number;
-  negStepIsOne: boolean;
-  bias2Sqrt: number;
-  eps: number;
-}
-
-function scalars(o: AdamStepOptions, round: (x: number) => number): AdamScalars {
+/** Adam's scalars, rounded to float32 as the composed ops' scalar operands are. */
+function adamScalars(o: AdamStepOptions) {
+  const round = Math.fround;
   const stepSize = o.lr / (1 - o.beta1 ** o.step);
   return {
     beta1: round(o.beta1),
     beta2: round(o.beta2),
     scale1: round(1 - o.beta1),
     scale2: round(1 - o.beta2),
+    /** 1 - beta: when exactly 1 the composed op skips its multiply. */
     scale1IsOne: 1 - o.beta1 === 1,
     scale2IsOne: 1 - o.beta2 === 1,
     decay: round(1 - o.lr * o.weightDecay),
@@ -47,40 +37,32 @@ function scalars(o: AdamStepOptions, round: (x: number) => number): AdamScalars 
 }
 
 /**
- * Float64 Adam in JS, in place. The arrays are distinct, and element i is read before it is
- * written, so updating in place gives the out-of-place formulas.
+ * Whether a step may write `written` in place while reading grad: all float32, contiguous, and no
+ * two sharing memory (an element is read before it is written only within one array).
  */
-function adamStep64(param: View, grad: View, state: AdamStepState, o: AdamStepOptions): void {
-  const n = numel(param.shape);
-  const p = param.data as Float64Array;
-  const g = grad.data as Float64Array;
-  const m = state.expAvg.data as Float64Array;
-  const v = state.expAvgSq.data as Float64Array;
-  const vmax = state.maxExpAvgSq === null ? null : (state.maxExpAvgSq.data as Float64Array);
-  const [po, go, mo, vo] = [param.offset, grad.offset, state.expAvg.offset, state.expAvgSq.offset];
-  const vmaxo = state.maxExpAvgSq?.offset ?? 0;
-  const { beta1, beta2, scale1, scale2, scale1IsOne, scale2IsOne, decay, weightDecay, weightDecayIsOne, negStep, negStepIsOne, bias2Sqrt, eps } = scalars(o, (x) => x);
-  const { maximize, decoupled } = o;
-  const coupledDecay = !decoupled && o.weightDecay !== 0;
-  for (let i = 0; i < n; i++) {
-    let gi = g[go + i]!;
-    if (maximize) gi = -gi;
-    let pi = p[po + i]!;
-    if (decoupled) pi = pi * decay;
-    else if (coupledDecay) gi = gi + (weightDecayIsOne ? pi : pi * weightDecay);
-    const mi = m[mo + i]! * beta1 + (scale1IsOne ? gi : gi * scale1);
-    const vi = v[vo + i]! * beta2 + (scale2IsOne ? gi : gi * scale2) * gi;
-    let second = vi;
-    if (vmax !== null) {
-      const old = vmax[vmaxo + i]!;
-      second = old !== old || vi !== vi ? NaN : old > vi ? old : vi;
-      vmax[vmaxo + i] = second;
+function fusable(grad: View, written: readonly InPlaceView[]): boolean {
+  const operands = [grad, ...written];
+  return operands.every((x) => x.dtype === 'float32' && isContiguous(x.shape, x.strides)) && new Set(operands.map((x) => x.data)).size === operands.length;
+}
+
+/**
+ * Moves each written tensor that spans its whole storage into resident memory (every tensor sharing
+ * the storage follows), once per storage: where the region is full or the memory is private, the
+ * storage stays where it is and the step stages it.
+ */
+function makeResidency(runtime: WasmRuntime): (written: readonly InPlaceView[]) => void {
+  const tried = new WeakSet<object>();
+  return (written) => {
+    for (const x of written) {
+      const { storage } = x;
+      if (tried.has(storage) || runtime.residentAddress(x.data, 0) >= 0) continue;
+      tried.add(storage);
+      const n = numel(x.shape);
+      if (x.offset !== 0 || storage.data.length !== n) continue;
+      const data = runtime.residentZeros(n);
+      if (data !== null) storage.relocate(data);
     }
-    const denom = Math.sqrt(second) / bias2Sqrt + eps;
-    p[po + i] = pi + (negStepIsOne ? mi : mi * negStep) / denom;
-    m[mo + i] = mi;
-    v[vo + i] = vi;
-  }
+  };
 }
 
 // Flag bits of asm/optim.ts.
@@ -122,22 +104,22 @@ function inBlocks(runtime: WasmRuntime, views: View[], readOnly: number, n: numb
   }
 }
 
-export function makeAdamStep(runtime: WasmRuntime): NonNullable<Backend['adamStep']> {
+function makeAdamStep(runtime: WasmRuntime, keepResident: (written: readonly InPlaceView[]) => void): NonNullable<Backend['adamStep']> {
   return function adamStep(param, grad, state, o) {
-    const views = [param, grad, state.expAvg, state.expAvgSq, ...(state.maxExpAvgSq === null ? [] : [state.maxExpAvgSq])];
-    if (views.every((x) => x.dtype === 'float64')) return adamStep64(param, grad, state, o);
-    if (!views.every((x) => x.dtype === 'float32')) throw new Error(`adamStep: expected float32 or float64 tensors of one dtype, got ${views.map((x) => x.dtype).join(', ')}`);
-    const n = numel(param.shape);
+    const written = [param, state.expAvg, state.expAvgSq, ...(state.maxExpAvgSq === null ? [] : [state.maxExpAvgSq])];
+    if (o.amsgrad !== (state.maxExpAvgSq !== null) || !fusable(grad, written)) return false;
+    keepResident(written);
     runtime.beginCall('adamStep');
     const args = runtime.alloc(10 * 4);
-    const k = scalars(o, Math.fround);
+    const k = adamScalars(o);
     runtime.f32.set([k.beta1, k.beta2, k.scale1, k.scale2, k.decay, k.weightDecay, k.negStep, k.bias2Sqrt, k.eps], args >>> 2);
     runtime.i32[(args >>> 2) + 9] =
       (o.maximize ? MAXIMIZE : 0) | (o.decoupled ? DECOUPLED : 0) | (!o.decoupled && o.weightDecay !== 0 ? COUPLED_DECAY : 0) |
       (k.weightDecayIsOne ? WEIGHT_DECAY_IS_ONE : 0) | (k.scale1IsOne ? SCALE1_IS_ONE : 0) | (k.scale2IsOne ? SCALE2_IS_ONE : 0) |
-      (k.negStepIsOne ? NEG_STEP_IS_ONE : 0) | (state.maxExpAvgSq !== null ? AMSGRAD : 0);
-    const maxExpAvgSq = state.maxExpAvgSq !== null;
-    inBlocks(runtime, views, 1, n, (ptr, count) => runtime.exports.adamStepF32(ptr(0), ptr(1), ptr(2), ptr(3), maxExpAvgSq ? ptr(4) : 0, count, args));
+      (k.negStepIsOne ? NEG_STEP_IS_ONE : 0) | (o.amsgrad ? AMSGRAD : 0);
+    const views = [param, grad, state.expAvg, state.expAvgSq, ...(o.amsgrad ? [state.maxExpAvgSq!] : [])];
+    inBlocks(runtime, views, 1, numel(param.shape), (ptr, count) => runtime.exports.adamStepF32(ptr(0), ptr(1), ptr(2), ptr(3), o.amsgrad ? ptr(4) : 0, count, args));
+    return true;
   };
 }
 
@@ -153,11 +135,12 @@ const SGD_MOMENTUM_IS_ONE = 128;
 const SGD_NEG_LR_IS_ONE = 256;
 
 /** SGD with momentum, dampening, Nesterov and weight decay in one pass, float32 in place. */
-export function makeSgdStep(runtime: WasmRuntime): NonNullable<Backend['sgdStep']> {
+function makeSgdStep(runtime: WasmRuntime, keepResident: (written: readonly InPlaceView[]) => void): NonNullable<Backend['sgdStep']> {
   return function sgdStep(param, grad, buffer, o) {
+    const written = buffer === null ? [param] : [param, buffer];
+    if ((o.momentum !== 0) !== (buffer !== null) || !fusable(grad, written)) return false;
+    keepResident(written);
     const views = [param, grad, ...(buffer === null ? [] : [buffer])];
-    if (!views.every((x) => x.dtype === 'float32')) return false;
-    if (o.momentum !== 0 && buffer === null) return false;
     runtime.beginCall('sgdStep');
     const args = runtime.alloc(5 * 4);
     const scale = 1 - o.dampening;
@@ -170,4 +153,10 @@ export function makeSgdStep(runtime: WasmRuntime): NonNullable<Backend['sgdStep'
     inBlocks(runtime, views, 1, numel(param.shape), (ptr, count) => runtime.exports.sgdStepF32(ptr(0), ptr(1), withBuffer ? ptr(2) : 0, count, args));
     return true;
   };
+}
+
+/** The fused optimizer kernels of a runtime, sharing its residency policy. */
+export function makeOptimizerSteps(runtime: WasmRuntime): Pick<Backend, 'adamStep' | 'sgdStep'> {
+  const keepResident = makeResidency(runtime);
+  return { adamStep: makeAdamStep(runtime, keepResident), sgdStep: makeSgdStep(runtime, keepResident) };
 }
