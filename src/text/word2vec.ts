@@ -5,7 +5,7 @@
  * Hyperparameters carry gensim's names in camelCase. The update loop is word2vec-kernel.ts.
  */
 import { Generator } from '../tensor/random.js';
-import { kernels } from '../backend/registry.js';
+import { fused } from '../backend/registry.js';
 import { getNumThreads, setNumThreads } from '../backend/wasm/index.js';
 import type { Word2VecArrays, Word2VecTask } from '../backend/types.js';
 import { KeyedVectors } from './keyed-vectors.js';
@@ -231,7 +231,7 @@ export class Word2Vec {
   }
 
   #run(task: Word2VecTask): Int32Array {
-    const kernel = kernels().word2vecTrain;
+    const kernel = fused('word2vecTrain');
     if (kernel === undefined) return trainChunksReference(task);
     const previous = getNumThreads();
     const workers = this.options.workers === 0 ? previous : this.options.workers;
