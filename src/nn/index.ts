@@ -47,3 +47,7 @@ export type {
 export { PositionalEncoding, sinusoidalTable } from './layers/positional.js';
 export type { PositionalEncodingOptions } from './layers/positional.js';
 export type { RemovableHandle, ForwardPreHook, ForwardHook, FullBackwardHook } from './hooks.js';
+export { AdditiveAttention, DotProductAttention } from './layers/additive-attention.js';
+export type {
+  AdditiveAttentionOptions, DotProductAttentionOptions, DotProductScore, AttentionForwardOptions, AttentionResult,
+} from './layers/additive-attention.js';
