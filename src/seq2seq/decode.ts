@@ -101,7 +101,7 @@ interface CheckedStep<S> {
   state: S;
 }
 
-function runStep<S>(op: string, step: StepFunction<S>, tokens: Int32Array, state: S, vocab: number | null): CheckedStep<S> {
+function runStep<S>(op: string, step: StepFunction<S>, tokens: Int32Array, state: S, vocab: number | null, eos: number | null): CheckedStep<S> {
   const result = step(tensor(Array.from(tokens), { dtype: 'int32' }), state);
   if (typeof result !== 'object' || result === null || !(result.logProbs instanceof Tensor)) {
     throw new Error(`${op}: the step function must return { logProbs: Tensor [rows, V], state }`);
@@ -113,6 +113,7 @@ function runStep<S>(op: string, step: StepFunction<S>, tokens: Int32Array, state
   }
   const v = lp.shape[1]!;
   if (vocab !== null && v !== vocab) throw new Error(`${op}: the step returned ${v} classes, earlier steps ${vocab}`);
+  if (eos !== null && eos >= v) throw new Error(`${op}: eos ${eos} is not a token of the step's vocabulary of ${v}`);
   const values = Float64Array.from(lp.toTypedArray() as ArrayLike<number>);
   for (let r = 0; r < rows; r++) {
     let total = 0;
@@ -168,7 +169,7 @@ export function greedyDecode<S>(step: StepFunction<S>, initialState: S, options:
     let tokens = new Int32Array(batch).fill(options.bos);
     let vocab: number | null = null;
     for (let t = 0; t < maxLength && alive.length > 0; t++) {
-      const r: CheckedStep<S> = runStep(op, step, tokens, state, vocab);
+      const r: CheckedStep<S> = runStep(op, step, tokens, state, vocab, options.eos);
       vocab = r.vocab;
       const keep: number[] = [];
       const next: number[] = [];
@@ -253,7 +254,7 @@ export function beamSearch<S>(step: StepFunction<S>, initialState: S, options: B
       const identity = order.length === stateRows && order.every((r, i) => r === i);
       const current = identity ? state : reorder(state, Int32Array.from(order));
       stateRows = order.length;
-      const r: CheckedStep<S> = runStep(op, step, Int32Array.from(tokens), current, vocab);
+      const r: CheckedStep<S> = runStep(op, step, Int32Array.from(tokens), current, vocab, options.eos);
       vocab = r.vocab;
       state = r.state;
       const nextRowOf: number[][] = [];
@@ -325,7 +326,7 @@ export function sequenceLogProbs<S>(step: StepFunction<S>, initialState: S, sequ
     let vocab: number | null = null;
     for (let t = 0; alive.length > 0; t++) {
       const tokens = Int32Array.from(alive, (i) => (t === 0 ? options.bos : sequences[i]![t - 1]!));
-      const r: CheckedStep<S> = runStep(op, step, tokens, state, vocab);
+      const r: CheckedStep<S> = runStep(op, step, tokens, state, vocab, null);
       vocab = r.vocab;
       const keep: number[] = [];
       alive.forEach((i, row) => {

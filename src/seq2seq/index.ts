@@ -6,3 +6,9 @@ export { greedyDecode, beamSearch, sequenceLogProbs, beamSearchErrorAnalysis, re
 export type {
   StepFunction, StepResult, Hypothesis, DecodeOptions, BeamSearchOptions, ErrorAnalysisOptions, ErrorAttribution, ErrorAnalysis,
 } from './decode.js';
+export { EncoderDecoder } from './model.js';
+export type {
+  EncoderDecoderOptions, CellType, AttentionType, DecoderState, EncodeOptions, ForwardOptions, ForwardResult,
+} from './model.js';
+export { attentionHeatmap } from './heatmap.js';
+export type { AttentionHeatmapOptions } from './heatmap.js';

@@ -204,5 +204,7 @@ describe('beam search', () => {
     assert.throws(() => seq2seq.beamSearch(wrongRows, ids, { bos: BOS, eos: EOS }), /logProbs \[2, 1\] of dtype float32; expected float \[1, V\]/);
     assert.throws(() => seq2seq.greedyDecode(step, 'x' as never, { bos: BOS, eos: EOS }), /holds no tensor to count sentences by/);
     assert.throws(() => seq2seq.beamSearchErrorAnalysis(step, ids, [[1]], [], { bos: BOS }), /same length/);
+    assert.throws(() => seq2seq.greedyDecode(step, ids, { bos: BOS, eos: 3 }), /greedyDecode: eos 3 is not a token of the step's vocabulary of 3/);
+    assert.throws(() => seq2seq.beamSearch(step, ids, { bos: BOS, eos: 7 }), /beamSearch: eos 7 is not a token/);
   });
 });
