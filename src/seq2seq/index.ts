@@ -12,3 +12,5 @@ export type {
 } from './model.js';
 export { attentionHeatmap } from './heatmap.js';
 export type { AttentionHeatmapOptions } from './heatmap.js';
+export { humanDates, formatDate, DATE_FORMATS } from './dates.js';
+export type { DatePair, HumanDatesOptions } from './dates.js';
