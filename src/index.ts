@@ -51,3 +51,4 @@ export * as linalg from './linalg.js';
 export * as vision from './vision/index.js';
 export * as text from './text/index.js';
 export * as seq2seq from './seq2seq/index.js';
+export * as audio from './audio/index.js';
