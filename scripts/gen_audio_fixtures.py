@@ -203,11 +203,23 @@ def wav_cases(tmp):
     return out
 
 
+def edit_cases():
+    """torchaudio.functional.edit_distance on strings and word lists."""
+    g = torch.Generator().manual_seed(2)
+    pairs = [["", ""], ["abc", ""], ["", "abc"], ["kitten", "sitting"], ["flaw", "lawn"], ["abc", "abc"],
+             [["the", "cat", "sat"], ["the", "cat", "sat", "down"]], [["a", "b", "c", "d"], ["b", "a", "d", "c"]]]
+    for _ in range(20):
+        n, m = (int(torch.randint(0, 9, (1,), generator=g)) for _ in range(2))
+        pairs.append(["".join("abc"[int(i)] for i in torch.randint(0, 3, (n,), generator=g)),
+                      "".join("abc"[int(i)] for i in torch.randint(0, 3, (m,), generator=g))])
+    return [{"seq1": a, "seq2": b, "distance": AF.edit_distance(a, b)} for a, b in pairs]
+
+
 def main():
     import tempfile
     import pathlib
     with tempfile.TemporaryDirectory() as tmp:
-        fixture = {"cases": cases(), "wav": wav_cases(pathlib.Path(tmp))}
+        fixture = {"cases": cases(), "wav": wav_cases(pathlib.Path(tmp)), "editDistance": edit_cases()}
     (FIX / "audio.json").write_text(json.dumps(fixture, separators=(",", ":")))
     print(f"wrote {len(fixture['cases'])} audio cases and {len(fixture['wav'])} WAV files")
 

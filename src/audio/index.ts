@@ -12,3 +12,5 @@ export type {
 } from './functional.js';
 export { decodeWav, encodeWav } from './wav.js';
 export type { WavAudio, WavEncoding, EncodeWavOptions } from './wav.js';
+export { ctcGreedyDecode, ctcBeamSearch } from './ctc.js';
+export type { CtcHypothesis, CtcDecodeOptions, CtcBeamSearchOptions } from './ctc.js';
