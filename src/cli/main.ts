@@ -4,6 +4,7 @@
  *   nabla demo digits [--epochs N] [--out DIR] [--seed S]
  *   nabla demo detect [--epochs N] [--train N] [--test N] [--out DIR] [--seed S]
  *   nabla demo dates [--train N] [--test N] [--epochs N] [--beam B] [--out DIR] [--seed S]
+ *   nabla demo ctc [--steps N] [--test N] [--beam B] [--seed S]
  *   nabla train fashion-mnist --data DIR [--epochs N] [--batch-size B] [--lr LR] [--val N] [--out DIR] [--seed S] [--limit N]
  *   nabla info FILE.safetensors|FILE.pth
  *   nabla convert IN OUT [--key K]
@@ -26,6 +27,7 @@ import { demoLm } from './demo-lm.js';
 import { demoDetect } from './detect.js';
 import { runStyle } from './style.js';
 import { demoDates } from './dates.js';
+import { demoCtc } from './ctc.js';
 
 const USAGE = `Nabla: deep learning for TypeScript.
 
@@ -41,6 +43,9 @@ Usage:
       Date translation ("tuesday may 3 1979" -> 1979-05-03): a bidirectional-LSTM encoder and an
       attention decoder; reports held-out exact match and BLEU of greedy and beam decoding, the
       beam-search error analysis, and writes attention heatmaps (SVG) into the output folder.
+  nabla demo ctc [--steps 400] [--test 200] [--beam 8] [--seed 0]
+      CTC speech recognition on synthetic tone-digit utterances (log mel features, bidirectional
+      GRU, F.ctcLoss); reports the held-out character error rate of greedy and beam decoding.
   nabla train fashion-mnist --data DIR [--epochs 5] [--batch-size 64] [--lr 0.001]
                             [--val 5000] [--out nabla-out/fashion-mnist] [--seed 0] [--limit N]
       Trains LeNet-5 on Fashion-MNIST read from DIR (the four IDX files; on Debian:
@@ -177,6 +182,8 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       await demoDetect(args, term.log);
     } else if (command === 'demo' && target === 'dates') {
       await demoDates(args, term.log);
+    } else if (command === 'demo' && target === 'ctc') {
+      demoCtc(args, term.log);
     } else if (command === 'train' && target === 'fashion-mnist') {
       await trainFashionMnist(args, term);
     } else if (command === 'demo' && target === 'lm') {
