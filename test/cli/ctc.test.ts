@@ -1,13 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../../src/cli/main.js';
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (l) => out.push(l), error: (l) => err.push(l), progress: { write: (t) => out.push(t), isTTY: false } });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { runCli as run } from '../helpers/cli.js';
 
 // The full demo (400 steps) reaches 0.69% greedy / 0.57% beam CER (bench/RESULTS.md); a test run
 // that long is too slow here, so this one checks the pipeline end to end on 50 steps.

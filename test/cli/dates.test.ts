@@ -4,17 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { main } from '../../src/cli/main.js';
+import { runCli as run } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-dates-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (l) => out.push(l), error: (l) => err.push(l), progress: { write: (t) => out.push(t), isTTY: false } });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 // The full demo (10,000 pairs, 4 epochs) reaches 100% on 1,000 held-out dates (bench/RESULTS.md);
 // this short run (3,000 pairs, 3 epochs, ~15 s of CPU) must already learn most of the task.
