@@ -5,6 +5,7 @@
  *   nabla demo detect [--epochs N] [--train N] [--test N] [--out DIR] [--seed S]
  *   nabla demo dates [--train N] [--test N] [--epochs N] [--beam B] [--out DIR] [--seed S]
  *   nabla demo ctc [--steps N] [--test N] [--beam B] [--seed S]
+ *   nabla demo trigger [--steps N] [--test N] [--seed S]
  *   nabla train fashion-mnist --data DIR [--epochs N] [--batch-size B] [--lr LR] [--val N] [--out DIR] [--seed S] [--limit N]
  *   nabla info FILE.safetensors|FILE.pth
  *   nabla convert IN OUT [--key K]
@@ -28,6 +29,7 @@ import { demoDetect } from './detect.js';
 import { runStyle } from './style.js';
 import { demoDates } from './dates.js';
 import { demoCtc } from './ctc.js';
+import { demoTrigger } from './trigger.js';
 
 const USAGE = `Nabla: deep learning for TypeScript.
 
@@ -46,6 +48,9 @@ Usage:
   nabla demo ctc [--steps 400] [--test 200] [--beam 8] [--seed 0]
       CTC speech recognition on synthetic tone-digit utterances (log mel features, bidirectional
       GRU, F.ctcLoss); reports the held-out character error rate of greedy and beam decoding.
+  nabla demo trigger [--steps 150] [--test 200] [--seed 0]
+      Trigger-word detection on synthesised clips (Conv1d + GRU + per-step sigmoid over log mels);
+      reports held-out per-step F1 and detection accuracy.
   nabla train fashion-mnist --data DIR [--epochs 5] [--batch-size 64] [--lr 0.001]
                             [--val 5000] [--out nabla-out/fashion-mnist] [--seed 0] [--limit N]
       Trains LeNet-5 on Fashion-MNIST read from DIR (the four IDX files; on Debian:
@@ -184,6 +189,8 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       await demoDates(args, term.log);
     } else if (command === 'demo' && target === 'ctc') {
       demoCtc(args, term.log);
+    } else if (command === 'demo' && target === 'trigger') {
+      demoTrigger(args, term.log);
     } else if (command === 'train' && target === 'fashion-mnist') {
       await trainFashionMnist(args, term);
     } else if (command === 'demo' && target === 'lm') {
