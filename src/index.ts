@@ -50,3 +50,5 @@ export * as plot from './plot/index.js';
 export * as linalg from './linalg.js';
 export * as vision from './vision/index.js';
 export * as text from './text/index.js';
+export * as seq2seq from './seq2seq/index.js';
+export * as audio from './audio/index.js';

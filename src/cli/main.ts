@@ -3,6 +3,9 @@
  * The `nabla` command:
  *   nabla demo digits [--epochs N] [--out DIR] [--seed S]
  *   nabla demo detect [--epochs N] [--train N] [--test N] [--out DIR] [--seed S]
+ *   nabla demo dates [--train N] [--test N] [--epochs N] [--beam B] [--out DIR] [--seed S]
+ *   nabla demo ctc [--steps N] [--test N] [--beam B] [--seed S]
+ *   nabla demo trigger [--steps N] [--test N] [--seed S]
  *   nabla train fashion-mnist --data DIR [--epochs N] [--batch-size B] [--lr LR] [--val N] [--out DIR] [--seed S] [--limit N]
  *   nabla info FILE.safetensors|FILE.pth
  *   nabla convert IN OUT [--key K]
@@ -24,6 +27,9 @@ import { runWord2Vec } from './word2vec.js';
 import { demoLm } from './demo-lm.js';
 import { demoDetect } from './detect.js';
 import { runStyle } from './style.js';
+import { demoDates } from './dates.js';
+import { demoCtc } from './ctc.js';
+import { demoTrigger } from './trigger.js';
 
 const USAGE = `Nabla: deep learning for TypeScript.
 
@@ -35,6 +41,16 @@ Usage:
   nabla demo detect [--epochs 8] [--train 1200] [--test 200] [--out nabla-out/detect] [--seed 0]
       Trains a small YOLO-style detector on synthetic shapes and reports mAP@0.5 on held-out
       images; writes the detections drawn on test images (SVG), the weights and the anchors.
+  nabla demo dates [--train 10000] [--test 1000] [--epochs 4] [--beam 3] [--out nabla-out/dates] [--seed 0]
+      Date translation ("tuesday may 3 1979" -> 1979-05-03): a bidirectional-LSTM encoder and an
+      attention decoder; reports held-out exact match and BLEU of greedy and beam decoding, the
+      beam-search error analysis, and writes attention heatmaps (SVG) into the output folder.
+  nabla demo ctc [--steps 400] [--test 200] [--beam 8] [--seed 0]
+      CTC speech recognition on synthetic tone-digit utterances (log mel features, bidirectional
+      GRU, F.ctcLoss); reports the held-out character error rate of greedy and beam decoding.
+  nabla demo trigger [--steps 150] [--test 200] [--seed 0]
+      Trigger-word detection on synthesised clips (Conv1d + GRU + per-step sigmoid over log mels);
+      reports held-out per-step F1 and detection accuracy.
   nabla train fashion-mnist --data DIR [--epochs 5] [--batch-size 64] [--lr 0.001]
                             [--val 5000] [--out nabla-out/fashion-mnist] [--seed 0] [--limit N]
       Trains LeNet-5 on Fashion-MNIST read from DIR (the four IDX files; on Debian:
@@ -169,6 +185,12 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       await demoDigits(args, term);
     } else if (command === 'demo' && target === 'detect') {
       await demoDetect(args, term.log);
+    } else if (command === 'demo' && target === 'dates') {
+      await demoDates(args, term.log);
+    } else if (command === 'demo' && target === 'ctc') {
+      demoCtc(args, term.log);
+    } else if (command === 'demo' && target === 'trigger') {
+      demoTrigger(args, term.log);
     } else if (command === 'train' && target === 'fashion-mnist') {
       await trainFashionMnist(args, term);
     } else if (command === 'demo' && target === 'lm') {

@@ -48,3 +48,7 @@ export { PositionalEncoding, sinusoidalTable } from './layers/positional.js';
 export type { PositionalEncodingOptions } from './layers/positional.js';
 export type { RemovableHandle, ForwardPreHook, ForwardHook, FullBackwardHook } from './hooks.js';
 export * as utils from './utils.js';
+export { AdditiveAttention, DotProductAttention } from './layers/additive-attention.js';
+export type {
+  AdditiveAttentionOptions, DotProductAttentionOptions, DotProductScore, AttentionForwardOptions, AttentionResult,
+} from './layers/additive-attention.js';
