@@ -133,7 +133,7 @@ const LAYER_ARGS: Record<string, unknown[]> = {
   RNN: [3, 4], LSTM: [3, 4], GRU: [3, 4], RNNCell: [3, 4], LSTMCell: [3, 4], GRUCell: [3, 4],
   MultiheadAttention: [4, 2], TransformerEncoderLayer: [4, 2], TransformerDecoderLayer: [4, 2],
   TransformerEncoder: [new nb.nn.TransformerEncoderLayer(4, 2), 1], TransformerDecoder: [new nb.nn.TransformerDecoderLayer(4, 2), 1],
-  PositionalEncoding: [4], Softmax: [1], LogSoftmax: [1], Unflatten: [1, [2, 2]], Threshold: [0.1, 20],
+  AdditiveAttention: [4, 3, 5], PositionalEncoding: [4], Softmax: [1], LogSoftmax: [1], Unflatten: [1, [2, 2]], Threshold: [0.1, 20],
 };
 /** Valid options to start from, where the defaults build something large. */
 const LAYER_OPTIONS: Record<string, Record<string, unknown>> = {

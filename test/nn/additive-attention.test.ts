@@ -80,7 +80,7 @@ describe('attention layers', () => {
     assert.throws(() => att.forward(nb.zeros([2, 3]), nb.zeros([2, 4, 4]), undefined, { keyPaddingMask: nb.zeros([2, 3], { dtype: 'bool' }) }), /keyPaddingMask must be \[B, S\] = \[2, 4\]/);
     assert.throws(() => att.forward(nb.zeros([2, 3]), nb.zeros([2, 4, 4]), undefined, { mask: null } as never), /unknown option 'mask'/);
     assert.throws(() => new nn.AdditiveAttention(3, 0, 5), /keyDim must be a positive integer/);
-    assert.throws(() => new nn.DotProductAttention({ score: 'additive' as never }), /score must be 'dot', 'general' or 'scaled'/);
+    assert.throws(() => new nn.DotProductAttention({ score: 'additive' as never }), /DotProductAttention: option 'score' must be 'dot', 'general' or 'scaled'/);
     assert.throws(() => new nn.DotProductAttention({ score: 'general' }), /needs queryDim and keyDim/);
     assert.throws(() => new nn.DotProductAttention({ queryDim: 3, keyDim: 4 }), /needs queryDim = keyDim/);
     assert.throws(() => new nn.DotProductAttention().forward(nb.zeros([2, 3]), nb.zeros([2, 4, 4])), /query features 3 differ from key features 4/);

@@ -15,6 +15,7 @@ import { shapeStr } from '../../tensor/shape.js';
 import { Module } from '../module.js';
 import { Linear } from './linear.js';
 import { checkPositiveInt } from '../util.js';
+import { bool, floatDtype, int, oneOf, parseOptions } from '../../ops/args.js';
 import { maskedFill } from '../../ops/indexing.js';
 import { matmul } from '../../ops/linalg.js';
 import { softmax } from '../../ops/nn.js';
@@ -98,13 +99,12 @@ export class AdditiveAttention extends Module {
   keyProj: Linear;
   v: Linear;
 
-  constructor(queryDim: number, keyDim: number, hiddenDim: number, options: AdditiveAttentionOptions = {}) {
+  constructor(queryDim: number, keyDim: number, hiddenDim: number, options: AdditiveAttentionOptions = {}, ...extra: []) {
     super();
     checkPositiveInt('AdditiveAttention', 'queryDim', queryDim);
     checkPositiveInt('AdditiveAttention', 'keyDim', keyDim);
     checkPositiveInt('AdditiveAttention', 'hiddenDim', hiddenDim);
-    for (const k of Object.keys(options)) if (k !== 'bias' && k !== 'dtype') throw new Error(`AdditiveAttention: unknown option '${k}'`);
-    if (options.bias !== undefined && typeof options.bias !== 'boolean') throw new Error('AdditiveAttention: bias must be a boolean');
+    parseOptions('AdditiveAttention', options, { bias: bool, dtype: floatDtype }, extra);
     this.queryDim = queryDim;
     this.keyDim = keyDim;
     this.hiddenDim = hiddenDim;
@@ -181,12 +181,9 @@ export class DotProductAttention extends Module {
   /** W of the 'general' score, as a Linear from key features to query features (weight [queryDim, keyDim]). */
   keyProj: Linear | null;
 
-  constructor(options: DotProductAttentionOptions = {}) {
+  constructor(options: DotProductAttentionOptions = {}, ...extra: []) {
     super();
-    if (typeof options !== 'object' || options === null) throw new Error('DotProductAttention: options must be an object');
-    for (const k of Object.keys(options)) {
-      if (!['score', 'queryDim', 'keyDim', 'dtype'].includes(k)) throw new Error(`DotProductAttention: unknown option '${k}'`);
-    }
+    parseOptions('DotProductAttention', options, { score: oneOf('dot', 'general', 'scaled'), queryDim: int, keyDim: int, dtype: floatDtype }, extra);
     const score = options.score ?? 'dot';
     if (score !== 'dot' && score !== 'general' && score !== 'scaled') {
       throw new Error(`DotProductAttention: score must be 'dot', 'general' or 'scaled', got ${String(score)}`);
