@@ -51,3 +51,4 @@ export * as linalg from './linalg.js';
 export * as vision from './vision/index.js';
 export * as text from './text/index.js';
 export * as decomposition from './decomposition/index.js';
+export * as manifold from './manifold/index.js';

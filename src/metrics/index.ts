@@ -26,3 +26,4 @@ export { meanAveragePrecision } from './map.js';
 export type { DetectionPrediction, DetectionGroundTruth, MeanAveragePrecisionOptions, MeanAveragePrecision } from './map.js';
 export { segmentationScores, meanIou, pixelAccuracy } from './segmentation.js';
 export type { SegmentationScores, SegmentationOptions } from './segmentation.js';
+export { trustworthiness } from './embedding.js';
