@@ -1,6 +1,6 @@
 /** A scatter plot of 2-D points (t-SNE or PCA pictures): colours by class with a legend, optional text labels. */
 import { Tensor } from '../tensor/tensor.js';
-import { PALETTE, coord, element, niceTicks, svgDocument, text, tickLabel } from './svg.js';
+import { PALETTE, axes, coord, element, niceTicks, svgDocument, text } from './svg.js';
 
 export interface ScatterChartOptions {
   /** A class index (0, 1, ...) per point: points are coloured by class and a legend is drawn. */
@@ -76,20 +76,7 @@ export function scatterChart(points: Tensor | readonly (readonly number[])[], op
   const sy = (v: number): number => bottom - ((v - yLo) / (yHi - yLo)) * (bottom - top);
   const parts: string[] = [];
   if (options.title !== undefined) parts.push(text((left + right) / 2, 20, options.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
-  for (const v of yTicks) {
-    parts.push(element('line', { x1: left, x2: right, y1: sy(v), y2: sy(v), stroke: '#eee' }));
-    parts.push(text(left - 6, sy(v) + 4, tickLabel(v), { 'text-anchor': 'end', fill: '#444' }));
-  }
-  for (const v of xTicks) {
-    parts.push(element('line', { x1: sx(v), x2: sx(v), y1: bottom, y2: bottom + 5, stroke: '#444' }));
-    parts.push(text(sx(v), bottom + 18, tickLabel(v), { 'text-anchor': 'middle', fill: '#444' }));
-  }
-  parts.push(element('rect', { x: left, y: top, width: right - left, height: bottom - top, fill: 'none', stroke: '#444' }));
-  if (options.xLabel !== undefined) parts.push(text((left + right) / 2, bottom + 38, options.xLabel, { 'text-anchor': 'middle' }));
-  if (options.yLabel !== undefined) {
-    const cy = (top + bottom) / 2;
-    parts.push(text(14, cy, options.yLabel, { 'text-anchor': 'middle', transform: `rotate(-90 14 ${coord(cy)})` }));
-  }
+  parts.push(axes({ left, right, top, bottom, sx, sy }, xTicks, yTicks, [yLo, yHi], { xLabel: options.xLabel, yLabel: options.yLabel, yLabelX: 14 }));
   const colour = (c: number): string => PALETTE[c % PALETTE.length]!;
   // One group per class keeps the file small (the fill is written once).
   for (let c = 0; c < Math.max(classCount, 1); c++) {
