@@ -52,3 +52,5 @@ export * as vision from './vision/index.js';
 export * as text from './text/index.js';
 export * as seq2seq from './seq2seq/index.js';
 export * as audio from './audio/index.js';
+export * as decomposition from './decomposition/index.js';
+export * as manifold from './manifold/index.js';

@@ -28,3 +28,4 @@ export { segmentationScores, meanIou, pixelAccuracy } from './segmentation.js';
 export type { SegmentationScores, SegmentationOptions } from './segmentation.js';
 export { editDistance, cer, wer } from './edit.js';
 export type { EditSequence } from './edit.js';
+export { trustworthiness } from './embedding.js';

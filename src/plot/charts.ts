@@ -3,7 +3,7 @@
  * train vs validation), a confusion-matrix heatmap and ROC curves. Write them to .svg files and
  * open them in any browser or image viewer.
  */
-import { PALETTE, blues, coord, element, niceTicks, svgDocument, text, tickLabel } from './svg.js';
+import { PALETTE, axes, blues, coord, element, niceTicks, svgDocument, text } from './svg.js';
 
 export interface Series {
   label: string;
@@ -68,22 +68,7 @@ function panel(op: string, box: Box, series: readonly Series[], options: ChartOp
   if (options.title !== undefined) {
     parts.push(text((left + right) / 2, box.y + 20, options.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
   }
-  for (const v of yTicks) {
-    if (v < yMin - 1e-12 || v > yMax + 1e-12) continue;
-    parts.push(element('line', { x1: left, x2: right, y1: sy(v), y2: sy(v), stroke: '#e5e5e5' }));
-    parts.push(text(left - 6, sy(v) + 4, tickLabel(v), { 'text-anchor': 'end', fill: '#444' }));
-  }
-  for (const v of xTicks) {
-    parts.push(element('line', { x1: sx(v), x2: sx(v), y1: bottom, y2: bottom + 5, stroke: '#444' }));
-    parts.push(text(sx(v), bottom + 18, tickLabel(v), { 'text-anchor': 'middle', fill: '#444' }));
-  }
-  parts.push(element('rect', { x: left, y: top, width: right - left, height: bottom - top, fill: 'none', stroke: '#444' }));
-  if (options.xLabel !== undefined) parts.push(text((left + right) / 2, bottom + 38, options.xLabel, { 'text-anchor': 'middle' }));
-  if (options.yLabel !== undefined) {
-    const cx = box.x + 14;
-    const cy = (top + bottom) / 2;
-    parts.push(text(cx, cy, options.yLabel, { 'text-anchor': 'middle', transform: `rotate(-90 ${coord(cx)} ${coord(cy)})` }));
-  }
+  parts.push(axes({ left, right, top, bottom, sx, sy }, xTicks, yTicks, [yMin, yMax], { xLabel: options.xLabel, yLabel: options.yLabel, yLabelX: box.x + 14 }));
   series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length]!;
     const xs = xsOf(s);

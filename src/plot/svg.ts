@@ -83,3 +83,38 @@ export function blues(t: number): string {
   const channel = (k: number): string => Math.round(a[k]! + (b[k]! - a[k]!) * f).toString(16).padStart(2, '0');
   return `#${channel(0)}${channel(1)}${channel(2)}`;
 }
+
+/** A plot frame in pixels with value-to-pixel maps (y grows upwards). */
+export interface Frame {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  sx: (v: number) => number;
+  sy: (v: number) => number;
+}
+
+/**
+ * Grid lines and labels of the y ticks inside [yMin, yMax], the x ticks, the frame and the axis
+ * titles (the y title rotated at x = yLabelX) of a plot area.
+ */
+export function axes(f: Frame, xTicks: readonly number[], yTicks: readonly number[], yRange: readonly [number, number], labels: { xLabel?: string; yLabel?: string; yLabelX: number }): string {
+  const parts: string[] = [];
+  for (const v of yTicks) {
+    if (v < yRange[0] - 1e-12 || v > yRange[1] + 1e-12) continue;
+    parts.push(element('line', { x1: f.left, x2: f.right, y1: f.sy(v), y2: f.sy(v), stroke: '#e5e5e5' }));
+    parts.push(text(f.left - 6, f.sy(v) + 4, tickLabel(v), { 'text-anchor': 'end', fill: '#444' }));
+  }
+  for (const v of xTicks) {
+    parts.push(element('line', { x1: f.sx(v), x2: f.sx(v), y1: f.bottom, y2: f.bottom + 5, stroke: '#444' }));
+    parts.push(text(f.sx(v), f.bottom + 18, tickLabel(v), { 'text-anchor': 'middle', fill: '#444' }));
+  }
+  parts.push(element('rect', { x: f.left, y: f.top, width: f.right - f.left, height: f.bottom - f.top, fill: 'none', stroke: '#444' }));
+  if (labels.xLabel !== undefined) parts.push(text((f.left + f.right) / 2, f.bottom + 38, labels.xLabel, { 'text-anchor': 'middle' }));
+  if (labels.yLabel !== undefined) {
+    const cx = labels.yLabelX;
+    const cy = (f.top + f.bottom) / 2;
+    parts.push(text(cx, cy, labels.yLabel, { 'text-anchor': 'middle', transform: `rotate(-90 ${coord(cx)} ${coord(cy)})` }));
+  }
+  return parts.join('');
+}
