@@ -50,3 +50,4 @@ export * as plot from './plot/index.js';
 export * as linalg from './linalg.js';
 export * as vision from './vision/index.js';
 export * as text from './text/index.js';
+export * as onnx from './onnx/index.js';

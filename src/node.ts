@@ -8,3 +8,4 @@ export * as train from './train/node.js';
 /** torch.load / torch.save's counterparts: state dicts from and to .pth/.pt or safetensors files. */
 export { load, save } from './io/node.js';
 export * as text from './text/node.js';
+export * as onnx from './onnx/node.js';
