@@ -624,5 +624,6 @@ export function exportModel(model: Module, sampleInputs: Tensor | readonly Tenso
     opset_import: [{ domain: '', version: opset }],
     graph,
   });
-  return ModelProto.encode(message).finish();
+  // A standalone Uint8Array: in Node protobufjs returns a Buffer, possibly a view into a shared pool.
+  return new Uint8Array(ModelProto.encode(message).finish());
 }

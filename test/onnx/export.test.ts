@@ -74,6 +74,10 @@ test('zoo models export and match onnxruntime-web', async () => {
   const x = nb.randn([2, 1, 32, 32]);
   onnxNode.exportModelToFile(lenet, x, path);
   assert.deepEqual(new Uint8Array(readFileSync(path)), nb.onnx.exportModel(lenet, x));
+  // The bytes own their buffer (not a view into Node's Buffer pool).
+  const bytes = nb.onnx.exportModel(lenet, x);
+  assert.equal(bytes.byteOffset, 0);
+  assert.equal(bytes.buffer.byteLength, bytes.length);
   await roundTrip('resnet18', nb.vision.models.resnet18({ numClasses: 10 }), [nb.randn([1, 3, 64, 64])]);
   await roundTrip('mobilenetV2', nb.vision.models.mobilenetV2({ numClasses: 10 }), [nb.randn([1, 3, 64, 64])]);
   await roundTrip('mobilenetV3Small', nb.vision.models.mobilenetV3Small({ numClasses: 10 }), [nb.randn([1, 3, 64, 64])]);
