@@ -7,7 +7,7 @@ import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, w
 import { dirname, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import type { Tensor } from '../tensor/tensor.js';
-import { fileVersionEvent, hparamsEvent, histogramEvent, imageEvent, scalarEvent, textEvent, type HParams } from './tensorboard.js';
+import { confusionMatrixEvent, fileVersionEvent, hparamsEvent, histogramEvent, imageEvent, scalarEvent, textEvent, type HParams } from './tensorboard.js';
 import { stateDictToBytes } from '../io/safetensors.js';
 import { isPthPath, writeFileAtomic } from '../io/node.js';
 import { savePth } from '../io/pth.js';
@@ -276,6 +276,11 @@ export class TensorBoardLogger extends Callback {
 
   logText(tag: string, text: string, step: number): void {
     this.#write(textEvent(tag, text, step));
+  }
+
+  /** A confusion matrix [C, C] (rows: true class), shown by `nabla dashboard`. */
+  logConfusionMatrix(tag: string, matrix: Tensor | readonly (readonly number[])[], step: number, classNames: readonly string[] = []): void {
+    this.#write(confusionMatrixEvent(tag, matrix, step, classNames));
   }
 
   override onTrainBegin(): void {

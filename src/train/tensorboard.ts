@@ -61,7 +61,7 @@ export interface SummaryValue {
   simple_value?: number;
   image?: { height: number; width: number; colorspace: number; encoded_image_string: Uint8Array };
   histo?: HistogramValue;
-  tensor?: { dtype?: number; float_val?: number[]; string_val?: Uint8Array[] };
+  tensor?: { dtype?: number; float_val?: number[]; string_val?: Uint8Array[]; tensor_shape?: { dim?: { size?: number }[] } };
 }
 
 export interface TensorBoardEvent {
@@ -168,6 +168,29 @@ export function textEvent(tag: string, text: string, step: number, wallTime = no
     wall_time: wallTime,
     step,
     summary: { value: [{ tag, metadata: pluginMeta('text'), tensor: { dtype: 7, tensor_shape: { dim: [] }, string_val: [new TextEncoder().encode(text)] } }] },
+  });
+}
+
+/** Plugin name of the confusion-matrix records (a float [C, C] tensor; content: the class names as JSON). */
+export const CONFUSION_PLUGIN = 'nabla_confusion_matrix';
+
+/** A confusion matrix (rows: true class, columns: predicted) as a [C, C] tensor summary, for `nabla dashboard`. */
+export function confusionMatrixEvent(tag: string, matrix: Tensor | readonly (readonly number[])[], step: number, classNames: readonly string[] = [], wallTime = nowSeconds()): Uint8Array {
+  checkTag('confusionMatrixEvent', tag);
+  checkStep('confusionMatrixEvent', step);
+  const shape = Array.isArray(matrix) ? [matrix.length, ...(matrix.every((r) => Array.isArray(r) && r.length === matrix.length) ? [matrix.length] : [-1])] : (matrix as Tensor).shape;
+  const [rows, cols] = shape;
+  if (shape.length !== 2 || rows !== cols) throw new Error(`confusionMatrixEvent: the matrix must be square [C, C], got [${shape.join(', ')}]`);
+  const values = Array.isArray(matrix) ? matrix.flat() : Array.from((matrix as Tensor).toTypedArray(), Number);
+  if (values.some((v) => typeof v !== 'number')) throw new Error('confusionMatrixEvent: the matrix must hold numbers');
+  if (classNames.length !== 0 && classNames.length !== rows) throw new Error(`confusionMatrixEvent: ${classNames.length} class names for ${rows} classes`);
+  const content = new TextEncoder().encode(JSON.stringify(classNames));
+  return encodeEvent({
+    wall_time: wallTime,
+    step,
+    summary: {
+      value: [{ tag, metadata: pluginMeta(CONFUSION_PLUGIN, content), tensor: { dtype: 1, tensor_shape: { dim: [{ size: rows }, { size: cols }] }, float_val: values } }],
+    },
   });
 }
 
