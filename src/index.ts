@@ -54,3 +54,4 @@ export * as seq2seq from './seq2seq/index.js';
 export * as audio from './audio/index.js';
 export * as decomposition from './decomposition/index.js';
 export * as manifold from './manifold/index.js';
+export * as onnx from './onnx/index.js';

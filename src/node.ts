@@ -9,3 +9,4 @@ export * as train from './train/node.js';
 export { load, save } from './io/node.js';
 export * as text from './text/node.js';
 export * as audio from './audio/node.js';
+export * as onnx from './onnx/node.js';

@@ -8,6 +8,7 @@ import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode.js'
 import { Node, SavedTensors, type InputMeta } from './node.js';
 import { shapeStr } from '../tensor/shape.js';
 import { anomalyError, captureStack, nonFinite, userCallSite } from './anomaly.js';
+import { activeTracer } from './trace.js';
 
 export interface BackwardContext<A> {
   readonly attrs: A;
@@ -128,5 +129,6 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
     }
   }
   if (node !== null) out.setGradFn(node);
+  activeTracer()?.record(op.name, inputs, attrs, [out]);
   return out;
 }

@@ -12,6 +12,7 @@
  *   nabla word2vec CORPUS --out vectors.txt [options]
  *   nabla demo lm [--corpus words|kjv] [--seconds 60]
  *   nabla style CONTENT STYLE --weights FILE|--random-weights [--out out.png] [--steps N] [--size PX] ...
+ *   nabla dashboard [LOGDIR] [--port 6007]
  */
 import { readFileSync } from 'node:fs';
 import * as nb from '../index.js';
@@ -22,6 +23,7 @@ import { runClassification, type ClassificationResult } from './classify.js';
 import type { ProgressOutput } from '../train/progress.js';
 import { describeCheckpoint } from './info.js';
 import { convertCheckpoint } from './convert.js';
+import { startDashboard } from './dashboard.js';
 import { digitsCnn, lenet5 } from './models.js';
 import { runWord2Vec } from './word2vec.js';
 import { demoLm } from './demo-lm.js';
@@ -76,6 +78,9 @@ Usage:
               [--tv 0] [--seed 0] [--random-weights]
       Neural style transfer through VGG-19's features (torchvision's vgg19 weights; --size is the
       longer side in pixels). --random-weights instead of --weights: random filters, texture only.
+  nabla dashboard [LOGDIR] [--port 6007]
+      Serves a live page on 127.0.0.1 with the training curves, learning rate, weight histograms
+      and confusion matrices of the TensorBoard event files under LOGDIR (default runs).
   nabla --version | --help`;
 
 /** Where the CLI prints: lines for messages, raw text for the progress bar. */
@@ -211,6 +216,12 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       throw new Error('nabla style needs a content and a style image: nabla style CONTENT STYLE --weights FILE');
     } else if (command === 'convert') {
       throw new Error('nabla convert needs an input and an output path: nabla convert IN OUT [--key K]');
+    } else if (command === 'dashboard') {
+      checkKnownOptions(args, 'nabla dashboard', ['port']);
+      const dashboard = await startDashboard(target ?? 'runs', numberOption(args, 'port', 6007, { integer: true, min: 0, max: 65535 }));
+      term.log(`Nabla dashboard for ${target ?? 'runs'} at ${dashboard.url} (Ctrl-C stops it)`);
+      await new Promise<void>((done) => process.once('SIGINT', () => done()));
+      await dashboard.close();
     } else {
       throw new Error(`unknown command '${args.positional.join(' ')}'`);
     }

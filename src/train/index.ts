@@ -8,3 +8,5 @@ export { ProgressBar, formatLogs } from './progress.js';
 export type { ProgressOutput } from './progress.js';
 export { EarlyStopping, TerminateOnNaN, LearningRateScheduler, ReduceLROnPlateau } from './callbacks.js';
 export type { EarlyStoppingOptions } from './callbacks.js';
+export { tfRecord, readTfRecords, readEvents, histogram, decodeHparams, fileVersionEvent, scalarEvent, histogramEvent, imageEvent, textEvent, hparamsEvent, confusionMatrixEvent, CONFUSION_PLUGIN } from './tensorboard.js';
+export type { TensorBoardEvent, SummaryValue, HistogramValue, HParams } from './tensorboard.js';

@@ -5,6 +5,9 @@
  */
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import type { Tensor } from '../tensor/tensor.js';
+import { confusionMatrixEvent, fileVersionEvent, hparamsEvent, histogramEvent, imageEvent, scalarEvent, textEvent, type HParams } from './tensorboard.js';
 import { stateDictToBytes } from '../io/safetensors.js';
 import { isPthPath, writeFileAtomic } from '../io/node.js';
 import { savePth } from '../io/pth.js';
@@ -192,4 +195,116 @@ export function readHistory(path: string): History {
     history.addEpoch(epoch as number, logs);
   });
   return history;
+}
+
+export interface TensorBoardLoggerOptions {
+  /** The run's folder; the event file is written inside it (created if missing). */
+  logDir: string;
+  /** Histograms of weights and gradients every this many epochs (default 1; 0 turns them off). */
+  histogramFreq?: number;
+  /** Scalars per 'epoch' (default), per 'batch', or every N batches. */
+  updateFreq?: 'epoch' | 'batch' | number;
+  /** Hyperparameters recorded once for the run (TensorBoard's HPARAMS tab). */
+  hparams?: HParams;
+}
+
+const TENSORBOARD_KEYS = new Set(['logDir', 'histogramFreq', 'updateFreq', 'hparams']);
+let eventFileCounter = 0;
+
+/**
+ * Writes TensorBoard event files during fit() (Keras's TensorBoard callback): scalars 'epoch/<log>'
+ * per epoch (and 'batch/<log>' per batch with updateFreq), the learning rate 'epoch/lr', histograms
+ * 'weights/<param>' and 'gradients/<param>', and the hyperparameters. logScalar, logHistogram,
+ * logImage and logText add more, also outside fit(). Records are appended as they happen, so a
+ * running TensorBoard (or `nabla dashboard`) shows them live.
+ */
+export class TensorBoardLogger extends Callback {
+  readonly logDir: string;
+  readonly histogramFreq: number;
+  readonly updateFreq: 'epoch' | 'batch' | number;
+  readonly hparams: HParams | null;
+  #path: string | null = null;
+  #batchStep = 0;
+
+  constructor(options: TensorBoardLoggerOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) throw new Error('TensorBoardLogger: expected options { logDir }');
+    for (const key of Object.keys(options)) {
+      if (!TENSORBOARD_KEYS.has(key)) throw new Error(`TensorBoardLogger: unknown option '${key}' (expected one of ${[...TENSORBOARD_KEYS].join(', ')})`);
+    }
+    if (typeof options.logDir !== 'string' || options.logDir === '') throw new Error(`TensorBoardLogger: logDir must be a non-empty string, got ${JSON.stringify(options.logDir)}`);
+    const freq = options.histogramFreq ?? 1;
+    if (!Number.isInteger(freq) || freq < 0) throw new Error(`TensorBoardLogger: histogramFreq must be a non-negative integer, got ${String(freq)}`);
+    const update = options.updateFreq ?? 'epoch';
+    if (update !== 'epoch' && update !== 'batch' && !(Number.isInteger(update) && update > 0)) {
+      throw new Error(`TensorBoardLogger: updateFreq must be 'epoch', 'batch' or a positive integer, got ${JSON.stringify(update)}`);
+    }
+    this.logDir = options.logDir;
+    this.histogramFreq = freq;
+    this.updateFreq = update;
+    this.hparams = options.hparams ?? null;
+  }
+
+  /** The event file being written (created on first use). */
+  get path(): string {
+    if (this.#path === null) {
+      mkdirSync(this.logDir, { recursive: true });
+      const name = `events.out.tfevents.${Math.floor(Date.now() / 1000)}.${hostname()}.${process.pid}.${eventFileCounter++}`;
+      this.#path = join(this.logDir, name);
+      writeFileSync(this.#path, fileVersionEvent());
+      if (this.hparams !== null) appendFileSync(this.#path, hparamsEvent(this.hparams));
+    }
+    return this.#path;
+  }
+
+  #write(record: Uint8Array): void {
+    appendFileSync(this.path, record);
+  }
+
+  logScalar(tag: string, value: number, step: number): void {
+    this.#write(scalarEvent(tag, value, step));
+  }
+
+  logHistogram(tag: string, values: Tensor, step: number): void {
+    this.#write(histogramEvent(tag, values, step));
+  }
+
+  /** An image [C, H, W] or [1, C, H, W] with values in [0, 1], stored as PNG. */
+  logImage(tag: string, image: Tensor, step: number): void {
+    this.#write(imageEvent(tag, image, step));
+  }
+
+  logText(tag: string, text: string, step: number): void {
+    this.#write(textEvent(tag, text, step));
+  }
+
+  /** A confusion matrix [C, C] (rows: true class), shown by `nabla dashboard`. */
+  logConfusionMatrix(tag: string, matrix: Tensor | readonly (readonly number[])[], step: number, classNames: readonly string[] = []): void {
+    this.#write(confusionMatrixEvent(tag, matrix, step, classNames));
+  }
+
+  override onTrainBegin(): void {
+    this.#batchStep = 0;
+    void this.path;
+  }
+
+  override onBatchEnd(_batch: number, logs: Logs): void {
+    const step = this.#batchStep++;
+    if (this.updateFreq === 'epoch') return;
+    const every = this.updateFreq === 'batch' ? 1 : this.updateFreq;
+    if (step % every !== 0) return;
+    for (const [key, value] of Object.entries(logs)) if (typeof value === 'number') this.logScalar(`batch/${key}`, value, step);
+  }
+
+  override onEpochEnd(epoch: number, logs: Logs): void {
+    for (const [key, value] of Object.entries(logs)) if (typeof value === 'number') this.logScalar(`epoch/${key}`, value, epoch);
+    const lr = this.context?.optimizer?.paramGroups[0]?.lr;
+    if (typeof lr === 'number' && logs.lr === undefined) this.logScalar('epoch/lr', lr, epoch);
+    const model = this.context?.model;
+    if (model === undefined || this.histogramFreq === 0 || (epoch + 1) % this.histogramFreq !== 0) return;
+    for (const [name, p] of model.namedParameters()) {
+      this.logHistogram(`weights/${name}`, p, epoch);
+      if (p.grad !== null) this.logHistogram(`gradients/${name}`, p.grad, epoch);
+    }
+  }
 }

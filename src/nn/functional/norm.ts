@@ -6,6 +6,7 @@
  * the biased variance, as PyTorch; batchNorm's running variance is updated with the unbiased
  * one, also as PyTorch.
  */
+import { traceRegion } from '../../autograd/trace.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { bernoulli, full } from '../../tensor/creation.js';
 import { isFloat } from '../../tensor/dtype.js';
@@ -100,11 +101,15 @@ export function batchNorm(
       throw new Error(`${op}: running statistics are needed when not training (pass training: true to use the batch's)`);
     }
     // torch's form: x * alpha + beta, alpha = weight / sqrt(runningVar + eps), beta = bias - runningMean * alpha.
-    let alpha = rsqrt(add(runningVar, eps));
-    if (weight != null) alpha = mul(alpha, weight);
-    let beta = neg(mul(runningMean, alpha));
-    if (bias != null) beta = add(beta, bias);
-    return add(mul(input, reshape(alpha, statShape)), reshape(beta, statShape));
+    const evalForm = (): Tensor => {
+      let alpha = rsqrt(add(runningVar, eps));
+      if (weight != null) alpha = mul(alpha, weight);
+      let beta = neg(mul(runningMean, alpha));
+      if (bias != null) beta = add(beta, bias);
+      return add(mul(input, reshape(alpha, statShape)), reshape(beta, statShape));
+    };
+    // A graph exporter sees one op (ONNX BatchNormalization); inputs input, weight, bias, mean, var.
+    return traceRegion('batchNorm', [input, weight ?? null, bias ?? null, runningMean, runningVar], { eps }, evalForm, (y) => [y]);
   }
   const count = numel(input.shape) / channels;
   if (count <= 1) {
@@ -148,7 +153,8 @@ export function layerNorm(
   checkParam(op, weight, 'weight', shape, input.dtype);
   checkParam(op, bias, 'bias', shape, input.dtype);
   const dims = shape.map((_, i) => input.ndim - k + i);
-  return affine(normalize(input, dims, eps), weight, bias, shape);
+  // A graph exporter sees one op (ONNX LayerNormalization over the last k axes).
+  return traceRegion('layerNorm', [input, weight ?? null, bias ?? null], { eps, axis: -k }, () => affine(normalize(input, dims, eps), weight, bias, shape), (y) => [y]);
 }
 
 /** Normalizes x [N, C, ...] over groups of C / numGroups channels (torch.nn.functional.group_norm). */

@@ -4,6 +4,7 @@
  * unbatched [C, ...spatial]. The stride defaults to the kernel size. With ceilMode the output
  * size rounds up, but (as torch) the last window must start inside the input or its left padding.
  */
+import { traceRegion } from '../../autograd/trace.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../tensor/creation.js';
 import { shapeStr, isSize } from '../../tensor/shape.js';
@@ -149,7 +150,7 @@ function adaptiveSizes(op: string, outputSize: AdaptiveSize, inSize: readonly nu
 }
 
 /** [O, I] matrix averaging torch's adaptive windows floor(o I / O) .. ceil((o + 1) I / O). */
-function averagingMatrix(inSize: number, outSize: number, dtype: Tensor['dtype']): Tensor {
+export function averagingMatrix(inSize: number, outSize: number, dtype: Tensor['dtype']): Tensor {
   const rows: number[][] = [];
   for (let o = 0; o < outSize; o++) {
     const lo = Math.floor((o * inSize) / outSize);
@@ -170,14 +171,18 @@ export function adaptiveAvgPoolN(op: string, nd: number, input: Tensor, outputSi
   const inSize = x.shape.slice(2);
   if (inSize.some((s) => s === 0)) throw new Error(`${op}: input ${shapeStr(input.shape)} has an empty spatial dim`);
   const outSize = adaptiveSizes(op, outputSize, inSize);
-  let out = x;
-  inSize.forEach((size, d) => {
-    if (size === outSize[d]) return;
-    const axis = 2 + d;
-    const averaging = transpose(averagingMatrix(size, outSize[d]!, x.dtype), 0, 1);
-    out = transpose(matmul(transpose(out, axis, -1), averaging), axis, -1);
-  });
-  if (out === x) out = x.clone();
+  const pooled = (): Tensor => {
+    let out = x;
+    inSize.forEach((size, d) => {
+      if (size === outSize[d]) return;
+      const axis = 2 + d;
+      const averaging = transpose(averagingMatrix(size, outSize[d]!, x.dtype), 0, 1);
+      out = transpose(matmul(transpose(out, axis, -1), averaging), axis, -1);
+    });
+    return out === x ? x.clone() : out;
+  };
+  // A graph exporter sees one op (ONNX GlobalAveragePool, or AveragePool when the windows tile).
+  const out = traceRegion('adaptiveAvgPool', [x], { inSize, outSize }, pooled, (y) => [y]);
   return added ? squeeze(out, 0) : out;
 }
 

@@ -8,6 +8,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import type { FloatDType } from '../../tensor/dtype.js';
 import { Module, Parameter } from '../module.js';
+import { traceRegion } from '../../autograd/trace.js';
 import { uniform_ } from '../init.js';
 import { empty, checkPositiveInt } from '../util.js';
 import {
@@ -60,7 +61,7 @@ export type RecurrentForwardOptions = SequenceMaskOptions;
 const LAYER_NAMES: Record<RecurrentMode, string> = { rnnTanh: 'RNN', rnnRelu: 'RNN', lstm: 'LSTM', gru: 'GRU' };
 
 /** What RNN, LSTM and GRU share: options, parameters and the call into F.recurrent. */
-abstract class RNNBase extends Module {
+export abstract class RNNBase extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -149,15 +150,20 @@ abstract class RNNBase extends Module {
   }
 
   protected run(input: Tensor, hx: Tensor | readonly [Tensor, Tensor] | null | undefined, options: RecurrentForwardOptions): RecurrentResult {
-    return recurrent(input, hx, this.layerWeights(), {
-      ...options,
-      mode: this.#mode,
-      bidirectional: this.bidirectional,
-      batchFirst: this.batchFirst,
-      dropout: this.dropout,
-      training: this.training,
-      name: this.describe(),
-    });
+    const run = (): RecurrentResult =>
+      recurrent(input, hx, this.layerWeights(), {
+        ...options,
+        mode: this.#mode,
+        bidirectional: this.bidirectional,
+        batchFirst: this.batchFirst,
+        dropout: this.dropout,
+        training: this.training,
+        name: this.describe(),
+      });
+    // A graph exporter sees the whole layer as one op (ONNX's RNN/LSTM/GRU nodes).
+    const [h0, c0] = hx == null ? [null, null] : Array.isArray(hx) ? [hx[0]!, hx[1]!] : [hx as Tensor, null];
+    const traced: RecurrentTrace = { mode: this.#mode, layer: this, lengths: options.lengths !== undefined || options.paddingMask !== undefined };
+    return traceRegion('recurrent', [input, h0, c0], traced, run, (r) => (r.cN == null ? [r.output, r.hN] : [r.output, r.hN, r.cN]));
   }
 
   override extraRepr(): string {
@@ -228,6 +234,14 @@ export class GRU extends RNNBase {
     const r = this.run(input, hx, options);
     return [r.output, r.hN];
   }
+}
+
+/** What a graph exporter gets for a recurrent layer's forward (op 'recurrent'; inputs input, h0, c0). */
+export interface RecurrentTrace {
+  readonly mode: RecurrentMode;
+  readonly layer: RNNBase;
+  /** Whether lengths or a padding mask were given (not exportable). */
+  readonly lengths: boolean;
 }
 
 // ---- cells ------------------------------------------------------------------------------------
