@@ -233,6 +233,12 @@ function randomTransform(options: SeedOptions, body: (sample: DetectionSample, g
   return (sample, generator) => body(sample, generator ?? own ?? generatorFrom({}));
 }
 
+/** The image's [height, width], checked before a random transform draws parameters from it. */
+function imageSize(op: string, sample: DetectionSample): [number, number] {
+  const p = parse(op, sample);
+  return [p.h, p.w];
+}
+
 function probability(op: string, p: number | undefined): number {
   const v = p ?? 0.5;
   if (!(v >= 0 && v <= 1)) throw new Error(`${op}: p must be a probability in [0, 1], got ${v}`);
@@ -275,7 +281,7 @@ export function randomCrop(size: number | readonly [number, number], options: Ra
   boxFilter(op, options);
   const filter = { ...(options.minVisibility === undefined ? {} : { minVisibility: options.minVisibility }), ...(options.minSize === undefined ? {} : { minSize: options.minSize }) };
   return randomTransform(options, (s, g) => {
-    const [h, w] = [s.image?.shape[1] ?? 0, s.image?.shape[2] ?? 0];
+    const [h, w] = imageSize(op, s);
     if (height > h || width > w) throw new Error(`${op}: crop ${height}x${width} is larger than the image ${h}x${w}`);
     const top = Math.floor(g.nextDouble() * (h - height + 1));
     const left = Math.floor(g.nextDouble() * (w - width + 1));
@@ -314,7 +320,7 @@ export function randomAffine(options: RandomAffineOptions = {}): DetectionTransf
   boxFilter(op, warp);
   const uniform = (g: Generator, [lo, hi]: readonly [number, number]) => lo + (hi - lo) * g.nextDouble();
   return randomTransform(options, (s, g) => {
-    const [h, w] = [s.image?.shape[1] ?? 0, s.image?.shape[2] ?? 0];
+    const [h, w] = imageSize(op, s);
     const params: T.AffineParams = {
       angle: uniform(g, degrees),
       translate: [uniform(g, [-fx * w, fx * w]), uniform(g, [-fy * h, fy * h])],
