@@ -219,6 +219,9 @@ describe('augment: pixels and coordinates move together', () => {
   test('resize: bilinear as torch interpolate(align_corners=False); coordinates scale', () => {
     const image = nb.Tensor.fromData(new Float32Array([0, 4]), [1, 1, 2], 'float32');
     assert.deepEqual(flat(nb.data.transforms.resize(image, [1, 4])), [0, 1, 3, 4]);
+    // Halving samples at (0.5, 2.5): each output is the mean of a 2 x 2 block.
+    assert.deepEqual(flat(nb.data.transforms.resize(nb.arange(16).float().reshape([1, 4, 4]), 2)), [2.5, 4.5, 10.5, 12.5]);
+    assert.throws(() => nb.data.transforms.resize(image, [0, 4]), /resize: size must be a positive integer or \[height, width\], got \[0,4\]/);
     const out = augment.resize({ image: nb.zeros([1, H, W]), boxes: nb.tensor([[2, 4, 6, 10]]), keypoints: nb.tensor([[12, 10]]) }, [10, 48]);
     assert.deepEqual(flat(out.boxes!), [4, 2, 12, 5]);
     assert.deepEqual(flat(out.keypoints!), [24, 5]);
