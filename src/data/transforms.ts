@@ -231,6 +231,25 @@ interface Affine {
   shearY: number;
 }
 
+/** Forward map M = rotation (counter-clockwise on screen, y down) * shear * scale, row-major [m00, m01, m10, m11]. */
+function forwardMatrix(p: Affine): [number, number, number, number] {
+  const rad = (p.angle * Math.PI) / 180;
+  const cos = Math.cos(rad);
+  const sin = Math.sin(rad);
+  const shx = Math.tan((p.shearX * Math.PI) / 180);
+  const shy = Math.tan((p.shearY * Math.PI) / 180);
+  return [p.scale * (cos + sin * shy), p.scale * (cos * shx + sin), p.scale * (-sin + cos * shy), p.scale * (-sin * shx + cos)];
+}
+
+/**
+ * The linear part [m00, m01, m10, m11] of `affine`'s map: a point p (x right, y down) moves to
+ * M (p - centre) + centre + translate, where centre is the image centre ((W - 1) / 2, (H - 1) / 2)
+ * in pixel indices, i.e. (W / 2, H / 2) in continuous coordinates where pixel i spans [i, i + 1].
+ */
+export function affineMatrix(params: AffineParams): [number, number, number, number] {
+  return forwardMatrix(affineFrom(params));
+}
+
 /** Warps image i of the batch by its affine map about the image centre, sampling the source per output pixel. */
 function warpImages(b: Batch, params: (i: number) => Affine, options: WarpOptions): Float32Array | Float64Array {
   const fill = options.fill ?? 0;
@@ -241,16 +260,7 @@ function warpImages(b: Batch, params: (i: number) => Affine, options: WarpOption
   const cy = (h - 1) / 2;
   for (let i = 0; i < b.n; i++) {
     const p = params(i);
-    const rad = (p.angle * Math.PI) / 180;
-    const cos = Math.cos(rad);
-    const sin = Math.sin(rad);
-    const shx = Math.tan((p.shearX * Math.PI) / 180);
-    const shy = Math.tan((p.shearY * Math.PI) / 180);
-    // Forward map M = rotation (counter-clockwise on screen, y down) * shear * scale; invert it.
-    const m00 = p.scale * (cos + sin * shy);
-    const m01 = p.scale * (cos * shx + sin);
-    const m10 = p.scale * (-sin + cos * shy);
-    const m11 = p.scale * (-sin * shx + cos);
+    const [m00, m01, m10, m11] = forwardMatrix(p);
     const det = m00 * m11 - m01 * m10;
     if (Math.abs(det) < 1e-12) throw new Error('affine: the transform is singular (shear of 90 degrees or scale 0)');
     const i00 = m11 / det;
@@ -370,6 +380,32 @@ export function randomShear(degrees: number | readonly [number, number], options
 /** Zoom by a random factor in [low, high] (> 1 enlarges). */
 export function randomZoom(scale: readonly [number, number], options: SeedOptions & WarpOptions = {}): Transform {
   return randomAffine({ ...options, scale });
+}
+
+// ---- resizing ----------------------------------------------------------------------------------
+
+/**
+ * Bilinear resize to [height, width], as torch.nn.functional.interpolate(mode='bilinear',
+ * align_corners=False, antialias=False): output pixel i samples the source at (i + 0.5) * in / out - 0.5
+ * (clamped to the image), so continuous coordinates (pixel i spans [i, i + 1]) scale by out / in.
+ */
+export function resize(x: Tensor, size: number | readonly [number, number]): Tensor {
+  const b = readBatch('resize', x);
+  const [height, width] = size2('resize', size);
+  const out = emptyLike(b, height, width);
+  const clamp = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
+  for (let i = 0; i < b.n * b.c; i++) {
+    const src = i * b.h * b.w;
+    const dst = i * height * width;
+    for (let y = 0; y < height; y++) {
+      const sy = clamp(((y + 0.5) * b.h) / height - 0.5, b.h - 1);
+      for (let xo = 0; xo < width; xo++) {
+        const sx = clamp(((xo + 0.5) * b.w) / width - 0.5, b.w - 1);
+        out[dst + y * width + xo] = sampleBilinear(b.data, src, b.h, b.w, sx, sy, 0);
+      }
+    }
+  }
+  return writeBatch(b, out, height, width);
 }
 
 // ---- colour and intensity -----------------------------------------------------------------------

@@ -9,3 +9,6 @@ export { toFullyConvolutional } from './fully-convolutional.js';
 export type { FullyConvolutionalOptions } from './fully-convolutional.js';
 export { trainShapesDetector, detectionsSvg } from './shapes-demo.js';
 export type { ShapesDetectorOptions, ShapesDetectorResult, DetectionsSvgOptions } from './shapes-demo.js';
+export { landmarkHead, landmarkLoss } from './landmarks.js';
+export type { LandmarkLossOptions } from './landmarks.js';
+export * as augment from './augment.js';
