@@ -5,10 +5,16 @@
  *
  *   npm run bench                       everything (LeNet-5: one full epoch; several minutes)
  *   npm run bench -- --quick            fewer rounds, LeNet-5 on 6,400 images (extrapolated)
- *   npm run bench -- --only=matmul,mlp  a subset (matmul, mlp, conv, lstm, lenet, overhead, memory)
+ *   npm run bench -- --only=matmul,mlp  a subset (matmul, mlp, conv, lstm, lenet, overhead, memory,
+ *                                       word2vec, tsne)
  *   npm run bench -- --no-write         do not touch bench/RESULTS.md
+ *
+ * The toolkits' comparisons (word2vec against gensim, t-SNE against scikit-learn) run last, each
+ * in its own process (bench/word2vec.ts, bench/tsne.ts; also `npm run bench:word2vec` / `bench:tsne`),
+ * and print their own tables.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as nb from '../src/index.js';
@@ -324,5 +330,10 @@ async function main(): Promise<void> {
 }
 
 await main();
+for (const [id, script] of [['word2vec', 'word2vec.ts'], ['tsne', 'tsne.ts']] as const) {
+  if (!wanted(id)) continue;
+  console.log(`\n# ${id} (bench/${script})`);
+  spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`./${script}`, import.meta.url))], { stdio: 'inherit' });
+}
 // Worker threads (ours, idle) and tfjs's timers must not keep the process alive.
 process.exit(0);
