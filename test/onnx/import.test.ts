@@ -1,6 +1,6 @@
 /**
  * ONNX import: nb.onnx.load runs models exported by Debian's torch (generated at setup into the
- * gitignored .onnx-cache/ by scripts/gen_onnx_models.py; skipped with a printed reason without
+ * gitignored .onnx-cache/ by scripts/export_onnx_models.py; skipped with a printed reason without
  * Python and torch) and Nabla's own exports, gives the exporter's outputs, fine-tunes, and rejects
  * malformed files with clear errors (seeded fuzzing).
  */
@@ -19,7 +19,7 @@ const cache = join(root, '.onnx-cache');
 
 function torchModels(): string | null {
   if (['resnet18', 'mobilenet_v2', 'lstm'].every((n) => existsSync(join(cache, `${n}.json`)))) return null;
-  const r = spawnSync('/usr/bin/python3', [join(root, 'scripts/gen_onnx_models.py'), cache], {
+  const r = spawnSync('/usr/bin/python3', [join(root, 'scripts/export_onnx_models.py'), cache], {
     encoding: 'utf8',
     env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OPENBLAS_CORETYPE: 'SkylakeX' },
   });

@@ -1,6 +1,6 @@
 """ONNX models exported by torch.onnx.export for the ONNX import tests (test/onnx/import.test.ts).
 
-Usage: gen_onnx_models.py OUT_DIR. Writes NAME.onnx and NAME.json ({inputs: [{shape, data}],
+Usage: export_onnx_models.py OUT_DIR. Writes NAME.onnx and NAME.json ({inputs: [{shape, data}],
 outputs: [{shape, data}]}, torch's eval-mode outputs) for torchvision's resnet18 (opset 13) and
 mobilenet_v2 (opset 11) with seeded random weights, and an LSTM classifier (opset 14). Run at test
 setup and cached; the tests skip with a printed reason without Python and torch.
