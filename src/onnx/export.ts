@@ -14,7 +14,7 @@ import type { DType } from '../tensor/dtype.js';
 import { Module } from '../nn/module.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { withTracer, type OpTracer } from '../autograd/trace.js';
-import type { ConvGeometry, PoolGeometry, AvgPoolGeometry } from '../backend/types.js';
+import type { ConvGeometry, PoolGeometry, AvgPoolGeometry, UnaryParams } from '../backend/types.js';
 import type { RecurrentTrace } from '../nn/layers/recurrent.js';
 import { AttrType, DataType, onnxType } from './proto.js';
 import { averagingMatrix } from '../nn/functional/pool.js';
@@ -196,7 +196,10 @@ function binary(onnx: string, negate = false): Handler {
   };
 }
 
+/** The numeric parameters of the activation ops that keep them as an array (hardtanh, celu). */
 const params = (a: unknown): readonly number[] => (a as { params: readonly number[] }).params;
+/** The typed parameter record of a backend unary op (leakyRelu, elu, softplus, gelu, clamp). */
+const unaryParams = <Op extends keyof UnaryParams>(a: unknown): UnaryParams[Op] => (a as { params: UnaryParams[Op] }).params;
 
 function clip(g: GraphBuilder, x: Tensor, out: Tensor, lo: number, hi: number): void {
   const inputs = [g.value(x), Number.isNaN(lo) ? '' : g.constFloat(lo, x.dtype), Number.isNaN(hi) ? '' : g.constFloat(hi, x.dtype)];
@@ -302,14 +305,14 @@ const OPS: Record<string, Handler> = {
   square: (g, [x], _a, [out]) => g.emit(out!, 'Mul', [g.value(nn(x)), g.value(nn(x))]),
   log1p: (g, [x], _a, [out]) => g.emit(out!, 'Log', g.node('Add', [g.value(nn(x)), g.constFloat(1, nn(x).dtype)])),
   expm1: (g, [x], _a, [out]) => g.emit(out!, 'Sub', [g.node('Exp', [g.value(nn(x))])[0]!, g.constFloat(1, nn(x).dtype)]),
-  leakyRelu: (g, [x], a, [out]) => g.emit(out!, 'LeakyRelu', [g.value(nn(x))], [attrFloat('alpha', params(a)[0]!)]),
+  leakyRelu: (g, [x], a, [out]) => g.emit(out!, 'LeakyRelu', [g.value(nn(x))], [attrFloat('alpha', unaryParams<'leakyRelu'>(a).negativeSlope)]),
   elu: (g, [x], a, [out]) => {
-    const [alpha, scale] = params(a) as [number, number];
+    const { alpha, scale } = unaryParams<'elu'>(a);
     if (scale === 1) g.emit(out!, 'Elu', [g.value(nn(x))], [attrFloat('alpha', alpha)]);
     else g.emit(out!, 'Selu', [g.value(nn(x))], [attrFloat('alpha', alpha), attrFloat('gamma', scale)]);
   },
   softplus: (g, [x], a, [out]) => {
-    const [beta] = params(a) as [number, number];
+    const { beta } = unaryParams<'softplus'>(a);
     if (beta === 1) return g.emit(out!, 'Softplus', [g.value(nn(x))]);
     // softplus(beta x) / beta (torch's threshold only switches to x where the two agree in float32)
     const scaled = g.node('Mul', [g.value(nn(x)), g.constFloat(beta, nn(x).dtype)])[0]!;
@@ -320,7 +323,7 @@ const OPS: Record<string, Handler> = {
     const c = (v: number): string => g.constFloat(v, x.dtype);
     const xv = g.value(x);
     let inner: string;
-    if (params(a)[0] === 1) {
+    if (unaryParams<'gelu'>(a).approximate === 'tanh') {
       // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
       const cube = g.node('Mul', [xv, g.node('Mul', [xv, xv])[0]!])[0]!;
       const sum = g.node('Add', [xv, g.node('Mul', [cube, c(0.044715)])[0]!])[0]!;
@@ -331,7 +334,10 @@ const OPS: Record<string, Handler> = {
     const onePlus = g.node('Add', [inner, c(1)])[0]!;
     g.emit(out!, 'Mul', [g.node('Mul', [xv, c(0.5)])[0]!, onePlus]);
   },
-  clamp: (g, [x], a, [out]) => clip(g, nn(x), out!, params(a)[0]!, params(a)[1]!),
+  clamp: (g, [x], a, [out]) => {
+    const { min, max } = unaryParams<'clamp'>(a);
+    clip(g, nn(x), out!, min ?? NaN, max ?? NaN);
+  },
   hardtanh: (g, [x], a, [out]) => clip(g, nn(x), out!, params(a)[0]!, params(a)[1]!),
   relu6: (g, [x], _a, [out]) => clip(g, nn(x), out!, 0, 6),
   hardsigmoid: (g, [x], _a, [out]) => g.emit(out!, 'HardSigmoid', [g.value(nn(x))], [attrFloat('alpha', 1 / 6), attrFloat('beta', 0.5)]),
