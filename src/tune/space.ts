@@ -7,6 +7,7 @@
  * 0.9 ... 0.999 spends as many trials near 0.999 as near 0.9).
  */
 import type { Generator } from '../tensor/random.js';
+import { checkOptionKeys as checkKeys } from '../util/options.js';
 
 export type ParamValue = number | string | boolean;
 
@@ -79,10 +80,7 @@ export function grid(values: readonly ParamValue[]): GridSpace {
 
 /** Rejects unknown option names, naming the ones the function takes. */
 export function checkOptionKeys(op: string, options: unknown, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`tune.${op}: options must be an object, got ${String(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new Error(`tune.${op}: unknown option '${key}' (options: ${known.join(', ')})`);
-  }
+  checkKeys(`tune.${op}`, options, known);
 }
 
 const KINDS = ['uniform', 'logUniform', 'oneMinusLogUniform', 'intUniform', 'choice', 'grid'] as const;
