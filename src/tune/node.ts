@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
-import { prepareSearch, resumedTrial, settleTrial, trialSeed } from './run.js';
+import { nextTrial, prepareSearch, settleTrial } from './run.js';
 import type { TuneOptions } from './run.js';
 import type { TuneResults } from './results.js';
 import type { Trial } from './trial.js';
@@ -87,7 +87,8 @@ type WorkerMessage =
 /** Runs a search with several trials at once on worker threads and returns its results. */
 export async function runParallel(options: ParallelTuneOptions): Promise<TuneResults> {
   const known = ['space', 'objectiveModule', 'mode', 'metric', 'strategy', 'numTrials', 'seed', 'earlyStopping', 'resume', 'onTrialStart', 'onTrialEnd', 'signal', 'numWorkers', 'threadsPerTrial'];
-  const { mode, strategy, results, previous, rng, seed } = prepareSearch('runParallel', options, known);
+  const search = prepareSearch('runParallel', options, known);
+  const { mode, results } = search;
   const numWorkers = options.numWorkers ?? Math.min(4, availableParallelism());
   const threads = options.threadsPerTrial ?? 1;
   if (!Number.isInteger(numWorkers) || numWorkers < 1) throw new Error(`tune.runParallel: numWorkers must be an integer >= 1, got ${String(numWorkers)}`);
@@ -153,22 +154,15 @@ export async function runParallel(options: ParallelTuneOptions): Promise<TuneRes
       const free = slots.find((s) => s.trial === undefined);
       const busy = slots.some((s) => s.trial !== undefined);
       if (!done && free !== undefined && options.signal?.aborted !== true) {
-        const id = results.trials.length;
-        const suggestion = strategy.next(results.space, results.trials, mode, rng);
-        if (suggestion === 'done') done = true;
-        else if (suggestion !== 'wait') {
-          const reused = resumedTrial('runParallel', previous, id, suggestion.params);
-          if (reused !== undefined) {
-            results.trials.push(reused);
-            halving?.replay(reused, mode);
-            continue;
-          }
-          const trial: Trial = { id, params: suggestion.params, seed: trialSeed(seed, id), round: suggestion.round, status: 'running', intermediate: [] };
-          results.trials.push(trial);
+        const next = nextTrial('runParallel', search, halving);
+        if (next === 'done') done = true;
+        else if (next !== 'wait') {
+          if (next.reused) continue;
+          const { trial } = next;
           free.trial = trial;
           free.rungsDone = 0;
           options.onTrialStart?.(trial, results);
-          free.worker.postMessage({ id, params: trial.params, seed: trial.seed });
+          free.worker.postMessage({ id: trial.id, params: trial.params, seed: trial.seed });
           continue;
         } else if (!busy) throw new Error('tune.runParallel: the strategy waited with no trial running');
       }

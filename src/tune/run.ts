@@ -97,11 +97,31 @@ function sameParams(a: Params, b: Params): boolean {
  * A finished trial of the interrupted run to reuse as trial `id`, or undefined to run it. The
  * strategy's suggestion must equal what the old run tried, or the file is from another search.
  */
-export function resumedTrial(op: string, previous: TuneResults | undefined, id: number, params: Params): Trial | undefined {
+function resumedTrial(op: string, previous: TuneResults | undefined, id: number, params: Params): Trial | undefined {
   const old = previous?.trials[id];
   if (old === undefined || old.status === 'pending' || old.status === 'running') return undefined;
   if (!sameParams(old.params, params)) throw new Error(`tune.${op}: cannot resume: trial ${id} tried ${JSON.stringify(old.params)} but this search suggests ${JSON.stringify(params)}`);
   return { ...old, params: { ...old.params }, intermediate: [...old.intermediate] };
+}
+
+/**
+ * Asks the strategy for the next trial and appends it to the results: a finished trial of the
+ * resumed run (replayed into early stopping), or a new running trial to execute.
+ */
+export function nextTrial(op: string, search: ReturnType<typeof prepareSearch>, halving: SuccessiveHalving | undefined): 'done' | 'wait' | { trial: Trial; reused: boolean } {
+  const { results, mode, rng, previous, seed } = search;
+  const id = results.trials.length;
+  const suggestion = search.strategy.next(results.space, results.trials, mode, rng);
+  if (suggestion === 'done' || suggestion === 'wait') return suggestion;
+  const reused = resumedTrial(op, previous, id, suggestion.params);
+  if (reused !== undefined) {
+    results.trials.push(reused);
+    halving?.replay(reused, mode);
+    return { trial: reused, reused: true };
+  }
+  const trial: Trial = { id, params: suggestion.params, seed: trialSeed(seed, id), round: suggestion.round, status: 'running', intermediate: [] };
+  results.trials.push(trial);
+  return { trial, reused: false };
 }
 
 /** Reads an objective's result into the trial (non-finite values make it failed). */
@@ -129,22 +149,18 @@ export function settleTrial(trial: Trial, outcome: { result?: unknown; error?: u
 
 /** Runs a search one trial at a time and returns its results. */
 export async function run(options: TuneOptions): Promise<TuneResults> {
-  const { mode, strategy, results, previous, rng, seed } = prepareSearch('run', options);
+  const search = prepareSearch('run', options);
+  const { mode, results } = search;
   if (typeof options.objective !== 'function') throw new Error(`tune.run: objective must be a function (params, trial) => number, got ${String(options.objective)}`);
   const halving = options.earlyStopping;
-  for (let id = 0; ; id++) {
+  for (;;) {
     if (options.signal?.aborted === true) break;
-    const suggestion = strategy.next(results.space, results.trials, mode, rng);
-    if (suggestion === 'done') break;
-    if (suggestion === 'wait') throw new Error(`tune.run: the strategy waited with no trial running`);
-    const reused = resumedTrial('run', previous, id, suggestion.params);
-    if (reused !== undefined) {
-      results.trials.push(reused);
-      halving?.replay(reused, mode);
-      continue;
-    }
-    const trial: Trial = { id, params: suggestion.params, seed: trialSeed(seed, id), round: suggestion.round, status: 'running', intermediate: [] };
-    results.trials.push(trial);
+    const next = nextTrial('run', search, halving);
+    if (next === 'done') break;
+    if (next === 'wait') throw new Error(`tune.run: the strategy waited with no trial running`);
+    if (next.reused) continue;
+    const { trial } = next;
+    const id = trial.id;
     let rungsDone = 0;
     let pruned = false;
     const context: TrialContext = {
