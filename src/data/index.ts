@@ -18,3 +18,4 @@ export type { BundledDataset, DigitsDataset } from './bundled.js';
 export * as transforms from './transforms.js';
 export { WeightedRandomSampler, classBalancedWeights, oversample, undersample } from './sampler.js';
 export type { Sampler } from './sampler.js';
+export { mixAtSnr } from './synthesis.js';

@@ -7,3 +7,5 @@ export { errorAnalysis, misclassifiedSheet } from './error-analysis.js';
 export type { ErrorAnalysis, ErrorAnalysisOptions, Misclassified, TagTally } from './error-analysis.js';
 export { ewma, learningCurve, learningCurveChart } from './curves.js';
 export type { LearningCurvePoint } from './curves.js';
+export { ensemblePredict, tenCrop, multiCropPredict } from './ensemble.js';
+export type { AverageOptions } from './ensemble.js';
