@@ -1,7 +1,7 @@
-/** The toolkits' options-object check: an object, and no key outside the ones the function takes. */
+/** The toolkits' options-object check, through ops/args.ts: unknown keys are errors with a did-you-mean. */
+import { checkOptions, keysSpec } from '../ops/args.js';
+
+/** Checks that `options` is an options object (or undefined) whose keys are all in `known`; values are the caller's to check. */
 export function checkOptionKeys(op: string, options: unknown, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`${op}: options must be an object, got ${String(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new Error(`${op}: unknown option '${key}' (options: ${known.join(', ')})`);
-  }
+  checkOptions(op, options, keysSpec(known));
 }
