@@ -55,3 +55,5 @@ export * as audio from './audio/index.js';
 export * as decomposition from './decomposition/index.js';
 export * as manifold from './manifold/index.js';
 export * as onnx from './onnx/index.js';
+export * as tune from './tune/index.js';
+export * as strategy from './strategy/index.js';

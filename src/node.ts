@@ -10,3 +10,4 @@ export { load, save } from './io/node.js';
 export * as text from './text/node.js';
 export * as audio from './audio/node.js';
 export * as onnx from './onnx/node.js';
+export * as tune from './tune/node.js';

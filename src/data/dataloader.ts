@@ -6,6 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
 import { stack } from '../ops/join.js';
 import type { Generator } from '../tensor/random.js';
+import type { Sampler } from './sampler.js';
 import { generatorFrom, permutation, type AsyncDataset, type Collated, type Dataset, type SeedOptions } from './dataset.js';
 
 /**
@@ -88,6 +89,8 @@ export interface DataLoaderOptions<T, B> extends SeedOptions {
   dropLast?: boolean;
   /** Turns a list of samples into a batch (default: defaultCollate). */
   collate?: (samples: T[]) => B;
+  /** The indices to read each epoch, in order (a WeightedRandomSampler, say); excludes shuffle, as in PyTorch. */
+  sampler?: Sampler;
 }
 
 /** Lets timers, I/O and rendering run between batches of an async iteration. */
@@ -110,6 +113,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   readonly dropLast: boolean;
   private readonly collate: ((samples: T[]) => B) | null;
   private readonly generator: Generator;
+  readonly sampler: Sampler | undefined;
 
   constructor(
     readonly dataset: Dataset<T> | AsyncDataset<T>,
@@ -127,18 +131,23 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     this.dropLast = options.dropLast ?? false;
     this.collate = options.collate ?? null;
     this.generator = generatorFrom(options);
+    this.sampler = options.sampler;
+    if (this.sampler !== undefined) {
+      if (typeof this.sampler?.[Symbol.iterator] !== 'function' || !Number.isInteger(this.sampler.length)) throw new Error('DataLoader: sampler must be iterable with an integer length (data.WeightedRandomSampler, ...)');
+      if (this.shuffle) throw new Error('DataLoader: sampler option is mutually exclusive with shuffle');
+    }
   }
 
   /** Batches per epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    const n = this.sampler?.length ?? this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
   /** The sample indices of each batch of the next epoch (draws from the generator when shuffling). */
   batchIndices(): number[][] {
-    const n = this.dataset.length;
-    const order = this.shuffle ? permutation(n, this.generator) : Array.from({ length: n }, (_, i) => i);
+    const order = this.sampler !== undefined ? this.samplerOrder(this.sampler) : this.shuffle ? permutation(this.dataset.length, this.generator) : Array.from({ length: this.dataset.length }, (_, i) => i);
+    const n = order.length;
     const batches: number[][] = [];
     for (let start = 0; start < n; start += this.batchSize) {
       const batch = order.slice(start, start + this.batchSize);
@@ -146,6 +155,13 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       batches.push(batch);
     }
     return batches;
+  }
+
+  private samplerOrder(sampler: Sampler): number[] {
+    const order = [...sampler];
+    const bad = order.find((i) => !Number.isInteger(i) || i < 0 || i >= this.dataset.length);
+    if (bad !== undefined) throw new Error(`DataLoader: the sampler gave index ${bad}, outside the dataset's 0..${this.dataset.length - 1}`);
+    return order;
   }
 
   *[Symbol.iterator](): Iterator<B> {

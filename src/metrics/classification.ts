@@ -13,6 +13,22 @@ export interface ClassCountOptions extends PredictionOptions {
   numClasses?: number;
 }
 
+export interface SampleWeightOptions {
+  /** One weight per sample (scikit-learn's sample_weight): counts become sums of weights. */
+  sampleWeight?: Values;
+}
+
+/** The per-sample weights (all 1 when none are given), checked against the number of samples. */
+function weightsOf(op: string, options: SampleWeightOptions, n: number): Float64Array | undefined {
+  if (options.sampleWeight === undefined) return undefined;
+  const w = flat(op, options.sampleWeight, 'sampleWeight');
+  if (w.shape.length !== 1 || w.shape[0] !== n) throw new Error(`${op}: sampleWeight must have one weight per sample (${n}), got shape ${shapeStr(w.shape)}`);
+  const out = Float64Array.from(w.values, Number);
+  const bad = out.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new Error(`${op}: sampleWeight must be finite, sampleWeight[${bad}] is ${out[bad]}`);
+  return out;
+}
+
 function labelsOf(op: string, preds: Values, target: Values, options: PredictionOptions): { predicted: Int32Array; actual: Int32Array } {
   const actual = targetLabels(op, target);
   return { predicted: predictedLabels(op, preds, actual.length, options), actual };
@@ -31,16 +47,23 @@ function classCount(op: string, preds: Values, predicted: Int32Array, actual: In
 }
 
 /** Fraction of samples whose predicted class equals the target. */
-export function accuracy(preds: Values, target: Values, options: PredictionOptions = {}): number {
+export function accuracy(preds: Values, target: Values, options: PredictionOptions & SampleWeightOptions = {}): number {
   const { predicted, actual } = labelsOf('accuracy', preds, target, options);
   if (actual.length === 0) throw new Error('accuracy: no samples');
+  const w = weightsOf('accuracy', options, actual.length);
   let right = 0;
-  for (let i = 0; i < actual.length; i++) if (predicted[i] === actual[i]) right++;
-  return right / actual.length;
+  let total = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const wi = w === undefined ? 1 : w[i]!;
+    if (predicted[i] === actual[i]) right += wi;
+    total += wi;
+  }
+  if (total === 0) throw new Error('accuracy: the sample weights sum to 0');
+  return right / total;
 }
 
 /** 1 - accuracy. */
-export function errorRate(preds: Values, target: Values, options: PredictionOptions = {}): number {
+export function errorRate(preds: Values, target: Values, options: PredictionOptions & SampleWeightOptions = {}): number {
   return 1 - accuracy(preds, target, options);
 }
 
@@ -69,7 +92,7 @@ export function topKAccuracy(scores: Values, target: Values, k: number): number 
   return hits / actual.length;
 }
 
-export interface ConfusionMatrixOptions extends ClassCountOptions {
+export interface ConfusionMatrixOptions extends ClassCountOptions, SampleWeightOptions {
   /** Divide by the row sums ('true'), column sums ('pred') or the total ('all'); as scikit-learn. */
   normalize?: 'true' | 'pred' | 'all';
 }
@@ -79,8 +102,9 @@ export function confusionMatrix(preds: Values, target: Values, options: Confusio
   const op = 'confusionMatrix';
   const { predicted, actual } = labelsOf(op, preds, target, options);
   const k = classCount(op, preds, predicted, actual, options.numClasses);
+  const w = weightsOf(op, options, actual.length);
   const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  for (let i = 0; i < actual.length; i++) m[actual[i]!]![predicted[i]!]! += 1;
+  for (let i = 0; i < actual.length; i++) m[actual[i]!]![predicted[i]!]! += w === undefined ? 1 : w[i]!;
   return normalizeMatrix(m, options.normalize);
 }
 
@@ -126,7 +150,7 @@ export function classCounts(m: readonly (readonly number[])[]): ClassCounts {
 
 export type Average = 'binary' | 'micro' | 'macro' | 'weighted' | 'none';
 
-export interface ClassMetricOptions extends ClassCountOptions {
+export interface ClassMetricOptions extends ClassCountOptions, SampleWeightOptions {
   /**
    * 'binary': the score of class posLabel (two classes only); 'micro': from counts summed over
    * classes; 'macro': mean over classes; 'weighted': mean weighted by support; 'none': one per

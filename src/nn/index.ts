@@ -52,3 +52,5 @@ export { AdditiveAttention, DotProductAttention } from './layers/additive-attent
 export type {
   AdditiveAttentionOptions, DotProductAttentionOptions, DotProductScore, AttentionForwardOptions, AttentionResult,
 } from './layers/additive-attention.js';
+export { RecurrentOutput, TimeDistributed } from './layers/sequence.js';
+export type { RecurrentOutputOptions } from './layers/sequence.js';
