@@ -13,6 +13,7 @@
  *   nabla demo lm [--corpus words|kjv] [--seconds 60]
  *   nabla style CONTENT STYLE --weights FILE|--random-weights [--out out.png] [--steps N] [--size PX] ...
  *   nabla dashboard [LOGDIR] [--port 6007]
+ *   nabla serve DIR [--port 8080]
  */
 import { readFileSync } from 'node:fs';
 import * as nb from '../index.js';
@@ -24,6 +25,7 @@ import type { ProgressOutput } from '../train/progress.js';
 import { describeCheckpoint } from './info.js';
 import { convertCheckpoint } from './convert.js';
 import { startDashboard } from './dashboard.js';
+import { startStaticServer } from './serve.js';
 import { digitsCnn, lenet5 } from './models.js';
 import { runWord2Vec } from './word2vec.js';
 import { demoLm } from './demo-lm.js';
@@ -81,6 +83,9 @@ Usage:
   nabla dashboard [LOGDIR] [--port 6007]
       Serves a live page on 127.0.0.1 with the training curves, learning rate, weight histograms
       and confusion matrices of the TensorBoard event files under LOGDIR (default runs).
+  nabla serve DIR [--port 8080]
+      Serves a static page (e.g. examples/browser) on 127.0.0.1 with the COOP/COEP headers that
+      let the wasm backend use threads; X.js is bundled from X.ts with esbuild when DIR has no X.js.
   nabla --version | --help`;
 
 /** Where the CLI prints: lines for messages, raw text for the progress bar. */
@@ -222,6 +227,15 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       term.log(`Nabla dashboard for ${target ?? 'runs'} at ${dashboard.url} (Ctrl-C stops it)`);
       await new Promise<void>((done) => process.once('SIGINT', () => done()));
       await dashboard.close();
+    } else if (command === 'serve' && target !== undefined) {
+      checkKnownOptions(args, 'nabla serve', ['port']);
+      if (args.positional.length > 2) throw new Error(`unexpected argument '${args.positional[2]}'`);
+      const served = await startStaticServer(target, numberOption(args, 'port', 8080, { integer: true, min: 0, max: 65535 }));
+      term.log(`Serving ${target} at ${served.url} (cross-origin isolated; Ctrl-C stops it)`);
+      await new Promise<void>((done) => process.once('SIGINT', () => done()));
+      await served.close();
+    } else if (command === 'serve') {
+      throw new Error('nabla serve needs a folder: nabla serve DIR [--port 8080]');
     } else {
       throw new Error(`unknown command '${args.positional.join(' ')}'`);
     }

@@ -5,3 +5,5 @@ export {
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsHeader, SafetensorsContents, HasStateDict, LoadOptions } from './safetensors.js';
 export { readPth, loadPth, savePth, summarizePth } from './pth.js';
 export type { PthValue, PthDict, PthContents, PthSummary, PthTensorInfo, TorchDType, LoadPthOptions, SavePthOptions } from './pth.js';
+export { toTorchSource } from './torch-source.js';
+export type { TorchSourceOptions } from './torch-source.js';
