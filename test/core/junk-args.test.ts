@@ -139,8 +139,8 @@ const LAYER_ARGS: Record<string, unknown[]> = {
 const LAYER_OPTIONS: Record<string, Record<string, unknown>> = {
   Transformer: { dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 },
 };
-/** Modules that hold other modules or take any arguments by design (torch.nn.Identity ignores them). */
-const NOT_LAYERS = new Set(['Module', 'Sequential', 'ModuleList', 'ModuleDict', 'Identity']);
+/** Modules that hold other modules (their junk is tested in their own files) or take any arguments by design (torch.nn.Identity ignores them). */
+const NOT_LAYERS = new Set(['Module', 'Sequential', 'ModuleList', 'ModuleDict', 'Identity', 'TimeDistributed']);
 
 type LayerClass = new (...args: unknown[]) => nb.nn.Module;
 const layers = Object.entries(nb.nn).filter(
