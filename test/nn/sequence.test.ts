@@ -35,4 +35,6 @@ test('TimeDistributed applies the module to every step', () => {
   assert.ok(maxDiff(y.select(1, 2), conv.forward(frames.select(1, 2))) < 1e-6);
   assert.deepEqual(Object.keys(td.stateDict()).sort(), ['module.bias', 'module.weight']);
   assert.throws(() => td.forward(nb.zeros([2, 3])), /expected input \[N, T, \.\.\.\]/);
+  for (const junk of [undefined, {}, 3, 'conv']) assert.throws(() => new nn.TimeDistributed(junk as never), /^Error: TimeDistributed: expected a module/);
+  assert.throws(() => new (nn.TimeDistributed as unknown as new (...a: unknown[]) => unknown)(conv, {}), /TimeDistributed/);
 });
