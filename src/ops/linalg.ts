@@ -8,6 +8,7 @@ import { broadcastView, checkTensor, fromKernel, resultTypeOf } from './util.js'
 import { add, mul } from './elementwise.js';
 import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { entry, f, sample, type OpEntry } from './table.js';
+import { noExtraArgs } from './args.js';
 
 /** [..., M, K] @ [..., K, N] with broadcast batch dims; both operands have rank >= 2. */
 const MATMUL: OpDef<undefined> = {
@@ -43,7 +44,8 @@ function checkDTypes(op: string, a: Tensor, b: Tensor): void {
  * Matrix product with torch.matmul's rules: 1-D @ 1-D is a dot product, a 1-D operand is
  * treated as a row (left) or column (right) vector and that dim removed, and batch dims broadcast.
  */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export function matmul(a: Tensor, b: Tensor, ...extra: []): Tensor {
+  noExtraArgs('matmul', extra);
   checkTensor('matmul', a);
   checkTensor('matmul', b);
   if (a.ndim === 0 || b.ndim === 0) {
@@ -67,7 +69,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 }
 
 /** 2-D matrix product. */
-export function mm(a: Tensor, b: Tensor): Tensor {
+export function mm(a: Tensor, b: Tensor, ...extra: []): Tensor {
+  noExtraArgs('mm', extra);
   checkTensor('mm', a);
   checkTensor('mm', b);
   if (a.ndim !== 2 || b.ndim !== 2) {
@@ -77,7 +80,8 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 }
 
 /** Batched 3-D matrix product with equal batch sizes. */
-export function bmm(a: Tensor, b: Tensor): Tensor {
+export function bmm(a: Tensor, b: Tensor, ...extra: []): Tensor {
+  noExtraArgs('bmm', extra);
   checkTensor('bmm', a);
   checkTensor('bmm', b);
   if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) {
@@ -89,7 +93,8 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 }
 
 /** Inner product of two 1-D tensors of the same length. */
-export function dot(a: Tensor, b: Tensor): Tensor {
+export function dot(a: Tensor, b: Tensor, ...extra: []): Tensor {
+  noExtraArgs('dot', extra);
   checkTensor('dot', a);
   checkTensor('dot', b);
   if (a.ndim !== 1 || b.ndim !== 1 || a.shape[0] !== b.shape[0]) {
@@ -99,7 +104,8 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 }
 
 /** Outer product: [n] x [m] -> [n, m]. */
-export function outer(a: Tensor, b: Tensor): Tensor {
+export function outer(a: Tensor, b: Tensor, ...extra: []): Tensor {
+  noExtraArgs('outer', extra);
   checkTensor('outer', a);
   checkTensor('outer', b);
   if (a.ndim !== 1 || b.ndim !== 1) {
@@ -142,7 +148,8 @@ const LINEAR: OpDef<undefined> = {
 };
 
 /** x @ weight^T + bias, with weight of shape [outFeatures, inFeatures] (torch.nn.functional.linear). */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, ...extra: []): Tensor {
+  noExtraArgs('linear', extra);
   checkTensor('linear', x);
   checkTensor('linear', weight, 'weight');
   if (weight.ndim !== 2) throw new Error(`linear: weight must be 2-D [outFeatures, inFeatures], got shape ${shapeStr(weight.shape)}`);

@@ -2,9 +2,11 @@
 import { Tensor, type Nested } from './tensor.js';
 import { allocate, DEFAULT_FLOAT, isFloat, type DType, type TypedArray } from './dtype.js';
 import { checkShape, checkSize, numel, shapeStr, type Shape } from './shape.js';
-import { defaultGenerator, type Generator } from './random.js';
+import { defaultGenerator, Generator } from './random.js';
 import { kernels } from '../backend/registry.js';
 import { KernelError, type RandomSpec } from '../backend/types.js';
+// The shared argument checker depends only on tensor/'s types and dtypes, so creation can use it too.
+import { bool, dtype as dtypeCheck, instanceOf, parseOptions } from '../ops/args.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -18,6 +20,15 @@ export interface RandomOptions extends TensorOptions {
 export interface FromValuesOptions extends TensorOptions {
   /** Accept NaN and ±Infinity in the values (rejected by default, to catch broken data early). */
   allowNonFinite?: boolean;
+}
+
+const TENSOR_SPEC = { dtype: dtypeCheck, requiresGrad: bool };
+const RANDOM_SPEC = { ...TENSOR_SPEC, generator: instanceOf(Generator, 'Generator') };
+
+/** Checks a creation function's options object (unknown keys with a did-you-mean, wrong types) and that nothing follows it. */
+function checked<O extends TensorOptions>(op: string, options: O, extra: readonly unknown[], random = false): O {
+  parseOptions(op, options, random ? RANDOM_SPEC : TENSOR_SPEC, extra);
+  return options;
 }
 
 function finish(t: Tensor, options: TensorOptions, op: string): Tensor {
@@ -52,7 +63,8 @@ type TensorValues = Nested<number> | Nested<boolean> | ArrayLike<number>;
  * (booleans: bool; integers: int32, or float32 with requiresGrad; any fraction: float32; typed
  * arrays by their type) unless given.
  */
-export function tensor(values: TensorValues, options: FromValuesOptions = {}): Tensor {
+export function tensor(values: TensorValues, options: FromValuesOptions = {}, ...extra: []): Tensor {
+  parseOptions('tensor', options, { ...TENSOR_SPEC, allowNonFinite: bool }, extra);
   const flat: number[] = [];
   let shape: number[] = [];
   // Widened on purpose: note() updates it from inside callbacks, which flow analysis does not follow.
@@ -146,11 +158,13 @@ function filled(op: string, shape: Shape, value: number, options: TensorOptions,
   return finish(Tensor.fromData(data, shape, dtype), options, op);
 }
 
-export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
+export function zeros(shape: Shape, options: TensorOptions = {}, ...extra: []): Tensor {
+  checked('zeros', options, extra);
   return filled('zeros', shape, 0, options, options.dtype ?? DEFAULT_FLOAT);
 }
 
-export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
+export function ones(shape: Shape, options: TensorOptions = {}, ...extra: []): Tensor {
+  checked('ones', options, extra);
   return filled('ones', shape, 1, options, options.dtype ?? DEFAULT_FLOAT);
 }
 
@@ -159,27 +173,32 @@ function dtypeOfValue(value: number | boolean): DType {
 }
 
 /** A tensor of `shape` filled with value (dtype inferred from it unless given). */
-export function full(shape: Shape, value: number | boolean, options: TensorOptions = {}): Tensor {
+export function full(shape: Shape, value: number | boolean, options: TensorOptions = {}, ...extra: []): Tensor {
+  checked('full', options, extra);
   return filled('full', shape, Number(value), options, options.dtype ?? dtypeOfValue(value));
 }
 
-export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+export function zerosLike(t: Tensor, options: TensorOptions = {}, ...extra: []): Tensor {
+  checked('zerosLike', options, extra);
   return filled('zerosLike', t.shape, 0, options, options.dtype ?? t.dtype);
 }
 
-export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+export function onesLike(t: Tensor, options: TensorOptions = {}, ...extra: []): Tensor {
+  checked('onesLike', options, extra);
   return filled('onesLike', t.shape, 1, options, options.dtype ?? t.dtype);
 }
 
-export function fullLike(t: Tensor, value: number | boolean, options: TensorOptions = {}): Tensor {
+export function fullLike(t: Tensor, value: number | boolean, options: TensorOptions = {}, ...extra: []): Tensor {
+  checked('fullLike', options, extra);
   return filled('fullLike', t.shape, Number(value), options, options.dtype ?? t.dtype);
 }
 
 /** Values from start (inclusive) to end (exclusive) by step; arange(n) counts 0..n-1. */
 export function arange(end: number, options?: TensorOptions): Tensor;
 export function arange(start: number, end: number, step?: number, options?: TensorOptions): Tensor;
-export function arange(a: number, b?: number | TensorOptions, c?: number, d?: TensorOptions): Tensor {
+export function arange(a: number, b?: number | TensorOptions, c?: number, d?: TensorOptions, ...extra: unknown[]): Tensor {
   const [start, end, step, options] = typeof b === 'number' ? [a, b, c ?? 1, d ?? {}] : [0, a, 1, b ?? {}];
+  checked('arange', options, typeof b === 'number' ? extra : [c, d, ...extra].filter((v) => v !== undefined));
   for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
     if (!Number.isFinite(v)) throw new Error(`arange: ${name} must be a finite number, got ${v}`);
   }
@@ -195,7 +214,8 @@ export function arange(a: number, b?: number | TensorOptions, c?: number, d?: Te
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
-export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}, ...extra: []): Tensor {
+  checked('linspace', options, extra);
   checkSize('linspace', 'steps', steps);
   const dtype = options.dtype ?? DEFAULT_FLOAT;
   const data = named('linspace', () => allocate(dtype, steps));
@@ -210,7 +230,8 @@ export function linspace(start: number, end: number, steps: number, options: Ten
 }
 
 /** An n x m matrix with ones on the diagonal. */
-export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
+export function eye(n: number, m: number = n, options: TensorOptions = {}, ...extra: []): Tensor {
+  checked('eye', options, extra);
   checkShape('eye', [n, m]);
   const dtype = options.dtype ?? DEFAULT_FLOAT;
   const data = named('eye', () => allocate(dtype, n * m));
@@ -225,20 +246,24 @@ function randomTensor(op: string, shape: Shape, spec: RandomSpec, options: Rando
 }
 
 /** Uniform random values in [0, 1). */
-export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+export function rand(shape: Shape, options: RandomOptions = {}, ...extra: []): Tensor {
+  checked('rand', options, extra, true);
   return randomTensor('rand', shape, { kind: 'uniform', low: 0, high: 1 }, options, floatDType('rand', options));
 }
 
 /** Standard normal random values. */
-export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+export function randn(shape: Shape, options: RandomOptions = {}, ...extra: []): Tensor {
+  checked('randn', options, extra, true);
   return randomTensor('randn', shape, { kind: 'normal', mean: 0, std: 1 }, options, floatDType('randn', options));
 }
 
-export function randLike(t: Tensor, options: RandomOptions = {}): Tensor {
+export function randLike(t: Tensor, options: RandomOptions = {}, ...extra: []): Tensor {
+  checked('randLike', options, extra, true);
   return rand(t.shape, { dtype: isFloat(t.dtype) ? t.dtype : DEFAULT_FLOAT, ...options });
 }
 
-export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
+export function randnLike(t: Tensor, options: RandomOptions = {}, ...extra: []): Tensor {
+  checked('randnLike', options, extra, true);
   return randn(t.shape, { dtype: isFloat(t.dtype) ? t.dtype : DEFAULT_FLOAT, ...options });
 }
 
@@ -249,7 +274,8 @@ function floatDType(op: string, options: TensorOptions): DType {
 }
 
 /** Random integers in [low, high) (int32 unless a dtype is given). */
-export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
+export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}, ...extra: []): Tensor {
+  checked('randint', options, extra, true);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new Error(`randint: expected integers low < high, got low ${low} and high ${high}`);
   }
@@ -257,7 +283,8 @@ export function randint(low: number, high: number, shape: Shape, options: Random
 }
 
 /** A random permutation of 0..n-1 (Fisher-Yates), as int32. */
-export function randperm(n: number, options: RandomOptions = {}): Tensor {
+export function randperm(n: number, options: RandomOptions = {}, ...extra: []): Tensor {
+  checked('randperm', options, extra, true);
   checkSize('randperm', 'n', n);
   const rng = options.generator ?? defaultGenerator;
   const perm = Int32Array.from({ length: n }, (_, i) => i);
@@ -272,7 +299,8 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
 }
 
 /** 1 with probability p (elementwise, p a tensor of probabilities), else 0; same shape and dtype as p. */
-export function bernoulli(p: Tensor, options: RandomOptions = {}): Tensor {
+export function bernoulli(p: Tensor, options: RandomOptions = {}, ...extra: []): Tensor {
+  checked('bernoulli', options, extra, true);
   if (!isFloat(p.dtype)) throw new Error(`bernoulli: probabilities must be a float tensor, got dtype ${p.dtype}`);
   const probs = p.toTypedArray();
   for (let i = 0; i < probs.length; i++) {

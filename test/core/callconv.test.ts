@@ -92,3 +92,18 @@ test('PyTorch spellings: nn.utils clipping, F.pad, F.oneHot, F.klDiv', () => {
   const p = nb.tensor([[0.25, 0.75]]);
   assert.equal(F.klDiv(p.log(), p, { reduction: 'batchmean' }).item(), 0);
 });
+
+test('creation functions check their options (a misspelt dtype or an unknown seed key is not silently ignored) and products take no extra arguments', () => {
+  const loose = nb as unknown as Record<string, (...a: unknown[]) => unknown>;
+  assert.throws(() => nb.zeros([2], { dtyp: 'float64' } as never), /unknown option 'dtyp' for zeros; did you mean 'dtype'\?/);
+  assert.throws(() => nb.rand([2], { seed: 1 } as never), /unknown option 'seed' for rand; valid options: dtype, requiresGrad, generator/);
+  assert.throws(() => nb.randn([2], { generator: 1 } as never), /randn: option 'generator' must be a Generator/);
+  assert.throws(() => nb.tensor([1], { requiresgrad: true } as never), /did you mean 'requiresGrad'/);
+  assert.throws(() => nb.arange(3, { dtyp: 'float32' } as never), /unknown option 'dtyp' for arange/);
+  assert.throws(() => loose.arange!(0, 3, 1, {}, 9), /arange: too many arguments/);
+  for (const name of ['zeros', 'ones', 'rand', 'randn']) assert.throws(() => loose[name]!([2], {}, 5), new RegExp(`${name}: too many arguments`));
+  for (const name of ['matmul', 'mm', 'bmm', 'dot', 'outer']) assert.throws(() => loose[name]!(nb.ones([2, 2]), nb.ones([2, 2]), 5), new RegExp(`${name}: too many arguments`));
+  assert.throws(() => loose.linear!(nb.ones([1, 2]), nb.ones([3, 2]), null, 9), /linear: too many arguments/);
+  assert.equal(nb.zeros([2], { dtype: 'float64', requiresGrad: true }).requiresGrad, true);
+  assert.deepEqual(nb.rand([3], { generator: new nb.Generator(1) }).toArray(), nb.rand([3], { generator: new nb.Generator(1) }).toArray());
+});

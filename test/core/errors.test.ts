@@ -151,7 +151,7 @@ describe('tensor() input errors', () => {
     ['a sparse row', () => nb.tensor([[1, 2], [3, ,]] as number[][]), /^tensor: values\[1\] is a sparse array with a hole at index 1/],
     ['a hole in a deep row', () => nb.tensor([[[1, 2]], [new Array<number>(2)]]), /^tensor: values\[1\]\[0\] is a sparse array with a hole at index 0/],
     ['null', () => nb.tensor([null] as unknown as number[]), /^tensor: expected numbers or booleans, got null at values\[0\]/],
-    ['an unknown dtype', () => nb.tensor([1], { dtype: 'float16' as nb.DType }), /unknown dtype 'float16': Nabla's dtypes are bool, int32, float32, float64/],
+    ['an unknown dtype', () => nb.tensor([1], { dtype: 'float16' as nb.DType }), /tensor: option 'dtype' must be one of 'bool', 'int32', 'float32', 'float64', got string 'float16'/],
     ['cast to an unknown dtype', () => x.to('int64' as nb.DType), /unknown dtype 'int64'/],
   ]);
 
