@@ -14,3 +14,5 @@ export { attentionHeatmap } from './heatmap.js';
 export type { AttentionHeatmapOptions } from './heatmap.js';
 export { humanDates, formatDate, DATE_FORMATS } from './dates.js';
 export type { DatePair, HumanDatesOptions } from './dates.js';
+export { TransformerSeq2Seq } from './transformer.js';
+export type { TransformerSeq2SeqOptions, TransformerDecoderState, TransformerEncodeOptions, TransformerForwardOptions } from './transformer.js';
