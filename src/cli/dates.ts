@@ -4,7 +4,8 @@
  * human-readable date character by character; an LSTM decoder with additive attention writes
  * "YYYY-MM-DD". Reports exact-match accuracy and character BLEU of greedy and beam decoding on
  * held-out dates, the beam-search error analysis of the remaining errors, and writes attention
- * heatmaps of a few examples.
+ * heatmaps of a few examples. `--model transformer` trains seq2seq.TransformerSeq2Seq instead
+ * (same data, decoders and error analysis; no attention heatmaps).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,7 +56,9 @@ export interface DatesResult {
 }
 
 export async function demoDates(args: ParsedArgs, log: (line: string) => void): Promise<DatesResult> {
-  checkKnownOptions(args, 'nabla demo dates', ['train', 'test', 'epochs', 'out', 'seed', 'beam']);
+  checkKnownOptions(args, 'nabla demo dates', ['train', 'test', 'epochs', 'out', 'seed', 'beam', 'model']);
+  const modelKind = stringOption(args, 'model') ?? 'lstm';
+  if (modelKind !== 'lstm' && modelKind !== 'transformer') throw new Error(`nabla demo dates: --model must be 'lstm' or 'transformer', got '${modelKind}'`);
   const seed = numberOption(args, 'seed', 0, { integer: true, min: 0 });
   const trainCount = numberOption(args, 'train', 10000, { integer: true, min: 100 });
   const testCount = numberOption(args, 'test', 1000, { integer: true, min: 10 });
@@ -68,11 +71,27 @@ export async function demoDates(args: ParsedArgs, log: (line: string) => void): 
   log(`Dates: ${trainCount} training pairs, ${testCount} held-out pairs (dates not seen in training), ${seq2seq.DATE_FORMATS.length} formats.`);
   for (const p of trainSet.slice(0, 3)) log(`  "${p.human}" -> ${p.machine}`);
 
-  const model = new seq2seq.EncoderDecoder({
-    srcVocab: SRC_CHARS.length + 2, tgtVocab: TGT_CHARS.length + 2, embedDim: 16, encoderHidden: 32, decoderHidden: 64, attentionDim: 32,
-    cell: 'lstm', bidirectional: true, attention: 'additive', srcPaddingIdx: PAD,
-  });
-  const optimizer = new optim.Adam(model.parameters(), { lr: 5e-3 });
+  const srcVocab = SRC_CHARS.length + 2;
+  const tgtVocab = TGT_CHARS.length + 2;
+  const model =
+    modelKind === 'transformer'
+      ? new seq2seq.TransformerSeq2Seq({
+        srcVocab, tgtVocab, dModel: 64, nhead: 4, numEncoderLayers: 2, numDecoderLayers: 2, dimFeedforward: 128, dropout: 0.1, maxLen: 64, srcPaddingIdx: PAD,
+      })
+      : new seq2seq.EncoderDecoder({
+        srcVocab, tgtVocab, embedDim: 16, encoderHidden: 32, decoderHidden: 64, attentionDim: 32, cell: 'lstm', bidirectional: true, attention: 'additive', srcPaddingIdx: PAD,
+      });
+  log(`model: ${modelKind === 'transformer' ? 'Transformer encoder-decoder' : 'bidirectional LSTM encoder + LSTM decoder with additive attention'}, ${[...model.parameters()].reduce((n, p) => n + p.numel(), 0)} parameters`);
+  const optimizer = new optim.Adam(model.parameters(), { lr: modelKind === 'transformer' ? 1e-3 : 5e-3 });
+  // Both models' step functions run the same decoders; the state types differ, so each gets its own closure.
+  const decodeGreedy = (src: nb.Tensor, lengths: number[]): nb.seq2seq.Hypothesis[] =>
+    model instanceof seq2seq.TransformerSeq2Seq
+      ? seq2seq.greedyDecode(model.step, model.initialState(src, { srcLengths: lengths }), { bos: BOS, eos: EOS, maxLength: 11 })
+      : seq2seq.greedyDecode(model.step, model.initialState(src, { srcLengths: lengths }), { bos: BOS, eos: EOS, maxLength: 11 });
+  const decodeBeam = (src: nb.Tensor, lengths: number[]): nb.seq2seq.Hypothesis[][] =>
+    model instanceof seq2seq.TransformerSeq2Seq
+      ? seq2seq.beamSearch(model.step, model.initialState(src, { srcLengths: lengths }), { bos: BOS, eos: EOS, maxLength: 11, beamWidth, nBest: 1 })
+      : seq2seq.beamSearch(model.step, model.initialState(src, { srcLengths: lengths }), { bos: BOS, eos: EOS, maxLength: 11, beamWidth, nBest: 1 });
   const batchSize = 64;
   const gen = new nb.Generator(seed);
   const started = performance.now();
@@ -87,7 +106,7 @@ export async function demoDates(args: ParsedArgs, log: (line: string) => void): 
       const targets = pairs.map((p) => encodeTarget(p.machine));
       const tgtIn = nb.tensor(targets.map((t) => [BOS, ...t]), { dtype: 'int32' });
       const tgtOut = nb.tensor(targets.map((t) => [...t, EOS]), { dtype: 'int32' });
-      const { logits } = model.forward(src, tgtIn, { srcLengths: lengths });
+      const logits = model instanceof seq2seq.TransformerSeq2Seq ? model.forward(src, tgtIn, { srcLengths: lengths }) : model.forward(src, tgtIn, { srcLengths: lengths }).logits;
       const loss = F.crossEntropy(logits.reshape([-1, logits.shape[2]!]), tgtOut.reshape([-1]));
       optimizer.zeroGrad();
       loss.backward();
@@ -106,9 +125,8 @@ export async function demoDates(args: ParsedArgs, log: (line: string) => void): 
   for (let i = 0; i < testCount; i += 250) {
     const pairs = testSet.slice(i, i + 250);
     const { src, lengths } = sourceBatch(pairs.map((p) => p.human));
-    const state = model.initialState(src, { srcLengths: lengths });
-    for (const h of seq2seq.greedyDecode(model.step, state, { bos: BOS, eos: EOS, maxLength: 11 })) greedyOut.push(decodeTarget(h.tokens));
-    for (const nbest of seq2seq.beamSearch(model.step, state, { bos: BOS, eos: EOS, maxLength: 11, beamWidth, nBest: 1 })) beamOut.push(nbest[0]!.tokens);
+    for (const h of decodeGreedy(src, lengths)) greedyOut.push(decodeTarget(h.tokens));
+    for (const nbest of decodeBeam(src, lengths)) beamOut.push(nbest[0]!.tokens);
   }
   const beamText = beamOut.map(decodeTarget);
   const exact = (outs: readonly string[]): number => outs.filter((o, i) => o === testSet[i]!.machine).length / testCount;
@@ -124,12 +142,19 @@ export async function demoDates(args: ParsedArgs, log: (line: string) => void): 
   const wrong = testSet.map((p, i) => i).filter((i) => beamText[i] !== testSet[i]!.machine);
   if (wrong.length > 0) {
     const { src, lengths } = sourceBatch(wrong.map((i) => testSet[i]!.human));
-    const analysis = seq2seq.beamSearchErrorAnalysis(model.step, model.initialState(src, { srcLengths: lengths }),
-      wrong.map((i) => [...encodeTarget(testSet[i]!.machine), EOS]), wrong.map((i) => beamOut[i]!), { bos: BOS, alpha: 0.7 });
+    const references = wrong.map((i) => [...encodeTarget(testSet[i]!.machine), EOS]);
+    const outputs = wrong.map((i) => beamOut[i]!);
+    const analysis = model instanceof seq2seq.TransformerSeq2Seq
+      ? seq2seq.beamSearchErrorAnalysis(model.step, model.initialState(src, { srcLengths: lengths }), references, outputs, { bos: BOS, alpha: 0.7 })
+      : seq2seq.beamSearchErrorAnalysis(model.step, model.initialState(src, { srcLengths: lengths }), references, outputs, { bos: BOS, alpha: 0.7 });
     log(`error analysis of ${wrong.length} beam errors: ${analysis.search} search, ${analysis.model} model`);
     for (const i of wrong.slice(0, 5)) log(`  "${testSet[i]!.human}" -> ${beamText[i]} (want ${testSet[i]!.machine})`);
   }
 
+  if (model instanceof seq2seq.TransformerSeq2Seq) {
+    log(`training time ${trainSeconds.toFixed(1)} s (attention heatmaps: the LSTM attention model only)`);
+    return result;
+  }
   mkdirSync(outDir, { recursive: true });
   for (const [k, human] of ['tuesday may 3 1979', '05/03/79', '3 may, 1979'].entries()) {
     const { src } = sourceBatch([human]);
