@@ -590,3 +590,71 @@ export function resample(waveform: Tensor, origFreq: number, newFreq: number, op
   const target = Math.ceil((next * length) / orig);
   return flat.narrow(1, 0, Math.min(target, flat.shape[1]!)).reshape([...shape.slice(0, -1), -1]);
 }
+
+/** torchaudio.functional.gain: the waveform times 10^(gainDb / 20) (6.02 dB doubles the amplitude). */
+export function gain(waveform: Tensor, gainDb: number): Tensor {
+  checkWaveform('gain', waveform);
+  if (typeof gainDb !== 'number' || !Number.isFinite(gainDb)) throw new Error(`gain: gainDb must be a finite number of decibels, got ${String(gainDb)}`);
+  return waveform.mul(10 ** (gainDb / 20));
+}
+
+export interface MixOptions {
+  /** Gain of each signal in dB (default 0 for all). */
+  gainsDb?: readonly number[];
+  /** Sample at which each signal starts in the mix (default 0 for all; negative: its start is cut off). */
+  offsets?: readonly number[];
+  /** Samples in the mix (default: up to the end of the signal that ends last); signals past it are cut off. */
+  length?: number;
+  /**
+   * Clipping guard: 'none' (default) keeps the sum; 'peak' divides the mix by its peak |value| when
+   * that exceeds 1, so nothing clips; 'clip' clamps every sample to [-1, 1].
+   */
+  normalize?: 'none' | 'peak' | 'clip';
+}
+
+/**
+ * Overlays signals [..., T_i] (same leading shape and dtype) into one [..., length]: signal i,
+ * scaled by its gain, starts at sample offsets[i]; overlapping samples add. For synthesis, e.g.
+ * words placed onto a background clip. Differentiable in the signals.
+ */
+export function mix(signals: readonly Tensor[], options: MixOptions = {}): Tensor {
+  const op = 'mix';
+  if (!Array.isArray(signals) || signals.length === 0) throw new Error(`${op}: signals must be a non-empty array of waveforms [..., T]`);
+  checkKeys(op, options, ['gainsDb', 'offsets', 'length', 'normalize']);
+  const first = signals[0];
+  checkWaveform(op, first);
+  const lead = first.shape.slice(0, -1);
+  signals.forEach((s, i) => {
+    checkWaveform(`${op}: signals[${i}]`, s);
+    if (s.dtype !== first.dtype || shapeStr(s.shape.slice(0, -1)) !== shapeStr(lead)) {
+      throw new Error(`${op}: signals[${i}] is ${s.dtype} ${shapeStr(s.shape)}; every signal must be ${first.dtype} [${[...lead, 'T'].join(', ')}] like signals[0] ${shapeStr(first.shape)}`);
+    }
+  });
+  const perSignal = (name: string, values: readonly number[] | undefined, integer: boolean): number[] => {
+    if (values === undefined) return signals.map(() => 0);
+    if (!Array.isArray(values) || values.length !== signals.length || values.some((v) => typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)))) {
+      throw new Error(`${op}: ${name} must hold ${signals.length} finite ${integer ? 'integers' : 'numbers'} (one per signal), got ${JSON.stringify(values)}`);
+    }
+    return [...values];
+  };
+  const gains = perSignal('gainsDb', options.gainsDb, false);
+  const offsets = perSignal('offsets', options.offsets, true);
+  const length = options.length ?? Math.max(0, ...signals.map((s, i) => offsets[i]! + s.shape[s.ndim - 1]!));
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) throw new Error(`${op}: length must be a non-negative integer, got ${String(length)}`);
+  const normalize = options.normalize ?? 'none';
+  if (normalize !== 'none' && normalize !== 'peak' && normalize !== 'clip') throw new Error(`${op}: normalize must be 'none', 'peak' or 'clip', got ${String(normalize)}`);
+  let out = zeros([...lead, length], { dtype: first.dtype });
+  signals.forEach((s, i) => {
+    const start = Math.max(0, offsets[i]!);
+    const skip = Math.max(0, -offsets[i]!);
+    const n = Math.min(s.shape[s.ndim - 1]! - skip, length - start);
+    if (n <= 0) return;
+    out = out.add(pad(gain(s.narrow(-1, skip, n), gains[i]!), [start, length - start - n]));
+  });
+  if (normalize === 'clip') return clamp(out, -1, 1);
+  if (normalize === 'peak' && out.numel() > 0) {
+    const peak = out.detach().abs().max().item();
+    if (peak > 1) return out.div(peak);
+  }
+  return out;
+}

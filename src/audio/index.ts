@@ -4,11 +4,11 @@
  */
 export {
   hannWindow, hammingWindow, stft, istft, spectrogram, melscaleFbanks, melSpectrogram, amplitudeToDB, createDct, mfcc, computeDeltas,
-  maskAlongAxis, resample,
+  maskAlongAxis, resample, gain, mix,
 } from './functional.js';
 export type {
   WindowOptions, StftOptions, ComplexTensor, IstftOptions, SpectrogramOptions, MelScale, MelscaleFbanksOptions, MelSpectrogramOptions,
-  AmplitudeToDBOptions, MfccOptions, MaskAlongAxisOptions, ResampleOptions,
+  AmplitudeToDBOptions, MfccOptions, MaskAlongAxisOptions, ResampleOptions, MixOptions,
 } from './functional.js';
 export { decodeWav, encodeWav } from './wav.js';
 export type { WavAudio, WavEncoding, EncodeWavOptions } from './wav.js';
