@@ -32,4 +32,16 @@ test('demo dates learns on a short run, reports greedy/beam accuracy, BLEU and e
 test('demo dates rejects unknown options and bad values', async () => {
   assert.match((await run('demo', 'dates', '--epoch', '3')).err, /unknown option/i);
   assert.match((await run('demo', 'dates', '--beam', '0')).err, /--beam must be an integer in \[1, 50\]/);
+  assert.match((await run('demo', 'dates', '--model', 'gru')).err, /--model must be 'lstm' or 'transformer', got 'gru'/);
+});
+
+// The learning run is in bench/RESULTS.md; this checks the transformer path end to end on a tiny run.
+test('demo dates --model transformer trains TransformerSeq2Seq and reports the same figures', async () => {
+  const out = join(dir, 'dates-transformer');
+  const { code, out: printed, err } = await run('demo', 'dates', '--model', 'transformer', '--train', '100', '--epochs', '1', '--test', '10', '--out', out);
+  assert.equal(code, 0, err);
+  assert.match(printed, /model: Transformer encoder-decoder, \d+ parameters/);
+  assert.match(printed, /held-out exact match: greedy [\d.]+%, beam 3 [\d.]+%/);
+  assert.match(printed, /character BLEU: greedy [\d.]+, beam [\d.]+/);
+  assert.match(printed, /error analysis of \d+ beam errors: \d+ search, \d+ model/);
 });
