@@ -32,6 +32,10 @@ describe('seq2seq.TransformerSeq2Seq', () => {
       const want = F.logSoftmax(logits.select(1, t), -1);
       assert.ok(maxAbsDiff(r.logProbs, want) < 1e-5, `position ${t}: ${maxAbsDiff(r.logProbs, want)}`);
     }
+    // Target padding after a sentence's end does not change its valid positions (the causal mask already hides it).
+    const padded = model.forward(src, tgtIn, { srcLengths, tgtLengths: [4, 2] });
+    assert.ok(maxAbsDiff(padded.select(0, 1).narrow(0, 0, 2), logits.select(0, 1).narrow(0, 0, 2)) < 1e-6);
+    assert.ok(maxAbsDiff(padded.select(0, 0), logits.select(0, 0)) < 1e-6);
     // Source padding is masked: changing padded source tokens changes nothing.
     const src2 = nb.tensor([[2, 3, 4, 5, 6], [7, 8, 2, 5, 4]], { dtype: 'int32' });
     assert.ok(maxAbsDiff(model.forward(src2, tgtIn, { srcLengths }), logits) < 1e-5);
