@@ -15,6 +15,7 @@ import { tensor } from '../tensor/creation.js';
 import { shapeStr } from '../tensor/shape.js';
 import { logSoftmax } from '../ops/nn.js';
 import { cat } from '../ops/join.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import { Module } from '../nn/module.js';
 import { Embedding } from '../nn/layers/embedding.js';
 import { Linear } from '../nn/layers/linear.js';
@@ -108,6 +109,12 @@ export class TransformerSeq2Seq extends Module {
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new Error(`TransformerSeq2Seq: dropout must be in [0, 1), got ${String(dropout)}`);
     this.srcEmbedding = new Embedding(this.srcVocab, this.dModel, options.srcPaddingIdx === undefined ? {} : { paddingIdx: options.srcPaddingIdx });
     this.tgtEmbedding = new Embedding(this.tgtVocab, this.dModel);
+    // N(0, 1/dModel) as fairseq initialises them: scaled by sqrt(dModel), the embeddings have unit
+    // variance, the same size as the positional encodings, instead of drowning them (N(0, 1) x sqrt(dModel)).
+    noGrad(() => {
+      this.srcEmbedding.weight.mul_(1 / Math.sqrt(this.dModel));
+      this.tgtEmbedding.weight.mul_(1 / Math.sqrt(this.dModel));
+    });
     this.positional = new PositionalEncoding(this.dModel, { dropout, maxLen: this.maxLen, batchFirst: true });
     this.transformer = new Transformer({
       dModel: this.dModel, nhead, batchFirst: true, dropout,

@@ -52,7 +52,12 @@ describe('seq2seq.TransformerSeq2Seq', () => {
     assert.ok(maxAbsDiff(a.narrow(1, 3, 2), b.narrow(1, 3, 2)) > 1e-4);
   });
 
-  test('embeddings are scaled by sqrt(dModel) before the positional encoding', () => {
+  test('embeddings start N(0, 1/dModel) (padding row zero) and are scaled by sqrt(dModel) before the positional encoding', () => {
+    nb.manualSeed(1);
+    const padded = new seq2seq.TransformerSeq2Seq({ srcVocab: 64, tgtVocab: 64, dModel: 16, nhead: 2, srcPaddingIdx: 0 });
+    const std = padded.srcEmbedding.weight.narrow(0, 1, 63).std().item();
+    assert.ok(std > 0.22 && std < 0.28, `std ${std}, want about 1/sqrt(16) = 0.25`);
+    assert.equal(padded.srcEmbedding.weight.select(0, 0).abs().max().item(), 0);
     const model = smallModel();
     const tokens = nb.tensor([[3, 4]], { dtype: 'int32' });
     const want = model.srcEmbedding.forward(tokens).mul(4).add(model.positional.getBuffer('pe')!.narrow(0, 0, 2).reshape([1, 2, 16]));
@@ -74,7 +79,7 @@ describe('seq2seq.TransformerSeq2Seq', () => {
         tgtOut: nb.tensor(rev.map((r) => [...r, EOS]), { dtype: 'int32' }),
       };
     };
-    for (let it = 0; it < 600; it++) {
+    for (let it = 0; it < 250; it++) {
       const { src, tgtIn, tgtOut } = batch(32);
       const logits = model.forward(src, tgtIn);
       const loss = F.crossEntropy(logits.reshape([-1, 8]), tgtOut.reshape([-1]));
@@ -90,7 +95,7 @@ describe('seq2seq.TransformerSeq2Seq', () => {
     const exact = (outs: number[][]): number => outs.filter((o, i) => o.join() === want[i]!.join()).length;
     const greedyRight = exact(greedy.map((h) => h.tokens));
     const beamRight = exact(beam.map((n) => n[0]!.tokens));
-    assert.ok(greedyRight >= 40 && beamRight >= 40, `greedy ${greedyRight}/50, beam ${beamRight}/50`);
+    assert.ok(greedyRight >= 45 && beamRight >= 45, `greedy ${greedyRight}/50, beam ${beamRight}/50`);
   });
 
   test('bad arguments are errors', () => {
