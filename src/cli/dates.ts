@@ -56,7 +56,7 @@ export interface DatesResult {
 }
 
 export async function demoDates(args: ParsedArgs, log: (line: string) => void): Promise<DatesResult> {
-  checkKnownOptions(args, 'nabla demo dates', ['train', 'test', 'epochs', 'out', 'seed', 'beam', 'model']);
+  checkKnownOptions(args, 'nabla demo dates', ['train', 'test', 'epochs', 'out', 'seed', 'beam', 'model', 'lr']);
   const modelKind = stringOption(args, 'model') ?? 'lstm';
   if (modelKind !== 'lstm' && modelKind !== 'transformer') throw new Error(`nabla demo dates: --model must be 'lstm' or 'transformer', got '${modelKind}'`);
   const seed = numberOption(args, 'seed', 0, { integer: true, min: 0 });
@@ -82,7 +82,8 @@ export async function demoDates(args: ParsedArgs, log: (line: string) => void): 
         srcVocab, tgtVocab, embedDim: 16, encoderHidden: 32, decoderHidden: 64, attentionDim: 32, cell: 'lstm', bidirectional: true, attention: 'additive', srcPaddingIdx: PAD,
       });
   log(`model: ${modelKind === 'transformer' ? 'Transformer encoder-decoder' : 'bidirectional LSTM encoder + LSTM decoder with additive attention'}, ${[...model.parameters()].reduce((n, p) => n + p.numel(), 0)} parameters`);
-  const optimizer = new optim.Adam(model.parameters(), { lr: modelKind === 'transformer' ? 1e-3 : 5e-3 });
+  const lr = numberOption(args, 'lr', modelKind === 'transformer' ? 2e-3 : 5e-3, { min: 1e-6, max: 1 });
+  const optimizer = new optim.Adam(model.parameters(), { lr });
   // Both models' step functions run the same decoders; the state types differ, so each gets its own closure.
   const decodeGreedy = (src: nb.Tensor, lengths: number[]): nb.seq2seq.Hypothesis[] =>
     model instanceof seq2seq.TransformerSeq2Seq

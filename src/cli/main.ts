@@ -3,7 +3,7 @@
  * The `nabla` command:
  *   nabla demo digits [--epochs N] [--out DIR] [--seed S]
  *   nabla demo detect [--epochs N] [--train N] [--test N] [--out DIR] [--seed S]
- *   nabla demo dates [--train N] [--test N] [--epochs N] [--beam B] [--out DIR] [--seed S] [--model lstm|transformer]
+ *   nabla demo dates [--train N] [--test N] [--epochs N] [--beam B] [--out DIR] [--seed S] [--model lstm|transformer] [--lr LR]
  *   nabla demo ctc [--steps N] [--test N] [--beam B] [--seed S]
  *   nabla demo trigger [--steps N] [--test N] [--seed S]
  *   nabla train fashion-mnist --data DIR [--epochs N] [--batch-size B] [--lr LR] [--val N] [--out DIR] [--seed S] [--limit N]
@@ -45,11 +45,11 @@ Usage:
   nabla demo detect [--epochs 8] [--train 1200] [--test 200] [--out nabla-out/detect] [--seed 0]
       Trains a small YOLO-style detector on synthetic shapes and reports mAP@0.5 on held-out
       images; writes the detections drawn on test images (SVG), the weights and the anchors.
-  nabla demo dates [--train 10000] [--test 1000] [--epochs 4] [--beam 3] [--out nabla-out/dates] [--seed 0] [--model lstm]
+  nabla demo dates [--train 10000] [--test 1000] [--epochs 4] [--beam 3] [--out nabla-out/dates] [--seed 0] [--model lstm] [--lr 5e-3]
       Date translation ("tuesday may 3 1979" -> 1979-05-03): a bidirectional-LSTM encoder and an
       attention decoder; reports held-out exact match and BLEU of greedy and beam decoding, the
       beam-search error analysis, and writes attention heatmaps (SVG) into the output folder.
-      --model transformer trains the Transformer encoder-decoder (seq2seq.TransformerSeq2Seq) instead.
+      --model transformer trains the Transformer encoder-decoder (seq2seq.TransformerSeq2Seq, default --lr 2e-3) instead.
   nabla demo ctc [--steps 400] [--test 200] [--beam 8] [--seed 0]
       CTC speech recognition on synthetic tone-digit utterances (log mel features, bidirectional
       GRU, F.ctcLoss); reports the held-out character error rate of greedy and beam decoding.
