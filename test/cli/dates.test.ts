@@ -32,6 +32,7 @@ test('demo dates learns on a short run, reports greedy/beam accuracy, BLEU and e
 test('demo dates rejects unknown options and bad values', async () => {
   assert.match((await run('demo', 'dates', '--epoch', '3')).err, /unknown option/i);
   assert.match((await run('demo', 'dates', '--beam', '0')).err, /--beam must be an integer in \[1, 50\]/);
+  assert.match((await run('demo', 'dates', '--lr', '0')).err, /--lr must be a number in/);
   assert.match((await run('demo', 'dates', '--model', 'gru')).err, /--model must be 'lstm' or 'transformer', got 'gru'/);
 });
 
