@@ -6,7 +6,7 @@ import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { isFloat, toFloat, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
 import { asTensor, broadcastView, checkTensor, fromKernel, resultTypeOf, scalarTensor } from './util.js';
-import { entry, f, sample, type OpEntry } from './table.js';
+import { atKinks, entry, f, sample, type OpEntry } from './table.js';
 import { bool, either, noExtraArgs, nullable, num, oneOf, parseArgs, scalarOrTensor, tensor, type Args } from './args.js';
 
 // ---- unary ---------------------------------------------------------------------------------
@@ -664,6 +664,8 @@ export const table: OpEntry<object>[] = [
     samples: [
       sample([f([2, 3], [-5, 5]), f([3], [0.3, 2])], { mode: 'trunc' as const }),
       sample([f([2, 3], [-5, 5], 'transposed'), f([2, 1], [-2, -0.3])], { mode: 'floor' as const }),
+      // Quotients that floor(a / b) gets wrong: 1 // 0.1 is 9 in torch (from fmod), and signed zeros.
+      atKinks(sample([{ shape: [6], values: [1, -1, 7.5, -7.5, 0.3, -0.3] }, { shape: [6], values: [0.1, 0.1, -2, 2, 0.1, 0.1] }], { mode: 'floor' as const })),
     ],
   }),
   entry({

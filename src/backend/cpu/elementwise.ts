@@ -102,7 +102,26 @@ function unaryFn(op: UnaryOp, params: UnaryParamsOf<UnaryOp>, intOut: boolean): 
   }
 }
 
-function binaryFn(op: BinaryOp, intOut: boolean): Fn2 {
+const same = (v: number): number => v;
+
+/**
+ * torch's floor division of floats (c10's div_floor_floating), in the output's precision (round):
+ * from fmod, so 1 // 0.1 is 9 as in Python and torch, where floor(1 / 0.1) would give 10.
+ */
+function divFloor(a: number, b: number, round: (v: number) => number): number {
+  if (b === 0) return round(a / b);
+  const mod = a % b; // fmod: exact
+  let div = round(round(a - mod) / b);
+  if (mod !== 0 && b < 0 !== mod < 0) div = round(div - 1);
+  if (div === 0) {
+    const q = a / b;
+    return q < 0 || Object.is(q, -0) ? -0 : 0; // copysign(0, a / b)
+  }
+  const floor = Math.floor(div);
+  return div - floor > 0.5 ? floor + 1 : floor;
+}
+
+function binaryFn(op: BinaryOp, intOut: boolean, f32 = false): Fn2 {
   switch (op) {
     case 'add': return (a, b) => a + b;
     case 'sub': return (a, b) => a - b;
@@ -116,10 +135,12 @@ function binaryFn(op: BinaryOp, intOut: boolean): Fn2 {
       const r = a % b;
       return r !== 0 && r < 0 !== b < 0 ? r + b : r;
     };
-    case 'floorDivide': return (a, b) => {
-      if (intOut && b === 0) throw new KernelError('integer division by zero');
-      return Math.floor(a / b);
-    };
+    case 'floorDivide': return intOut
+      ? (a, b) => {
+          if (b === 0) throw new KernelError('integer division by zero');
+          return Math.floor(a / b);
+        }
+      : (a, b) => divFloor(a, b, f32 ? Math.fround : same);
     case 'eq': return (a, b) => (a === b ? 1 : 0);
     case 'ne': return (a, b) => (a !== b ? 1 : 0);
     case 'lt': return (a, b) => (a < b ? 1 : 0);
@@ -216,7 +237,7 @@ export function binaryKernel(op: BinaryOp, a: View, b: View, outDtype: DType): T
   const ad = a.data;
   const bd = b.data;
   const intOut = outDtype === 'int32';
-  const f = binaryFn(op, intOut);
+  const f = binaryFn(op, intOut, outDtype === 'float32');
   // Integer products wrap like int32 (Math.imul), so they take the scalar function.
   const row = intOut && op === 'mul' ? 'generic' : op;
   forEachRow(a.shape, [a, b], (offs, o, len, st) => binaryRow(row, f, out, o, ad, offs[0]!, st[0]!, bd, offs[1]!, st[1]!, len));
