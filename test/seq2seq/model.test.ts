@@ -1,10 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
-import { seq2seq, F, optim } from '../../src/index.js';
+import { seq2seq, F } from '../../src/index.js';
+import { BOS, EOS, learnReversal } from './reversal.js';
 
-const BOS = 1;
-const EOS = 0;
 
 function maxAbsDiff(a: nb.Tensor, b: nb.Tensor): number {
   return a.sub(b).abs().max().item();
@@ -92,34 +91,8 @@ describe('EncoderDecoder', () => {
 
   test('learns to reverse short sequences; beam and greedy decode them', () => {
     nb.manualSeed(5);
-    const gen = new nb.Generator(5);
     const model = new seq2seq.EncoderDecoder({ srcVocab: 8, tgtVocab: 8, embedDim: 16, encoderHidden: 16, decoderHidden: 32, attentionDim: 16 });
-    const opt = new optim.Adam(model.parameters(), { lr: 0.02 });
-    const batch = (n: number): { src: nb.Tensor; tgtIn: nb.Tensor; tgtOut: nb.Tensor } => {
-      const seqs = Array.from({ length: n }, () => Array.from(nb.randint(2, 8, [4], { dtype: 'int32', generator: gen }).toTypedArray()));
-      const rev = seqs.map((s) => [...s].reverse());
-      return {
-        src: nb.tensor(seqs, { dtype: 'int32' }),
-        tgtIn: nb.tensor(rev.map((r) => [BOS, ...r]), { dtype: 'int32' }),
-        tgtOut: nb.tensor(rev.map((r) => [...r, EOS]), { dtype: 'int32' }),
-      };
-    };
-    for (let it = 0; it < 150; it++) {
-      const { src, tgtIn, tgtOut } = batch(32);
-      const { logits } = model.forward(src, tgtIn);
-      const loss = F.crossEntropy(logits.reshape([-1, 8]), tgtOut.reshape([-1]));
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-    }
-    model.eval();
-    const { src, tgtOut } = batch(50);
-    const want = tgtOut.toArray() as number[][];
-    const greedy = seq2seq.greedyDecode(model.step, model.initialState(src), { bos: BOS, eos: EOS, maxLength: 6 });
-    const beam = seq2seq.beamSearch(model.step, model.initialState(src), { bos: BOS, eos: EOS, maxLength: 6, beamWidth: 3, nBest: 1 });
-    const exact = (outs: number[][]): number => outs.filter((o, i) => o.join() === want[i]!.join()).length;
-    const greedyRight = exact(greedy.map((h) => h.tokens));
-    const beamRight = exact(beam.map((n) => n[0]!.tokens));
+    const { greedyRight, beamRight } = learnReversal(model, (src, tgtIn) => model.forward(src, tgtIn).logits, 150, 0.02);
     assert.ok(greedyRight >= 45 && beamRight >= 45, `greedy ${greedyRight}/50, beam ${beamRight}/50`);
   });
 

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import { nn, optim, train } from '../../src/index.js';
-import { batches, clusters, model } from './helpers/data.js';
+import { TwoHeads, batches, clusters, model } from './helpers/data.js';
 
 const [x, y] = clusters(200, 1);
 /** 6 batches of 32 and a last one of 8. */
@@ -80,15 +80,6 @@ describe('fit options', () => {
   });
 
   test('lossWeights weigh each output in the loss that is minimised', async () => {
-    class TwoHeads extends nn.Module {
-      body = new nn.Linear(2, 8);
-      a = new nn.Linear(8, 2);
-      b = new nn.Linear(8, 1);
-      forward(input: nb.Tensor): nb.Tensor[] {
-        const h = this.body.forward(input).relu();
-        return [this.a.forward(h), this.b.forward(h)];
-      }
-    }
     nb.manualSeed(0);
     const m = new TwoHeads();
     const before = m.a.weight.clone();

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
-import { nn, optim, train } from '../../src/index.js';
-import { batches, clusters, model } from './helpers/data.js';
+import { optim, train } from '../../src/index.js';
+import { TwoHeads, batches, clusters, model } from './helpers/data.js';
 
 const [x, y] = clusters(200, 1);
 const [vx, vy] = clusters(100, 2);
@@ -126,15 +126,6 @@ describe('fit', () => {
   });
 
   test('multi-output models weigh their losses', async () => {
-    class TwoHeads extends nn.Module {
-      body = new nn.Linear(2, 8);
-      a = new nn.Linear(8, 2);
-      b = new nn.Linear(8, 1);
-      forward(input: nb.Tensor): nb.Tensor[] {
-        const h = this.body.forward(input).relu();
-        return [this.a.forward(h), this.b.forward(h)];
-      }
-    }
     nb.manualSeed(0);
     const m = new TwoHeads();
     const data: train.Batch[] = trainData.map(([bx, by]) => [bx, [by, bx.sum(1, true)]]);

@@ -27,3 +27,14 @@ export function model(): nn.Sequential {
   nb.manualSeed(0);
   return new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 2));
 }
+
+/** A model with two outputs (2 class scores and 1 regression value) over one shared layer. */
+export class TwoHeads extends nn.Module {
+  body = new nn.Linear(2, 8);
+  a = new nn.Linear(8, 2);
+  b = new nn.Linear(8, 1);
+  forward(input: nb.Tensor): nb.Tensor[] {
+    const h = this.body.forward(input).relu();
+    return [this.a.forward(h), this.b.forward(h)];
+  }
+}
