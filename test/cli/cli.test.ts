@@ -4,23 +4,13 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { loadSafetensors } from '../../src/io/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-cli-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI, capturing what it prints. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, {
-    log: (line) => out.push(line),
-    error: (line) => err.push(line),
-    progress: { write: (text) => out.push(text), isTTY: false },
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 describe('nabla CLI', () => {
   test('demo digits trains the CNN to >= 97% test accuracy and writes valid SVGs and weights', async () => {

@@ -3,19 +3,14 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { load, loadSafetensors, readPthFile } from '../../src/io/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-convert-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const fixture = (name: string): string => new URL(`../fixtures/pth/${name}`, import.meta.url).pathname;
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (line) => out.push(line), error: (line) => err.push(line), progress: { write: (t) => out.push(t), isTTY: false } });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 describe('nabla info / convert with .pth files', () => {
   test('info lists a .pth state dict: torch dtypes, shapes, counts', async () => {

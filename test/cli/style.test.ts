@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { vgg19FeaturesFrom } from '../../src/cli/style.js';
 import { save } from '../../src/io/node.js';
 import { readImage, writePng } from '../../src/data/node.js';
@@ -13,12 +13,7 @@ import { readImage, writePng } from '../../src/data/node.js';
 const dir = mkdtempSync(join(tmpdir(), 'nabla-style-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (l) => out.push(l), error: (l) => err.push(l), progress: { write: (t) => out.push(t), isTTY: false } });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 const gen = new nb.Generator(2);
 const contentPath = join(dir, 'content.png');

@@ -3,19 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import * as nb from '../../src/index.js';
 import { text as textNode } from '../../src/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-w2v-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (l) => out.push(l), error: (l) => err.push(l), progress: { write: (t) => out.push(t), isTTY: false } });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 test('nabla word2vec trains on a corpus file and writes loadable vectors in each format', async () => {
   const corpus = join(dir, 'corpus.txt');
