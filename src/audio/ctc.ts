@@ -4,6 +4,7 @@
  * blanks dropped) and prefix beam search (Hannun et al. 2014), which sums the probabilities of all
  * alignments of a label sequence, optionally with a character language model and a word bonus.
  */
+import { checkOptionKeys } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
@@ -69,7 +70,7 @@ function readFrames(op: string, logProbs: Tensor, options: CtcDecodeOptions): Fr
 export function ctcGreedyDecode(logProbs: Tensor, options: CtcDecodeOptions = {}): CtcHypothesis[] {
   const op = 'ctcGreedyDecode';
   if (typeof options !== 'object' || options === null) throw new Error(`${op}: options must be an object`);
-  for (const k of Object.keys(options)) if (k !== 'blank' && k !== 'lengths') throw new Error(`${op}: unknown option '${k}'`);
+  checkOptionKeys(op, options, ['blank', 'lengths']);
   const f = readFrames(op, logProbs, options);
   return Array.from({ length: f.batch }, (_, b) => {
     const tokens: number[] = [];
@@ -129,7 +130,7 @@ export function ctcBeamSearch(logProbs: Tensor, options: CtcBeamSearchOptions = 
   const op = 'ctcBeamSearch';
   if (typeof options !== 'object' || options === null) throw new Error(`${op}: options must be an object`);
   const keys = ['blank', 'lengths', 'beamWidth', 'nBest', 'lm', 'lmWeight', 'wordBonus', 'wordSeparator'];
-  for (const k of Object.keys(options)) if (!keys.includes(k)) throw new Error(`${op}: unknown option '${k}' (expected ${keys.join(', ')})`);
+  checkOptionKeys(op, options, keys);
   const f = readFrames(op, logProbs, options);
   const width = options.beamWidth ?? 10;
   if (!Number.isInteger(width) || width < 1) throw new Error(`${op}: beamWidth must be a positive integer, got ${width}`);

@@ -7,6 +7,7 @@
  * double), so every transform here is made of differentiable tensor ops. Complex results are
  * returned as { real, imag } pairs of real tensors.
  */
+import { checkOptionKeys } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor, zeros } from '../tensor/creation.js';
 import { isFloat, type FloatDType } from '../tensor/dtype.js';
@@ -30,10 +31,6 @@ function positiveInt(op: string, name: string, v: unknown): number {
   return v;
 }
 
-function checkKeys(op: string, options: object, keys: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) throw new Error(`${op}: options must be an object`);
-  for (const k of Object.keys(options)) if (!keys.includes(k)) throw new Error(`${op}: unknown option '${k}' (expected ${keys.join(', ')})`);
-}
 
 export interface WindowOptions {
   /** Periodic window (default true, torch's default: the N-point window of an (N+1)-point symmetric one). */
@@ -43,7 +40,7 @@ export interface WindowOptions {
 
 function cosineWindow(op: string, length: number, a0: number, options: WindowOptions): Tensor {
   if (!Number.isInteger(length) || length < 0) throw new Error(`${op}: length must be a non-negative integer, got ${length}`);
-  checkKeys(op, options, ['periodic', 'dtype']);
+  checkOptionKeys(op, options, ['periodic', 'dtype']);
   const periodic = options.periodic ?? true;
   if (length === 1) return tensor([1], { dtype: options.dtype ?? 'float32' });
   const n = periodic ? length : length - 1;
@@ -96,7 +93,7 @@ interface FrameSetup {
 
 function frameSetup(op: string, nFft: number, options: StftOptions): FrameSetup {
   positiveInt(op, 'nFft', nFft);
-  checkKeys(op, options, STFT_KEYS);
+  checkOptionKeys(op, options, STFT_KEYS);
   const hop = positiveInt(op, 'hopLength', options.hopLength ?? Math.floor(nFft / 4));
   const winLength = positiveInt(op, 'winLength', options.winLength ?? nFft);
   if (winLength > nFft) throw new Error(`${op}: winLength ${winLength} must be <= nFft ${nFft}`);
@@ -268,7 +265,7 @@ function transformDefaults(nFft: number, options: { winLength?: number; hopLengt
 export function spectrogram(waveform: Tensor, nFft = 400, options: SpectrogramOptions = {}): Tensor {
   const op = 'spectrogram';
   checkWaveform(op, waveform);
-  checkKeys(op, options, [...STFT_KEYS, 'pad', 'power']);
+  checkOptionKeys(op, options, [...STFT_KEYS, 'pad', 'power']);
   const { pad: padding = 0, power = 2, normalized = false, ...rest } = options;
   if (!Number.isInteger(padding) || padding < 0) throw new Error(`${op}: pad must be a non-negative integer, got ${padding}`);
   if (typeof power !== 'number' || !(power > 0)) throw new Error(`${op}: power must be a positive number, got ${String(power)} (use stft for the complex spectrum)`);
@@ -324,7 +321,7 @@ export function melscaleFbanks(nFreqs: number, fMin: number, fMax: number, nMels
   positiveInt(op, 'nFreqs', nFreqs);
   positiveInt(op, 'nMels', nMels);
   positiveInt(op, 'sampleRate', sampleRate);
-  checkKeys(op, options, ['norm', 'melScale', 'dtype']);
+  checkOptionKeys(op, options, ['norm', 'melScale', 'dtype']);
   if (!(Number.isFinite(fMin) && Number.isFinite(fMax) && fMin >= 0 && fMax > fMin)) throw new Error(`${op}: need 0 <= fMin < fMax, got fMin ${fMin}, fMax ${fMax}`);
   const scale = options.melScale ?? 'htk';
   if (scale !== 'htk' && scale !== 'slaney') throw new Error(`${op}: melScale must be 'htk' or 'slaney', got ${String(scale)}`);
@@ -373,7 +370,7 @@ const MEL_KEYS = ['sampleRate', 'fMin', 'fMax', 'nMels', 'norm', 'melScale'];
 export function melSpectrogram(waveform: Tensor, nFft = 400, options: MelSpectrogramOptions = {}): Tensor {
   const op = 'melSpectrogram';
   checkWaveform(op, waveform);
-  checkKeys(op, options, [...STFT_KEYS, 'pad', 'power', ...MEL_KEYS]);
+  checkOptionKeys(op, options, [...STFT_KEYS, 'pad', 'power', ...MEL_KEYS]);
   const { sampleRate = 16000, fMin = 0, fMax = null, nMels = 128, norm = null, melScale = 'htk', ...spec } = options;
   const power = spectrogram(waveform, nFft, spec);
   const fb = melscaleFbanks(Math.floor(nFft / 2) + 1, fMin, fMax ?? Math.floor(sampleRate / 2), nMels, sampleRate, { norm, melScale, dtype: waveform.dtype as FloatDType });
@@ -398,7 +395,7 @@ export interface AmplitudeToDBOptions {
 export function amplitudeToDB(x: Tensor, options: AmplitudeToDBOptions = {}): Tensor {
   const op = 'amplitudeToDB';
   checkWaveform(op, x);
-  checkKeys(op, options, ['stype', 'amin', 'refValue', 'topDb']);
+  checkOptionKeys(op, options, ['stype', 'amin', 'refValue', 'topDb']);
   const stype = options.stype ?? 'power';
   if (stype !== 'power' && stype !== 'magnitude') throw new Error(`${op}: stype must be 'power' or 'magnitude', got ${String(stype)}`);
   const amin = options.amin ?? 1e-10;
@@ -458,7 +455,7 @@ export interface MfccOptions {
 export function mfcc(waveform: Tensor, options: MfccOptions = {}): Tensor {
   const op = 'mfcc';
   checkWaveform(op, waveform);
-  checkKeys(op, options, ['sampleRate', 'nMfcc', 'norm', 'logMels', 'melkwargs']);
+  checkOptionKeys(op, options, ['sampleRate', 'nMfcc', 'norm', 'logMels', 'melkwargs']);
   const { nFft = 400, ...mel } = options.melkwargs ?? {};
   const nMels = mel.nMels ?? 128;
   const nMfcc = positiveInt(op, 'nMfcc', options.nMfcc ?? 40);
@@ -503,7 +500,7 @@ export interface MaskAlongAxisOptions {
 export function maskAlongAxis(specgram: Tensor, maskParam: number, axis: number, options: MaskAlongAxisOptions = {}): Tensor {
   const op = 'maskAlongAxis';
   checkWaveform(op, specgram, 2);
-  checkKeys(op, options, ['maskValue', 'p', 'generator']);
+  checkOptionKeys(op, options, ['maskValue', 'p', 'generator']);
   if (!Number.isInteger(maskParam) || maskParam < 0) throw new Error(`${op}: maskParam must be a non-negative integer, got ${maskParam}`);
   const dim = axis === 1 || axis === -2 ? specgram.ndim - 2 : axis === 2 || axis === -1 ? specgram.ndim - 1 : null;
   if (dim === null) throw new Error(`${op}: axis must be 1 / -2 (frequency) or 2 / -1 (time), got ${axis}`);
@@ -551,7 +548,7 @@ function besselI0(x: number): number {
 export function resample(waveform: Tensor, origFreq: number, newFreq: number, options: ResampleOptions = {}): Tensor {
   const op = 'resample';
   checkWaveform(op, waveform);
-  checkKeys(op, options, ['lowpassFilterWidth', 'rolloff', 'resamplingMethod', 'beta']);
+  checkOptionKeys(op, options, ['lowpassFilterWidth', 'rolloff', 'resamplingMethod', 'beta']);
   positiveInt(op, 'origFreq', origFreq);
   positiveInt(op, 'newFreq', newFreq);
   if (origFreq === newFreq) return waveform;
@@ -620,7 +617,7 @@ export interface MixOptions {
 export function mix(signals: readonly Tensor[], options: MixOptions = {}): Tensor {
   const op = 'mix';
   if (!Array.isArray(signals) || signals.length === 0) throw new Error(`${op}: signals must be a non-empty array of waveforms [..., T]`);
-  checkKeys(op, options, ['gainsDb', 'offsets', 'length', 'normalize']);
+  checkOptionKeys(op, options, ['gainsDb', 'offsets', 'length', 'normalize']);
   const first = signals[0];
   checkWaveform(op, first);
   const lead = first.shape.slice(0, -1);

@@ -5,6 +5,7 @@
  * 8-bit: (x - 128) / 128); 32-bit PCM and float samples are rounded to 25 bits and float ones clipped
  * to [-1, 1], as torchaudio 0.13 reads them through sox. Files are untrusted input: every size is checked before it is read.
  */
+import { checkOptionKeys } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/creation.js';
 
@@ -117,7 +118,7 @@ export function encodeWav(waveform: Tensor, sampleRate: number, options: EncodeW
     throw new Error(`${op}: waveform must be a tensor [channels, frames] or [frames], got ${waveform instanceof Tensor ? `${waveform.ndim} dims` : typeof waveform}`);
   }
   if (!Number.isInteger(sampleRate) || sampleRate < 1 || sampleRate > 0xffffffff) throw new Error(`${op}: sampleRate must be a positive integer, got ${sampleRate}`);
-  for (const k of Object.keys(options)) if (k !== 'encoding') throw new Error(`${op}: unknown option '${k}'`);
+  checkOptionKeys(op, options, ['encoding']);
   const encoding = options.encoding ?? 'pcm16';
   const bitsOf: Record<WavEncoding, number> = { pcm8: 8, pcm16: 16, pcm24: 24, pcm32: 32, float32: 32, float64: 64 };
   const bits = bitsOf[encoding];

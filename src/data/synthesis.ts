@@ -1,7 +1,7 @@
 /** Artificial data synthesis: a clean signal mixed with noise at a chosen signal-to-noise ratio. */
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
-import { checkOptionKeys } from '../util/options.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 /**
  * signal + scale * noise with scale chosen so that 10 log10(P_signal / P_scaled_noise) = snrDb,

@@ -50,10 +50,3 @@ export function toTensor(data: Float64Array, shape: readonly number[], dtype: Fl
   return Tensor.fromData(dtype === 'float64' ? data : Float32Array.from(data), shape, dtype);
 }
 
-export function checkOptionKeys(op: string, options: object | undefined, known: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== 'object') throw new Error(`${op}: options must be an object`);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new Error(`${op}: unknown option '${key}' (known: ${known.join(', ')})`);
-  }
-}

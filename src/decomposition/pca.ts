@@ -3,10 +3,11 @@
  * centred data (linalg.svd), signs fixed by svd_flip (each component's largest |U| entry made
  * positive), so components, scores and variances equal scikit-learn's.
  */
+import { checkOptionKeys } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { FloatDType } from '../tensor/dtype.js';
 import { svd } from '../linalg.js';
-import { checkOptionKeys, readMatrix, toTensor, type MatrixLike } from './matrix.js';
+import { readMatrix, toTensor, type MatrixLike } from './matrix.js';
 
 export interface PCAOptions {
   /**

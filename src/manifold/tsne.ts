@@ -5,10 +5,11 @@
  * (max(N / earlyExaggeration / 4, 50)), the delta-bar-delta gains of its _gradient_descent, and
  * 'pca' initialisation scaled to a first-component std of 1e-4. Loops run on typed arrays.
  */
+import { checkOptionKeys } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { PCA } from '../decomposition/pca.js';
-import { checkOptionKeys, readMatrix, toTensor, type MatrixLike } from '../decomposition/matrix.js';
+import { readMatrix, toTensor, type MatrixLike } from '../decomposition/matrix.js';
 import { QuadTree } from './quadtree.js';
 
 export interface TSNEOptions {

@@ -1,4 +1,5 @@
 /** How well an embedding keeps neighbourhoods: trustworthiness as sklearn.manifold.trustworthiness. */
+import { checkOptionKeys } from '../ops/args.js';
 import { readMatrix, type MatrixLike } from '../decomposition/matrix.js';
 
 function neighbourOrder(data: Float64Array, n: number, f: number, i: number): number[] {
@@ -21,7 +22,7 @@ function neighbourOrder(data: Float64Array, n: number, f: number, i: number): nu
 export function trustworthiness(X: MatrixLike, embedding: MatrixLike, options: { nNeighbors?: number } = {}): number {
   const op = 'metrics.trustworthiness';
   if (options === null || typeof options !== 'object') throw new Error(`${op}: options must be an object`);
-  for (const key of Object.keys(options)) if (key !== 'nNeighbors') throw new Error(`${op}: unknown option '${key}' (known: nNeighbors)`);
+  checkOptionKeys(op, options, ['nNeighbors']);
   const x = readMatrix(op, X);
   const y = readMatrix(op, embedding);
   if (x.rows !== y.rows) throw new Error(`${op}: X has ${x.rows} samples but the embedding has ${y.rows}`);

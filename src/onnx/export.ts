@@ -9,6 +9,7 @@
  * Parameters and buffers become initializers under their state-dict names; other tensors the
  * graph reads (scalars, masks) become constant initializers.
  */
+import { checkOptionKeys } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { Module } from '../nn/module.js';
@@ -576,9 +577,7 @@ export function exportModel(model: Module, sampleInputs: Tensor | readonly Tenso
     throw new Error('onnx.exportModel: sampleInputs must be a Tensor or a non-empty array of Tensors');
   }
   if (typeof options !== 'object' || options === null) throw new Error('onnx.exportModel: options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!EXPORT_KEYS.has(key)) throw new Error(`onnx.exportModel: unknown option '${key}' (expected one of ${[...EXPORT_KEYS].join(', ')})`);
-  }
+  checkOptionKeys('onnx.exportModel', options, [...EXPORT_KEYS]);
   const opset = options.opset ?? 17;
   if (!Number.isInteger(opset) || opset < 13 || opset > 17) throw new Error(`onnx.exportModel: opset must be an integer from 13 to 17, got ${String(opset)}`);
   const inputNames = checkNames('inputNames', options.inputNames, inputs.length, 'input');

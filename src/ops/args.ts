@@ -225,6 +225,11 @@ export function keysSpec(keys: readonly string[]): Spec {
   return Object.fromEntries(keys.map((k) => [k, anyValue]));
 }
 
+/** Checks that `options` is an options object (or undefined) whose keys are all in `known`; values are the caller's to check. */
+export function checkOptionKeys(fn: string, options: unknown, known: readonly string[]): void {
+  parseOptions(fn, options, keysSpec(known));
+}
+
 /**
  * An optimizer's options over its defaults: a key that is not among the defaults (or `alsoKnown`)
  * is an error with a did-you-mean; the values are the optimizer's own validate()'s business.

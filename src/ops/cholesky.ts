@@ -7,7 +7,8 @@ import { add, mul } from './elementwise.js';
 import { tril } from './indexing.js';
 import { matmul } from './linalg.js';
 import { solveMatrix } from './lu.js';
-import { checkBoolean, checkOptions, checkSquare, mT, SPD, spd } from './matrix.js';
+import { checkBoolean, checkSquare, mT, SPD, spd } from './matrix.js';
+import { checkOptionKeys } from './args.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
 /** The lower factor L with A = L L^T, read from A's lower triangle. */
@@ -40,7 +41,7 @@ export interface CholeskyOptions {
 export function cholesky(A: Tensor, options?: CholeskyOptions): Tensor {
   const op = 'linalg.cholesky';
   checkSquare(op, A);
-  checkOptions(op, options, ['upper']);
+  checkOptionKeys(op, options, ['upper']);
   const upper = options?.upper === undefined ? false : checkBoolean(op, 'upper', options.upper);
   if (!upper) return apply(CHOLESKY, [A], undefined);
   return mT(apply(CHOLESKY, [mT(A)], undefined));

@@ -6,7 +6,8 @@ import { fromKernel } from './util.js';
 import { abs, add, mul, sub } from './elementwise.js';
 import { unsqueeze } from './movement.js';
 import { matmul } from './linalg.js';
-import { batchOf, checkOptions, checkSquare, diagEmbed, divNonzero, identity, mT, pack, unpack, SYM, sym } from './matrix.js';
+import { batchOf, checkSquare, diagEmbed, divNonzero, identity, mT, pack, unpack, SYM, sym } from './matrix.js';
+import { checkOptionKeys } from './args.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
 const EIGH: OpDef<{ lower: boolean }> = {
@@ -47,7 +48,7 @@ export interface EighResult {
 
 function eighPacked(op: string, A: Tensor, options: EighOptions | undefined): Tensor {
   checkSquare(op, A);
-  checkOptions(op, options, ['UPLO']);
+  checkOptionKeys(op, options, ['UPLO']);
   const uplo = options?.UPLO ?? 'L';
   if (uplo !== 'L' && uplo !== 'U') throw new Error(`${op}: Expected UPLO argument to be 'L' or 'U', but got ${String(uplo)}`);
   return apply(EIGH, [A], { lower: uplo === 'L' });

@@ -14,7 +14,8 @@ import { select, squeeze, unsqueeze } from './movement.js';
 import { stack } from './join.js';
 import { matmul } from './linalg.js';
 import { svd } from './svd.js';
-import { batchOf, checkBoolean, checkOptions, checkSquare, diagonal, identity, mT, SHIFTED, shifted } from './matrix.js';
+import { batchOf, checkBoolean, checkSquare, diagonal, identity, mT, SHIFTED, shifted } from './matrix.js';
+import { checkOptionKeys } from './args.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
 function singularMessage(op: string, info: Int32Array): string | null {
@@ -77,7 +78,7 @@ export function solve(A: Tensor, B: Tensor, options?: SolveOptions): Tensor {
   const op = 'linalg.solve';
   checkSquare(op, A);
   checkTensor(op, B, 'B');
-  checkOptions(op, options, ['left']);
+  checkOptionKeys(op, options, ['left']);
   const left = options?.left === undefined ? true : checkBoolean(op, 'left', options.left);
   if (B.dtype !== A.dtype) throw new Error(`${op}: A and B must have the same dtype, got ${A.dtype} and ${B.dtype}`);
   if (B.ndim === 0) throw new Error(`${op}: The input tensor B must have at least 1 dimension.`);

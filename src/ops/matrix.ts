@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { eye } from '../tensor/creation.js';
 import { numel } from '../tensor/shape.js';
 import { checkTensor } from './util.js';
-import { keysSpec, parseOptions } from './args.js';
+import { checkOptionKeys } from './args.js';
 import { add, eq, mul, reciprocal, where } from './elementwise.js';
 import { sum } from './reduce.js';
 import { narrow, reshape, transpose, unsqueeze } from './movement.js';
@@ -15,11 +15,6 @@ import { cat } from './join.js';
 import { matmul } from './linalg.js';
 
 // ---- argument checks ------------------------------------------------------------------------
-
-/** The options object of `op`: a plain object (or undefined) whose keys are all known (ops/args.ts checks it). */
-export function checkOptions(op: string, options: unknown, known: readonly string[]): void {
-  parseOptions(op, options, keysSpec(known));
-}
 
 /**
  * The order and options of a norm called as f(x, ord?, options?) or f(x, { ord, ... }): the
@@ -33,7 +28,7 @@ export function ordAndOptions<O extends { ord?: unknown }>(op: string, ordArg: u
     opts = ord as O;
     ord = undefined;
   }
-  checkOptions(op, opts, known);
+  checkOptionKeys(op, opts, known);
   if (opts?.ord !== undefined) {
     if (ord !== undefined) throw new Error(`${op}: ord was given twice (as an argument and as an option)`);
     ord = opts.ord;

@@ -10,7 +10,8 @@ import { cat } from './join.js';
 import { tril } from './indexing.js';
 import { matmul } from './linalg.js';
 import { solveMatrix } from './lu.js';
-import { batchOf, checkMatrices, checkOptions, mT, pack, unpack } from './matrix.js';
+import { batchOf, checkMatrices, mT, pack, unpack } from './matrix.js';
+import { checkOptionKeys } from './args.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
 interface QrAttrs {
@@ -88,7 +89,7 @@ export interface QrResult {
 export function qr(A: Tensor, options?: QrOptions): QrResult {
   const op = 'linalg.qr';
   checkMatrices(op, A);
-  checkOptions(op, options, ['mode']);
+  checkOptionKeys(op, options, ['mode']);
   const mode = options?.mode ?? 'reduced';
   if (mode !== 'reduced' && mode !== 'complete' && mode !== 'r') {
     throw new Error(`${op}: qr received unrecognized mode '${String(mode)}' but expected one of 'reduced' (default), 'r', or 'complete'`);

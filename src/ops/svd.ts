@@ -13,8 +13,9 @@ import { narrow, unsqueeze } from './movement.js';
 import { matmul } from './linalg.js';
 import { eigh } from './eigh.js';
 import {
-  batchOf, checkBoolean, checkMatrices, checkOptions, diagEmbed, divNonzero, identity, mT, pack, unpack, SYM, sym,
+  batchOf, checkBoolean, checkMatrices, diagEmbed, divNonzero, identity, mT, pack, unpack, SYM, sym,
 } from './matrix.js';
+import { checkOptionKeys } from './args.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
 interface SvdAttrs {
@@ -107,7 +108,7 @@ function svdPacked(op: string, A: Tensor, full: boolean): { packed: Tensor; attr
 export function svd(A: Tensor, options?: SvdOptions): SvdResult {
   const op = 'linalg.svd';
   checkMatrices(op, A);
-  checkOptions(op, options, ['fullMatrices']);
+  checkOptionKeys(op, options, ['fullMatrices']);
   const full = options?.fullMatrices === undefined ? true : checkBoolean(op, 'fullMatrices', options.fullMatrices);
   const { packed, attrs } = svdPacked(op, A, full);
   const [U, S, Vh] = unpack(packed, svdShapes(attrs));
@@ -144,7 +145,7 @@ function checkTolerance(op: string, name: string, v: unknown): number | undefine
 export function pinv(A: Tensor, options?: PinvOptions): Tensor {
   const op = 'linalg.pinv';
   checkMatrices(op, A);
-  checkOptions(op, options, ['atol', 'rtol', 'rcond', 'hermitian']);
+  checkOptionKeys(op, options, ['atol', 'rtol', 'rcond', 'hermitian']);
   const hermitian = options?.hermitian === undefined ? false : checkBoolean(op, 'hermitian', options.hermitian);
   let atol = checkTolerance(op, 'atol', options?.atol);
   let rtol = checkTolerance(op, 'rtol', options?.rtol);

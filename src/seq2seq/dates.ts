@@ -5,6 +5,7 @@
  * (month first), dotted ones European (day first); two-digit years 50-99 are 19xx, 00-49 20xx.
  * Text is lower case, as the course's preprocessing leaves it.
  */
+import { checkOptionKeys } from '../ops/args.js';
 import { Generator } from '../tensor/random.js';
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
@@ -74,7 +75,7 @@ export interface HumanDatesOptions {
 /** `count` random pairs: a uniformly drawn calendar date in a uniformly drawn format. */
 export function humanDates(count: number, options: HumanDatesOptions = {}): DatePair[] {
   if (!Number.isInteger(count) || count < 0) throw new Error(`humanDates: count must be a non-negative integer, got ${count}`);
-  for (const k of Object.keys(options)) if (k !== 'seed' && k !== 'exclude') throw new Error(`humanDates: unknown option '${k}'`);
+  checkOptionKeys('humanDates', options, ['seed', 'exclude']);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`humanDates: seed must be a non-negative integer, got ${seed}`);
   const exclude = options.exclude ?? new Set<string>();

@@ -1,6 +1,6 @@
 /** Exponentially weighted averages and learning curves (error against training-set size). */
 import { lineChart } from '../plot/charts.js';
-import { checkOptionKeys } from '../util/options.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 /**
  * The exponentially weighted average v_t = beta v_{t-1} + (1 - beta) x_t with v_0 = 0, as the

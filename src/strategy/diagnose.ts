@@ -2,7 +2,7 @@
  * The course's bias / variance / data-mismatch diagnosis: the gaps between human-level (the proxy
  * for Bayes error), training, train-dev, dev and test errors, the largest one, and what to do about it.
  */
-import { checkOptionKeys } from '../util/options.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export interface DiagnoseInput {
   /** Human-level error, the usual proxy for Bayes error (give this or bayesError). */

@@ -4,7 +4,7 @@
  * mirror image, predictions averaged).
  */
 import { F, flip, nn, noGrad, stack, Tensor } from '../index.js';
-import { checkOptionKeys } from '../util/options.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export interface AverageOptions {
   /** Average softmax probabilities over dim 1 (default, for classifiers) or the raw outputs ('none'). */

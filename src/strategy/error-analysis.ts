@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../index.js';
 import { element, svgDocument, text } from '../plot/svg.js';
-import { checkOptionKeys } from '../util/options.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export interface Misclassified {
   /** Index of the example in the evaluated set. */

@@ -5,7 +5,7 @@
  */
 import { noGrad, nn, randn, Tensor } from '../index.js';
 import { bytesPerElement } from '../tensor/dtype.js';
-import { checkOptionKeys } from '../util/options.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 /** A candidate: a name and its measured numbers (accuracy, latencyMs, sizeMb, ...). */
 export interface Candidate {

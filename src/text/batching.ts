@@ -2,7 +2,7 @@
  * Sequence batching: padding and truncation into [B, T] int32 batches with the lengths and padding
  * masks the recurrent layers take, length bucketing, a DataLoader collate, and BPTT windows.
  */
-import { checkOptions } from './util.js';
+import { checkOptionKeys } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 
@@ -41,7 +41,7 @@ function checkSequences(name: string, sequences: unknown): asserts sequences is 
 
 /** Pads (and truncates) token-id sequences into one batch. */
 export function padSequences(sequences: readonly Sequence[], options: PadOptions = {}): PaddedBatch {
-  checkOptions('padSequences', options, ['padValue', 'maxLength', 'truncate', 'batchFirst']);
+  checkOptionKeys('padSequences', options, ['padValue', 'maxLength', 'truncate', 'batchFirst']);
   checkSequences('padSequences', sequences);
   const padValue = options.padValue ?? 0;
   if (!Number.isInteger(padValue)) throw new Error(`padSequences: padValue must be an integer, got ${String(padValue)}`);

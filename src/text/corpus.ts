@@ -1,5 +1,5 @@
 /** Corpus text -> tokenized sentences (browser-safe; the file readers are in text/node.ts). */
-import { checkOptions } from './util.js';
+import { checkOptionKeys } from '../ops/args.js';
 import { WordTokenizer, type Tokenizer } from './tokenizers.js';
 
 export interface CorpusOptions {
@@ -15,7 +15,7 @@ export const KJV_HEADING = /^(?:[123] )?[A-Z][a-z]+(?: of [A-Z][a-z]+)? \d+$/;
 /** One token array per non-empty line (a verse, for the KJV text). */
 export function tokenizeLines(text: string, options: CorpusOptions = {}): string[][] {
   if (typeof text !== 'string') throw new Error('tokenizeLines: expected the corpus text as a string');
-  checkOptions('tokenizeLines', options, ['tokenizer', 'skip']);
+  checkOptionKeys('tokenizeLines', options, ['tokenizer', 'skip']);
   const tokenizer = options.tokenizer ?? new WordTokenizer({ lowercase: true, punctuation: 'drop' });
   if (typeof tokenizer?.tokenize !== 'function') throw new Error('tokenizeLines: tokenizer must have a tokenize(text) method');
   const sentences: string[][] = [];

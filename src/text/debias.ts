@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { svd } from '../linalg.js';
 import { KeyedVectors } from './keyed-vectors.js';
-import { checkOptions } from './util.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export type Pair = readonly [string, string];
 
@@ -44,7 +44,7 @@ function checkPairs(name: string, kv: KeyedVectors, pairs: readonly Pair[]): voi
  * 'mean' the normalized average difference first - second (the course's e_woman - e_man).
  */
 export function biasDirection(kv: KeyedVectors, pairs: readonly Pair[], options: { method?: 'pca' | 'mean' } = {}): Float32Array {
-  checkOptions('biasDirection', options, ['method']);
+  checkOptionKeys('biasDirection', options, ['method']);
   checkPairs('biasDirection', kv, pairs);
   const method = options.method ?? 'pca';
   if (method !== 'pca' && method !== 'mean') throw new Error(`biasDirection: method must be 'pca' or 'mean', got ${JSON.stringify(method)}`);
@@ -111,7 +111,7 @@ export interface HardDebiasOptions {
 
 /** Bolukbasi's hard debias: unit-normalizes every vector, neutralizes the neutral words and equalizes the pairs. */
 export function hardDebias(kv: KeyedVectors, options: HardDebiasOptions): { vectors: KeyedVectors; direction: Float32Array } {
-  checkOptions('hardDebias', options, ['definitionalPairs', 'equalizePairs', 'neutralWords', 'method']);
+  checkOptionKeys('hardDebias', options, ['definitionalPairs', 'equalizePairs', 'neutralWords', 'method']);
   const direction = biasDirection(kv, options?.definitionalPairs, options.method === undefined ? {} : { method: options.method });
   const equalizePairs = (options.equalizePairs ?? options.definitionalPairs).filter(([a, b]) => kv.has(a) && kv.has(b));
   const inPairs = new Set([...options.definitionalPairs, ...equalizePairs].flat());

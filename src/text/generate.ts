@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { logSoftmax } from '../ops/nn.js';
-import { checkOptions } from './util.js';
+import { checkOptionKeys } from '../ops/args.js';
 import type { Vocab } from './vocab.js';
 
 /** A model as generate calls it: int32 ids [1, T] ([T, 1] with batchFirst false) -> logits whose last dim is the vocabulary. */
@@ -88,7 +88,7 @@ function checkSampling(name: string, o: SamplingOptions): void {
 export function generate(model: LanguageModel, prompt: readonly number[], options?: GenerateOptions): number[];
 export function generate(model: LanguageModel, prompt: readonly string[], options: GenerateOptions & { vocab: Vocab }): string[];
 export function generate(model: LanguageModel, prompt: readonly (number | string)[], options: GenerateOptions = {}): (number | string)[] {
-  checkOptions('generate', options, ['temperature', 'topK', 'topP', 'maxLength', 'stopAt', 'seed', 'vocab', 'batchFirst', 'contextLength']);
+  checkOptionKeys('generate', options, ['temperature', 'topK', 'topP', 'maxLength', 'stopAt', 'seed', 'vocab', 'batchFirst', 'contextLength']);
   checkSampling('generate', options);
   const call = typeof model === 'function' ? model : typeof model?.forward === 'function' ? (ids: Tensor) => model.forward(ids) : null;
   if (call === null) throw new Error('generate: model must be a function or a module with forward(ids) returning logits');
@@ -131,7 +131,7 @@ export function generate(model: LanguageModel, prompt: readonly (number | string
  * token once, and the log-softmax of each position's logits scores the next token.
  */
 export function sequenceLogProb(model: LanguageModel, ids: readonly number[], options: { batchFirst?: boolean } = {}): number {
-  checkOptions('sequenceLogProb', options, ['batchFirst']);
+  checkOptionKeys('sequenceLogProb', options, ['batchFirst']);
   const call = typeof model === 'function' ? model : typeof model?.forward === 'function' ? (x: Tensor) => model.forward(x) : null;
   if (call === null) throw new Error('sequenceLogProb: model must be a function or a module with forward(ids) returning logits');
   if (!Array.isArray(ids) || ids.length < 2 || !ids.every((t) => Number.isInteger(t) && t >= 0)) {

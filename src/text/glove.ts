@@ -6,7 +6,7 @@
  */
 import { Generator } from '../tensor/random.js';
 import { KeyedVectors } from './keyed-vectors.js';
-import { checkOptions } from './util.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export interface GloVeOptions {
   /** Dimension of the vectors (default 100). */
@@ -56,7 +56,7 @@ export class GloVe {
 
   /** Counts the vocabulary and the co-occurrences of the sentences and initializes the vectors. */
   constructor(sentences: Iterable<readonly string[]>, options: GloVeOptions = {}) {
-    checkOptions('GloVe', options, Object.keys(DEFAULTS));
+    checkOptionKeys('GloVe', options, Object.keys(DEFAULTS));
     const o = { ...DEFAULTS, ...options };
     for (const name of ['vectorSize', 'window', 'minCount', 'epochs', 'seed'] as const) {
       if (!Number.isInteger(o[name]) || o[name] < (name === 'seed' ? 0 : 1)) throw new Error(`GloVe: ${name} must be a positive integer, got ${String(o[name])}`);

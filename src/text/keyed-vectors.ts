@@ -4,7 +4,8 @@
  * and the word2vec text/binary and GloVe text formats (parsed from and written to strings and bytes).
  */
 import { Tensor } from '../tensor/tensor.js';
-import { checkOptions, concatBytes } from './util.js';
+import { concatBytes } from './util.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export interface MostSimilarOptions {
   /** Words (or vectors) that pull: their unit vectors are added. */
@@ -181,7 +182,7 @@ export class KeyedVectors {
   }
 
   #parseSimilarOptions(name: string, options: MostSimilarOptions): { positive: (string | Float32Array)[]; negative: (string | Float32Array)[]; topn: number; limit: number } {
-    checkOptions(`KeyedVectors.${name}`, options, ['positive', 'negative', 'topn', 'restrictVocab']);
+    checkOptionKeys(`KeyedVectors.${name}`, options, ['positive', 'negative', 'topn', 'restrictVocab']);
     const positive = [...(options.positive ?? [])];
     const negative = [...(options.negative ?? [])];
     if (positive.length + negative.length === 0) throw new Error(`KeyedVectors.${name}: give at least one positive or negative word`);
@@ -272,7 +273,7 @@ export class KeyedVectors {
    */
   evaluateAnalogies(questions: string, options: AnalogyOptions = {}): AnalogyResult {
     if (typeof questions !== 'string') throw new Error('KeyedVectors.evaluateAnalogies: expected the questions file text as a string');
-    checkOptions('KeyedVectors.evaluateAnalogies', options, ['restrictVocab', 'caseInsensitive', 'method']);
+    checkOptionKeys('KeyedVectors.evaluateAnalogies', options, ['restrictVocab', 'caseInsensitive', 'method']);
     const restrict = Math.min(options.restrictVocab ?? 300000, this.size);
     const caseInsensitive = options.caseInsensitive ?? true;
     const method = options.method ?? '3CosAdd';

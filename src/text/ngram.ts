@@ -5,7 +5,7 @@
  * log-probabilities, cross-entropy and perplexity agree with nltk.lm; sampling is seeded.
  */
 import { Generator } from '../tensor/random.js';
-import { checkOptions } from './util.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export type Smoothing = 'mle' | 'laplace' | 'lidstone' | 'kneserNey';
 
@@ -57,7 +57,7 @@ export class NgramLM {
 
   constructor(order: number, options: NgramOptions = {}) {
     if (!Number.isInteger(order) || order < 1) throw new Error(`NgramLM: order must be a positive integer, got ${String(order)}`);
-    checkOptions('NgramLM', options, ['smoothing', 'gamma', 'discount', 'unkCutoff']);
+    checkOptionKeys('NgramLM', options, ['smoothing', 'gamma', 'discount', 'unkCutoff']);
     const smoothing = options.smoothing ?? 'mle';
     if (!['mle', 'laplace', 'lidstone', 'kneserNey'].includes(smoothing)) {
       throw new Error(`NgramLM: smoothing must be 'mle', 'laplace', 'lidstone' or 'kneserNey', got ${JSON.stringify(smoothing)}`);
@@ -225,7 +225,7 @@ export class NgramLM {
    */
   generate(numWords: number, options: { context?: readonly string[]; seed?: number; stopAt?: string | null } = {}): string[] {
     this.#checkFitted('generate');
-    checkOptions('NgramLM.generate', options, ['context', 'seed', 'stopAt']);
+    checkOptionKeys('NgramLM.generate', options, ['context', 'seed', 'stopAt']);
     if (!Number.isInteger(numWords) || numWords < 0) throw new Error(`NgramLM.generate: numWords must be a non-negative integer, got ${String(numWords)}`);
     const generator = new Generator(options.seed ?? 0);
     const stopAt = options.stopAt === undefined ? EOS : options.stopAt;

@@ -2,7 +2,8 @@
  * Tokenizers: characters, words (a documented regular expression), whitespace, and a trainable
  * byte-level byte-pair encoding whose encode/decode round-trips any string exactly.
  */
-import { checkOptions, concatBytes } from './util.js';
+import { concatBytes } from './util.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 /** Anything that turns a text into tokens. */
 export interface Tokenizer {
@@ -25,7 +26,7 @@ function checkEnum<T extends string>(name: string, option: string, value: unknow
 export class CharTokenizer implements Tokenizer {
   readonly lowercase: boolean;
   constructor(options: { lowercase?: boolean } = {}) {
-    checkOptions('CharTokenizer', options, ['lowercase']);
+    checkOptionKeys('CharTokenizer', options, ['lowercase']);
     this.lowercase = options.lowercase ?? false;
   }
   tokenize(text: string): string[] {
@@ -42,7 +43,7 @@ export class CharTokenizer implements Tokenizer {
 export class WhitespaceTokenizer implements Tokenizer {
   readonly lowercase: boolean;
   constructor(options: { lowercase?: boolean } = {}) {
-    checkOptions('WhitespaceTokenizer', options, ['lowercase']);
+    checkOptionKeys('WhitespaceTokenizer', options, ['lowercase']);
     this.lowercase = options.lowercase ?? false;
   }
   tokenize(text: string): string[] {
@@ -79,7 +80,7 @@ export class WordTokenizer implements Tokenizer {
   readonly numbers: 'keep' | 'drop' | 'replace';
   readonly numberToken: string;
   constructor(options: WordTokenizerOptions = {}) {
-    checkOptions('WordTokenizer', options, ['lowercase', 'punctuation', 'numbers', 'numberToken']);
+    checkOptionKeys('WordTokenizer', options, ['lowercase', 'punctuation', 'numbers', 'numberToken']);
     this.lowercase = options.lowercase ?? false;
     if (typeof this.lowercase !== 'boolean') throw new Error('WordTokenizer: lowercase must be a boolean');
     this.punctuation = checkEnum('WordTokenizer', 'punctuation', options.punctuation, ['keep', 'drop'], 'keep');
@@ -157,7 +158,7 @@ export class BPETokenizer implements Tokenizer {
    * each step merges the most frequent adjacent pair (ties: the pair with the smaller ids).
    */
   static train(corpus: string | readonly string[], options: { vocabSize: number; minFrequency?: number }): BPETokenizer {
-    checkOptions('BPETokenizer.train', options, ['vocabSize', 'minFrequency']);
+    checkOptionKeys('BPETokenizer.train', options, ['vocabSize', 'minFrequency']);
     const texts = typeof corpus === 'string' ? [corpus] : corpus;
     if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) throw new Error('BPETokenizer.train: corpus must be a string or an array of strings');
     const vocabSize = options?.vocabSize;

@@ -2,7 +2,7 @@
  * Vocab: tokens <-> indices with special tokens first, frequency counts kept (word2vec and
  * subsampling need them), minFreq / maxSize pruning, and a JSON form.
  */
-import { checkOptions } from './util.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export const DEFAULT_SPECIALS = ['<pad>', '<unk>', '<bos>', '<eos>'] as const;
 
@@ -69,7 +69,7 @@ export class Vocab {
    * drops those under minFreq, sorts by descending count (ties keep first-seen order), caps at maxSize.
    */
   static build(data: Iterable<readonly string[]> | readonly string[], options: VocabOptions = {}): Vocab {
-    checkOptions('Vocab.build', options, ['minFreq', 'maxSize', 'specials', 'unkToken']);
+    checkOptionKeys('Vocab.build', options, ['minFreq', 'maxSize', 'specials', 'unkToken']);
     const counts = new Map<string, number>();
     const add = (t: unknown): void => {
       if (typeof t !== 'string') throw new Error(`Vocab.build: tokens must be strings, got ${t === null ? 'null' : typeof t}`);

@@ -4,6 +4,7 @@
  * subsampling, shrinking windows, and a learning rate falling linearly from alpha to minAlpha.
  * Hyperparameters carry gensim's names in camelCase. The update loop is word2vec-kernel.ts.
  */
+import { checkOptionKeys } from '../ops/args.js';
 import { Generator } from '../tensor/random.js';
 import { fused } from '../backend/registry.js';
 import { getNumThreads, setNumThreads } from '../backend/wasm/index.js';
@@ -55,10 +56,7 @@ const DEFAULTS: ResolvedWord2VecOptions = {
 };
 
 function resolve(options: Word2VecOptions): ResolvedWord2VecOptions {
-  if (options === null || typeof options !== 'object') throw new Error('Word2Vec: options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!(key in DEFAULTS)) throw new Error(`Word2Vec: unknown option '${key}' (known: ${Object.keys(DEFAULTS).join(', ')})`);
-  }
+  checkOptionKeys('Word2Vec', options, Object.keys(DEFAULTS));
   const o = { ...DEFAULTS, ...options };
   const int = (name: keyof ResolvedWord2VecOptions, min: number): void => {
     const v = o[name];

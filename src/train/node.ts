@@ -3,6 +3,7 @@
  * Node-only callbacks that write files: ModelCheckpoint (atomic safetensors writes), CSVLogger
  * and JSONLogger.
  */
+import { checkOptionKeys } from '../ops/args.js';
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
@@ -229,9 +230,7 @@ export class TensorBoardLogger extends Callback {
   constructor(options: TensorBoardLoggerOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new Error('TensorBoardLogger: expected options { logDir }');
-    for (const key of Object.keys(options)) {
-      if (!TENSORBOARD_KEYS.has(key)) throw new Error(`TensorBoardLogger: unknown option '${key}' (expected one of ${[...TENSORBOARD_KEYS].join(', ')})`);
-    }
+    checkOptionKeys('TensorBoardLogger', options, [...TENSORBOARD_KEYS]);
     if (typeof options.logDir !== 'string' || options.logDir === '') throw new Error(`TensorBoardLogger: logDir must be a non-empty string, got ${JSON.stringify(options.logDir)}`);
     const freq = options.histogramFreq ?? 1;
     if (!Number.isInteger(freq) || freq < 0) throw new Error(`TensorBoardLogger: histogramFreq must be a non-negative integer, got ${String(freq)}`);

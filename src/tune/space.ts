@@ -7,7 +7,7 @@
  * 0.9 ... 0.999 spends as many trials near 0.999 as near 0.9).
  */
 import type { Generator } from '../tensor/random.js';
-import { checkOptionKeys as checkKeys } from '../util/options.js';
+import { checkOptionKeys as checkKeys } from '../ops/args.js';
 
 export type ParamValue = number | string | boolean;
 

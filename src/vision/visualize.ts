@@ -3,6 +3,7 @@
  * 2013): saliency maps, the image patches that most activate a unit, first-layer filters as an
  * image, and an SVG grid of images (PNG data URIs). Browser-safe: images are tensors and bytes.
  */
+import { checkOptionKeys } from '../ops/args.js';
 import { cat, data, nn, noGrad, oneHot, ones, tensor, Tensor, zeros } from '../index.js';
 import { featureExtractor, withEvalMode, withFrozenParameters } from './features.js';
 import { receptiveField } from './receptive-field.js';
@@ -96,7 +97,7 @@ export function topActivatingPatches(model: nn.Module, layer: string, channel: n
   const op = 'topActivatingPatches';
   checkModel(op, model);
   checkImages(op, images);
-  for (const key of Object.keys(options)) if (key !== 'k' && key !== 'batchSize') throw new Error(`${op}: unknown option '${key}' (options: k, batchSize)`);
+  checkOptionKeys(op, options, ['k', 'batchSize']);
   const { k = 9, batchSize = 64 } = options;
   if (!Number.isInteger(k) || k < 1) throw new Error(`${op}: k must be an integer >= 1, got ${String(k)}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${op}: batchSize must be an integer >= 1, got ${String(batchSize)}`);
@@ -170,9 +171,7 @@ export interface GridOptions {
 }
 
 function gridLayout(count: number, options: GridOptions): { columns: number; rows: number; padding: number; scale: number; background: number } {
-  for (const key of Object.keys(options)) {
-    if (!['columns', 'padding', 'background', 'scale'].includes(key)) throw new Error(`grid: unknown option '${key}' (options: columns, padding, background, scale)`);
-  }
+  checkOptionKeys('grid', options, ['columns', 'padding', 'background', 'scale']);
   const { columns = Math.ceil(Math.sqrt(count)), padding = 1, background = 1, scale = 1 } = options;
   for (const [name, v, min] of [['columns', columns, 1], ['padding', padding, 0], ['scale', scale, 1]] as const) {
     if (!Number.isInteger(v) || v < min) throw new Error(`grid: ${name} must be an integer >= ${min}, got ${String(v)}`);

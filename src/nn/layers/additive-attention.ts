@@ -15,7 +15,7 @@ import { shapeStr } from '../../tensor/shape.js';
 import { Module } from '../module.js';
 import { Linear } from './linear.js';
 import { checkPositiveInt } from '../util.js';
-import { bool, floatDtype, int, oneOf, parseOptions } from '../../ops/args.js';
+import { bool, checkOptionKeys, floatDtype, int, oneOf, parseOptions } from '../../ops/args.js';
 import { maskedFill } from '../../ops/indexing.js';
 import { matmul } from '../../ops/linalg.js';
 import { softmax } from '../../ops/nn.js';
@@ -35,7 +35,7 @@ export interface AttentionResult {
   weights: Tensor;
 }
 
-const FORWARD_OPTIONS = new Set(['keyPaddingMask']);
+const FORWARD_OPTIONS = ['keyPaddingMask'];
 
 /**
  * Checks query [B, Dq] or [B, L, Dq], keys [B, S, Dk], values [B, S, Dv] and the mask; returns the
@@ -48,7 +48,7 @@ function checkInputs(
     if (!(t instanceof Tensor)) throw new Error(`${name}: ${what} must be a Tensor, got ${typeof t}`);
   }
   if (typeof options !== 'object' || options === null) throw new Error(`${name}: options must be an object`);
-  for (const k of Object.keys(options)) if (!FORWARD_OPTIONS.has(k)) throw new Error(`${name}: unknown option '${k}' (expected keyPaddingMask)`);
+  checkOptionKeys(name, options, FORWARD_OPTIONS);
   if (query.ndim !== 2 && query.ndim !== 3) throw new Error(`${name}: query must be [B, Dq] or [B, L, Dq], got ${shapeStr(query.shape)}`);
   if (keys.ndim !== 3) throw new Error(`${name}: keys must be [B, S, Dk] (batch first), got ${shapeStr(keys.shape)}`);
   if (values.ndim !== 3 || values.shape[0] !== keys.shape[0] || values.shape[1] !== keys.shape[1]) {
