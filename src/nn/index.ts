@@ -54,3 +54,5 @@ export type {
 } from './layers/additive-attention.js';
 export { RecurrentOutput, TimeDistributed } from './layers/sequence.js';
 export type { RecurrentOutputOptions } from './layers/sequence.js';
+export { UninitializedParameter, UninitializedBuffer, summary } from './module.js';
+export { LazyLinear, LazyConv1d, LazyConv2d, LazyBatchNorm1d, LazyBatchNorm2d } from './layers/lazy.js';

@@ -23,6 +23,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { isSize, shapeStr, sameShape } from '../tensor/shape.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { setOwn } from '../util/untrusted.js';
+import { dtype as dtypeArg, parseOptions } from '../ops/args.js';
 import { HookList, withBackwardHooks, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type RemovableHandle } from './hooks.js';
 
 /** A tensor that is a trainable weight of a module: requiresGrad is on unless asked otherwise. */
@@ -45,6 +46,102 @@ export class Parameter extends Tensor {
   override toString(): string {
     return `Parameter containing:\n${super.toString()}`;
   }
+}
+
+/** The layout fields of a tensor whose shape a lazy module infers later: reading any of them throws. */
+const LAYOUT_FIELDS = ['storage', 'shape', 'strides', 'offset'] as const;
+
+/** Makes every read of `t`'s data or layout throw `message` until adoptLayout gives it one. */
+function makePending(t: Tensor, message: string): void {
+  const fail = (): never => {
+    throw new Error(message);
+  };
+  for (const key of LAYOUT_FIELDS) Object.defineProperty(t, key, { get: fail, configurable: true, enumerable: true });
+}
+
+/** Gives `t` the storage and layout of `data` (in place: same object) and makes it an instance of `to`. */
+function adoptLayout(t: Tensor, data: Tensor, to: object): void {
+  if (!(data instanceof Tensor) || data.dtype !== t.dtype) {
+    throw new Error(`materialize: expected a tensor of dtype ${t.dtype}, got ${describeValue(data)}`);
+  }
+  const values = { storage: data.storage, shape: data.shape, strides: data.strides, offset: data.offset };
+  for (const key of LAYOUT_FIELDS) Object.defineProperty(t, key, { value: values[key], writable: true, configurable: true, enumerable: true });
+  Object.setPrototypeOf(t, to);
+}
+
+/** Changes the dtype of a tensor that has no data yet. */
+function setDtype(t: Tensor, dtype: FloatDType): void {
+  Object.defineProperty(t, 'dtype', { value: dtype, writable: true, configurable: true, enumerable: true });
+}
+
+function pendingMessage(kind: string, owner: string, name: string): string {
+  return `${owner}: ${kind} '${name}' is uninitialized (its shape is inferred from the first input); ` +
+    'run a forward pass (or nn.summary(model, inputShape)) first';
+}
+
+/**
+ * A parameter of a lazy module (nn.LazyLinear, ...) before its first forward
+ * (torch.nn.UninitializedParameter): it has a dtype and requiresGrad, so optimizers and hooks can
+ * take it, but no shape; any use of its data throws an error naming the layer. The layer's first
+ * forward materializes it in place (the same object becomes a plain Parameter), so an optimizer
+ * built before that forward trains it.
+ */
+export class UninitializedParameter extends Parameter {
+  constructor(owner: string, name: string, dtype: FloatDType = 'float32', requiresGrad = true) {
+    super(zeros([0], { dtype }), requiresGrad);
+    makePending(this, pendingMessage('parameter', owner, name));
+  }
+
+  /** Takes `data`'s storage and shape; this object is a Parameter from then on. */
+  materialize(data: Tensor): Parameter {
+    adoptLayout(this, data, Parameter.prototype);
+    return this;
+  }
+
+  /** The dtype it will have (Module.to on a lazy module). */
+  retype(dtype: FloatDType): void {
+    setDtype(this, dtype);
+  }
+
+  override toString(): string {
+    return `<UninitializedParameter>`;
+  }
+}
+
+/** A buffer of a lazy module before its first forward (torch.nn.UninitializedBuffer): see UninitializedParameter. */
+export class UninitializedBuffer extends Tensor {
+  constructor(owner: string, name: string, dtype: FloatDType = 'float32') {
+    const placeholder = zeros([0], { dtype });
+    super(placeholder.storage, placeholder.shape, placeholder.strides, 0, dtype);
+    makePending(this, pendingMessage('buffer', owner, name));
+  }
+
+  /** Takes `data`'s storage and shape; this object is a plain Tensor from then on. */
+  materialize(data: Tensor): Tensor {
+    adoptLayout(this, data, Tensor.prototype);
+    return this;
+  }
+
+  retype(dtype: FloatDType): void {
+    setDtype(this, dtype);
+  }
+
+  override toString(): string {
+    return `<UninitializedBuffer>`;
+  }
+}
+
+function isUninitialized(t: Tensor): t is UninitializedParameter | UninitializedBuffer {
+  return t instanceof UninitializedParameter || t instanceof UninitializedBuffer;
+}
+
+/**
+ * Implemented by lazy modules: loadStateDict calls it with the shapes the dict gives for the
+ * module's uninitialized tensors (by their local names), and it materializes them to fit.
+ */
+export const MATERIALIZE_FROM_STATE = Symbol('nabla.materializeFromState');
+interface MaterializesFromState {
+  [MATERIALIZE_FROM_STATE](shapes: ReadonlyMap<string, readonly number[]>): void;
 }
 
 export interface RegisterBufferOptions {
@@ -434,8 +531,27 @@ export abstract class Module {
     return this.requiresGrad_(true);
   }
 
+  /**
+   * Throws where `what` needs every shape but a lazy layer has not run yet, naming the layer
+   * (torch raises on the first use of an uninitialized parameter instead).
+   */
+  #requireInitialized(what: string): void {
+    for (const [prefix, module] of this.namedModules()) {
+      const own = module.#ownItems();
+      const pending = [...own.params, ...own.nestedParams].filter(([, p]) => isUninitialized(p)).map(([n]) => n);
+      for (const [name, slot] of module.#buffers) if (slot.tensor !== null && isUninitialized(slot.tensor)) pending.push(name);
+      if (pending.length === 0) continue;
+      const where = prefix === '' ? module.constructor.name : `'${prefix}' (${module.constructor.name})`;
+      throw new Error(
+        `${this.constructor.name}.${what}: ${where} has uninitialized parameters (${pending.join(', ')}): their shapes are ` +
+          'inferred from its first input; run a forward pass (or nn.summary(model, inputShape)) first',
+      );
+    }
+  }
+
   /** The number of scalar weights, shared parameters counted once. */
   numParameters(options: NumParametersOptions = {}): number {
+    this.#requireInitialized('numParameters');
     let count = 0;
     for (const param of this.parameters()) {
       if (options.trainableOnly === true && !param.requiresGrad) continue;
@@ -463,6 +579,10 @@ export abstract class Module {
     const converted = new Map<Parameter, Parameter>();
     const convert = (p: Parameter): Parameter => {
       if (p.dtype === dtype || !isFloat(p.dtype)) return p;
+      if (p instanceof UninitializedParameter) {
+        p.retype(dtype); // still the same object: materialized later with this dtype
+        return p;
+      }
       let q = converted.get(p);
       if (q === undefined) {
         q = new Parameter(p.detach().to(dtype), p.requiresGrad);
@@ -499,7 +619,8 @@ export abstract class Module {
       if (value instanceof Parameter) this.#registered.set(name, convert(value));
     }
     for (const slot of this.#buffers.values()) {
-      if (slot.tensor !== null && isFloat(slot.tensor.dtype) && slot.tensor.dtype !== dtype) slot.tensor = slot.tensor.to(dtype);
+      if (slot.tensor instanceof UninitializedBuffer) slot.tensor.retype(dtype);
+      else if (slot.tensor !== null && isFloat(slot.tensor.dtype) && slot.tensor.dtype !== dtype) slot.tensor = slot.tensor.to(dtype);
     }
   }
 
@@ -510,6 +631,7 @@ export abstract class Module {
    * module (PyTorch's state_dict). Tied weights appear under each of their names.
    */
   stateDict(): StateDict {
+    this.#requireInitialized('stateDict');
     const dict: StateDict = {};
     const active = new Set<Module>();
     const walk = (module: Module, prefix: string): void => {
@@ -546,6 +668,29 @@ export abstract class Module {
     return targets;
   }
 
+  /**
+   * Lazy modules take their shapes from the dict (as torch's lazy load hook): each one with
+   * uninitialized tensors that the dict has is materialized to fit them; the values are copied after.
+   */
+  #materializeFromState(given: ReadonlyMap<string, Tensor>): void {
+    for (const [prefix, module] of this.#allNamedModules()) {
+      const shapes = new Map<string, readonly number[]>();
+      const own = module.#ownItems();
+      const local: [string, Tensor][] = [...own.params, ...own.nestedParams];
+      for (const [name, slot] of module.#buffers) if (slot.tensor !== null) local.push([name, slot.tensor]);
+      for (const [name, t] of local) {
+        const source = given.get(joinName(prefix, name));
+        if (isUninitialized(t) && source !== undefined) shapes.set(name, source.shape);
+      }
+      if (shapes.size === 0) continue;
+      const lazy = module as Partial<MaterializesFromState>;
+      if (typeof lazy[MATERIALIZE_FROM_STATE] !== 'function') {
+        throw new Error(`loadStateDict: '${prefix}' (${module.constructor.name}) has uninitialized tensors and no way to shape them from a state dict`);
+      }
+      lazy[MATERIALIZE_FROM_STATE](shapes);
+    }
+  }
+
   /** Every module under every name it has (shared submodules more than once), as stateDict walks. */
   *#allNamedModules(): Generator<[string, Module]> {
     function* walk(module: Module, prefix: string, depth: number): Generator<[string, Module]> {
@@ -570,6 +715,7 @@ export abstract class Module {
       if (!(value instanceof Tensor)) problems.push(`value for key '${key}' is not a Tensor but ${describeValue(value)}`);
       else given.set(key, value);
     }
+    this.#materializeFromState(given);
     const targets = this.#stateTargets();
     const keys = new Set(entries.map(([k]) => k));
     const missingKeys = [...targets.keys()].filter((k) => !keys.has(k));
@@ -584,7 +730,10 @@ export abstract class Module {
       }
     }
     if (strict) {
-      for (const key of missingKeys) problems.push(`missing key '${key}' (shape ${shapeStr(targets.get(key)!.shape)})`);
+      for (const key of missingKeys) {
+        const target = targets.get(key)!;
+        problems.push(`missing key '${key}' (${isUninitialized(target) ? 'uninitialized' : `shape ${shapeStr(target.shape)}`})`);
+      }
       for (const key of unexpectedKeys) problems.push(`unexpected key '${key}'`);
     }
     if (problems.length > 0) {
@@ -627,7 +776,11 @@ export abstract class Module {
    * parameter count, from a forward pass on zeros (in eval mode, without gradients).
    * `inputShape` includes the batch dimension; give an array of shapes for several inputs.
    */
-  summary(inputShape: readonly number[] | readonly (readonly number[])[], options: SummaryOptions = {}): string {
+  summary(inputShape: readonly number[] | readonly (readonly number[])[], options: SummaryOptions = {}, ...extra: []): string {
+    parseOptions(`${this.constructor.name}.summary`, options, { dtype: dtypeArg }, extra);
+    if (!Array.isArray(inputShape)) {
+      throw new Error(`${this.constructor.name}.summary: inputShape must be a shape (with the batch dim) or a list of shapes, got ${describeValue(inputShape)}`);
+    }
     const shapes: (readonly number[])[] =
       inputShape.length > 0 && Array.isArray(inputShape[0]) ? [...(inputShape as readonly (readonly number[])[])] : [inputShape as readonly number[]];
     for (const shape of shapes) {
@@ -637,7 +790,7 @@ export abstract class Module {
     }
     const inputs = shapes.map((shape) => zeros(shape, { dtype: options.dtype ?? 'float32' }));
 
-    interface Row { name: string; depth: number; type: string; output: string; params: number }
+    interface Row { name: string; depth: number; module: Module; output: string }
     const rows: Row[] = [];
     // Each submodule once, with its name within its parent and its nesting depth.
     const named: [string, Module, number][] = [];
@@ -657,9 +810,8 @@ export abstract class Module {
       const row: Row = {
         name,
         depth,
-        type: module.constructor.name,
+        module,
         output: '',
-        params: module.numParameters(),
       };
       const original = module.forward as ForwardFn;
       const hadOwn = Object.prototype.hasOwnProperty.call(module, 'forward');
@@ -695,7 +847,8 @@ export abstract class Module {
     }
     const table: string[][] = [
       [`${this.constructor.name} (input ${shapes.map(shapeStr).join(', ')})`, describeOutput(output), formatCount(this.numParameters())],
-      ...rows.map((r) => [`${'  '.repeat(r.depth + 1)}${r.name} (${r.type})`, r.output, formatCount(r.params)]),
+      // Types and counts after the forward: lazy layers have taken their shapes (and their eager class).
+      ...rows.map((r) => [`${'  '.repeat(r.depth + 1)}${r.name} (${r.module.constructor.name})`, r.output, formatCount(r.module.numParameters())]),
     ];
     const headers = ['Layer (type)', 'Output Shape', 'Param #'];
     const widths = headers.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)) + 2);
@@ -713,4 +866,14 @@ export abstract class Module {
       `Non-trainable params: ${formatCount(total - trainable)}`,
     ].join('\n');
   }
+}
+
+/**
+ * torchinfo's summary(model, input_size), Keras's model.summary(): the table of every layer's
+ * output shape and parameter count from one forward pass on zeros of `inputShape` (batch dim
+ * included; a list of shapes for several inputs). Lazy layers take their shapes from that pass.
+ */
+export function summary(model: Module, inputShape: readonly number[] | readonly (readonly number[])[], options: SummaryOptions = {}, ...extra: []): string {
+  if (!(model instanceof Module)) throw new Error(`summary: expected a Module, got ${describeValue(model)}`);
+  return model.summary(inputShape, options, ...extra);
 }

@@ -134,6 +134,7 @@ const LAYER_ARGS: Record<string, unknown[]> = {
   MultiheadAttention: [4, 2], TransformerEncoderLayer: [4, 2], TransformerDecoderLayer: [4, 2],
   TransformerEncoder: [new nb.nn.TransformerEncoderLayer(4, 2), 1], TransformerDecoder: [new nb.nn.TransformerDecoderLayer(4, 2), 1],
   AdditiveAttention: [4, 3, 5], PositionalEncoding: [4], Softmax: [1], LogSoftmax: [1], Unflatten: [1, [2, 2]], Threshold: [0.1, 20],
+  LazyLinear: [3], LazyConv1d: [3, 3], LazyConv2d: [3, 3],
 };
 /** Valid options to start from, where the defaults build something large. */
 const LAYER_OPTIONS: Record<string, Record<string, unknown>> = {
