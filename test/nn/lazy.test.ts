@@ -191,3 +191,13 @@ describe('summary(model, inputShape)', () => {
     assert.throws(() => nn.summary(model, [1, 3]), /Linear\(2 -> 2\) got input \[1, 3\]/);
   });
 });
+
+test('a subclass of a lazy layer keeps its own fields when it materializes', () => {
+  class ScaledHead extends nn.LazyLinear {
+    scale = 2;
+  }
+  const head = new ScaledHead(3);
+  head.forward(nb.ones([1, 4]));
+  assert.equal(head.scale, 2);
+  assert.ok(head instanceof nn.Linear);
+});

@@ -44,6 +44,9 @@ function asLazy<T>(lazyName: string, eagerName: string, build: () => T): T {
 
 type EagerClass = abstract new (...args: never[]) => Module;
 
+/** The fields the lazy classes below keep for materializing, dropped once the module is eager. */
+const LAZY_ONLY_FIELDS = ['lazyName', 'eager', 'conv', 'nd', 'norm', 'ranks'];
+
 /** What the lazy layers share: materialization on the first forward or from a state dict. */
 abstract class LazyModule extends Module {
   protected constructor(
@@ -82,7 +85,7 @@ abstract class LazyModule extends Module {
     const build = (): Module => asLazy(this.lazyName, this.eager.name, () => this.build(inputSize, this.pendingDtype()));
     const eager = fromState ? withoutDraws(build) : noGrad(build);
     const self = this as unknown as Record<string, unknown>;
-    for (const key of Object.keys(self)) if (!Object.prototype.hasOwnProperty.call(eager, key)) delete self[key]; // lazy-only fields
+    for (const key of LAZY_ONLY_FIELDS) if (!Object.prototype.hasOwnProperty.call(eager, key)) delete self[key];
     for (const [key, value] of Object.entries(eager)) {
       if (key === 'training') continue; // the lazy module's mode stands
       const own = self[key];
