@@ -85,7 +85,7 @@ describe('lazy layers materialize at the first forward as the eager layer', () =
     }
   });
 
-  test('hooks registered before the first forward run, once per call; to(float64) before it sets the dtype', () => {
+  test('hooks registered before the first forward run, once per call; to(float64) and freeze() before it hold after', () => {
     const lazy = new nn.LazyLinear(2).double();
     let calls = 0;
     lazy.registerForwardHook(() => {
@@ -95,6 +95,9 @@ describe('lazy layers materialize at the first forward as the eager layer', () =
     lazy.forward(nb.randn([3, 4], { dtype: 'float64' }));
     assert.equal(calls, 2);
     assert.equal(lazy.weight.dtype, 'float64');
+    const frozen = new nn.LazyConv2d(2, 3, { paddingMode: 'reflect', padding: 1 }).freeze();
+    assert.deepEqual(frozen.forward(nb.ones([1, 3, 4, 4])).shape, [1, 2, 4, 4]);
+    assert.ok(!frozen.weight.requiresGrad && !frozen.bias!.requiresGrad, 'freeze() before the first forward holds after it');
   });
 });
 
