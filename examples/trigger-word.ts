@@ -7,11 +7,19 @@
  * over the spectrogram, batch norm, ReLU, a GRU and a per-step sigmoid. Clips are built with
  * audio.mix (offsets and gains in dB) and turned into log mel spectrograms by audio.melSpectrogram.
  *
+ * Full run: 200 steps of 16 fresh clips, 200 held-out clips.
+ *
  *   npx tsx examples/trigger-word.ts      (NABLA_EXAMPLE_SHORT=1: 8 steps, 50 test clips)
  *
- * Expected output (full run, about ...):
- *   ...
- * Short mode (the test runs it): ...
+ * Expected output (full run, about 20 seconds):
+ *   step   1: loss 0.987
+ *   step  50: loss 0.026
+ *   step 100: loss 0.020
+ *   step 150: loss 0.010
+ *   step 200: loss 0.004
+ *   held-out per-step F1: 1.00
+ *   clips with the right verdict (trigger heard or not): 200/200 (121 hold a trigger)
+ * Short mode (the test runs it): step   8: loss 0.323, clips with the right verdict (trigger heard or not): 48/50
  */
 import * as nb from '../src/index.js';
 const { audio, nn, F } = nb;
@@ -89,5 +97,6 @@ const probs = nb.noGrad(() => nb.sigmoid(model.forward(features(test.map((c) => 
 const truth = test.map((c) => labels(c.triggerEnds, probs[0]!.length));
 const predicted = probs.map((row) => row.map((p) => (p > 0.5 ? 1 : 0)));
 console.log(`held-out per-step F1: ${nb.metrics.f1Score(predicted.flat(), truth.flat()).toFixed(2)}`);
-const verdicts = predicted.filter((p, i) => p.includes(1) === test[i]!.triggerEnds.length > 0).length;
-console.log(`clips with the right verdict (trigger heard or not): ${verdicts}/${test.length} (${test.filter((c) => c.triggerEnds.length > 0).length} hold a trigger)`);
+// (A trigger that ends in the clip's last 50 ms has no labelled step: it counts as none.)
+const verdicts = predicted.filter((p, i) => p.includes(1) === truth[i]!.includes(1)).length;
+console.log(`clips with the right verdict (trigger heard or not): ${verdicts}/${test.length} (${truth.filter((y) => y.includes(1)).length} hold a trigger)`);
