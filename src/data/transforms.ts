@@ -7,7 +7,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import { allocate, isFloat, type FloatDType } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
-import type { Generator } from '../tensor/random.js';
+import { Generator } from '../tensor/random.js';
+import { anyArray, anyNum, checkOptions, describe, either, finite, instanceOf, num, oneOf } from '../ops/args.js';
 import { generatorFrom, type SeedOptions } from './dataset.js';
 
 /**
@@ -216,10 +217,88 @@ export interface AffineParams {
   shear?: readonly [number, number];
 }
 
+/**
+ * How pixels that come from outside the image are filled, as Keras's ImageDataGenerator `fill_mode`
+ * (which hands it to scipy.ndimage.affine_transform; these follow scipy 1.10 exactly):
+ * - 'constant': `fill` (Keras's cval) wherever the source point lies outside [0, W - 1] x [0, H - 1];
+ * - 'nearest': the nearest edge pixel (a a a a | a b c d | d d d d), Keras's default;
+ * - 'reflect': mirrored about the edge, edge pixel repeated (d c b a | a b c d | d c b a);
+ * - 'wrap': scipy's 'wrap', periodic with period W - 1 (H - 1): the first and last pixels land on
+ *   the same point, so a shift by k reads pixel k - 1 from the far side, not k (scipy's 'grid-wrap'
+ *   would be a b c d | a b c d).
+ */
+export type FillMode = 'constant' | 'nearest' | 'reflect' | 'wrap';
+
 export interface WarpOptions {
-  /** Value for pixels that come from outside the image (default 0). */
+  /** Value for pixels that come from outside the image with fillMode 'constant' (default 0). */
   fill?: number;
+  /** How pixels from outside the image are filled (default 'constant'; Keras's default is 'nearest'). */
+  fillMode?: FillMode;
   interpolation?: 'bilinear' | 'nearest';
+}
+
+const WARP_SPEC = {
+  fill: anyNum,
+  fillMode: oneOf('constant', 'nearest', 'reflect', 'wrap'),
+  interpolation: oneOf('bilinear', 'nearest'),
+} as const;
+const SEED_SPEC = { seed: finite, generator: instanceOf(Generator) } as const;
+
+/** Where `c` (a continuous pixel index along an axis of n pixels) reads from under `mode`: a point in [0, n - 1], or NaN for 'constant' outside. */
+function mapCoordinate(c: number, n: number, mode: FillMode): number {
+  if (c >= 0 && c <= n - 1) return c;
+  if (mode === 'constant') return NaN;
+  if (n <= 1) return 0;
+  if (mode === 'nearest') return c < 0 ? 0 : n - 1;
+  if (mode === 'reflect') {
+    const period = 2 * n;
+    if (c < 0) {
+      if (c < -period) c += period * Math.trunc(-c / period);
+      // scipy's guard: -0 must not become index -1 + 0.
+      return c < -n ? c + period : (c > -1e-15 ? 1e-15 : -c) - 1;
+    }
+    c -= period * Math.trunc(c / period);
+    return c >= n ? period - c - 1 : c;
+  }
+  const period = n - 1;
+  return c < 0 ? c + period * (Math.trunc(-c / period) + 1) : c - period * Math.trunc(c / period);
+}
+
+/** Snaps coordinates within rounding noise of a pixel centre, so exact 90-degree turns and shifts copy pixels exactly. */
+function snap(c: number): number {
+  const r = Math.round(c);
+  return Math.abs(c - r) < 1e-9 ? r : c;
+}
+
+interface Sampler {
+  mode: FillMode;
+  fill: number;
+  nearest: boolean;
+}
+
+function samplerFrom(options: WarpOptions): Sampler {
+  return { mode: options.fillMode ?? 'constant', fill: options.fill ?? 0, nearest: options.interpolation === 'nearest' };
+}
+
+/** The value of plane `base` (h x w) at the continuous point (sx, sy), as scipy.ndimage's order 0 or 1 spline with the sampler's mode. */
+function sample(data: Float32Array | Float64Array, base: number, h: number, w: number, sx: number, sy: number, s: Sampler): number {
+  const x = mapCoordinate(snap(sx), w, s.mode);
+  const y = mapCoordinate(snap(sy), h, s.mode);
+  if (Number.isNaN(x) || Number.isNaN(y)) return s.fill;
+  // A mapped point may sit up to a pixel outside (reflect's outer half-pixel); its neighbours are the edge pixels.
+  const clampX = (i: number): number => (i < 0 ? 0 : i >= w ? w - 1 : i);
+  const clampY = (i: number): number => (i < 0 ? 0 : i >= h ? h - 1 : i);
+  if (s.nearest) return data[base + clampY(Math.floor(y + 0.5)) * w + clampX(Math.floor(x + 0.5))]!;
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const fx = x - x0;
+  const fy = y - y0;
+  const row0 = base + clampY(y0) * w;
+  const top = (1 - fx) * data[row0 + clampX(x0)]! + (fx === 0 ? 0 : fx * data[row0 + clampX(x0 + 1)]!);
+  if (fy === 0) return top;
+  const row1 = base + clampY(y0 + 1) * w;
+  const bottom = (1 - fx) * data[row1 + clampX(x0)]! + (fx === 0 ? 0 : fx * data[row1 + clampX(x0 + 1)]!);
+  return (1 - fy) * top + fy * bottom;
 }
 
 interface Affine {
@@ -251,9 +330,7 @@ export function affineMatrix(params: AffineParams): [number, number, number, num
 }
 
 /** Warps image i of the batch by its affine map about the image centre, sampling the source per output pixel. */
-function warpImages(b: Batch, params: (i: number) => Affine, options: WarpOptions): Float32Array | Float64Array {
-  const fill = options.fill ?? 0;
-  const nearest = options.interpolation === 'nearest';
+function warpImages(b: Batch, params: (i: number) => Affine, sampler: Sampler): Float32Array | Float64Array {
   const out = emptyLike(b);
   const { h, w } = b;
   const cx = (w - 1) / 2;
@@ -275,36 +352,12 @@ function warpImages(b: Batch, params: (i: number) => Affine, options: WarpOption
           const dx = x - cx - p.tx;
           const sx = i00 * dx + i01 * dy + cx;
           const sy = i10 * dx + i11 * dy + cy;
-          out[base + y * w + x] = nearest ? sampleNearest(b.data, base, h, w, sx, sy, fill) : sampleBilinear(b.data, base, h, w, sx, sy, fill);
+          out[base + y * w + x] = sample(b.data, base, h, w, sx, sy, sampler);
         }
       }
     }
   }
   return out;
-}
-
-function pixel(data: Float32Array | Float64Array, base: number, h: number, w: number, x: number, y: number, fill: number): number {
-  return x >= 0 && x < w && y >= 0 && y < h ? data[base + y * w + x]! : fill;
-}
-
-function sampleNearest(data: Float32Array | Float64Array, base: number, h: number, w: number, sx: number, sy: number, fill: number): number {
-  return pixel(data, base, h, w, Math.round(sx), Math.round(sy), fill);
-}
-
-function sampleBilinear(data: Float32Array | Float64Array, base: number, h: number, w: number, sx: number, sy: number, fill: number): number {
-  // Snap coordinates within rounding noise of a pixel centre, so exact 90-degree turns and shifts copy pixels exactly.
-  const rx = Math.round(sx);
-  const ry = Math.round(sy);
-  if (Math.abs(sx - rx) < 1e-9) sx = rx;
-  if (Math.abs(sy - ry) < 1e-9) sy = ry;
-  const x0 = Math.floor(sx);
-  const y0 = Math.floor(sy);
-  const fx = sx - x0;
-  const fy = sy - y0;
-  const top = (1 - fx) * pixel(data, base, h, w, x0, y0, fill) + (fx === 0 ? 0 : fx * pixel(data, base, h, w, x0 + 1, y0, fill));
-  if (fy === 0) return top;
-  const bottom = (1 - fx) * pixel(data, base, h, w, x0, y0 + 1, fill) + (fx === 0 ? 0 : fx * pixel(data, base, h, w, x0 + 1, y0 + 1, fill));
-  return (1 - fy) * top + fy * bottom;
 }
 
 function affineFrom(params: AffineParams): Affine {
@@ -324,9 +377,10 @@ function affineFrom(params: AffineParams): Affine {
 
 /** Applies one affine map (rotation, translation, zoom, shear about the centre) to every image. */
 export function affine(x: Tensor, params: AffineParams, options: WarpOptions = {}): Tensor {
+  const sampler = samplerFrom(checkOptions('affine', options, WARP_SPEC));
   const b = readBatch('affine', x);
   const a = affineFrom(params);
-  return writeBatch(b, warpImages(b, () => a, options));
+  return writeBatch(b, warpImages(b, () => a, sampler));
 }
 
 export interface RandomAffineOptions extends SeedOptions, WarpOptions {
@@ -342,7 +396,14 @@ export interface RandomAffineOptions extends SeedOptions, WarpOptions {
 
 /** A random affine map per image (torchvision's RandomAffine). */
 export function randomAffine(options: RandomAffineOptions = {}): Transform {
-  const op = 'randomAffine';
+  return randomAffineAs('randomAffine', options);
+}
+
+const AFFINE_RANGES_SPEC = { degrees: either(num, anyArray), translate: anyArray, scale: anyArray, shear: either(num, anyArray) } as const;
+
+function randomAffineAs(op: string, options: RandomAffineOptions): Transform {
+  checkOptions(op, options, { ...AFFINE_RANGES_SPEC, ...WARP_SPEC, ...SEED_SPEC });
+  const sampler = samplerFrom(options);
   const degrees = range(op, 'degrees', options.degrees ?? 0);
   const shear = range(op, 'shear', options.shear ?? 0);
   const [fx, fy] = options.translate ?? [0, 0];
@@ -358,31 +419,164 @@ export function randomAffine(options: RandomAffineOptions = {}): Transform {
       shearX: uniform(g, shear[0], shear[1]),
       shearY: 0,
     }));
-    return writeBatch(b, warpImages(b, (i) => params[i]!, options));
+    return writeBatch(b, warpImages(b, (i) => params[i]!, sampler));
   }, op);
 }
 
 /** Rotation by a random angle in [-degrees, degrees] (or a [low, high] range). */
 export function randomRotation(degrees: number | readonly [number, number], options: SeedOptions & WarpOptions = {}): Transform {
-  return randomAffine({ ...options, degrees });
+  return randomAffineAs('randomRotation', { ...warpOnly('randomRotation', options), degrees });
 }
 
 /** Shift by up to [fx * W, fy * H] pixels. */
 export function randomTranslation(translate: readonly [number, number], options: SeedOptions & WarpOptions = {}): Transform {
-  return randomAffine({ ...options, translate });
+  return randomAffineAs('randomTranslation', { ...warpOnly('randomTranslation', options), translate });
 }
 
 /** Shear along x by a random angle in [-degrees, degrees]. */
 export function randomShear(degrees: number | readonly [number, number], options: SeedOptions & WarpOptions = {}): Transform {
-  return randomAffine({ ...options, shear: degrees });
+  return randomAffineAs('randomShear', { ...warpOnly('randomShear', options), shear: degrees });
 }
 
 /** Zoom by a random factor in [low, high] (> 1 enlarges). */
 export function randomZoom(scale: readonly [number, number], options: SeedOptions & WarpOptions = {}): Transform {
-  return randomAffine({ ...options, scale });
+  return randomAffineAs('randomZoom', { ...warpOnly('randomZoom', options), scale });
+}
+
+/** The options of a one-parameter warp, checked to hold only seed and warp keys (the parameter is positional). */
+function warpOnly(op: string, options: SeedOptions & WarpOptions): SeedOptions & WarpOptions {
+  return checkOptions(op, options, { ...WARP_SPEC, ...SEED_SPEC });
+}
+
+// ---- elastic distortion -------------------------------------------------------------------------
+
+/** Index i of an axis of n pixels mirrored without repeating the edge (d c b | a b c d | c b a), torch's 'reflect' padding. */
+function mirrorIndex(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * n - 2;
+  const m = ((i % period) + period) % period;
+  return m < n ? m : period - m;
+}
+
+/** torchvision's _get_gaussian_kernel1d: exp(-x^2 / (2 sigma^2)) at x = -(k - 1) / 2 .. (k - 1) / 2, normalised to sum 1. */
+function gaussianKernel(size: number, sigma: number): Float64Array {
+  const half = (size - 1) / 2;
+  const kernel = Float64Array.from({ length: size }, (_, i) => Math.exp(-0.5 * ((i - half) / sigma) ** 2));
+  const sum = kernel.reduce((a, b) => a + b, 0);
+  return kernel.map((v) => v / sum);
+}
+
+/** A size x size Gaussian blur of an h x w field (sigma [along x, along y]; 0 leaves that axis), with torch's 'reflect' padding. */
+function gaussianBlur(field: Float64Array, h: number, w: number, size: number, sigma: readonly [number, number]): Float64Array {
+  const pass = (src: Float64Array, s: number, alongX: boolean): Float64Array => {
+    if (s === 0) return src;
+    const kernel = gaussianKernel(size, s);
+    const half = (size - 1) / 2;
+    const out = new Float64Array(src.length);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let acc = 0;
+        for (let k = 0; k < size; k++) {
+          acc += kernel[k]! * (alongX ? src[y * w + mirrorIndex(x + k - half, w)]! : src[mirrorIndex(y + k - half, h) * w + x]!);
+        }
+        out[y * w + x] = acc;
+      }
+    }
+    return out;
+  };
+  return pass(pass(field, sigma[0], true), sigma[1], false);
+}
+
+/** Output pixel (x, y) of image i reads the source at (x + dx(i, p), y + dy(i, p)) in pixels, p = y * W + x. */
+function displaceImages(b: Batch, dx: (i: number) => Float64Array, dy: (i: number) => Float64Array, sampler: Sampler): Float32Array | Float64Array {
+  const out = emptyLike(b);
+  const { h, w } = b;
+  for (let i = 0; i < b.n; i++) {
+    const [fx, fy] = [dx(i), dy(i)];
+    for (let k = 0; k < b.c; k++) {
+      const base = (i * b.c + k) * h * w;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) out[base + y * w + x] = sample(b.data, base, h, w, x + fx[y * w + x]!, y + fy[y * w + x]!, sampler);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Warps images by a displacement field, as torchvision's F.elastic_transform: `displacement` has
+ * shape [1, H, W, 2] (one field for the batch) or [N, H, W, 2], holding (dx, dy) per pixel in
+ * grid_sample's normalised units, so output pixel (x, y) reads the source at
+ * (x + dx * W / 2, y + dy * H / 2), bilinearly (or nearest) with the fill mode.
+ */
+export function elastic(x: Tensor, displacement: Tensor, options: WarpOptions = {}): Tensor {
+  const sampler = samplerFrom(checkOptions('elastic', options, WARP_SPEC));
+  const b = readBatch('elastic', x);
+  if (!(displacement instanceof Tensor) || displacement.ndim !== 4 || displacement.shape[3] !== 2 || displacement.shape[1] !== b.h || displacement.shape[2] !== b.w || (displacement.shape[0] !== 1 && displacement.shape[0] !== b.n)) {
+    const got = displacement instanceof Tensor ? `shape ${shapeStr(displacement.shape)}` : describe(displacement);
+    throw new Error(`elastic: displacement must have shape [1, ${b.h}, ${b.w}, 2] or [${b.n}, ${b.h}, ${b.w}, 2] for these images, got ${got}`);
+  }
+  if (!isFloat(displacement.dtype)) throw new Error(`elastic: displacement must be a float tensor, got dtype ${displacement.dtype}`);
+  const d = displacement.toTypedArray();
+  const plane = b.h * b.w;
+  const field = (i: number, axis: number, size: number): Float64Array => {
+    const start = (displacement.shape[0] === 1 ? 0 : i) * plane * 2;
+    return Float64Array.from({ length: plane }, (_, p) => d[start + 2 * p + axis]! * size / 2);
+  };
+  return writeBatch(b, displaceImages(b, (i) => field(i, 0, b.w), (i) => field(i, 1, b.h), sampler));
+}
+
+export interface ElasticOptions extends SeedOptions, WarpOptions {
+  /** Magnitude of the displacements (default 50; [along x, along y] or one for both). */
+  alpha?: number | readonly [number, number];
+  /** Smoothness: the standard deviation of the Gaussian that smooths the random field (default 5; [x, y] or one for both). */
+  sigma?: number | readonly [number, number];
+}
+
+function pair(op: string, name: string, value: number | readonly [number, number]): [number, number] {
+  const p: [number, number] = typeof value === 'number' ? [value, value] : [value[0], value[1]];
+  if (!p.every((v) => Number.isFinite(v) && v >= 0)) throw new Error(`${op}: ${name} must be a non-negative number or a pair of them, got ${JSON.stringify(value)}`);
+  return p;
+}
+
+/**
+ * Elastic distortion (Simard et al., 2003) as torchvision's ElasticTransform(alpha, sigma): per
+ * image, fields dx and dy of uniform noise in [-1, 1) are smoothed by a Gaussian blur (kernel size
+ * int(8 sigma + 1), made odd) and scaled by alpha / H and alpha / W into grid_sample units, i.e.
+ * shifts of alpha * W / (2H) and alpha * H / (2W) pixels per unit of smoothed noise (alpha / 2 for
+ * square images), then applied by `elastic`. All channels of an image share its field.
+ */
+export function elasticTransform(options: ElasticOptions = {}): Transform {
+  const op = 'elasticTransform';
+  checkOptions(op, options, { alpha: either(num, anyArray), sigma: either(num, anyArray), ...WARP_SPEC, ...SEED_SPEC });
+  const alpha = pair(op, 'alpha', options.alpha ?? 50);
+  const sigma = pair(op, 'sigma', options.sigma ?? 5);
+  const sampler = samplerFrom(options);
+  const kernelSize = (s: number): number => {
+    const k = Math.trunc(8 * s + 1);
+    return k % 2 === 0 ? k + 1 : k;
+  };
+  return randomTransform(options, (b, g) => {
+    const plane = b.h * b.w;
+    const fields = Array.from({ length: b.n }, () => {
+      const noise = (): Float64Array => Float64Array.from({ length: plane }, () => g.nextDouble() * 2 - 1);
+      let dx = noise();
+      if (sigma[0] > 0) dx = gaussianBlur(dx, b.h, b.w, kernelSize(sigma[0]), sigma);
+      let dy = noise();
+      if (sigma[1] > 0) dy = gaussianBlur(dy, b.h, b.w, kernelSize(sigma[1]), sigma);
+      // torchvision scales dx by alpha / H and dy by alpha / W in grid units; grid units are W / 2 and H / 2 pixels.
+      const sx = ((alpha[0] / b.h) * b.w) / 2;
+      const sy = ((alpha[1] / b.w) * b.h) / 2;
+      return { dx: dx.map((v) => v * sx), dy: dy.map((v) => v * sy) };
+    });
+    return writeBatch(b, displaceImages(b, (i) => fields[i]!.dx, (i) => fields[i]!.dy, sampler));
+  }, op);
 }
 
 // ---- resizing ----------------------------------------------------------------------------------
+
+/** Resize's sources are clamped to the image, so the fill mode never applies. */
+const CLAMPED: Sampler = { mode: 'nearest', fill: 0, nearest: false };
 
 /**
  * Bilinear resize to [height, width], as torch.nn.functional.interpolate(mode='bilinear',
@@ -401,7 +595,7 @@ export function resize(x: Tensor, size: number | readonly [number, number]): Ten
       const sy = clamp(((y + 0.5) * b.h) / height - 0.5, b.h - 1);
       for (let xo = 0; xo < width; xo++) {
         const sx = clamp(((xo + 0.5) * b.w) / width - 0.5, b.w - 1);
-        out[dst + y * width + xo] = sampleBilinear(b.data, src, b.h, b.w, sx, sy, 0);
+        out[dst + y * width + xo] = sample(b.data, src, b.h, b.w, sx, sy, CLAMPED);
       }
     }
   }

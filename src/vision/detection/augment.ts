@@ -206,7 +206,7 @@ export function resize(sample: DetectionSample, size: number | readonly [number,
 
 export interface AffineOptions extends T.WarpOptions, BoxFilterOptions {}
 
-const WARP_KEYS = ['fill', 'interpolation', ...FILTER_KEYS] as const;
+const WARP_KEYS = ['fill', 'fillMode', 'interpolation', ...FILTER_KEYS] as const;
 
 /**
  * data.transforms.affine (rotation, translation, zoom, shear about the image centre) with the same
@@ -217,8 +217,12 @@ export function affine(sample: DetectionSample, params: T.AffineParams, options:
   checkOptions(op, options, WARP_KEYS);
   const filter = boxFilter(op, options);
   const p = parse(op, sample);
-  const { fill, interpolation } = options;
-  const image = T.affine(p.image, params, { ...(fill === undefined ? {} : { fill }), ...(interpolation === undefined ? {} : { interpolation }) });
+  const { fill, fillMode, interpolation } = options;
+  const image = T.affine(p.image, params, {
+    ...(fill === undefined ? {} : { fill }),
+    ...(fillMode === undefined ? {} : { fillMode }),
+    ...(interpolation === undefined ? {} : { interpolation }),
+  });
   const [m00, m01, m10, m11] = T.affineMatrix(params);
   const [tx, ty] = params.translate ?? [0, 0];
   const cx = p.w / 2;
