@@ -11,6 +11,7 @@ import { clipGradNorm } from '../optim/clip.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { accuracy } from '../metrics/classification.js';
 import { cat } from '../ops/join.js';
+import { check, keysSpec, parseOptions } from '../ops/args.js';
 import { Callback, type Logs, type TrainingContext } from './callback.js';
 import { History } from './history.js';
 import { ProgressBar } from './progress.js';
@@ -59,13 +60,33 @@ export interface FitOptions {
   verbose?: 0 | 1;
   /** Also keep per-batch loss and metrics in the History. */
   recordBatches?: boolean;
+  /**
+   * Batches per epoch (Keras's steps_per_epoch). Without it an epoch is one pass over `train`.
+   * With it, batches come from one iterator kept across epochs, so an epoch continues where the
+   * previous one stopped; when a pass ends mid-epoch the next pass starts (a DataLoader reshuffles,
+   * as Keras's ImageDataGenerator.flow loops forever). If `train` gives no more batches (a spent
+   * generator), training stops with a warning and the reason in History.stopReason, as Keras does.
+   */
+  stepsPerEpoch?: number;
+  /** At most this many validation batches per epoch, from a new pass over `validation` (Keras's validation_steps). */
+  validationSteps?: number;
 }
 
 export interface EvaluateOptions {
   loss?: LossFn | readonly LossFn[];
   lossWeights?: readonly number[];
   metrics?: Record<string, MetricSpec>;
+  /** At most this many batches (Keras's steps); default: the whole pass. */
+  steps?: number;
 }
+
+const positiveInt = check<number>('a positive integer', (v) => Number.isSafeInteger(v) && (v as number) > 0);
+const FIT_SPEC = {
+  ...keysSpec(['train', 'validation', 'loss', 'lossWeights', 'optimizer', 'epochs', 'metrics', 'callbacks', 'scheduler', 'schedulerInterval', 'clipGradNorm', 'signal', 'verbose', 'recordBatches']),
+  stepsPerEpoch: positiveInt,
+  validationSteps: positiveInt,
+};
+const EVALUATE_SPEC = { ...keysSpec(['loss', 'lossWeights', 'metrics']), steps: positiveInt };
 
 function asList(x: TensorOrList): Tensor[] {
   return x instanceof Tensor ? [x] : [...x];
@@ -164,8 +185,71 @@ function stepsOf(data: Batches<Batch>): number | null {
   return typeof length === 'number' ? length : null;
 }
 
+function iterate<B>(data: Batches<B>): Iterator<B> | AsyncIterator<B> {
+  const asyncIterator = (data as AsyncIterable<B>)[Symbol.asyncIterator];
+  if (typeof asyncIterator === 'function') return asyncIterator.call(data);
+  const iterator = (data as Iterable<B>)[Symbol.iterator];
+  if (typeof iterator !== 'function') throw new Error('fit: train must be iterable (an array of batches, a DataLoader, a generator)');
+  return iterator.call(data);
+}
+
+/** Batches drawn across epochs from one iterator, starting a new pass when a pass ends (stepsPerEpoch). */
+class BatchStream<B> {
+  private iterator: Iterator<B> | AsyncIterator<B> | null = null;
+  /** Batches the current pass has given (a new pass that gives none means the data is spent). */
+  private inPass = 0;
+
+  constructor(private readonly data: Batches<B>) {}
+
+  async next(): Promise<IteratorResult<B>> {
+    if (this.iterator !== null) {
+      const r = await this.iterator.next();
+      if (!r.done) {
+        this.inPass++;
+        return r;
+      }
+      if (this.inPass === 0) return r;
+    }
+    this.iterator = iterate(this.data);
+    this.inPass = 0;
+    const r = await this.iterator.next();
+    if (!r.done) this.inPass++;
+    return r;
+  }
+
+  async close(): Promise<void> {
+    await this.iterator?.return?.();
+  }
+}
+
+/** The first `steps` batches of a pass over `data`, without drawing one more. */
+async function* take<B>(data: Batches<B>, steps: number): AsyncGenerator<B> {
+  let taken = 0;
+  for await (const batch of data) {
+    yield batch;
+    if (++taken === steps) return;
+  }
+}
+
+/** One epoch's batches: a pass over `data`, or `steps` batches from the stream. */
+async function* epochBatches<B>(data: Batches<B>, stream: BatchStream<B> | null, steps: number, ranOut: () => void): AsyncGenerator<B> {
+  if (stream === null) {
+    yield* data;
+    return;
+  }
+  for (let step = 0; step < steps; step++) {
+    const r = await stream.next();
+    if (r.done === true) {
+      ranOut();
+      return;
+    }
+    yield r.value;
+  }
+}
+
 /** Trains `model` for some epochs and returns the History of losses and metrics. */
 export async function fit(model: Module, options: FitOptions): Promise<History> {
+  const { stepsPerEpoch, validationSteps } = parseOptions('fit', options, FIT_SPEC);
   const epochs = options.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
   const metrics = options.metrics ?? {};
@@ -177,7 +261,7 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
     model,
     optimizer: options.optimizer,
     epochs,
-    steps: stepsOf(options.train),
+    steps: stepsPerEpoch ?? stepsOf(options.train),
     stop: (reason) => {
       stopReason ??= reason;
     },
@@ -188,38 +272,52 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
     return stopReason !== null;
   };
 
+  const stream = stepsPerEpoch === undefined ? null : new BatchStream(options.train);
+  let batchesSeen = 0;
   await callAll(callbacks, (c) => c.onTrainBegin({}));
-  for (let epoch = 0; epoch < epochs && !aborted(); epoch++) {
-    model.train();
-    await callAll(callbacks, (c) => c.onEpochBegin(epoch, {}));
-    const meter = new EpochMeter(metrics);
-    let batchIndex = 0;
-    for await (const batch of options.train) {
-      await callAll(callbacks, (c) => c.onBatchBegin(batchIndex, {}));
-      const [input, target] = batch;
-      const targets = asList(target);
-      const outputs = forward(model, input);
-      const { total, parts } = computeLoss(options.loss, options.lossWeights, outputs, targets);
-      options.optimizer.zeroGrad();
-      total.backward();
-      if (options.clipGradNorm !== undefined) clipGradNorm(model.parameters(), options.clipGradNorm);
-      options.optimizer.step();
-      if (options.scheduler !== undefined && options.schedulerInterval === 'batch') options.scheduler.step();
-      const batchLogs = meter.add(sizeOf(input), { loss: total.item(), ...partLogs(parts) }, outputs, targets);
-      history.addBatch(batchLogs);
-      const running = meter.averages();
-      await callAll(callbacks, (c) => c.onBatchEnd(batchIndex, { ...running, batchLoss: batchLogs.loss! }));
-      batchIndex++;
-      if (aborted()) break;
+  try {
+    for (let epoch = 0; epoch < epochs && !aborted(); epoch++) {
+      model.train();
+      await callAll(callbacks, (c) => c.onEpochBegin(epoch, {}));
+      const meter = new EpochMeter(metrics);
+      let batchIndex = 0;
+      const ranOut = (): void => {
+        const reason =
+          `fit: the training data ran out after ${batchesSeen} batches, in epoch ${epoch + 1}/${epochs} at batch ${batchIndex + 1}/${stepsPerEpoch}; ` +
+          `training stopped. Give data that yields at least stepsPerEpoch * epochs = ${stepsPerEpoch! * epochs} batches (an iterable that can be iterated again, such as a DataLoader, repeats)`;
+        console.warn(reason);
+        context.stop(reason);
+      };
+      for await (const batch of epochBatches(options.train, stream, stepsPerEpoch ?? 0, ranOut)) {
+        batchesSeen++;
+        await callAll(callbacks, (c) => c.onBatchBegin(batchIndex, {}));
+        const [input, target] = batch;
+        const targets = asList(target);
+        const outputs = forward(model, input);
+        const { total, parts } = computeLoss(options.loss, options.lossWeights, outputs, targets);
+        options.optimizer.zeroGrad();
+        total.backward();
+        if (options.clipGradNorm !== undefined) clipGradNorm(model.parameters(), options.clipGradNorm);
+        options.optimizer.step();
+        if (options.scheduler !== undefined && options.schedulerInterval === 'batch') options.scheduler.step();
+        const batchLogs = meter.add(sizeOf(input), { loss: total.item(), ...partLogs(parts) }, outputs, targets);
+        history.addBatch(batchLogs);
+        const running = meter.averages();
+        await callAll(callbacks, (c) => c.onBatchEnd(batchIndex, { ...running, batchLoss: batchLogs.loss! }));
+        batchIndex++;
+        if (aborted()) break;
+      }
+      const logs: Logs = { ...meter.result(), lr: options.optimizer.paramGroups[0]?.lr ?? NaN };
+      if (options.validation !== undefined && stopReason !== 'aborted') {
+        const val = await evaluate(model, options.validation, { loss: options.loss, lossWeights: options.lossWeights, metrics, ...(validationSteps === undefined ? {} : { steps: validationSteps }) });
+        for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
+      }
+      if (options.scheduler !== undefined && options.schedulerInterval !== 'batch') options.scheduler.step();
+      history.addEpoch(epoch, logs);
+      await callAll(callbacks, (c) => c.onEpochEnd(epoch, logs));
     }
-    const logs: Logs = { ...meter.result(), lr: options.optimizer.paramGroups[0]?.lr ?? NaN };
-    if (options.validation !== undefined && stopReason !== 'aborted') {
-      const val = await evaluate(model, options.validation, { loss: options.loss, lossWeights: options.lossWeights, metrics });
-      for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
-    }
-    if (options.scheduler !== undefined && options.schedulerInterval !== 'batch') options.scheduler.step();
-    history.addEpoch(epoch, logs);
-    await callAll(callbacks, (c) => c.onEpochEnd(epoch, logs));
+  } finally {
+    await stream?.close();
   }
   history.stopReason = stopReason;
   await callAll(callbacks, (c) => c.onTrainEnd({}));
@@ -228,11 +326,12 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
 
 /** Loss and metrics of the model in eval mode over the data (no gradients). */
 export async function evaluate(model: Module, data: Batches<Batch>, options: EvaluateOptions = {}): Promise<Logs> {
+  const { steps } = parseOptions('evaluate', options, EVALUATE_SPEC);
   const wasTraining = model.training;
   model.eval();
   const meter = new EpochMeter(options.metrics ?? {});
   try {
-    for await (const [input, target] of data) {
+    for await (const [input, target] of steps === undefined ? data : take(data, steps)) {
       const targets = asList(target);
       const { outputs, values } = noGrad(() => {
         const outs = forward(model, input);
