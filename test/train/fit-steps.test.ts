@@ -21,6 +21,18 @@ function tagged(k: number): [nb.Tensor, nb.Tensor] {
   return [x, x];
 }
 
+/** An endless one-shot generator of tagged batches 0, 1, 2, ... that counts how many it gave. */
+function endless(): { batches: Generator<[nb.Tensor, nb.Tensor]>; drawn: () => number } {
+  let drawn = 0;
+  function* batches(): Generator<[nb.Tensor, nb.Tensor]> {
+    for (let k = 0; ; k++) {
+      drawn++;
+      yield tagged(k);
+    }
+  }
+  return { batches: batches(), drawn: () => drawn };
+}
+
 const mse = (o: nb.Tensor, t: nb.Tensor): nb.Tensor => nb.F.mseLoss(o, t);
 
 async function run(m: Recorder, options: Partial<train.FitOptions>): Promise<train.History> {
@@ -73,17 +85,11 @@ describe('fit: stepsPerEpoch', () => {
   });
 
   test('an infinite generator trains with stepsPerEpoch, drawing each batch once', async () => {
-    let drawn = 0;
-    function* forever(): Generator<[nb.Tensor, nb.Tensor]> {
-      for (let k = 0; ; k++) {
-        drawn++;
-        yield tagged(k);
-      }
-    }
+    const source = endless();
     const m = new Recorder();
-    await run(m, { train: forever(), epochs: 3, stepsPerEpoch: 4 });
+    await run(m, { train: source.batches, epochs: 3, stepsPerEpoch: 4 });
     assert.deepEqual(m.trained, Array.from({ length: 12 }, (_, k) => k));
-    assert.equal(drawn, 12, 'no batch is drawn and thrown away');
+    assert.equal(source.drawn(), 12, 'no batch is drawn and thrown away');
   });
 
   test('async iterables work the same', async () => {
@@ -159,16 +165,10 @@ describe('fit: validationSteps', () => {
   });
 
   test('evaluate({steps}) does not draw a batch past the last one it uses', async () => {
-    let drawn = 0;
-    function* forever(): Generator<[nb.Tensor, nb.Tensor]> {
-      for (let k = 0; ; k++) {
-        drawn++;
-        yield tagged(k);
-      }
-    }
+    const source = endless();
     const m = new Recorder();
-    await train.evaluate(m, forever(), { loss: mse, steps: 3 });
+    await train.evaluate(m, source.batches, { loss: mse, steps: 3 });
     assert.deepEqual(m.validated, [0, 1, 2]);
-    assert.equal(drawn, 3);
+    assert.equal(source.drawn(), 3);
   });
 });
