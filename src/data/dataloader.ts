@@ -5,7 +5,9 @@
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
 import { stack } from '../ops/join.js';
-import type { Generator } from '../tensor/random.js';
+import { Generator } from '../tensor/random.js';
+import { check, describe as describeValue, func, keysSpec, parseOptions, type Spec } from '../ops/args.js';
+import type { Transform } from './transforms.js';
 import type { Sampler } from './sampler.js';
 import { generatorFrom, permutation, type AsyncDataset, type Collated, type Dataset, type SeedOptions } from './dataset.js';
 
@@ -91,7 +93,45 @@ export interface DataLoaderOptions<T, B> extends SeedOptions {
   collate?: (samples: T[]) => B;
   /** The indices to read each epoch, in order (a WeightedRandomSampler, say); excludes shuffle, as in PyTorch. */
   sampler?: Sampler;
+  /**
+   * On-the-fly augmentation (torchvision's `transform=`, Keras's ImageDataGenerator.flow): applied to
+   * every batch's input (the batch itself when it is a Tensor, else its first entry, as the x of
+   * [x, y]) after collation. Its random draws come from a generator seeded per epoch and batch from
+   * the loader's own (`seed`/`generator`), so every epoch sees fresh draws and a seed repeats them.
+   */
+  transform?: Transform;
+  /** Worker threads (PyTorch's num_workers); only 0 here, more with data.DataLoader from 'nabla/node'. */
+  numWorkers?: number;
 }
+
+/** One epoch: the sample indices of each batch, and the seed of the batches' augmentation draws. */
+export interface EpochPlan {
+  batches: number[][];
+  augmentSeed: number;
+}
+
+/** The generator batch `index` of an epoch augments with: its own stream, whichever thread makes the batch. */
+export function augmentGenerator(augmentSeed: number, index: number): Generator {
+  return new Generator(augmentSeed + index * 2 ** 32);
+}
+
+/** A batch with `transform` applied to its input: the batch if it is a Tensor, else its first entry. */
+export function transformBatch<B>(op: string, batch: B, transform: (x: Tensor) => Tensor): B {
+  const apply = (x: Tensor): Tensor => {
+    const out = transform(x);
+    if (!(out instanceof Tensor)) throw new Error(`${op}: the transform must return a Tensor, got ${describeValue(out)}`);
+    return out;
+  };
+  if (batch instanceof Tensor) return apply(batch) as B;
+  if (Array.isArray(batch) && batch[0] instanceof Tensor) return [apply(batch[0]), ...batch.slice(1)] as B;
+  throw new Error(`${op}: transform applies to a batch that is a Tensor or an array whose first entry is the input Tensor ([x, y]), got ${describeValue(batch)}`);
+}
+
+const LOADER_SPEC = {
+  ...keysSpec(['batchSize', 'shuffle', 'dropLast', 'collate', 'sampler', 'seed', 'generator']),
+  transform: func,
+  numWorkers: check<number>('0 (worker threads need data.DataLoader from \'nabla/node\')', (v) => v === 0),
+};
 
 /** Lets timers, I/O and rendering run between batches of an async iteration. */
 function yieldToEventLoop(): Promise<void> {
@@ -114,11 +154,15 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   private readonly collate: ((samples: T[]) => B) | null;
   private readonly generator: Generator;
   readonly sampler: Sampler | undefined;
+  readonly transform: Transform | undefined;
+  /** The options the constructor accepts (a subclass that takes more extends it). */
+  protected static readonly optionSpec: Spec = LOADER_SPEC;
 
   constructor(
     readonly dataset: Dataset<T> | AsyncDataset<T>,
     options: DataLoaderOptions<T, B> = {},
   ) {
+    parseOptions('DataLoader', options, (new.target as unknown as { optionSpec: Spec }).optionSpec);
     if (dataset === null || typeof dataset !== 'object' || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length)) {
       throw new Error('DataLoader: the dataset must have an integer `length` and a `get(index)` method');
     }
@@ -132,6 +176,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     this.collate = options.collate ?? null;
     this.generator = generatorFrom(options);
     this.sampler = options.sampler;
+    this.transform = options.transform;
     if (this.sampler !== undefined) {
       if (typeof this.sampler?.[Symbol.iterator] !== 'function' || !Number.isInteger(this.sampler.length)) throw new Error('DataLoader: sampler must be iterable with an integer length (data.WeightedRandomSampler, ...)');
       if (this.shuffle) throw new Error('DataLoader: sampler option is mutually exclusive with shuffle');
@@ -157,6 +202,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     return batches;
   }
 
+  /** The next epoch's batches and augmentation seed (drawn from the loader's generator after the shuffle, only with a transform). */
+  epochPlan(): EpochPlan {
+    const batches = this.batchIndices();
+    return { batches, augmentSeed: this.transform === undefined ? 0 : this.generator.nextUint32() };
+  }
+
   private samplerOrder(sampler: Sampler): number[] {
     const order = [...sampler];
     const bad = order.find((i) => !Number.isInteger(i) || i < 0 || i >= this.dataset.length);
@@ -165,15 +216,30 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   }
 
   *[Symbol.iterator](): Iterator<B> {
-    for (const indices of this.batchIndices()) yield this.makeBatch(indices);
+    const { batches, augmentSeed } = this.epochPlan();
+    for (let b = 0; b < batches.length; b++) yield this.augment(this.makeBatch(batches[b]!), augmentSeed, b);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
-    for (const indices of this.batchIndices()) {
-      const samples = await Promise.all(indices.map((i) => this.dataset.get(i)));
-      yield this.collateSamples(samples);
+    const { batches, augmentSeed } = this.epochPlan();
+    for (let b = 0; b < batches.length; b++) {
+      yield this.augment(await this.loadBatch(batches[b]!), augmentSeed, b);
       await yieldToEventLoop();
     }
+  }
+
+  /** The collated batch of these samples, before any transform; async datasets are awaited. */
+  protected async loadBatch(indices: number[]): Promise<B> {
+    const dataset = this.dataset as Dataset<T>;
+    if (this.collate === null && dataset.getBatch !== undefined) return dataset.getBatch(indices) as B;
+    return this.collateSamples(await Promise.all(indices.map((i) => this.dataset.get(i))));
+  }
+
+  private augment(batch: B, augmentSeed: number, index: number): B {
+    const transform = this.transform;
+    if (transform === undefined) return batch;
+    const generator = augmentGenerator(augmentSeed, index);
+    return transformBatch('DataLoader', batch, (x) => transform(x, generator));
   }
 
   private makeBatch(indices: number[]): B {

@@ -1,8 +1,8 @@
 /** Data pipeline: datasets, loaders, splits, scaling, labels, file-format parsers and bundled datasets (browser-safe). */
 export { TensorDataset, Subset, ConcatDataset, randomSplit } from './dataset.js';
 export type { Dataset, AsyncDataset, Collated, SeedOptions } from './dataset.js';
-export { DataLoader, defaultCollate, toTensors } from './dataloader.js';
-export type { DataLoaderOptions } from './dataloader.js';
+export { DataLoader, defaultCollate, toTensors, augmentGenerator } from './dataloader.js';
+export type { DataLoaderOptions, EpochPlan } from './dataloader.js';
 export { trainDevTestSplit, splitIndices } from './split.js';
 export type { SplitOptions, SplitIndices, Splits } from './split.js';
 export { StandardScaler, MinMaxScaler, LabelEncoder, oneHot } from './preprocessing.js';
