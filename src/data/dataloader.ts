@@ -127,14 +127,14 @@ export function transformBatch<B>(op: string, batch: B, transform: (x: Tensor) =
   throw new Error(`${op}: transform applies to a batch that is a Tensor or an array whose first entry is the input Tensor ([x, y]), got ${describeValue(batch)}`);
 }
 
-const LOADER_SPEC = {
+export const LOADER_SPEC = {
   ...keysSpec(['batchSize', 'shuffle', 'dropLast', 'collate', 'sampler', 'seed', 'generator']),
   transform: func,
   numWorkers: check<number>('0 (worker threads need data.DataLoader from \'nabla/node\')', (v) => v === 0),
 };
 
 /** Lets timers, I/O and rendering run between batches of an async iteration. */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
   if (immediate !== undefined) return new Promise((resolve) => immediate(resolve));
   return new Promise((resolve) => {
@@ -205,7 +205,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   /** The next epoch's batches and augmentation seed (drawn from the loader's generator after the shuffle, only with a transform). */
   epochPlan(): EpochPlan {
     const batches = this.batchIndices();
-    return { batches, augmentSeed: this.transform === undefined ? 0 : this.generator.nextUint32() };
+    return { batches, augmentSeed: this.augments() ? this.generator.nextUint32() : 0 };
+  }
+
+  /** Whether batches are transformed (an epoch then draws an augmentation seed). */
+  protected augments(): boolean {
+    return this.transform !== undefined;
   }
 
   private samplerOrder(sampler: Sampler): number[] {
@@ -235,7 +240,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     return this.collateSamples(await Promise.all(indices.map((i) => this.dataset.get(i))));
   }
 
-  private augment(batch: B, augmentSeed: number, index: number): B {
+  protected augment(batch: B, augmentSeed: number, index: number): B {
     const transform = this.transform;
     if (transform === undefined) return batch;
     const generator = augmentGenerator(augmentSeed, index);

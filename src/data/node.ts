@@ -161,3 +161,6 @@ export function mnist(dir: string): MnistDataset {
     'Download the four files of the MNIST database into that directory.',
   );
 }
+
+export { DataLoader } from './workers.js';
+export type { WorkerDataLoaderOptions, TransformModule } from './workers.js';

@@ -7,8 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { isAbsolute, resolve } from 'node:path';
+import { workerUrls } from '../util/workers.js';
 import { nextTrial, prepareSearch, settleTrial } from './run.js';
 import type { TuneOptions } from './run.js';
 import type { TuneResults } from './results.js';
@@ -62,15 +61,6 @@ const { parentPort, workerData } = require('node:worker_threads');
 })().catch((error) => parentPort.postMessage({ kind: 'fatal', error: error instanceof Error ? error.message : String(error) }));
 `;
 
-/** tsx's loader, for workers that import TypeScript (the library under tsx, or a .ts objective module). */
-function tsxLoaderUrl(): string {
-  try {
-    return import.meta.resolve('tsx/esm/api');
-  } catch {
-    throw new Error('tune.runParallel: a TypeScript objective module needs tsx installed (npm install -D tsx), or compile it to JavaScript');
-  }
-}
-
 interface WorkerSlot {
   worker: Worker;
   answer: Int32Array;
@@ -95,11 +85,8 @@ export async function runParallel(options: ParallelTuneOptions): Promise<TuneRes
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`tune.runParallel: threadsPerTrial must be an integer >= 1, got ${String(threads)}`);
   const module = options.objectiveModule;
   if (!(module instanceof URL) && typeof module !== 'string') throw new Error(`tune.runParallel: objectiveModule must be a path or URL of a module exporting objective, got ${String(module)}`);
-  const objectiveUrl = module instanceof URL ? module.href : /^(file|data):/.test(module) ? module : pathToFileURL(isAbsolute(module) ? module : resolve(module)).href;
-  // Under tsx this file is the .ts source, and so is the library the worker loads.
-  const nablaUrl = new URL(import.meta.url.endsWith('.ts') ? '../index.ts' : '../index.js', import.meta.url).href;
+  const { moduleUrl: objectiveUrl, nablaUrl, tsxUrl } = workerUrls('tune.runParallel', module);
   const halving = options.earlyStopping;
-  const tsxUrl = nablaUrl.endsWith('.ts') || objectiveUrl.endsWith('.ts') ? tsxLoaderUrl() : undefined;
 
   const slots: WorkerSlot[] = [];
   let failure: Error | undefined;
