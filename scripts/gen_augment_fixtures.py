@@ -4,12 +4,15 @@ Keras's ImageDataGenerator warps with scipy.ndimage.affine_transform(order=1, mo
 cval=cval); these cases warp small images with the inverse map Nabla's `affine` applies (about the
 centre ((W - 1) / 2, (H - 1) / 2), as Keras's transform_matrix_offset_center) in every mode, for
 order 1 (bilinear) and 0 (nearest). The elastic cases sample at identity + a displacement field
-given in grid_sample's normalized units (torchvision's elastic_transform), with map_coordinates.
+given in grid_sample's normalized units (torchvision's elastic_transform), with map_coordinates;
+the elasticNoise cases take the uniform draws too and smooth them with torchvision's gaussian_blur.
 """
 import json
 import math
 
 import numpy as np
+import torch
+import torchvision.transforms.functional as TF
 from scipy import ndimage
 
 from fixture_util import FIX
@@ -70,11 +73,34 @@ for scale in [0.3, 3.0]:
         out = np.stack([ndimage.map_coordinates(channel, coords, order=1, mode=mode, cval=CVAL) for channel in image])
         elastic_cases.append({"displacement": displacement.reshape(-1).tolist(), "fillMode": mode, "expected": out.reshape(-1).tolist()})
 
+# elasticTransform given its uniform draws: torchvision's ElasticTransform.get_params (blur, scaling) on
+# that noise, then sampled as above. Draw order per image: the dx field, then the dy field, row-major.
+noise_cases = []
+noise_image = rng.random((2, 9, 11))
+_, h, w = noise_image.shape
+for alpha, sigma in [([3.0, 3.0], [1.0, 1.0]), ([3.0, 5.0], [1.0, 0.6]), ([4.0, 2.0], [0.0, 0.0])]:
+    uniforms = rng.random(2 * h * w)
+    fields = []
+    for k, (a, size) in enumerate([(alpha[0], h), (alpha[1], w)]):
+        field = torch.tensor(uniforms[k * h * w:(k + 1) * h * w] * 2 - 1, dtype=torch.float64).reshape(1, 1, h, w)
+        if sigma[k] > 0:
+            ks = int(8 * sigma[k] + 1)
+            ks += 1 - ks % 2
+            field = TF.gaussian_blur(field, [ks, ks], sigma)
+        fields.append((field * a / size).reshape(h, w).numpy())
+    ys, xs = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
+    coords = [ys + fields[1] * h / 2, xs + fields[0] * w / 2]
+    for mode in MODES:
+        out = np.stack([ndimage.map_coordinates(channel, coords, order=1, mode=mode, cval=CVAL) for channel in noise_image])
+        noise_cases.append({"alpha": alpha, "sigma": sigma, "uniforms": uniforms.tolist(), "fillMode": mode, "expected": out.reshape(-1).tolist()})
+
 fixture = {
     "fill": CVAL,
     "images": [{"shape": list(im.shape), "values": im.reshape(-1).tolist()} for im in images],
     "affine": affine_cases,
     "elastic": elastic_cases,
+    "noiseImage": {"shape": list(noise_image.shape), "values": noise_image.reshape(-1).tolist()},
+    "elasticNoise": noise_cases,
 }
 (FIX / "augment-fill-modes.json").write_text(json.dumps(fixture) + "\n")
 print("wrote", FIX / "augment-fill-modes.json")

@@ -9,6 +9,20 @@ interface Fixture {
   images: { shape: number[]; values: number[] }[];
   affine: { image: number; params: T.AffineParams; fillMode: T.FillMode; interpolation: 'bilinear' | 'nearest'; expected: number[] }[];
   elastic: { displacement: number[]; fillMode: T.FillMode; expected: number[] }[];
+  noiseImage: { shape: number[]; values: number[] };
+  elasticNoise: { alpha: [number, number]; sigma: [number, number]; uniforms: number[]; fillMode: T.FillMode; expected: number[] }[];
+}
+
+/** A generator that hands out given uniform draws, so a random transform can be replayed against torchvision. */
+class Replay extends nb.Generator {
+  private next = 0;
+  constructor(private readonly draws: readonly number[]) {
+    super(0);
+  }
+  override nextDouble(): number {
+    if (this.next >= this.draws.length) throw new Error('Replay: out of draws');
+    return this.draws[this.next++]!;
+  }
 }
 const fixture = readFixture<Fixture>('augment-fill-modes.json');
 const images = fixture.images.map((im) => nb.tensor(im.values, { dtype: 'float64' }).reshape(im.shape));
@@ -39,6 +53,17 @@ describe('fill modes: scipy.ndimage.affine_transform goldens (what Keras ImageDa
       const displacement = nb.tensor(c.displacement, { dtype: 'float64' }).reshape([1, h, w, 2]);
       const err = maxError(T.elastic(image, displacement, { fillMode: c.fillMode, fill: fixture.fill }), c.expected);
       assert.ok(err < 1e-12, `${c.fillMode}: max error ${err}`);
+    }
+  });
+
+  test("elasticTransform given its uniform draws: torchvision's blur and scaling, then scipy's sampling", () => {
+    const image = nb.tensor(fixture.noiseImage.values, { dtype: 'float64' }).reshape(fixture.noiseImage.shape);
+    assert.equal(fixture.elasticNoise.length, 12);
+    for (const c of fixture.elasticNoise) {
+      const transform = T.elasticTransform({ alpha: c.alpha, sigma: c.sigma, fillMode: c.fillMode, fill: fixture.fill, generator: new Replay(c.uniforms) });
+      const err = maxError(transform(image), c.expected);
+      // torchvision builds its Gaussian kernel in float32 (then casts it), hence more than float64 round-off.
+      assert.ok(err < 1e-6, `alpha ${c.alpha}, sigma ${c.sigma}, ${c.fillMode}: max error ${err}`);
     }
   });
 
