@@ -280,24 +280,28 @@ function samplerFrom(options: WarpOptions): Sampler {
   return { mode: options.fillMode ?? 'constant', fill: options.fill ?? 0, nearest: options.interpolation === 'nearest' };
 }
 
+function clamp(i: number, n: number): number {
+  return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
 /** The value of plane `base` (h x w) at the continuous point (sx, sy), as scipy.ndimage's order 0 or 1 spline with the sampler's mode. */
 function sample(data: Float32Array | Float64Array, base: number, h: number, w: number, sx: number, sy: number, s: Sampler): number {
   const x = mapCoordinate(snap(sx), w, s.mode);
   const y = mapCoordinate(snap(sy), h, s.mode);
   if (Number.isNaN(x) || Number.isNaN(y)) return s.fill;
   // A mapped point may sit up to a pixel outside (reflect's outer half-pixel); its neighbours are the edge pixels.
-  const clampX = (i: number): number => (i < 0 ? 0 : i >= w ? w - 1 : i);
-  const clampY = (i: number): number => (i < 0 ? 0 : i >= h ? h - 1 : i);
-  if (s.nearest) return data[base + clampY(Math.floor(y + 0.5)) * w + clampX(Math.floor(x + 0.5))]!;
+  if (s.nearest) return data[base + clamp(Math.floor(y + 0.5), h) * w + clamp(Math.floor(x + 0.5), w)]!;
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const fx = x - x0;
   const fy = y - y0;
-  const row0 = base + clampY(y0) * w;
-  const top = (1 - fx) * data[row0 + clampX(x0)]! + (fx === 0 ? 0 : fx * data[row0 + clampX(x0 + 1)]!);
+  const c0 = clamp(x0, w);
+  const c1 = clamp(x0 + 1, w);
+  const row0 = base + clamp(y0, h) * w;
+  const top = (1 - fx) * data[row0 + c0]! + (fx === 0 ? 0 : fx * data[row0 + c1]!);
   if (fy === 0) return top;
-  const row1 = base + clampY(y0 + 1) * w;
-  const bottom = (1 - fx) * data[row1 + clampX(x0)]! + (fx === 0 ? 0 : fx * data[row1 + clampX(x0 + 1)]!);
+  const row1 = base + clamp(y0 + 1, h) * w;
+  const bottom = (1 - fx) * data[row1 + c0]! + (fx === 0 ? 0 : fx * data[row1 + c1]!);
   return (1 - fy) * top + fy * bottom;
 }
 
@@ -466,25 +470,35 @@ function gaussianKernel(size: number, sigma: number): Float64Array {
   return kernel.map((v) => v / sum);
 }
 
+/** Convolves each of `lines` lines of n values (stride `step` apart along a line, `next` apart between lines) with the kernel, mirror-padded. */
+function convolveLines(src: Float64Array, out: Float64Array, lines: number, n: number, step: number, next: number, kernel: Float64Array): void {
+  const half = (kernel.length - 1) / 2;
+  const padded = new Float64Array(n + 2 * half);
+  for (let line = 0; line < lines; line++) {
+    const start = line * next;
+    for (let i = 0; i < padded.length; i++) padded[i] = src[start + mirrorIndex(i - half, n) * step]!;
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      for (let k = 0; k < kernel.length; k++) acc += kernel[k]! * padded[i + k]!;
+      out[start + i * step] = acc;
+    }
+  }
+}
+
 /** A size x size Gaussian blur of an h x w field (sigma [along x, along y]; 0 leaves that axis), with torch's 'reflect' padding. */
 function gaussianBlur(field: Float64Array, h: number, w: number, size: number, sigma: readonly [number, number]): Float64Array {
-  const pass = (src: Float64Array, s: number, alongX: boolean): Float64Array => {
-    if (s === 0) return src;
-    const kernel = gaussianKernel(size, s);
-    const half = (size - 1) / 2;
-    const out = new Float64Array(src.length);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        let acc = 0;
-        for (let k = 0; k < size; k++) {
-          acc += kernel[k]! * (alongX ? src[y * w + mirrorIndex(x + k - half, w)]! : src[mirrorIndex(y + k - half, h) * w + x]!);
-        }
-        out[y * w + x] = acc;
-      }
-    }
-    return out;
-  };
-  return pass(pass(field, sigma[0], true), sigma[1], false);
+  let out = field;
+  if (sigma[0] > 0) {
+    const rows = new Float64Array(out.length);
+    convolveLines(out, rows, h, w, 1, w, gaussianKernel(size, sigma[0]));
+    out = rows;
+  }
+  if (sigma[1] > 0) {
+    const cols = new Float64Array(out.length);
+    convolveLines(out, cols, w, h, w, 1, gaussianKernel(size, sigma[1]));
+    out = cols;
+  }
+  return out;
 }
 
 /** Output pixel (x, y) of image i reads the source at (x + dx(i, p), y + dy(i, p)) in pixels, p = y * W + x. */
@@ -559,7 +573,11 @@ export function elasticTransform(options: ElasticOptions = {}): Transform {
   return randomTransform(options, (b, g) => {
     const plane = b.h * b.w;
     const fields = Array.from({ length: b.n }, () => {
-      const noise = (): Float64Array => Float64Array.from({ length: plane }, () => g.nextDouble() * 2 - 1);
+      const noise = (): Float64Array => {
+        const field = new Float64Array(plane);
+        for (let p = 0; p < plane; p++) field[p] = g.nextDouble() * 2 - 1;
+        return field;
+      };
       let dx = noise();
       if (sigma[0] > 0) dx = gaussianBlur(dx, b.h, b.w, kernelSize(sigma[0]), sigma);
       let dy = noise();
@@ -567,7 +585,11 @@ export function elasticTransform(options: ElasticOptions = {}): Transform {
       // torchvision scales dx by alpha / H and dy by alpha / W in grid units; grid units are W / 2 and H / 2 pixels.
       const sx = ((alpha[0] / b.h) * b.w) / 2;
       const sy = ((alpha[1] / b.w) * b.h) / 2;
-      return { dx: dx.map((v) => v * sx), dy: dy.map((v) => v * sy) };
+      for (let p = 0; p < plane; p++) {
+        dx[p]! *= sx;
+        dy[p]! *= sy;
+      }
+      return { dx, dy };
     });
     return writeBatch(b, displaceImages(b, (i) => fields[i]!.dx, (i) => fields[i]!.dy, sampler));
   }, op);
