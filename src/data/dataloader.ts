@@ -1,6 +1,7 @@
 /**
- * DataLoader: batches of samples from a dataset, optionally shuffled with a seeded generator
- * (torch.utils.data.DataLoader without worker processes). Each iteration is one epoch.
+ * DataLoader: batches of samples from a dataset, optionally shuffled with a seeded generator and
+ * augmented on the fly (torch.utils.data.DataLoader on the main thread; data/workers.ts adds worker
+ * threads in Node). Each iteration is one epoch.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
