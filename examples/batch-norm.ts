@@ -5,13 +5,25 @@
  * gamma z_norm + beta. Normalized, the deep sigmoid stack trains at once; without, its gradients
  * fade through the layers and it barely moves. Then the difference between train and eval mode:
  * in training a batch-normed output depends on the rest of the batch; at test time the running
- * averages of mean and variance (exponentially weighted, momentum 0.1) are used instead.
+ * averages of mean and variance (exponentially weighted, momentum 0.1) are used instead. Early on
+ * they still hold much of their start (mean 0, variance 1): after one epoch in short mode, test
+ * accuracy in eval mode is at chance while the training cost has already fallen.
  * Data: scikit-learn's 8x8 digits (bundled), pixels scaled to [0, 1].
  *
  *   npx tsx examples/batch-norm.ts      (NABLA_EXAMPLE_SHORT=1: 3 epochs)
  *
- * Expected output (full run, about 30 seconds):
- * Short mode (the test runs it):
+ * Expected output (full run, about 10 seconds):
+ *   without batch norm: epoch 10: test accuracy 9.6% (cost 2.3211)
+ *   without batch norm: epoch 20: test accuracy 9.8% (cost 2.3121)
+ *   without batch norm: epoch 30: test accuracy 10.0% (cost 2.3124)
+ *   with batch norm: epoch 10: test accuracy 97.0% (cost 0.1312)
+ *   with batch norm: epoch 20: test accuracy 98.3% (cost 0.0659)
+ *   with batch norm: epoch 30: test accuracy 95.2% (cost 0.0393)
+ *   train mode: one digit's logits in two different batches differ by up to 1.244
+ *   eval mode: they differ by 0.000 (running mean and variance, not the batch's)
+ * (At a fixed learning rate of 0.5 the test accuracy still wobbles from epoch to epoch: a decaying
+ * rate, see optimization.ts, would settle it.)
+ * Short mode (the test runs it): without batch norm: epoch  3: test accuracy 9.8%, with batch norm: epoch  1: test accuracy 10.2%, with batch norm: epoch  3: test accuracy 83.3%, eval mode: they differ by 0.000
  */
 import * as nb from '../src/index.js';
 
@@ -61,7 +73,7 @@ function train(batchNorm: boolean): nb.nn.Sequential {
     }
     model.eval();
     if (epoch % 10 === 0 || epoch === epochs || short) {
-      console.log(`${name}: epoch ${String(epoch).padStart(2)}: cost ${(cost / xTrain.shape[0]!).toFixed(4)}, test accuracy ${accuracy(model, xTest, yTest).toFixed(1)}%`);
+      console.log(`${name}: epoch ${String(epoch).padStart(2)}: test accuracy ${accuracy(model, xTest, yTest).toFixed(1)}% (cost ${(cost / xTrain.shape[0]!).toFixed(4)})`);
     }
   }
   return model;

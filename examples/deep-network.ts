@@ -7,8 +7,22 @@
  *
  *   npx tsx examples/deep-network.ts      (NABLA_EXAMPLE_SHORT=1: 200 iterations)
  *
- * Expected output (full run, about 20 seconds):
- * Short mode (the test runs it): [64, 20, 7, 5, 1]: test accuracy 8, [64, 7, 1]: test accuracy 8
+ * Expected output (full run, about 10 seconds):
+ *   4-layer net 64-20-7-5-1: iteration    0: cost 0.6949
+ *   4-layer net 64-20-7-5-1: iteration  500: cost 0.0431
+ *   4-layer net 64-20-7-5-1: iteration 1000: cost 0.0082
+ *   4-layer net 64-20-7-5-1: iteration 1500: cost 0.0027
+ *   4-layer net 64-20-7-5-1: iteration 2000: cost 0.0014
+ *   4-layer net 64-20-7-5-1: iteration 2499: cost 0.0009
+ *   4-layer net 64-20-7-5-1: train accuracy 100.0% / test accuracy 97.4%
+ *   2-layer net 64-7-1: iteration    0: cost 0.7042
+ *   2-layer net 64-7-1: iteration  500: cost 0.1792
+ *   2-layer net 64-7-1: iteration 1000: cost 0.1437
+ *   2-layer net 64-7-1: iteration 1500: cost 0.1111
+ *   2-layer net 64-7-1: iteration 2000: cost 0.0816
+ *   2-layer net 64-7-1: iteration 2499: cost 0.0611
+ *   2-layer net 64-7-1: train accuracy 98.1% / test accuracy 96.0%
+ * Short mode (the test runs it): 4-layer net 64-20-7-5-1: train accuracy 94.2% / test accuracy 91.5%, 2-layer net 64-7-1: train accuracy 91.2% / test accuracy 88.3%
  */
 import * as nb from '../src/index.js';
 
@@ -43,6 +57,7 @@ function forward(params: { w: nb.Tensor; b: nb.Tensor }[], a: nb.Tensor): nb.Ten
 }
 
 function lLayerModel(layerDims: number[]): void {
+  const name = `${layerDims.length - 1}-layer net ${layerDims.join('-')}`;
   const params = initializeParameters(layerDims);
   const tensors = params.flatMap(({ w, b }) => [w, b]);
   for (let i = 0; i < iterations; i++) {
@@ -51,10 +66,10 @@ function lLayerModel(layerDims: number[]): void {
     for (const p of tensors) p.grad = null;
     cost.backward(); // dW_l, db_l for every layer: the course's L_model_backward
     nb.noGrad(() => tensors.forEach((p) => p.sub_(p.grad!.mul(learningRate))));
-    if (i % 500 === 0 || i === iterations - 1) console.log(`[${layerDims.join(', ')}]: iteration ${String(i).padStart(4)}: cost ${cost.item().toFixed(4)}`);
+    if (i % 500 === 0 || i === iterations - 1) console.log(`${name}: iteration ${String(i).padStart(4)}: cost ${cost.item().toFixed(4)}`);
   }
   const accuracy = (xs: nb.Tensor, ys: nb.Tensor) => nb.noGrad(() => forward(params, xs).gt(0).float().eq(ys).float().mean().item() * 100);
-  console.log(`[${layerDims.join(', ')}]: train accuracy ${accuracy(xTrain, yTrain).toFixed(1)}%, test accuracy ${accuracy(xTest, yTest).toFixed(1)}%`);
+  console.log(`${name}: train accuracy ${accuracy(xTrain, yTrain).toFixed(1)}% / test accuracy ${accuracy(xTest, yTest).toFixed(1)}%`);
 }
 
 lLayerModel([64, 20, 7, 5, 1]);

@@ -1,16 +1,25 @@
 /**
  * Course 2, week 2: optimization algorithms. The same 3-layer network ([2, 10, 5, 1], ReLU, sigmoid
- * output, He-initialized) trained by mini-batch gradient descent (batches of 64, reshuffled every epoch), with
- * momentum, and with Adam, at the course's small learning rate 0.0007: only Adam gets anywhere in
- * the time. Then learning-rate decay: from a large rate 0.1, fixed-interval scheduling
- * (lr = lr0 / (1 + decayRate floor(epoch / 1000)), optim.lrScheduler.InverseTimeLR with staircase)
- * lets plain mini-batch GD and momentum catch up with Adam.
- * Data: two interleaving half circles, 300 points with noise 0.2 (nb.data.makeMoons, as sklearn's make_moons), seeded.
+ * output, He-initialized) trained by mini-batch gradient descent (batches of 64, reshuffled every
+ * epoch), with momentum, and with Adam, at the course's small learning rate 0.0007: only Adam gets
+ * far in the time (momentum hardly differs from plain GD at this rate, as in the course). Then
+ * learning-rate decay: from a large rate (0.1; Adam 0.01), fixed-interval scheduling,
+ * lr = lr0 / (1 + decayRate floor(epoch / interval)) with decayRate 1 (the course's
+ * schedule_lr_decay; optim.lrScheduler.InverseTimeLR with staircase), lets plain mini-batch GD and
+ * momentum catch up with Adam.
+ * Data: two interleaving half circles, 300 points with noise 0.2 (nb.data.makeMoons, as sklearn's
+ * make_moons), seeded.
  *
  *   npx tsx examples/optimization.ts      (NABLA_EXAMPLE_SHORT=1: 150 epochs, decay every 30)
  *
- * Expected output (full run, about a minute):
- * Short mode (the test runs it):
+ * Expected output (full run, 2000 epochs with decay every 400, about 15 seconds):
+ *   mini-batch GD: train accuracy 84.7% (cost 0.4234)
+ *   momentum: train accuracy 84.7% (cost 0.4235)
+ *   Adam: train accuracy 97.0% (cost 0.0696)
+ *   mini-batch GD + lr decay: train accuracy 97.7% (cost 0.0638)
+ *   momentum + lr decay: train accuracy 97.3% (cost 0.0635)
+ *   Adam + lr decay: train accuracy 97.7% (cost 0.0613)
+ * Short mode (the test runs it): mini-batch GD: train accuracy 50.3%, Adam: train accuracy 85.7%, mini-batch GD + lr decay: train accuracy 87.3%, Adam + lr decay: train accuracy 97.0%
  */
 import * as nb from '../src/index.js';
 
@@ -54,10 +63,11 @@ function run(name: string, makeOptimizer: MakeOptimizer, decay: boolean): void {
     scheduler?.step();
   }
   const accuracy = nb.noGrad(() => model.forward(x).gt(0).float().eq(y).float().mean().item() * 100);
-  console.log(`${name}: cost ${(cost / m).toFixed(4)}, accuracy ${accuracy.toFixed(1)}%`);
+  console.log(`${name}: train accuracy ${accuracy.toFixed(1)}% (cost ${(cost / m).toFixed(4)})`);
 }
 
-// Momentum as the course writes it, v = beta v + (1 - beta) dW: torch's SGD with dampening = beta
+// Momentum as the course writes it, v = beta v + (1 - beta) dW: torch's SGD with dampening = beta (but v
+// starts at dW, not at (1 - beta) dW)
 // (torch's plain momentum, v = beta v + dW, is the same with the learning rate 1 / (1 - beta) times larger).
 const gd = (lr: number): MakeOptimizer => (p) => new nb.optim.SGD(p, { lr });
 const momentum = (lr: number): MakeOptimizer => (p) => new nb.optim.SGD(p, { lr, momentum: 0.9, dampening: 0.9 });

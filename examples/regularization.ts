@@ -2,14 +2,17 @@
  * Course 2, week 1: regularization. A network much bigger than its data ([2, 64, 64, 1] on 100
  * noisy points) fits the training set, noise included, and does worse on held-out points; an L2
  * penalty on the weights (lambda / 2m sum ||W_l||^2 added to the cost) and inverted dropout on the
- * hidden layers (each unit kept with probability 0.5 in training, all kept at test) close the gap.
- * Data: two interleaving half circles (nb.data.makeMoons, as sklearn's
- * make_moons) with much noise, generated with a seed.
+ * hidden layers (each unit kept with probability 0.5 in training, all kept at test) narrow the gap.
+ * Full-batch Adam (lr 0.01), so that each variant trains in seconds.
+ * Data: two interleaving half circles with much noise (nb.data.makeMoons, as sklearn's make_moons), seeded.
  *
- *   npx tsx examples/regularization.ts      (NABLA_EXAMPLE_SHORT=1: fewer iterations)
+ *   npx tsx examples/regularization.ts      (NABLA_EXAMPLE_SHORT=1: 300 iterations)
  *
- * Expected output (full run, about 30 seconds):
- * Short mode (the test runs it): 
+ * Expected output (full run, about 10 seconds):
+ *   no regularization: train accuracy 100.0% / test accuracy 83.5%
+ *   L2 (lambda 0.7): train accuracy 90.0% / test accuracy 87.4%
+ *   dropout (keep 0.5): train accuracy 95.0% / test accuracy 84.8%
+ * Short mode (the test runs it): no regularization: train accuracy 97.0% / test accuracy 83.0%, L2 (lambda 0.7): train accuracy 90.0% / test accuracy 87.2%, dropout (keep 0.5): train accuracy 91.0% / test accuracy 85.2%
  */
 import * as nb from '../src/index.js';
 
@@ -41,7 +44,7 @@ function run(name: string, { lambda = 0, dropout = 0 }: { lambda?: number; dropo
   }
   model.eval(); // dropout off: at test time every unit is used (inverted dropout already scaled in training)
   const accuracy = (xs: nb.Tensor, ys: nb.Tensor) => nb.noGrad(() => model.forward(xs).gt(0).float().eq(ys).float().mean().item() * 100);
-  console.log(`${name}: train accuracy ${accuracy(xTrain, yTrain).toFixed(1)}%, test accuracy ${accuracy(xTest, yTest).toFixed(1)}%`);
+  console.log(`${name}: train accuracy ${accuracy(xTrain, yTrain).toFixed(1)}% / test accuracy ${accuracy(xTest, yTest).toFixed(1)}%`);
 }
 
 run('no regularization', {});
