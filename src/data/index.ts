@@ -19,3 +19,5 @@ export * as transforms from './transforms.js';
 export { WeightedRandomSampler, classBalancedWeights, oversample, undersample } from './sampler.js';
 export type { Sampler } from './sampler.js';
 export { mixAtSnr } from './synthesis.js';
+export { makeMoons, makeCircles } from './toy.js';
+export type { ToyDataset, ToyDatasetOptions, MakeCirclesOptions } from './toy.js';
