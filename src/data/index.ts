@@ -16,7 +16,7 @@ export type { DecodeImageOptions } from './image.js';
 export { loadDigits, loadIris } from './bundled.js';
 export type { BundledDataset, DigitsDataset } from './bundled.js';
 export * as transforms from './transforms.js';
-export { WeightedRandomSampler, classBalancedWeights, oversample, undersample } from './sampler.js';
+export { WeightedRandomSampler, classBalancedWeights, classWeights, oversample, undersample } from './sampler.js';
 export type { Sampler } from './sampler.js';
 export { mixAtSnr } from './synthesis.js';
 export { makeMoons, makeCircles } from './toy.js';

@@ -85,6 +85,31 @@ export function classBalancedWeights(labels: Tensor | readonly (number | string)
 }
 
 /**
+ * Per-class weights n_samples / (n_classes * count of the class), scikit-learn's
+ * compute_class_weight('balanced'): Keras's class_weight, or the `weight` of F.crossEntropy. Labels
+ * are class indices 0..numClasses-1 (numClasses defaults to the largest label + 1); a class with no
+ * sample is an error, as in scikit-learn.
+ */
+export function classWeights(labels: Tensor | readonly number[], options: { numClasses?: number } = {}): Tensor {
+  checkOptionKeys('classWeights', options, ['numClasses']);
+  const list = labelList('classWeights', labels);
+  if (list.length === 0) throw new Error('classWeights: labels are empty');
+  for (const y of list) {
+    if (typeof y !== 'number' || !Number.isSafeInteger(y) || y < 0) throw new Error(`classWeights: labels must be class indices (non-negative integers), got ${String(y)}`);
+  }
+  const largest = Math.max(...(list as number[]));
+  const numClasses = options.numClasses ?? largest + 1;
+  if (!Number.isSafeInteger(numClasses) || numClasses <= largest) {
+    throw new Error(`classWeights: numClasses must be an integer above the largest label ${largest}, got ${String(options.numClasses)}`);
+  }
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const y of list as number[]) counts[y]! += 1;
+  const missing = counts.findIndex((c) => c === 0);
+  if (missing >= 0) throw new Error(`classWeights: class ${missing} has no sample, so its weight is undefined`);
+  return tensor(counts.map((c) => list.length / (numClasses * c)), { dtype: 'float32' });
+}
+
+/**
  * Random oversampling: indices (for a Subset) holding every sample once plus random repeats of
  * each smaller class until every class has as many as the largest. Sorted by index.
  */

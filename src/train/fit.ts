@@ -11,7 +11,7 @@ import { clipGradNorm } from '../optim/clip.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { accuracy } from '../metrics/classification.js';
 import { cat } from '../ops/join.js';
-import { check, keysSpec, parseOptions } from '../ops/args.js';
+import { check, describe, keysSpec, parseOptions } from '../ops/args.js';
 import { Callback, type Logs, type TrainingContext } from './callback.js';
 import { History } from './history.js';
 import { ProgressBar } from './progress.js';
@@ -324,8 +324,35 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
   return history;
 }
 
-/** Loss and metrics of the model in eval mode over the data (no gradients). */
-export async function evaluate(model: Module, data: Batches<Batch>, options: EvaluateOptions = {}): Promise<Logs> {
+function isBatches(data: unknown): data is Batches<Batch> {
+  return typeof data === 'object' && data !== null && (Symbol.iterator in data || Symbol.asyncIterator in data);
+}
+
+/**
+ * Loss and metrics of the model in eval mode over the data (no gradients). Given named splits
+ * (`{ train, trainDev, dev, test }`, any names), each split is evaluated in turn and the logs come
+ * back under the same names: the errors `strategy.diagnose` compares.
+ */
+export async function evaluate(model: Module, data: Batches<Batch>, options?: EvaluateOptions): Promise<Logs>;
+export async function evaluate<K extends string>(model: Module, splits: Readonly<Record<K, Batches<Batch>>>, options?: EvaluateOptions): Promise<Record<K, Logs>>;
+export async function evaluate(model: Module, data: Batches<Batch> | Readonly<Record<string, Batches<Batch>>>, options: EvaluateOptions = {}): Promise<Logs | Record<string, Logs>> {
+  parseOptions('evaluate', options, EVALUATE_SPEC);
+  if (isBatches(data)) return evaluateBatches(model, data, options);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new TypeError(`evaluate: data must be an iterable of [input, target] batches or an object of named splits, got ${describe(data)}`);
+  }
+  const names = Object.keys(data);
+  if (names.length === 0) throw new TypeError('evaluate: the object of named splits is empty');
+  const results: Record<string, Logs> = {};
+  for (const name of names) {
+    const split = (data as Record<string, unknown>)[name];
+    if (!isBatches(split)) throw new TypeError(`evaluate: split '${name}' must be an iterable of [input, target] batches, got ${describe(split)}`);
+    results[name] = await evaluateBatches(model, split, options);
+  }
+  return results;
+}
+
+async function evaluateBatches(model: Module, data: Batches<Batch>, options: EvaluateOptions): Promise<Logs> {
   const { steps } = parseOptions('evaluate', options, EVALUATE_SPEC);
   const wasTraining = model.training;
   model.eval();

@@ -66,3 +66,19 @@ test('classBalancedWeights, oversample and undersample', () => {
   assert.deepEqual(data.undersample(labels, { seed: 1 }), under);
   assert.throws(() => data.oversample(nb.zeros([2, 2])), /labels must be 1-D/);
 });
+
+test("classWeights is scikit-learn's compute_class_weight('balanced') and feeds crossEntropy's weight", () => {
+  // /usr/bin/python3: compute_class_weight('balanced', classes=np.arange(3), y=[0,0,0,0,0,0,0,2,2,1,0,2]) = [0.5, 4.0, 1.3333333333333333]
+  const labels = nb.tensor([0, 0, 0, 0, 0, 0, 0, 2, 2, 1, 0, 2], { dtype: 'int32' });
+  const weights = data.classWeights(labels);
+  assert.deepEqual(Array.from(weights.toTypedArray()), [0.5, 4, Math.fround(4 / 3)]);
+  assert.equal(weights.dtype, 'float32');
+  // With these weights every class carries the same total weight in the loss.
+  const logits = nb.zeros([12, 3]);
+  assert.ok(Math.abs(nb.F.crossEntropy(logits, labels, { weight: weights }).item() - Math.log(3)) < 1e-6);
+  assert.throws(() => data.classWeights([0, 2]), /classWeights: class 1 has no sample/);
+  assert.throws(() => data.classWeights([0, 1], { numClasses: 1 }), /numClasses must be an integer above the largest label 1, got 1/);
+  assert.throws(() => data.classWeights([0, 1.5]), /labels must be class indices .* got 1.5/);
+  assert.throws(() => data.classWeights([]), /labels are empty/);
+  assert.throws(() => data.classWeights([0, 1], { numclasses: 3 } as never), /unknown option 'numclasses'.*did you mean 'numClasses'/);
+});

@@ -176,3 +176,45 @@ describe('fit', () => {
     );
   });
 });
+
+describe('evaluate on named splits, and F-score early stopping', () => {
+  test('named splits come back under their names, each the same as evaluating it alone', async () => {
+    const m = model();
+    const options = { loss: (o: nb.Tensor, t: nb.Tensor) => nb.F.crossEntropy(o, t), metrics: { accuracy: 'accuracy' as const } };
+    const bySplit = await train.evaluate(m, { train: trainData, dev: valData }, options);
+    assert.deepEqual(Object.keys(bySplit), ['train', 'dev']);
+    assert.deepEqual(bySplit.train, await train.evaluate(m, trainData, options));
+    assert.deepEqual(bySplit.dev, await train.evaluate(m, valData, options));
+    // The errors feed strategy.diagnose directly.
+    const d = nb.strategy.diagnose({ humanError: 0, trainError: 1 - bySplit.train.accuracy!, devError: 1 - bySplit.dev.accuracy! });
+    assert.equal(d.gaps.length, 2);
+    await assert.rejects(train.evaluate(m, {}, options), /evaluate: the object of named splits is empty/);
+    await assert.rejects(train.evaluate(m, { dev: 3 } as never, options), /evaluate: split 'dev' must be an iterable of \[input, target\] batches, got number 3/);
+    await assert.rejects(train.evaluate(m, 'data' as never, options), /evaluate: data must be an iterable .* or an object of named splits/);
+    await assert.rejects(train.evaluate(m, { dev: valData }, { metric: {} } as never), /unknown option 'metric' for evaluate; did you mean 'metrics'/);
+  });
+
+  test('EarlyStopping on a streaming F1 score maximises it and restores the best weights', async () => {
+    // Overlapping classes and a small learning rate: the F1 score climbs for a few epochs, then stalls.
+    const noisy = (t: nb.Tensor, seed: number): nb.Tensor => t.add(nb.randn(t.shape, { generator: new nb.Generator(seed) }).mul(1.2));
+    const validation = batches(noisy(vx, 4), vy, 50);
+    const m = model();
+    const history = await train.fit(m, {
+      train: batches(noisy(x, 3), y, 32),
+      validation,
+      loss: (o, t) => nb.F.crossEntropy(o, t),
+      optimizer: new optim.SGD(m.parameters(), { lr: 0.002 }),
+      epochs: 30,
+      metrics: { f1: new nb.metrics.F1Score({ numClasses: 2, average: 'macro' }) },
+      callbacks: [new train.EarlyStopping({ monitor: 'val_f1', patience: 2, restoreBestWeights: true })],
+      verbose: 0,
+    });
+    const f1 = history.get('val_f1');
+    const best = Math.max(...f1);
+    const bestEpoch = f1.indexOf(best);
+    assert.ok(bestEpoch > 0 && f1[0]! < best, `the F1 score improved after epoch 0: ${f1.join(', ')}`);
+    assert.equal(f1.length, bestEpoch + 3, 'stops patience + 1 epochs after the highest F1 (mode max, inferred from the name)');
+    const restored = await train.evaluate(m, validation, { metrics: { f1: new nb.metrics.F1Score({ numClasses: 2, average: 'macro' }) } });
+    assert.ok(Math.abs(restored.f1! - best) < 1e-12, `restored weights give the best F1 ${best}, got ${restored.f1}`);
+  });
+});
