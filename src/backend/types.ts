@@ -129,6 +129,11 @@ export interface Primitives {
    * position of the other dims): batch, layer, group and instance normalization before the affine.
    */
   normalize(x: View, axes: readonly number[], eps: number): NormalizeResult;
+  /**
+   * normalize's gradient: invStd (g - mean(g) - y mean(g y)) over `axes`, with y normalize's
+   * output and invStd x's shape with the axes as 1; in grad's dtype and shape, contiguous.
+   */
+  normalizeBackward(grad: View, normalized: View, invStd: View, axes: readonly number[]): TypedArray;
   /** Inclusive prefix sum or product along `axis`. */
   scan(op: 'cumsum' | 'cumprod', x: View, axis: number, outDtype: DType): TypedArray;
   /**

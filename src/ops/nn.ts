@@ -83,8 +83,9 @@ function statTensor(values: Float64Array, shape: readonly number[], dtype: Tenso
 /**
  * (x - mean) / sqrt(biased variance + eps) over `axes` as one primitive: the core of batch,
  * layer and group normalization. Backward: s (g - mean(g) - y mean(g y)) with s the inverse
- * standard deviation; when the backward itself is recorded (createGraph), s is recomputed from
- * x in tensor ops so that its dependence on x is differentiated too.
+ * standard deviation, one kernel (normalizeBackward); when the backward itself is recorded
+ * (createGraph), it is written in tensor ops, s recomputed from x so that its dependence on x
+ * is differentiated too.
  */
 const NORMALIZE: OpDef<NormalizeAttrs> = {
   name: 'normalize',
@@ -101,7 +102,9 @@ const NORMALIZE: OpDef<NormalizeAttrs> = {
   backward(g, ctx) {
     const [x, y, savedInvStd] = ctx.saved;
     const { axes, eps } = ctx.attrs;
-    const invStd = isGradEnabled() ? rsqrt(add(mean(square(sub(x!, mean(x!, axes, true))), axes, true), eps)) : savedInvStd!;
+    // Not recorded: one kernel (two passes) instead of seven tensor ops.
+    if (!isGradEnabled()) return [fromKernel(kernels().normalizeBackward(g, y!, savedInvStd!, axes), g.shape, g.dtype)];
+    const invStd = rsqrt(add(mean(square(sub(x!, mean(x!, axes, true))), axes, true), eps));
     const centered = sub(g, mean(g, axes, true));
     return [mul(invStd, sub(centered, mul(y!, mean(mul(g, y!), axes, true))))];
   },

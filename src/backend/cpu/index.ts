@@ -15,7 +15,7 @@ import { axisLast, isContiguous, positionsOf } from './strided.js';
 import { forEachRow } from './rows.js';
 import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { softmaxKernel } from './softmax.js';
-import { normalizeKernel } from './norm.js';
+import { normalizeBackwardKernel, normalizeKernel } from './norm.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { cholesky, eigh, luFactor, luSolve, qr, svd } from './linalg.js';
 import { adaptiveMaxPool, avgPool, avgPoolBackward, conv, convInputGrad, convWeightGrad, maxPool, maxPoolBackward } from './conv.js';
@@ -203,6 +203,8 @@ export const cpuBackend: Backend = {
   softmax: softmaxKernel,
 
   normalize: normalizeKernel,
+
+  normalizeBackward: normalizeBackwardKernel,
 
   lstmCell,
   lstmCellBackward,

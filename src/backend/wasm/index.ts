@@ -18,6 +18,7 @@ import { makeOptimizerSteps } from './optim.js';
 import { makeWord2VecTrain } from './word2vec.js';
 import { makePooling } from './pooling.js';
 import { makeRecurrent } from './recurrent.js';
+import { makeNormalization } from './norm.js';
 
 type Kernel = (...args: never[]) => unknown;
 
@@ -35,7 +36,7 @@ function orReference<K extends keyof Backend>(name: K, fast: Backend[K]): Backen
 export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
   const kernels: Partial<Backend> = {
     ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), ...makePooling(runtime),
-    ...makeOptimizerSteps(runtime), ...makeRecurrent(runtime), word2vecTrain: makeWord2VecTrain(runtime),
+    ...makeOptimizerSteps(runtime), ...makeRecurrent(runtime), word2vecTrain: makeWord2VecTrain(runtime), ...makeNormalization(),
     residentZeros: (dtype, count) => (dtype === 'float32' ? runtime.residentZeros(count) : null),
   };
   for (const name of Object.keys(kernels) as (keyof Backend)[]) {
