@@ -105,6 +105,24 @@ export interface NormalizeResult {
 }
 
 /**
+ * normalize's optional affine part, one value per group (per position of the kept dims, in
+ * row-major order: batch norm's per-channel weight and bias): y = (x - mean) (invStd weight) + bias.
+ */
+export interface NormalizeAffine {
+  readonly weight: View | null;
+  readonly bias: View | null;
+}
+
+export const NO_AFFINE: NormalizeAffine = { weight: null, bias: null };
+
+/** x's gradient (grad's dtype, contiguous) and, per group in double, the sums of g and of g xhat. */
+export interface NormalizeBackwardResult {
+  readonly grad: TypedArray;
+  readonly sumGrad: Float64Array;
+  readonly sumGradNormalized: Float64Array;
+}
+
+/**
  * The primitive kernels: every backend has each of them (the reference, cpu/, defines what they
  * compute; a fast backend overrides the ones it speeds up and the registry fills in the rest).
  */
@@ -128,12 +146,14 @@ export interface Primitives {
    * (x - mean) / sqrt(variance + eps) over `axes` (mean and biased variance over those axes, per
    * position of the other dims): batch, layer, group and instance normalization before the affine.
    */
-  normalize(x: View, axes: readonly number[], eps: number): NormalizeResult;
+  normalize(x: View, axes: readonly number[], eps: number, affine?: NormalizeAffine): NormalizeResult;
   /**
-   * normalize's gradient: invStd (g - mean(g) - y mean(g y)) over `axes`, with y normalize's
-   * output and invStd x's shape with the axes as 1; in grad's dtype and shape, contiguous.
+   * normalize's gradient, from the incoming gradient, x and the statistics forward used (views
+   * of one value per group, e.g. float64 [groups]): xhat = (x - mean) invStd,
+   * dx = weight invStd (g - mean(g) - xhat mean(g xhat)), and per group the sums of g (the
+   * bias's gradient) and of g xhat (the weight's).
    */
-  normalizeBackward(grad: View, normalized: View, invStd: View, axes: readonly number[]): TypedArray;
+  normalizeBackward(grad: View, x: View, mean: View, invStd: View, weight: View | null, axes: readonly number[]): NormalizeBackwardResult;
   /** Inclusive prefix sum or product along `axis`. */
   scan(op: 'cumsum' | 'cumprod', x: View, axis: number, outDtype: DType): TypedArray;
   /**

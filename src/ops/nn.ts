@@ -1,7 +1,7 @@
 /** Neural-network building blocks: softmax, logSoftmax and normalize (primitives), dropout (composed of tensor ops). */
 import type { Tensor } from '../tensor/tensor.js';
 import { allocate, isFloat } from '../tensor/dtype.js';
-import { normalizeDim, shapeStr } from '../tensor/shape.js';
+import { normalizeDim, numel, shapeStr } from '../tensor/shape.js';
 import { bernoulli, fullLike } from '../tensor/creation.js';
 import { Generator } from '../tensor/random.js';
 import { apply, type OpDef } from '../autograd/function.js';
@@ -70,6 +70,9 @@ export function logSoftmax(x: Tensor, dim: number, ...extra: []): Tensor {
 interface NormalizeAttrs {
   axes: number[];
   eps: number;
+  /** Inputs after x: the per-group weight, then the bias, when given. */
+  hasWeight: boolean;
+  hasBias: boolean;
   /** Where forward leaves the statistics (x's shape with the axes kept as 1) for the caller. */
   stats: { mean: Tensor | null; variance: Tensor | null };
 }
@@ -81,32 +84,52 @@ function statTensor(values: Float64Array, shape: readonly number[], dtype: Tenso
 }
 
 /**
- * (x - mean) / sqrt(biased variance + eps) over `axes` as one primitive: the core of batch,
- * layer and group normalization. Backward: s (g - mean(g) - y mean(g y)) with s the inverse
- * standard deviation, one kernel (normalizeBackward); when the backward itself is recorded
- * (createGraph), it is written in tensor ops, s recomputed from x so that its dependence on x
- * is differentiated too.
+ * (x - mean) / sqrt(biased variance + eps) over `axes` as one primitive, times a weight and plus
+ * a bias of one value per position of the kept dims when given (batch norm's per-channel affine):
+ * the core of batch, layer and group normalization. Backward (torch's batch_norm_backward):
+ * weight s (g - mean(g) - xhat mean(g xhat)) with s the inverse standard deviation and xhat the
+ * normalized x, and sum(g xhat), sum(g) for the weight and bias, in one kernel
+ * (normalizeBackward) from the statistics saved in double; when the backward itself is recorded
+ * (createGraph), it is written in tensor ops, s recomputed from x so that its dependence on x is
+ * differentiated too.
  */
 const NORMALIZE: OpDef<NormalizeAttrs> = {
   name: 'normalize',
-  forward([x], attrs, save) {
-    const { axes, eps, stats } = attrs;
-    const { values, mean: m, variance } = kernels().normalize(x!, axes, eps);
+  forward([x, ...rest], attrs, save) {
+    const { axes, eps, stats, hasWeight, hasBias } = attrs;
+    const weight = hasWeight ? rest[0]! : null;
+    const bias = hasBias ? rest[hasWeight ? 1 : 0]! : null;
+    const { values, mean: m, variance } = kernels().normalize(x!, axes, eps, { weight, bias });
     const statShape = x!.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const out = fromKernel(values, x!.shape, x!.dtype);
     stats.mean = statTensor(m, statShape, x!.dtype);
     stats.variance = statTensor(variance, statShape, x!.dtype);
-    save(x!, out, statTensor(variance.map((v) => 1 / Math.sqrt(v + eps)), statShape, x!.dtype));
+    const invStd = variance.map((v) => 1 / Math.sqrt(v + eps));
+    save(x!, fromKernel(m, statShape, 'float64'), fromKernel(invStd, statShape, 'float64'), ...(weight === null ? [] : [weight]));
     return out;
   },
   backward(g, ctx) {
-    const [x, y, savedInvStd] = ctx.saved;
-    const { axes, eps } = ctx.attrs;
-    // Not recorded: one kernel (two passes) instead of seven tensor ops.
-    if (!isGradEnabled()) return [fromKernel(kernels().normalizeBackward(g, y!, savedInvStd!, axes), g.shape, g.dtype)];
-    const invStd = rsqrt(add(mean(square(sub(x!, mean(x!, axes, true))), axes, true), eps));
-    const centered = sub(g, mean(g, axes, true));
-    return [mul(invStd, sub(centered, mul(y!, mean(mul(g, y!), axes, true))))];
+    const [x, savedMean, savedInvStd, weight] = ctx.saved;
+    const { axes, eps, hasBias } = ctx.attrs;
+    const paramShape = ctx.inputs[1]?.shape ?? [];
+    if (!isGradEnabled()) {
+      // Not recorded: one kernel (two passes) instead of a dozen tensor ops.
+      const r = kernels().normalizeBackward(g, x!, savedMean!, savedInvStd!, weight ?? null, axes);
+      const grads = [fromKernel(r.grad, g.shape, g.dtype)];
+      if (weight !== undefined) grads.push(statTensor(r.sumGradNormalized, paramShape, g.dtype));
+      if (hasBias) grads.push(statTensor(r.sumGrad, paramShape, g.dtype));
+      return grads;
+    }
+    const statShape = x!.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    const centredX = sub(x!, mean(x!, axes, true));
+    const invStd = rsqrt(add(mean(square(centredX), axes, true), eps));
+    const xhat = mul(centredX, invStd);
+    const gx = weight === undefined ? g : mul(g, reshape(weight, statShape));
+    const centred = sub(gx, mean(gx, axes, true));
+    const grads = [mul(invStd, sub(centred, mul(xhat, mean(mul(gx, xhat), axes, true))))];
+    if (weight !== undefined) grads.push(reshape(sum(mul(g, xhat), axes, true), paramShape));
+    if (hasBias) grads.push(reshape(sum(g, axes, true), paramShape));
+    return grads;
   },
 };
 
@@ -117,13 +140,27 @@ export interface NormalizeResult {
   variance: Tensor;
 }
 
-/** (x - mean) / sqrt(biased variance + eps) over `axes`, with the statistics used (for running averages). */
-export function normalizeWithStats(x: Tensor, axes: readonly number[], eps: number): NormalizeResult {
+/**
+ * (x - mean) / sqrt(biased variance + eps) over `axes`, then times weight and plus bias (one
+ * value per position of the kept dims, e.g. per channel for batch norm) when given, with the
+ * statistics used (for running averages).
+ */
+export function normalizeWithStats(x: Tensor, axes: readonly number[], eps: number, weight?: Tensor | null, bias?: Tensor | null): NormalizeResult {
   checkFloat('normalize', x);
   checkArg('normalize', 'axes', axes, intArray);
   checkArg('normalize', 'eps', eps, num);
+  const dims = axes.map((a) => normalizeDim('normalize', a, x.ndim));
+  const groups = numel(x.shape.filter((_, i) => !dims.includes(i)));
+  const params = [weight, bias].filter((t): t is Tensor => t !== null && t !== undefined);
+  for (const t of params) {
+    checkFloat('normalize', t);
+    if (t.numel() !== groups || t.dtype !== x.dtype) {
+      throw new Error(`normalize: weight and bias need one ${x.dtype} value per position of the kept dims (${groups}), got ${t.dtype} ${shapeStr(t.shape)}`);
+    }
+  }
   const stats: NormalizeAttrs['stats'] = { mean: null, variance: null };
-  const normalized = apply(NORMALIZE, [x], { axes: axes.map((a) => normalizeDim('normalize', a, x.ndim)), eps, stats });
+  const attrs = { axes: dims, eps, hasWeight: weight != null, hasBias: bias != null, stats };
+  const normalized = apply(NORMALIZE, [x, ...params], attrs);
   return { normalized, mean: stats.mean!, variance: stats.variance! };
 }
 

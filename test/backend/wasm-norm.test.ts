@@ -21,21 +21,30 @@ function sameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what: 
   }
 }
 
-/** normalize and normalizeBackward on x over axes, on both backends, compared bit for bit. */
+/**
+ * normalize and normalizeBackward on x over axes, without and with a per-group weight and bias,
+ * on both backends, compared bit for bit.
+ */
 function checkKernels(x: Tensor, axes: number[], what: string): void {
   const eps = 1e-5;
   const statShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const groups = statShape.reduce((a, b) => a * b, 1);
   const grad = nb.randn(x.shape, { dtype: x.dtype });
-  const run = (): { values: number[]; mean: number[]; variance: number[]; dx: number[] } => {
-    const { values, mean, variance } = kernels().normalize(x, axes, eps);
-    const y = nb.tensor(Array.from(values), { dtype: x.dtype, allowNonFinite: true }).reshape(x.shape);
-    const invStd = nb.tensor(Array.from(variance, (v) => 1 / Math.sqrt(v + eps)), { dtype: x.dtype, allowNonFinite: true }).reshape(statShape);
-    const dx = kernels().normalizeBackward(grad, y, invStd, axes);
-    return { values: [...values], mean: [...mean], variance: [...variance], dx: [...dx] };
-  };
-  const fast = on('wasm', run);
-  const reference = on('cpu', run);
-  for (const key of ['values', 'mean', 'variance', 'dx'] as const) sameBits(fast[key], reference[key], `${what} ${key}`);
+  const [weight, bias] = [nb.randn([groups], { dtype: x.dtype }), nb.randn([groups], { dtype: x.dtype })];
+  for (const [w, b] of [[null, null], [weight, bias], [weight, null], [null, bias]] as const) {
+    const run = (): Record<string, number[]> => {
+      const { values, mean, variance } = kernels().normalize(x, axes, eps, { weight: w, bias: b });
+      const stat = (v: Float64Array): Tensor => nb.tensor(Array.from(v), { dtype: 'float64', allowNonFinite: true }).reshape(statShape);
+      const backward = kernels().normalizeBackward(grad, x, stat(mean), stat(variance.map((v) => 1 / Math.sqrt(v + eps))), w, axes);
+      return {
+        values: [...values], mean: [...mean], variance: [...variance],
+        dx: [...backward.grad], sumGrad: [...backward.sumGrad], sumGradNormalized: [...backward.sumGradNormalized],
+      };
+    };
+    const fast = on('wasm', run);
+    const reference = on('cpu', run);
+    for (const key of Object.keys(reference)) sameBits(fast[key]!, reference[key]!, `${what} (weight ${w !== null}, bias ${b !== null}) ${key}`);
+  }
 }
 
 describe('normalization on the wasm backend', () => {
@@ -98,18 +107,19 @@ describe('normalization on the wasm backend', () => {
     }
   });
 
-  test('the fused backward agrees with the tensor-op formula that a recorded backward uses', () => {
-    const x = nb.randn([8, 4, 5, 5], { dtype: 'float64' });
-    const g = nb.randn(x.shape, { dtype: 'float64' });
-    const gradient = (createGraph: boolean): Tensor => {
-      const u = x.detach().requiresGrad_();
-      F.batchNorm(u, null, null, null, null, { training: true }).backward(g, { createGraph });
-      return u.grad!;
+  test('the fused backward agrees with the tensor-op formula that a recorded backward uses (input, weight, bias)', () => {
+    const inputs = [nb.randn([8, 4, 5, 5], { dtype: 'float64' }), nb.randn([4], { dtype: 'float64' }), nb.randn([4], { dtype: 'float64' })];
+    const g = nb.randn([8, 4, 5, 5], { dtype: 'float64' });
+    const gradients = (createGraph: boolean): Tensor[] => {
+      const [x, w, b] = inputs.map((t) => t.detach().requiresGrad_());
+      F.batchNorm(x!, null, null, w, b, { training: true }).backward(g, { createGraph });
+      return [x!.grad!, w!.grad!, b!.grad!];
     };
-    const fused = gradient(false);
-    const recorded = gradient(true);
-    const a = fused!.toTypedArray();
-    const e = recorded!.toTypedArray();
-    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - e[i]!) <= 1e-12, `[${i}]: fused ${a[i]}, recorded ${e[i]}`);
+    const fused = gradients(false);
+    const recorded = gradients(true);
+    fused.forEach((t, k) => {
+      const [a, e] = [t.toTypedArray(), recorded[k]!.toTypedArray()];
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - e[i]!) <= 1e-12, `grad ${k}[${i}]: fused ${a[i]}, recorded ${e[i]}`);
+    });
   });
 });

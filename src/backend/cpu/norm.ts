@@ -4,8 +4,8 @@
  * position of the other dims, and its gradient. They serve batch, layer, group and instance
  * normalization.
  */
-import type { NormalizeResult, View } from '../types.js';
-import { allocate, type TypedArray } from '../../tensor/dtype.js';
+import { NO_AFFINE, type NormalizeAffine, type NormalizeBackwardResult, type NormalizeResult, type View } from '../types.js';
+import { allocate } from '../../tensor/dtype.js';
 import { contiguousStrides, numel, type Shape } from '../../tensor/shape.js';
 import { forEachRow } from './rows.js';
 
@@ -38,7 +38,30 @@ function statLayout(shape: Shape, axes: readonly number[]): StatLayout {
   return { strides, groups, count };
 }
 
-export function normalizeKernel(x: View, axes: readonly number[], eps: number): NormalizeResult {
+/** A view of one value per group (weight, bias, statistics) as doubles in row-major order. */
+export function groupValues(v: View, groups: number, what: string): Float64Array {
+  if (numel(v.shape) !== groups) throw new Error(`normalize: ${what} has ${numel(v.shape)} values, expected one per group (${groups})`);
+  const values = new Float64Array(groups);
+  const data = v.data;
+  forEachRow(v.shape, [v], (offs, o, len, st) => {
+    const [p, s] = [offs[0]!, st[0]!];
+    for (let j = 0; j < len; j++) values[o + j] = data[p + j * s]!;
+  });
+  return values;
+}
+
+/**
+ * Per group, the factor and the term of y = (x - mean) scale (+ shift): scale = invStd * weight
+ * (invStd alone without a weight), shift = bias (null without one, so nothing is added).
+ */
+export function affineTerms(invStd: Float64Array, affine: NormalizeAffine): { scale: Float64Array; shift: Float64Array | null } {
+  const groups = invStd.length;
+  const weight = affine.weight === null ? null : groupValues(affine.weight, groups, 'weight');
+  const scale = weight === null ? invStd : invStd.map((s, i) => s * weight[i]!);
+  return { scale, shift: affine.bias === null ? null : groupValues(affine.bias, groups, 'bias') };
+}
+
+export function normalizeKernel(x: View, axes: readonly number[], eps: number, affine: NormalizeAffine = NO_AFFINE): NormalizeResult {
   const { strides: statStrides, groups, count } = statLayout(x.shape, axes);
   const mean = new Float64Array(groups);
   const variance = new Float64Array(groups);
@@ -62,50 +85,58 @@ export function normalizeKernel(x: View, axes: readonly number[], eps: number): 
     variance[i] = variance[i]! / count;
     invStd[i] = 1 / Math.sqrt(variance[i]! + eps);
   }
+  const { scale, shift } = affineTerms(invStd, affine);
   const out = { strides: contiguousStrides(x.shape), offset: 0 };
   forEachRow(x.shape, [x, stats, out], (offs, _o, len, st) => {
     const [p, s, q, t, o] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!];
     const u = st[2]!;
-    for (let j = 0; j < len; j++) values[o + j * u] = (xd[p + j * s]! - mean[q + j * t]!) * invStd[q + j * t]!;
+    for (let j = 0; j < len; j++) {
+      const k = q + j * t;
+      const y = (xd[p + j * s]! - mean[k]!) * scale[k]!;
+      values[o + j * u] = shift === null ? y : y + shift[k]!;
+    }
   });
   return { values, mean, variance };
 }
 
 /**
- * The gradient of normalize, given its output y and the inverse standard deviations (x's shape
- * with the axes as 1): s (g - mean(g) - y mean(g y)), both means in double (summed in row-major
- * order, in one pass), each result rounded once.
+ * The gradient of normalize (with its per-group weight): xhat = (x - mean) invStd recomputed in
+ * double, the sums of g and of g xhat per group in one pass (row-major order), then
+ * weight invStd (g - mean(g) - xhat mean(g xhat)), each result rounded once.
  */
-export function normalizeBackwardKernel(grad: View, normalized: View, invStd: View, axes: readonly number[]): TypedArray {
+export function normalizeBackwardKernel(
+  grad: View, x: View, mean: View, invStd: View, weight: View | null, axes: readonly number[],
+): NormalizeBackwardResult {
   const { strides: statStrides, groups, count } = statLayout(grad.shape, axes);
+  const m = groupValues(mean, groups, 'mean');
+  const s = groupValues(invStd, groups, 'invStd');
+  const { scale } = affineTerms(s, { weight, bias: null });
   const sumGrad = new Float64Array(groups);
-  const sumGradY = new Float64Array(groups);
+  const sumGradNormalized = new Float64Array(groups);
   const gd = grad.data;
-  const yd = normalized.data;
-  const sd = invStd.data;
+  const xd = x.data;
   const stats = { strides: statStrides, offset: 0 };
-  forEachRow(grad.shape, [grad, normalized, stats], (offs, _o, len, st) => {
-    const [p, s, q, t, r, u] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!, st[2]!];
+  forEachRow(grad.shape, [grad, x, stats], (offs, _o, len, st) => {
+    const [p, u, q, v, r, w] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!, st[2]!];
     for (let j = 0; j < len; j++) {
-      const gj = gd[p + j * s]!;
-      sumGrad[r + j * u] = sumGrad[r + j * u]! + gj;
-      sumGradY[r + j * u] = sumGradY[r + j * u]! + gj * yd[q + j * t]!;
+      const k = r + j * w;
+      const gj = gd[p + j * u]!;
+      sumGrad[k] = sumGrad[k]! + gj;
+      sumGradNormalized[k] = sumGradNormalized[k]! + gj * ((xd[q + j * v]! - m[k]!) * s[k]!);
     }
   });
-  for (let i = 0; i < groups; i++) {
-    sumGrad[i] = sumGrad[i]! / count;
-    sumGradY[i] = sumGradY[i]! / count;
-  }
-  const scale = { strides: invStd.strides.map((v, d) => (statStrides[d] === 0 ? 0 : v)), offset: invStd.offset };
+  const meanGrad = sumGrad.map((v) => v / count);
+  const meanGradNormalized = sumGradNormalized.map((v) => v / count);
   const values = allocate(grad.dtype, numel(grad.shape));
   const out = { strides: contiguousStrides(grad.shape), offset: 0 };
-  forEachRow(grad.shape, [grad, normalized, stats, scale, out], (offs, _o, len, st) => {
-    const [p, s, q, t, r, u] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!, st[2]!];
-    const [a, b, o, v] = [offs[3]!, st[3]!, offs[4]!, st[4]!];
+  forEachRow(grad.shape, [grad, x, stats, out], (offs, _o, len, st) => {
+    const [p, u, q, v, r, w] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!, st[2]!];
+    const [o, z] = [offs[3]!, st[3]!];
     for (let j = 0; j < len; j++) {
-      const k = r + j * u;
-      values[o + j * v] = sd[a + j * b]! * (gd[p + j * s]! - sumGrad[k]! - yd[q + j * t]! * sumGradY[k]!);
+      const k = r + j * w;
+      const normalized = (xd[q + j * v]! - m[k]!) * s[k]!;
+      values[o + j * z] = scale[k]! * (gd[p + j * u]! - meanGrad[k]! - normalized * meanGradNormalized[k]!);
     }
   });
-  return values;
+  return { grad: values, sumGrad, sumGradNormalized };
 }

@@ -6,10 +6,10 @@
  * one channel's elements are reread from cache, so a round trip through wasm memory would cost
  * more than it saves. Other layouts and dtypes go to the reference.
  */
-import type { Backend, NormalizeResult, View } from '../types.js';
-import type { TypedArray } from '../../tensor/dtype.js';
+import { NO_AFFINE, type Backend, type NormalizeAffine, type NormalizeBackwardResult, type NormalizeResult, type View } from '../types.js';
 import { isContiguous, numel, type Shape } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
+import { affineTerms, groupValues } from '../cpu/norm.js';
 
 /**
  * x viewed as [outer, groups, inner] with the normalized axes outer and inner (batch norm over
@@ -48,9 +48,9 @@ function fastLayout(x: View, axes: readonly number[]): BlockLayout | null {
   return blockLayout(x.shape, axes);
 }
 
-function normalize(x: View, axes: readonly number[], eps: number): NormalizeResult {
+function normalize(x: View, axes: readonly number[], eps: number, affine: NormalizeAffine = NO_AFFINE): NormalizeResult {
   const layout = fastLayout(x, axes);
-  if (layout === null) return cpuBackend.normalize(x, axes, eps);
+  if (layout === null) return cpuBackend.normalize(x, axes, eps, affine);
   const { outer, groups, inner } = layout;
   const count = outer * inner;
   const xd = x.data as Float32Array;
@@ -72,49 +72,66 @@ function normalize(x: View, axes: readonly number[], eps: number): NormalizeResu
         squares += centred * centred;
       }
     }
-    const v = squares / count;
-    const invStd = 1 / Math.sqrt(v + eps);
-    for (let o = 0, p = first, q = c * inner; o < outer; o++, p += stride, q += stride) {
-      for (let i = 0; i < inner; i++) values[q + i] = (xd[p + i]! - m) * invStd;
-    }
     mean[c] = m;
-    variance[c] = v;
+    variance[c] = squares / count;
+  }
+  const { scale, shift } = affineTerms(variance.map((v) => 1 / Math.sqrt(v + eps)), affine);
+  for (let c = 0; c < groups; c++) {
+    const [m, a] = [mean[c]!, scale[c]!];
+    const first = x.offset + c * inner;
+    if (shift === null) {
+      for (let o = 0, p = first, q = c * inner; o < outer; o++, p += stride, q += stride) {
+        for (let i = 0; i < inner; i++) values[q + i] = (xd[p + i]! - m) * a;
+      }
+    } else {
+      const b = shift[c]!;
+      for (let o = 0, p = first, q = c * inner; o < outer; o++, p += stride, q += stride) {
+        for (let i = 0; i < inner; i++) values[q + i] = (xd[p + i]! - m) * a + b;
+      }
+    }
   }
   return { values, mean, variance };
 }
 
-function normalizeBackward(grad: View, normalized: View, invStd: View, axes: readonly number[]): TypedArray {
+function normalizeBackward(grad: View, x: View, mean: View, invStd: View, weight: View | null, axes: readonly number[]): NormalizeBackwardResult {
   const layout = fastLayout(grad, axes);
-  const fast = layout !== null && normalized.dtype === 'float32' && isContiguous(normalized.shape, normalized.strides) &&
-    invStd.dtype === 'float32' && isContiguous(invStd.shape, invStd.strides);
-  if (!fast) return cpuBackend.normalizeBackward(grad, normalized, invStd, axes);
+  if (layout === null || x.dtype !== 'float32' || !isContiguous(x.shape, x.strides)) {
+    return cpuBackend.normalizeBackward(grad, x, mean, invStd, weight, axes);
+  }
   const { outer, groups, inner } = layout;
   const count = outer * inner;
   const gd = grad.data as Float32Array;
-  const yd = normalized.data as Float32Array;
-  const sd = invStd.data as Float32Array;
+  const xd = x.data as Float32Array;
+  const m = groupValues(mean, groups, 'mean');
+  const s = groupValues(invStd, groups, 'invStd');
+  const { scale } = affineTerms(s, { weight, bias: null });
+  const sumGrad = new Float64Array(groups);
+  const sumGradNormalized = new Float64Array(groups);
   const dx = new Float32Array(count * groups);
   const stride = groups * inner;
   for (let c = 0; c < groups; c++) {
+    const [mc, sc] = [m[c]!, s[c]!];
     const g0 = grad.offset + c * inner;
-    const y0 = normalized.offset + c * inner;
-    let sumGrad = 0;
-    let sumGradY = 0;
-    for (let o = 0, p = g0, q = y0; o < outer; o++, p += stride, q += stride) {
+    const x0 = x.offset + c * inner;
+    let sg = 0;
+    let sgx = 0;
+    for (let o = 0, p = g0, q = x0; o < outer; o++, p += stride, q += stride) {
       for (let i = 0; i < inner; i++) {
         const g = gd[p + i]!;
-        sumGrad += g;
-        sumGradY += g * yd[q + i]!;
+        sg += g;
+        sgx += g * ((xd[q + i]! - mc) * sc);
       }
     }
-    const meanGrad = sumGrad / count;
-    const meanGradY = sumGradY / count;
-    const s = sd[invStd.offset + c]!;
-    for (let o = 0, p = g0, q = y0, r = c * inner; o < outer; o++, p += stride, q += stride, r += stride) {
-      for (let i = 0; i < inner; i++) dx[r + i] = s * (gd[p + i]! - meanGrad - yd[q + i]! * meanGradY);
+    sumGrad[c] = sg;
+    sumGradNormalized[c] = sgx;
+    const meanGrad = sg / count;
+    const meanGradNormalized = sgx / count;
+    const a = scale[c]!;
+    for (let o = 0, p = g0, q = x0, r = c * inner; o < outer; o++, p += stride, q += stride, r += stride) {
+      for (let i = 0; i < inner; i++) dx[r + i] = a * (gd[p + i]! - meanGrad - ((xd[q + i]! - mc) * sc) * meanGradNormalized);
     }
   }
-  return dx;
+  return { grad: dx, sumGrad, sumGradNormalized };
 }
 
 export function makeNormalization(): Pick<Backend, 'normalize' | 'normalizeBackward'> {

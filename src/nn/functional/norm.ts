@@ -116,7 +116,8 @@ export function batchNorm(
     throw new Error(`${op}: expected more than 1 value per channel when training, got input ${shapeStr(input.shape)}`);
   }
   const dims = [0, ...input.shape.slice(2).map((_, i) => i + 2)];
-  const { normalized, mean: batchMean, variance: batchVar } = normalizeWithStats(input, dims, eps);
+  // The per-channel weight and bias run inside the normalize kernel (and its backward).
+  const { normalized, mean: batchMean, variance: batchVar } = normalizeWithStats(input, dims, eps, weight, bias);
   if (runningMean !== null && runningVar !== null) {
     noGrad(() => {
       runningMean.copy_(add(mul(runningMean, 1 - momentum), mul(reshape(batchMean, [channels]), momentum)));
@@ -124,7 +125,7 @@ export function batchNorm(
       runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(unbiased, momentum)));
     });
   }
-  return affine(normalized, weight, bias, statShape);
+  return normalized;
 }
 
 /** Normalizes over the trailing dims given by normalizedShape (torch.nn.functional.layer_norm). */
