@@ -105,21 +105,24 @@ export interface NormalizeResult {
 }
 
 /**
- * normalize's optional affine part, one value per group (per position of the kept dims, in
- * row-major order: batch norm's per-channel weight and bias): y = (x - mean) (invStd weight) + bias.
+ * normalize's optional affine part, y = xhat weight + bias. `along` says what the parameters
+ * index, in row-major order: 'kept', one value per position of the kept dims (batch norm's
+ * per-channel weight), or 'normalized', one per position of the normalized dims (layer norm's
+ * weight of the normalized shape).
  */
 export interface NormalizeAffine {
   readonly weight: View | null;
   readonly bias: View | null;
+  readonly along: 'kept' | 'normalized';
 }
 
-export const NO_AFFINE: NormalizeAffine = { weight: null, bias: null };
+export const NO_AFFINE: NormalizeAffine = { weight: null, bias: null, along: 'kept' };
 
-/** x's gradient (grad's dtype, contiguous) and, per group in double, the sums of g and of g xhat. */
+/** x's gradient (grad's dtype, contiguous) and, in double per affine position, the weight's and the bias's. */
 export interface NormalizeBackwardResult {
   readonly grad: TypedArray;
-  readonly sumGrad: Float64Array;
-  readonly sumGradNormalized: Float64Array;
+  readonly weightGrad: Float64Array;
+  readonly biasGrad: Float64Array;
 }
 
 /**
@@ -148,12 +151,14 @@ export interface Primitives {
    */
   normalize(x: View, axes: readonly number[], eps: number, affine?: NormalizeAffine): NormalizeResult;
   /**
-   * normalize's gradient, from the incoming gradient, x and the statistics forward used (views
-   * of one value per group, e.g. float64 [groups]): xhat = (x - mean) invStd,
-   * dx = weight invStd (g - mean(g) - xhat mean(g xhat)), and per group the sums of g (the
-   * bias's gradient) and of g xhat (the weight's).
+   * normalize's gradient, from the incoming gradient g, x and the statistics forward used (views
+   * of one value per group, e.g. float64): with xhat = (x - mean) invStd and gw = g weight,
+   * dx = invStd (gw - mean(gw) - xhat mean(gw xhat)), and the weight's and bias's gradients
+   * (sums of g xhat and of g per affine position, `along` as in NormalizeAffine).
    */
-  normalizeBackward(grad: View, x: View, mean: View, invStd: View, weight: View | null, axes: readonly number[]): NormalizeBackwardResult;
+  normalizeBackward(
+    grad: View, x: View, mean: View, invStd: View, axes: readonly number[], weight: View | null, along: NormalizeAffine['along'],
+  ): NormalizeBackwardResult;
   /** Inclusive prefix sum or product along `axis`. */
   scan(op: 'cumsum' | 'cumprod', x: View, axis: number, outDtype: DType): TypedArray;
   /**

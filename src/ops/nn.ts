@@ -7,6 +7,7 @@ import { Generator } from '../tensor/random.js';
 import { apply, type OpDef } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { kernels } from '../backend/registry.js';
+import type { NormalizeAffine } from '../backend/types.js';
 import { checkTensor, fromKernel } from './util.js';
 import { add, div, exp, mul, rsqrt, square, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
@@ -70,9 +71,10 @@ export function logSoftmax(x: Tensor, dim: number, ...extra: []): Tensor {
 interface NormalizeAttrs {
   axes: number[];
   eps: number;
-  /** Inputs after x: the per-group weight, then the bias, when given. */
+  /** Inputs after x: the weight, then the bias, when given; `along` says what they index. */
   hasWeight: boolean;
   hasBias: boolean;
+  along: NormalizeAffine['along'];
   /** Where forward leaves the statistics (x's shape with the axes kept as 1) for the caller. */
   stats: { mean: Tensor | null; variance: Tensor | null };
 }
@@ -83,23 +85,28 @@ function statTensor(values: Float64Array, shape: readonly number[], dtype: Tenso
   return fromKernel(data, shape, dtype);
 }
 
+/** x's shape with the dims the affine parameters do not index as 1 (their broadcast shape). */
+function paramBroadcastShape(shape: readonly number[], axes: readonly number[], along: NormalizeAffine['along']): number[] {
+  return shape.map((d, i) => (axes.includes(i) === (along === 'normalized') ? d : 1));
+}
+
 /**
  * (x - mean) / sqrt(biased variance + eps) over `axes` as one primitive, times a weight and plus
- * a bias of one value per position of the kept dims when given (batch norm's per-channel affine):
- * the core of batch, layer and group normalization. Backward (torch's batch_norm_backward):
- * weight s (g - mean(g) - xhat mean(g xhat)) with s the inverse standard deviation and xhat the
- * normalized x, and sum(g xhat), sum(g) for the weight and bias, in one kernel
- * (normalizeBackward) from the statistics saved in double; when the backward itself is recorded
- * (createGraph), it is written in tensor ops, s recomputed from x so that its dependence on x is
- * differentiated too.
+ * a bias when given (per channel for batch norm, over the normalized shape for layer norm): the
+ * core of batch, layer and group normalization. Backward (torch's batch_norm_backward and
+ * layer_norm_backward): with xhat the normalized x, s the inverse standard deviation and
+ * gw = g weight, s (gw - mean(gw) - xhat mean(gw xhat)), and sums of g xhat and g for the weight
+ * and bias, in one kernel (normalizeBackward) from the statistics saved in double; when the
+ * backward itself is recorded (createGraph), it is written in tensor ops, s recomputed from x so
+ * that its dependence on x is differentiated too.
  */
 const NORMALIZE: OpDef<NormalizeAttrs> = {
   name: 'normalize',
   forward([x, ...rest], attrs, save) {
-    const { axes, eps, stats, hasWeight, hasBias } = attrs;
+    const { axes, eps, stats, hasWeight, hasBias, along } = attrs;
     const weight = hasWeight ? rest[0]! : null;
     const bias = hasBias ? rest[hasWeight ? 1 : 0]! : null;
-    const { values, mean: m, variance } = kernels().normalize(x!, axes, eps, { weight, bias });
+    const { values, mean: m, variance } = kernels().normalize(x!, axes, eps, { weight, bias, along });
     const statShape = x!.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const out = fromKernel(values, x!.shape, x!.dtype);
     stats.mean = statTensor(m, statShape, x!.dtype);
@@ -110,25 +117,27 @@ const NORMALIZE: OpDef<NormalizeAttrs> = {
   },
   backward(g, ctx) {
     const [x, savedMean, savedInvStd, weight] = ctx.saved;
-    const { axes, eps, hasBias } = ctx.attrs;
+    const { axes, eps, hasBias, along } = ctx.attrs;
     const paramShape = ctx.inputs[1]?.shape ?? [];
     if (!isGradEnabled()) {
       // Not recorded: one kernel (two passes) instead of a dozen tensor ops.
-      const r = kernels().normalizeBackward(g, x!, savedMean!, savedInvStd!, weight ?? null, axes);
+      const r = kernels().normalizeBackward(g, x!, savedMean!, savedInvStd!, axes, weight ?? null, along);
       const grads = [fromKernel(r.grad, g.shape, g.dtype)];
-      if (weight !== undefined) grads.push(statTensor(r.sumGradNormalized, paramShape, g.dtype));
-      if (hasBias) grads.push(statTensor(r.sumGrad, paramShape, g.dtype));
+      if (weight !== undefined) grads.push(statTensor(r.weightGrad, paramShape, g.dtype));
+      if (hasBias) grads.push(statTensor(r.biasGrad, paramShape, g.dtype));
       return grads;
     }
-    const statShape = x!.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const centredX = sub(x!, mean(x!, axes, true));
     const invStd = rsqrt(add(mean(square(centredX), axes, true), eps));
     const xhat = mul(centredX, invStd);
-    const gx = weight === undefined ? g : mul(g, reshape(weight, statShape));
-    const centred = sub(gx, mean(gx, axes, true));
-    const grads = [mul(invStd, sub(centred, mul(xhat, mean(mul(gx, xhat), axes, true))))];
-    if (weight !== undefined) grads.push(reshape(sum(mul(g, xhat), axes, true), paramShape));
-    if (hasBias) grads.push(reshape(sum(g, axes, true), paramShape));
+    const gw = weight === undefined ? g : mul(g, reshape(weight, paramBroadcastShape(x!.shape, axes, along)));
+    const centred = sub(gw, mean(gw, axes, true));
+    const grads = [mul(invStd, sub(centred, mul(xhat, mean(mul(gw, xhat), axes, true))))];
+    // The parameters' gradients sum over the dims they do not index.
+    const summed = x!.shape.map((_, i) => i).filter((i) => axes.includes(i) === (along === 'kept'));
+    const sumToParam = (t: Tensor): Tensor => reshape(summed.length === 0 ? t : sum(t, summed, true), paramShape);
+    if (weight !== undefined) grads.push(sumToParam(mul(g, xhat)));
+    if (hasBias) grads.push(sumToParam(g));
     return grads;
   },
 };
@@ -140,33 +149,41 @@ export interface NormalizeResult {
   variance: Tensor;
 }
 
+/** normalize's optional affine part: weight and bias of one value per position of the kept dims ('kept') or of the normalized dims ('normalized'), row-major. */
+export interface NormalizeAffineArgs {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  along: NormalizeAffine['along'];
+}
+
 /**
- * (x - mean) / sqrt(biased variance + eps) over `axes`, then times weight and plus bias (one
- * value per position of the kept dims, e.g. per channel for batch norm) when given, with the
- * statistics used (for running averages).
+ * (x - mean) / sqrt(biased variance + eps) over `axes`, then times weight and plus bias when
+ * given, with the statistics used (for running averages).
  */
-export function normalizeWithStats(x: Tensor, axes: readonly number[], eps: number, weight?: Tensor | null, bias?: Tensor | null): NormalizeResult {
+export function normalizeWithStats(x: Tensor, axes: readonly number[], eps: number, affine?: NormalizeAffineArgs): NormalizeResult {
   checkFloat('normalize', x);
   checkArg('normalize', 'axes', axes, intArray);
   checkArg('normalize', 'eps', eps, num);
   const dims = axes.map((a) => normalizeDim('normalize', a, x.ndim));
-  const groups = numel(x.shape.filter((_, i) => !dims.includes(i)));
-  const params = [weight, bias].filter((t): t is Tensor => t !== null && t !== undefined);
+  const along = affine?.along ?? 'kept';
+  if (along !== 'kept' && along !== 'normalized') throw new Error(`normalize: along must be 'kept' or 'normalized', got ${String(along)}`);
+  const size = numel(paramBroadcastShape(x.shape, dims, along));
+  const params = [affine?.weight, affine?.bias].filter((t): t is Tensor => t !== null && t !== undefined);
   for (const t of params) {
     checkFloat('normalize', t);
-    if (t.numel() !== groups || t.dtype !== x.dtype) {
-      throw new Error(`normalize: weight and bias need one ${x.dtype} value per position of the kept dims (${groups}), got ${t.dtype} ${shapeStr(t.shape)}`);
+    if (t.numel() !== size || t.dtype !== x.dtype) {
+      throw new Error(`normalize: weight and bias need ${size} ${x.dtype} values (one per position of the ${along} dims), got ${t.dtype} ${shapeStr(t.shape)}`);
     }
   }
   const stats: NormalizeAttrs['stats'] = { mean: null, variance: null };
-  const attrs = { axes: dims, eps, hasWeight: weight != null, hasBias: bias != null, stats };
+  const attrs = { axes: dims, eps, hasWeight: affine?.weight != null, hasBias: affine?.bias != null, along, stats };
   const normalized = apply(NORMALIZE, [x, ...params], attrs);
   return { normalized, mean: stats.mean!, variance: stats.variance! };
 }
 
-/** (x - mean) / sqrt(biased variance + eps) over `axes` (batch/layer/group normalization before the affine). */
-export function normalize(x: Tensor, axes: readonly number[], eps: number): Tensor {
-  return normalizeWithStats(x, axes, eps).normalized;
+/** (x - mean) / sqrt(biased variance + eps) over `axes`, times weight plus bias when given (batch, layer and group normalization). */
+export function normalize(x: Tensor, axes: readonly number[], eps: number, affine?: NormalizeAffineArgs): Tensor {
+  return normalizeWithStats(x, axes, eps, affine).normalized;
 }
 
 export interface DropoutOptions {

@@ -22,28 +22,32 @@ function sameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what: 
 }
 
 /**
- * normalize and normalizeBackward on x over axes, without and with a per-group weight and bias,
- * on both backends, compared bit for bit.
+ * normalize and normalizeBackward on x over axes, without and with a weight and a bias (per
+ * position of the kept dims and of the normalized dims), on both backends, bit for bit.
  */
 function checkKernels(x: Tensor, axes: number[], what: string): void {
   const eps = 1e-5;
   const statShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const groups = statShape.reduce((a, b) => a * b, 1);
   const grad = nb.randn(x.shape, { dtype: x.dtype });
-  const [weight, bias] = [nb.randn([groups], { dtype: x.dtype }), nb.randn([groups], { dtype: x.dtype })];
-  for (const [w, b] of [[null, null], [weight, bias], [weight, null], [null, bias]] as const) {
-    const run = (): Record<string, number[]> => {
-      const { values, mean, variance } = kernels().normalize(x, axes, eps, { weight: w, bias: b });
-      const stat = (v: Float64Array): Tensor => nb.tensor(Array.from(v), { dtype: 'float64', allowNonFinite: true }).reshape(statShape);
-      const backward = kernels().normalizeBackward(grad, x, stat(mean), stat(variance.map((v) => 1 / Math.sqrt(v + eps))), w, axes);
-      return {
-        values: [...values], mean: [...mean], variance: [...variance],
-        dx: [...backward.grad], sumGrad: [...backward.sumGrad], sumGradNormalized: [...backward.sumGradNormalized],
+  for (const along of ['kept', 'normalized'] as const) {
+    const size = x.shape.reduce((n, d, i) => (axes.includes(i) === (along === 'normalized') ? n * d : n), 1);
+    const [weight, bias] = [nb.randn([size], { dtype: x.dtype }), nb.randn([size], { dtype: x.dtype })];
+    for (const [w, b] of [[null, null], [weight, bias], [weight, null], [null, bias]] as const) {
+      const run = (): Record<string, number[]> => {
+        const { values, mean, variance } = kernels().normalize(x, axes, eps, { weight: w, bias: b, along });
+        const stat = (v: Float64Array): Tensor => nb.tensor(Array.from(v), { dtype: 'float64', allowNonFinite: true }).reshape(statShape);
+        const backward = kernels().normalizeBackward(grad, x, stat(mean), stat(variance.map((v) => 1 / Math.sqrt(v + eps))), axes, w, along);
+        return {
+          values: [...values], mean: [...mean], variance: [...variance],
+          dx: [...backward.grad], weightGrad: [...backward.weightGrad], biasGrad: [...backward.biasGrad],
+        };
       };
-    };
-    const fast = on('wasm', run);
-    const reference = on('cpu', run);
-    for (const key of Object.keys(reference)) sameBits(fast[key]!, reference[key]!, `${what} (weight ${w !== null}, bias ${b !== null}) ${key}`);
+      const fast = on('wasm', run);
+      const reference = on('cpu', run);
+      for (const key of Object.keys(reference)) {
+        sameBits(fast[key]!, reference[key]!, `${what} (${along}, weight ${w !== null}, bias ${b !== null}) ${key}`);
+      }
+    }
   }
 }
 
@@ -108,18 +112,25 @@ describe('normalization on the wasm backend', () => {
   });
 
   test('the fused backward agrees with the tensor-op formula that a recorded backward uses (input, weight, bias)', () => {
-    const inputs = [nb.randn([8, 4, 5, 5], { dtype: 'float64' }), nb.randn([4], { dtype: 'float64' }), nb.randn([4], { dtype: 'float64' })];
-    const g = nb.randn([8, 4, 5, 5], { dtype: 'float64' });
-    const gradients = (createGraph: boolean): Tensor[] => {
-      const [x, w, b] = inputs.map((t) => t.detach().requiresGrad_());
-      F.batchNorm(x!, null, null, w, b, { training: true }).backward(g, { createGraph });
-      return [x!.grad!, w!.grad!, b!.grad!];
-    };
-    const fused = gradients(false);
-    const recorded = gradients(true);
-    fused.forEach((t, k) => {
-      const [a, e] = [t.toTypedArray(), recorded[k]!.toTypedArray()];
-      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - e[i]!) <= 1e-12, `grad ${k}[${i}]: fused ${a[i]}, recorded ${e[i]}`);
-    });
+    const cases: [string, number[], number, (x: Tensor, w: Tensor, b: Tensor) => Tensor][] = [
+      ['batchNorm', [8, 4, 5, 5], 4, (x, w, b) => F.batchNorm(x, null, null, w, b, { training: true })],
+      ['layerNorm', [3, 5, 6], 6, (x, w, b) => F.layerNorm(x, [6], w, b)],
+      ['layerNorm over two dims', [3, 5, 6], 30, (x, w, b) => F.layerNorm(x, [5, 6], w.reshape([5, 6]), b.reshape([5, 6]))],
+    ];
+    for (const [name, shape, features, f] of cases) {
+      const inputs = [nb.randn(shape, { dtype: 'float64' }), nb.randn([features], { dtype: 'float64' }), nb.randn([features], { dtype: 'float64' })];
+      const g = nb.randn(shape, { dtype: 'float64' });
+      const gradients = (createGraph: boolean): Tensor[] => {
+        const [x, w, b] = inputs.map((t) => t.detach().requiresGrad_());
+        f(x!, w!, b!).backward(g, { createGraph });
+        return [x!.grad!, w!.grad!, b!.grad!];
+      };
+      const fused = gradients(false);
+      const recorded = gradients(true);
+      fused.forEach((t, k) => {
+        const [a, e] = [t.toTypedArray(), recorded[k]!.toTypedArray()];
+        for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - e[i]!) <= 1e-12, `${name} grad ${k}[${i}]: fused ${a[i]}, recorded ${e[i]}`);
+      });
+    }
   });
 });

@@ -9,39 +9,51 @@ import { allocate } from '../../tensor/dtype.js';
 import { contiguousStrides, numel, type Shape } from '../../tensor/shape.js';
 import { forEachRow } from './rows.js';
 
-/** How the statistics index x: one per position of the kept dims (row-major), shared along the normalized ones. */
-interface StatLayout {
-  /** Row-major over the kept dims, 0 along the normalized ones. */
-  strides: number[];
+/** How the statistics and the affine parameters index x. */
+interface NormLayout {
+  /** Statistics: row-major over the kept dims, 0 along the normalized ones. */
+  statStrides: number[];
   /** Positions of the kept dims (statistics). */
   groups: number;
   /** Elements per group. */
   count: number;
 }
 
-function statLayout(shape: Shape, axes: readonly number[]): StatLayout {
+function normLayout(shape: Shape, axes: readonly number[]): NormLayout {
   const rank = shape.length;
   const reduced = new Array<boolean>(rank).fill(false);
   for (const a of axes) reduced[a] = true;
-  const strides = new Array<number>(rank);
+  const statStrides = new Array<number>(rank);
   let groups = 1;
   let count = 1;
   for (let d = rank - 1; d >= 0; d--) {
     if (reduced[d]) {
-      strides[d] = 0;
+      statStrides[d] = 0;
       count *= shape[d]!;
     } else {
-      strides[d] = groups;
+      statStrides[d] = groups;
       groups *= shape[d]!;
     }
   }
-  return { strides, groups, count };
+  return { statStrides, groups, count };
 }
 
-/** A view of one value per group (weight, bias, statistics) as doubles in row-major order. */
-export function groupValues(v: View, groups: number, what: string): Float64Array {
-  if (numel(v.shape) !== groups) throw new Error(`normalize: ${what} has ${numel(v.shape)} values, expected one per group (${groups})`);
-  const values = new Float64Array(groups);
+/** Strides of the affine parameters over x: row-major over the kept dims ('kept') or over the normalized ones ('normalized'). */
+function affineStrides(shape: Shape, axes: readonly number[], along: NormalizeAffine['along']): number[] {
+  const strides = new Array<number>(shape.length);
+  let size = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const mine = axes.includes(d) === (along === 'normalized');
+    strides[d] = mine ? size : 0;
+    if (mine) size *= shape[d]!;
+  }
+  return strides;
+}
+
+/** A view's values as doubles in row-major order, checked to number `count` (one per group or per affine position). */
+export function valuesOf(v: View, count: number, what: string): Float64Array {
+  if (numel(v.shape) !== count) throw new Error(`normalize: ${what} has ${numel(v.shape)} values, expected ${count}`);
+  const values = new Float64Array(count);
   const data = v.data;
   forEachRow(v.shape, [v], (offs, o, len, st) => {
     const [p, s] = [offs[0]!, st[0]!];
@@ -50,19 +62,29 @@ export function groupValues(v: View, groups: number, what: string): Float64Array
   return values;
 }
 
-/**
- * Per group, the factor and the term of y = (x - mean) scale (+ shift): scale = invStd * weight
- * (invStd alone without a weight), shift = bias (null without one, so nothing is added).
- */
-export function affineTerms(invStd: Float64Array, affine: NormalizeAffine): { scale: Float64Array; shift: Float64Array | null } {
-  const groups = invStd.length;
-  const weight = affine.weight === null ? null : groupValues(affine.weight, groups, 'weight');
-  const scale = weight === null ? invStd : invStd.map((s, i) => s * weight[i]!);
-  return { scale, shift: affine.bias === null ? null : groupValues(affine.bias, groups, 'bias') };
+/** How many values weight and bias hold for x's shape: the kept dims' or the normalized dims' positions. */
+export function affineSize(shape: Shape, axes: readonly number[], along: NormalizeAffine['along']): number {
+  let size = 1;
+  for (let d = 0; d < shape.length; d++) if (axes.includes(d) === (along === 'normalized')) size *= shape[d]!;
+  return size;
 }
 
+/** weight and bias as doubles (weight 1 when absent; bias null when absent, so nothing is added). */
+export function affineValues(shape: Shape, axes: readonly number[], affine: NormalizeAffine): { weight: Float64Array; bias: Float64Array | null } {
+  const size = affineSize(shape, axes, affine.along);
+  return {
+    weight: affine.weight === null ? new Float64Array(size).fill(1) : valuesOf(affine.weight, size, 'weight'),
+    bias: affine.bias === null ? null : valuesOf(affine.bias, size, 'bias'),
+  };
+}
+
+/**
+ * y = ((x - mean) invStd) weight + bias, the statistics (mean, then the biased variance of the
+ * centred values) in double, each output rounded once.
+ */
 export function normalizeKernel(x: View, axes: readonly number[], eps: number, affine: NormalizeAffine = NO_AFFINE): NormalizeResult {
-  const { strides: statStrides, groups, count } = statLayout(x.shape, axes);
+  const { statStrides, groups, count } = normLayout(x.shape, axes);
+  const { weight, bias } = affineValues(x.shape, axes, affine);
   const mean = new Float64Array(groups);
   const variance = new Float64Array(groups);
   const values = allocate(x.dtype, numel(x.shape));
@@ -85,58 +107,68 @@ export function normalizeKernel(x: View, axes: readonly number[], eps: number, a
     variance[i] = variance[i]! / count;
     invStd[i] = 1 / Math.sqrt(variance[i]! + eps);
   }
-  const { scale, shift } = affineTerms(invStd, affine);
+  const params = { strides: affineStrides(x.shape, axes, affine.along), offset: 0 };
   const out = { strides: contiguousStrides(x.shape), offset: 0 };
-  forEachRow(x.shape, [x, stats, out], (offs, _o, len, st) => {
-    const [p, s, q, t, o] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!];
-    const u = st[2]!;
+  forEachRow(x.shape, [x, stats, params, out], (offs, _o, len, st) => {
+    const [p, s, q, t, a, b, o, u] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!, st[2]!, offs[3]!, st[3]!];
     for (let j = 0; j < len; j++) {
       const k = q + j * t;
-      const y = (xd[p + j * s]! - mean[k]!) * scale[k]!;
-      values[o + j * u] = shift === null ? y : y + shift[k]!;
+      const y = ((xd[p + j * s]! - mean[k]!) * invStd[k]!) * weight[a + j * b]!;
+      values[o + j * u] = bias === null ? y : y + bias[a + j * b]!;
     }
   });
   return { values, mean, variance };
 }
 
 /**
- * The gradient of normalize (with its per-group weight): xhat = (x - mean) invStd recomputed in
- * double, the sums of g and of g xhat per group in one pass (row-major order), then
- * weight invStd (g - mean(g) - xhat mean(g xhat)), each result rounded once.
+ * The gradient of normalize with its affine part: xhat = (x - mean) invStd recomputed in double,
+ * gw = g weight; per group the sums of gw and gw xhat, per affine position those of g xhat and g
+ * (in row-major order, one pass); then invStd (gw - mean(gw) - xhat mean(gw xhat)), each
+ * result rounded once.
  */
 export function normalizeBackwardKernel(
-  grad: View, x: View, mean: View, invStd: View, weight: View | null, axes: readonly number[],
+  grad: View, x: View, mean: View, invStd: View, axes: readonly number[], weight: View | null, along: NormalizeAffine['along'],
 ): NormalizeBackwardResult {
-  const { strides: statStrides, groups, count } = statLayout(grad.shape, axes);
-  const m = groupValues(mean, groups, 'mean');
-  const s = groupValues(invStd, groups, 'invStd');
-  const { scale } = affineTerms(s, { weight, bias: null });
-  const sumGrad = new Float64Array(groups);
-  const sumGradNormalized = new Float64Array(groups);
+  const { statStrides, groups, count } = normLayout(grad.shape, axes);
+  const m = valuesOf(mean, groups, 'mean');
+  const s = valuesOf(invStd, groups, 'invStd');
+  const w = affineValues(grad.shape, axes, { weight, bias: null, along }).weight;
+  const sumGw = new Float64Array(groups);
+  const sumGwX = new Float64Array(groups);
+  const weightGrad = new Float64Array(w.length);
+  const biasGrad = new Float64Array(w.length);
   const gd = grad.data;
   const xd = x.data;
   const stats = { strides: statStrides, offset: 0 };
-  forEachRow(grad.shape, [grad, x, stats], (offs, _o, len, st) => {
-    const [p, u, q, v, r, w] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!, st[2]!];
+  const params = { strides: affineStrides(grad.shape, axes, along), offset: 0 };
+  forEachRow(grad.shape, [grad, x, stats, params], (offs, _o, len, st) => {
+    const [p, u, q, v, r, z, a, b] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!, st[2]!, offs[3]!, st[3]!];
     for (let j = 0; j < len; j++) {
-      const k = r + j * w;
-      const gj = gd[p + j * u]!;
-      sumGrad[k] = sumGrad[k]! + gj;
-      sumGradNormalized[k] = sumGradNormalized[k]! + gj * ((xd[q + j * v]! - m[k]!) * s[k]!);
+      const k = r + j * z;
+      const i = a + j * b;
+      const g = gd[p + j * u]!;
+      const xhat = (xd[q + j * v]! - m[k]!) * s[k]!;
+      const gw = g * w[i]!;
+      sumGw[k] = sumGw[k]! + gw;
+      sumGwX[k] = sumGwX[k]! + gw * xhat;
+      weightGrad[i] = weightGrad[i]! + g * xhat;
+      biasGrad[i] = biasGrad[i]! + g;
     }
   });
-  const meanGrad = sumGrad.map((v) => v / count);
-  const meanGradNormalized = sumGradNormalized.map((v) => v / count);
+  for (let k = 0; k < groups; k++) {
+    sumGw[k] = sumGw[k]! / count;
+    sumGwX[k] = sumGwX[k]! / count;
+  }
   const values = allocate(grad.dtype, numel(grad.shape));
   const out = { strides: contiguousStrides(grad.shape), offset: 0 };
-  forEachRow(grad.shape, [grad, x, stats, out], (offs, _o, len, st) => {
-    const [p, u, q, v, r, w] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!, st[2]!];
-    const [o, z] = [offs[3]!, st[3]!];
+  forEachRow(grad.shape, [grad, x, stats, params, out], (offs, _o, len, st) => {
+    const [p, u, q, v, r, z, a, b] = [offs[0]!, st[0]!, offs[1]!, st[1]!, offs[2]!, st[2]!, offs[3]!, st[3]!];
+    const [o, y] = [offs[4]!, st[4]!];
     for (let j = 0; j < len; j++) {
-      const k = r + j * w;
-      const normalized = (xd[q + j * v]! - m[k]!) * s[k]!;
-      values[o + j * z] = scale[k]! * (gd[p + j * u]! - meanGrad[k]! - normalized * meanGradNormalized[k]!);
+      const k = r + j * z;
+      const xhat = (xd[q + j * v]! - m[k]!) * s[k]!;
+      values[o + j * y] = s[k]! * (gd[p + j * u]! * w[a + j * b]! - sumGw[k]! - xhat * sumGwX[k]!);
     }
   });
-  return { grad: values, sumGrad, sumGradNormalized };
+  return { grad: values, weightGrad, biasGrad };
 }

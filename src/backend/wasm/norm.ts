@@ -9,7 +9,7 @@
 import { NO_AFFINE, type Backend, type NormalizeAffine, type NormalizeBackwardResult, type NormalizeResult, type View } from '../types.js';
 import { isContiguous, numel, type Shape } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
-import { affineTerms, groupValues } from '../cpu/norm.js';
+import { affineValues, valuesOf } from '../cpu/norm.js';
 
 /**
  * x viewed as [outer, groups, inner] with the normalized axes outer and inner (batch norm over
@@ -48,12 +48,19 @@ function fastLayout(x: View, axes: readonly number[]): BlockLayout | null {
   return blockLayout(x.shape, axes);
 }
 
+/** Where group c, outer index o, inner index i finds its weight and bias: c * perGroup + o * perOuter + i * perInner. */
+function affineSteps(along: NormalizeAffine['along'], inner: number): { perGroup: number; perOuter: number; perInner: number } {
+  return along === 'kept' ? { perGroup: 1, perOuter: 0, perInner: 0 } : { perGroup: 0, perOuter: inner, perInner: 1 };
+}
+
 function normalize(x: View, axes: readonly number[], eps: number, affine: NormalizeAffine = NO_AFFINE): NormalizeResult {
   const layout = fastLayout(x, axes);
   if (layout === null) return cpuBackend.normalize(x, axes, eps, affine);
   const { outer, groups, inner } = layout;
   const count = outer * inner;
   const xd = x.data as Float32Array;
+  const { weight, bias } = affineValues(x.shape, axes, affine);
+  const { perGroup, perOuter, perInner } = affineSteps(affine.along, inner);
   const values = new Float32Array(count * groups);
   const mean = new Float64Array(groups);
   const variance = new Float64Array(groups);
@@ -72,66 +79,71 @@ function normalize(x: View, axes: readonly number[], eps: number, affine: Normal
         squares += centred * centred;
       }
     }
-    mean[c] = m;
-    variance[c] = squares / count;
-  }
-  const { scale, shift } = affineTerms(variance.map((v) => 1 / Math.sqrt(v + eps)), affine);
-  for (let c = 0; c < groups; c++) {
-    const [m, a] = [mean[c]!, scale[c]!];
-    const first = x.offset + c * inner;
-    if (shift === null) {
-      for (let o = 0, p = first, q = c * inner; o < outer; o++, p += stride, q += stride) {
-        for (let i = 0; i < inner; i++) values[q + i] = (xd[p + i]! - m) * a;
-      }
-    } else {
-      const b = shift[c]!;
-      for (let o = 0, p = first, q = c * inner; o < outer; o++, p += stride, q += stride) {
-        for (let i = 0; i < inner; i++) values[q + i] = (xd[p + i]! - m) * a + b;
+    const v = squares / count;
+    const s = 1 / Math.sqrt(v + eps);
+    for (let o = 0, p = first, q = c * inner; o < outer; o++, p += stride, q += stride) {
+      const a = c * perGroup + o * perOuter;
+      if (bias === null) {
+        for (let i = 0; i < inner; i++) values[q + i] = ((xd[p + i]! - m) * s) * weight[a + i * perInner]!;
+      } else {
+        for (let i = 0; i < inner; i++) values[q + i] = ((xd[p + i]! - m) * s) * weight[a + i * perInner]! + bias[a + i * perInner]!;
       }
     }
+    mean[c] = m;
+    variance[c] = v;
   }
   return { values, mean, variance };
 }
 
-function normalizeBackward(grad: View, x: View, mean: View, invStd: View, weight: View | null, axes: readonly number[]): NormalizeBackwardResult {
+function normalizeBackward(
+  grad: View, x: View, mean: View, invStd: View, axes: readonly number[], weight: View | null, along: NormalizeAffine['along'],
+): NormalizeBackwardResult {
   const layout = fastLayout(grad, axes);
   if (layout === null || x.dtype !== 'float32' || !isContiguous(x.shape, x.strides)) {
-    return cpuBackend.normalizeBackward(grad, x, mean, invStd, weight, axes);
+    return cpuBackend.normalizeBackward(grad, x, mean, invStd, axes, weight, along);
   }
   const { outer, groups, inner } = layout;
   const count = outer * inner;
   const gd = grad.data as Float32Array;
   const xd = x.data as Float32Array;
-  const m = groupValues(mean, groups, 'mean');
-  const s = groupValues(invStd, groups, 'invStd');
-  const { scale } = affineTerms(s, { weight, bias: null });
-  const sumGrad = new Float64Array(groups);
-  const sumGradNormalized = new Float64Array(groups);
+  const m = valuesOf(mean, groups, 'mean');
+  const s = valuesOf(invStd, groups, 'invStd');
+  const w = affineValues(grad.shape, axes, { weight, bias: null, along }).weight;
+  const { perGroup, perOuter, perInner } = affineSteps(along, inner);
+  const weightGrad = new Float64Array(w.length);
+  const biasGrad = new Float64Array(w.length);
   const dx = new Float32Array(count * groups);
   const stride = groups * inner;
   for (let c = 0; c < groups; c++) {
     const [mc, sc] = [m[c]!, s[c]!];
     const g0 = grad.offset + c * inner;
     const x0 = x.offset + c * inner;
-    let sg = 0;
-    let sgx = 0;
+    let sumGw = 0;
+    let sumGwX = 0;
     for (let o = 0, p = g0, q = x0; o < outer; o++, p += stride, q += stride) {
+      const a = c * perGroup + o * perOuter;
       for (let i = 0; i < inner; i++) {
+        const k = a + i * perInner;
         const g = gd[p + i]!;
-        sg += g;
-        sgx += g * ((xd[q + i]! - mc) * sc);
+        const xhat = (xd[q + i]! - mc) * sc;
+        const gw = g * w[k]!;
+        sumGw += gw;
+        sumGwX += gw * xhat;
+        weightGrad[k] = weightGrad[k]! + g * xhat;
+        biasGrad[k] = biasGrad[k]! + g;
       }
     }
-    sumGrad[c] = sg;
-    sumGradNormalized[c] = sgx;
-    const meanGrad = sg / count;
-    const meanGradNormalized = sgx / count;
-    const a = scale[c]!;
+    const meanGw = sumGw / count;
+    const meanGwX = sumGwX / count;
     for (let o = 0, p = g0, q = x0, r = c * inner; o < outer; o++, p += stride, q += stride, r += stride) {
-      for (let i = 0; i < inner; i++) dx[r + i] = a * (gd[p + i]! - meanGrad - ((xd[q + i]! - mc) * sc) * meanGradNormalized);
+      const a = c * perGroup + o * perOuter;
+      for (let i = 0; i < inner; i++) {
+        const xhat = (xd[q + i]! - mc) * sc;
+        dx[r + i] = sc * (gd[p + i]! * w[a + i * perInner]! - meanGw - xhat * meanGwX);
+      }
     }
   }
-  return { grad: dx, sumGrad, sumGradNormalized };
+  return { grad: dx, weightGrad, biasGrad };
 }
 
 export function makeNormalization(): Pick<Backend, 'normalize' | 'normalizeBackward'> {

@@ -117,7 +117,7 @@ export function batchNorm(
   }
   const dims = [0, ...input.shape.slice(2).map((_, i) => i + 2)];
   // The per-channel weight and bias run inside the normalize kernel (and its backward).
-  const { normalized, mean: batchMean, variance: batchVar } = normalizeWithStats(input, dims, eps, weight, bias);
+  const { normalized, mean: batchMean, variance: batchVar } = normalizeWithStats(input, dims, eps, { weight, bias, along: 'kept' });
   if (runningMean !== null && runningVar !== null) {
     noGrad(() => {
       runningMean.copy_(add(mul(runningMean, 1 - momentum), mul(reshape(batchMean, [channels]), momentum)));
@@ -155,7 +155,7 @@ export function layerNorm(
   checkParam(op, bias, 'bias', shape, input.dtype);
   const dims = shape.map((_, i) => input.ndim - k + i);
   // A graph exporter sees one op (ONNX LayerNormalization over the last k axes).
-  return traceRegion('layerNorm', [input, weight ?? null, bias ?? null], { eps, axis: -k }, () => affine(normalize(input, dims, eps), weight, bias, shape), (y) => [y]);
+  return traceRegion('layerNorm', [input, weight ?? null, bias ?? null], { eps, axis: -k }, () => normalize(input, dims, eps, { weight, bias, along: 'normalized' }), (y) => [y]);
 }
 
 /** Normalizes x [N, C, ...] over groups of C / numGroups channels (torch.nn.functional.group_norm). */
