@@ -1,8 +1,9 @@
 /**
  * Normalization and channel dropout in the functional API (torch.nn.functional batch_norm,
  * layer_norm, group_norm, local_response_norm, dropout2d). Batch, layer and group norm run the
- * `normalize` primitive (statistics and normalization in one kernel, backward in tensor ops)
- * and add the affine part with tensor ops; the rest are composed of tensor ops. Statistics use
+ * `normalize` primitive (statistics, normalization and, for batch and layer norm, the weight and
+ * bias in one kernel, and one kernel backward); group norm adds its per-channel affine with
+ * tensor ops, and the rest are composed of tensor ops. Statistics use
  * the biased variance, as PyTorch; batchNorm's running variance is updated with the unbiased
  * one, also as PyTorch.
  */
