@@ -10,7 +10,8 @@
  * The protocol (JSON lines; replies on the child's stdout prefixed with `@bench `, anything else
  * a library prints there is dropped):
  *   {"cmd": "setup", "workload": id, ...spec}  -> {"ok": true}       builds the workload
- *   {"cmd": "run", "reps": R, "settleMs": S}   -> {"times": [ms...]}  times R steps, then sleeps S ms
+ *   {"cmd": "run", "warmup": W, "reps": R, "settleMs": S}
+ *                                              -> {"times": [ms...]}  W untimed steps, R timed, then sleeps S ms
  *   {"cmd": "finish"}                          -> {"result": {...}, "maxRssMiB": m, "idleCpuMs": c}
  *   {"cmd": "info"}                            -> versions and configuration
  * `idleCpuMs` is the CPU the process used between its turns (reply of one run to the next run):
@@ -130,8 +131,14 @@ export interface Workload {
   /** Workload parameters sent to every contender's builder. */
   spec?: Spec;
   rounds: number;
-  /** Steps per turn (default 1): a few for steps of a millisecond, so a turn is not all wake-up. */
+  /** Timed steps per turn (default 1): a few for steps of a millisecond. */
   stepsPerTurn?: number;
+  /**
+   * Untimed steps at the start of each turn (default 1), for every contender alike: the first step
+   * after the other contenders ran finds cold caches and sleeping threads, which a training loop's
+   * back-to-back steps do not. 0 for steps long enough not to care (chunks of an epoch).
+   */
+  warmupPerTurn?: number;
   /** Each row shows step time x scale (LeNet: chunks of batches scaled to an epoch), labelled `unit`. */
   scale?: number;
   unit?: string;
@@ -206,7 +213,7 @@ export async function runWorkload(w: Workload, log: (line: string) => void): Pro
     if (results.has(c.spec.name)) return;
     if (record && c.spec.budgetMs !== undefined && c.spent > c.spec.budgetMs && c.times.length > 0) return;
     try {
-      const reply = await c.proc.request({ cmd: 'run', reps: steps, settleMs: c.spec.settleMs ?? 0 });
+      const reply = await c.proc.request({ cmd: 'run', warmup: w.warmupPerTurn ?? 1, reps: steps, settleMs: c.spec.settleMs ?? 0 });
       const times = reply.times as number[];
       c.spent += times.reduce((a, b) => a + b, 0);
       if (record) c.times.push(...times);
@@ -274,6 +281,7 @@ export async function serve(side: Side, options: Record<string, unknown>): Promi
         case 'run': {
           if (prepared === undefined) throw new Error('run before setup');
           if (lastReplyCpu !== undefined) idleCpuMs += cpuMs() - lastReplyCpu;
+          await timeSteps(prepared.step, Number(msg.warmup ?? 0));
           const times = await timeSteps(prepared.step, Number(msg.reps));
           await sleep(Number(msg.settleMs ?? 0));
           lastReplyCpu = cpuMs();

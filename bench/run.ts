@@ -11,6 +11,7 @@
  *                                       overhead, memory, word2vec, tsne)
  *   npm run bench -- --no-write         do not touch bench/RESULTS.md
  *   npm run bench -- --no-torch         skip PyTorch
+ *   npm run bench -- --torch=1x1,2x1    only these PyTorch configurations (torch threads x OpenBLAS threads)
  *   BENCH_VERBOSE=1 npm run bench       show what the contenders' processes print
  *
  * Every contender runs in its own process, started fresh for each workload (bench/harness.ts):
@@ -45,6 +46,9 @@ const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).
 const wanted = (id: string): boolean => only === undefined || only.includes(id);
 const DATASET = fileURLToPath(new URL('../../shared/datasets/fashion-mnist', import.meta.url));
 const cores = cpus().length;
+const torchOnly = args.find((a) => a.startsWith('--torch='))?.slice('--torch='.length).split(',');
+/** The PyTorch configurations to run: the whole grid, or those `--torch=` names. */
+const torchConfigs = (): TorchConfig[] => torchGrid(cores).filter((c) => torchOnly === undefined || torchOnly.includes(`${c.torchThreads}x${c.blasThreads}`));
 const rounds = (full: number): number => (quick ? Math.max(3, Math.ceil(full / 3)) : full);
 
 const lines: string[] = [];
@@ -88,7 +92,7 @@ const torchSettleMs = (c: TorchConfig): number => (c.blasThreads > 1 ? 200 : c.t
 
 /** PyTorch under every configuration of the grid (group 'torch': its best median stands for PyTorch). */
 function torchRows(): ContenderSpec[] {
-  return torchGrid(cores).map((config) => {
+  return torchConfigs().map((config) => {
     const name = `PyTorch, ${configName(config)}`;
     return {
       name, group: 'torch', start: () => startTorch(name, config), settleMs: torchSettleMs(config),
@@ -145,7 +149,7 @@ const WORKLOADS: Workload[] = [
   },
   {
     id: 'lenet', title: `LeNet-5, Fashion-MNIST, batch ${LENET_BATCH}, Adam 1e-3: epoch time (chunks of ${LENET_CHUNK} batches, interleaved, scaled to 60,000 images)`,
-    spec: { dir: DATASET, batch: LENET_BATCH, chunkBatches: LENET_CHUNK }, rounds: quick ? 3 : 10, training: true,
+    spec: { dir: DATASET, batch: LENET_BATCH, chunkBatches: LENET_CHUNK }, rounds: quick ? 3 : 10, warmupPerTurn: 0, training: true,
     scale: 60000 / (LENET_BATCH * LENET_CHUNK), unit: 'epoch',
     contenders: [
       ...nablaRows(),
@@ -164,7 +168,7 @@ const WORKLOADS: Workload[] = [
   },
   {
     id: 'memory', title: 'Memory over a training loop (small conv net, Adam, batch 16): 500 steps per round',
-    spec: { stepsPerStep: 500 }, rounds: quick ? 4 : 20, training: true,
+    spec: { stepsPerStep: 500 }, rounds: quick ? 4 : 20, warmupPerTurn: 0, training: true,
     contenders: [node(NABLA, 'nabla', 'nabla', { backend: 'wasm', threads: cores })],
   },
 ];
@@ -318,9 +322,10 @@ async function info(proc: ReturnType<typeof startNodeSide>): Promise<Record<stri
 /** The header's lines about PyTorch: version, build, and what threadpoolctl reports per configuration. */
 async function torchHeader(): Promise<string[]> {
   if (noTorch) return ['- PyTorch: skipped (--no-torch).'];
+  if (torchConfigs().length === 0) return [`- PyTorch: no configuration matches ${args.find((a) => a.startsWith('--torch='))}.`];
   const rows: string[] = [];
   let first: Record<string, unknown> | undefined;
-  for (const config of torchGrid(cores)) {
+  for (const config of torchConfigs()) {
     const reply = await info(startTorch(configName(config), config));
     if (typeof reply === 'string') return [`- PyTorch: not available (${reply}).`];
     first ??= reply;

@@ -3,7 +3,8 @@ harness's protocol (bench/harness.ts) in JSON lines on stdin/stdout (replies pre
 
   {"cmd": "info"}                            -> versions, build, the thread pools threadpoolctl sees
   {"cmd": "setup", "workload": ..., ...}     -> builds the workload
-  {"cmd": "run", "reps": R, "settleMs": S}   -> {"times": [ms, ...]} timed here, then sleeps S ms
+  {"cmd": "run", "warmup": W, "reps": R, "settleMs": S}
+                                             -> {"times": [ms, ...]}: W untimed steps, R timed, then a sleep of S ms
   {"cmd": "finish"}                          -> {"result": {...}, "maxRssMiB": m, "idleCpuMs": c}
 
 Usage: torch_worker.py TORCH_THREADS, with OPENBLAS_NUM_THREADS set in the environment by
@@ -83,13 +84,14 @@ def read_idx(path):
         data = f.read()
     dims = data[3]
     shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape).copy()  # writable, as torch wants
 
 
 def lenet(spec):
     """LeNet-5 on Fashion-MNIST, Adam 1e-3: each step trains the next chunkBatches batches of a shuffled epoch."""
     d = spec["dir"]
-    images = lambda name: torch.from_numpy(read_idx(f"{d}/{name}").astype(np.float32) / 255).unsqueeze(1)
+    # uint8 -> float32 once, divided in place: the peak RSS reported is training's, not a loader's temporaries
+    images = lambda name: torch.from_numpy(read_idx(f"{d}/{name}")).float().div_(255).unsqueeze(1)
     labels = lambda name: torch.from_numpy(read_idx(f"{d}/{name}").astype(np.int64))
     x_train, y_train = images("train-images-idx3-ubyte.gz"), labels("train-labels-idx1-ubyte.gz")
     x_test, y_test = images("t10k-images-idx3-ubyte.gz"), labels("t10k-labels-idx1-ubyte.gz")
@@ -110,8 +112,8 @@ def lenet(spec):
             opt.step()
 
     def finish():
-        with torch.no_grad():
-            correct = (model(x_test).argmax(1) == y_test).sum().item()
+        with torch.no_grad():  # in batches of 1,000, as bench/nabla.ts does
+            correct = sum((model(x_test[i:i + 1000]).argmax(1) == y_test[i:i + 1000]).sum().item() for i in range(0, len(x_test), 1000))
         return {"images trained": state["images"], "test accuracy": correct / len(y_test)}
     return step, finish
 
@@ -173,6 +175,8 @@ def main():
                 if last_reply_cpu is not None:
                     idle_cpu += time.process_time() - last_reply_cpu
                 step = prepared[0]
+                for _ in range(msg.get("warmup", 0)):
+                    step()
                 times = []
                 for _ in range(msg["reps"]):
                     t0 = time.perf_counter()
