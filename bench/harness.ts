@@ -139,9 +139,11 @@ export interface Workload {
    * back-to-back steps do not. 0 for steps long enough not to care (chunks of an epoch).
    */
   warmupPerTurn?: number;
-  /** Each row shows step time x scale (LeNet: chunks of batches scaled to an epoch), labelled `unit`. */
+  /** Each row shows step time x scale (LeNet: chunks of batches scaled to an epoch), per `unit`. */
   scale?: number;
   unit?: string;
+  /** Show the scaled times in microseconds (per-op overheads) instead of ms / s. */
+  microseconds?: boolean;
   /** Peak RSS of each contender's process is shown beside training rows. */
   training?: boolean;
   contenders: ContenderSpec[];

@@ -5,8 +5,9 @@
  * threads, and the measured 128-bit FMA ceiling beside the matmul rows. Prints medians with their
  * spread, a targets table, and writes bench/RESULTS.md between its markers.
  *
- *   npm run bench                       everything (~15 min on 2 cores; see bench/RESULTS.md for the last)
- *   npm run bench -- --quick            fewer rounds, a third of a LeNet-5 epoch (~4 min)
+ *   npm run bench                       everything (estimated ~6 min on a quiet 2-core machine, plus
+ *                                       word2vec and t-SNE; bench/RESULTS.md records each run's time)
+ *   npm run bench -- --quick            fewer rounds, a third of a LeNet-5 epoch
  *   npm run bench -- --only=matmul,mlp  a subset, by workload id (matmul, mlp, conv, lstm, lenet,
  *                                       overhead, memory, word2vec, tsne)
  *   npm run bench -- --no-write         do not touch bench/RESULTS.md
@@ -160,7 +161,7 @@ const WORKLOADS: Workload[] = [
   },
   {
     id: 'overhead', title: 'Per-op overhead: `a.add(b)` on 4-element tensors, end to end (dispatch, autograd record, allocation)',
-    spec: { opsPerStep: 20000 }, rounds: rounds(9), scale: 1000 / 20000, unit: 'op (us)',
+    spec: { opsPerStep: 20000 }, rounds: rounds(9), scale: 1 / 20000, unit: 'op', microseconds: true,
     contenders: [
       node('Nabla wasm, requiresGrad input (graph recorded)', 'nabla', 'nabla', { backend: 'wasm', grad: true }),
       node('Nabla wasm, no grad', 'nabla-nograd', 'nabla', { backend: 'wasm', grad: false }),
@@ -219,7 +220,7 @@ function best(timings: Timing[], group: string): Timing | undefined {
 
 function table(w: Workload, timings: Timing[]): void {
   const scale = w.scale ?? 1;
-  const show = (ms: number): string => (w.unit?.endsWith('(us)') ? (ms * scale).toFixed(2) : fmt(ms * scale));
+  const show = (ms: number): string => (w.microseconds ? `${(ms * scale * 1000).toFixed(2)} us` : fmt(ms * scale));
   const base = timings.find((t) => t.error === undefined) ?? timings[0]!;
   const withFlops = w.flops !== undefined;
   const withResults = timings.some((t) => t.result !== undefined && t.result !== null);
