@@ -1,16 +1,12 @@
 /**
- * A JavaScript contender's process: `node --import tsx bench/child.ts <side> '<options JSON>'`
- * loads bench/<side>.ts (which exports `side: Side`) and answers the harness's commands
- * (bench/harness.ts) on stdin/stdout. Started by bench/run.ts, one process per contender and
- * workload.
+ * A JavaScript contender's process under tsx, when bench/<side>.ts could not be bundled
+ * (bench/harness.ts's startNodeSide): `node --import tsx bench/child.ts <side> '<options JSON>'`
+ * loads bench/<side>.ts (which exports `side: Side`) and answers the harness's commands.
  */
-import { serve, type Side } from './harness.js';
+import { childMain, type Side } from './harness.js';
 
-const [name, optionsJson] = process.argv.slice(2);
+const name = process.argv[2];
 if (name === undefined || !/^[a-z0-9_-]+$/i.test(name)) throw new Error(`bench/child.ts: expected a side name (bench/<side>.ts), got ${String(name)}`);
-const options = JSON.parse(optionsJson ?? '{}') as Record<string, unknown>;
 const module = (await import(`./${name}.js`)) as { side?: Side };
 if (module.side === undefined) throw new Error(`bench/${name}.ts exports no \`side\``);
-await serve(module.side, options);
-// Worker threads (idle) and libraries' timers must not keep the process alive once stdin closes.
-process.exit(0);
+await childMain(module.side);
