@@ -102,9 +102,10 @@ export class ContenderProcess {
 
 /**
  * Where bundles of the JavaScript sides go (gitignored). Inside the repository, so that the
- * packages they leave out (tfjs, onnxruntime-web, ...) resolve from node_modules.
+ * packages they leave out (tfjs, onnxruntime-web, ...) resolve from node_modules, and outside
+ * bench/, so that linting bench/ does not lint them.
  */
-const BUNDLES = fileURLToPath(new URL('./.build/', import.meta.url));
+const BUNDLES = fileURLToPath(new URL('../.bench-build/', import.meta.url));
 const bundled = new Map<string, string | null>();
 
 /**
