@@ -16,7 +16,8 @@
  *   BENCH_VERBOSE=1 npm run bench       show what the contenders' processes print
  *
  * Every contender runs in its own process, started fresh for each workload (bench/harness.ts):
- * Nabla and tfjs in `node --import tsx bench/child.ts <side>`, PyTorch in bench/torch_worker.py.
+ * Nabla, tfjs and the ceiling each from a bundle of bench/<side>.ts in plain `node` (under tsx
+ * through bench/child.ts when bundling fails), PyTorch in bench/torch_worker.py.
  * The contenders of a workload take turns in interleaved rounds, one at a time, the others asleep.
  *
  * Adding a workload (one entry each side):
