@@ -6,6 +6,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { quoteShort } from '../util/untrusted.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 const QUOTE = 34;
 const LF = 10;
@@ -148,7 +149,7 @@ export interface CsvTable {
   classNames: string[] | null;
 }
 
-const CSV_OPTIONS = new Set(['header', 'labelColumn', 'delimiter', 'dtype', 'labelType', 'missingLabel']);
+const CSV_OPTIONS = ['header', 'labelColumn', 'delimiter', 'dtype', 'labelType', 'missingLabel'];
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** A cell that stands for a missing value: empty or "nan" (any case), as pandas reads them. */
@@ -168,10 +169,7 @@ function compareClassNames(a: string, b: string): number {
 }
 
 function checkCsvOptions(options: CsvOptions): void {
-  if (options === null || typeof options !== 'object') throw new Error(`parseCsv: options must be an object, got ${options === null ? 'null' : typeof options}`);
-  for (const key of Object.keys(options)) {
-    if (!CSV_OPTIONS.has(key)) throw new Error(`parseCsv: unknown option ${quoteShort(key)} (known: ${[...CSV_OPTIONS].join(', ')})`);
-  }
+  checkOptionKeys('parseCsv', options, CSV_OPTIONS);
   const { labelType, missingLabel, dtype, header } = options;
   if (labelType !== undefined && labelType !== 'auto' && labelType !== 'number' && labelType !== 'class') {
     throw new Error(`parseCsv: labelType must be 'auto', 'number' or 'class', got ${typeof labelType === 'string' ? quoteShort(labelType) : typeof labelType}`);

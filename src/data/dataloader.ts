@@ -7,10 +7,10 @@ import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
 import { stack } from '../ops/join.js';
 import { Generator } from '../tensor/random.js';
-import { check, describe as describeValue, func, keysSpec, parseOptions, type Spec } from '../ops/args.js';
+import { bool, check, describe as describeValue, func, int, parseOptions, unchecked, type Spec } from '../ops/args.js';
 import type { Transform } from './transforms.js';
 import type { Sampler } from './sampler.js';
-import { generatorFrom, permutation, type AsyncDataset, type Collated, type Dataset, type SeedOptions } from './dataset.js';
+import { generatorFrom, permutation, SEED_SPEC, type AsyncDataset, type Collated, type Dataset, type SeedOptions } from './dataset.js';
 
 /**
  * Stacks a list of samples into a batch, as torch's default_collate: tensors are stacked along
@@ -129,7 +129,12 @@ export function transformBatch<B>(op: string, batch: B, transform: (x: Tensor) =
 }
 
 export const LOADER_SPEC = {
-  ...keysSpec(['batchSize', 'shuffle', 'dropLast', 'collate', 'sampler', 'seed', 'generator']),
+  batchSize: int,
+  shuffle: bool,
+  dropLast: bool,
+  collate: func,
+  sampler: unchecked,
+  ...SEED_SPEC,
   transform: func,
   numWorkers: check<number>('0 (worker threads need data.DataLoader from \'nabla/node\')', (v) => v === 0),
 };
@@ -162,8 +167,9 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   constructor(
     readonly dataset: Dataset<T> | AsyncDataset<T>,
     options: DataLoaderOptions<T, B> = {},
+    ...extra: []
   ) {
-    parseOptions('DataLoader', options, (new.target as unknown as { optionSpec: Spec }).optionSpec);
+    parseOptions('DataLoader', options, (new.target as unknown as { optionSpec: Spec }).optionSpec, extra);
     if (dataset === null || typeof dataset !== 'object' || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length)) {
       throw new Error('DataLoader: the dataset must have an integer `length` and a `get(index)` method');
     }

@@ -7,6 +7,7 @@ import { Generator, defaultGenerator } from '../tensor/random.js';
 import { shapeStr } from '../tensor/shape.js';
 import { indexSelect } from '../ops/indexing.js';
 import { select } from '../ops/movement.js';
+import { instanceOf, int, parseOptions } from '../ops/args.js';
 
 /** A map-style dataset: `length` samples, read by index. */
 export interface Dataset<T> {
@@ -41,6 +42,9 @@ export interface SeedOptions {
   generator?: Generator;
   seed?: number;
 }
+
+/** The options of every seeded function. */
+export const SEED_SPEC = { generator: instanceOf(Generator), seed: int };
 
 export function generatorFrom(options: SeedOptions): Generator {
   if (options.generator !== undefined && options.seed !== undefined) {
@@ -181,7 +185,8 @@ export class ConcatDataset<T> implements Dataset<T> {
  * `lengths` are counts summing to the dataset's length, or fractions summing to 1; with
  * fractions each part gets floor(fraction * n) and the remainder goes one by one to the first parts.
  */
-export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: SeedOptions = {}): Subset<T>[] {
+export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: SeedOptions = {}, ...extra: []): Subset<T>[] {
+  parseOptions('randomSplit', options, SEED_SPEC, extra);
   const n = dataset.length;
   const counts = splitCounts('randomSplit', n, lengths);
   const perm = permutation(n, generatorFrom(options));

@@ -6,6 +6,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
 import { preview } from '../util/untrusted.js';
+import { checkOptionKeys } from '../ops/args.js';
 import { gunzipBounded, isGzip } from './gzip.js';
 
 export { isGzip };
@@ -40,7 +41,8 @@ export interface ParseIdxOptions {
 }
 
 /** Gunzips bytes that start with the gzip magic number (bounded by maxBytes, CRC-checked); other bytes come back as they are. */
-export function maybeGunzip(bytes: Uint8Array, what: string, options: { maxBytes?: number } = {}): Uint8Array {
+export function maybeGunzip(bytes: Uint8Array, what: string, options: { maxBytes?: number } = {}, ...extra: []): Uint8Array {
+  checkOptionKeys('maybeGunzip', options, ['maxBytes'], extra);
   if (!isGzip(bytes)) return bytes;
   return gunzipBounded(bytes, what, { maxBytes: checkMaxBytes(what, options.maxBytes, IDX_MAX_BYTES) });
 }
@@ -94,6 +96,7 @@ export function parseIdx(input: Uint8Array, name = 'IDX data', options: ParseIdx
     throw new Error(`${what}: ${why}`);
   };
   if (!(input instanceof Uint8Array)) fail(`expected the file's bytes as a Uint8Array, got ${preview(input)}`);
+  checkOptionKeys('parseIdx', options, ['maxBytes']);
   const maxBytes = checkMaxBytes(what, options.maxBytes, IDX_MAX_BYTES);
   const bytes = isGzip(input)
     ? gunzipBounded(input, what, { maxBytes, expectedSize: (prefix) => readIdxHeader(prefix, fail)?.totalBytes })
@@ -139,7 +142,8 @@ export interface IdxTensorOptions {
 }
 
 /** An IDX array as a tensor: integer types as int32 (or float32 divided by `scale`), floats as they are. */
-export function idxToTensor(idx: IdxArray, options: IdxTensorOptions = {}): Tensor {
+export function idxToTensor(idx: IdxArray, options: IdxTensorOptions = {}, ...extra: []): Tensor {
+  checkOptionKeys('idxToTensor', options, ['scale'], extra);
   const { scale } = options;
   if (scale !== undefined) {
     if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`idxToTensor: scale must be a positive number, got ${scale}`);

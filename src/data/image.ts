@@ -7,6 +7,7 @@ import jpeg from 'jpeg-js';
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
 import { preview } from '../util/untrusted.js';
+import { checkOptionKeys } from '../ops/args.js';
 import { decodePngPixels, hasPngSignature } from './png.js';
 
 /** Default limit on an image's pixels (width x height) for decodePng / decodeJpeg / readImage. */
@@ -23,10 +24,7 @@ export interface DecodeImageOptions {
 }
 
 function checkOptions(op: string, options: DecodeImageOptions): { channels: 1 | 2 | 3 | 4 | undefined; maxPixels: number } {
-  if (options === null || typeof options !== 'object') throw new Error(`${op}: options must be an object, got ${preview(options)}`);
-  for (const key of Object.keys(options)) {
-    if (key !== 'channels' && key !== 'maxPixels') throw new Error(`${op}: unknown option ${preview(key)} (known: channels, maxPixels)`);
-  }
+  checkOptionKeys(op, options, ['channels', 'maxPixels']);
   const { channels, maxPixels = MAX_PIXELS } = options;
   if (channels !== undefined && channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) {
     throw new Error(`${op}: channels must be 1, 2, 3 or 4, got ${preview(channels)}`);

@@ -8,6 +8,7 @@ import { normalizeDims, shapeStr } from '../tensor/shape.js';
 import { add, cast, div, eq, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { amax, amin, mean } from '../ops/reduce.js';
 import { preview } from '../util/untrusted.js';
+import { arrayOf, dtype as dtypeCheck, intArray, num, parseOptions, type Spec } from '../ops/args.js';
 
 export interface ScalerOptions {
   /**
@@ -17,6 +18,8 @@ export interface ScalerOptions {
   dims?: readonly number[];
 }
 
+const SCALER_SPEC = { dims: intArray };
+
 /** Shared bookkeeping: which dims are reduced and the shape the fitted statistics apply to. */
 abstract class Scaler {
   protected readonly dims: readonly number[];
@@ -25,7 +28,10 @@ abstract class Scaler {
   constructor(
     private readonly name: string,
     options: ScalerOptions,
+    spec: Spec,
+    extra: readonly unknown[],
   ) {
+    parseOptions(name, options, spec, extra);
     this.dims = options.dims ?? [0];
   }
 
@@ -73,8 +79,8 @@ export class StandardScaler extends Scaler {
   /** Per-feature standard deviation, with 1 where it is zero. */
   scale: Tensor | null = null;
 
-  constructor(options: ScalerOptions = {}) {
-    super('StandardScaler', options);
+  constructor(options: ScalerOptions = {}, ...extra: []) {
+    super('StandardScaler', options, SCALER_SPEC, extra);
   }
 
   fit(x: Tensor): this {
@@ -122,8 +128,8 @@ export class MinMaxScaler extends Scaler {
   scale: Tensor | null = null;
   offset: Tensor | null = null;
 
-  constructor(options: MinMaxScalerOptions = {}) {
-    super('MinMaxScaler', options);
+  constructor(options: MinMaxScalerOptions = {}, ...extra: []) {
+    super('MinMaxScaler', options, { ...SCALER_SPEC, range: arrayOf(num, 'an array [low, high]') }, extra);
     const range = options.range ?? [0, 1];
     if (!(range[0] < range[1])) throw new Error(`MinMaxScaler: range must be [low, high] with low < high, got [${range.join(', ')}]`);
     this.range = range;
@@ -216,7 +222,8 @@ export interface OneHotOptions {
 }
 
 /** One-hot rows for integer class labels: shape [...labels.shape, numClasses]. */
-export function oneHot(labels: Tensor | readonly number[], numClasses?: number, options: OneHotOptions = {}): Tensor {
+export function oneHot(labels: Tensor | readonly number[], numClasses?: number, options: OneHotOptions = {}, ...extra: []): Tensor {
+  parseOptions('data.oneHot', options, { dtype: dtypeCheck }, extra);
   const values = labels instanceof Tensor ? labels.toTypedArray() : Float64Array.from(labels);
   const shape = labels instanceof Tensor ? labels.shape : [labels.length];
   let hi = -1;

@@ -6,9 +6,9 @@
 import { Tensor } from '../tensor/tensor.js';
 import { multinomial, tensor } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
-import { generatorFrom } from './dataset.js';
+import { generatorFrom, SEED_SPEC } from './dataset.js';
 import type { SeedOptions } from './dataset.js';
-import { checkOptionKeys } from '../ops/args.js';
+import { parseOptions } from '../ops/args.js';
 
 /** What a DataLoader's `sampler` option takes: indices to read, and how many an epoch yields. */
 export interface Sampler extends Iterable<number> {
@@ -47,7 +47,7 @@ export class WeightedRandomSampler implements Sampler {
     if (typeof replacement !== 'boolean') throw new Error(`${op}: replacement must be a boolean, got ${String(replacement)}`);
     const positive = this.weights.filter((w) => w > 0).length;
     if (!replacement && numSamples > positive) throw new Error(`${op}: cannot draw ${numSamples} samples without replacement from ${positive} indices with a positive weight`);
-    checkOptionKeys(op, options, ['generator', 'seed']);
+    parseOptions(op, options, SEED_SPEC);
     this.generator = generatorFrom(options);
   }
 
@@ -114,7 +114,7 @@ export function classWeights(labels: Tensor | readonly number[], options: { numC
  * each smaller class until every class has as many as the largest. Sorted by index.
  */
 export function oversample(labels: Tensor | readonly (number | string)[], options: SeedOptions = {}): number[] {
-  checkOptionKeys('oversample', options, ['generator', 'seed']);
+  parseOptions('oversample', options, SEED_SPEC);
   const rng = generatorFrom(options);
   const byClass = indicesByClass(labelList('oversample', labels));
   const target = Math.max(0, ...[...byClass.values()].map((v) => v.length));
@@ -128,7 +128,7 @@ export function oversample(labels: Tensor | readonly (number | string)[], option
 
 /** Random undersampling: indices (for a Subset) of a random subset of each class, as many as the smallest class has. Sorted. */
 export function undersample(labels: Tensor | readonly (number | string)[], options: SeedOptions = {}): number[] {
-  checkOptionKeys('undersample', options, ['generator', 'seed']);
+  parseOptions('undersample', options, SEED_SPEC);
   const rng = generatorFrom(options);
   const byClass = indicesByClass(labelList('undersample', labels));
   const target = Math.min(...[...byClass.values()].map((v) => v.length));

@@ -4,7 +4,8 @@
  * tell variance from data mismatch, and a stratified option that keeps class proportions.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { generatorFrom, permutation, Subset, type Dataset, type SeedOptions } from './dataset.js';
+import { generatorFrom, permutation, SEED_SPEC, Subset, type Dataset, type SeedOptions } from './dataset.js';
+import { num, parseOptions, unchecked } from '../ops/args.js';
 
 export interface SplitOptions extends SeedOptions {
   /** Size of the dev (validation) set: a fraction of the whole in [0, 1) or a count (an integer >= 1). Default 0. */
@@ -55,7 +56,15 @@ function labelKeys(labels: Tensor | readonly (number | string)[]): string[] {
  * the others leave. With `stratify`, samples of each class are spread evenly over the splits,
  * so each split's class counts are within one of the exact proportions.
  */
-export function splitIndices(n: number, options: SplitOptions = {}): SplitIndices {
+/** The parts' sizes and stratify are checked where they are read, with messages naming the part. */
+const SPLIT_SPEC = { dev: num, test: num, trainDev: num, stratify: unchecked, ...SEED_SPEC };
+
+export function splitIndices(n: number, options: SplitOptions = {}, ...extra: []): SplitIndices {
+  parseOptions('splitIndices', options, SPLIT_SPEC, extra);
+  return indicesOfSplits(n, options);
+}
+
+function indicesOfSplits(n: number, options: SplitOptions): SplitIndices {
   if (!Number.isInteger(n) || n < 0) throw new Error(`trainDevTestSplit: number of samples must be a non-negative integer, got ${n}`);
   const sizes = {
     test: partSize('test', options.test, n),
@@ -113,8 +122,9 @@ export function splitIndices(n: number, options: SplitOptions = {}): SplitIndice
  * Splits a dataset into train, dev, test and (optionally) train-dev subsets, e.g.
  * `trainDevTestSplit(ds, { dev: 0.1, test: 0.1, stratify: labels, seed: 0 })`.
  */
-export function trainDevTestSplit<T>(dataset: Dataset<T>, options: SplitOptions = {}): Splits<T> {
-  const idx = splitIndices(dataset.length, options);
+export function trainDevTestSplit<T>(dataset: Dataset<T>, options: SplitOptions = {}, ...extra: []): Splits<T> {
+  parseOptions('trainDevTestSplit', options, SPLIT_SPEC, extra);
+  const idx = indicesOfSplits(dataset.length, options);
   return {
     train: new Subset(dataset, idx.train),
     dev: new Subset(dataset, idx.dev),

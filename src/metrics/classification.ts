@@ -4,7 +4,8 @@
  * macro, micro, weighted or per-class ('none') averaging, plus a scikit-learn-style report.
  * Arguments come in (preds, target) order, as torch losses and torchmetrics.
  */
-import { flat, predictedLabels, ratio, targetLabels, type PredictionOptions, type Values } from './inputs.js';
+import { flat, predictedLabels, PREDICTION_SPEC, ratio, targetLabels, valuesOption, type PredictionOptions, type Values } from './inputs.js';
+import { anyNum, arrayOf, int, num, oneOf, parseOptions, str } from '../ops/args.js';
 import { shapeStr } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -17,6 +18,16 @@ export interface SampleWeightOptions {
   /** One weight per sample (scikit-learn's sample_weight): counts become sums of weights. */
   sampleWeight?: Values;
 }
+
+const SAMPLE_WEIGHT_SPEC = { sampleWeight: valuesOption };
+const ACCURACY_SPEC = { ...PREDICTION_SPEC, ...SAMPLE_WEIGHT_SPEC };
+/** The streaming metrics (metrics/streaming.ts) take these options without sampleWeight. */
+export const CLASS_COUNT_SPEC = { ...PREDICTION_SPEC, numClasses: int };
+export const NORMALIZE_SPEC = { normalize: oneOf('true', 'pred', 'all') };
+const CONFUSION_SPEC = { ...CLASS_COUNT_SPEC, ...SAMPLE_WEIGHT_SPEC, ...NORMALIZE_SPEC };
+export const RATIO_SPEC = { ...CLASS_COUNT_SPEC, average: oneOf('binary', 'micro', 'macro', 'weighted', 'none'), posLabel: int, zeroDivision: anyNum };
+const CLASS_METRIC_SPEC = { ...RATIO_SPEC, ...SAMPLE_WEIGHT_SPEC };
+const REPORT_SPEC = { ...CLASS_COUNT_SPEC, classNames: arrayOf(str, 'an array of strings'), digits: int, zeroDivision: anyNum };
 
 /** The per-sample weights (all 1 when none are given), checked against the number of samples. */
 function weightsOf(op: string, options: SampleWeightOptions, n: number): Float64Array | undefined {
@@ -47,7 +58,8 @@ function classCount(op: string, preds: Values, predicted: Int32Array, actual: In
 }
 
 /** Fraction of samples whose predicted class equals the target. */
-export function accuracy(preds: Values, target: Values, options: PredictionOptions & SampleWeightOptions = {}): number {
+export function accuracy(preds: Values, target: Values, options: PredictionOptions & SampleWeightOptions = {}, ...extra: []): number {
+  parseOptions('metrics.accuracy', options, ACCURACY_SPEC, extra);
   const { predicted, actual } = labelsOf('accuracy', preds, target, options);
   if (actual.length === 0) throw new Error('accuracy: no samples');
   const w = weightsOf('accuracy', options, actual.length);
@@ -63,7 +75,8 @@ export function accuracy(preds: Values, target: Values, options: PredictionOptio
 }
 
 /** 1 - accuracy. */
-export function errorRate(preds: Values, target: Values, options: PredictionOptions & SampleWeightOptions = {}): number {
+export function errorRate(preds: Values, target: Values, options: PredictionOptions & SampleWeightOptions = {}, ...extra: []): number {
+  parseOptions('metrics.errorRate', options, ACCURACY_SPEC, extra);
   return 1 - accuracy(preds, target, options);
 }
 
@@ -98,8 +111,13 @@ export interface ConfusionMatrixOptions extends ClassCountOptions, SampleWeightO
 }
 
 /** counts[i][j] = samples of true class i predicted as class j (scikit-learn's layout). */
-export function confusionMatrix(preds: Values, target: Values, options: ConfusionMatrixOptions = {}): number[][] {
-  const op = 'confusionMatrix';
+export function confusionMatrix(preds: Values, target: Values, options: ConfusionMatrixOptions = {}, ...extra: []): number[][] {
+  parseOptions('metrics.confusionMatrix', options, CONFUSION_SPEC, extra);
+  return confusion('confusionMatrix', preds, target, options);
+}
+
+/** confusionMatrix for callers that checked their own options. */
+function confusion(op: string, preds: Values, target: Values, options: ConfusionMatrixOptions): number[][] {
   const { predicted, actual } = labelsOf(op, preds, target, options);
   const k = classCount(op, preds, predicted, actual, options.numClasses);
   const w = weightsOf(op, options, actual.length);
@@ -237,8 +255,10 @@ export interface ClassMetricFn<O extends ClassMetricOptions = ClassMetricOptions
 }
 
 function ratioMetric(op: string, kind: RatioKind): ClassMetricFn {
-  return ((preds: Values, target: Values, options: ClassMetricOptions = {}) =>
-    fromConfusion(op, kind, confusionMatrix(preds, target, { ...options, normalize: undefined }), options)) as ClassMetricFn;
+  return ((preds: Values, target: Values, options: ClassMetricOptions = {}, ...extra: []) => {
+    parseOptions(`metrics.${op}`, options, CLASS_METRIC_SPEC, extra);
+    return fromConfusion(op, kind, confusion(op, preds, target, options), options);
+  }) as ClassMetricFn;
 }
 
 /** tp / (tp + fp). */
@@ -253,8 +273,10 @@ export const falsePositiveRate = ratioMetric('falsePositiveRate', 'fpr');
 export const falseNegativeRate = ratioMetric('falseNegativeRate', 'fnr');
 
 /** Harmonic mean of precision and recall. */
-export const f1Score = ((preds: Values, target: Values, options: ClassMetricOptions = {}) =>
-  fromConfusion('f1Score', 'fbeta', confusionMatrix(preds, target, { ...options, normalize: undefined }), options, 1)) as ClassMetricFn;
+export const f1Score = ((preds: Values, target: Values, options: ClassMetricOptions = {}, ...extra: []) => {
+  parseOptions('metrics.f1Score', options, CLASS_METRIC_SPEC, extra);
+  return fromConfusion('f1Score', 'fbeta', confusion('f1Score', preds, target, options), options, 1);
+}) as ClassMetricFn;
 
 export interface FBetaOptions extends ClassMetricOptions {
   /** Weight of recall relative to precision (beta > 1 favours recall). */
@@ -262,11 +284,12 @@ export interface FBetaOptions extends ClassMetricOptions {
 }
 
 /** (1 + beta^2) P R / (beta^2 P + R): recall weighs beta times as much as precision. */
-export const fbetaScore = ((preds: Values, target: Values, options: FBetaOptions) => {
+export const fbetaScore = ((preds: Values, target: Values, options: FBetaOptions, ...extra: []) => {
+  parseOptions('metrics.fbetaScore', options, { ...CLASS_METRIC_SPEC, beta: num }, extra);
   if (options === undefined || !(options.beta > 0) || !Number.isFinite(options.beta)) {
     throw new Error(`fbetaScore: options.beta must be a positive number, got ${options?.beta}`);
   }
-  return fromConfusion('fbetaScore', 'fbeta', confusionMatrix(preds, target, { ...options, normalize: undefined }), options, options.beta);
+  return fromConfusion('fbetaScore', 'fbeta', confusion('fbetaScore', preds, target, options), options, options.beta);
 }) as {
   (preds: Values, target: Values, options: FBetaOptions & { average: 'none' }): number[];
   (preds: Values, target: Values, options: FBetaOptions): number;
@@ -296,9 +319,10 @@ export function formatFixed(x: number, digits: number): string {
  * Per-class precision, recall, F1 and support, then accuracy, macro and weighted averages, as
  * text laid out like scikit-learn's classification_report.
  */
-export function classificationReport(preds: Values, target: Values, options: ReportOptions = {}): string {
+export function classificationReport(preds: Values, target: Values, options: ReportOptions = {}, ...extra: []): string {
   const op = 'classificationReport';
-  const m = confusionMatrix(preds, target, { numClasses: options.numClasses, threshold: options.threshold });
+  parseOptions(`metrics.${op}`, options, REPORT_SPEC, extra);
+  const m = confusion(op, preds, target, { numClasses: options.numClasses, threshold: options.threshold });
   const k = m.length;
   const names = options.classNames ?? Array.from({ length: k }, (_, i) => String(i));
   if (names.length !== k) throw new Error(`${op}: ${names.length} classNames for ${k} classes`);

@@ -5,6 +5,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
+import { check, num, tensor } from '../ops/args.js';
 
 /** A tensor, an array of numbers, or an array of equal-length rows ([N, C]). */
 export type Values = Tensor | readonly number[] | readonly (readonly number[])[];
@@ -58,6 +59,10 @@ export interface PredictionOptions {
   /** Probability above which a binary score counts as the positive class (default 0.5). */
   threshold?: number;
 }
+
+/** An option holding values (sample weights): a tensor or an array, whose entries flat() checks. */
+export const valuesOption = check<Values>('a Tensor or an array of numbers', (v) => tensor(v) || Array.isArray(v));
+export const PREDICTION_SPEC = { threshold: num };
 
 /**
  * Predicted class labels from any prediction form:

@@ -5,6 +5,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { boxIou, checkBoxes, type BoxesLike } from '../vision/ops/boxes.js';
+import { int, oneOf, parseOptions, unchecked } from '../ops/args.js';
 
 export interface DetectionPrediction {
   /** [n, 4] (x1, y1, x2, y2). */
@@ -155,8 +156,10 @@ export function meanAveragePrecision(
   predictions: readonly DetectionPrediction[],
   targets: readonly DetectionGroundTruth[],
   options: MeanAveragePrecisionOptions = {},
+  ...extra: []
 ): MeanAveragePrecision {
   const op = 'meanAveragePrecision';
+  parseOptions(`metrics.${op}`, options, { method: oneOf('voc', 'voc11', 'coco'), iouThresholds: unchecked, maxDetections: int }, extra);
   const method = options.method ?? 'voc';
   if (method !== 'voc' && method !== 'voc11' && method !== 'coco') throw new Error(`${op}: method must be 'voc', 'voc11' or 'coco', got ${JSON.stringify(method)}`);
   const coco = method === 'coco';

@@ -3,6 +3,7 @@
  * one-vs-rest), precision-recall curve and average precision.
  */
 import { scoreMatrix, targetLabels, type Values } from './inputs.js';
+import { int, oneOf, parseOptions } from '../ops/args.js';
 
 export interface BinaryCurveOptions {
   /** The target label that counts as positive (default 1). */
@@ -55,7 +56,8 @@ export interface RocCurve {
  * The ROC curve of binary scores: false and true positive rates at each threshold, with the
  * collinear intermediate points dropped, as sklearn.metrics.roc_curve (drop_intermediate=True).
  */
-export function rocCurve(scores: Values, target: Values, options: BinaryCurveOptions = {}): RocCurve {
+export function rocCurve(scores: Values, target: Values, options: BinaryCurveOptions = {}, ...extra: []): RocCurve {
+  parseOptions('metrics.rocCurve', options, BINARY_CURVE_SPEC, extra);
   const op = 'rocCurve';
   const { s, positive } = binaryInputs(op, scores, target, options.posLabel ?? 1);
   let { fps, tps, thresholds } = binaryClfCurve(s, positive);
@@ -89,6 +91,10 @@ export interface MultiClassOptions {
   /** How one-vs-rest scores of [N, C] inputs are combined: 'macro' (default) or 'weighted' by class support. */
   average?: 'macro' | 'weighted';
 }
+
+const BINARY_CURVE_SPEC = { posLabel: int };
+/** rocAuc's and averagePrecision's options (also their streaming twins'). */
+export const CURVE_SPEC = { ...BINARY_CURVE_SPEC, average: oneOf('macro', 'weighted') };
 
 /** A binary metric applied per class (class c against the rest) and averaged. */
 function oneVsRest(
@@ -125,11 +131,12 @@ function oneVsRest(
  * Area under the ROC curve: binary scores [N] against 0/1 targets, or [N, C] class scores
  * one-vs-rest (sklearn's roc_auc_score with multi_class='ovr').
  */
-export function rocAuc(scores: Values, target: Values, options: BinaryCurveOptions & MultiClassOptions = {}): number {
+export function rocAuc(scores: Values, target: Values, options: BinaryCurveOptions & MultiClassOptions = {}, ...extra: []): number {
+  parseOptions('metrics.rocAuc', options, CURVE_SPEC, extra);
   const op = 'rocAuc';
   const labels = targetLabels(op, target);
   if (scoreMatrix(op, scores, labels.length).classes === 1) {
-    const roc = rocCurve(scores, target, options);
+    const roc = rocCurve(scores, target, { posLabel: options.posLabel });
     return auc(roc.fpr, roc.tpr);
   }
   return oneVsRest(op, scores, target, options, (s, positive) => {
@@ -148,7 +155,8 @@ export interface PrecisionRecallCurve {
 }
 
 /** sklearn.metrics.precision_recall_curve for binary scores. */
-export function precisionRecallCurve(scores: Values, target: Values, options: BinaryCurveOptions = {}): PrecisionRecallCurve {
+export function precisionRecallCurve(scores: Values, target: Values, options: BinaryCurveOptions = {}, ...extra: []): PrecisionRecallCurve {
+  parseOptions('metrics.precisionRecallCurve', options, BINARY_CURVE_SPEC, extra);
   const op = 'precisionRecallCurve';
   const { s, positive } = binaryInputs(op, scores, target, options.posLabel ?? 1);
   const { fps, tps, thresholds } = binaryClfCurve(s, positive);
@@ -173,7 +181,8 @@ function binaryAveragePrecision(s: ArrayLike<number>, positive: boolean[]): numb
  * Average precision: sum over thresholds of (R_n - R_{n-1}) P_n (sklearn's
  * average_precision_score), binary [N] or one-vs-rest over [N, C] scores.
  */
-export function averagePrecision(scores: Values, target: Values, options: BinaryCurveOptions & MultiClassOptions = {}): number {
+export function averagePrecision(scores: Values, target: Values, options: BinaryCurveOptions & MultiClassOptions = {}, ...extra: []): number {
+  parseOptions('metrics.averagePrecision', options, CURVE_SPEC, extra);
   const op = 'averagePrecision';
   const labels = targetLabels(op, target);
   if (scoreMatrix(op, scores, labels.length).classes === 1) {

@@ -1,6 +1,7 @@
 /** Regression metrics (scikit-learn's definitions, uniform average over outputs): MSE, RMSE, MAE, R² (with multioutput). */
 import { shapeStr } from '../tensor/shape.js';
 import { flat, type Values } from './inputs.js';
+import { bool, parseOptions, unchecked } from '../ops/args.js';
 
 function pairs(op: string, preds: Values, target: Values): { p: Float64Array; t: Float64Array; outputs: number } {
   const p = flat(op, preds, 'preds');
@@ -51,13 +52,15 @@ export interface R2ScoreOptions {
   forceFinite?: boolean;
 }
 
+/** Keys of R² options (checkR2Options checks multioutput's value itself). */
+export const R2_SPEC = { multioutput: unchecked, forceFinite: bool };
+
 const MULTIOUTPUT_NAMES = ['raw_values', 'uniform_average', 'variance_weighted'];
 
 /** Checks R² options; `outputs` (when known) is checked against custom weights. */
 export function checkR2Options(op: string, options: R2ScoreOptions, outputs?: number): void {
   if (typeof options !== 'object' || options === null) throw new Error(`${op}: options must be an object, got ${options === null ? 'null' : typeof options}`);
-  const { multioutput, forceFinite } = options;
-  if (forceFinite !== undefined && typeof forceFinite !== 'boolean') throw new Error(`${op}: forceFinite must be a boolean, got ${typeof forceFinite}`);
+  const { multioutput } = options;
   if (multioutput === undefined || (typeof multioutput === 'string' && MULTIOUTPUT_NAMES.includes(multioutput))) return;
   if (!Array.isArray(multioutput)) {
     throw new Error(`${op}: multioutput must be one of ${MULTIOUTPUT_NAMES.map((m) => `'${m}'`).join(', ')} or an array of weights, got ${JSON.stringify(multioutput)}`);
@@ -109,8 +112,9 @@ export function r2FromSums(ssTot: readonly number[], ssRes: readonly number[], o
 export function r2Score(preds: Values, target: Values, options: R2ScoreOptions & { multioutput: 'raw_values' }): number[];
 export function r2Score(preds: Values, target: Values, options?: R2ScoreOptions & { multioutput?: Exclude<R2Multioutput, 'raw_values'> }): number;
 export function r2Score(preds: Values, target: Values, options?: R2ScoreOptions): number | number[];
-export function r2Score(preds: Values, target: Values, options: R2ScoreOptions = {}): number | number[] {
+export function r2Score(preds: Values, target: Values, options: R2ScoreOptions = {}, ...extra: []): number | number[] {
   const op = 'r2Score';
+  parseOptions(`metrics.${op}`, options, R2_SPEC, extra);
   const { p, t, outputs } = pairs(op, preds, target);
   checkR2Options(op, options, outputs);
   const n = p.length / outputs;

@@ -4,6 +4,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
+import { int, parseOptions } from '../ops/args.js';
 
 export interface SegmentationScores {
   /** IoU of each class; NaN for a class absent from both prediction and target. */
@@ -22,12 +23,15 @@ export interface SegmentationOptions {
   ignoreIndex?: number;
 }
 
+const SEGMENTATION_SPEC = { numClasses: int, ignoreIndex: int };
+
 /**
  * Scores of predicted labels [N, H, W] (or class scores [N, C, H, W], read by argmax over C)
  * against target labels [N, H, W].
  */
-export function segmentationScores(pred: Tensor, target: Tensor, options: SegmentationOptions): SegmentationScores {
+export function segmentationScores(pred: Tensor, target: Tensor, options: SegmentationOptions, ...extra: []): SegmentationScores {
   const op = 'segmentationScores';
+  parseOptions(`metrics.${op}`, options, SEGMENTATION_SPEC, extra);
   const k = options?.numClasses;
   if (!Number.isInteger(k) || k < 1) throw new Error(`${op}: numClasses must be a positive integer, got ${String(k)}`);
   if (!(pred instanceof Tensor) || !(target instanceof Tensor)) throw new Error(`${op}: pred and target must be Tensors`);
@@ -67,11 +71,13 @@ export function segmentationScores(pred: Tensor, target: Tensor, options: Segmen
 }
 
 /** Mean IoU over the classes that occur (see segmentationScores). */
-export function meanIou(pred: Tensor, target: Tensor, options: SegmentationOptions): number {
+export function meanIou(pred: Tensor, target: Tensor, options: SegmentationOptions, ...extra: []): number {
+  parseOptions('metrics.meanIou', options, SEGMENTATION_SPEC, extra);
   return segmentationScores(pred, target, options).meanIou;
 }
 
 /** Fraction of correctly labelled pixels (see segmentationScores). */
-export function pixelAccuracy(pred: Tensor, target: Tensor, options: SegmentationOptions): number {
+export function pixelAccuracy(pred: Tensor, target: Tensor, options: SegmentationOptions, ...extra: []): number {
+  parseOptions('metrics.pixelAccuracy', options, SEGMENTATION_SPEC, extra);
   return segmentationScores(pred, target, options).pixelAccuracy;
 }

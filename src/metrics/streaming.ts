@@ -6,19 +6,23 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import {
+  CLASS_COUNT_SPEC,
   classCounts,
   fromConfusion,
   normalizeMatrix,
+  NORMALIZE_SPEC,
+  RATIO_SPEC,
   type ClassCounts,
   type ClassMetricOptions,
   type ConfusionMatrixOptions,
   type RatioKind,
 } from './classification.js';
-import { flat, predictedLabels, scoreMatrix, targetLabels, type PredictionOptions, type Values } from './inputs.js';
-import { averagePrecision, rocAuc, type BinaryCurveOptions, type MultiClassOptions } from './ranking.js';
-import { checkR2Options, r2FromSums, type R2Multioutput, type R2ScoreOptions } from './regression.js';
-import { tokenNll, type PerplexityOptions } from './text.js';
+import { flat, predictedLabels, PREDICTION_SPEC, scoreMatrix, targetLabels, type PredictionOptions, type Values } from './inputs.js';
+import { averagePrecision, CURVE_SPEC, rocAuc, type BinaryCurveOptions, type MultiClassOptions } from './ranking.js';
+import { checkR2Options, R2_SPEC, r2FromSums, type R2Multioutput, type R2ScoreOptions } from './regression.js';
+import { PERPLEXITY_SPEC, tokenNll, type PerplexityOptions } from './text.js';
 import { shapeStr } from '../tensor/shape.js';
+import { num, parseOptions, type Spec } from '../ops/args.js';
 
 export interface Metric<R = number> {
   update(preds: Values, target: Values): void;
@@ -31,7 +35,9 @@ export class Accuracy implements Metric {
   private correct = 0;
   private total = 0;
 
-  constructor(private readonly options: PredictionOptions = {}) {}
+  constructor(private readonly options: PredictionOptions = {}, ...extra: []) {
+    parseOptions('metrics.Accuracy', options, PREDICTION_SPEC, extra);
+  }
 
   update(preds: Values, target: Values): void {
     const actual = targetLabels('Accuracy', target);
@@ -131,7 +137,8 @@ class ConfusionCounter {
 export class ConfusionMatrix implements Metric<number[][]> {
   private readonly counter: ConfusionCounter;
 
-  constructor(private readonly options: ConfusionMatrixOptions = {}) {
+  constructor(private readonly options: Omit<ConfusionMatrixOptions, 'sampleWeight'> = {}, ...extra: []) {
+    parseOptions('metrics.ConfusionMatrix', options, { ...CLASS_COUNT_SPEC, ...NORMALIZE_SPEC }, extra);
     this.counter = new ConfusionCounter('ConfusionMatrix', options.numClasses, options);
   }
 
@@ -153,8 +160,11 @@ abstract class RatioMetric implements Metric {
   protected abstract readonly kind: RatioKind;
   protected beta = 1;
   private readonly counter: ConfusionCounter;
+  /** The options the subclass takes. */
+  protected static readonly spec: Spec = RATIO_SPEC;
 
-  constructor(protected readonly options: ClassMetricOptions = {}) {
+  constructor(protected readonly options: Omit<ClassMetricOptions, 'sampleWeight'> = {}, ...extra: []) {
+    parseOptions(`metrics.${new.target.name}`, options, (new.target as unknown as typeof RatioMetric).spec, extra);
     this.counter = new ConfusionCounter(this.constructor.name, options.numClasses, options);
     if (options.average === 'none') {
       throw new Error(`${this.constructor.name}: average 'none' gives one value per class; use computePerClass() with another average`);
@@ -204,9 +214,10 @@ export class F1Score extends RatioMetric {
 }
 export class FBetaScore extends RatioMetric {
   protected readonly kind = 'fbeta';
+  protected static override readonly spec: Spec = { ...RATIO_SPEC, beta: num };
 
-  constructor(options: ClassMetricOptions & { beta: number }) {
-    super(options);
+  constructor(options: Omit<ClassMetricOptions, 'sampleWeight'> & { beta: number }, ...extra: []) {
+    super(options, ...extra);
     if (!(options.beta > 0) || !Number.isFinite(options.beta)) throw new Error(`FBetaScore: beta must be a positive number, got ${options.beta}`);
     this.beta = options.beta;
   }
@@ -247,8 +258,9 @@ abstract class ScoreCollector implements Metric {
 
 /** Area under the ROC curve over all batches (binary [N] scores or one-vs-rest [N, C]). */
 export class AUROC extends ScoreCollector {
-  constructor(private readonly options: BinaryCurveOptions & MultiClassOptions = {}) {
+  constructor(private readonly options: BinaryCurveOptions & MultiClassOptions = {}, ...extra: []) {
     super();
+    parseOptions('metrics.AUROC', options, CURVE_SPEC, extra);
   }
 
   compute(): number {
@@ -259,8 +271,9 @@ export class AUROC extends ScoreCollector {
 
 /** Average precision over all batches (binary [N] scores or one-vs-rest [N, C]). */
 export class AveragePrecision extends ScoreCollector {
-  constructor(private readonly options: BinaryCurveOptions & MultiClassOptions = {}) {
+  constructor(private readonly options: BinaryCurveOptions & MultiClassOptions = {}, ...extra: []) {
     super();
+    parseOptions('metrics.AveragePrecision', options, CURVE_SPEC, extra);
   }
 
   compute(): number {
@@ -360,8 +373,9 @@ export class MeanAbsoluteError extends RegressionMetric {
  * the single number fit() reads, so 'raw_values' is rejected here.
  */
 export class R2Score extends RegressionMetric {
-  constructor(private readonly options: R2ScoreOptions & { multioutput?: Exclude<R2Multioutput, 'raw_values'> } = {}) {
+  constructor(private readonly options: R2ScoreOptions & { multioutput?: Exclude<R2Multioutput, 'raw_values'> } = {}, ...extra: []) {
     super();
+    parseOptions('metrics.R2Score', options, R2_SPEC, extra);
     checkR2Options('R2Score', options);
     if ((options.multioutput as R2Multioutput | undefined) === 'raw_values') {
       throw new Error("R2Score: multioutput 'raw_values' gives one value per output; use computePerOutput() with another multioutput");
@@ -396,7 +410,9 @@ export class Perplexity {
   private sum = 0;
   private count = 0;
 
-  constructor(private readonly options: PerplexityOptions = {}) {}
+  constructor(private readonly options: PerplexityOptions = {}, ...extra: []) {
+    parseOptions('metrics.Perplexity', options, PERPLEXITY_SPEC, extra);
+  }
 
   update(logits: Tensor, target: Tensor): void {
     const { sum, count } = tokenNll(logits, target, this.options);

@@ -2,6 +2,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
 import { flat, type Values } from './inputs.js';
+import { arrayOf, int, num, oneOf, parseOptions } from '../ops/args.js';
 
 /** exp of the mean negative log-likelihood per token, from per-token losses (or their mean). */
 export function perplexityFromLoss(losses: number | Values): number {
@@ -27,6 +28,8 @@ export interface PerplexityOptions {
   /** Target value to skip (padding), as torch's ignore_index. */
   ignoreIndex?: number;
 }
+
+export const PERPLEXITY_SPEC = { ignoreIndex: int };
 
 /** Sum of token negative log-likelihoods and token count, from logits [..., V] and int targets [...]. */
 export function tokenNll(logits: Tensor, target: Tensor, options: PerplexityOptions = {}): { sum: number; count: number } {
@@ -56,7 +59,8 @@ export function tokenNll(logits: Tensor, target: Tensor, options: PerplexityOpti
 }
 
 /** Perplexity of logits [..., V] against token ids [...]: exp(cross-entropy), skipping ignoreIndex. */
-export function perplexity(logits: Tensor, target: Tensor, options: PerplexityOptions = {}): number {
+export function perplexity(logits: Tensor, target: Tensor, options: PerplexityOptions = {}, ...extra: []): number {
+  parseOptions('metrics.perplexity', options, PERPLEXITY_SPEC, extra);
   const { sum, count } = tokenNll(logits, target, options);
   if (count === 0) throw new Error('perplexity: no tokens to score (all ignored or empty)');
   return Math.exp(sum / count);
@@ -79,6 +83,8 @@ export interface BleuOptions {
   epsilon?: number;
 }
 
+const BLEU_SPEC = { maxOrder: int, weights: arrayOf(num), smoothing: oneOf('none', 'epsilon', 'add1', 'exp'), epsilon: num };
+
 function tokens(s: Sentence): readonly string[] {
   return typeof s === 'string' ? s.split(/\s+/).filter((t) => t !== '') : s;
 }
@@ -97,8 +103,9 @@ function ngramCounts(words: readonly string[], n: number): Map<string, number> {
  * weighted geometric mean, times the brevity penalty exp(1 - r / c) when the candidates are
  * shorter than the closest reference lengths. In [0, 1]; matches NLTK's corpus_bleu.
  */
-export function corpusBleu(candidates: readonly Sentence[], references: readonly (readonly Sentence[])[], options: BleuOptions = {}): number {
+export function corpusBleu(candidates: readonly Sentence[], references: readonly (readonly Sentence[])[], options: BleuOptions = {}, ...extra: []): number {
   const op = 'corpusBleu';
+  parseOptions(`metrics.${op}`, options, BLEU_SPEC, extra);
   if (candidates.length !== references.length) {
     throw new Error(`${op}: ${candidates.length} candidates but ${references.length} reference lists; give one list of references per candidate`);
   }
@@ -164,7 +171,8 @@ export function corpusBleu(candidates: readonly Sentence[], references: readonly
  * BLEU of one candidate against a list of references (NLTK's sentence_bleu), e.g.
  * `bleuScore('the cat sat', ['the cat sat down', 'a cat sat'])`; a single string is one reference.
  */
-export function bleuScore(candidate: Sentence, references: readonly Sentence[] | string, options: BleuOptions = {}): number {
+export function bleuScore(candidate: Sentence, references: readonly Sentence[] | string, options: BleuOptions = {}, ...extra: []): number {
+  parseOptions('metrics.bleuScore', options, BLEU_SPEC, extra);
   const refs = typeof references === 'string' ? [references] : references;
   return corpusBleu([candidate], [refs], options);
 }

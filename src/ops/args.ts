@@ -189,7 +189,8 @@ export function parseArgs<S extends Spec>(
       if (!Object.hasOwn(spec, key)) {
         const near = closestName(key, valid);
         const hint = near !== null ? `did you mean '${near}'?` : valid.length > 0 ? `valid options: ${valid.join(', ')}` : 'it takes no options';
-        throw new TypeError(`unknown option '${key}' for ${fn}; ${hint}`);
+        // A key may come from a file or a request: show a long one shortened.
+        throw new TypeError(`unknown option '${key.length > 40 ? `${key.slice(0, 40)}...` : key}' for ${fn}; ${hint}`);
       }
       const value: unknown = options[key];
       if (value === undefined) continue;
@@ -218,16 +219,17 @@ export function checkOptions<O>(fn: string, options: O, spec: Spec, extra: reado
   return options;
 }
 
-const anyValue = check<unknown>('anything', () => true);
+/** Any value: for an option whose value the caller checks itself with a more specific message. */
+export const unchecked = check<unknown>('anything', () => true);
 
 /** A spec that knows `keys` and leaves their values to the caller's own checks. */
 export function keysSpec(keys: readonly string[]): Spec {
-  return Object.fromEntries(keys.map((k) => [k, anyValue]));
+  return Object.fromEntries(keys.map((k) => [k, unchecked]));
 }
 
 /** Checks that `options` is an options object (or undefined) whose keys are all in `known`; values are the caller's to check. */
-export function checkOptionKeys(fn: string, options: unknown, known: readonly string[]): void {
-  parseOptions(fn, options, keysSpec(known));
+export function checkOptionKeys(fn: string, options: unknown, known: readonly string[], extra: readonly unknown[] = []): void {
+  parseOptions(fn, options, keysSpec(known), extra);
 }
 
 /**

@@ -204,7 +204,7 @@ describe('JPEG frame headers are checked before decoding', () => {
   });
 
   test('options are checked', () => {
-    assert.throws(() => decodeJpeg(small, { maxPixel: 5 } as never), /decodeJpeg: unknown option "maxPixel"/);
+    assert.throws(() => decodeJpeg(small, { maxPixel: 5 } as never), /unknown option 'maxPixel' for decodeJpeg; did you mean 'maxPixels'\?/);
     assert.throws(() => decodePng(small, { channels: 5 as never }), /decodePng: channels must be 1, 2, 3 or 4, got 5/);
     assert.throws(() => decodeImage('x' as never), /decodeImage: expected the file's bytes as a Uint8Array/);
   });

@@ -143,7 +143,7 @@ describe('CSV labels and limits', () => {
     assert.deepEqual(parseCsv('a,y\n1,0\n2,\n3,2\n4,NaN\n', { missingLabel: -100 }).labels!.toArray(), [0, -100, 2, -100]);
     assert.deepEqual(parseCsv('a,y\n1,b\n2,\n3,a\n', { missingLabel: -1 }).labels!.toArray(), [1, -1, 0]);
     assert.throws(() => parseCsv('a,y\n1,0\n', { missingLabel: '0' as never }), /missingLabel must be a number/);
-    assert.throws(() => parseCsv('a,y\n1,0\n', { labelTyp: 'class' } as never), /unknown option "labelTyp"/);
+    assert.throws(() => parseCsv('a,y\n1,0\n', { labelTyp: 'class' } as never), /unknown option 'labelTyp' for parseCsv; did you mean 'labelType'\?/);
   });
 
   test('integer labels outside int32 are rejected with row and column, or kept as class names', () => {
