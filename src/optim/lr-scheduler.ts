@@ -6,6 +6,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import type { BaseOptions, Optimizer, ParamGroup, StateRecord } from './optimizer.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 /** Any optimizer: schedulers only read and write the groups' lr (and momentum or betas). */
 export type AnyOptimizer = Optimizer<BaseOptions, StateRecord>;
@@ -84,12 +85,20 @@ export abstract class LRScheduler {
     return 'LRScheduler';
   }
 
+  /** The option keys the scheduler takes; each subclass with options of its own overrides it. */
+  protected get optionNames(): readonly string[] {
+    return ['lastEpoch'];
+  }
+
+  /** `options` is what the subclass left after taking its own options: anything but lastEpoch is a mistake. */
   constructor(
     readonly optimizer: AnyOptimizer,
-    { lastEpoch = -1 }: SchedulerOptions = {},
+    options: SchedulerOptions = {},
   ) {
-    // `name` is a prototype getter, so subclasses' names are available here already.
+    // `name` and `optionNames` are prototype getters, so the subclass's are available here already.
     checkOptimizer(this.name, optimizer);
+    checkOptionKeys(this.name, options, this.optionNames);
+    const { lastEpoch = -1 } = options;
     if (!Number.isInteger(lastEpoch) || lastEpoch < -1) {
       throw new Error(`${this.name}: lastEpoch must be an integer >= -1, got ${lastEpoch}`);
     }
@@ -180,6 +189,10 @@ export class StepLR extends LRScheduler {
     return 'StepLR';
   }
 
+  protected override get optionNames(): readonly string[] {
+    return ['gamma', 'lastEpoch'];
+  }
+
   constructor(optimizer: AnyOptimizer, stepSize: number, { gamma = 0.1, ...options }: GammaOptions = {}) {
     super(optimizer, options);
     checkPositiveInteger('StepLR', 'stepSize', stepSize);
@@ -202,6 +215,10 @@ export class MultiStepLR extends LRScheduler {
 
   override get name(): string {
     return 'MultiStepLR';
+  }
+
+  protected override get optionNames(): readonly string[] {
+    return ['gamma', 'lastEpoch'];
   }
 
   constructor(optimizer: AnyOptimizer, milestones: readonly number[], { gamma = 0.1, ...options }: GammaOptions = {}) {
@@ -260,6 +277,10 @@ export class CosineAnnealingLR extends LRScheduler {
     return 'CosineAnnealingLR';
   }
 
+  protected override get optionNames(): readonly string[] {
+    return ['etaMin', 'lastEpoch'];
+  }
+
   constructor(optimizer: AnyOptimizer, tMax: number, { etaMin = 0, ...options }: CosineAnnealingOptions = {}) {
     super(optimizer, options);
     checkPositiveInteger('CosineAnnealingLR', 'tMax', tMax);
@@ -303,6 +324,10 @@ export class LinearLR extends LRScheduler {
     return 'LinearLR';
   }
 
+  protected override get optionNames(): readonly string[] {
+    return ['startFactor', 'endFactor', 'totalIters', 'lastEpoch'];
+  }
+
   constructor(optimizer: AnyOptimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5, ...options }: LinearLROptions = {}) {
     super(optimizer, options);
     // A zero startFactor would divide by zero in torch's recursive formula.
@@ -342,6 +367,11 @@ export interface OneCycleLROptions extends SchedulerOptions {
   /** Use a third phase that anneals to minLr after returning to initialLr (default false). */
   threePhase?: boolean;
 }
+
+const ONE_CYCLE_OPTIONS = [
+  'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum', 'maxMomentum',
+  'divFactor', 'finalDivFactor', 'threePhase', 'lastEpoch',
+];
 
 interface Phase {
   endStep: number;
@@ -383,6 +413,7 @@ export class OneCycleLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, maxLr: number | readonly number[], options: OneCycleLROptions = {}) {
     checkOptimizer('OneCycleLR', optimizer);
     const where = 'OneCycleLR';
+    checkOptionKeys(where, options, ONE_CYCLE_OPTIONS);
     const {
       totalSteps, epochs, stepsPerEpoch, pctStart = 0.3, annealStrategy = 'cos', cycleMomentum = true,
       baseMomentum = 0.85, maxMomentum = 0.95, divFactor = 25, finalDivFactor = 1e4, threePhase = false, lastEpoch = -1,
@@ -516,6 +547,10 @@ export class InverseTimeLR extends DecayLR {
     return 'InverseTimeLR';
   }
 
+  protected override get optionNames(): readonly string[] {
+    return ['decaySteps', 'staircase', 'lastEpoch'];
+  }
+
   constructor(optimizer: AnyOptimizer, decayRate: number, { decaySteps = 1, ...options }: InverseTimeLROptions = {}) {
     super(optimizer, 'InverseTimeLR', decaySteps, options);
     if (!(decayRate >= 0)) throw new Error(`InverseTimeLR: decayRate must be >= 0, got ${decayRate}`);
@@ -534,6 +569,10 @@ export class PowerLR extends DecayLR {
 
   override get name(): string {
     return 'PowerLR';
+  }
+
+  protected override get optionNames(): readonly string[] {
+    return ['staircase', 'lastEpoch'];
   }
 
   constructor(optimizer: AnyOptimizer, decaySteps: number, power: number, options: StaircaseOptions = {}) {
@@ -559,6 +598,10 @@ export class ExponentialDecayLR extends DecayLR {
 
   override get name(): string {
     return 'ExponentialDecayLR';
+  }
+
+  protected override get optionNames(): readonly string[] {
+    return ['decayRate', 'staircase', 'lastEpoch'];
   }
 
   constructor(optimizer: AnyOptimizer, decaySteps: number, { decayRate = 0.1, ...options }: ExponentialDecayLROptions = {}) {
@@ -589,6 +632,10 @@ export class InverseSqrtLR extends DecayLR {
 
   override get name(): string {
     return 'InverseSqrtLR';
+  }
+
+  protected override get optionNames(): readonly string[] {
+    return ['k', 'decaySteps', 'staircase', 'lastEpoch'];
   }
 
   constructor(optimizer: AnyOptimizer, { k = 1, decaySteps = 1, ...options }: InverseSqrtLROptions = {}) {
@@ -625,6 +672,8 @@ export interface ReduceLROnPlateauOptions {
 }
 
 /** Reduces the lr by factor when a metric has stopped improving for patience epochs (torch's ReduceLROnPlateau). */
+export const PLATEAU_OPTIONS = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'];
+
 export class ReduceLROnPlateau {
   mode: 'min' | 'max';
   factor: number;
@@ -647,6 +696,7 @@ export class ReduceLROnPlateau {
   constructor(readonly optimizer: AnyOptimizer, options: ReduceLROnPlateauOptions = {}) {
     const where = 'ReduceLROnPlateau';
     checkOptimizer(where, optimizer);
+    checkOptionKeys(where, options, PLATEAU_OPTIONS);
     const {
       mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8,
     } = options;

@@ -4,6 +4,7 @@
  * open them in any browser or image viewer.
  */
 import { PALETTE, axes, blues, coord, element, niceTicks, svgDocument, text } from './svg.js';
+import { arrayOf, bool, int, num, parseOptions, str } from '../ops/args.js';
 
 export interface Series {
   label: string;
@@ -25,6 +26,10 @@ export interface ChartOptions {
   /** Fix the x axis instead of fitting the data. */
   xRange?: readonly [number, number];
 }
+
+const range = arrayOf(num, 'a range [low, high]');
+const FRAME_SPEC = { title: str, xLabel: str, yLabel: str, width: num, height: num };
+const CHART_SPEC = { ...FRAME_SPEC, yRange: range, xRange: range };
 
 interface Box {
   x: number;
@@ -115,7 +120,8 @@ function panel(op: string, box: Box, series: readonly Series[], options: ChartOp
 }
 
 /** A line chart of one or more series, e.g. a loss curve per epoch. */
-export function lineChart(series: readonly Series[], options: ChartOptions = {}): string {
+export function lineChart(series: readonly Series[], options: ChartOptions = {}, ...extra: []): string {
+  parseOptions('lineChart', options, CHART_SPEC, extra);
   const width = options.width ?? 640;
   const height = options.height ?? 400;
   checkSize('lineChart', width, height);
@@ -140,7 +146,8 @@ export interface HistoryChartOptions {
  * Training curves from a History: one panel per quantity, the training value as a solid line
  * and its validation counterpart ("val_" prefix) dashed in the same colour.
  */
-export function historyChart(history: HistoryLike, options: HistoryChartOptions = {}): string {
+export function historyChart(history: HistoryLike, options: HistoryChartOptions = {}, ...extra: []): string {
+  parseOptions('historyChart', options, { keys: arrayOf(str, 'an array of strings'), panelWidth: num, panelHeight: num, columns: int, title: str }, extra);
   const op = 'historyChart';
   const metrics = (typeof (history as { metrics?: unknown }).metrics === 'object' && !Array.isArray((history as { metrics?: unknown }).metrics)
     ? (history as { metrics: Record<string, readonly number[]> }).metrics
@@ -185,7 +192,8 @@ export interface ConfusionMatrixChartOptions {
 }
 
 /** A heatmap of a confusion matrix (rows: true class, columns: predicted class), counts in the cells. */
-export function confusionMatrixChart(matrix: readonly (readonly number[])[], options: ConfusionMatrixChartOptions = {}): string {
+export function confusionMatrixChart(matrix: readonly (readonly number[])[], options: ConfusionMatrixChartOptions = {}, ...extra: []): string {
+  parseOptions('confusionMatrixChart', options, { classNames: arrayOf(str, 'an array of strings'), normalize: bool, title: str }, extra);
   const op = 'confusionMatrixChart';
   const k = matrix.length;
   if (k === 0 || matrix.some((row) => !Array.isArray(row) || row.length !== k || row.some((v) => !Number.isFinite(v)))) {
@@ -243,7 +251,8 @@ export interface RocChartCurve {
 }
 
 /** ROC curves (true vs false positive rate) with the chance diagonal. */
-export function rocChart(curves: RocChartCurve | readonly RocChartCurve[], options: Omit<ChartOptions, 'xRange' | 'yRange'> = {}): string {
+export function rocChart(curves: RocChartCurve | readonly RocChartCurve[], options: Omit<ChartOptions, 'xRange' | 'yRange'> = {}, ...extra: []): string {
+  parseOptions('rocChart', options, FRAME_SPEC, extra);
   const list = Array.isArray(curves) ? (curves as readonly RocChartCurve[]) : [curves as RocChartCurve];
   const series: Series[] = list.map((c, i) => {
     if (c.fpr.length !== c.tpr.length) throw new Error(`rocChart: curve ${i} has ${c.fpr.length} fpr and ${c.tpr.length} tpr values`);

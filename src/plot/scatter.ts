@@ -1,6 +1,7 @@
 /** A scatter plot of 2-D points (t-SNE or PCA pictures): colours by class with a legend, optional text labels. */
 import { Tensor } from '../tensor/tensor.js';
 import { PALETTE, axes, coord, element, niceTicks, svgDocument, text } from './svg.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export interface ScatterChartOptions {
   /** A class index (0, 1, ...) per point: points are coloured by class and a legend is drawn. */
@@ -39,8 +40,7 @@ function readPoints(points: Tensor | readonly (readonly number[])[]): Float64Arr
  * one colour per class (matplotlib's tab10, then repeated) with a legend at the right.
  */
 export function scatterChart(points: Tensor | readonly (readonly number[])[], options: ScatterChartOptions = {}): string {
-  if (options === null || typeof options !== 'object') throw new Error('scatterChart: options must be an object');
-  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) throw new Error(`scatterChart: unknown option '${key}' (known: ${KNOWN.join(', ')})`);
+  checkOptionKeys('scatterChart', options, KNOWN);
   const xy = readPoints(points);
   const n = xy.length / 2;
   if (n === 0) throw new Error('scatterChart: no points to draw');

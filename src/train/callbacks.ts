@@ -1,7 +1,8 @@
 /** Built-in callbacks that need no file system: early stopping, NaN guard, learning-rate control. */
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import { ReduceLROnPlateau as PlateauScheduler, type ReduceLROnPlateauOptions } from '../optim/lr-scheduler.js';
+import { PLATEAU_OPTIONS, ReduceLROnPlateau as PlateauScheduler, type ReduceLROnPlateauOptions } from '../optim/lr-scheduler.js';
+import { bool, checkOptionKeys, int, num, oneOf, parseOptions, str } from '../ops/args.js';
 import { Callback, monitored, resolveMode, type Logs, type Mode } from './callback.js';
 
 export interface EarlyStoppingOptions {
@@ -32,8 +33,9 @@ export class EarlyStopping extends Callback {
   /** The epoch with the best value seen. */
   bestEpoch: number | null = null;
 
-  constructor(options: EarlyStoppingOptions = {}) {
+  constructor(options: EarlyStoppingOptions = {}, ...extra: []) {
     super();
+    parseOptions('EarlyStopping', options, { monitor: str, mode: oneOf('auto', 'min', 'max'), patience: int, minDelta: num, restoreBestWeights: bool, baseline: num }, extra);
     this.monitor = options.monitor ?? 'val_loss';
     const mode = resolveMode(options.mode ?? 'auto', this.monitor);
     const minDelta = Math.abs(options.minDelta ?? 0);
@@ -92,8 +94,9 @@ export class TerminateOnNaN extends Callback {
   stoppedAt: { epoch: number; batch: number; loss: number } | null = null;
 
   /** @param options.log where the reason is written when training stops (default console.warn; null: silent) */
-  constructor(options: { log?: ((message: string) => void) | null } = {}) {
+  constructor(options: { log?: ((message: string) => void) | null } = {}, ...extra: []) {
     super();
+    checkOptionKeys('TerminateOnNaN', options, ['log'], extra);
     if (options.log !== undefined && options.log !== null && typeof options.log !== 'function') {
       throw new Error(`TerminateOnNaN: log must be a function or null, got ${typeof options.log}`);
     }
@@ -143,8 +146,10 @@ export class ReduceLROnPlateau extends Callback {
   private scheduler: PlateauScheduler | null = null;
   readonly monitor: string;
 
-  constructor(private readonly options: ReduceLROnPlateauOptions & { monitor?: string } = {}) {
+  constructor(private readonly options: ReduceLROnPlateauOptions & { monitor?: string } = {}, ...extra: []) {
     super();
+    // Checked now, not when training begins (the scheduler's own values are checked then).
+    checkOptionKeys('ReduceLROnPlateau', options, ['monitor', ...PLATEAU_OPTIONS], extra);
     this.monitor = options.monitor ?? 'val_loss';
   }
 

@@ -3,7 +3,7 @@
  * Node-only callbacks that write files: ModelCheckpoint (atomic safetensors writes), CSVLogger
  * and JSONLogger.
  */
-import { checkOptionKeys } from '../ops/args.js';
+import { bool, checkOptionKeys, oneOf, parseOptions, str } from '../ops/args.js';
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
@@ -55,8 +55,9 @@ export class ModelCheckpoint extends Callback {
   /** Paths written so far, in order. */
   readonly saved: string[] = [];
 
-  constructor(private readonly filepath: string, options: ModelCheckpointOptions = {}) {
+  constructor(private readonly filepath: string, options: ModelCheckpointOptions = {}, ...extra: []) {
     super();
+    parseOptions('ModelCheckpoint', options, { monitor: str, mode: oneOf('auto', 'min', 'max'), saveBestOnly: bool }, extra);
     if (typeof filepath !== 'string' || filepath === '') throw new Error(`ModelCheckpoint: the file path must be a non-empty string, got ${String(filepath)}`);
     const stray = filepath.replace(PLACEHOLDER, (whole, body: string) => {
       if (!PLACEHOLDER_BODY.test(body)) {
@@ -121,8 +122,10 @@ export class CSVLogger extends Callback {
   constructor(
     private readonly path: string,
     private readonly options: { separator?: string; append?: boolean } = {},
+    ...extra: []
   ) {
     super();
+    parseOptions('CSVLogger', options, { separator: str, append: bool }, extra);
   }
 
   override onTrainBegin(): void {
@@ -147,8 +150,10 @@ export class JSONLogger extends Callback {
   constructor(
     private readonly path: string,
     private readonly options: { append?: boolean } = {},
+    ...extra: []
   ) {
     super();
+    parseOptions('JSONLogger', options, { append: bool }, extra);
   }
 
   override onTrainBegin(): void {

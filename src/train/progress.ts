@@ -3,6 +3,7 @@
  * not on a terminal (CI, pipes, browsers) one summary line per epoch.
  */
 import { Callback, type Logs } from './callback.js';
+import { int, parseOptions, unchecked } from '../ops/args.js';
 
 export interface ProgressOutput {
   write(text: string): void;
@@ -58,8 +59,9 @@ export class ProgressBar extends Callback {
   private epochStart = 0;
   private lastDraw = 0;
 
-  constructor(options: { output?: ProgressOutput; width?: number } = {}) {
+  constructor(options: { output?: ProgressOutput; width?: number } = {}, ...extra: []) {
     super();
+    parseOptions('ProgressBar', options, { output: unchecked, width: int }, extra);
     this.out = options.output ?? defaultOutput();
     this.width = options.width ?? 30;
   }
