@@ -183,7 +183,7 @@ describe('addBiasKv and addZeroAttn', () => {
     const x = nb.randn([3, 2, 4]);
     assert.throws(() => F.multiHeadAttention(x, x, x, 2, { ...w, biasK: nb.randn([1, 1, 4]) }), /multiHeadAttention: give both biasK and biasV or neither/);
     assert.throws(() => F.multiHeadAttention(x, x, x, 2, { ...w, biasK: nb.randn([4]), biasV: nb.randn([4]) }), /multiHeadAttention: biasK must have shape \[1, 1, 4\], got \[4\]/);
-    assert.throws(() => F.multiHeadAttention(x, x, x, 2, w, { addZeroAttn: 1 as unknown as boolean }), /multiHeadAttention: addZeroAttn must be a boolean, got number/);
+    assert.throws(() => F.multiHeadAttention(x, x, x, 2, w, { addZeroAttn: 1 as unknown as boolean }), /F.multiHeadAttention: option 'addZeroAttn' must be true or false, got number 1/);
     assert.throws(() => new nn.MultiheadAttention(4, 2, { addBiasKv: 'yes' as unknown as boolean }), /MultiheadAttention: option 'addBiasKv' must be true or false, got string/);
     assert.throws(() => new nn.MultiheadAttention(4, 2, { addZeroAttn: null as unknown as boolean }), /MultiheadAttention: option 'addZeroAttn' must be true or false, got null/);
   });

@@ -13,7 +13,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import { ones, zeros } from '../../tensor/creation.js';
 import { isFloat, type DType } from '../../tensor/dtype.js';
 import { shapeStr, isSize } from '../../tensor/shape.js';
-import type { Generator } from '../../tensor/random.js';
+import { Generator } from '../../tensor/random.js';
+import { bool, checkOptionKeys, instanceOf, nullable, num, parseArgs, parseOptions, str, tensor, type Args } from '../../ops/args.js';
 import { add, logicalNot, mul } from '../../ops/elementwise.js';
 import { linear, matmul } from '../../ops/linalg.js';
 import { expand, narrow, reshape, squeeze, transpose, unsqueeze } from '../../ops/movement.js';
@@ -67,6 +68,8 @@ export interface ScaledDotProductAttentionOptions {
   generator?: Generator;
 }
 
+const SDPA_SPEC = { attnMask: nullable(tensor), dropoutP: num, isCausal: bool, scale: num, generator: instanceOf(Generator) };
+
 /** softmax(q k^T * scale + mask) v, with optional dropout on the weights. Returns [output, weights]. */
 function attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | null, scale: number, dropoutP: number, generator?: Generator): [Tensor, Tensor] {
   let scores = matmul(mul(q, scale), transpose(k, -2, -1));
@@ -80,8 +83,15 @@ function attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | null, scale: num
  * Attention of queries q [..., L, E] over keys k [..., S, E] and values v [..., S, Ev]:
  * softmax(q k^T / sqrt(E) + mask) v, giving [..., L, Ev] (torch.nn.functional.scaled_dot_product_attention).
  */
-export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor {
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  ...args: Args<[attnMask: Tensor | null, dropoutP: number, isCausal: boolean, scale: number], ScaledDotProductAttentionOptions>
+): Tensor {
   const name = 'scaledDotProductAttention';
+  // torch's positional order (attn_mask, dropout_p, is_causal, scale); the generator only as an option.
+  const options = parseArgs(`F.${name}`, args, SDPA_SPEC, ['attnMask', 'dropoutP', 'isCausal', 'scale']);
   for (const [what, t] of [['query', q], ['key', k], ['value', v]] as const) {
     if (!(t instanceof Tensor)) throw new Error(`${name}: ${what} must be a Tensor`);
     if (t.ndim < 2 || !isFloat(t.dtype)) {
@@ -175,6 +185,21 @@ export interface MultiHeadAttentionOptions {
   name?: string;
 }
 
+const MHA_SPEC = {
+  keyPaddingMask: nullable(tensor),
+  needWeights: bool,
+  attnMask: nullable(tensor),
+  averageAttnWeights: bool,
+  isCausal: bool,
+  addZeroAttn: bool,
+  dropoutP: num,
+  training: bool,
+  batchFirst: bool,
+  generator: instanceOf(Generator),
+  name: str,
+};
+const MHA_WEIGHTS = ['inProjWeight', 'qProjWeight', 'kProjWeight', 'vProjWeight', 'inProjBias', 'outProjWeight', 'outProjBias', 'biasK', 'biasV'];
+
 function checkShape(name: string, what: string, t: Tensor | null | undefined, shape: number[]): void {
   if (t === null || t === undefined) return;
   if (!(t instanceof Tensor)) throw new Error(`${name}: ${what} must be a Tensor`);
@@ -197,8 +222,12 @@ export function multiHeadAttention(
   numHeads: number,
   weights: MultiHeadAttentionWeights,
   options: MultiHeadAttentionOptions = {},
+  ...extra: []
 ): [Tensor, Tensor | null] {
-  const name = options.name ?? 'multiHeadAttention';
+  const name = options?.name ?? 'F.multiHeadAttention';
+  parseOptions(name, options, MHA_SPEC, extra);
+  // A misspelt weight (outProjBais) would silently drop it.
+  checkOptionKeys(name, weights, MHA_WEIGHTS);
   for (const [what, t] of [['query', query], ['key', key], ['value', value]] as const) {
     if (!(t instanceof Tensor)) throw new Error(`${name}: ${what} must be a Tensor`);
     if (!isFloat(t.dtype)) throw new Error(`${name}: ${what} must be floating-point, got dtype ${t.dtype}`);
@@ -227,7 +256,6 @@ export function multiHeadAttention(
   checkShape(name, 'biasK', biasK, [1, 1, embed]);
   checkShape(name, 'biasV', biasV, [1, 1, embed]);
   const addZeroAttn = options.addZeroAttn === undefined ? false : options.addZeroAttn;
-  if (typeof addZeroAttn !== 'boolean') throw new Error(`${name}: addZeroAttn must be a boolean, got ${typeof addZeroAttn}`);
 
   const batched = query.ndim === 3;
   if ((query.ndim !== 3 && query.ndim !== 2) || key.ndim !== query.ndim || value.ndim !== query.ndim) {

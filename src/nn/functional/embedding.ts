@@ -7,6 +7,7 @@ import { where } from '../../ops/elementwise.js';
 import { norm } from '../../ops/reduce.js';
 import { checkTensor } from '../../ops/util.js';
 import { noGrad } from '../../autograd/grad-mode.js';
+import { int, nullable, num, parseArgs, type Args } from '../../ops/args.js';
 
 export interface EmbeddingOptions {
   /** This index's row gets no gradient (it stays a fixed "padding" vector). */
@@ -32,8 +33,18 @@ export function checkEmbeddingIndices(where: string, input: Tensor, numEmbedding
   return values;
 }
 
-/** weight[input]: output shape is input's shape + [embeddingDim] (torch.nn.functional.embedding). */
-export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+const EMBEDDING_SPEC = { paddingIdx: nullable(int), maxNorm: nullable(num), normType: num };
+
+/**
+ * weight[input]: output shape is input's shape + [embeddingDim] (torch.nn.functional.embedding),
+ * with torch's optional arguments positionally (paddingIdx, maxNorm, normType) or as options.
+ */
+export function embedding(
+  input: Tensor,
+  weight: Tensor,
+  ...args: Args<[paddingIdx: number | null, maxNorm: number | null, normType: number], EmbeddingOptions>
+): Tensor {
+  const options = parseArgs('F.embedding', args, EMBEDDING_SPEC);
   checkTensor('embedding', input);
   checkTensor('embedding', weight, 'weight');
   if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D [numEmbeddings, embeddingDim], got ${shapeStr(weight.shape)}`);

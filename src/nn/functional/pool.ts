@@ -14,7 +14,7 @@ import { matmul } from '../../ops/linalg.js';
 import { squeeze, transpose } from '../../ops/movement.js';
 import { adaptiveMaxPoolNd, avgPoolNd, maxPoolNd } from '../../ops/pool.js';
 import { batchify, perDim, type IntOrTuple } from './conv.js';
-import { bool, checkOptions, int, intOrInts, nullable, parseOptions } from '../../ops/args.js';
+import { bool, int, intOrInts, noExtraArgs, nullable, parseArgs, parseOptions, type Args } from '../../ops/args.js';
 
 export interface MaxPoolOptions {
   /** Default: the kernel size. */
@@ -43,6 +43,9 @@ export interface AdaptiveMaxPoolOptions {
   returnIndices?: boolean;
 }
 
+/** adaptive_max_pool2d(input, output_size, return_indices). */
+export type AdaptiveMaxPoolArgs = Args<[returnIndices: boolean], AdaptiveMaxPoolOptions>;
+
 /** A size per spatial dim; null keeps the input's size there (torch's None). */
 export type AdaptiveSize = number | readonly (number | null)[];
 
@@ -50,6 +53,12 @@ export const MAX_POOL_SPEC = { stride: nullable(intOrInts), padding: intOrInts, 
 export const AVG_POOL_1D_SPEC = { stride: nullable(intOrInts), padding: intOrInts, ceilMode: bool, countIncludePad: bool };
 export const AVG_POOL_SPEC = { ...AVG_POOL_1D_SPEC, divisorOverride: nullable(int) };
 export const ADAPTIVE_MAX_POOL_SPEC = { returnIndices: bool };
+
+/** torch's positional order after the kernel size (max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)), or options after any of them. */
+export type MaxPoolArgs = Args<[stride: IntOrTuple | null, padding: IntOrTuple, dilation: IntOrTuple, ceilMode: boolean, returnIndices: boolean], MaxPoolOptions>;
+/** avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override). */
+export type AvgPoolArgs = Args<[stride: IntOrTuple | null, padding: IntOrTuple, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null], AvgPoolOptions>;
+export type AvgPool1dArgs = Args<[stride: IntOrTuple | null, padding: IntOrTuple, ceilMode: boolean, countIncludePad: boolean], Omit<AvgPoolOptions, 'divisorOverride'>>;
 
 type WithIndices<O> = O & { returnIndices: true };
 type WithoutIndices<O> = O & { returnIndices?: false };
@@ -81,22 +90,25 @@ export function maxPoolN(op: string, nd: number, input: Tensor, kernelSize: IntO
 export function maxPool1d(input: Tensor, kernelSize: IntOrTuple, options?: WithoutIndices<MaxPoolOptions>): Tensor;
 export function maxPool1d(input: Tensor, kernelSize: IntOrTuple, options: WithIndices<MaxPoolOptions>): ValuesIndices;
 /** Max over windows of [N, C, L]. */
-export function maxPool1d(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor | ValuesIndices {
-  return maxPoolN('maxPool1d', 1, input, kernelSize, options);
+export function maxPool1d(input: Tensor, kernelSize: IntOrTuple, ...args: MaxPoolArgs): Tensor | ValuesIndices;
+export function maxPool1d(input: Tensor, kernelSize: IntOrTuple, ...args: readonly unknown[]): Tensor | ValuesIndices {
+  return maxPoolN('maxPool1d', 1, input, kernelSize, parseArgs('F.maxPool1d', args, MAX_POOL_SPEC));
 }
 
 export function maxPool2d(input: Tensor, kernelSize: IntOrTuple, options?: WithoutIndices<MaxPoolOptions>): Tensor;
 export function maxPool2d(input: Tensor, kernelSize: IntOrTuple, options: WithIndices<MaxPoolOptions>): ValuesIndices;
 /** Max over windows of [N, C, H, W]. */
-export function maxPool2d(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor | ValuesIndices {
-  return maxPoolN('maxPool2d', 2, input, kernelSize, options);
+export function maxPool2d(input: Tensor, kernelSize: IntOrTuple, ...args: MaxPoolArgs): Tensor | ValuesIndices;
+export function maxPool2d(input: Tensor, kernelSize: IntOrTuple, ...args: readonly unknown[]): Tensor | ValuesIndices {
+  return maxPoolN('maxPool2d', 2, input, kernelSize, parseArgs('F.maxPool2d', args, MAX_POOL_SPEC));
 }
 
 export function maxPool3d(input: Tensor, kernelSize: IntOrTuple, options?: WithoutIndices<MaxPoolOptions>): Tensor;
 export function maxPool3d(input: Tensor, kernelSize: IntOrTuple, options: WithIndices<MaxPoolOptions>): ValuesIndices;
 /** Max over windows of [N, C, D, H, W]. */
-export function maxPool3d(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor | ValuesIndices {
-  return maxPoolN('maxPool3d', 3, input, kernelSize, options);
+export function maxPool3d(input: Tensor, kernelSize: IntOrTuple, ...args: MaxPoolArgs): Tensor | ValuesIndices;
+export function maxPool3d(input: Tensor, kernelSize: IntOrTuple, ...args: readonly unknown[]): Tensor | ValuesIndices {
+  return maxPoolN('maxPool3d', 3, input, kernelSize, parseArgs('F.maxPool3d', args, MAX_POOL_SPEC));
 }
 
 /** The shared implementation; `op` names the caller (a function or a layer) in messages. */
@@ -120,18 +132,18 @@ export function avgPoolN(op: string, nd: number, input: Tensor, kernelSize: IntO
 }
 
 /** Mean over windows of [N, C, L] (torch's avg_pool1d has no divisorOverride). */
-export function avgPool1d(input: Tensor, kernelSize: IntOrTuple, options: Omit<AvgPoolOptions, 'divisorOverride'> = {}): Tensor {
-  return avgPoolN('avgPool1d', 1, input, kernelSize, checkOptions('avgPool1d', options, AVG_POOL_1D_SPEC));
+export function avgPool1d(input: Tensor, kernelSize: IntOrTuple, ...args: AvgPool1dArgs): Tensor {
+  return avgPoolN('avgPool1d', 1, input, kernelSize, parseArgs('F.avgPool1d', args, AVG_POOL_1D_SPEC));
 }
 
 /** Mean over windows of [N, C, H, W]. */
-export function avgPool2d(input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor {
-  return avgPoolN('avgPool2d', 2, input, kernelSize, options);
+export function avgPool2d(input: Tensor, kernelSize: IntOrTuple, ...args: AvgPoolArgs): Tensor {
+  return avgPoolN('avgPool2d', 2, input, kernelSize, parseArgs('F.avgPool2d', args, AVG_POOL_SPEC));
 }
 
 /** Mean over windows of [N, C, D, H, W]. */
-export function avgPool3d(input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor {
-  return avgPoolN('avgPool3d', 3, input, kernelSize, options);
+export function avgPool3d(input: Tensor, kernelSize: IntOrTuple, ...args: AvgPoolArgs): Tensor {
+  return avgPoolN('avgPool3d', 3, input, kernelSize, parseArgs('F.avgPool3d', args, AVG_POOL_SPEC));
 }
 
 function adaptiveSizes(op: string, outputSize: AdaptiveSize, inSize: readonly number[]): number[] {
@@ -187,17 +199,20 @@ export function adaptiveAvgPoolN(op: string, nd: number, input: Tensor, outputSi
 }
 
 /** Averages [N, C, L] down to outputSize with torch's adaptive windows. */
-export function adaptiveAvgPool1d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+export function adaptiveAvgPool1d(input: Tensor, outputSize: AdaptiveSize, ...extra: []): Tensor {
+  noExtraArgs('F.adaptiveAvgPool1d', extra);
   return adaptiveAvgPoolN('adaptiveAvgPool1d', 1, input, outputSize);
 }
 
 /** Averages [N, C, H, W] down to outputSize (a number, or [h, w] with null keeping that size). */
-export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize, ...extra: []): Tensor {
+  noExtraArgs('F.adaptiveAvgPool2d', extra);
   return adaptiveAvgPoolN('adaptiveAvgPool2d', 2, input, outputSize);
 }
 
 /** Averages [N, C, D, H, W] down to outputSize. */
-export function adaptiveAvgPool3d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+export function adaptiveAvgPool3d(input: Tensor, outputSize: AdaptiveSize, ...extra: []): Tensor {
+  noExtraArgs('F.adaptiveAvgPool3d', extra);
   return adaptiveAvgPoolN('adaptiveAvgPool3d', 3, input, outputSize);
 }
 
@@ -212,20 +227,23 @@ export function adaptiveMaxPoolN(op: string, nd: number, input: Tensor, outputSi
 export function adaptiveMaxPool1d(input: Tensor, outputSize: AdaptiveSize, options?: WithoutIndices<AdaptiveMaxPoolOptions>): Tensor;
 export function adaptiveMaxPool1d(input: Tensor, outputSize: AdaptiveSize, options: WithIndices<AdaptiveMaxPoolOptions>): ValuesIndices;
 /** Max over torch's adaptive windows of [N, C, L]. */
-export function adaptiveMaxPool1d(input: Tensor, outputSize: AdaptiveSize, options: AdaptiveMaxPoolOptions = {}): Tensor | ValuesIndices {
-  return adaptiveMaxPoolN('adaptiveMaxPool1d', 1, input, outputSize, options);
+export function adaptiveMaxPool1d(input: Tensor, outputSize: AdaptiveSize, ...args: AdaptiveMaxPoolArgs): Tensor | ValuesIndices;
+export function adaptiveMaxPool1d(input: Tensor, outputSize: AdaptiveSize, ...args: readonly unknown[]): Tensor | ValuesIndices {
+  return adaptiveMaxPoolN('adaptiveMaxPool1d', 1, input, outputSize, parseArgs('F.adaptiveMaxPool1d', args, ADAPTIVE_MAX_POOL_SPEC));
 }
 
 export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options?: WithoutIndices<AdaptiveMaxPoolOptions>): Tensor;
 export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options: WithIndices<AdaptiveMaxPoolOptions>): ValuesIndices;
 /** Max over torch's adaptive windows of [N, C, H, W]. */
-export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options: AdaptiveMaxPoolOptions = {}): Tensor | ValuesIndices {
-  return adaptiveMaxPoolN('adaptiveMaxPool2d', 2, input, outputSize, options);
+export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, ...args: AdaptiveMaxPoolArgs): Tensor | ValuesIndices;
+export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, ...args: readonly unknown[]): Tensor | ValuesIndices {
+  return adaptiveMaxPoolN('adaptiveMaxPool2d', 2, input, outputSize, parseArgs('F.adaptiveMaxPool2d', args, ADAPTIVE_MAX_POOL_SPEC));
 }
 
 export function adaptiveMaxPool3d(input: Tensor, outputSize: AdaptiveSize, options?: WithoutIndices<AdaptiveMaxPoolOptions>): Tensor;
 export function adaptiveMaxPool3d(input: Tensor, outputSize: AdaptiveSize, options: WithIndices<AdaptiveMaxPoolOptions>): ValuesIndices;
 /** Max over torch's adaptive windows of [N, C, D, H, W]. */
-export function adaptiveMaxPool3d(input: Tensor, outputSize: AdaptiveSize, options: AdaptiveMaxPoolOptions = {}): Tensor | ValuesIndices {
-  return adaptiveMaxPoolN('adaptiveMaxPool3d', 3, input, outputSize, options);
+export function adaptiveMaxPool3d(input: Tensor, outputSize: AdaptiveSize, ...args: AdaptiveMaxPoolArgs): Tensor | ValuesIndices;
+export function adaptiveMaxPool3d(input: Tensor, outputSize: AdaptiveSize, ...args: readonly unknown[]): Tensor | ValuesIndices {
+  return adaptiveMaxPoolN('adaptiveMaxPool3d', 3, input, outputSize, parseArgs('F.adaptiveMaxPool3d', args, ADAPTIVE_MAX_POOL_SPEC));
 }

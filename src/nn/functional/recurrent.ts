@@ -23,7 +23,8 @@ import { contiguous, flip, reshape, select, squeeze, transpose, unsqueeze } from
 import { cat, stack, unbind } from '../../ops/join.js';
 import { all } from '../../ops/reduce.js';
 import { dropout as dropoutFn } from '../../ops/nn.js';
-import type { Generator } from '../../tensor/random.js';
+import { Generator } from '../../tensor/random.js';
+import { bool, instanceOf, num, oneOf, parseOptions, str, tensor as tensorCheck, unchecked } from '../../ops/args.js';
 import { apply, type OpDef } from '../../autograd/function.js';
 import { scalarTensor } from '../../ops/util.js';
 
@@ -360,9 +361,11 @@ export function recurrent(
   hx: Tensor | readonly [Tensor, Tensor] | null | undefined,
   weights: readonly RecurrentWeights[],
   options: RecurrentOptions,
+  ...extra: []
 ): RecurrentResult {
-  const mode = options.mode;
-  const name = options.name ?? modeName(mode);
+  const mode = options?.mode;
+  const name = options?.name ?? `F.${modeName(mode)}`;
+  parseOptions(name, options, { ...RECURRENT_SPEC, mode: oneOf('lstm', 'gru', 'rnnTanh', 'rnnRelu') }, extra);
   const directions = options.bidirectional === true ? 2 : 1;
   const batchFirst = options.batchFirst ?? false;
   const dropoutP = options.dropout ?? 0;
@@ -443,13 +446,27 @@ export function recurrent(
 
 export type RecurrentFunctionOptions = Omit<RecurrentOptions, 'mode'>;
 
+/** The options of lstm, gru and rnn (recurrent also takes the mode). */
+const RECURRENT_SPEC = {
+  bidirectional: bool,
+  batchFirst: bool,
+  dropout: num,
+  training: bool,
+  generator: instanceOf(Generator),
+  name: str,
+  lengths: unchecked,
+  paddingMask: tensorCheck,
+};
+
 /** A multi-layer LSTM: returns [output, [hN, cN]] like torch.nn.LSTM. */
 export function lstm(
   input: Tensor,
   hx: readonly [Tensor, Tensor] | null | undefined,
   weights: readonly RecurrentWeights[],
   options: RecurrentFunctionOptions = {},
+  ...extra: []
 ): [Tensor, [Tensor, Tensor]] {
+  parseOptions('F.lstm', options, RECURRENT_SPEC, extra);
   const r = recurrent(input, hx, weights, { ...options, mode: 'lstm' });
   return [r.output, [r.hN, r.cN!]];
 }
@@ -460,7 +477,9 @@ export function gru(
   hx: Tensor | null | undefined,
   weights: readonly RecurrentWeights[],
   options: RecurrentFunctionOptions = {},
+  ...extra: []
 ): [Tensor, Tensor] {
+  parseOptions('F.gru', options, RECURRENT_SPEC, extra);
   const r = recurrent(input, hx, weights, { ...options, mode: 'gru' });
   return [r.output, r.hN];
 }
@@ -471,7 +490,9 @@ export function rnn(
   hx: Tensor | null | undefined,
   weights: readonly RecurrentWeights[],
   options: RecurrentFunctionOptions & { nonlinearity?: 'tanh' | 'relu' } = {},
+  ...extra: []
 ): [Tensor, Tensor] {
+  parseOptions('F.rnn', options, { ...RECURRENT_SPEC, nonlinearity: oneOf('tanh', 'relu') }, extra);
   const { nonlinearity, ...rest } = options;
   if (nonlinearity !== undefined && nonlinearity !== 'tanh' && nonlinearity !== 'relu') {
     throw new Error(`rnn: nonlinearity must be 'tanh' or 'relu', got '${String(nonlinearity)}'`);

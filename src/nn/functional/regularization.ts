@@ -7,6 +7,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { abs, add, square } from '../../ops/elementwise.js';
 import { Module } from '../module.js';
+import { bool, num, parseArgs, parseOptions, type Args } from '../../ops/args.js';
 
 export type PenaltyParams = Module | Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
 
@@ -14,6 +15,11 @@ export interface PenaltyOptions {
   /** Leave biases out of the penalty (default false). */
   excludeBiases?: boolean;
 }
+
+const PENALTY_SPEC = { excludeBiases: bool };
+/** l1Penalty's and l2Penalty's lambda, positionally (torch-style) or as an option. */
+const LAMBDA_SPEC = { lambda: num, ...PENALTY_SPEC };
+type LambdaArgs = Args<[lambda: number], PenaltyOptions & { lambda?: number }>;
 
 function selectParams(op: string, params: PenaltyParams, options: PenaltyOptions): Tensor[] {
   const entries: [string | null, Tensor][] = [];
@@ -43,20 +49,23 @@ function checkLambda(op: string, lambda: number): void {
 }
 
 /** lambda * sum |theta| over all selected parameters. */
-export function l1Penalty(params: PenaltyParams, lambda = 1, options: PenaltyOptions = {}): Tensor {
+export function l1Penalty(params: PenaltyParams, ...args: LambdaArgs): Tensor {
+  const { lambda = 1, ...options } = parseArgs('F.l1Penalty', args, LAMBDA_SPEC, ['lambda']);
   checkLambda('l1Penalty', lambda);
   return total(selectParams('l1Penalty', params, options).map((p) => abs(p).sum())).mul(lambda);
 }
 
 /** lambda * sum theta^2 (the squared L2 norm, no 1/2) over all selected parameters. */
-export function l2Penalty(params: PenaltyParams, lambda = 1, options: PenaltyOptions = {}): Tensor {
+export function l2Penalty(params: PenaltyParams, ...args: LambdaArgs): Tensor {
+  const { lambda = 1, ...options } = parseArgs('F.l2Penalty', args, LAMBDA_SPEC, ['lambda']);
   checkLambda('l2Penalty', lambda);
   return total(selectParams('l2Penalty', params, options).map((p) => square(p).sum())).mul(lambda);
 }
 
 /** lambda [(1 - alpha) ||theta||_1 + alpha ||theta||_2^2]: alpha = 0 is pure L1, alpha = 1 pure L2. */
-export function elasticNetPenalty(params: PenaltyParams, lambda: number, alpha: number, options: PenaltyOptions = {}): Tensor {
+export function elasticNetPenalty(params: PenaltyParams, lambda: number, alpha: number, options: PenaltyOptions = {}, ...extra: []): Tensor {
   const op = 'elasticNetPenalty';
+  parseOptions(`F.${op}`, options, PENALTY_SPEC, extra);
   checkLambda(op, lambda);
   if (!(alpha >= 0 && alpha <= 1)) throw new Error(`${op}: alpha must be in [0, 1], got ${alpha}`);
   const selected = selectParams(op, params, options);
