@@ -18,6 +18,7 @@ import { decodeElements, ELEMENT_BYTES, LOADS_AS, toLibraryArray, type DecodedEl
 import { PickleWriter, PyBytes, PyDict, PyList, PyObject, PySet, PyTuple, pyTypeName, unpickle, type Py } from './pickle.js';
 import { readZip, writeZip, type ZipArchive } from './zip.js';
 import { setOwn } from '../util/untrusted.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 /** torch's dtype names for the element types a .pth can hold. */
 export type TorchDType =
@@ -478,9 +479,7 @@ export interface LoadPthOptions {
  * (epoch counters, hyperparameters) are not included (readPth returns everything).
  */
 export function loadPth(input: Uint8Array | ArrayBuffer, options: LoadPthOptions = {}): Record<string, Tensor> {
-  if (options === null || typeof options !== 'object') fail(`loadPth options must be an object, got ${options === null ? 'null' : typeof options}`);
-  const unknown = Object.keys(options).filter((k) => k !== 'key');
-  if (unknown.length > 0) fail(`loadPth: unknown option '${unknown[0]}' (known: key)`);
+  checkOptionKeys('loadPth', options, ['key']);
   const { value, tensors } = readPth(input);
   if (options.key === undefined) return tensors;
   const path = typeof options.key === 'string' ? [options.key] : options.key;
@@ -553,9 +552,7 @@ function littleEndianBytes(bytes: Uint8Array, width: number): Uint8Array {
  */
 export function savePth(tensors: Record<string, Tensor> | Map<string, Tensor>, options: SavePthOptions = {}): Uint8Array {
   if (tensors === null || typeof tensors !== 'object') fail(`savePth expects a state dict (names -> Tensors), got ${tensors === null ? 'null' : typeof tensors}`);
-  if (options === null || typeof options !== 'object') fail(`savePth options must be an object, got ${options === null ? 'null' : typeof options}`);
-  const unknown = Object.keys(options).filter((k) => k !== 'intDType');
-  if (unknown.length > 0) fail(`savePth: unknown option '${unknown[0]}' (known: intDType)`);
+  checkOptionKeys('savePth', options, ['intDType']);
   const intDType = options.intDType ?? 'int64';
   if (intDType !== 'int64' && intDType !== 'int32') fail(`savePth: intDType must be 'int64' or 'int32', got ${JSON.stringify(intDType)}`);
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);

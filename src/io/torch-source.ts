@@ -8,6 +8,7 @@
 import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/containers.js';
 import * as L from '../nn/index.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export interface TorchSourceOptions {
   /** The Python variable the model is assigned to (default 'model'). */
@@ -76,8 +77,7 @@ export function toTorchSource(model: Module, options: TorchSourceOptions = {}, .
   if (!(model instanceof Sequential)) {
     throw new Error(`toTorchSource: expected an nn.Sequential, got ${model instanceof Module ? model.constructor.name : model === null ? 'null' : typeof model}`);
   }
-  if (extra.length > 0 || typeof options !== 'object' || options === null) throw new Error('toTorchSource: expected (model, { name? })');
-  for (const key of Object.keys(options)) if (key !== 'name') throw new Error(`toTorchSource: unknown option '${key}' (known: name)`);
+  checkOptionKeys('toTorchSource', options, ['name'], extra);
   const name = options.name ?? 'model';
   if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`toTorchSource: name must be a Python identifier, got ${JSON.stringify(name)}`);
 

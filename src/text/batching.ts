@@ -5,6 +5,7 @@
 import { checkOptionKeys } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
+import { bool, int, parseOptions } from '../ops/args.js';
 
 export interface PadOptions {
   /** The value of padded steps (default 0, the index of '<pad>' in a default Vocab). */
@@ -127,7 +128,8 @@ export interface BucketOptions {
  * when seeded) are cut into pools of poolBatches * batchSize, each pool is sorted by length and cut
  * into batches, and the batches are shuffled. Feed each batch's samples to padCollate.
  */
-export function bucketBatches(lengths: readonly number[], batchSize: number, options: BucketOptions = {}): number[][] {
+export function bucketBatches(lengths: readonly number[], batchSize: number, options: BucketOptions = {}, ...extra: []): number[][] {
+  parseOptions('bucketBatches', options, { seed: int, poolBatches: int, dropLast: bool }, extra);
   if (!Array.isArray(lengths) || !lengths.every((n) => Number.isInteger(n) && n >= 0)) throw new Error('bucketBatches: lengths must be an array of non-negative integers');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`bucketBatches: batchSize must be a positive integer, got ${String(batchSize)}`);
   const poolBatches = options.poolBatches ?? 100;

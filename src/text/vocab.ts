@@ -3,6 +3,7 @@
  * subsampling need them), minFreq / maxSize pruning, and a JSON form.
  */
 import { checkOptionKeys } from '../ops/args.js';
+import { arrayOf, nullable, parseOptions, str, unchecked } from '../ops/args.js';
 
 export const DEFAULT_SPECIALS = ['<pad>', '<unk>', '<bos>', '<eos>'] as const;
 
@@ -41,7 +42,8 @@ export class Vocab {
   readonly #index = new Map<string, number>();
 
   /** A vocabulary holding exactly these tokens (counts default to 0), e.g. one read from a file. */
-  constructor(tokens: readonly string[], options: { counts?: readonly number[]; specials?: readonly string[]; unkToken?: string | null } = {}) {
+  constructor(tokens: readonly string[], options: { counts?: readonly number[]; specials?: readonly string[]; unkToken?: string | null } = {}, ...extra: []) {
+    parseOptions('Vocab', options, { counts: unchecked, specials: arrayOf(str, 'an array of strings'), unkToken: nullable(str) }, extra);
     if (!isTokenArray(tokens)) throw new Error('Vocab: tokens must be an array of strings');
     const counts = options.counts ?? tokens.map(() => 0);
     if (!Array.isArray(counts) || counts.length !== tokens.length || !counts.every((c) => Number.isInteger(c) && c >= 0)) {

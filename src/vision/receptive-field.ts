@@ -8,6 +8,7 @@
  * centre of the first output unit's receptive field in input pixel coordinates.
  */
 import { nn, noGrad, zeros, Tensor } from '../index.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 /** Jump, receptive field and start of a feature map, per spatial dim. */
 interface Geometry {
@@ -118,9 +119,7 @@ export function receptiveField(model: nn.Module, inputSize: number | readonly [n
   if (size.length !== 2 || !size.every((n) => Number.isInteger(n) && n > 0)) {
     throw new Error(`receptiveField: inputSize must be a positive integer or [height, width], got ${JSON.stringify(inputSize)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (key !== 'inChannels' && key !== 'allLayers') throw new Error(`receptiveField: unknown option '${key}' (options: inChannels, allLayers)`);
-  }
+  checkOptionKeys('receptiveField', options, ['inChannels', 'allLayers']);
   const firstConv = [...model.modules()].find((m): m is nn.Conv2d => m instanceof nn.Conv2d);
   const channels = options.inChannels ?? firstConv?.inChannels ?? 3;
   const input = zeros([1, channels, size[0]!, size[1]!]);

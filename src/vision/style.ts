@@ -8,6 +8,7 @@
 import { Generator, nn, noGrad, optim, rand, tensor, Tensor, zeros } from '../index.js';
 import { featureExtractor, withFrozenParameters } from './features.js';
 import { VGG } from './models/vgg.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 /** Activations of one image: [1, C, H, W] (or [C, H, W]) -> [C, H, W] with its sizes. */
 function activation(op: string, what: string, a: unknown): { a: Tensor; c: number; h: number; w: number } {
@@ -178,8 +179,7 @@ export function styleObjective(content: Tensor, style: Tensor, options: StyleObj
     throw new Error(`${op}: the content image is [${content.shape.join(', ')}] but the style image is [${style.shape.join(', ')}]; resize them to the same size`);
   }
   const { alpha = 10, beta = 40, tvWeight = 0, contentLayer = VGG19_CONTENT_LAYER, styleLayers = VGG19_STYLE_LAYERS } = options;
-  const unknown = Object.keys(options).filter((k) => !OBJECTIVE_KEYS.includes(k) && !STYLE_TRANSFER_KEYS.includes(k));
-  if (unknown.length > 0) throw new Error(`${op}: unknown option '${unknown[0]}' (options: ${[...OBJECTIVE_KEYS, ...STYLE_TRANSFER_KEYS].join(', ')})`);
+  checkOptionKeys(op, options, [...OBJECTIVE_KEYS, ...STYLE_TRANSFER_KEYS]);
   for (const [name, v] of [['alpha', alpha], ['beta', beta], ['tvWeight', tvWeight]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${op}: ${name} must be a finite number >= 0, got ${String(v)}`);
   }

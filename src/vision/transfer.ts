@@ -5,6 +5,7 @@
  */
 import { cat, nn, noGrad, Tensor, type optim } from '../index.js';
 import { withEvalMode } from './features.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export interface PrecomputeOptions {
   /** Images per forward pass (default 256). */
@@ -22,7 +23,7 @@ export function precomputeFeatures(backbone: nn.Module, images: Tensor, options:
   if (!(images instanceof Tensor) || images.ndim < 1 || images.shape[0] === 0) {
     throw new Error(`${op}: images must be a non-empty batch [N, ...], got ${images instanceof Tensor ? `shape [${images.shape.join(', ')}]` : typeof images}`);
   }
-  for (const key of Object.keys(options)) if (key !== 'batchSize') throw new Error(`${op}: unknown option '${key}' (options: batchSize)`);
+  checkOptionKeys(op, options, ['batchSize']);
   const { batchSize = 256 } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${op}: batchSize must be an integer >= 1, got ${String(batchSize)}`);
   return withEvalMode(backbone, () =>
@@ -59,9 +60,7 @@ export function fineTuneGroups(model: nn.Module, options: FineTuneOptions): opti
   const op = 'fineTuneGroups';
   if (!(model instanceof nn.Module)) throw new Error(`${op}: expected an nn.Module, got ${model === null ? 'null' : typeof model}`);
   if (options === null || typeof options !== 'object') throw new Error(`${op}: options { head, lr, blocks?, blocksLr? } are required`);
-  for (const key of Object.keys(options)) {
-    if (!['head', 'lr', 'blocks', 'blocksLr'].includes(key)) throw new Error(`${op}: unknown option '${key}' (options: head, lr, blocks, blocksLr)`);
-  }
+  checkOptionKeys(op, options, ['head', 'lr', 'blocks', 'blocksLr']);
   const { head, lr, blocks = [], blocksLr = lr / 10 } = options;
   for (const [name, v] of [['lr', lr], ['blocksLr', blocksLr]] as const) {
     if (typeof v !== 'number' || !(v >= 0)) throw new Error(`${op}: ${name} must be a number >= 0, got ${String(v)}`);

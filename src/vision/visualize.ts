@@ -170,11 +170,11 @@ export interface GridOptions {
   scale?: number;
 }
 
-function gridLayout(count: number, options: GridOptions): { columns: number; rows: number; padding: number; scale: number; background: number } {
-  checkOptionKeys('grid', options, ['columns', 'padding', 'background', 'scale']);
+function gridLayout(op: string, count: number, options: GridOptions): { columns: number; rows: number; padding: number; scale: number; background: number } {
+  checkOptionKeys(op, options, ['columns', 'padding', 'background', 'scale']);
   const { columns = Math.ceil(Math.sqrt(count)), padding = 1, background = 1, scale = 1 } = options;
   for (const [name, v, min] of [['columns', columns, 1], ['padding', padding, 0], ['scale', scale, 1]] as const) {
-    if (!Number.isInteger(v) || v < min) throw new Error(`grid: ${name} must be an integer >= ${min}, got ${String(v)}`);
+    if (!Number.isInteger(v) || v < min) throw new Error(`${op}: ${name} must be an integer >= ${min}, got ${String(v)}`);
   }
   return { columns, rows: Math.ceil(count / columns), padding, scale, background };
 }
@@ -195,7 +195,7 @@ export function imageGrid(images: readonly Tensor[] | Tensor, options: GridOptio
       throw new Error(`imageGrid: every image must be [C, H, W] of the first one's shape [${first.shape.join(', ')}], got ${describe(im)}`);
     }
   }
-  const { columns, rows, padding, scale, background } = gridLayout(list.length, options);
+  const { columns, rows, padding, scale, background } = gridLayout('imageGrid', list.length, options);
   const [c, h, w] = first.shape as [number, number, number];
   const filler = (height: number, width: number): Tensor => ones([c, height, width], { dtype: first.dtype }).mul(background);
   const blank = filler(h * scale, w * scale);
@@ -256,9 +256,7 @@ export interface SvgGridOptions {
  */
 export function svgImageGrid(images: readonly Tensor[], options: SvgGridOptions = {}): string {
   if (!Array.isArray(images) || images.length === 0) throw new Error('svgImageGrid: expected a non-empty array of images');
-  for (const key of Object.keys(options)) {
-    if (!['columns', 'scale', 'labels', 'title'].includes(key)) throw new Error(`svgImageGrid: unknown option '${key}' (options: columns, scale, labels, title)`);
-  }
+  checkOptionKeys('svgImageGrid', options, ['columns', 'scale', 'labels', 'title']);
   const { columns = Math.ceil(Math.sqrt(images.length)), scale = 1, labels, title } = options;
   if (!Number.isInteger(columns) || columns < 1) throw new Error(`svgImageGrid: columns must be an integer >= 1, got ${String(columns)}`);
   if (!(scale > 0)) throw new Error(`svgImageGrid: scale must be > 0, got ${String(scale)}`);

@@ -46,7 +46,7 @@ test('layers without an exact PyTorch equivalent and junk arguments are named er
   assert.throws(() => toTorchSource(new nn.Sequential(new nn.Conv2d(1, 1, 3, { padding: [[0, 1], [1, 0]] }))), /layer 0 \(Conv2d\) has no PyTorch equivalent/);
   assert.throws(() => toTorchSource(new nn.Linear(2, 2)), /toTorchSource: expected an nn\.Sequential, got Linear/);
   assert.throws(() => toTorchSource(null as unknown as nb.nn.Module), /expected an nn\.Sequential, got null/);
-  assert.throws(() => toTorchSource(new nn.Sequential(), { nmae: 'x' } as never), /unknown option 'nmae' \(known: name\)/);
+  assert.throws(() => toTorchSource(new nn.Sequential(), { nmae: 'x' } as never), /unknown option 'nmae' for toTorchSource; did you mean 'name'\?/);
   assert.throws(() => toTorchSource(new nn.Sequential(), { name: 'my model' }), /name must be a Python identifier, got "my model"/);
 });
 

@@ -88,13 +88,13 @@ describe('model options', () => {
   });
 
   test('junk options are errors naming the model', () => {
-    assert.throws(() => models.resnet18({ numClases: 10 } as never), /resnet18: unknown option 'numClases' \(options: numClasses, inChannels, zeroInitResidual\)/);
-    assert.throws(() => models.resnet18({ numClasses: 0 }), /resnet18: option numClasses must be a positive integer, got 0/);
-    assert.throws(() => models.mobilenetV2({ widthMult: -1 }), /mobilenetV2: option widthMult must be a positive number, got -1/);
-    assert.throws(() => models.mobilenetV3Large({ dropout: 1.5 }), /mobilenetV3Large: option dropout must be a number in \[0, 1\], got 1.5/);
-    assert.throws(() => models.lenet5({ variant: 'lecun' as never }), /lenet5: option variant must be one of 'classic', 'modern', got 'lecun'/);
-    assert.throws(() => models.googlenet({ auxLogits: 'yes' as never }), /googlenet: option auxLogits must be true or false, got 'yes'/);
-    assert.throws(() => models.lenet5(null as never), /lenet5: options must be an object, got null/);
+    assert.throws(() => models.resnet18({ numClases: 10 } as never), /unknown option 'numClases' for resnet18; did you mean 'numClasses'\?/);
+    assert.throws(() => models.resnet18({ numClasses: 0 }), /resnet18: option 'numClasses' must be a positive integer, got number 0/);
+    assert.throws(() => models.mobilenetV2({ widthMult: -1 }), /mobilenetV2: option 'widthMult' must be a positive number, got number -1/);
+    assert.throws(() => models.mobilenetV3Large({ dropout: 1.5 }), /mobilenetV3Large: option 'dropout' must be a number in \[0, 1\], got number 1.5/);
+    assert.throws(() => models.lenet5({ variant: 'lecun' as never }), /lenet5: option 'variant' must be 'classic' or 'modern', got string 'lecun'/);
+    assert.throws(() => models.googlenet({ auxLogits: 'yes' as never }), /googlenet: option 'auxLogits' must be true or false, got string 'yes'/);
+    assert.throws(() => models.lenet5(null as never), /lenet5: expected an options object, got null/);
     assert.throws(() => models.vggFeatures('vgg12' as never, false), /vggFeatures: unknown config 'vgg12' \(configs: vgg11, vgg13, vgg16, vgg19\)/);
     assert.throws(() => models.lenet5().forward(nb.zeros([1, 1, 28, 28])), /LeNet5 \(classic\) expects input \[N, C, 32, 32\], got \[1, 1, 28, 28\]/);
   });

@@ -194,7 +194,7 @@ describe('augment: pixels and coordinates move together', () => {
     assert.deepEqual(augment.crop(sample, 5, 6, 10, 10, { minVisibility: 0.5 }).keep, [2, 3]);
     assert.deepEqual(augment.crop(sample, 5, 6, 10, 10, { minSize: 3 }).keep, [1]);
     assert.throws(() => augment.crop(sample, 5, 6, 10, 10, { minVisibility: 2 }), /augment.crop: minVisibility must be in \[0, 1\], got 2/);
-    assert.throws(() => augment.crop(sample, 5, 6, 10, 10, { minVisiblity: 0.5 } as never), /augment.crop: unknown option 'minVisiblity'/);
+    assert.throws(() => augment.crop(sample, 5, 6, 10, 10, { minVisiblity: 0.5 } as never), /unknown option 'minVisiblity' for augment.crop; did you mean 'minVisibility'\?/);
   });
 
   test('compose: keep maps surviving boxes back to the input boxes', () => {

@@ -100,7 +100,7 @@ describe('vision.ops box geometry (torchvision goldens)', () => {
     assert.throws(() => ops.boxConvert(good, 'xyxy', 'yolo' as Fmt), /boxConvert: outFmt must be one of 'xyxy', 'xywh', 'cxcywh', got "yolo"/);
     assert.throws(() => ops.nms([[1, 1, 0, 0]], [1], 0.5), /nms: boxes\[0\]/);
     assert.throws(() => ops.nms(good, [1, 2], 0.5), /nms: scores must have shape \[1\]/);
-    assert.throws(() => ops.generalizedBoxIouLoss(good, good, { reduction: 'avg' as 'mean' }), /reduction must be 'none', 'mean' or 'sum', got "avg"/);
+    assert.throws(() => ops.generalizedBoxIouLoss(good, good, { reduction: 'avg' as 'mean' }), /generalizedBoxIouLoss: option 'reduction' must be 'none', 'mean' or 'sum', got string 'avg'/);
     assert.throws(() => ops.clipBoxesToImage(good, [10] as unknown as [number, number]), /clipBoxesToImage: size must be \[height, width\]/);
   });
 });

@@ -7,6 +7,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { Generator } from '../../tensor/random.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { boxIou, checkBoxes, type BoxesLike } from '../ops/boxes.js';
+import { bool, num, parseOptions } from '../../ops/args.js';
 
 function positiveList(op: string, name: string, v: unknown): number[] {
   if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'number' && x > 0 && Number.isFinite(x))) {
@@ -105,8 +106,9 @@ export const BETWEEN_THRESHOLDS = -2;
  * (background, IoU < lowThreshold) or -2 (ignored): an int32 [A] tensor, as torchvision's Matcher.
  * With no ground-truth boxes every anchor is background.
  */
-export function assignAnchors(anchors: BoxesLike, gtBoxes: BoxesLike, options: AssignOptions = {}): Tensor {
+export function assignAnchors(anchors: BoxesLike, gtBoxes: BoxesLike, options: AssignOptions = {}, ...extra: []): Tensor {
   const op = 'assignAnchors';
+  parseOptions(op, options, { highThreshold: num, lowThreshold: num, allowLowQualityMatches: bool }, extra);
   const high = options.highThreshold ?? 0.7;
   const low = options.lowThreshold ?? 0.3;
   if (typeof high !== 'number' || typeof low !== 'number' || !(low <= high)) {

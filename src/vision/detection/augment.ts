@@ -15,6 +15,7 @@ import { shapeStr } from '../../tensor/shape.js';
 import type { Generator } from '../../tensor/random.js';
 import { generatorFrom, type SeedOptions } from '../../data/dataset.js';
 import * as T from '../../data/transforms.js';
+import { checkOptionKeys } from '../../ops/args.js';
 
 export interface DetectionSample {
   /** One float image [C, H, W]. */
@@ -57,12 +58,6 @@ interface Parsed {
   pointDtype: FloatDType;
 }
 
-function checkOptions(op: string, options: object, allowed: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) throw new Error(`${op}: options must be an object, got ${String(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`${op}: unknown option '${key}' (expected one of ${allowed.join(', ')})`);
-  }
-}
 
 function rows(op: string, name: string, t: Tensor | undefined, widths: readonly number[]): { rows: number[][] | null; dtype: FloatDType } {
   if (t === undefined) return { rows: null, dtype: 'float32' };
@@ -78,7 +73,7 @@ function rows(op: string, name: string, t: Tensor | undefined, widths: readonly 
 
 function parse(op: string, sample: DetectionSample): Parsed {
   if (typeof sample !== 'object' || sample === null) throw new Error(`${op}: expected a sample { image, boxes?, keypoints? }, got ${String(sample)}`);
-  checkOptions(op, sample, ['image', 'boxes', 'keypoints', 'keep']);
+  checkOptionKeys(op, sample, ['image', 'boxes', 'keypoints', 'keep']);
   const { image } = sample;
   if (!(image instanceof Tensor) || image.ndim !== 3 || !isFloat(image.dtype)) {
     throw new Error(`${op}: image must be one float image [C, H, W], got ${image instanceof Tensor ? `${image.dtype} ${shapeStr(image.shape)}` : typeof image}`);
@@ -153,7 +148,7 @@ function checkFlipPairs(op: string, pairs: FlipPairsOption['flipPairs'], k: numb
 }
 
 function flip(op: string, sample: DetectionSample, options: FlipPairsOption, horizontal: boolean): AugmentedSample {
-  checkOptions(op, options, ['flipPairs']);
+  checkOptionKeys(op, options, ['flipPairs']);
   const p = parse(op, sample);
   checkFlipPairs(op, options.flipPairs, p.points?.length ?? 0);
   const image = horizontal ? T.hflip(p.image) : T.vflip(p.image);
@@ -189,7 +184,7 @@ const FILTER_KEYS = ['minVisibility', 'minSize'] as const;
 /** The height x width window at (top, left) (integers; outside the image reads 0); boxes are clipped to it. */
 export function crop(sample: DetectionSample, top: number, left: number, height: number, width: number, options: BoxFilterOptions = {}): AugmentedSample {
   const op = 'augment.crop';
-  checkOptions(op, options, FILTER_KEYS);
+  checkOptionKeys(op, options, FILTER_KEYS);
   const filter = boxFilter(op, options);
   const p = parse(op, sample);
   return finish(p, T.crop(p.image, top, left, height, width), ([x, y]) => [x - left, y - top], filter);
@@ -214,7 +209,7 @@ const WARP_KEYS = ['fill', 'fillMode', 'interpolation', ...FILTER_KEYS] as const
  */
 export function affine(sample: DetectionSample, params: T.AffineParams, options: AffineOptions = {}): AugmentedSample {
   const op = 'augment.affine';
-  checkOptions(op, options, WARP_KEYS);
+  checkOptionKeys(op, options, WARP_KEYS);
   const filter = boxFilter(op, options);
   const p = parse(op, sample);
   const { fill, fillMode, interpolation } = options;
@@ -260,7 +255,7 @@ export interface RandomFlipOptions extends SeedOptions, FlipPairsOption {
 }
 
 function randomFlip(op: string, options: RandomFlipOptions, apply: typeof hflip): DetectionTransform {
-  checkOptions(op, options, ['p', 'flipPairs', 'seed', 'generator']);
+  checkOptionKeys(op, options, ['p', 'flipPairs', 'seed', 'generator']);
   const prob = probability(op, options.p);
   const pairs = options.flipPairs === undefined ? {} : { flipPairs: options.flipPairs };
   return randomTransform(options, (s, g) => (g.nextDouble() < prob ? apply(s, pairs) : unchanged(s, op)));
@@ -279,7 +274,7 @@ export interface RandomCropOptions extends SeedOptions, BoxFilterOptions {}
 /** A window of `size` ([height, width]) at a uniformly random integer place inside the image. */
 export function randomCrop(size: number | readonly [number, number], options: RandomCropOptions = {}): DetectionTransform {
   const op = 'augment.randomCrop';
-  checkOptions(op, options, [...FILTER_KEYS, 'seed', 'generator']);
+  checkOptionKeys(op, options, [...FILTER_KEYS, 'seed', 'generator']);
   const [height, width] = typeof size === 'number' ? [size, size] : [size[0], size[1]];
   if (!(Number.isInteger(height) && height > 0 && Number.isInteger(width) && width > 0)) throw new Error(`${op}: size must be a positive integer or [height, width], got ${JSON.stringify(size)}`);
   boxFilter(op, options);
@@ -313,7 +308,7 @@ function span(op: string, name: string, v: number | readonly [number, number] | 
 /** A random rotation, shift, zoom and shear (as data.transforms.randomAffine) applied to image, boxes and keypoints. */
 export function randomAffine(options: RandomAffineOptions = {}): DetectionTransform {
   const op = 'augment.randomAffine';
-  checkOptions(op, options, ['degrees', 'translate', 'scale', 'shear', 'seed', 'generator', ...WARP_KEYS]);
+  checkOptionKeys(op, options, ['degrees', 'translate', 'scale', 'shear', 'seed', 'generator', ...WARP_KEYS]);
   const degrees = span(op, 'degrees', options.degrees);
   const shear = span(op, 'shear', options.shear);
   const [fx, fy] = options.translate ?? [0, 0];
@@ -337,7 +332,7 @@ export function randomAffine(options: RandomAffineOptions = {}): DetectionTransf
 
 /** Chains transforms, drawing all randomness from one generator (from `seed` or `generator`); `keep` composes. */
 export function compose(transforms: readonly DetectionTransform[], options: SeedOptions = {}): DetectionTransform {
-  checkOptions('augment.compose', options, ['seed', 'generator']);
+  checkOptionKeys('augment.compose', options, ['seed', 'generator']);
   transforms.forEach((t, i) => {
     if (typeof t !== 'function') throw new Error(`augment.compose: entry ${i} is not a transform function`);
   });

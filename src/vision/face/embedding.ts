@@ -10,6 +10,7 @@ import { shapeStr } from '../../tensor/shape.js';
 import { add, clamp, div, gt, mul, relu, sqrt, sub, where } from '../../ops/elementwise.js';
 import { matmul } from '../../ops/linalg.js';
 import { Module } from '../../nn/module.js';
+import { num, parseOptions } from '../../ops/args.js';
 
 /** x / max(||x||_2, eps) along dim 1 (torch.nn.functional.normalize). */
 export function l2Normalize(x: Tensor, eps = 1e-12): Tensor {
@@ -85,6 +86,7 @@ function result(losses: Tensor, averageOverActive: boolean): TripletLossResult {
 type Miner = (n: number, y: readonly number[], dist: ArrayLike<number>, add: (a: number, p: number, q: number) => void) => void;
 
 function mined(op: string, embeddings: Tensor, labels: Tensor | readonly number[], options: TripletMiningOptions, miner: Miner, averageOverActive: boolean): TripletLossResult {
+  parseOptions(op, options, { margin: num });
   const margin = options.margin ?? 0.2;
   checkMargin(op, margin);
   const d = pairwiseDistances(embeddings);

@@ -3,6 +3,7 @@
  * _make_divisible, and the initializers its model constructors apply.
  */
 import { nn } from '../../index.js';
+import { bool, check, inRange, oneOf, parseOptions, type Check } from '../../ops/args.js';
 
 /** Options every zoo constructor takes. */
 export interface ModelOptions {
@@ -14,36 +15,19 @@ export interface ModelOptions {
 
 type OptionKind = 'positiveInt' | 'probability' | 'positive' | 'boolean' | readonly string[];
 
+const KIND_CHECKS: Record<Exclude<OptionKind, readonly string[]>, Check<unknown>> = {
+  positiveInt: check('a positive integer', (v) => Number.isSafeInteger(v) && (v as number) > 0),
+  probability: inRange(0, 1),
+  positive: check('a positive number', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0),
+  boolean: bool,
+};
+
 /**
- * Checks a constructor's options object: unknown keys (a typo would silently do nothing) and
- * values of the wrong kind are errors naming the model.
+ * Checks a constructor's options object with the library's one checker (ops/args.ts): unknown
+ * keys (a typo would silently do nothing) and values of the wrong kind are errors naming the model.
  */
 export function checkOptions(model: string, options: unknown, kinds: Record<string, OptionKind>): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${model}: options must be an object, got ${Array.isArray(options) ? 'an array' : String(options)}`);
-  }
-  for (const [key, value] of Object.entries(options)) {
-    const kind = kinds[key];
-    if (kind === undefined) {
-      throw new Error(`${model}: unknown option '${key}' (options: ${Object.keys(kinds).join(', ')})`);
-    }
-    if (value === undefined) continue;
-    if (Array.isArray(kind)) {
-      if (!kind.includes(value as string)) {
-        throw new Error(`${model}: option ${key} must be one of ${kind.map((k) => `'${k}'`).join(', ')}, got ${typeof value === 'string' ? `'${value}'` : String(value)}`);
-      }
-      continue;
-    }
-    const ok =
-      kind === 'positiveInt' ? Number.isInteger(value) && (value as number) > 0
-        : kind === 'probability' ? typeof value === 'number' && value >= 0 && value <= 1
-          : kind === 'positive' ? typeof value === 'number' && Number.isFinite(value) && value > 0
-            : typeof value === 'boolean';
-    if (!ok) {
-      const wanted = { positiveInt: 'a positive integer', probability: 'a number in [0, 1]', positive: 'a positive number', boolean: 'true or false' }[kind as string];
-      throw new Error(`${model}: option ${key} must be ${wanted}, got ${typeof value === 'string' ? `'${value}'` : String(value)}`);
-    }
-  }
+  parseOptions(model, options, Object.fromEntries(Object.entries(kinds).map(([key, kind]) => [key, typeof kind === 'string' ? KIND_CHECKS[kind] : oneOf(...kind)])));
 }
 
 /** torchvision's _make_divisible: v rounded to a multiple of divisor, never below 90% of v. */

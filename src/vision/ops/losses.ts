@@ -10,6 +10,7 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import { unbind } from '../../ops/join.js';
 import { binaryCrossEntropyWithLogits } from '../../nn/functional/loss.js';
 import { checkBoxes, ciouAspectTerm, type BoxesLike } from './boxes.js';
+import { num, oneOf, parseArgs, type Args } from '../../ops/args.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -59,9 +60,15 @@ function lossTerms(a: Tensor, b: Tensor, eps: number): Terms {
   return { iou, union, encW, encH, parts: [[x1, y1, x2, y2], [x1g, y1g, x2g, y2g]] };
 }
 
+const REDUCTION = oneOf('none', 'mean', 'sum');
+/** torchvision's positional order (reduction, eps), or options after any of them. */
+const BOX_LOSS_SPEC = { reduction: REDUCTION, eps: num };
+type BoxLossArgs = Args<[reduction: Reduction, eps: number], BoxLossOptions>;
+
 /** 1 - GIoU of matched boxes ([N, 4] or [4] each, x1 y1 x2 y2) (torchvision.ops.generalized_box_iou_loss). */
-export function generalizedBoxIouLoss(boxes1: BoxesLike, boxes2: BoxesLike, options: BoxLossOptions = {}): Tensor {
+export function generalizedBoxIouLoss(boxes1: BoxesLike, boxes2: BoxesLike, ...args: BoxLossArgs): Tensor {
   const op = 'generalizedBoxIouLoss';
+  const options = parseArgs(op, args, BOX_LOSS_SPEC);
   const { a, b, eps } = matched(op, boxes1, boxes2, options);
   const { iou, union, encW, encH } = lossTerms(a, b, eps);
   const enclosing = mul(encW, encH);
@@ -78,8 +85,9 @@ function diouLoss(t: Terms, eps: number): Tensor {
 }
 
 /** 1 - DIoU of matched boxes (torchvision.ops.distance_box_iou_loss). */
-export function distanceBoxIouLoss(boxes1: BoxesLike, boxes2: BoxesLike, options: BoxLossOptions = {}): Tensor {
+export function distanceBoxIouLoss(boxes1: BoxesLike, boxes2: BoxesLike, ...args: BoxLossArgs): Tensor {
   const op = 'distanceBoxIouLoss';
+  const options = parseArgs(op, args, BOX_LOSS_SPEC);
   const { a, b, eps } = matched(op, boxes1, boxes2, options);
   return reduce(op, diouLoss(lossTerms(a, b, eps), eps), options.reduction);
 }
@@ -89,8 +97,9 @@ export function distanceBoxIouLoss(boxes1: BoxesLike, boxes2: BoxesLike, options
  * part always uses eps = 1e-7 and `eps` enters only alpha = v / (1 - IoU + v + eps), which is
  * held constant in the gradient.
  */
-export function completeBoxIouLoss(boxes1: BoxesLike, boxes2: BoxesLike, options: BoxLossOptions = {}): Tensor {
+export function completeBoxIouLoss(boxes1: BoxesLike, boxes2: BoxesLike, ...args: BoxLossArgs): Tensor {
   const op = 'completeBoxIouLoss';
+  const options = parseArgs(op, args, BOX_LOSS_SPEC);
   const { a, b, eps } = matched(op, boxes1, boxes2, options);
   const terms = lossTerms(a, b, 1e-7);
   const [[x1, y1, x2, y2], [x1g, y1g, x2g, y2g]] = terms.parts;
@@ -111,8 +120,14 @@ export interface FocalLossOptions {
  * RetinaNet's focal loss on logits: alpha_t (1 - p_t)^gamma BCE(inputs, targets), elementwise
  * (torchvision.ops.sigmoid_focal_loss; reduction 'none' by default).
  */
-export function sigmoidFocalLoss(inputs: Tensor, targets: Tensor, options: FocalLossOptions = {}): Tensor {
+export function sigmoidFocalLoss(
+  inputs: Tensor,
+  targets: Tensor,
+  ...args: Args<[alpha: number, gamma: number, reduction: Reduction], FocalLossOptions>
+): Tensor {
   const op = 'sigmoidFocalLoss';
+  // torchvision's positional order (alpha, gamma, reduction), or options after any of them.
+  const options = parseArgs(op, args, { alpha: num, gamma: num, reduction: REDUCTION });
   const alpha = options.alpha ?? 0.25;
   const gamma = options.gamma ?? 2;
   if (!(inputs instanceof Tensor) || !isFloat(inputs.dtype)) throw new Error(`${op}: inputs must be a floating-point Tensor of logits`);

@@ -10,6 +10,7 @@ import { shapeStr } from '../../tensor/shape.js';
 import { gt, mul, where } from '../../ops/elementwise.js';
 import { gather } from '../../ops/indexing.js';
 import { cat } from '../../ops/join.js';
+import { bool, int, num, parseArgs, type Args } from '../../ops/args.js';
 
 export interface RoiOptions {
   /** Scale from box coordinates to input-feature coordinates (1 / stride), default 1. */
@@ -99,8 +100,15 @@ function gatherWeighted(input: Tensor, rois: number, pooled: number, samples: nu
  * [K, C, outH, outW] (torchvision.ops.roi_align). `boxes` is [K, 5] (batch index, x1, y1, x2, y2)
  * or a list with one [L, 4] tensor per image. Differentiable with respect to `input`.
  */
-export function roiAlign(input: Tensor, boxes: Boxes, outputSize: number | readonly [number, number], options: RoiAlignOptions = {}): Tensor {
+export function roiAlign(
+  input: Tensor,
+  boxes: Boxes,
+  outputSize: number | readonly [number, number],
+  ...args: Args<[spatialScale: number, samplingRatio: number, aligned: boolean], RoiAlignOptions>
+): Tensor {
   const op = 'roiAlign';
+  // torchvision's positional order (spatial_scale, sampling_ratio, aligned), or options after any of them.
+  const options = parseArgs(op, args, { spatialScale: num, samplingRatio: int, aligned: bool });
   checkInput(op, input);
   const [ph, pw] = outputSizeOf(op, outputSize);
   const scale = options.spatialScale ?? 1;
@@ -180,8 +188,9 @@ export function roiAlign(input: Tensor, boxes: Boxes, outputSize: number | reado
  * [K, C, outH, outW] (torchvision.ops.roi_pool); empty bins give 0. The gradient goes to each
  * bin's maximum (the first one on ties), as torchvision's argmax.
  */
-export function roiPool(input: Tensor, boxes: Boxes, outputSize: number | readonly [number, number], options: RoiOptions = {}): Tensor {
+export function roiPool(input: Tensor, boxes: Boxes, outputSize: number | readonly [number, number], ...args: Args<[spatialScale: number], RoiOptions>): Tensor {
   const op = 'roiPool';
+  const options = parseArgs(op, args, { spatialScale: num });
   checkInput(op, input);
   const [ph, pw] = outputSizeOf(op, outputSize);
   const scale = options.spatialScale ?? 1;

@@ -5,6 +5,7 @@ import { shapeStr } from '../../tensor/shape.js';
 import { add, div, mul, sigmoid, sub } from '../../ops/elementwise.js';
 import { softmax } from '../../ops/nn.js';
 import { oneHot } from '../../ops/indexing.js';
+import { bool, num, parseOptions } from '../../ops/args.js';
 
 export interface DiceLossOptions {
   /** Added to numerator and denominator (default 1): empty classes score 1, gradients stay finite. */
@@ -18,8 +19,9 @@ export interface DiceLossOptions {
  * and pixels. Multi-class: `logits` [N, C, H, W] (softmax) and `target` class indices [N, H, W]
  * (int32). Binary: `logits` [N, 1, H, W] (sigmoid) and `target` 0/1 of shape [N, H, W] or [N, 1, H, W].
  */
-export function diceLoss(logits: Tensor, target: Tensor, options: DiceLossOptions = {}): Tensor {
+export function diceLoss(logits: Tensor, target: Tensor, options: DiceLossOptions = {}, ...extra: []): Tensor {
   const op = 'diceLoss';
+  parseOptions(op, options, { smooth: num, ignoreBackground: bool }, extra);
   const smooth = options.smooth ?? 1;
   if (typeof smooth !== 'number' || !(smooth >= 0)) throw new Error(`${op}: smooth must be a non-negative number, got ${String(smooth)}`);
   if (!(logits instanceof Tensor) || !isFloat(logits.dtype) || logits.ndim < 3) {

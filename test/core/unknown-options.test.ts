@@ -1,0 +1,214 @@
+/**
+ * Every public function or constructor outside the op table that takes an options object rejects
+ * an unknown key with an error naming the function and the key (docs/conventions.md): a
+ * misspelt option (`metrics.accuracy(p, t, {averag: 'macro'})`) must never be silently ignored.
+ * Each entry is a valid call given extra options; the call without them must work, so an entry
+ * cannot pass by failing for another reason. A few wrongly typed options are checked at the end.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as nb from '../../src/index.js';
+
+const { metrics: M, data: D, train: T, optim: O, plot: P, vision: V, text: X, audio: A, F, nn } = nb;
+type Options = Record<string, unknown>;
+/** Calls the function with `extra` merged into its (valid) options. */
+type Call = (extra: Options) => unknown;
+
+const preds = nb.tensor([0, 1, 1, 0]);
+const target = nb.tensor([0, 1, 0, 0]);
+const scores = nb.tensor([0.1, 0.9, 0.6, 0.2]);
+const linear = (): nb.nn.Linear => new nn.Linear(2, 1);
+const sgd = (): nb.optim.SGD => new O.SGD(linear().parameters(), { lr: 0.1 });
+const dataset = (): nb.data.TensorDataset<[nb.Tensor, nb.Tensor]> => new D.TensorDataset(nb.randn([8, 2]), nb.randn([8, 1]));
+const image = (): nb.Tensor => nb.rand([3, 8, 8]);
+const idx = (): Uint8Array => D.encodeIdx('uint8', [2], [1, 2]);
+const segmentation = (): [nb.Tensor, nb.Tensor] => [nb.tensor([[0, 1]]), nb.tensor([[0, 1]])];
+const boxes = (): nb.Tensor => nb.tensor([[0, 0, 2, 2], [1, 1, 3, 3]]);
+const wave = (): nb.Tensor => nb.randn([800]);
+// Casts stand in for untyped JavaScript callers (TypeScript rejects unknown keys already).
+const any = <F extends (...a: never[]) => unknown>(f: F): ((...a: unknown[]) => unknown) => f as unknown as (...a: unknown[]) => unknown;
+
+const CALLS: Record<string, Call> = {
+  'metrics.accuracy': (o) => any(M.accuracy)(preds, target, o),
+  'metrics.errorRate': (o) => any(M.errorRate)(preds, target, o),
+  'metrics.confusionMatrix': (o) => any(M.confusionMatrix)(preds, target, o),
+  'metrics.precision': (o) => any(M.precision)(preds, target, o),
+  'metrics.recall': (o) => any(M.recall)(preds, target, o),
+  'metrics.specificity': (o) => any(M.specificity)(preds, target, o),
+  'metrics.f1Score': (o) => any(M.f1Score)(preds, target, o),
+  'metrics.fbetaScore': (o) => any(M.fbetaScore)(preds, target, { beta: 2, ...o }),
+  'metrics.classificationReport': (o) => any(M.classificationReport)(preds, target, o),
+  'metrics.rocCurve': (o) => any(M.rocCurve)(scores, target, o),
+  'metrics.rocAuc': (o) => any(M.rocAuc)(scores, target, o),
+  'metrics.precisionRecallCurve': (o) => any(M.precisionRecallCurve)(scores, target, o),
+  'metrics.averagePrecision': (o) => any(M.averagePrecision)(scores, target, o),
+  'metrics.r2Score': (o) => any(M.r2Score)(scores, target, o),
+  'metrics.perplexity': (o) => any(M.perplexity)(nb.randn([4, 3]), nb.tensor([0, 1, 2, 0], { dtype: 'int32' }), o),
+  'metrics.bleuScore': (o) => any(M.bleuScore)('a b c d', ['a b c d'], o),
+  'metrics.corpusBleu': (o) => any(M.corpusBleu)(['a b c d'], [['a b c d']], o),
+  'metrics.meanIou': (o) => any(M.meanIou)(...segmentation(), { numClasses: 2, ...o }),
+  'metrics.pixelAccuracy': (o) => any(M.pixelAccuracy)(...segmentation(), { numClasses: 2, ...o }),
+  'metrics.segmentationScores': (o) => any(M.segmentationScores)(...segmentation(), { numClasses: 2, ...o }),
+  'metrics.meanAveragePrecision': (o) =>
+    any(M.meanAveragePrecision)([{ boxes: [[0, 0, 1, 1]], scores: [1], labels: [0] }], [{ boxes: [[0, 0, 1, 1]], labels: [0] }], o),
+  'metrics.Accuracy': (o) => new (M.Accuracy as new (o: unknown) => unknown)(o),
+  'metrics.ConfusionMatrix': (o) => new (M.ConfusionMatrix as new (o: unknown) => unknown)(o),
+  'metrics.Precision': (o) => new (M.Precision as new (o: unknown) => unknown)(o),
+  'metrics.F1Score': (o) => new (M.F1Score as new (o: unknown) => unknown)(o),
+  'metrics.FBetaScore': (o) => new (M.FBetaScore as new (o: unknown) => unknown)({ beta: 2, ...o }),
+  'metrics.AUROC': (o) => new (M.AUROC as new (o: unknown) => unknown)(o),
+  'metrics.AveragePrecision': (o) => new (M.AveragePrecision as new (o: unknown) => unknown)(o),
+  'metrics.R2Score': (o) => new (M.R2Score as new (o: unknown) => unknown)(o),
+  'metrics.Perplexity': (o) => new (M.Perplexity as new (o: unknown) => unknown)(o),
+  DataLoader: (o) => new D.DataLoader(dataset(), o),
+  randomSplit: (o) => any(D.randomSplit)(dataset(), [4, 4], o),
+  splitIndices: (o) => any(D.splitIndices)(10, o),
+  trainDevTestSplit: (o) => any(D.trainDevTestSplit)(dataset(), o),
+  StandardScaler: (o) => new (D.StandardScaler as new (o: unknown) => unknown)(o),
+  MinMaxScaler: (o) => new (D.MinMaxScaler as new (o: unknown) => unknown)(o),
+  'data.oneHot': (o) => any(D.oneHot)([0, 1], 2, o),
+  WeightedRandomSampler: (o) => new D.WeightedRandomSampler([1, 2], 2, true, o),
+  oversample: (o) => any(D.oversample)([0, 0, 1], o),
+  parseCsv: (o) => any(D.parseCsv)('a,y\n1,0\n', o),
+  parseIdx: (o) => any(D.parseIdx)(idx(), 'x', o),
+  idxToTensor: (o) => any(D.idxToTensor)(D.parseIdx(idx()), o),
+  maybeGunzip: (o) => any(D.maybeGunzip)(new Uint8Array([1]), 'x', o),
+  'data.mixAtSnr': (o) => any(D.mixAtSnr)(nb.randn([8]), nb.randn([8]), 10, o),
+  randomHorizontalFlip: (o) => any(D.transforms.randomHorizontalFlip)(o),
+  randomCrop: (o) => any(D.transforms.randomCrop)(4, o),
+  affine: (o) => any(D.transforms.affine)(image(), { angle: 10 }, o),
+  randomAffine: (o) => any(D.transforms.randomAffine)(o),
+  randomRotation: (o) => any(D.transforms.randomRotation)(10, o),
+  randomZoom: (o) => any(D.transforms.randomZoom)([0.9, 1.1], o),
+  randomChannelShift: (o) => any(D.transforms.randomChannelShift)({ delta: 0.1, ...o }),
+  pcaColorAugment: (o) => any(D.transforms.pcaColorAugment)(o),
+  gaussianNoise: (o) => any(D.transforms.gaussianNoise)({ std: 0.1, ...o }),
+  randomBrightness: (o) => any(D.transforms.randomBrightness)({ delta: 0.1, ...o }),
+  randomContrast: (o) => any(D.transforms.randomContrast)({ range: [0.9, 1.1], ...o }),
+  cutout: (o) => any(D.transforms.cutout)({ size: 2, ...o }),
+  compose: (o) => any(D.transforms.compose)([], o),
+  EarlyStopping: (o) => new (T.EarlyStopping as new (o: unknown) => unknown)(o),
+  TerminateOnNaN: (o) => new (T.TerminateOnNaN as new (o: unknown) => unknown)(o),
+  'train.ReduceLROnPlateau': (o) => new (T.ReduceLROnPlateau as new (o: unknown) => unknown)(o),
+  ProgressBar: (o) => new (T.ProgressBar as new (o: unknown) => unknown)({ output: { write: () => undefined }, ...o }),
+  SGD: (o) => new O.SGD(linear().parameters(), { lr: 0.1, ...o }),
+  Adam: (o) => new O.Adam(linear().parameters(), o),
+  LambdaLR: (o) => new O.lrScheduler.LambdaLR(sgd(), () => 1, o),
+  StepLR: (o) => new O.lrScheduler.StepLR(sgd(), 2, o),
+  MultiStepLR: (o) => new O.lrScheduler.MultiStepLR(sgd(), [2], o),
+  ExponentialLR: (o) => new O.lrScheduler.ExponentialLR(sgd(), 0.9, o),
+  CosineAnnealingLR: (o) => new O.lrScheduler.CosineAnnealingLR(sgd(), 10, o),
+  LinearLR: (o) => new O.lrScheduler.LinearLR(sgd(), o),
+  OneCycleLR: (o) => new O.lrScheduler.OneCycleLR(sgd(), 0.1, { totalSteps: 10, cycleMomentum: false, ...o }),
+  InverseTimeLR: (o) => new O.lrScheduler.InverseTimeLR(sgd(), 0.5, o),
+  PowerLR: (o) => new O.lrScheduler.PowerLR(sgd(), 10, 2, o),
+  ExponentialDecayLR: (o) => new O.lrScheduler.ExponentialDecayLR(sgd(), 10, o),
+  InverseSqrtLR: (o) => new O.lrScheduler.InverseSqrtLR(sgd(), o),
+  ReduceLROnPlateau: (o) => new O.lrScheduler.ReduceLROnPlateau(sgd(), o),
+  lineChart: (o) => any(P.lineChart)([{ label: 'a', y: [1, 2] }], o),
+  historyChart: (o) => any(P.historyChart)({ loss: [1, 2] }, o),
+  confusionMatrixChart: (o) => any(P.confusionMatrixChart)([[1, 0], [0, 1]], o),
+  rocChart: (o) => any(P.rocChart)({ fpr: [0, 1], tpr: [0, 1] }, o),
+  scatterChart: (o) => any(P.scatterChart)([[0, 0], [1, 1]], o),
+  'F.maxPool2d': (o) => any(F.maxPool2d)(image(), 2, o),
+  'F.avgPool1d': (o) => any(F.avgPool1d)(nb.randn([1, 2, 6]), 2, o),
+  'F.adaptiveMaxPool2d': (o) => any(F.adaptiveMaxPool2d)(image(), 2, o),
+  'F.embedding': (o) => any(F.embedding)(nb.tensor([0, 1], { dtype: 'int32' }), nb.randn([3, 2]), o),
+  'F.scaledDotProductAttention': (o) => any(F.scaledDotProductAttention)(nb.randn([1, 2, 4]), nb.randn([1, 2, 4]), nb.randn([1, 2, 4]), o),
+  'F.lstm': (o) => {
+    const w = { weightIh: nb.randn([12, 2]), weightHh: nb.randn([12, 3]), biasIh: nb.randn([12]), biasHh: nb.randn([12]) };
+    return any(F.lstm)(nb.randn([4, 1, 2]), null, [w], o);
+  },
+  'F.l1Penalty': (o) => any(F.l1Penalty)(linear(), 0.1, o),
+  'F.l2Penalty': (o) => any(F.l2Penalty)(linear(), o),
+  'F.elasticNetPenalty': (o) => any(F.elasticNetPenalty)(linear(), 1, 0.5, o),
+  resnet18: (o) => any(V.models.resnet18)({ numClasses: 2, ...o }),
+  generalizedBoxIouLoss: (o) => any(V.ops.generalizedBoxIouLoss)(boxes(), boxes(), o),
+  sigmoidFocalLoss: (o) => any(V.ops.sigmoidFocalLoss)(nb.randn([4]), nb.tensor([0, 1, 0, 1]), o),
+  roiAlign: (o) => any(V.ops.roiAlign)(nb.randn([1, 1, 4, 4]), [nb.tensor([[0, 0, 2, 2]])], 2, o),
+  diceLoss: (o) => any(V.segmentation.diceLoss)(nb.randn([1, 2, 3, 3]), nb.zeros([1, 3, 3], { dtype: 'int32' }), o),
+  batchHardTripletLoss: (o) => any(V.face.batchHardTripletLoss)(nb.randn([4, 3]), [0, 0, 1, 1], o),
+  imageGrid: (o) => any(V.imageGrid)([image(), image()], o),
+  svgImageGrid: (o) => any(V.svgImageGrid)([image()], o),
+  assignAnchors: (o) => any(V.detection.assignAnchors)(boxes(), boxes(), o),
+  hannWindow: (o) => any(A.hannWindow)(8, o),
+  stft: (o) => any(A.stft)(wave(), 64, o),
+  spectrogram: (o) => any(A.spectrogram)(wave(), 64, o),
+  amplitudeToDB: (o) => any(A.amplitudeToDB)(nb.rand([4]), o),
+  mfcc: (o) => any(A.mfcc)(wave(), { melkwargs: { nFft: 64, nMels: 8 }, nMfcc: 4, ...o }),
+  resample: (o) => any(A.resample)(wave(), 8, 4, o),
+  mix: (o) => any(A.mix)([wave(), wave()], o),
+  padSequences: (o) => any(X.padSequences)([[1, 2], [3]], o),
+  bucketBatches: (o) => any(X.bucketBatches)([1, 2, 3, 4], 2, o),
+  Vocab: (o) => new (X.Vocab as new (t: unknown, o: unknown) => unknown)(['a', 'b'], o),
+};
+
+/** "unknown option 'zzUnknownKey' for <fn>; ..." (the function possibly dotted: metrics.accuracy, F.lstm). */
+const UNKNOWN = /unknown option 'zzUnknownKey' for [\w.]+; /;
+
+describe('an unknown option key is an error naming the function and the key', () => {
+  for (const [name, call] of Object.entries(CALLS)) {
+    test(name, async () => {
+      await Promise.resolve(call({}));
+      await assert.rejects(async () => call({ zzUnknownKey: 1 }), (e: Error) => {
+        assert.match(e.message, UNKNOWN, `${name}: ${e.message}`);
+        assert.ok(e.message.includes(name.replace(/^(data|train)\./, '')), `${name}: the message does not name the function: ${e.message}`);
+        return true;
+      });
+    });
+  }
+});
+
+describe('a wrongly typed option is an error, not a silent default', () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    ['DataLoader batchSize', () => new D.DataLoader(dataset(), { batchSize: '32' as never }), /DataLoader: option 'batchSize' must be an integer, got string '32'/],
+    ['DataLoader shuffle', () => new D.DataLoader(dataset(), { shuffle: 'yes' as never }), /DataLoader: option 'shuffle' must be true or false, got string 'yes'/],
+    ['metrics.accuracy threshold', () => M.accuracy(preds, target, { threshold: '0.5' as never }), /metrics.accuracy: option 'threshold' must be a number/],
+    ['metrics.precision average', () => M.precision(preds, target, { average: 'macros' as never }), /metrics.precision: option 'average' must be 'binary', 'micro', 'macro', 'weighted' or 'none'/],
+    ['EarlyStopping restoreBestWeights', () => new T.EarlyStopping({ restoreBestWeights: 1 as never }), /EarlyStopping: option 'restoreBestWeights' must be true or false/],
+    ['F.maxPool2d ceilMode', () => F.maxPool2d(image(), 2, { ceilMode: 'true' as never }), /F.maxPool2d: option 'ceilMode' must be true or false/],
+    ['randomCrop padding', () => D.transforms.randomCrop(4, { padding: 1.5 }), /randomCrop: option 'padding' must be an integer/],
+  ];
+  for (const [name, call, message] of cases) test(name, () => assert.throws(call, message));
+  test('did-you-mean for a misspelt key (the issue\'s example)', () => {
+    assert.throws(() => M.accuracy(preds, target, { averag: 'macro' } as never), /unknown option 'averag' for metrics.accuracy; valid options: threshold, sampleWeight/);
+    assert.throws(() => M.precision(preds, target, { averag: 'macro' } as never), /unknown option 'averag' for metrics.precision; did you mean 'average'\?/);
+    assert.throws(() => new O.lrScheduler.StepLR(sgd(), 2, { gama: 0.5 } as never), /unknown option 'gama' for StepLR; did you mean 'gamma'\?/);
+  });
+  test('extra arguments after the options object are errors', () => {
+    assert.throws(() => any(M.accuracy)(preds, target, {}, 1), /metrics.accuracy: too many arguments/);
+    assert.throws(() => any(F.adaptiveAvgPool2d)(image(), 2, {}), /F.adaptiveAvgPool2d: too many arguments/);
+  });
+});
+
+describe('torch\'s positional forms work and agree with the options form', () => {
+  const same = (a: nb.Tensor, b: nb.Tensor): void => assert.deepEqual(a.toArray(), b.toArray());
+  test('F.maxPool2d(x, kernel, stride, padding, dilation, ceilMode, returnIndices)', () => {
+    const x = nb.randn([1, 2, 7, 7]);
+    same(F.maxPool2d(x, 3, 2, 1) as nb.Tensor, F.maxPool2d(x, 3, { stride: 2, padding: 1 }));
+    const positional = F.maxPool2d(x, 3, 2, 1, 1, true, true) as nb.ValuesIndices;
+    const named = F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, returnIndices: true });
+    same(positional.indices, named.indices);
+    same(F.avgPool2d(x, 2, null, 0, false, true, 3), F.avgPool2d(x, 2, { divisorOverride: 3 }));
+    same((F.adaptiveMaxPool2d(x, 2, true) as nb.ValuesIndices).indices, F.adaptiveMaxPool2d(x, 2, { returnIndices: true }).indices);
+  });
+  test('F.scaledDotProductAttention(q, k, v, attnMask, dropoutP, isCausal, scale)', () => {
+    const q = nb.randn([1, 3, 4]);
+    same(F.scaledDotProductAttention(q, q, q, null, 0, true, 0.5), F.scaledDotProductAttention(q, q, q, { isCausal: true, scale: 0.5 }));
+  });
+  test('F.embedding(input, weight, paddingIdx) and the penalties\' lambda as an option', () => {
+    const w = nb.randn([3, 2]);
+    const i = nb.tensor([0, 2], { dtype: 'int32' });
+    same(F.embedding(i, w, 0), F.embedding(i, w, { paddingIdx: 0 }));
+    const m = linear();
+    same(F.l2Penalty(m, 0.5, { excludeBiases: true }), F.l2Penalty(m, { lambda: 0.5, excludeBiases: true }));
+  });
+  test('torchvision roiAlign(input, boxes, outputSize, spatialScale, samplingRatio, aligned) and sigmoidFocalLoss(x, t, alpha, gamma, reduction)', () => {
+    const x = nb.randn([1, 1, 6, 6]);
+    const b = [nb.tensor([[0, 0, 4, 4]])];
+    same(V.ops.roiAlign(x, b, 2, 0.5, 2, true), V.ops.roiAlign(x, b, 2, { spatialScale: 0.5, samplingRatio: 2, aligned: true }));
+    const s = nb.randn([4]);
+    const t = nb.tensor([0, 1, 0, 1]);
+    same(V.ops.sigmoidFocalLoss(s, t, 0.5, 1, 'sum'), V.ops.sigmoidFocalLoss(s, t, { alpha: 0.5, gamma: 1, reduction: 'sum' }));
+  });
+});
