@@ -7,7 +7,7 @@ import { Generator, defaultGenerator } from '../tensor/random.js';
 import { shapeStr } from '../tensor/shape.js';
 import { indexSelect } from '../ops/indexing.js';
 import { select } from '../ops/movement.js';
-import { instanceOf, int, parseOptions } from '../ops/args.js';
+import { finite, instanceOf, parseOptions } from '../ops/args.js';
 
 /** A map-style dataset: `length` samples, read by index. */
 export interface Dataset<T> {
@@ -44,7 +44,7 @@ export interface SeedOptions {
 }
 
 /** The options of every seeded function. */
-export const SEED_SPEC = { generator: instanceOf(Generator), seed: int };
+export const SEED_SPEC = { generator: instanceOf(Generator), seed: finite };
 
 export function generatorFrom(options: SeedOptions): Generator {
   if (options.generator !== undefined && options.seed !== undefined) {

@@ -8,8 +8,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { allocate, isFloat, type FloatDType } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
 import { Generator } from '../tensor/random.js';
-import { anyArray, anyNum, checkOptions, describe, either, finite, instanceOf, num, oneOf } from '../ops/args.js';
-import { generatorFrom, type SeedOptions } from './dataset.js';
+import { anyArray, anyNum, checkOptions, describe, either, int, num, oneOf, unchecked } from '../ops/args.js';
+import { generatorFrom, SEED_SPEC, type SeedOptions } from './dataset.js';
 
 /**
  * A transform maps an image batch to a new one of the same shape (crops excepted). Random
@@ -119,6 +119,7 @@ export interface FlipOptions extends SeedOptions {
 }
 
 export function randomHorizontalFlip(options: FlipOptions = {}): Transform {
+  checkOptions('randomHorizontalFlip', options, { p: num, ...SEED_SPEC });
   const p = options.p ?? 0.5;
   checkProbability('randomHorizontalFlip', p);
   return randomTransform(options, (b, g) => {
@@ -128,6 +129,7 @@ export function randomHorizontalFlip(options: FlipOptions = {}): Transform {
 }
 
 export function randomVerticalFlip(options: FlipOptions = {}): Transform {
+  checkOptions('randomVerticalFlip', options, { p: num, ...SEED_SPEC });
   const p = options.p ?? 0.5;
   checkProbability('randomVerticalFlip', p);
   return randomTransform(options, (b, g) => {
@@ -186,6 +188,7 @@ export interface RandomCropOptions extends SeedOptions {
 
 /** A window of `size` at a random place in each (padded) image, as torchvision's RandomCrop. */
 export function randomCrop(size: number | readonly [number, number], options: RandomCropOptions = {}): Transform {
+  checkOptions('randomCrop', options, { padding: int, fill: anyNum, ...SEED_SPEC });
   const [height, width] = size2('randomCrop', size);
   const padding = options.padding ?? 0;
   if (!Number.isInteger(padding) || padding < 0) throw new Error(`randomCrop: padding must be a non-negative integer, got ${padding}`);
@@ -242,7 +245,6 @@ const WARP_SPEC = {
   fillMode: oneOf('constant', 'nearest', 'reflect', 'wrap'),
   interpolation: oneOf('bilinear', 'nearest'),
 } as const;
-const SEED_SPEC = { seed: finite, generator: instanceOf(Generator) } as const;
 
 /** Where `c` (a continuous pixel index along an axis of n pixels) reads from under `mode`: a point in [0, n - 1], or NaN for 'constant' outside. */
 function mapCoordinate(c: number, n: number, mode: FillMode): number {
@@ -647,6 +649,7 @@ export interface ChannelShiftOptions extends SeedOptions {
 
 /** Per-channel colour shift: a random offset per channel and image. */
 export function randomChannelShift(options: ChannelShiftOptions): Transform {
+  checkOptions('randomChannelShift', options, { delta: either(num, anyArray), ...SEED_SPEC });
   const [lo, hi] = range('randomChannelShift', 'delta', options.delta);
   return randomTransform(options, (b, g) => {
     const offsets = Array.from({ length: b.n * b.c }, () => uniform(g, lo, hi));
@@ -748,6 +751,7 @@ export interface PcaColorOptions extends SeedOptions {
  * pixel, with alpha_j ~ N(0, std) drawn per image.
  */
 export function pcaColorAugment(options: PcaColorOptions = {}): Transform {
+  checkOptions('pcaColorAugment', options, { std: num, basis: unchecked, ...SEED_SPEC });
   const std = options.std ?? 0.1;
   if (!(std >= 0)) throw new Error(`pcaColorAugment: std must be non-negative, got ${std}`);
   const { eigenvalues, eigenvectors } = options.basis ?? IMAGENET_PCA;
@@ -768,6 +772,7 @@ export interface NoiseOptions extends SeedOptions {
 
 /** Additive Gaussian noise. */
 export function gaussianNoise(options: NoiseOptions): Transform {
+  checkOptions('gaussianNoise', options, { std: num, ...SEED_SPEC });
   if (!(options.std >= 0)) throw new Error(`gaussianNoise: std must be non-negative, got ${options.std}`);
   return randomTransform(options, (b, g) => {
     const out = b.data.slice();
@@ -783,6 +788,7 @@ export interface BrightnessOptions extends SeedOptions {
 
 /** Random brightness: the same random offset for all pixels and channels of an image. */
 export function randomBrightness(options: BrightnessOptions): Transform {
+  checkOptions('randomBrightness', options, { delta: either(num, anyArray), ...SEED_SPEC });
   const [lo, hi] = range('randomBrightness', 'delta', options.delta);
   return randomTransform(options, (b, g) => {
     const offsets = Array.from({ length: b.n }, () => uniform(g, lo, hi));
@@ -797,6 +803,7 @@ export interface ContrastOptions extends SeedOptions {
 
 /** Random contrast: scales each channel's deviation from its mean by a random factor per image. */
 export function randomContrast(options: ContrastOptions): Transform {
+  checkOptions('randomContrast', options, { range: anyArray, ...SEED_SPEC });
   const [lo, hi] = options.range;
   if (!(lo >= 0 && lo <= hi)) throw new Error(`randomContrast: range must be [low, high] with 0 <= low <= high, got [${lo}, ${hi}]`);
   return randomTransform(options, (b, g) => {
@@ -829,6 +836,7 @@ export interface CutoutOptions extends SeedOptions {
  * the border, so partly outside) are set to `fill` in all channels.
  */
 export function cutout(options: CutoutOptions): Transform {
+  checkOptions('cutout', options, { size: int, count: int, fill: anyNum, ...SEED_SPEC });
   const { size } = options;
   const count = options.count ?? 1;
   if (!Number.isInteger(size) || size <= 0) throw new Error(`cutout: size must be a positive integer, got ${size}`);
@@ -880,6 +888,7 @@ export function normalize(mean: readonly number[], std: readonly number[]): Tran
  * `generator`), e.g. `compose([randomHorizontalFlip(), randomCrop(28, { padding: 2 })], { seed: 0 })`.
  */
 export function compose(transforms: readonly Transform[], options: SeedOptions = {}): Transform {
+  checkOptions('compose', options, SEED_SPEC);
   transforms.forEach((t, i) => {
     if (typeof t !== 'function') throw new Error(`compose: entry ${i} is not a transform function`);
   });
