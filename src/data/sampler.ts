@@ -8,7 +8,7 @@ import { multinomial, tensor } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import { generatorFrom, SEED_SPEC } from './dataset.js';
 import type { SeedOptions } from './dataset.js';
-import { parseOptions } from '../ops/args.js';
+import { checkOptionKeys, parseOptions } from '../ops/args.js';
 
 /** What a DataLoader's `sampler` option takes: indices to read, and how many an epoch yields. */
 export interface Sampler extends Iterable<number> {
