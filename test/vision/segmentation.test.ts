@@ -64,12 +64,14 @@ describe('metrics.segmentationScores', () => {
 describe('UNet learns the synthetic shapes masks', () => {
   test('mean IoU on held-out images after a short training', () => {
     nb.manualSeed(0);
-    const train = nb.vision.syntheticShapes({ count: 160, imageSize: 32, size: [8, 14], seed: 1 });
-    const held = nb.vision.syntheticShapes({ count: 48, imageSize: 32, size: [8, 14], seed: 2 });
+    // 24-pixel images and 6 epochs (was 32 and 9: 0.82 mean IoU for 2.3 times the CPU time); an
+    // untrained model scores 0.19, this one 0.93.
+    const train = nb.vision.syntheticShapes({ count: 160, imageSize: 24, size: [8, 14], seed: 1 });
+    const held = nb.vision.syntheticShapes({ count: 48, imageSize: 24, size: [8, 14], seed: 2 });
     const model = new segmentation.UNet({ numClasses: 4, widths: [8, 16, 32] });
     const optimizer = new nb.optim.Adam(model.parameters(), { lr: 5e-3 });
-    for (let epoch = 0; epoch < 9; epoch++) {
-      if (epoch === 6) optimizer.paramGroups.forEach((g) => (g.lr = 1e-3));
+    for (let epoch = 0; epoch < 6; epoch++) {
+      if (epoch === 4) optimizer.paramGroups.forEach((g) => (g.lr = 1e-3));
       model.train();
       for (let b = 0; b < 160; b += 16) {
         const logits = model.forward(train.images.slice(0, b, b + 16));
