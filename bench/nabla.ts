@@ -2,6 +2,7 @@
 import * as nb from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { fashionMnist } from '../src/data/node.js';
+import { ByteImages } from '../src/data/byteimages.js';
 import { WasmRuntime } from '../src/backend/wasm/runtime.js';
 import { makeMatmul } from '../src/backend/wasm/matmul.js';
 import { timeSync, type Contender } from './harness.js';
@@ -100,7 +101,8 @@ export interface EpochResult {
 /** LeNet-5, Adam 1e-3, batch 64, over the first `limit` images of a shuffled epoch (all by default). */
 export function lenetEpoch(mode: NablaMode, dir: string, limit?: number): EpochResult {
   enter(mode);
-  const data = fashionMnist(dir);
+  // Images as bytes, each batch converted to float32 as torchvision's ToTensor does.
+  const data = fashionMnist(dir, { images: 'uint8' });
   nb.manualSeed(0);
   const model = lenet();
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
@@ -111,20 +113,21 @@ export function lenetEpoch(mode: NablaMode, dir: string, limit?: number): EpochR
   for (let i = 0; i < count; i += 64) {
     const idx = order.narrow(0, i, Math.min(64, count - i));
     opt.zeroGrad();
-    F.crossEntropy(model.forward(nb.indexSelect(data.train.images, 0, idx)), nb.indexSelect(data.train.labels, 0, idx)).backward();
+    F.crossEntropy(model.forward(data.train.images.batch(idx)), nb.indexSelect(data.train.labels, 0, idx)).backward();
     opt.step();
   }
   const seconds = (performance.now() - start) / 1000;
   return { seconds, images: count, accuracy: accuracy(model, data.test.images, data.test.labels) };
 }
 
-function accuracy(model: nb.nn.Sequential, images: Tensor, labels: Tensor): number {
+function accuracy(model: nb.nn.Sequential, images: Tensor | ByteImages, labels: Tensor): number {
   return nb.noGrad(() => {
     let correct = 0;
     const n = images.shape[0]!;
     for (let i = 0; i < n; i += 1000) {
       const size = Math.min(1000, n - i);
-      const predicted = nb.argmax(model.forward(images.narrow(0, i, size)), 1);
+      const part = images.narrow(0, i, size);
+      const predicted = nb.argmax(model.forward(part instanceof ByteImages ? part.toTensor() : part), 1);
       correct += nb.sum(predicted.eq(labels.narrow(0, i, size))).item() as number;
     }
     return correct / n;
