@@ -3,11 +3,12 @@
  * on Fashion-MNIST for a number of steps and prints, after each phase, the resident set (now and
  * its peak, VmHWM), the JS heap, array buffers outside the heap, and WebAssembly memory.
  *
- *   npx tsx bench/memory-lenet.ts [--steps=300] [--threads=N] [--data=DIR] [--synthetic | --uint8] [--eval]
+ *   npx tsx bench/memory-lenet.ts [--steps=300] [--threads=N] [--data=DIR] [--synthetic | --float32] [--eval]
  *
- * By default the dataset is loaded with `fashionMnist`, as float32 tensors (188 MiB for the
- * training images). `--uint8` keeps the images as the file's bytes (47 MiB) and scales each
- * batch of 64 to float32 as it is drawn, as torchvision does; `--synthetic` trains on 6,400
+ * By default the dataset is loaded with `fashionMnist(dir, { images: 'uint8' })`: the images stay
+ * the file's bytes (47 MiB for the training set) and each batch of 64 is scaled to float32 as it
+ * is drawn, as torchvision does. `--float32` loads them as float32 tensors (188 MiB for the
+ * training images), as Nabla did before; `--synthetic` trains on 6,400
  * random images (the process without the dataset). `--eval` adds a test-set pass in batches of
  * 1000, as the benchmark's epoch does. tsx itself takes ~70 MiB (its loader runs on a thread of
  * its own): for the process alone, bundle first, e.g.
@@ -18,16 +19,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import * as nb from '../src/index.js';
-import { fashionMnist, readIdxFile } from '../src/data/node.js';
-import { idxToTensor } from '../src/data/idx.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import { fashionMnist } from '../src/data/node.js';
 import { lenet } from './nabla.js';
 
 const args = new Map(process.argv.slice(2).map((a) => {
   const [key, value] = a.replace(/^--/, '').split('=');
   return [key!, value ?? 'true'] as const;
 }));
-const known = new Set(['steps', 'threads', 'data', 'synthetic', 'uint8', 'eval']);
+const known = new Set(['steps', 'threads', 'data', 'synthetic', 'float32', 'eval']);
 for (const key of args.keys()) if (!known.has(key)) throw new Error(`memory-lenet: unknown option --${key} (known: ${[...known].join(', ')})`);
 const steps = Number(args.get('steps') ?? 300);
 if (!Number.isInteger(steps) || steps < 1) throw new Error(`memory-lenet: --steps must be a positive integer, got ${args.get('steps')}`);
@@ -103,39 +102,30 @@ interface Images {
 }
 let train: Images;
 let labels: nb.Tensor;
-let test: { images: nb.Tensor; labels: nb.Tensor };
+/** Test images `size` at a time from `start`, as float32. */
+let test: { count: number; images(start: number, size: number): nb.Tensor; labels: nb.Tensor };
 if (args.has('synthetic')) {
   nb.manualSeed(1);
   const images = nb.rand([6400, 1, 28, 28]);
   train = { count: 6400, batch: (idx) => nb.indexSelect(images, 0, idx) };
   labels = nb.randint(0, 10, [6400]);
-  test = { images: nb.rand([2000, 1, 28, 28]), labels: nb.randint(0, 10, [2000]) };
+  const testImages = nb.rand([2000, 1, 28, 28]);
+  test = { count: 2000, images: (start, size) => testImages.narrow(0, start, size), labels: nb.randint(0, 10, [2000]) };
   phase('synthetic data (6,400 + 2,000 images)');
-} else if (args.has('uint8')) {
-  const bytes = readIdxFile(`${dir}/train-images-idx3-ubyte.gz`).data as Uint8Array;
-  const scale = Float32Array.from({ length: 256 }, (_, v) => v / 255);
-  train = {
-    count: bytes.length / 784,
-    batch(idx) {
-      const rows = idx.toArray() as number[];
-      const out = new Float32Array(rows.length * 784);
-      rows.forEach((row, i) => {
-        for (let p = 0; p < 784; p++) out[i * 784 + p] = scale[bytes[row * 784 + p]!]!;
-      });
-      return Tensor.fromData(out, [rows.length, 1, 28, 28], 'float32');
-    },
-  };
-  labels = idxToTensor(readIdxFile(`${dir}/train-labels-idx1-ubyte.gz`));
-  const testImages = idxToTensor(readIdxFile(`${dir}/t10k-images-idx3-ubyte.gz`), { scale: 255 });
-  test = { images: testImages.reshape([testImages.shape[0]!, 1, 28, 28]), labels: idxToTensor(readIdxFile(`${dir}/t10k-labels-idx1-ubyte.gz`)) };
-  phase('dataset loaded (training images as bytes)');
-} else {
+} else if (args.has('float32')) {
   const data = fashionMnist(dir);
   const images = data.train.images;
   train = { count: images.shape[0]!, batch: (idx) => nb.indexSelect(images, 0, idx) };
   labels = data.train.labels;
-  test = data.test;
+  test = { count: data.test.images.shape[0]!, images: (start, size) => data.test.images.narrow(0, start, size), labels: data.test.labels };
   phase('dataset loaded (float32)');
+} else {
+  const data = fashionMnist(dir, { images: 'uint8' });
+  const images = data.train.images;
+  train = { count: images.length, batch: (idx) => images.batch(idx) };
+  labels = data.train.labels;
+  test = { count: data.test.images.length, images: (start, size) => data.test.images.narrow(0, start, size).toTensor(), labels: data.test.labels };
+  phase('dataset loaded (images as bytes)');
 }
 
 nb.manualSeed(0);
@@ -158,14 +148,14 @@ phase(`${steps} steps`, `median step ${sorted[Math.floor(sorted.length / 2)]!.to
 if (args.has('eval')) {
   const correct = nb.noGrad(() => {
     let right = 0;
-    for (let i = 0; i < test.images.shape[0]!; i += 1000) {
-      const size = Math.min(1000, test.images.shape[0]! - i);
-      const predicted = nb.argmax(model.forward(test.images.narrow(0, i, size)), 1);
+    for (let i = 0; i < test.count; i += 1000) {
+      const size = Math.min(1000, test.count - i);
+      const predicted = nb.argmax(model.forward(test.images(i, size)), 1);
       right += nb.sum(predicted.eq(test.labels.narrow(0, i, size))).item() as number;
     }
     return right;
   });
-  phase('test pass (batches of 1000)', `accuracy ${((100 * correct) / test.images.shape[0]!).toFixed(1)}%`);
+  phase('test pass (batches of 1000)', `accuracy ${((100 * correct) / test.count).toFixed(1)}%`);
 }
 
 console.log(`LeNet-5, batch 64, Adam; ${nb.getNumThreads()} threads; Node ${process.versions.node}\n`);

@@ -6,6 +6,7 @@
 import * as nb from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { fashionMnist } from '../src/data/node.js';
+import { ByteImages } from '../src/data/byteimages.js';
 import { WasmRuntime } from '../src/backend/wasm/runtime.js';
 import { makeMatmul } from '../src/backend/wasm/matmul.js';
 import type { Prepared, Side, Spec } from './harness.js';
@@ -76,7 +77,8 @@ export function lenet(): nb.nn.Sequential {
  * of a shuffled epoch (a new shuffle when one ends); finish reports the test accuracy.
  */
 function lenetChunks(spec: Spec): Prepared {
-  const data = fashionMnist(String(spec.dir));
+  // Images as bytes, each batch converted to float32 as torchvision's ToTensor does.
+  const data = fashionMnist(String(spec.dir), { images: 'uint8' });
   const batch = Number(spec.batch);
   const chunk = Number(spec.chunkBatches);
   nb.manualSeed(0);
@@ -94,7 +96,7 @@ function lenetChunks(spec: Spec): Prepared {
         at += idx.shape[0]!;
         images += idx.shape[0]!;
         opt.zeroGrad();
-        F.crossEntropy(model.forward(nb.indexSelect(data.train.images, 0, idx)), nb.indexSelect(data.train.labels, 0, idx)).backward();
+        F.crossEntropy(model.forward(data.train.images.batch(idx)), nb.indexSelect(data.train.labels, 0, idx)).backward();
         opt.step();
       }
     },
@@ -102,13 +104,14 @@ function lenetChunks(spec: Spec): Prepared {
   };
 }
 
-function accuracy(model: nb.nn.Sequential, images: Tensor, labels: Tensor): number {
+function accuracy(model: nb.nn.Sequential, images: Tensor | ByteImages, labels: Tensor): number {
   return nb.noGrad(() => {
     let correct = 0;
     const n = images.shape[0]!;
     for (let i = 0; i < n; i += 1000) {
       const size = Math.min(1000, n - i);
-      const predicted = nb.argmax(model.forward(images.narrow(0, i, size)), 1);
+      const part = images.narrow(0, i, size);
+      const predicted = nb.argmax(model.forward(part instanceof ByteImages ? part.toTensor() : part), 1);
       correct += nb.sum(predicted.eq(labels.narrow(0, i, size))).item() as number;
     }
     return correct / n;

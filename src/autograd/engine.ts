@@ -11,6 +11,11 @@ import { cast } from '../ops/elementwise.js';
 export interface BackwardOptions {
   /** Record the backward itself, so the gradients can be differentiated again. */
   createGraph?: boolean;
+  /**
+   * Keep the tensors each node saved, for another backward through the same graph (default:
+   * createGraph, as PyTorch's retain_graph). Without it they are freed as each node runs.
+   */
+  retainGraph?: boolean;
 }
 
 /** Nodes reachable from the roots, in an order where every node comes before its inputs. */
@@ -35,6 +40,24 @@ function topologicalOrder(roots: readonly Node[]): Node[] {
     }
   }
   return postOrder.reverse();
+}
+
+/**
+ * The nodes whose backward must run for gradients to reach `targets`: those with an input edge
+ * to a target or to another such node. autogradGrad runs no other node, so it neither computes
+ * nor frees the graph below its inputs (PyTorch's autograd.grad does the same).
+ */
+function nodesLeadingTo(order: readonly Node[], targets: ReadonlySet<Node>): Set<Node> {
+  const reaches = new Set<Node>(targets);
+  const leading = new Set<Node>();
+  for (let k = order.length - 1; k >= 0; k--) {
+    const node = order[k]!;
+    if (node.next.some((child) => child !== null && reaches.has(child))) {
+      leading.add(node);
+      reaches.add(node);
+    }
+  }
+  return leading;
 }
 
 /** Sums a gradient down to an input's (pre-broadcast) shape and casts it to its dtype. */
@@ -63,6 +86,7 @@ export function runBackward(
   options: BackwardOptions & { capture?: readonly Node[] } = {},
 ): Map<Node, Tensor> {
   const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
   const capture = options.capture === undefined ? null : new Set(options.capture);
   const grads = new Map<Node, Tensor>();
   // Which storages this pass created and handed to one node only: a leaf may keep such a
@@ -89,7 +113,9 @@ export function runBackward(
   const prevGradEnabled = isGradEnabled();
   setGradEnabled(createGraph);
   try {
-    for (const node of topologicalOrder(rootNodes)) {
+    const order = topologicalOrder(rootNodes);
+    const runs = capture === null ? null : nodesLeadingTo(order, capture);
+    for (const node of order) {
       const g = grads.get(node);
       if (g === undefined) continue;
       grads.delete(node);
@@ -101,9 +127,10 @@ export function runBackward(
       } else if (node.retained !== null) {
         accumulate(node.retained, g, false);
       }
-      if (node instanceof AccumulateGrad) continue;
+      if (node instanceof AccumulateGrad || (runs !== null && !runs.has(node))) continue;
       // In anomaly mode a bad gradient is reported below as this node's backward, not as the op inside it.
       const inputGrads = anomaly ? withoutAnomalyChecks(() => node.backward(g)) : node.backward(g);
+      if (!retainGraph) node.releaseSaved();
       const next = node.next;
       for (let i = 0; i < next.length; i++) {
         const target = next[i];

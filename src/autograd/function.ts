@@ -75,6 +75,10 @@ class OpNode<A> extends Node implements BackwardContext<A> {
   override backward(grad: Tensor): readonly (Tensor | null | undefined)[] {
     return this.op.backward?.(grad, this) ?? [];
   }
+
+  override releaseSaved(): void {
+    this.savedTensors.release();
+  }
 }
 
 /** The graph node for an op on `inputs`, or null when nothing needs a gradient (or grad mode is off). */

@@ -12,6 +12,8 @@ export interface GradOptions {
   gradOutputs?: readonly Tensor[];
   /** Record the backward so the returned gradients can be differentiated again. */
   createGraph?: boolean;
+  /** Keep the graph's saved tensors for another backward through it (default: createGraph, as PyTorch's retain_graph). */
+  retainGraph?: boolean;
   /** Give null instead of throwing for an input the outputs do not depend on. */
   allowUnused?: boolean;
 }
@@ -46,7 +48,8 @@ export function autogradGrad(
     if (node === null) throw new Error(`grad: input ${i} does not require grad`);
     return node;
   });
-  const captured = runBackward(outs, grads, { createGraph: options.createGraph ?? false, capture: nodes });
+  const createGraph = options.createGraph ?? false;
+  const captured = runBackward(outs, grads, { createGraph, retainGraph: options.retainGraph ?? createGraph, capture: nodes });
   return nodes.map((n, i) => {
     const g = captured.get(n);
     if (g === undefined) {

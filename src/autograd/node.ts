@@ -11,23 +11,44 @@ export interface InputMeta {
 
 /**
  * Tensors an op keeps for its backward, with the storage version each had when saved.
- * `tensors` throws if one was changed in place since.
+ * `tensors` throws if one was changed in place since, or if a backward freed them.
  */
 export class SavedTensors {
-  private readonly list: Tensor[] = [];
-  private readonly versions: number[] = [];
+  /** null once a backward without retainGraph freed them. */
+  private list: Tensor[] | null = [];
+  private versions: number[] = [];
 
   constructor(private readonly op: string) {}
 
+  /**
+   * Drops the saved tensors so their memory can be reclaimed, as PyTorch frees a graph's saved
+   * values after a backward without retain_graph. An op that saved nothing stays usable.
+   */
+  release(): void {
+    if (this.list === null || this.list.length === 0) return;
+    this.list = null;
+    this.versions = [];
+  }
+
   save(tensors: readonly Tensor[]): void {
+    const list = this.list;
+    if (list === null) throw new Error(`${this.op}: cannot save tensors for the backward after a backward freed them`);
     for (const t of tensors) {
-      this.list.push(t);
+      list.push(t);
       this.versions.push(t.storage.version);
     }
   }
 
   /** The saved tensors, after checking none was changed in place since it was saved. */
   get tensors(): Tensor[] {
+    if (this.list === null) {
+      throw new Error(
+        `${this.op}Backward: Trying to backward through the graph a second time (or directly access saved tensors after they ` +
+          `have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autogradGrad(). ` +
+          `Specify retainGraph: true if you need to backward through the graph a second time or if you need to access saved ` +
+          `tensors after calling backward.`,
+      );
+    }
     this.list.forEach((tensor, i) => {
       const version = this.versions[i]!;
       if (tensor.storage.version !== version) {
@@ -60,6 +81,9 @@ export class Node {
   backward(_grad: Tensor): readonly (Tensor | null | undefined)[] {
     return [];
   }
+
+  /** Frees what the backward needed (after a backward without retainGraph); a later backward through this node throws. */
+  releaseSaved(): void {}
 }
 
 /** The end of the graph for a leaf: adds the incoming gradient into `variable.grad`. */

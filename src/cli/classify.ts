@@ -11,16 +11,23 @@ import { data, metrics, optim, train, type nn } from '../index.js';
 import * as plot from '../plot/index.js';
 import { save } from '../io/node.js';
 import type { ProgressOutput } from '../train/progress.js';
+import { ByteImageDataset, ByteImages } from '../data/byteimages.js';
+
+/** Inputs and class labels; images may stay bytes (ByteImages), converted to float32 per batch. */
+export interface LabelledImages {
+  x: nb.Tensor | ByteImages;
+  y: nb.Tensor;
+}
 
 export interface ClassificationRun {
   /** File-name stem for the weights, e.g. 'digits-cnn'. */
   name: string;
   title: string;
   model: nn.Module;
-  train: { x: nb.Tensor; y: nb.Tensor };
+  train: LabelledImages;
   /** Held-out data scored after every epoch (val_loss, val_accuracy), if any. */
-  validation?: { x: nb.Tensor; y: nb.Tensor };
-  test: { x: nb.Tensor; y: nb.Tensor };
+  validation?: LabelledImages;
+  test: LabelledImages;
   classNames: readonly string[];
   epochs: number;
   batchSize: number;
@@ -56,8 +63,12 @@ export function formatConfusionMatrix(matrix: readonly (readonly number[])[], cl
 export async function runClassification(run: ClassificationRun): Promise<ClassificationResult> {
   const start = performance.now();
   const { log } = run;
-  const loader = (split: { x: nb.Tensor; y: nb.Tensor }, shuffle: boolean, batchSize: number): data.DataLoader<[nb.Tensor, nb.Tensor]> =>
-    new data.DataLoader(new data.TensorDataset(split.x, split.y), { batchSize, shuffle, seed: run.seed });
+  const loader = (split: LabelledImages, shuffle: boolean, batchSize: number): data.DataLoader<[nb.Tensor, nb.Tensor]> =>
+    new data.DataLoader(split.x instanceof ByteImages ? new ByteImageDataset(split.x, split.y) : new data.TensorDataset(split.x, split.y), {
+      batchSize,
+      shuffle,
+      seed: run.seed,
+    });
   log(run.model.summary([1, ...run.train.x.shape.slice(1)]));
   log('');
   const history = await train.fit(run.model, {

@@ -144,7 +144,8 @@ export async function trainFashionMnist(args: ParsedArgs, term: Terminal, callba
   }
   const seed = numberOption(args, 'seed', 0, { integer: true, min: 0 });
   nb.manualSeed(seed);
-  const dataset = fashionMnist(dir);
+  // The images stay bytes (47 MiB instead of 188 MiB), converted to float32 per batch as torchvision does.
+  const dataset = fashionMnist(dir, { images: 'uint8' });
   const limit = numberOption(args, 'limit', dataset.train.images.shape[0]!, { integer: true, min: 100 });
   const trainCount = Math.min(limit, dataset.train.images.shape[0]!);
   // The last images of those used are held out for validation (5,000 of the full set by default).

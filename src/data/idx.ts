@@ -91,6 +91,14 @@ function readIdxHeader(bytes: Uint8Array, fail: (why: string) => never): IdxHead
  * decompresses to more or fewer bytes than declared, or fails its CRC, is an error.
  */
 export function parseIdx(input: Uint8Array, name = 'IDX data', options: ParseIdxOptions = {}): IdxArray {
+  return parseIdxBytes(input, name, options, false);
+}
+
+/**
+ * parseIdx, for callers that own `input` (e.g. a file just read): `owned` lets uint8 and int8
+ * data be a view of it instead of a copy.
+ */
+export function parseIdxBytes(input: Uint8Array, name: string, options: ParseIdxOptions, owned: boolean): IdxArray {
   const what = `parseIdx(${name})`;
   const fail = (why: string): never => {
     throw new Error(`${what}: ${why}`);
@@ -116,13 +124,13 @@ export function parseIdx(input: Uint8Array, name = 'IDX data', options: ParseIdx
   if (totalBytes > maxBytes) fail(`the header declares ${totalBytes} bytes, more than maxBytes = ${maxBytes}; raise maxBytes if the file is trusted`);
   const count = (totalBytes - headerLength) / width;
   const body = bytes.subarray(headerLength);
-  // Inflated bytes are ours already; the caller's bytes are copied.
-  const owned = bytes === input ? body.slice() : body;
+  // Inflated bytes are ours already; the caller's bytes are copied unless the caller gave them away.
+  const data = bytes === input && !owned ? body.slice() : body;
   switch (type) {
     case 'uint8':
-      return { type, shape, data: owned };
+      return { type, shape, data };
     case 'int8':
-      return { type, shape, data: new Int8Array(owned.buffer, owned.byteOffset, owned.length) };
+      return { type, shape, data: new Int8Array(data.buffer, data.byteOffset, data.length) };
     default: {
       const data = type === 'int16' ? new Int16Array(count) : type === 'int32' ? new Int32Array(count) : type === 'float32' ? new Float32Array(count) : new Float64Array(count);
       const bodyView = new DataView(body.buffer, body.byteOffset, body.byteLength);
@@ -152,7 +160,7 @@ export function idxToTensor(idx: IdxArray, options: IdxTensorOptions = {}, ...ex
     const data = idx.data;
     if (data instanceof Uint8Array) {
       // A lookup table keeps the hot loop monomorphic (47M pixels for Fashion-MNIST's training set).
-      const table = Float32Array.from({ length: 256 }, (_, v) => v * inv);
+      const table = uint8ScaleTable(scale);
       for (let i = 0; i < out.length; i++) out[i] = table[data[i]!]!;
     } else {
       for (let i = 0; i < out.length; i++) out[i] = data[i]! * inv;
@@ -162,6 +170,12 @@ export function idxToTensor(idx: IdxArray, options: IdxTensorOptions = {}, ...ex
   if (idx.data instanceof Float32Array) return Tensor.fromData(idx.data, idx.shape, 'float32');
   if (idx.data instanceof Float64Array) return Tensor.fromData(idx.data, idx.shape, 'float64');
   return Tensor.fromData(Int32Array.from(idx.data), idx.shape, 'int32');
+}
+
+/** The float32 value of each byte 0..255 divided by `scale` (shared with ByteImages so both give the same bits). */
+export function uint8ScaleTable(scale: number): Float32Array {
+  const inv = 1 / scale;
+  return Float32Array.from({ length: 256 }, (_, v) => v * inv);
 }
 
 /** Encodes an IDX file (uncompressed) from a shape and values of one IDX type, e.g. to make test data. */

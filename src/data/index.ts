@@ -21,3 +21,4 @@ export type { Sampler } from './sampler.js';
 export { mixAtSnr } from './synthesis.js';
 export { makeMoons, makeCircles } from './toy.js';
 export type { ToyDataset, ToyDatasetOptions, MakeCirclesOptions } from './toy.js';
+export { ByteImages, ByteImageDataset } from './byteimages.js';

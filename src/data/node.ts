@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseCsv, type CsvOptions, type CsvTable } from './csv.js';
 import { gunzipBounded, isGzip } from './gzip.js';
-import { IDX_MAX_BYTES, checkMaxBytes, idxToTensor, parseIdx, type IdxArray, type ParseIdxOptions } from './idx.js';
+import { IDX_MAX_BYTES, checkMaxBytes, idxToTensor, parseIdxBytes, type IdxArray, type ParseIdxOptions } from './idx.js';
+import { ByteImages } from './byteimages.js';
+import { preview } from '../util/untrusted.js';
 import { MAX_PIXELS, decodeImage, encodePng, type DecodeImageOptions } from './image.js';
 
 /** The file's bytes, refusing files over `limit` bytes (`why` says where the limit comes from) before reading them. */
@@ -16,7 +18,9 @@ function readBytes(op: string, path: string, limit: number, why: string): Uint8A
   try {
     const size = statSync(path).size;
     if (size > limit) throw new Error(`the file has ${size} bytes, more than ${why}`);
-    return new Uint8Array(readFileSync(path));
+    // A view of the Buffer, not a copy: a Buffer's slice() is a view, so callers must not rely on it.
+    const file = readFileSync(path);
+    return new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
   } catch (e) {
     throw new Error(`${op}: cannot read ${path}: ${(e as Error).message}`);
   }
@@ -29,7 +33,7 @@ function readBytes(op: string, path: string, limit: number, why: string): Uint8A
 export function readIdxFile(path: string, options: ParseIdxOptions = {}): IdxArray {
   const maxBytes = checkMaxBytes(`readIdxFile(${path})`, options.maxBytes, IDX_MAX_BYTES);
   const bytes = readBytes('readIdxFile', path, gzipSizeBound(maxBytes), `a file of maxBytes = ${maxBytes} can have; raise maxBytes if the file is trusted`);
-  return parseIdx(bytes, path, options);
+  return parseIdxBytes(bytes, path, options, true);
 }
 
 /** The largest a file holding `bytes` bytes can be, gzipped or not: stored (level 0) gzip adds 5 bytes per 64 KiB block. */
@@ -87,17 +91,26 @@ export function writePng(path: string, image: Tensor): void {
   writeFileSync(path, encodePng(image));
 }
 
-export interface MnistSplit {
-  /** [N, 1, 28, 28] float32, pixel values scaled to [0, 1]. */
-  images: Tensor;
+export interface MnistSplit<Images = Tensor> {
+  /** [N, 1, 28, 28] float32, pixel values scaled to [0, 1] (or those bytes, with `{ images: 'uint8' }`). */
+  images: Images;
   /** [N] int32 class indices. */
   labels: Tensor;
 }
 
-export interface MnistDataset {
-  train: MnistSplit;
-  test: MnistSplit;
+export interface MnistDataset<Images = Tensor> {
+  train: MnistSplit<Images>;
+  test: MnistSplit<Images>;
   classNames: string[];
+}
+
+export interface MnistOptions {
+  /**
+   * 'float32' (default): images as a float32 tensor in [0, 1]. 'uint8': the file's bytes as
+   * ByteImages (a quarter of the memory, as torchvision keeps them), whose batches come out as
+   * the same float32 values; train on them with `new ByteImageDataset(images, labels)`.
+   */
+  images?: 'float32' | 'uint8';
 }
 
 const FILES = {
@@ -109,7 +122,12 @@ const FILES = {
 
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
-function loadMnistLayout(op: string, dir: string, classNames: string[], hint: string): MnistDataset {
+function loadMnistLayout(op: string, dir: string, classNames: string[], hint: string, options: MnistOptions | undefined): MnistDataset<Tensor | ByteImages> {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) throw new Error(`${op}: options must be an object, got ${preview(options)}`);
+  const unknown = Object.keys(options ?? {}).filter((k) => k !== 'images');
+  if (unknown.length > 0) throw new Error(`${op}: unknown option '${unknown[0]}' (known: images)`);
+  const as = options?.images ?? 'float32';
+  if (as !== 'float32' && as !== 'uint8') throw new Error(`${op}: options.images must be 'float32' or 'uint8', got ${preview(as)}`);
   const paths: Partial<Record<keyof typeof FILES, string>> = {};
   const missing: string[] = [];
   for (const [key, base] of Object.entries(FILES) as [keyof typeof FILES, string][]) {
@@ -123,7 +141,7 @@ function loadMnistLayout(op: string, dir: string, classNames: string[], hint: st
         `(expected ${Object.values(FILES).map((f) => `${f}.gz`).join(', ')}, gzipped or not). ${hint}`,
     );
   }
-  const split = (images: string, labels: string): MnistSplit => {
+  const split = (images: string, labels: string): MnistSplit<Tensor | ByteImages> => {
     const img = readIdxFile(images);
     const lab = readIdxFile(labels);
     if (img.type !== 'uint8' || img.shape.length !== 3) {
@@ -133,7 +151,8 @@ function loadMnistLayout(op: string, dir: string, classNames: string[], hint: st
       throw new Error(`${op}: ${labels} has shape [${lab.shape.join(', ')}] but ${images} holds ${img.shape[0]} images`);
     }
     const [n, h, w] = img.shape as [number, number, number];
-    return { images: idxToTensor(img, { scale: 255 }).reshape([n, 1, h, w]), labels: idxToTensor(lab) };
+    const pixels = as === 'uint8' ? new ByteImages(img.data as Uint8Array, [n, 1, h, w]) : idxToTensor(img, { scale: 255 }).reshape([n, 1, h, w]);
+    return { images: pixels, labels: idxToTensor(lab) };
   };
   return {
     train: split(paths.trainImages!, paths.trainLabels!),
@@ -142,23 +161,32 @@ function loadMnistLayout(op: string, dir: string, classNames: string[], hint: st
   };
 }
 
-/** Fashion-MNIST from a directory with the four standard IDX files (e.g. /usr/share/datasets/fashion-mnist). */
-export function fashionMnist(dir: string): MnistDataset {
+/**
+ * Fashion-MNIST from a directory with the four standard IDX files (e.g. /usr/share/datasets/fashion-mnist);
+ * `{ images: 'uint8' }` keeps the images as bytes (see MnistOptions).
+ */
+export function fashionMnist(dir: string, options?: MnistOptions & { images?: 'float32' }): MnistDataset;
+export function fashionMnist(dir: string, options: { images: 'uint8' }): MnistDataset<ByteImages>;
+export function fashionMnist(dir: string, options?: MnistOptions): MnistDataset<Tensor | ByteImages> {
   return loadMnistLayout(
     'fashionMnist',
     dir,
     FASHION_MNIST_CLASSES,
     'On Debian, `apt-get install dataset-fashion-mnist` puts them in /usr/share/datasets/fashion-mnist.',
+    options,
   );
 }
 
-/** MNIST handwritten digits from a directory with the four standard IDX files. */
-export function mnist(dir: string): MnistDataset {
+/** MNIST handwritten digits from a directory with the four standard IDX files; options as fashionMnist. */
+export function mnist(dir: string, options?: MnistOptions & { images?: 'float32' }): MnistDataset;
+export function mnist(dir: string, options: { images: 'uint8' }): MnistDataset<ByteImages>;
+export function mnist(dir: string, options?: MnistOptions): MnistDataset<Tensor | ByteImages> {
   return loadMnistLayout(
     'mnist',
     dir,
     Array.from({ length: 10 }, (_, i) => String(i)),
     'Download the four files of the MNIST database into that directory.',
+    options,
   );
 }
 

@@ -25,7 +25,10 @@ export type Nested<T> = T | Nested<T>[];
 export type TensorLike = Tensor | number | boolean;
 
 export interface BackwardArgs {
-  /** Keep the graph for another backward (accepted for PyTorch parity; graphs are always kept). */
+  /**
+   * Keep the tensors the graph saved, for another backward through it (default: createGraph, as
+   * PyTorch's retain_graph). Without it they are freed during the backward.
+   */
   retainGraph?: boolean;
   /** Record the backward pass so the gradients can be differentiated again. */
   createGraph?: boolean;
@@ -34,8 +37,8 @@ export interface BackwardArgs {
 const BACKWARD_OPTIONS = ['retainGraph', 'createGraph'] as const;
 
 /** Reads backward's options, rejecting what is not a plain object of known boolean flags. */
-function checkBackwardOptions(options: unknown): { createGraph: boolean } {
-  if (options === undefined) return { createGraph: false };
+function checkBackwardOptions(options: unknown): { createGraph: boolean; retainGraph: boolean } {
+  if (options === undefined) return { createGraph: false, retainGraph: false };
   if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) {
     const got = options === null ? 'null' : Array.isArray(options) ? 'an array' : options instanceof Tensor ? 'a tensor' : typeof options;
     throw new Error(`backward: the gradient must be a tensor and the options a plain object { retainGraph, createGraph }, got ${got}`);
@@ -48,7 +51,8 @@ function checkBackwardOptions(options: unknown): { createGraph: boolean } {
       throw new Error(`backward: option ${key} must be a boolean, got ${typeof value}`);
     }
   }
-  return { createGraph: (options as BackwardArgs).createGraph === true };
+  const createGraph = (options as BackwardArgs).createGraph === true;
+  return { createGraph, retainGraph: (options as BackwardArgs).retainGraph ?? createGraph };
 }
 
 /** A shape given either as one array or as separate sizes: `reshape([2, 3])` or `reshape(2, 3)`. */
@@ -199,7 +203,7 @@ export class Tensor {
     if (extra.length > 0 || (!(first instanceof Tensor) && first != null && second !== undefined)) {
       throw new Error('backward: expected backward(), backward(options), backward(gradient) or backward(gradient, options), got extra arguments');
     }
-    const { createGraph } = checkBackwardOptions(options);
+    const { createGraph, retainGraph } = checkBackwardOptions(options);
     if (!this.requiresGrad) {
       throw new Error(
         'backward: this tensor does not require grad and has no gradFn: no input of the computation had ' +
@@ -220,7 +224,7 @@ export class Tensor {
         `backward: gradient has shape ${shapeStr(g.shape)} but the tensor has shape ${shapeStr(this.shape)}`,
       );
     }
-    runBackward([this], [g], { createGraph });
+    runBackward([this], [g], { createGraph, retainGraph });
   }
 
   // ---- read-out ---------------------------------------------------------------------------

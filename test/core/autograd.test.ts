@@ -29,10 +29,10 @@ describe('backward()', () => {
     assertClose(x.grad!, [7]);
   });
 
-  test('a graph can be walked backward twice (graphs are kept)', () => {
+  test('a graph can be walked backward twice when the first backward retains it', () => {
     const x = f64([0.5], true);
     const y = x.exp().sum();
-    y.backward();
+    y.backward({ retainGraph: true });
     y.backward();
     assertClose(x.grad!, [2 * Math.exp(0.5)]);
   });
@@ -158,7 +158,8 @@ describe('leaves and intermediates', () => {
     const y = x.mul(3);
     const w = x.mul(4);
     y.retainGrad();
-    y.square().sum().backward();
+    // y's own node is walked again below: as in PyTorch, the first backward must retain it.
+    y.square().sum().backward({ retainGraph: true });
     w.sum().backward();
     assertClose(y.grad!, [6, 12]);
     assert.equal(w.grad, null);
@@ -263,12 +264,14 @@ describe('functional gradients', () => {
     const x = f64([1, 2], true);
     const unused = f64([1], true);
     const y = x.mul(2);
-    assert.throws(() => nb.autogradGrad(y.sum(), [x, unused]), /grad: input 1 was not used to compute the outputs \(pass allowUnused: true to get null\)/);
-    const [gx, gu] = nb.autogradGrad(y.sum(), [x, unused], { allowUnused: true });
+    // Every call below runs through y's node: keep it, as torch.autograd.grad(..., retain_graph=True) would.
+    const retainGraph = true;
+    assert.throws(() => nb.autogradGrad(y.sum(), [x, unused], { retainGraph }), /grad: input 1 was not used to compute the outputs \(pass allowUnused: true to get null\)/);
+    const [gx, gu] = nb.autogradGrad(y.sum(), [x, unused], { allowUnused: true, retainGraph });
     assertClose(gx!, [2, 2]);
     assert.equal(gu, null);
     assert.throws(() => nb.autogradGrad(y, x), /grad: output 0 has shape \[2\]; pass gradOutputs for non-scalar outputs/);
-    const [weighted] = nb.autogradGrad(y, x, { gradOutputs: [f64([1, 10])] });
+    const [weighted] = nb.autogradGrad(y, x, { gradOutputs: [f64([1, 10])], retainGraph });
     assertClose(weighted!, [2, 20]);
     assert.throws(() => nb.autogradGrad(y, x, { gradOutputs: [f64([1])] }), /grad: gradOutputs\[0\] has shape \[1\] but output 0 has shape \[2\]/);
     assert.throws(() => nb.autogradGrad(f64([1]).sum(), x), /grad: output 0 does not require grad/);
