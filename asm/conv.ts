@@ -17,7 +17,8 @@
 // host runs stride-1 input gradients with many channels as a forward convolution instead
 // (src/backend/wasm/conv.ts).
 
-import { gemmOnThread, gemmColumnsOnThread } from './gemm';
+import { gemmOnThread, gemmColumnsOnThread, MR, NR } from './gemm';
+import { fma } from './simd';
 import { word, T_IN, T_KERNEL, T_OUT, T_STRIDE, T_PAD, T_DILATION } from './task';
 
 // Task descriptor, i32 words (written by the host, see src/backend/wasm/conv.ts); the Winograd
@@ -42,6 +43,13 @@ export const T_PARTIALS = 32;
 export const T_BIAS = 33;
 /** Winograd: tile rows per block. */
 export const T_BLOCK_ROWS = 34;
+/**
+ * Forward: each image's product split into this many blocks of output channels (rows of each
+ * group's W) and of output positions (columns), so a batch smaller than the thread count still
+ * shares out its work; chunk = (image * ROW_BLOCKS + row block) * COLUMN_BLOCKS + column block.
+ */
+const T_ROW_BLOCKS = 35;
+const T_COLUMN_BLOCKS = 36;
 
 /** First output index o in [0, outSize) with 0 <= o * stride + offset, i.e. reading inside the input. */
 @inline function firstInside(offset: i32, stride: i32, outSize: i32): i32 {
@@ -144,16 +152,33 @@ export function convChunk(task: usize, chunk: i32, scratch: usize, kind: i32): v
   const groupY = <usize>(og * outs) << 2;
   const groupX = <usize>(cg * plane) << 2;
   if (kind == CONV_FORWARD) {
-    const xn = x + (<usize>(chunk * channels * plane) << 2);
-    const yn = y + (<usize>(chunk * outChannels * outs) << 2);
+    const rowBlocks = max(1, word(task, T_ROW_BLOCKS));
+    const columnBlocks = max(1, word(task, T_COLUMN_BLOCKS));
+    const image = chunk / (rowBlocks * columnBlocks);
+    const inImage = chunk - image * rowBlocks * columnBlocks;
+    const rowBlock = inImage / columnBlocks;
+    const columnBlock = inImage - rowBlock * columnBlocks;
+    const blockRows = (og + rowBlocks - 1) / rowBlocks;
+    const rowsPerBlock = (blockRows + MR - 1) / MR * MR;
+    const blockColumns = (outs + columnBlocks - 1) / columnBlocks;
+    const columnsPerBlock = (blockColumns + NR - 1) / NR * NR;
+    const m0 = rowBlock * rowsPerBlock;
+    const m1 = min(og, m0 + rowsPerBlock);
+    const n0 = columnBlock * columnsPerBlock;
+    const n1 = min(outs, n0 + columnsPerBlock);
+    if (m0 >= m1 || n0 >= n1) return;
+    const xn = x + (<usize>(image * channels * plane) << 2);
+    const yn = y + (<usize>(image * outChannels * outs) << 2);
     const bias = <usize>word(task, T_BIAS);
-    if (bias != 0) {
-      for (let o = 0; o < outChannels; o++) fillFloats(yn + (<usize>(o * outs) << 2), load<f32>(bias + (<usize>o << 2)), outs);
-    }
     for (let grp = 0; grp < groups; grp++) {
+      if (bias != 0) {
+        for (let o = grp * og + m0; o < grp * og + m1; o++) {
+          fillFloats(yn + (<usize>(o * outs + n0) << 2), load<f32>(bias + (<usize>o << 2)), n1 - n0);
+        }
+      }
       gemmColumnsOnThread(
         w + <usize>grp * groupW, ck, 1, xn + <usize>grp * groupX, task, yn + <usize>grp * groupY, outs,
-        og, outs, ck, bias != 0, scratch,
+        m0, m1, n0, n1, ck, bias != 0, scratch,
       );
     }
   } else if (kind == CONV_INPUT_GRAD) {
@@ -254,4 +279,95 @@ function imageColumnsAt(task: usize, x: usize, n: i32, cols: usize, channels: i3
       store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>i << 2)));
     }
   }
+}
+
+/**
+ * Depthwise convolution (one input channel per group, any number of outputs per group; 1-D and
+ * 2-D): per output, the sum over its taps straight from the plane, without a columns matrix
+ * (whose product would have one row per group: a 6-row register tile mostly idle). The chunk is
+ * one input channel of one image: its plane is copied into the thread's buffer with zeros around
+ * it, so the loops need no bounds checks, then four outputs of a row at a time are summed as
+ * f32x4 (unit stride and stride 2; other strides gather lanes).
+ */
+export function depthwiseChunk(task: usize, chunk: i32, scratch: usize): void {
+  const channels = word(task, T_CHANNELS);
+  const outChannels = word(task, T_OUT_CHANNELS);
+  const multiplier = outChannels / channels;
+  const H = word(task, T_IN + 1);
+  const W = word(task, T_IN + 2);
+  const KH = word(task, T_KERNEL + 1);
+  const KW = word(task, T_KERNEL + 2);
+  const OH = word(task, T_OUT + 1);
+  const OW = word(task, T_OUT + 2);
+  const sh = word(task, T_STRIDE + 1);
+  const sw = word(task, T_STRIDE + 2);
+  const dh = word(task, T_DILATION + 1);
+  const dw = word(task, T_DILATION + 2);
+  const ph = word(task, T_PAD + 1);
+  const pw = word(task, T_PAD + 2);
+  const PH = depthwisePaddedSize(H, ph, OH, sh, KH, dh, 0);
+  const PW = depthwisePaddedSize(W, pw, OW, sw, KW, dw, 4);
+  const padded = threadBuffer(task, scratch);
+  const image = chunk / channels;
+  const c = chunk - image * channels;
+  const plane = H * W;
+  const outs = OH * OW;
+  // The plane, surrounded by zeros.
+  memory.fill(padded, 0, <usize>(PH * PW) << 2);
+  const src = <usize>word(task, T_X) + (<usize>((image * channels + c) * plane) << 2);
+  for (let ih = 0; ih < H; ih++) {
+    copyFloats(padded + (<usize>((ih + ph) * PW + pw) << 2), src + (<usize>(ih * W) << 2), W);
+  }
+  const taps = KH * KW;
+  const bias = <usize>word(task, T_BIAS);
+  for (let m = 0; m < multiplier; m++) {
+    const o = c * multiplier + m;
+    const wo = <usize>word(task, T_W) + (<usize>(o * taps) << 2);
+    const y = <usize>word(task, T_Y) + (<usize>((image * outChannels + o) * outs) << 2);
+    const b: f32 = bias != 0 ? load<f32>(bias + (<usize>o << 2)) : 0;
+    for (let oh = 0; oh < OH; oh++) {
+      const rows = padded + (<usize>(oh * sh * PW) << 2);
+      const out = y + (<usize>(oh * OW) << 2);
+      for (let ow = 0; ow < OW; ow += 4) {
+        let acc = f32x4.splat(b);
+        for (let kh = 0; kh < KH; kh++) {
+          const row = rows + (<usize>(kh * dh * PW) << 2);
+          for (let kw = 0; kw < KW; kw++) {
+            const at = row + (<usize>(ow * sw + kw * dw) << 2);
+            let v: v128;
+            if (sw == 1) {
+              v = v128.load(at);
+            } else if (sw == 2) {
+              v = v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+            } else {
+              const step = <usize>sw << 2;
+              v = f32x4.splat(load<f32>(at));
+              v = f32x4.replace_lane(v, 1, load<f32>(at + step));
+              v = f32x4.replace_lane(v, 2, load<f32>(at + 2 * step));
+              v = f32x4.replace_lane(v, 3, load<f32>(at + 3 * step));
+            }
+            acc = fma(f32x4.splat(load<f32>(wo + (<usize>(kh * KW + kw) << 2))), v, acc);
+          }
+        }
+        const dst = out + (<usize>ow << 2);
+        if (ow + 4 <= OW) {
+          v128.store(dst, acc);
+        } else {
+          store<f32>(dst, f32x4.extract_lane(acc, 0));
+          if (ow + 1 < OW) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
+          if (ow + 2 < OW) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Floats along one axis of depthwiseChunk's zero-padded plane: the padding before, the input,
+ * and whatever the last outputs' taps reach (rounded up to whole vectors of outputs along a row),
+ * plus `slack` for stride 2's second vector load.
+ */
+@inline export function depthwisePaddedSize(size: i32, pad: i32, outSize: i32, stride: i32, kernel: i32, dilation: i32, slack: i32): i32 {
+  const outs = slack == 0 ? outSize : (outSize + 3) & ~3;
+  return max(size + pad, (outs - 1) * stride + (kernel - 1) * dilation + 1) + slack;
 }

@@ -178,15 +178,16 @@ export function gemmPackedAOnThread(packed: usize, b: usize, rsB: i32, csB: i32,
 }
 
 /**
- * C (+)= A @ cols on the calling thread, where cols [K, N] is the columns matrix of the conv task
- * `conv` for the image (or group of channels) at x, packed straight from it (asm/columns.ts).
+ * C[m0:m1, n0:n1] (+)= A[m0:m1, :] @ cols[:, n0:n1] on the calling thread, where cols [K, N] is
+ * the columns matrix of the conv task `conv` for the image (or group of channels) at x, packed
+ * straight from it (asm/columns.ts).
  */
 export function gemmColumnsOnThread(
   a: usize, rsA: i32, csA: i32, x: usize, conv: usize, c: usize, ldc: i32,
-  M: i32, N: i32, K: i32, accumulate: bool, scratch: usize,
+  m0: i32, m1: i32, n0: i32, n1: i32, K: i32, accumulate: bool, scratch: usize,
 ): void {
   const layout = layoutIn(scratch, rsA, csA, 0, 0, conv, 0);
-  gemmBlock(a, x, c, ldc, layout, 0, M, 0, N, K, accumulate, scratch, 0);
+  gemmBlock(a, x, c, ldc, layout, m0, m1, n0, n1, K, accumulate, scratch, 0);
 }
 
 /** Columns of a packed B: N rounded up to whole panels. */

@@ -165,6 +165,20 @@ describe('wasm backend', () => {
       { name: 'conv2d 16x16 outputs, wide panels (implicit im2col fast path)', x: [3, 5, 16, 16], w: [7, 5, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
       { name: 'conv1d kernel wider than the packer tap table', x: [2, 2, 100], w: [3, 2, 70], run: (x, w) => nb.F.conv1d(x, w, null, { padding: 2 }) },
       { name: 'kernel larger than the padded input on one side', x: [2, 2, 3, 9], w: [3, 2, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [0, 4] }) },
+      // One input channel per group: the depthwise kernel (rows not a multiple of 4 wide, unit and
+      // other strides, dilation, several outputs per group, 1-D).
+      { name: 'depthwise 3x3, stride 1', x: [2, 8, 9, 11], w: [8, 1, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1, groups: 8 }) },
+      { name: 'depthwise 3x3, stride 2', x: [1, 6, 13, 10], w: [6, 1, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2, padding: 1, groups: 6 }) },
+      { name: 'depthwise stride 3, dilation 2, two outputs per group', x: [1, 4, 15, 14], w: [8, 1, 3, 2], run: (x, w) => nb.F.conv2d(x, w, null, { stride: [2, 3], padding: [2, 1], dilation: 2, groups: 4 }) },
+      { name: 'depthwise 5x5, padding 2, 7x7 plane', x: [1, 3, 7, 7], w: [3, 1, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 2, groups: 3 }) },
+      { name: 'depthwise conv1d', x: [2, 5, 30], w: [5, 1, 5], run: (x, w) => nb.F.conv1d(x, w, null, { stride: 2, padding: 2, groups: 5 }) },
+      { name: 'depthwise, many channels (threads share them)', x: [1, 96, 30, 30], w: [96, 1, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1, groups: 96 }) },
+      // A batch smaller than twice the threads: each image's product cut into blocks of output
+      // positions, or of output channels when there are more of those.
+      { name: 'batch 1 forward split by output positions', x: [1, 16, 40, 40], w: [24, 16, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 2 }) },
+      { name: 'batch 1 forward split by output channels', x: [1, 128, 6, 6], w: [256, 128, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
+      { name: 'batch 1 forward split by output channels, groups 2', x: [1, 128, 8, 8], w: [194, 64, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1, groups: 2 }) },
+      { name: 'batch 1 forward split by output positions, groups 2', x: [1, 64, 24, 23], w: [96, 32, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { stride: [1, 2], padding: 1, groups: 2 }) },
     ];
     for (const c of cases) {
       test(c.name, () => {
@@ -185,6 +199,12 @@ describe('wasm backend', () => {
         const b = nb.randn([9]);
         const run = (): Tensor => nb.F.conv2d(x, w, b, { padding: 1, groups });
         assertClose(run(), on('cpu', run), `conv with bias, groups ${groups}`, 1e-4, 1e-4);
+      }
+      // The depthwise kernel starts from the bias; the batch-1 split fills only its block's part.
+      for (const [xs, ws, groups] of [[[2, 6, 9, 7], [12, 1, 3, 3], 6], [[1, 128, 6, 6], [256, 128, 3, 3], 1], [[1, 16, 40, 40], [24, 16, 5, 5], 1]] as const) {
+        const [xd, wd, bd] = [nb.randn([...xs]), nb.randn([...ws]), nb.randn([ws[0]])];
+        const run = (): Tensor => nb.F.conv2d(xd, wd, bd, { padding: 1, groups });
+        assertClose(run(), on('cpu', run), `conv with bias, ${ws[0]} outputs, groups ${groups}`, 1e-4, 1e-4);
       }
       // Winograd adds the bias in its output transform.
       const [xw, ww, bw] = [nb.randn([2, 16, 6, 9]), nb.randn([16, 16, 3, 3]), nb.randn([16])];

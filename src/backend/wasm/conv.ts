@@ -23,8 +23,10 @@ const TASK_CONV_INPUT_GRAD = 3;
 const TASK_CONV_WEIGHT_GRAD = 5;
 const TASK_WINOGRAD = 7;
 const TASK_WINOGRAD_WEIGHT_GRAD = 8;
-/** Rows of the gemm's register tile (asm/gemm.ts MR): packed A is padded to a multiple. */
+const TASK_DEPTHWISE = 12;
+/** Rows and columns of the gemm's register tile (asm/gemm.ts MR, NR): packed A is padded to a multiple of MR. */
 const GEMM_MR = 6;
+const GEMM_NR = 8;
 const TASK_WORDS = 40;
 
 /** Most partial sums of the weight gradient, and the most memory they may take together. */
@@ -113,6 +115,16 @@ const WINOGRAD_TILES = 128;
 /** Fewest channels (in and out) for which Winograd beats the direct product here. */
 const WINOGRAD_MIN_CHANNELS = 16;
 /**
+ * Fewest 2x2 output tiles (over the batch) for which Winograd pays when the filters are large:
+ * every call transforms and packs them (16 floats per channel pair, in JS), which a few tiles do
+ * not amortize (ResNet-18 at batch 1: its 512-channel 7x7 convolutions, 16 tiles, took ~5x
+ * longer than the direct products, 14x14 at 49 tiles about as long; 28x28 at 196 tiles ran ~15%
+ * faster, 56x56 at 784 tiles 1.5-2.5x; at batch 32, 4x4 at 128 tiles about the same). Up to
+ * WINOGRAD_SMALL_FILTERS channel pairs the transform takes microseconds, and any tile count runs.
+ */
+const WINOGRAD_MIN_TILES = 128;
+const WINOGRAD_SMALL_FILTERS = 4096;
+/**
  * Most floats of transformed filters (16 per filter pair, twice with their packed copy) before a
  * convolution keeps the direct products, whose weights take 9 per pair in wasm memory.
  */
@@ -124,7 +136,9 @@ function winogradShape(p: Plan): boolean {
     p.kernel.length === 2 && p.kernel[0] === 3 && p.kernel[1] === 3 && p.groups === 1 &&
     p.stride.every((s) => s === 1) && p.dilation.every((d) => d === 1) &&
     p.inChannels >= WINOGRAD_MIN_CHANNELS && p.outChannels >= WINOGRAD_MIN_CHANNELS &&
-    16 * p.inChannels * p.outChannels <= WINOGRAD_MAX_FILTER_FLOATS
+    16 * p.inChannels * p.outChannels <= WINOGRAD_MAX_FILTER_FLOATS &&
+    (p.inChannels * p.outChannels <= WINOGRAD_SMALL_FILTERS ||
+      p.batch * Math.ceil(p.outSize[0]! / 2) * Math.ceil(p.outSize[1]! / 2) >= WINOGRAD_MIN_TILES)
   );
 }
 
@@ -191,8 +205,13 @@ function winogradFilters(heap: Float32Array, from: number, to: number, O: number
  * it fits, else the implicit-im2col products.
  */
 function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number): void {
+  if (depthwiseShape(p)) {
+    runDepthwise(runtime, p, x, w, y, bias);
+    return;
+  }
   if (!winogradFits(runtime, p, x, p.batch * p.inChannels * p.plane, w, p.outChannels * p.inChannels * p.taps)) {
-    runConv(runtime, p, TASK_CONV, x, w, y, p.batch, 0, 0, bias);
+    const { rowBlocks, columnBlocks } = forwardSplit(runtime, p);
+    runConv(runtime, p, TASK_CONV, x, w, y, p.batch * rowBlocks * columnBlocks, 0, 0, bias, 0, rowBlocks, columnBlocks);
     return;
   }
   const { blockRows, blocks, threadBytes } = winogradBlocks(p);
@@ -204,6 +223,47 @@ function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: numb
   const packed = runtime.alloc(16 * packedFloats * 4);
   for (let xi = 0; xi < 16; xi++) runtime.exports.packWholeA(transformed + xi * O * C * 4, C, 1, O, C, packed + xi * packedFloats * 4);
   runConv(runtime, p, TASK_WINOGRAD, x, packed, y, p.batch * blocks, threadBytes, 0, bias, blockRows);
+}
+
+/**
+ * How the direct forward splits each image's product among the threads: a batch of at least
+ * twice the threads goes one image per chunk; a smaller one cuts each image into blocks, along
+ * output positions when there are more of them than output channels per group (each block then
+ * packs all the weights again), else along output channels (each block packs the columns again).
+ */
+function forwardSplit(runtime: WasmRuntime, p: Plan): { rowBlocks: number; columnBlocks: number } {
+  const threads = runtime.threadCount;
+  if (threads === 1 || p.batch >= 2 * threads || p.flops < PARALLEL_MIN_FLOPS) return { rowBlocks: 1, columnBlocks: 1 };
+  const pieces = Math.ceil((2 * threads) / p.batch);
+  const rowsPerGroup = p.outChannels / p.groups;
+  if (p.outs >= rowsPerGroup) return { rowBlocks: 1, columnBlocks: Math.min(pieces, Math.ceil(p.outs / GEMM_NR)) };
+  return { rowBlocks: Math.min(pieces, Math.ceil(rowsPerGroup / GEMM_MR)), columnBlocks: 1 };
+}
+
+/** Convolutions with one input channel per group (depthwise, any outputs per group), 1-D and 2-D (asm/conv.ts depthwiseChunk). */
+function depthwiseShape(p: Plan): boolean {
+  return p.groups === p.inChannels && p.kernel.length <= 2;
+}
+
+/** Fewest multiply-adds for which a depthwise convolution is shared among the threads (its work per byte is small). */
+const DEPTHWISE_PARALLEL_MIN_FLOPS = 1 << 20;
+
+/** Floats along one axis of the depthwise kernel's zero-padded plane (asm/conv.ts depthwisePaddedSize). */
+function depthwisePaddedSize(size: number, pad: number, outSize: number, stride: number, kernel: number, dilation: number, slack: number): number {
+  const outs = slack === 0 ? outSize : (outSize + 3) & ~3;
+  return Math.max(size + pad, (outs - 1) * stride + (kernel - 1) * dilation + 1) + slack;
+}
+
+/** A depthwise forward: one chunk per input channel of each image, its plane padded in the thread's buffer. */
+function runDepthwise(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number): void {
+  // Geometry is 3-D with leading unit dims (geometry.ts): the last two entries are H and W.
+  const at = (list: readonly number[], i: number, unit: number): number => (i < 0 ? unit : list[i]!);
+  const nd = p.kernel.length;
+  const [h, wd] = [nd - 2, nd - 1];
+  const rows = depthwisePaddedSize(at(p.inSize, h, 1), at(p.padding, h, 0), at(p.outSize, h, 1), at(p.stride, h, 1), at(p.kernel, h, 1), at(p.dilation, h, 1), 0);
+  const columns = depthwisePaddedSize(p.inSize[wd]!, p.padding[wd]!, p.outSize[wd]!, p.stride[wd]!, p.kernel[wd]!, p.dilation[wd]!, 4);
+  const threadBytes = Math.ceil((rows * columns * 4) / 64) * 64;
+  runConv(runtime, p, TASK_DEPTHWISE, x, w, y, p.batch * p.inChannels, threadBytes, 0, bias, 0, 1, 1, p.flops >= DEPTHWISE_PARALLEL_MIN_FLOPS);
 }
 
 /** How Winograd splits an image into blocks of tile rows, and the buffer a thread needs for one. */
@@ -275,10 +335,14 @@ function columnsBytes(p: Plan): number {
 /**
  * Writes the task descriptor (x: input or its gradient; w: weights, their Winograd transform or
  * the partial sums; y: output or its gradient), gives every thread a buffer of `threadBytes`
- * (columns, or Winograd's transformed tiles), and runs `chunks` chunks. `partials`: the weight
- * gradient's partial sums; `blockRows`: Winograd's tile rows per block.
+ * (columns, Winograd's transformed tiles, or a depthwise padded plane), and runs `chunks` chunks.
+ * `partials`: the weight gradient's partial sums; `blockRows`: Winograd's tile rows per block;
+ * `rowBlocks`, `columnBlocks`: how the forward cuts each image's product (forwardSplit).
  */
-function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: number, y: number, chunks: number, threadBytes: number, partials = 0, bias = 0, blockRows = 0): void {
+function runConv(
+  runtime: WasmRuntime, p: Plan, kind: number, x: number, w: number, y: number, chunks: number, threadBytes: number,
+  partials = 0, bias = 0, blockRows = 0, rowBlocks = 1, columnBlocks = 1, parallel = p.flops >= PARALLEL_MIN_FLOPS,
+): void {
   const buffers = threadBytes === 0 ? 0 : runtime.alloc(threadBytes * runtime.threadCount);
   const task = runtime.alloc(TASK_WORDS * 4);
   const words = runtime.i32;
@@ -300,7 +364,9 @@ function runConv(runtime: WasmRuntime, p: Plan, kind: number, x: number, w: numb
   words[t + 32] = partials;
   words[t + 33] = bias;
   words[t + 34] = blockRows;
-  runtime.run(task, chunks, p.flops >= PARALLEL_MIN_FLOPS);
+  words[t + 35] = rowBlocks;
+  words[t + 36] = columnBlocks;
+  runtime.run(task, chunks, parallel);
 }
 
 export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'convInputGrad' | 'convWeightGrad'> {
