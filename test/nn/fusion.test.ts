@@ -1,0 +1,214 @@
+/**
+ * Inference fusion (nn.utils.fuseConvBnWeights, fuseConvBnEval, fuseForInference): the fused
+ * modules compute the unfused eval-mode function within float rounding, pairs whose convolution
+ * output has another reader stay unfused, and junk arguments are rejected with clear errors.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as nb from '../../src/index.js';
+import { nn, type Tensor } from '../../src/index.js';
+
+const { fuseConvBnEval, fuseConvBnWeights, fuseForInference } = nn.utils;
+
+function assertClose(got: Tensor, want: Tensor, what: string, tol = 1e-5): void {
+  assert.deepEqual([...got.shape], [...want.shape], `${what}: shape`);
+  const scale = Math.max(1, want.abs().max().item());
+  const diff = got.sub(want).abs().max().item();
+  assert.ok(diff <= tol * scale, `${what}: differs by ${diff} (scale ${scale})`);
+}
+
+/** Running statistics away from 0 and 1 and affine parameters away from 1 and 0, so a missed fold shows. */
+function randomizeBatchNorms(model: nn.Module): void {
+  nb.noGrad(() => {
+    for (const m of model.modules()) {
+      if (m instanceof nn.BatchNorm1d || m instanceof nn.BatchNorm2d || m instanceof nn.BatchNorm3d) {
+        m.getBuffer('running_mean')!.copy_(nb.randn([m.numFeatures]).mul(0.5));
+        m.getBuffer('running_var')!.copy_(nb.rand([m.numFeatures]).add(0.5));
+        m.weight?.copy_(nb.rand([m.numFeatures]).add(0.5));
+        m.bias?.copy_(nb.randn([m.numFeatures]).mul(0.3));
+      }
+    }
+  });
+}
+
+const batchNorms = (model: nn.Module): number =>
+  [...model.modules()].filter((m) => m instanceof nn.BatchNorm1d || m instanceof nn.BatchNorm2d || m instanceof nn.BatchNorm3d).length;
+
+describe('fuseConvBnEval', () => {
+  const cases: { name: string; conv: () => nn.Conv1d | nn.Conv2d | nn.Conv3d; bn: (c: number) => nn.BatchNorm1d | nn.BatchNorm2d | nn.BatchNorm3d; x: number[] }[] = [
+    { name: 'Conv2d without bias', conv: () => new nn.Conv2d(3, 8, 3, { padding: 1, bias: false }), bn: (c) => new nn.BatchNorm2d(c), x: [2, 3, 9, 7] },
+    { name: 'Conv2d with bias, stride and dilation', conv: () => new nn.Conv2d(4, 6, [3, 2], { stride: 2, dilation: [1, 2], padding: 2 }), bn: (c) => new nn.BatchNorm2d(c, { eps: 1e-3 }), x: [1, 4, 11, 10] },
+    { name: 'depthwise Conv2d, reflect padding', conv: () => new nn.Conv2d(6, 6, 3, { groups: 6, padding: 1, paddingMode: 'reflect', bias: false }), bn: (c) => new nn.BatchNorm2d(c), x: [2, 6, 8, 8] },
+    { name: 'Conv2d, batch norm without affine parameters', conv: () => new nn.Conv2d(2, 5, 1), bn: (c) => new nn.BatchNorm2d(c, { affine: false }), x: [3, 2, 4, 4] },
+    { name: 'Conv1d, padding same', conv: () => new nn.Conv1d(3, 4, 5, { padding: 'same' }), bn: (c) => new nn.BatchNorm1d(c), x: [2, 3, 17] },
+    { name: 'Conv3d, groups 2', conv: () => new nn.Conv3d(4, 6, 2, { groups: 2, bias: false }), bn: (c) => new nn.BatchNorm3d(c), x: [1, 4, 5, 4, 3] },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: the fused conv gives bn(conv(x))`, () => {
+      nb.manualSeed(3);
+      const conv = c.conv().eval();
+      const bn = c.bn(conv.outChannels);
+      randomizeBatchNorms(new nn.Sequential(bn));
+      bn.eval();
+      const x = nb.randn(c.x);
+      const want = nb.noGrad(() => bn.forward(conv.forward(x)));
+      const weightBefore = conv.weight.clone();
+      const fused = fuseConvBnEval(conv, bn);
+      assert.equal(fused.constructor, conv.constructor);
+      assert.equal(fused.training, false);
+      assert.ok(fused.bias !== null);
+      assertClose(nb.noGrad(() => fused.forward(x)), want, c.name);
+      // The originals are left as they were.
+      assert.deepEqual(conv.weight.toTypedArray(), weightBefore.toTypedArray());
+      assert.equal(conv.bias === null, c.name.includes('without bias') || c.name.includes('depthwise') || c.name.includes('Conv3d'));
+    });
+  }
+
+  test('fuseConvBnWeights is torch\'s formula', () => {
+    const w = nb.tensor([[[[1, 2]]], [[[3, -4]]]]);
+    const b = nb.tensor([0.5, -1]);
+    const [mean, variance, gamma, beta] = [nb.tensor([1, 2]), nb.tensor([3, 0.25]), nb.tensor([2, -1]), nb.tensor([0.1, 0.2])];
+    const [fw, fb] = fuseConvBnWeights(w, b, mean, variance, 1, gamma, beta);
+    // gamma / sqrt(var + eps): 2 / 2 = 1 and -1 / sqrt(1.25).
+    const s1 = -1 / Math.sqrt(1.25);
+    assertClose(fw, nb.tensor([[[[1, 2]]], [[[3 * s1, -4 * s1]]]]), 'weight');
+    assertClose(fb, nb.tensor([(0.5 - 1) * 1 + 0.1, (-1 - 2) * s1 + 0.2]), 'bias');
+    // Null conv bias, gamma and beta: zeros, ones, zeros.
+    const [, nb0] = fuseConvBnWeights(w, null, mean, variance, 1, null, null);
+    assertClose(nb0, nb.tensor([-1 / 2, -2 / Math.sqrt(1.25)]), 'bias without conv bias or affine');
+  });
+
+  test('rejects training mode, batch statistics, mismatched channels and junk', () => {
+    const conv = new nn.Conv2d(3, 4, 3);
+    const bn = new nn.BatchNorm2d(4);
+    assert.throws(() => fuseConvBnEval(conv, bn), /fuseConvBnEval: fusion is only for eval mode/);
+    conv.eval();
+    assert.throws(() => fuseConvBnEval(conv, bn), /only for eval mode/);
+    bn.eval();
+    assert.throws(() => fuseConvBnEval(conv, new nn.BatchNorm2d(4, { trackRunningStats: false }).eval()), /keeps no running statistics/);
+    assert.throws(() => fuseConvBnEval(conv, new nn.BatchNorm2d(5).eval()), /has 5 features but the convolution gives 4 channels/);
+    assert.throws(() => fuseConvBnEval(new nn.Linear(3, 4).eval() as never, bn), /conv must be a Conv1d, Conv2d or Conv3d, got a Linear/);
+    assert.throws(() => fuseConvBnEval(conv, new nn.LayerNorm([4]).eval() as never), /bn must be a BatchNorm1d/);
+    assert.throws(() => fuseConvBnEval(null as never, bn), /got null/);
+    assert.throws(() => fuseConvBnWeights(conv.weight, null, nb.zeros([3]), nb.ones([4]), 1e-5, null, null), /runningMean must have shape \[4\]/);
+    assert.throws(() => fuseConvBnWeights(conv.weight, null, nb.zeros([4]), nb.ones([4]), -1, null, null), /eps must be a non-negative number/);
+    assert.throws(() => fuseConvBnWeights(conv.weight, null, nb.zeros([4]), [1, 1, 1, 1] as never, 1e-5, null, null), /runningVar must be a Tensor, got array/);
+    assert.throws(() => fuseConvBnWeights(nb.ones([4]), null, nb.zeros([4]), nb.ones([4]), 1e-5, null, null), /convWeight must be \[outChannels/);
+  });
+});
+
+describe('fuseForInference', () => {
+  for (const [name, make] of [
+    ['resnet18', () => nb.vision.models.resnet18({ numClasses: 10 })],
+    ['mobilenetV2', () => nb.vision.models.mobilenetV2({ numClasses: 10 })],
+  ] as const) {
+    test(`${name}: every conv + batch norm pair folds and the outputs agree`, () => {
+      nb.manualSeed(5);
+      const model = make();
+      randomizeBatchNorms(model);
+      model.eval();
+      const x = nb.randn([2, 3, 40, 40]);
+      // A second input of another size: the fused model computes the same function, not a replay of the example.
+      const y = nb.randn([1, 3, 48, 36]);
+      const [wantX, wantY] = nb.noGrad(() => [model.forward(x), model.forward(y)]);
+      assert.ok(batchNorms(model) > 0);
+      assert.equal(fuseForInference(model, x), model);
+      assert.equal(batchNorms(model), 0);
+      assertClose(nb.noGrad(() => model.forward(x)), wantX, name, 1e-4);
+      assertClose(nb.noGrad(() => model.forward(y)), wantY, `${name}, another input`, 1e-4);
+    });
+  }
+
+  test('a conv output with another reader, a shared batch norm or a hooked conv stays unfused', () => {
+    nb.manualSeed(8);
+    class Branchy extends nn.Module {
+      a = new nn.Conv2d(3, 4, 3, { padding: 1 });
+      bnA = new nn.BatchNorm2d(4);
+      b = new nn.Conv2d(4, 4, 3, { padding: 1 });
+      bnB = new nn.BatchNorm2d(4);
+      c = new nn.Conv2d(4, 4, 1);
+      shared = new nn.BatchNorm2d(4);
+      d = new nn.Conv2d(4, 4, 1);
+      bnD = new nn.BatchNorm2d(4);
+      e = new nn.Conv2d(4, 4, 1);
+      bnE = new nn.BatchNorm2d(4);
+      forward(x: Tensor): Tensor[] {
+        const a = this.a.forward(x);
+        const h = this.bnA.forward(a).add(a); // a is read twice: no fold
+        const b = this.b.forward(h);
+        const h2 = this.bnB.forward(b.relu()); // relu between: no fold
+        const h3 = this.shared.forward(this.shared.forward(this.c.forward(h2))); // called twice: no fold
+        const d = this.d.forward(h3);
+        const h4 = this.bnD.forward(d);
+        const e = this.e.forward(h4);
+        return [this.bnE.forward(e), d]; // d is returned: no fold; e folds
+      }
+    }
+    const model = new Branchy();
+    randomizeBatchNorms(model);
+    model.eval();
+    const hooked = new nn.Sequential(new nn.Conv2d(4, 4, 1), new nn.BatchNorm2d(4)).eval();
+    const seen: Tensor[] = [];
+    hooked.at(0).registerForwardHook((_m, _i, out) => void seen.push(out as Tensor));
+    const x = nb.randn([2, 3, 6, 6]);
+    const want = nb.noGrad(() => model.forward(x));
+    fuseForInference(model, x);
+    assert.ok(model.bnA instanceof nn.BatchNorm2d);
+    assert.ok(model.bnB instanceof nn.BatchNorm2d);
+    assert.ok(model.shared instanceof nn.BatchNorm2d);
+    assert.ok(model.bnD instanceof nn.BatchNorm2d);
+    assert.ok((model.bnE as nn.Module) instanceof nn.Identity);
+    assert.ok(model.e.bias !== null);
+    const got = nb.noGrad(() => model.forward(x));
+    got.forEach((t, i) => assertClose(t, want[i]!, `output ${i}`));
+    fuseForInference(hooked, nb.randn([1, 4, 3, 3]));
+    assert.ok(hooked.at(1) instanceof nn.BatchNorm2d, 'a conv with a forward hook keeps its batch norm');
+  });
+
+  test('modules in a Sequential, a ModuleDict, an array field and a registered-only slot', () => {
+    nb.manualSeed(9);
+    class Holder extends nn.Module {
+      dict = new nn.ModuleDict({ conv: new nn.Conv1d(2, 3, 3), bn: new nn.BatchNorm1d(3) });
+      list = [new nn.Conv1d(3, 3, 1), new nn.BatchNorm1d(3)];
+      seq = new nn.Sequential(new nn.Conv1d(3, 3, 1), new nn.BatchNorm1d(3));
+      hidden: nn.Module[] = [];
+      constructor() {
+        super();
+        // Only registered: its forward reads a private copy, so the pair cannot be redirected.
+        this.hidden.push(this.registerModule('hiddenConv', new nn.Conv1d(3, 3, 1)), this.registerModule('hiddenBn', new nn.BatchNorm1d(3)));
+        Object.defineProperty(this, 'hidden', { enumerable: false });
+      }
+      forward(x: Tensor): Tensor {
+        let h = (this.dict.get('bn') as nn.BatchNorm1d).forward((this.dict.get('conv') as nn.Conv1d).forward(x));
+        h = (this.list[1] as nn.BatchNorm1d).forward((this.list[0] as nn.Conv1d).forward(h));
+        h = this.seq.forward(h);
+        return (this.hidden[1] as nn.BatchNorm1d).forward((this.hidden[0] as nn.Conv1d).forward(h));
+      }
+    }
+    const model = new Holder();
+    randomizeBatchNorms(model);
+    model.eval();
+    const x = nb.randn([2, 2, 9]);
+    const want = nb.noGrad(() => model.forward(x));
+    fuseForInference(model, x);
+    assert.ok(model.dict.get('bn') instanceof nn.Identity);
+    assert.ok(model.list[1] instanceof nn.Identity);
+    assert.ok(model.seq.at(1) instanceof nn.Identity);
+    assert.ok(model.hidden[1] instanceof nn.BatchNorm1d);
+    assertClose(nb.noGrad(() => model.forward(x)), want, 'outputs');
+    assert.deepEqual(Object.keys(model.stateDict()).filter((k) => k.startsWith('seq.')), ['seq.0.weight', 'seq.0.bias']);
+  });
+
+  test('rejects a model in training mode and junk', () => {
+    const model = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2));
+    assert.throws(() => fuseForInference(model, nb.randn([1, 1, 5, 5])), /fuseForInference: the model must be in eval mode .* call model.eval\(\) first \(in training mode: \(the model\), 0, 1\)/);
+    model.eval();
+    model.at(1).train();
+    assert.throws(() => fuseForInference(model, nb.randn([1, 1, 5, 5])), /in training mode: 1\)/);
+    assert.throws(() => fuseForInference({ forward: () => null } as never), /fuseForInference: expected a Module, got object \{forward\}/);
+    model.eval();
+    assert.throws(() => fuseForInference(model, nb.randn([1, 3, 5, 5])), /Conv2d\(1 -> 2, k=3\) expects input/);
+    assert.ok(model.at(1) instanceof nn.BatchNorm2d, 'a failed example run fuses nothing');
+    assert.doesNotThrow(() => fuseForInference(model, nb.randn([1, 1, 5, 5])));
+  });
+});
