@@ -211,6 +211,21 @@ export function convChunk(task: usize, chunk: i32, scratch: usize, kind: i32): v
   }
 }
 
+/**
+ * One image of a batch whose columns form one matrix [C * taps, N * outs] at T_Y (image n's
+ * columns start at column n * outs): im2col of image n's planes (of the [N, C, ...] tensor at
+ * T_X) into it, or (forward = false) col2im from it into those planes.
+ */
+export function batchColumnsChunk(task: usize, chunk: i32, forward: bool): void {
+  const channels = word(task, T_CHANNELS);
+  const plane = planeOf(task, T_IN);
+  const outs = planeOf(task, T_OUT);
+  const stride = <usize>(word(task, T_BATCH) * outs);
+  const x = <usize>word(task, T_X) + (<usize>(chunk * channels * plane) << 2);
+  const cols = <usize>word(task, T_Y) + (<usize>(chunk * outs) << 2);
+  for (let c = 0; c < channels; c++) im2colChannel(task, x + (<usize>(c * plane) << 2), cols, stride, c, forward);
+}
+
 /** im2col of every channel of image n (its planes at x) into cols [C * taps, outs]. */
 function imageColumnsAt(task: usize, x: usize, n: i32, cols: usize, channels: i32, plane: i32, outs: i32): void {
   for (let c = 0; c < channels; c++) {

@@ -2,7 +2,7 @@
 // host can); the host lays out every buffer itself, so nothing here allocates.
 
 import { gemmChunk, packChunk, GEMM_SCRATCH_BYTES } from './gemm';
-import { convChunk, depthwiseChunk, CONV_FORWARD, CONV_INPUT_GRAD, CONV_WEIGHT_GRAD } from './conv';
+import { convChunk, depthwiseChunk, batchColumnsChunk, CONV_FORWARD, CONV_INPUT_GRAD, CONV_WEIGHT_GRAD } from './conv';
 import { maxPoolChunk, avgPoolChunk } from './pool';
 import { winogradChunk, winogradWeightGradChunk } from './winograd';
 import { word2vecChunk } from './word2vec';
@@ -20,6 +20,8 @@ const TASK_AVG_POOL = 9;
 const TASK_AVG_POOL_BACKWARD = 10;
 const TASK_WORD2VEC = 11;
 const TASK_DEPTHWISE = 12;
+const TASK_BATCH_IM2COL = 13;
+const TASK_BATCH_COL2IM = 14;
 
 /** First byte the host may use. */
 export function heapBase(): usize {
@@ -46,6 +48,8 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   else if (kind == TASK_AVG_POOL_BACKWARD) avgPoolChunk(task, chunk, true);
   else if (kind == TASK_WORD2VEC) word2vecChunk(task, chunk, scratch);
   else if (kind == TASK_DEPTHWISE) depthwiseChunk(task, chunk, scratch);
+  else if (kind == TASK_BATCH_IM2COL) batchColumnsChunk(task, chunk, true);
+  else if (kind == TASK_BATCH_COL2IM) batchColumnsChunk(task, chunk, false);
   else unreachable();
 }
 

@@ -173,6 +173,11 @@ describe('wasm backend', () => {
       { name: 'depthwise 5x5, padding 2, 7x7 plane', x: [1, 3, 7, 7], w: [3, 1, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 2, groups: 3 }) },
       { name: 'depthwise conv1d', x: [2, 5, 30], w: [5, 1, 5], run: (x, w) => nb.F.conv1d(x, w, null, { stride: 2, padding: 2, groups: 5 }) },
       { name: 'depthwise, many channels (threads share them)', x: [1, 96, 30, 30], w: [96, 1, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1, groups: 96 }) },
+      // Few output positions per image: the batch's columns form one matrix, one product for all images.
+      { name: 'batched products: 3x3 on 1x1 planes', x: [5, 12, 1, 1], w: [7, 12, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
+      { name: 'batched products: stride 2 to 2x3 outputs', x: [4, 6, 4, 5], w: [5, 6, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2, padding: 1 }) },
+      { name: 'batched products: 1x1 stride 2 (a shortcut projection)', x: [3, 8, 6, 6], w: [4, 8, 1, 1], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2 }) },
+      { name: 'batched products: dilation 2, 5x5 outputs, 40 channels', x: [3, 40, 9, 9], w: [33, 40, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { dilation: 2 }) },
       // A batch smaller than twice the threads: each image's product cut into blocks of output
       // positions, or of output channels when there are more of those.
       { name: 'batch 1 forward split by output positions', x: [1, 16, 40, 40], w: [24, 16, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 2 }) },
@@ -200,8 +205,9 @@ describe('wasm backend', () => {
         const run = (): Tensor => nb.F.conv2d(x, w, b, { padding: 1, groups });
         assertClose(run(), on('cpu', run), `conv with bias, groups ${groups}`, 1e-4, 1e-4);
       }
-      // The depthwise kernel starts from the bias; the batch-1 split fills only its block's part.
-      for (const [xs, ws, groups] of [[[2, 6, 9, 7], [12, 1, 3, 3], 6], [[1, 128, 6, 6], [256, 128, 3, 3], 1], [[1, 16, 40, 40], [24, 16, 5, 5], 1]] as const) {
+      // The depthwise kernel starts from the bias; the batch-1 split fills only its block's part; the
+      // batched products add it while regrouping.
+      for (const [xs, ws, groups] of [[[2, 6, 9, 7], [12, 1, 3, 3], 6], [[1, 128, 6, 6], [256, 128, 3, 3], 1], [[1, 16, 40, 40], [24, 16, 5, 5], 1], [[4, 8, 3, 2], [5, 8, 3, 3], 1]] as const) {
         const [xd, wd, bd] = [nb.randn([...xs]), nb.randn([...ws]), nb.randn([ws[0]])];
         const run = (): Tensor => nb.F.conv2d(xd, wd, bd, { padding: 1, groups });
         assertClose(run(), on('cpu', run), `conv with bias, ${ws[0]} outputs, groups ${groups}`, 1e-4, 1e-4);

@@ -14,7 +14,7 @@ import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { WasmRuntime } from './runtime.js';
 import { stageDense, unstage } from './staging.js';
-import { PARALLEL_MIN_FLOPS } from './gemm.js';
+import { PARALLEL_MIN_FLOPS, runGemm } from './gemm.js';
 import { writeGeometry, type SpatialGeometry } from './geometry.js';
 
 // Must match asm/index.ts and asm/conv.ts.
@@ -24,6 +24,8 @@ const TASK_CONV_WEIGHT_GRAD = 5;
 const TASK_WINOGRAD = 7;
 const TASK_WINOGRAD_WEIGHT_GRAD = 8;
 const TASK_DEPTHWISE = 12;
+const TASK_BATCH_IM2COL = 13;
+const TASK_BATCH_COL2IM = 14;
 /** Rows and columns of the gemm's register tile (asm/gemm.ts MR, NR): packed A is padded to a multiple of MR. */
 const GEMM_MR = 6;
 const GEMM_NR = 8;
@@ -65,6 +67,61 @@ function plan(batch: number, inChannels: number, outChannels: number, inSize: re
     outs,
     flops: 2 * batch * (outChannels / g.groups) * inChannels * taps * outs,
   };
+}
+
+/**
+ * Below this many output positions per image, the products of a whole batch run as one: each
+ * image's own product would have only that many columns, so packing the weights (every image
+ * again) and the short panels would cost more than the multiply-adds (ResNet-18 on 32x32 inputs
+ * ends at 1x1: its 512-channel convolutions took 100-300 ms per call per image, as 32 products
+ * with one column each).
+ */
+const BATCHED_MAX_OUTS = 64;
+/** Most bytes of the batch's columns matrix for batchedShape. */
+const BATCHED_MAX_BYTES = 64 << 20;
+
+/** Whether the batch's columns form one matrix [C * taps, N * outs] for one product over all images (no groups). */
+function batchedShape(p: Plan): boolean {
+  return p.groups === 1 && p.batch > 1 && p.outs < BATCHED_MAX_OUTS && p.inChannels * p.taps * p.batch * p.outs * 4 <= BATCHED_MAX_BYTES;
+}
+
+/**
+ * Copies between [N, O, outs] (image-major: a tensor) and [O, N * outs] (channel-major: the
+ * batched product's rows), adding bias[o] on the way to the tensor when `bias` is not 0.
+ */
+function regroup(runtime: WasmRuntime, from: number, to: number, p: Plan, channels: number, toTensor: boolean, bias = 0): void {
+  const heap = runtime.f32;
+  const { batch, outs } = p;
+  for (let n = 0; n < batch; n++) {
+    for (let o = 0; o < channels; o++) {
+      const tensorAt = (n * channels + o) * outs;
+      const rowsAt = (o * batch + n) * outs;
+      if (!toTensor) {
+        heap.copyWithin((to >>> 2) + rowsAt, (from >>> 2) + tensorAt, (from >>> 2) + tensorAt + outs);
+        continue;
+      }
+      const b = bias === 0 ? 0 : heap[(bias >>> 2) + o]!;
+      const [src, dst] = [(from >>> 2) + rowsAt, (to >>> 2) + tensorAt];
+      for (let i = 0; i < outs; i++) heap[dst + i] = heap[src + i]! + b;
+    }
+  }
+}
+
+/** Fills the batch's columns matrix [C * taps, N * outs] from the staged images at x (all threads, an image per chunk). */
+function batchColumns(runtime: WasmRuntime, p: Plan, x: number): number {
+  const cols = runtime.alloc(p.inChannels * p.taps * p.batch * p.outs * 4);
+  runConv(runtime, p, TASK_BATCH_IM2COL, x, 0, cols, p.batch, 0);
+  return cols;
+}
+
+/** The forward as one product over the batch: W [O, C * taps] @ columns, regrouped into y with the bias. */
+function runBatchedForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number): void {
+  const cols = batchColumns(runtime, p, x);
+  const k = p.inChannels * p.taps;
+  const n = p.batch * p.outs;
+  const rows = runtime.alloc(p.outChannels * n * 4);
+  runGemm(runtime, { m: p.outChannels, n, k, a: w, b: cols, c: rows, rsA: k, csA: 1, rsB: n, csB: 1, ldc: n, offsets: [0, 0, 0] });
+  regroup(runtime, rows, y, p, p.outChannels, true, bias);
 }
 
 /**
@@ -207,6 +264,10 @@ function winogradFilters(heap: Float32Array, from: number, to: number, O: number
 function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number): void {
   if (depthwiseShape(p)) {
     runDepthwise(runtime, p, x, w, y, bias);
+    return;
+  }
+  if (batchedShape(p)) {
+    runBatchedForward(runtime, p, x, w, y, bias);
     return;
   }
   if (!winogradFits(runtime, p, x, p.batch * p.inChannels * p.plane, w, p.outChannels * p.inChannels * p.taps)) {
@@ -394,6 +455,17 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const gy = stageDense(runtime, gradOut);
       const ws = stageDense(runtime, w);
       const gx = runtime.alloc(size * 4);
+      if (batchedShape(p)) {
+        // One product over the batch, W^T [C * taps, O] @ gy as [O, N * outs], then col2im per image.
+        const k = inChannels * p.taps;
+        const n = p.batch * p.outs;
+        const rows = runtime.alloc(p.outChannels * n * 4);
+        regroup(runtime, gy, rows, p, p.outChannels, false);
+        const cols = runtime.alloc(k * n * 4);
+        runGemm(runtime, { m: k, n, k: p.outChannels, a: ws, b: rows, c: cols, rsA: 1, csA: k, rsB: n, csB: 1, ldc: n, offsets: [0, 0, 0] });
+        runConv(runtime, p, TASK_BATCH_COL2IM, gx, 0, cols, p.batch, 0);
+        return unstage(runtime, gx, size);
+      }
       // As a forward convolution of the zero-padded gradient, the weights also meet the padding's
       // zeros (0 * Inf is NaN); the direct product (as the reference) never multiplies those.
       const asForward = allWithin(runtime, ws, numel(w.shape), Infinity) ? transposedPlan(p) : null;
@@ -416,6 +488,17 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       runtime.beginCall('convWeightGrad');
       const xs = stageDense(runtime, x);
       const gy = stageDense(runtime, gradOut);
+      if (batchedShape(p)) {
+        // One product over the batch: gy as [O, N * outs] @ columns^T [N * outs, C * taps].
+        const cols = batchColumns(runtime, p, xs);
+        const k = p.batch * p.outs;
+        const rows = runtime.alloc(p.outChannels * k * 4);
+        regroup(runtime, gy, rows, p, p.outChannels, false);
+        const gw = runtime.alloc(size * 4);
+        const n = p.inChannels * p.taps;
+        runGemm(runtime, { m: p.outChannels, n, k, a: rows, b: cols, c: gw, rsA: k, csA: 1, rsB: 1, csB: k, ldc: n, offsets: [0, 0, 0] });
+        return unstage(runtime, gw, size);
+      }
       if (winogradFits(runtime, p, xs, numel(x.shape), gy, numel(gradOut.shape))) {
         // dL/dU's 16 matrices per partial sum, added in a fixed order, then G^T (dL/dU) G.
         const uSize = 16 * p.outChannels * p.inChannels;
