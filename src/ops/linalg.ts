@@ -3,12 +3,49 @@ import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { View } from '../backend/types.js';
+import type { DType, TypedArray } from '../tensor/dtype.js';
 import { broadcastShapes, shapeStr } from '../tensor/shape.js';
 import { broadcastView, checkTensor, fromKernel, resultTypeOf } from './util.js';
 import { add, mul } from './elementwise.js';
 import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 import { noExtraArgs } from './args.js';
+
+/**
+ * A view [..., M, K] as one matrix [prod(...) * M, K] when its batch dims and rows are evenly
+ * strided (a reshape without a copy), else null.
+ */
+function asRows(v: View): View | null {
+  const rank = v.shape.length;
+  let rows = 1;
+  let rowStride = 0;
+  let expected = -1;
+  for (let d = rank - 2; d >= 0; d--) {
+    const size = v.shape[d]!;
+    if (size === 1) continue;
+    if (expected === -1) rowStride = v.strides[d]!;
+    else if (v.strides[d] !== expected) return null;
+    expected = v.strides[d]! * size;
+    rows *= size;
+  }
+  return { data: v.data, dtype: v.dtype, shape: [rows, v.shape[rank - 1]!], strides: [rowStride, v.strides[rank - 1]!], offset: v.offset };
+}
+
+/**
+ * a @ b for a [..., M, K] and b [..., K, N] broadcast to the same batch dims, through the matmul
+ * kernel. When b is one matrix for the whole batch (its batch strides are 0) and a's batch dims
+ * fold into its rows, it runs as one product [prod(...) * M, K] @ [K, N]: a batch of products of
+ * a few rows each would pack the shared matrix again for every entry (a Linear on [T, B, D]
+ * ran as T products of B rows).
+ */
+function batchedProduct(av: View, bv: View, dtype: DType, bias?: View): TypedArray {
+  const rank = bv.shape.length;
+  const shared = rank > 2 && bv.strides.slice(0, rank - 2).every((s) => s === 0);
+  const rows = shared ? asRows(av) : null;
+  if (rows === null) return kernels().matmul(av, bv, dtype, bias);
+  const matrix: View = { data: bv.data, dtype: bv.dtype, shape: bv.shape.slice(-2), strides: bv.strides.slice(-2), offset: bv.offset };
+  return kernels().matmul(rows, matrix, dtype, bias);
+}
 
 /** [..., M, K] @ [..., K, N] with broadcast batch dims; both operands have rank >= 2. */
 const MATMUL: OpDef<undefined> = {
@@ -22,13 +59,20 @@ const MATMUL: OpDef<undefined> = {
     const av = broadcastView(a!, [...batch, m, k]);
     const bv = broadcastView(b!, [...batch, k, n]);
     save(a!, b!);
-    return fromKernel(kernels().matmul(av, bv, dtype), [...batch, m, n], dtype);
+    return fromKernel(batchedProduct(av, bv, dtype), [...batch, m, n], dtype);
   },
   backward(g, ctx) {
     const [a, b] = ctx.saved;
+    // A 2-D b shared by a batch of a: its gradient is one product over all rows, not a batch of
+    // products summed afterwards.
+    const sharedB = b!.ndim === 2 && a!.ndim > 2;
+    const gradB = (): Tensor =>
+      sharedB
+        ? matmul(transpose(reshape(a!, [-1, a!.shape[a!.ndim - 1]!]), 0, 1), reshape(g, [-1, g.shape[g.ndim - 1]!]))
+        : matmul(transpose(a!, -1, -2), g);
     return [
       ctx.needsGrad[0] ? matmul(g, transpose(b!, -1, -2)) : null,
-      ctx.needsGrad[1] ? matmul(transpose(a!, -1, -2), g) : null,
+      ctx.needsGrad[1] ? gradB() : null,
     ];
   },
 };
@@ -131,7 +175,7 @@ const LINEAR: OpDef<undefined> = {
       data: weight!.data, dtype: weight!.dtype, shape: [inFeatures, outFeatures],
       strides: [weight!.strides[1]!, weight!.strides[0]!], offset: weight!.offset,
     };
-    const out = kernels().matmul(x!, broadcastView(weightT, [...batch.slice(0, -1), inFeatures, outFeatures]), x!.dtype, bias);
+    const out = batchedProduct(x!, broadcastView(weightT, [...batch.slice(0, -1), inFeatures, outFeatures]), x!.dtype, bias);
     save(x!, weight!);
     return fromKernel(out, [...batch, outFeatures], x!.dtype);
   },
