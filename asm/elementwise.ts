@@ -91,6 +91,18 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
   }
 }
 
+/**
+ * out[i] = x[i] clamped to [lo, hi] as the reference compares (x < lo ? lo : x > hi ? hi : x):
+ * pseudo-min/max keep NaN and a -0 at a bound of 0, branch-free (a JS loop mispredicts its
+ * branches on real activations). Whole vectors, as unaryF32.
+ */
+export function clampF32(x: usize, out: usize, n: i32, lo: f32, hi: f32): void {
+  const end = <usize>n << 2;
+  const low = f32x4.splat(lo);
+  const high = f32x4.splat(hi);
+  for (let at: usize = 0; at < end; at += 16) v128.store(out + at, f32x4.pmin(f32x4.pmax(v128.load(x + at), low), high));
+}
+
 /** dst = src^T: src is rows x cols row-major, dst cols x rows row-major (4x4 blocks through f32x4 shuffles). */
 export function transposeF32(src: usize, dst: usize, rows: i32, cols: i32): void {
   const srcRow = <usize>cols << 2;

@@ -60,7 +60,7 @@ export { packWholeA } from './gemm';
 export { adamStepF32, sgdStepF32 } from './optim';
 
 /** Float32 activations on contiguous arrays, called directly. */
-export { unaryF32, binaryF32, transposeF32, sumAllF32, sumRowsF32, sumBlocksF32, softmaxRowsF32, allWithinF32 } from './elementwise';
+export { unaryF32, clampF32, binaryF32, transposeF32, sumAllF32, sumRowsF32, sumBlocksF32, softmaxRowsF32, allWithinF32 } from './elementwise';
 
 /** Fused LSTM and GRU cell gate math on contiguous arrays, called directly. */
 export { lstmCellF32, lstmCellBackwardF32, gruCellF32, lstmSequenceF32, lstmSequenceBackwardF32 } from './recurrent';

@@ -281,6 +281,16 @@ describe('wasm backend', () => {
         if (op === 'relu') assert.ok(Object.is(got[grid.length + 1], 0), 'relu(-0) is +0');
       });
     }
+    test('clamp (ReLU6, hardtanh) is bit-identical to the reference: NaN kept, -0 at a bound of 0, bounds rounded to float32', () => {
+      for (const [min, max] of [[0, 6], [-1, 1], [0.1, null], [null, -0.3], [-1e40, 1e40], [0, 0]] as const) {
+        const run = (): Tensor => nb.clamp(x, min, max);
+        const [got, want] = [run().toTypedArray(), on('cpu', run).toTypedArray()];
+        for (let i = 0; i < got.length; i++) {
+          assert.ok(Object.is(got[i], want[i]), `clamp(${x.toTypedArray()[i]}, ${min}, ${max}): wasm ${got[i]}, cpu ${want[i]}`);
+        }
+      }
+      assert.ok(Object.is(nb.F.relu6(x).toTypedArray()[grid.length + 1], -0), 'relu6(-0) is -0, as the reference');
+    });
     test('strided and short inputs take the JS path with the same results', () => {
       const m = nb.randn([30, 40]).t();
       assertClose(nb.sigmoid(m), on('cpu', () => nb.sigmoid(m)), 'sigmoid of a transposed view', 5e-7, 0);

@@ -21,6 +21,7 @@ export interface KernelExports {
   runChunk(task: number, chunk: number, scratch: number): void;
   adamStepF32(p: number, g: number, m: number, v: number, vmax: number, n: number, args: number): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
+  clampF32(x: number, out: number, n: number, lo: number, hi: number): void;
   binaryF32(op: number, a: number, b: number, out: number, n: number): void;
   maxPoolBackwardF32(grad: number, indices: number, gx: number, planes: number, outs: number, plane: number): void;
   transposeF32(src: number, dst: number, rows: number, cols: number): void;
