@@ -115,6 +115,10 @@ describe('non-finite values take the reference results on every fast path', { sk
     { name: 'max pooling', inputs: [[2, 3, 8, 8]], run: (x) => nb.F.maxPool2d(x, 2) },
     { name: 'average pooling', inputs: [[2, 3, 8, 8]], run: (x) => nb.F.avgPool2d(x, 3, { stride: 2, padding: 1 }) },
     { name: 'softmax', inputs: [[6, 9]], run: (x) => nb.softmax(x, -1) },
+    { name: 'batch norm statistics (JS loops for a kept block of dims)', inputs: [[3, 4, 5]], run: (x) => nb.F.batchNorm(x, null, null, null, null, { training: true }) },
+    { name: 'layer norm statistics', inputs: [[3, 4, 5]], run: (x) => nb.F.layerNorm(x, [5]) },
+    { name: 'a linear layer on [T, B, D] (one product over all rows)', inputs: [[3, 4, 6], [5, 6]], run: (x, w) => nb.F.linear(x, w) },
+    { name: 'clamp (ReLU6)', inputs: [[8, 16]], run: (x) => nb.F.relu6(x) },
     { name: 'sums (wasm from 16k elements)', inputs: [[128, 130]], run: (x) => x.add(x).sum(0) },
     {
       name: 'LSTM (fused sequence kernels), hidden 8',

@@ -299,6 +299,31 @@ describe('wasm backend', () => {
     });
   });
 
+  test('normalize (batch, layer, instance norm statistics) is bit-identical to the reference', () => {
+    nb.manualSeed(21);
+    const x = nb.randn([3, 5, 4, 6]).mul(3).add(1);
+    const same = (a: Tensor, b: Tensor, what: string): void => assert.deepEqual(a.toTypedArray(), b.toTypedArray(), what);
+    for (const [name, run] of [
+      ['batchNorm2d (kept [C])', () => nb.F.batchNorm(x, null, null, null, null, { training: true })],
+      ['layerNorm over the last two dims', () => nb.F.layerNorm(x, [4, 6])],
+      ['groupNorm with a group per channel (kept [N, C])', () => nb.F.groupNorm(x, 5)],
+      ['groupNorm', () => nb.F.groupNorm(x.narrow(1, 0, 4), 2)],
+      ['batchNorm1d on [N, C]', () => nb.F.batchNorm(x.reshape([15, 24]), null, null, null, null, { training: true })],
+      ['batchNorm2d on a transposed view (the reference)', () => nb.F.batchNorm(x.transpose(2, 3), null, null, null, null, { training: true })],
+    ] as const) {
+      same(run(), on('cpu', run), name);
+    }
+    // The statistics too: the running mean and variance a training batch norm keeps.
+    const stats = (): Tensor[] => {
+      const bn = new nb.nn.BatchNorm2d(5);
+      bn.forward(x);
+      return [bn.getBuffer('running_mean')!, bn.getBuffer('running_var')!];
+    };
+    const [got, want] = [stats(), on('cpu', stats)];
+    same(got[0]!, want[0]!, 'running mean');
+    same(got[1]!, want[1]!, 'running variance');
+  });
+
   describe('max pooling equals the reference (values and argmax indices)', () => {
     const cases: { name: string; x: number[]; run: (x: Tensor) => nb.ValuesIndices }[] = [
       { name: '2x2 stride 2 (LeNet)', x: [4, 6, 28, 28], run: (x) => nb.F.maxPool2d(x, 2, { returnIndices: true }) },
