@@ -80,6 +80,7 @@ function inference(name: ExportedName, spec: ModelSpec): ModelStep {
     finish: () => ({
       fused: spec.fuse !== false,
       maxAbsDiffVsTorch: last === null ? null : maxAbsDiff(last.toTypedArray(), exported.output),
+      maxAbsTorch: maxAbsDiff(exported.output, new Float32Array(exported.output.length)),
     }),
   };
 }
