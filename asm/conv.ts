@@ -340,6 +340,10 @@ export function depthwiseChunk(task: usize, chunk: i32, scratch: usize): void {
     const wo = <usize>word(task, T_W) + (<usize>(o * taps) << 2);
     const y = <usize>word(task, T_Y) + (<usize>((image * outChannels + o) * outs) << 2);
     const b: f32 = bias != 0 ? load<f32>(bias + (<usize>o << 2)) : 0;
+    if (KH == 3 && KW == 3 && dw == 1 && (sw == 1 || sw == 2)) {
+      depthwise3x3(padded, PW, wo, b, y, OH, OW, sh, sw, dh);
+      continue;
+    }
     for (let oh = 0; oh < OH; oh++) {
       const rows = padded + (<usize>(oh * sh * PW) << 2);
       const out = y + (<usize>(oh * OW) << 2);
@@ -364,15 +368,65 @@ export function depthwiseChunk(task: usize, chunk: i32, scratch: usize): void {
             acc = fma(f32x4.splat(load<f32>(wo + (<usize>(kh * KW + kw) << 2))), v, acc);
           }
         }
-        const dst = out + (<usize>ow << 2);
-        if (ow + 4 <= OW) {
-          v128.store(dst, acc);
-        } else {
-          store<f32>(dst, f32x4.extract_lane(acc, 0));
-          if (ow + 1 < OW) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
-          if (ow + 2 < OW) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
-        }
+        storeLanes(out + (<usize>ow << 2), acc, OW - ow);
       }
+    }
+  }
+}
+
+/** The first min(4, count) lanes of v at dst (a row's last vector may be partial). */
+@inline function storeLanes(dst: usize, v: v128, count: i32): void {
+  if (count >= 4) {
+    v128.store(dst, v);
+    return;
+  }
+  store<f32>(dst, f32x4.extract_lane(v, 0));
+  if (count > 1) store<f32>(dst, f32x4.extract_lane(v, 1), 4);
+  if (count > 2) store<f32>(dst, f32x4.extract_lane(v, 2), 8);
+}
+
+/** Row `at`'s four outputs' inputs for tap kw: consecutive floats (stride 1) or every other one (stride 2). */
+@inline function tapVector(at: usize, sw: i32): v128 {
+  if (sw == 1) return v128.load(at);
+  return v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+}
+
+/**
+ * depthwiseChunk's loops for the common 3x3 kernel at column dilation 1 and column stride 1 or
+ * 2: the nine weights stay in registers and the taps are unrolled (the general loops reload and
+ * splat a weight per tap, and test the stride inside the innermost loop).
+ */
+function depthwise3x3(padded: usize, PW: i32, wo: usize, b: f32, y: usize, OH: i32, OW: i32, sh: i32, sw: i32, dh: i32): void {
+  const w0 = f32x4.splat(load<f32>(wo));
+  const w1 = f32x4.splat(load<f32>(wo, 4));
+  const w2 = f32x4.splat(load<f32>(wo, 8));
+  const w3 = f32x4.splat(load<f32>(wo, 12));
+  const w4 = f32x4.splat(load<f32>(wo, 16));
+  const w5 = f32x4.splat(load<f32>(wo, 20));
+  const w6 = f32x4.splat(load<f32>(wo, 24));
+  const w7 = f32x4.splat(load<f32>(wo, 28));
+  const w8 = f32x4.splat(load<f32>(wo, 32));
+  const start = f32x4.splat(b);
+  const rowBytes = <usize>(dh * PW) << 2;
+  const step = <usize>(4 * sw) << 2;
+  const tap = <usize>4;
+  for (let oh = 0; oh < OH; oh++) {
+    let r0 = padded + (<usize>(oh * sh * PW) << 2);
+    const out = y + (<usize>(oh * OW) << 2);
+    for (let ow = 0; ow < OW; ow += 4) {
+      const r1 = r0 + rowBytes;
+      const r2 = r1 + rowBytes;
+      let acc = fma(w0, tapVector(r0, sw), start);
+      acc = fma(w1, tapVector(r0 + tap, sw), acc);
+      acc = fma(w2, tapVector(r0 + 2 * tap, sw), acc);
+      acc = fma(w3, tapVector(r1, sw), acc);
+      acc = fma(w4, tapVector(r1 + tap, sw), acc);
+      acc = fma(w5, tapVector(r1 + 2 * tap, sw), acc);
+      acc = fma(w6, tapVector(r2, sw), acc);
+      acc = fma(w7, tapVector(r2 + tap, sw), acc);
+      acc = fma(w8, tapVector(r2 + 2 * tap, sw), acc);
+      storeLanes(out + (<usize>ow << 2), acc, OW - ow);
+      r0 += step;
     }
   }
 }

@@ -170,6 +170,7 @@ describe('wasm backend', () => {
       { name: 'depthwise 3x3, stride 1', x: [2, 8, 9, 11], w: [8, 1, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1, groups: 8 }) },
       { name: 'depthwise 3x3, stride 2', x: [1, 6, 13, 10], w: [6, 1, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2, padding: 1, groups: 6 }) },
       { name: 'depthwise stride 3, dilation 2, two outputs per group', x: [1, 4, 15, 14], w: [8, 1, 3, 2], run: (x, w) => nb.F.conv2d(x, w, null, { stride: [2, 3], padding: [2, 1], dilation: 2, groups: 4 }) },
+      { name: 'depthwise 3x3 (unrolled taps): row dilation 2, stride [3, 2], two outputs per group', x: [1, 3, 17, 15], w: [6, 1, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { stride: [3, 2], padding: [2, 1], dilation: [2, 1], groups: 3 }) },
       { name: 'depthwise 5x5, padding 2, 7x7 plane', x: [1, 3, 7, 7], w: [3, 1, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 2, groups: 3 }) },
       { name: 'depthwise conv1d', x: [2, 5, 30], w: [5, 1, 5], run: (x, w) => nb.F.conv1d(x, w, null, { stride: 2, padding: 2, groups: 5 }) },
       { name: 'depthwise, many channels (threads share them)', x: [1, 96, 30, 30], w: [96, 1, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1, groups: 96 }) },
