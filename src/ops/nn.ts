@@ -1,9 +1,8 @@
 /** Neural-network building blocks: softmax, logSoftmax and normalize (primitives), dropout (composed of tensor ops). */
-import type { Tensor } from '../tensor/tensor.js';
-import { allocate, isFloat } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import { allocate, isFloat, type DType } from '../tensor/dtype.js';
 import { normalizeDim, numel, shapeStr } from '../tensor/shape.js';
-import { bernoulli, fullLike } from '../tensor/creation.js';
-import { Generator } from '../tensor/random.js';
+import { defaultGenerator, Generator } from '../tensor/random.js';
 import { apply, type OpDef } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { kernels } from '../backend/registry.js';
@@ -207,8 +206,26 @@ export function dropout(x: Tensor, ...args: DropoutArgs): Tensor {
   const { p = 0.5, training = true, generator } = parseArgs('F.dropout', args, DROPOUT_SPEC);
   if (!training || p === 0) return x;
   if (p === 1) return mul(x, 0);
-  const keep = bernoulli(fullLike(x.detach(), 1 - p), generator ? { generator } : {});
-  return mul(x, div(keep, 1 - p));
+  return mul(x, dropoutMask(x.shape, x.dtype, p, generator ?? defaultGenerator));
+}
+
+/**
+ * Dropout's multiplier of the given shape: 1 / (1 - p) where a uniform draw falls below 1 - p, else 0,
+ * in one pass. The same draws, comparisons and rounding as bernoulli(full(shape, 1 - p)) divided
+ * by 1 - p (so seeded runs keep their masks), without its four whole-tensor passes (dropout on a
+ * [128, 16, 2048] activation took ~4x the time of drawing the numbers).
+ */
+export function dropoutMask(shape: readonly number[], dtype: DType, p: number, generator: Generator): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  // 1 - p and 1 / (1 - p) as the tensors of that dtype hold them.
+  const [keepBelow, scale] = [allocate(dtype, 1), allocate(dtype, 1)];
+  keepBelow[0] = 1 - p;
+  scale[0] = div(Tensor.fromData(allocate(dtype, 1).fill(1), [], dtype), 1 - p).item();
+  const u = kernels().random({ kind: 'uniform', low: 0, high: 1 }, n, 'float64', generator);
+  const mask = allocate(dtype, n);
+  const [threshold, value] = [keepBelow[0]!, scale[0]!];
+  for (let i = 0; i < n; i++) mask[i] = u[i]! < threshold ? value : 0;
+  return Tensor.fromData(mask, shape, dtype);
 }
 
 type NormalizeSample = { axes: number[]; eps: number };

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
-import { nn } from '../../src/index.js';
+import { nn, type Tensor } from '../../src/index.js';
 import { assertClose, fromJson, moduleGradCheck, projected, type TensorJson } from './nn-golden.js';
 import { readFixture } from '../helpers/fixtures.js';
 
@@ -167,6 +167,27 @@ describe('layer behaviour', () => {
     drop.eval();
     assert.deepEqual(Array.from(drop.forward(nb.ones([5])).toTypedArray()), [1, 1, 1, 1, 1]);
     assert.throws(() => new nn.Dropout(1.5), /Dropout: p must be a number in \[0, 1\], got number 1.5/);
+  });
+
+  test('dropout and dropout2d draw the masks bernoulli(1 - p) / (1 - p) would (same draws, same values), in float32 and float64', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const p of [0.1, 0.3, 0.5]) {
+        const x = nb.randn([6, 5, 4, 3], { dtype });
+        const composed = (drop2d: boolean): Tensor => {
+          const g = new nb.Generator(7);
+          const shape = drop2d ? [6, 5, 1, 1] : [6, 5, 4, 3];
+          return x.mul(nb.bernoulli(nb.full(shape, 1 - p, { dtype }), { generator: g }).div(1 - p));
+        };
+        const got = nb.F.dropout(x, { p, generator: new nb.Generator(7) });
+        assert.deepEqual(got.toTypedArray(), composed(false).toTypedArray(), `dropout, ${dtype}, p ${p}`);
+        const got2d = nb.F.dropout2d(x, { p, generator: new nb.Generator(7) });
+        assert.deepEqual(got2d.toTypedArray(), composed(true).toTypedArray(), `dropout2d, ${dtype}, p ${p}`);
+      }
+    }
+    // The gradient is the same mask.
+    const x = nb.randn([50]).requiresGrad_();
+    nb.F.dropout(x, { p: 0.4, generator: new nb.Generator(3) }).sum().backward();
+    assert.deepEqual(x.grad!.toTypedArray(), nb.F.dropout(nb.ones([50]), { p: 0.4, generator: new nb.Generator(3) }).toTypedArray());
   });
 
   test('Embedding: N(0, 1) init, zero padding row, fromPretrained frozen or not, index errors', () => {

@@ -9,13 +9,13 @@
  */
 import { traceRegion } from '../../autograd/trace.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { bernoulli, full } from '../../tensor/creation.js';
 import { isFloat } from '../../tensor/dtype.js';
 import { numel, shapeStr, isSize } from '../../tensor/shape.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { checkTensor } from '../../ops/util.js';
 import { add, div, mul, neg, pow, rsqrt, square } from '../../ops/elementwise.js';
-import { DROPOUT_SPEC, normalize, normalizeWithStats, type DropoutArgs } from '../../ops/nn.js';
+import { DROPOUT_SPEC, dropoutMask, normalize, normalizeWithStats, type DropoutArgs } from '../../ops/nn.js';
+import { defaultGenerator } from '../../tensor/random.js';
 import { bool, num, parseArgs, parseOptions } from '../../ops/args.js';
 import { reshape } from '../../ops/movement.js';
 import { pad } from '../../ops/join.js';
@@ -230,6 +230,5 @@ export function dropout2d(input: Tensor, ...args: DropoutArgs): Tensor {
   if (p === 1) return mul(input, 0);
   const channelDims = input.ndim === 4 ? 2 : 1;
   const maskShape = [...input.shape.slice(0, channelDims), 1, 1];
-  const keep = bernoulli(full(maskShape, 1 - p, { dtype: input.dtype }), generator ? { generator } : {});
-  return mul(input, div(keep, 1 - p));
+  return mul(input, dropoutMask(maskShape, input.dtype, p, generator ?? defaultGenerator));
 }
