@@ -18,7 +18,8 @@
 import * as nb from '../src/index.js';
 import { io } from '../src/node.js';
 import type { Tensor } from '../src/index.js';
-import { exportedModel, maxAbsDiff, type ExportedName } from './exported.js';
+import { exportedModel, maxAbsDiff, NotExported, type ExportedName } from './exported.js';
+import { Unsupported, type Side } from './harness.js';
 
 const { nn, optim, F } = nb;
 
@@ -95,6 +96,27 @@ export const MODEL_WORKLOADS: Record<string, (spec: ModelSpec) => ModelStep> = {
   'mobilenetv2-infer': mobilenetV2Infer,
 };
 
+/** A builder for the harness: the models' export failing (no torch) becomes the row's skip reason. */
+function forHarness(build: (spec: ModelSpec) => ModelStep): (spec: Record<string, unknown>) => ModelStep {
+  return (spec) => {
+    try {
+      return build({ dir: typeof spec.dir === 'string' ? spec.dir : undefined, fuse: spec.fuse !== false });
+    } catch (e) {
+      if (e instanceof NotExported) throw new Unsupported(`skipped: ${e.message}`);
+      throw e;
+    }
+  };
+}
+
+/** The model rows as a side of `npm run bench` (bench/harness.ts): options { threads }. */
+export const side: Side = {
+  init(options) {
+    if (options.threads !== undefined) nb.setNumThreads(Number(options.threads));
+  },
+  info: () => ({ node: process.versions.node, backend: nb.getBackend().name, threads: nb.getNumThreads() }),
+  workloads: Object.fromEntries(Object.entries(MODEL_WORKLOADS).map(([id, build]) => [id, forHarness(build)])),
+};
+
 /** Median of a list of numbers. */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -122,7 +144,7 @@ export async function runStandalone(name: string, label: string, build: () => Mo
   try {
     prepared = await build();
   } catch (e) {
-    if (e instanceof Error && e.name === 'NotExported') {
+    if (e instanceof NotExported) {
       console.log(`${name}: skipped: ${e.message}`);
       return;
     }
@@ -152,4 +174,5 @@ async function main(): Promise<void> {
   await runStandalone(name!, `nabla, ${nb.getNumThreads()} threads`, () => build({ fuse: flags.fuse !== false }), reps);
 }
 
-if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();
+// Run directly (`npx tsx bench/models.ts ...`), not when imported or bundled for the harness.
+if (/bench\/models\.ts$/.test(process.argv[1] ?? '')) await main();

@@ -7,7 +7,8 @@
  *   npx tsx bench/ort.ts (resnet18-infer | mobilenetv2-infer) [--threads=N] [--reps=N]
  */
 import * as ort from 'onnxruntime-web';
-import { exportedModel, maxAbsDiff, type ExportedName } from './exported.js';
+import { exportedModel, maxAbsDiff, NotExported, type ExportedName } from './exported.js';
+import { Unsupported, type Side } from './harness.js';
 import { parseCli, runStandalone } from './models.js';
 
 export interface OrtSpec {
@@ -41,6 +42,24 @@ export const ORT_WORKLOADS: Record<string, (spec: OrtSpec) => Promise<OrtStep>> 
   'mobilenetv2-infer': (spec) => inference('mobilenet_v2', spec),
 };
 
+/** onnxruntime-web as a side of `npm run bench` (bench/harness.ts): options { threads }. */
+export const side: Side = {
+  info: () => ({ node: process.versions.node, onnxruntimeWeb: ort.env.versions.web ?? null }),
+  workloads: Object.fromEntries(
+    Object.entries(ORT_WORKLOADS).map(([id, build]) => [
+      id,
+      async (spec: Record<string, unknown>, options: Record<string, unknown>) => {
+        try {
+          return await build({ dir: typeof spec.dir === 'string' ? spec.dir : undefined, threads: Number(options.threads ?? 1) });
+        } catch (e) {
+          if (e instanceof NotExported) throw new Unsupported(`skipped: ${e.message}`);
+          throw e;
+        }
+      },
+    ]),
+  ),
+};
+
 async function main(): Promise<void> {
   const { positional, flags } = parseCli(process.argv.slice(2));
   const name = positional[0];
@@ -56,4 +75,5 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();
+// Run directly (`npx tsx bench/ort.ts ...`), not when imported or bundled for the harness.
+if (/bench\/ort\.ts$/.test(process.argv[1] ?? '')) await main();

@@ -9,7 +9,8 @@
  *                                       word2vec and t-SNE; bench/RESULTS.md records each run's time)
  *   npm run bench -- --quick            fewer rounds, a third of a LeNet-5 epoch
  *   npm run bench -- --only=matmul,mlp  a subset, by workload id (matmul, mlp, conv, lstm, lenet,
- *                                       overhead, memory, word2vec, tsne)
+ *                                       resnet18-train, transformer-train, resnet18-infer,
+ *                                       mobilenetv2-infer, overhead, memory, word2vec, tsne)
  *   npm run bench -- --no-write         do not touch bench/RESULTS.md
  *   npm run bench -- --no-torch         skip PyTorch
  *   npm run bench -- --torch=1x1,2x1    only these PyTorch configurations (torch threads x OpenBLAS threads)
@@ -40,6 +41,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runWorkload, startNodeSide, type ContenderSpec, type Timing, type Workload } from './harness.js';
 import { configName, OPENBLAS_CORETYPE, startTorch, torchGrid, type TorchConfig } from './torch.js';
+import { DEFAULT_EXPORT_DIR, EXPORTED_MODELS, exportedModel, NotExported } from './exported.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -103,6 +105,46 @@ function torchRows(): ContenderSpec[] {
   });
 }
 
+/** The model rows' Nabla side (bench/models.ts) at all cores and at 1 thread, groups as nablaRows(). */
+function modelRows(): ContenderSpec[] {
+  return [
+    node(NABLA, 'nabla', 'models', { threads: cores }, { settleMs: NABLA_SETTLE_MS }),
+    ...(cores > 1 ? [node('Nabla wasm, 1 thread', 'nabla-1t', 'models', { threads: 1 })] : []),
+  ];
+}
+
+/**
+ * The inference rows' models, exported by torch once for the whole run (bench/exported.ts), so
+ * every contender reads the same files; the reason they cannot be, which skips those rows.
+ */
+function exportInferenceModels(): string | undefined {
+  if (!wanted('resnet18-infer') && !wanted('mobilenetv2-infer')) return undefined;
+  try {
+    for (const name of EXPORTED_MODELS) exportedModel(name);
+    return undefined;
+  } catch (error) {
+    if (error instanceof NotExported) return error.message;
+    throw error;
+  }
+}
+const exportSkip = exportInferenceModels();
+if (exportSkip !== undefined) console.log(`bench: the inference rows are skipped: ${exportSkip}`);
+
+/** onnxruntime-web (wasm backend, in Node; bench/ort.ts) at all cores and at 1 thread: groups 'ort' and 'ort-1t'. */
+function ortRows(): ContenderSpec[] {
+  const skip = exportSkip === undefined ? {} : { skip: exportSkip };
+  return [
+    node(`onnxruntime-web wasm, ${plural(cores, 'thread')}`, 'ort', 'ort', { threads: cores }, skip),
+    ...(cores > 1 ? [node('onnxruntime-web wasm, 1 thread', 'ort-1t', 'ort', { threads: 1 }, skip)] : []),
+  ];
+}
+
+/** An inference row's contenders: Nabla (eval mode, noGrad, conv + batch norm fused), onnxruntime-web, PyTorch (eval, no_grad). */
+function inferenceRows(): ContenderSpec[] {
+  const rows = [...modelRows(), ...ortRows(), ...torchRows()];
+  return exportSkip === undefined ? rows : rows.map((r) => ({ ...r, skip: exportSkip }));
+}
+
 // ---- workloads --------------------------------------------------------------------------------
 
 const LENET_BATCH = 64;
@@ -161,6 +203,22 @@ const WORKLOADS: Workload[] = [
     ],
   },
   {
+    id: 'resnet18-train', title: "ResNet-18 (torchvision's tree, 10 classes, ImageNet stem) on 32x32 inputs, batch 32, SGD momentum 0.9: train step",
+    rounds: rounds(7), training: true, contenders: [...modelRows(), ...torchRows()],
+  },
+  {
+    id: 'transformer-train', title: 'Transformer encoder layer (d 256, 4 heads, feed-forward 2048, dropout 0.1 in training), seq 128, batch 16, MSE, Adam: train step',
+    rounds: rounds(7), training: true, contenders: [...modelRows(), ...torchRows()],
+  },
+  {
+    id: 'resnet18-infer', title: 'ResNet-18 224x224 batch 1 inference latency (same torch-exported weights; outputs checked against torch)',
+    spec: { dir: DEFAULT_EXPORT_DIR }, rounds: rounds(11), stepsPerTurn: 3, contenders: inferenceRows(),
+  },
+  {
+    id: 'mobilenetv2-infer', title: 'MobileNetV2 224x224 batch 1 inference latency (same torch-exported weights; outputs checked against torch)',
+    spec: { dir: DEFAULT_EXPORT_DIR }, rounds: rounds(11), stepsPerTurn: 3, contenders: inferenceRows(),
+  },
+  {
     id: 'overhead', title: 'Per-op overhead: `a.add(b)` on 4-element tensors, end to end (dispatch, autograd record, allocation)',
     spec: { opsPerStep: 20000 }, rounds: rounds(9), scale: 1 / 20000, unit: 'op', microseconds: true,
     contenders: [
@@ -199,6 +257,12 @@ const TARGETS: Target[] = [
   { workload: 'lstm', label: 'LSTM B32 T50 I64 H128 fwd+bwd, vs PyTorch', mine: 'nabla', vs: 'torch', atMost: 1.5, stretch: 1.0 },
   { workload: 'lenet', label: 'LeNet-5 Fashion-MNIST epoch (batch 64, Adam), vs PyTorch', mine: 'nabla', vs: 'torch', atMost: 1.5, stretch: 1.0 },
   { workload: 'conv', label: 'conv2d 32x64x16x16 -> 64 3x3 fwd+bwd, vs PyTorch', mine: 'nabla', vs: 'torch', atMost: 2, stretch: 1.5 },
+  { workload: 'resnet18-train', label: 'ResNet-18 (32x32 inputs, batch 32) train step, vs PyTorch', mine: 'nabla', vs: 'torch', atMost: 2.5, stretch: 1.5 },
+  { workload: 'transformer-train', label: 'Transformer encoder layer (d 256, 4 heads, seq 128, batch 16) train step, vs PyTorch', mine: 'nabla', vs: 'torch', atMost: 2 },
+  { workload: 'mobilenetv2-infer', label: `MobileNetV2 224x224 batch 1 latency, vs onnxruntime-web, ${plural(cores, 'thread')}`, mine: 'nabla', vs: 'ort', atMost: 1, stretch: 0.8 },
+  { workload: 'mobilenetv2-infer', label: 'MobileNetV2 224x224 batch 1 latency, vs onnxruntime-web, 1 thread', mine: 'nabla-1t', vs: 'ort-1t', atMost: 1, stretch: 0.8 },
+  { workload: 'resnet18-infer', label: `ResNet-18 224x224 batch 1 latency, vs onnxruntime-web, ${plural(cores, 'thread')}`, mine: 'nabla', vs: 'ort', atMost: 1 },
+  { workload: 'resnet18-infer', label: 'ResNet-18 224x224 batch 1 latency, vs onnxruntime-web, 1 thread', mine: 'nabla-1t', vs: 'ort-1t', atMost: 1 },
 ];
 
 // ---- output -----------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import torch_models
+
 try:
     import threadpoolctl
 except ImportError:  # reported as such in "info"
@@ -119,6 +121,8 @@ def lenet(spec):
 
 
 WORKLOADS = {"matmul": matmul, "mlp": mlp, "conv": conv, "lstm": lstm, "lenet": lenet}
+# The model rows (ResNet-18, Transformer encoder layer, batch-1 inference): bench/torch_models.py.
+WORKLOADS.update(torch_models.WORKLOADS)
 
 
 def build_essentials():
