@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import type { BaseOptions, Optimizer, ParamGroup, StateRecord } from './optimizer.js';
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, isPlainObject, noExtraArgs, type Args } from '../ops/args.js';
 
 /** Any optimizer: schedulers only read and write the groups' lr (and momentum or betas). */
 export type AnyOptimizer = Optimizer<BaseOptions, StateRecord>;
@@ -20,6 +20,30 @@ export interface SchedulerOptions {
    * the optimizer's state dict). -1, the default, starts a new schedule.
    */
   lastEpoch?: number;
+}
+
+/**
+ * torch's optional arguments after the required ones, given positionally in torch's order, in a final
+ * options object, or a leading part positionally and the rest as options: one options object. More
+ * values than `order` names are an error (not ignored); unknown keys are left to the key check.
+ */
+function optionArgs<O extends object>(where: string, args: readonly unknown[], order: readonly (keyof O & string)[]): O {
+  const last = args.length > 0 ? args[args.length - 1] : undefined;
+  const options: Record<string, unknown> = isPlainObject(last) ? { ...last } : {};
+  const values = isPlainObject(last) ? args.slice(0, -1) : args;
+  if (values.length > order.length) {
+    const takes = order.length === 0
+      ? 'only an options object after the required arguments'
+      : `at most ${order.length} optional argument${order.length > 1 ? 's' : ''} (${order.join(', ')}) and an options object`;
+    noExtraArgs(where, values.slice(order.length), takes);
+  }
+  values.forEach((value, i) => {
+    if (value === undefined) return;
+    const key = order[i]!;
+    if (options[key] !== undefined) throw new TypeError(`${where}: ${key} was given both as an argument and as an option`);
+    options[key] = value;
+  });
+  return options as O;
 }
 
 function checkPositiveInteger(where: string, option: string, value: unknown): void {
@@ -161,7 +185,8 @@ export class LambdaLR extends LRScheduler {
     return 'LambdaLR';
   }
 
-  constructor(optimizer: AnyOptimizer, lrLambda: LrLambda | readonly LrLambda[], options: SchedulerOptions = {}) {
+  constructor(optimizer: AnyOptimizer, lrLambda: LrLambda | readonly LrLambda[], ...args: Args<[lastEpoch: number], SchedulerOptions>) {
+    const options = optionArgs<SchedulerOptions>('LambdaLR', args, ['lastEpoch']);
     super(optimizer, options);
     this.lrLambdas = perGroup('LambdaLR', 'lrLambda', lrLambda, optimizer.paramGroups.length);
     this.lrLambdas.forEach((fn, i) => {
@@ -193,7 +218,8 @@ export class StepLR extends LRScheduler {
     return ['gamma', 'lastEpoch'];
   }
 
-  constructor(optimizer: AnyOptimizer, stepSize: number, { gamma = 0.1, ...options }: GammaOptions = {}) {
+  constructor(optimizer: AnyOptimizer, stepSize: number, ...args: Args<[gamma: number, lastEpoch: number], GammaOptions>) {
+    const { gamma = 0.1, ...options } = optionArgs<GammaOptions>('StepLR', args, ['gamma', 'lastEpoch']);
     super(optimizer, options);
     checkPositiveInteger('StepLR', 'stepSize', stepSize);
     checkFiniteNumber('StepLR', 'gamma', gamma);
@@ -221,7 +247,8 @@ export class MultiStepLR extends LRScheduler {
     return ['gamma', 'lastEpoch'];
   }
 
-  constructor(optimizer: AnyOptimizer, milestones: readonly number[], { gamma = 0.1, ...options }: GammaOptions = {}) {
+  constructor(optimizer: AnyOptimizer, milestones: readonly number[], ...args: Args<[gamma: number, lastEpoch: number], GammaOptions>) {
+    const { gamma = 0.1, ...options } = optionArgs<GammaOptions>('MultiStepLR', args, ['gamma', 'lastEpoch']);
     super(optimizer, options);
     if (!Array.isArray(milestones) || milestones.some((m) => !Number.isInteger(m))) {
       throw new Error(`MultiStepLR: milestones must be an array of integer epochs, got ${JSON.stringify(milestones)}`);
@@ -247,7 +274,8 @@ export class ExponentialLR extends LRScheduler {
     return 'ExponentialLR';
   }
 
-  constructor(optimizer: AnyOptimizer, gamma: number, options: SchedulerOptions = {}) {
+  constructor(optimizer: AnyOptimizer, gamma: number, ...args: Args<[lastEpoch: number], SchedulerOptions>) {
+    const options = optionArgs<SchedulerOptions>('ExponentialLR', args, ['lastEpoch']);
     super(optimizer, options);
     checkFiniteNumber('ExponentialLR', 'gamma', gamma);
     this.gamma = gamma;
@@ -281,7 +309,8 @@ export class CosineAnnealingLR extends LRScheduler {
     return ['etaMin', 'lastEpoch'];
   }
 
-  constructor(optimizer: AnyOptimizer, tMax: number, { etaMin = 0, ...options }: CosineAnnealingOptions = {}) {
+  constructor(optimizer: AnyOptimizer, tMax: number, ...args: Args<[etaMin: number, lastEpoch: number], CosineAnnealingOptions>) {
+    const { etaMin = 0, ...options } = optionArgs<CosineAnnealingOptions>('CosineAnnealingLR', args, ['etaMin', 'lastEpoch']);
     super(optimizer, options);
     checkPositiveInteger('CosineAnnealingLR', 'tMax', tMax);
     checkFiniteNumber('CosineAnnealingLR', 'etaMin', etaMin);
@@ -328,7 +357,8 @@ export class LinearLR extends LRScheduler {
     return ['startFactor', 'endFactor', 'totalIters', 'lastEpoch'];
   }
 
-  constructor(optimizer: AnyOptimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5, ...options }: LinearLROptions = {}) {
+  constructor(optimizer: AnyOptimizer, ...args: Args<[startFactor: number, endFactor: number, totalIters: number, lastEpoch: number], LinearLROptions>) {
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, ...options } = optionArgs<LinearLROptions>('LinearLR', args, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch']);
     super(optimizer, options);
     // A zero startFactor would divide by zero in torch's recursive formula.
     if (!(startFactor > 0 && startFactor <= 1)) throw new Error(`LinearLR: startFactor must be in (0, 1], got ${startFactor}`);
@@ -410,9 +440,16 @@ export class OneCycleLR extends LRScheduler {
     return 'OneCycleLR';
   }
 
-  constructor(optimizer: AnyOptimizer, maxLr: number | readonly number[], options: OneCycleLROptions = {}) {
+  constructor(
+    optimizer: AnyOptimizer,
+    maxLr: number | readonly number[],
+    ...args: Args<[totalSteps: number, epochs: number, stepsPerEpoch: number, pctStart: number, annealStrategy: 'cos' | 'linear', cycleMomentum: boolean,
+      baseMomentum: number | readonly number[], maxMomentum: number | readonly number[], divFactor: number, finalDivFactor: number, threePhase: boolean,
+      lastEpoch: number], OneCycleLROptions>
+  ) {
     checkOptimizer('OneCycleLR', optimizer);
     const where = 'OneCycleLR';
+    const options = optionArgs<OneCycleLROptions>(where, args, ONE_CYCLE_OPTIONS as (keyof OneCycleLROptions & string)[]);
     checkOptionKeys(where, options, ONE_CYCLE_OPTIONS);
     const {
       totalSteps, epochs, stepsPerEpoch, pctStart = 0.3, annealStrategy = 'cos', cycleMomentum = true,
@@ -551,7 +588,8 @@ export class InverseTimeLR extends DecayLR {
     return ['decaySteps', 'staircase', 'lastEpoch'];
   }
 
-  constructor(optimizer: AnyOptimizer, decayRate: number, { decaySteps = 1, ...options }: InverseTimeLROptions = {}) {
+  constructor(optimizer: AnyOptimizer, decayRate: number, ...args: [options?: InverseTimeLROptions]) {
+    const { decaySteps = 1, ...options } = optionArgs<InverseTimeLROptions>('InverseTimeLR', args, []);
     super(optimizer, 'InverseTimeLR', decaySteps, options);
     if (!(decayRate >= 0)) throw new Error(`InverseTimeLR: decayRate must be >= 0, got ${decayRate}`);
     this.decayRate = decayRate;
@@ -575,7 +613,8 @@ export class PowerLR extends DecayLR {
     return ['staircase', 'lastEpoch'];
   }
 
-  constructor(optimizer: AnyOptimizer, decaySteps: number, power: number, options: StaircaseOptions = {}) {
+  constructor(optimizer: AnyOptimizer, decaySteps: number, power: number, ...args: [options?: StaircaseOptions]) {
+    const options = optionArgs<StaircaseOptions>('PowerLR', args, []);
     super(optimizer, 'PowerLR', decaySteps, options);
     checkFiniteNumber('PowerLR', 'power', power);
     this.power = power;
@@ -604,7 +643,8 @@ export class ExponentialDecayLR extends DecayLR {
     return ['decayRate', 'staircase', 'lastEpoch'];
   }
 
-  constructor(optimizer: AnyOptimizer, decaySteps: number, { decayRate = 0.1, ...options }: ExponentialDecayLROptions = {}) {
+  constructor(optimizer: AnyOptimizer, decaySteps: number, ...args: [options?: ExponentialDecayLROptions]) {
+    const { decayRate = 0.1, ...options } = optionArgs<ExponentialDecayLROptions>('ExponentialDecayLR', args, []);
     super(optimizer, 'ExponentialDecayLR', decaySteps, options);
     if (!(decayRate > 0)) throw new Error(`ExponentialDecayLR: decayRate must be > 0, got ${decayRate}`);
     this.decayRate = decayRate;
@@ -638,7 +678,8 @@ export class InverseSqrtLR extends DecayLR {
     return ['k', 'decaySteps', 'staircase', 'lastEpoch'];
   }
 
-  constructor(optimizer: AnyOptimizer, { k = 1, decaySteps = 1, ...options }: InverseSqrtLROptions = {}) {
+  constructor(optimizer: AnyOptimizer, ...args: [options?: InverseSqrtLROptions]) {
+    const { k = 1, decaySteps = 1, ...options } = optionArgs<InverseSqrtLROptions>('InverseSqrtLR', args, []);
     super(optimizer, 'InverseSqrtLR', decaySteps, options);
     if (!(k > 0)) throw new Error(`InverseSqrtLR: k must be > 0, got ${k}`);
     this.k = k;
@@ -693,8 +734,13 @@ export class ReduceLROnPlateau {
     return 'ReduceLROnPlateau';
   }
 
-  constructor(readonly optimizer: AnyOptimizer, options: ReduceLROnPlateauOptions = {}) {
+  constructor(
+    readonly optimizer: AnyOptimizer,
+    ...args: Args<[mode: 'min' | 'max', factor: number, patience: number, threshold: number, thresholdMode: 'rel' | 'abs', cooldown: number,
+      minLr: number | readonly number[], eps: number], ReduceLROnPlateauOptions>
+  ) {
     const where = 'ReduceLROnPlateau';
+    const options = optionArgs<ReduceLROnPlateauOptions>(where, args, PLATEAU_OPTIONS as (keyof ReduceLROnPlateauOptions & string)[]);
     checkOptimizer(where, optimizer);
     checkOptionKeys(where, options, PLATEAU_OPTIONS);
     const {

@@ -178,6 +178,37 @@ describe('scheduler state and errors', () => {
     assert.throws(() => cycle.step(), /OneCycleLR: step\(\) was called 4 times, past the end of the schedule \(totalSteps 3\)/);
   });
 
+  test("torch's optional arguments positionally equal the options form; extra or doubled ones are errors", () => {
+    const lrs = (make: (opt: nb.optim.SGD) => { step(): void }): number[] => {
+      const opt = sgd();
+      const scheduler = make(opt);
+      return Array.from({ length: 6 }, () => {
+        scheduler.step();
+        return opt.paramGroups[0]!.lr;
+      });
+    };
+    // StepLR(opt, 2, 0.5) once silently ignored the 0.5 (gamma stayed 0.1).
+    assert.deepEqual(lrs((o) => new S.StepLR(o, 2, 0.5)), lrs((o) => new S.StepLR(o, 2, { gamma: 0.5 })));
+    assert.notDeepEqual(lrs((o) => new S.StepLR(o, 2, 0.5)), lrs((o) => new S.StepLR(o, 2)));
+    assert.deepEqual(lrs((o) => new S.MultiStepLR(o, [1, 3], 0.3)), lrs((o) => new S.MultiStepLR(o, [1, 3], { gamma: 0.3 })));
+    assert.deepEqual(lrs((o) => new S.CosineAnnealingLR(o, 5, 0.01)), lrs((o) => new S.CosineAnnealingLR(o, 5, { etaMin: 0.01 })));
+    assert.deepEqual(lrs((o) => new S.LinearLR(o, 0.5, 1, 4)), lrs((o) => new S.LinearLR(o, { startFactor: 0.5, totalIters: 4 })));
+    assert.deepEqual(lrs((o) => new S.LinearLR(o, 0.5, { totalIters: 4 })), lrs((o) => new S.LinearLR(o, { startFactor: 0.5, totalIters: 4 })));
+    assert.deepEqual(lrs((o) => new S.OneCycleLR(o, 1, 10)), lrs((o) => new S.OneCycleLR(o, 1, { totalSteps: 10 })));
+    const plateau = new S.ReduceLROnPlateau(sgd(), 'max', 0.5, 0);
+    assert.deepEqual([plateau.mode, plateau.factor, plateau.patience], ['max', 0.5, 0]);
+    const cases: [() => unknown, RegExp][] = [
+      [() => new S.StepLR(sgd(), 2, 0.5, -1, 7 as never), /StepLR: too many arguments: it takes at most 2 optional arguments \(gamma, lastEpoch\) and an options object, got 1 more \(number 7\)/],
+      [() => new S.StepLR(sgd(), 2, 0.5, { gamma: 0.3 }), /StepLR: gamma was given both as an argument and as an option/],
+      [() => new S.StepLR(sgd(), 2, 'half' as never), /StepLR: gamma must be a finite number, got half/],
+      [() => new S.ExponentialLR(sgd(), 0.9, -1, 3 as never), /ExponentialLR: too many arguments/],
+      [() => new S.InverseTimeLR(sgd(), 0.5, 10 as never), /InverseTimeLR: too many arguments: it takes only an options object after the required arguments, got 1 more \(number 10\)/],
+      [() => new S.ReduceLROnPlateau(sgd(), 'min', { mode: 'max' }), /ReduceLROnPlateau: mode was given both/],
+      [() => new S.StepLR(sgd(), 2, { gama: 0.5 } as never), /unknown option 'gama' for StepLR; did you mean 'gamma'/],
+    ];
+    for (const [make, pattern] of cases) assert.throws(make, pattern);
+  });
+
   test('resuming with lastEpoch continues from the groups initialLr', () => {
     const opt = sgd();
     const first = new S.ExponentialLR(opt, 0.5);
