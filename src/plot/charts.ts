@@ -4,7 +4,8 @@
  * open them in any browser or image viewer.
  */
 import { PALETTE, axes, blues, coord, element, niceTicks, svgDocument, text } from './svg.js';
-import { arrayOf, bool, int, num, parseOptions, str } from '../ops/args.js';
+import { arrayOf, bool, check, int, num, parseOptions, str } from '../ops/args.js';
+import { ewmaSeries } from '../util/ewma.js';
 
 export interface Series {
   label: string;
@@ -140,6 +141,11 @@ export interface HistoryChartOptions {
   /** Panels per row (default 2). */
   columns?: number;
   title?: string;
+  /**
+   * Draw each curve as its bias-corrected exponentially weighted average with this beta in [0, 1)
+   * (default 0: the values as recorded), for noisy per-batch series; the legend names the beta.
+   */
+  smoothing?: number;
 }
 
 /**
@@ -147,7 +153,13 @@ export interface HistoryChartOptions {
  * and its validation counterpart ("val_" prefix) dashed in the same colour.
  */
 export function historyChart(history: HistoryLike, options: HistoryChartOptions = {}, ...extra: []): string {
-  parseOptions('historyChart', options, { keys: arrayOf(str, 'an array of strings'), panelWidth: num, panelHeight: num, columns: int, title: str }, extra);
+  parseOptions('historyChart', options, {
+    keys: arrayOf(str, 'an array of strings'), panelWidth: num, panelHeight: num, columns: int, title: str,
+    smoothing: check<number>('a number in [0, 1)', (v) => typeof v === 'number' && v >= 0 && v < 1),
+  }, extra);
+  const beta = options.smoothing ?? 0;
+  const smooth = (y: readonly number[]): readonly number[] => (beta > 0 ? ewmaSeries(y, beta, true) : y);
+  const suffix = beta > 0 ? ` (EWMA ${beta})` : '';
   const op = 'historyChart';
   const metrics = (typeof (history as { metrics?: unknown }).metrics === 'object' && !Array.isArray((history as { metrics?: unknown }).metrics)
     ? (history as { metrics: Record<string, readonly number[]> }).metrics
@@ -166,8 +178,8 @@ export function historyChart(history: HistoryLike, options: HistoryChartOptions 
     if (train === undefined && val === undefined) {
       throw new Error(`${op}: no quantity "${key}" in the history (recorded: ${Object.keys(metrics).join(', ') || 'none'})`);
     }
-    if (train !== undefined) series.push({ label: 'train', y: train, color: PALETTE[0] });
-    if (val !== undefined) series.push({ label: 'validation', y: val, color: PALETTE[1], dashed: true });
+    if (train !== undefined) series.push({ label: `train${suffix}`, y: smooth(train), color: PALETTE[0] });
+    if (val !== undefined) series.push({ label: `validation${suffix}`, y: smooth(val), color: PALETTE[1], dashed: true });
     return { key, series };
   });
   const w = options.panelWidth ?? 440;

@@ -1,6 +1,7 @@
 /** Exponentially weighted averages and learning curves (error against training-set size). */
 import { lineChart } from '../plot/charts.js';
 import { checkOptionKeys } from '../ops/args.js';
+import { ewmaSeries } from '../util/ewma.js';
 
 /**
  * The exponentially weighted average v_t = beta v_{t-1} + (1 - beta) x_t with v_0 = 0, as the
@@ -13,13 +14,7 @@ export function ewma(values: readonly number[], beta: number, options: { biasCor
   if (typeof beta !== 'number' || !(beta >= 0 && beta < 1)) throw new Error(`strategy.ewma: beta must be a number in [0, 1), got ${String(beta)}`);
   const correct = options.biasCorrection ?? false;
   if (typeof correct !== 'boolean') throw new Error(`strategy.ewma: biasCorrection must be a boolean, got ${String(correct)}`);
-  let v = 0;
-  let betaPower = 1;
-  return values.map((x) => {
-    v = beta * v + (1 - beta) * x;
-    betaPower *= beta;
-    return correct ? v / (1 - betaPower) : v;
-  });
+  return ewmaSeries(values, beta, correct);
 }
 
 export interface LearningCurvePoint {

@@ -3,7 +3,8 @@
  * not on a terminal (CI, pipes, browsers) one summary line per epoch.
  */
 import { Callback, type Logs } from './callback.js';
-import { int, parseOptions, unchecked } from '../ops/args.js';
+import { check, int, parseOptions, unchecked } from '../ops/args.js';
+import { ExponentialAverage } from '../util/ewma.js';
 
 export interface ProgressOutput {
   write(text: string): void;
@@ -58,12 +59,20 @@ export class ProgressBar extends Callback {
   private readonly width: number;
   private epochStart = 0;
   private lastDraw = 0;
+  private readonly smoothing: number;
+  private lossAverage: ExponentialAverage | null = null;
 
-  constructor(options: { output?: ProgressOutput; width?: number } = {}, ...extra: []) {
+  /**
+   * `smoothing` (beta in [0, 1), default 0: off) shows, on a terminal's live line, the bias-corrected
+   * exponentially weighted average of the batch losses instead of the epoch's running mean: it follows
+   * the recent batches (about the last 1 / (1 - beta)), where the mean still carries the epoch's start.
+   */
+  constructor(options: { output?: ProgressOutput; width?: number; smoothing?: number } = {}, ...extra: []) {
     super();
-    parseOptions('ProgressBar', options, { output: unchecked, width: int }, extra);
+    parseOptions('ProgressBar', options, { output: unchecked, width: int, smoothing: check<number>('a number in [0, 1)', (v) => typeof v === 'number' && v >= 0 && v < 1) }, extra);
     this.out = options.output ?? defaultOutput();
     this.width = options.width ?? 30;
+    this.smoothing = options.smoothing ?? 0;
   }
 
   private header(epoch: number): string {
@@ -73,11 +82,14 @@ export class ProgressBar extends Callback {
   override onEpochBegin(epoch: number): void {
     this.epochStart = performance.now();
     this.lastDraw = 0;
+    this.lossAverage = this.smoothing > 0 ? new ExponentialAverage(this.smoothing, true) : null;
     if (this.out.isTTY) this.out.write(`${this.header(epoch)}\n`);
   }
 
   override onBatchEnd(batch: number, logs: Logs): void {
     if (!this.out.isTTY) return;
+    // Every batch updates the average, drawn or not.
+    const smoothedLoss = logs.batchLoss === undefined ? undefined : this.lossAverage?.update(logs.batchLoss);
     const now = performance.now();
     const steps = this.training.steps;
     if (now - this.lastDraw < 50 && batch + 1 !== steps) return;
@@ -92,7 +104,8 @@ export class ProgressBar extends Callback {
       eta = done < steps ? ` - ETA ${formatSeconds((elapsed / done) * (steps - done))}` : '';
     }
     const count = steps === null ? `${done}` : `${String(done).padStart(String(steps).length)}/${steps}`;
-    this.out.write(`\r${count}${bar}${eta} - ${formatLogs(logs)}\x1b[K`);
+    const shown = smoothedLoss === undefined ? logs : { ...logs, loss: smoothedLoss };
+    this.out.write(`\r${count}${bar}${eta} - ${formatLogs(shown)}\x1b[K`);
   }
 
   override onEpochEnd(epoch: number, logs: Logs): void {

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as nb from '../../src/index.js';
 import { confusionMatrixChart, historyChart, lineChart, niceTicks, rocChart } from '../../src/plot/index.js';
+import { ewma } from '../../src/strategy/curves.js';
+
+const strategyEwma = (values: number[]): number[] => ewma(values, 0.8, { biasCorrection: true });
 
 /** Asserts the SVG is well-formed XML with an <svg> root in the SVG namespace; returns the parsed tree. */
 function parseSvg(svg: string): Record<string, unknown> {
@@ -40,6 +43,21 @@ describe('SVG charts', () => {
     assert.ok(svg.includes('stroke-dasharray'));
     // The NaN breaks the validation line into two pieces.
     assert.match(svg, /d="M[^"]*M[^"]*"/);
+  });
+
+  test('historyChart smoothing draws the bias-corrected EWMA of each curve and names the beta', () => {
+    const history = { loss: [4, 1, 3, 1, 3, 1], val_loss: [5, 2, 4, 2, 4, 2] };
+    const raw = historyChart(history);
+    const smoothed = historyChart(history, { smoothing: 0.8 });
+    assert.notEqual(smoothed, raw);
+    assert.match(smoothed, /train \(EWMA 0\.8\)/);
+    assert.match(smoothed, /validation \(EWMA 0\.8\)/);
+    assert.equal(historyChart(history, { smoothing: 0 }), raw);
+    // The smoothed curve is what the chart would draw for the averaged values.
+    const averaged = { loss: strategyEwma(history.loss), val_loss: strategyEwma(history.val_loss) };
+    const paths = (svg: string): string[] => [...svg.matchAll(/<path d="[^"]*"/g)].map((m) => m[0]);
+    assert.deepEqual(paths(smoothed), paths(historyChart(averaged)));
+    assert.throws(() => historyChart(history, { smoothing: -0.1 }), /historyChart: option 'smoothing' must be a number in \[0, 1\)/);
   });
 
   test('historyChart: a panel per quantity, train solid and validation dashed', () => {

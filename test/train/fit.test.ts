@@ -52,6 +52,29 @@ describe('fit', () => {
     assert.ok(text.endsWith('\n'));
   });
 
+  test("a progress bar's smoothing shows the bias-corrected EWMA of the batch losses on the live line", async () => {
+    const batchLosses = [8, 1, 1, 1, 1, 1, 1];
+    const run = async (smoothing?: number): Promise<string> => {
+      const m = model();
+      let i = 0;
+      let text = '';
+      await train.fit(m, {
+        train: trainData,
+        // Known batch losses: the model's output times 0 plus the value.
+        loss: (o) => o.sum().mul(0).add(batchLosses[i++]!),
+        optimizer: new optim.SGD(m.parameters(), { lr: 0 }),
+        epochs: 1,
+        callbacks: [new train.ProgressBar({ output: { write: (t) => (text += t), isTTY: true }, ...(smoothing === undefined ? {} : { smoothing }) })],
+      });
+      return /7\/7 \[=+\] - loss: ([\d.]+)/.exec(text)![1]!;
+    };
+    const smoothed = nb.strategy.ewma(batchLosses, 0.5, { biasCorrection: true }).at(-1)!;
+    assert.equal(await run(0.5), smoothed.toFixed(4));
+    // Without smoothing: the epoch's running mean, weighted by batch size (six batches of 32, one of 8).
+    assert.equal(await run(), ((8 * 32 + 5 * 32 + 8) / 200).toFixed(4));
+    assert.throws(() => new train.ProgressBar({ smoothing: 1 }), /ProgressBar: option 'smoothing' must be a number in \[0, 1\), got number 1/);
+  });
+
   test('EarlyStopping stops at the right epoch and restores the best weights', async () => {
     const m = model();
     // A validation loss that improves for 3 epochs, then worsens: stop after patience 2.
