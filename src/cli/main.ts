@@ -14,6 +14,7 @@
  *   nabla style CONTENT STYLE --weights FILE|--random-weights [--out out.png] [--steps N] [--size PX] ...
  *   nabla dashboard [LOGDIR] [--port 6007]
  *   nabla serve DIR [--port 8080]
+ *   nabla tune RESULTS.json [--plots DIR]
  */
 import { readFileSync } from 'node:fs';
 import * as nb from '../index.js';
@@ -34,6 +35,7 @@ import { runStyle } from './style.js';
 import { demoDates } from './dates.js';
 import { demoCtc } from './ctc.js';
 import { demoTrigger } from './trigger.js';
+import { showTuneResults } from './tune.js';
 
 const USAGE = `Nabla: deep learning for TypeScript.
 
@@ -87,6 +89,10 @@ Usage:
   nabla serve DIR [--port 8080]
       Serves a static page (e.g. examples/browser) on 127.0.0.1 with the COOP/COEP headers that
       let the wasm backend use threads; X.js is bundled from X.ts with esbuild when DIR has no X.js.
+  nabla tune RESULTS.json [--plots DIR]
+      Prints a hyperparameter search's results (the JSON tune.run or tune.runParallel writes) as a
+      table, best trial marked; --plots writes the metric against each hyperparameter (log axes for
+      log-scale spaces) and the best-so-far curve as SVG into DIR.
   nabla --version | --help`;
 
 /** Where the CLI prints: lines for messages, raw text for the progress bar. */
@@ -209,6 +215,14 @@ export async function main(argv: readonly string[], term: Terminal = processTerm
       demoLm(args, term.log);
     } else if (command === 'word2vec' && target !== undefined) {
       runWord2Vec(target, args, term.log);
+    } else if (command === 'tune' && target !== undefined) {
+      checkKnownOptions(args, 'nabla tune', ['plots']);
+      if (args.positional.length > 2) throw new Error(`unexpected argument '${args.positional[2]}'`);
+      const { table, written } = showTuneResults(target, stringOption(args, 'plots'));
+      term.log(table);
+      for (const file of written) term.log(`wrote ${file}`);
+    } else if (command === 'tune') {
+      throw new Error('nabla tune needs a results file: nabla tune RESULTS.json [--plots DIR]');
     } else if (command === 'info' && target !== undefined) {
       checkKnownOptions(args, 'nabla info', []);
       term.log(describeCheckpoint(target));
