@@ -111,7 +111,7 @@ export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
     words[t + 19] = Math.ceil(panels / groups);
     words[t + 20] = groups;
     words[t] = TASK_PACK_B;
-    runtime.run(task, Math.ceil(spec.k / KC) * groups, true);
+    runtime.run(task, Math.ceil(spec.k / KC) * groups, true, true);
     words[t] = TASK_GEMM;
   }
   runtime.run(task, batch * grid.mChunks * grid.nChunks, parallel);

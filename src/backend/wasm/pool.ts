@@ -21,6 +21,8 @@ const FAILED = 7;
 const ACTIVE = 8;
 /** Workers that have instantiated the module and entered their loop. */
 const STARTED = 9;
+/** Nonzero while the host will start another round at once (a product's packing round, then its compute round). */
+const LINGER = 10;
 export const CONTROL_WORDS = 16;
 
 /**
@@ -33,10 +35,12 @@ const INDEX_MASK = (1 << INDEX_BITS) - 1;
 /** Chunks per round; the index field must not overflow (count + threads < 2^13). */
 const MAX_ROUND = 4000;
 /**
- * Polls (of an atomic load, a few ns each) before a thread sleeps: kernels often come back to
- * back (a product's packing round, then its compute round), and waking a thread from
- * Atomics.wait takes tens of microseconds. Tens of microseconds of polling at most, so an idle
- * pool costs nothing measurable.
+ * Polls (of an atomic load, a few ns each) before a thread sleeps, where the next round follows at
+ * once: the calling thread waiting for the workers' last chunks, and a worker whose round the host
+ * marked as followed by another (LINGER). Otherwise a worker sleeps as soon as the chunks run out:
+ * a worker that polled after every round (~130 us) took the core from the calling thread whenever
+ * both shared one (a loaded machine, or the scheduler waking the worker on the caller's core),
+ * and the calling thread then paid the whole poll inside Atomics.notify.
  */
 const SPIN = 20000;
 
@@ -48,7 +52,7 @@ function work(data) {
   let seen = Atomics.load(words, ${GEN});
   Atomics.add(words, ${STARTED}, 1);
   for (;;) {
-    for (let spin = 0; spin < ${SPIN} && Atomics.load(words, ${GEN}) === seen; spin++);
+    for (let spin = 0; spin < ${SPIN} && Atomics.load(words, ${LINGER}) !== 0 && data.id <= Atomics.load(words, ${ACTIVE}) && Atomics.load(words, ${GEN}) === seen; spin++);
     Atomics.wait(words, ${GEN}, seen);
     seen = Atomics.load(words, ${GEN});
     if (data.id > Atomics.load(words, ${ACTIVE})) continue;
@@ -171,8 +175,12 @@ export class ThreadPool {
     }
   }
 
-  /** Runs chunks 0..count-1 of a task on this thread and the workers; returns when all are done. */
-  run(task: number, count: number): void {
+  /**
+   * Runs chunks 0..count-1 of a task on this thread and the workers; returns when all are done.
+   * `followed`: another round starts right after this one, so the workers poll for it instead of
+   * sleeping.
+   */
+  run(task: number, count: number, followed = false): void {
     this.spawnMissing();
     const words = this.words;
     const runChunk = this.runtime.exports.runChunk;
@@ -185,6 +193,7 @@ export class ThreadPool {
     let failure: unknown;
     for (let start = 0; start < count; start += MAX_ROUND) {
       const round = Math.min(MAX_ROUND, count - start);
+      Atomics.store(words, LINGER, followed || start + round < count ? 1 : 0);
       Atomics.store(words, BASE, start);
       Atomics.store(words, DONE, 0);
       Atomics.store(words, NEXT, round << INDEX_BITS);

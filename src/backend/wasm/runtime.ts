@@ -310,10 +310,13 @@ export class WasmRuntime {
     this.i32 = new Int32Array(buffer);
   }
 
-  /** Runs chunks 0..count-1 of the task at `task`, on the pool when `parallel` and threads allow. */
-  run(task: number, count: number, parallel: boolean): void {
+  /**
+   * Runs chunks 0..count-1 of the task at `task`, on the pool when `parallel` and threads allow.
+   * `followed`: another parallel round follows at once (the pool's workers then poll for it).
+   */
+  run(task: number, count: number, parallel: boolean, followed = false): void {
     if (parallel && this.pool !== undefined && this.threads > 1 && count > 1) {
-      this.pool.run(task, count);
+      this.pool.run(task, count, followed);
       return;
     }
     const scratch = this.scratch(0);
