@@ -57,6 +57,8 @@ export interface RandomSource {
   nextUint32(): number;
   /** A uniform double in [0, 1) with 53 random bits. */
   nextDouble(): number;
+  /** Optional bulk form: out[start..end) = what nextDouble() would return, in order. */
+  fillDoubles?(out: Float64Array, start?: number, end?: number): void;
 }
 
 // ---- Convolution and pooling (issue 3; reference kernels in cpu/conv.ts) ---------------------

@@ -137,6 +137,29 @@ describe('seeded random numbers', () => {
     assert.deepEqual([g.nextUint32(), g.nextUint32(), g.nextDouble()], [3809008728, 1133695204, 0.012474988946590604]);
   });
 
+  test('fillDoubles (the bulk draws rand and dropout use) is the nextDouble stream, chunked or not', () => {
+    for (const seed of [0, 1, 12345, 2 ** 40 + 3]) {
+      const one = new nb.Generator(seed);
+      const expected = Array.from({ length: 9000 }, () => one.nextDouble());
+      const bulk = new nb.Generator(seed);
+      const got = new Float64Array(9002);
+      bulk.fillDoubles(got, 1, 5);
+      bulk.fillDoubles(got, 5, 9001);
+      assert.deepEqual(Array.from(got.subarray(1, 9001)), expected, `seed ${seed}`);
+      assert.deepEqual([got[0], got[9001]], [0, 0], 'only the range is written');
+      assert.deepEqual(bulk.getState(), one.getState(), 'the state advances as far as the single draws');
+      assert.equal(bulk.nextUint32(), one.nextUint32());
+    }
+    assert.throws(() => new nb.Generator(0).fillDoubles(new Float64Array(4), 2, 5), /Generator.fillDoubles: expected integers 0 <= start <= end <= 4, got start 2, end 5/);
+    assert.throws(() => new nb.Generator(0).fillDoubles(new Float64Array(4), 1.5), /got start 1.5/);
+    assert.throws(() => new nb.Generator(0).fillDoubles(new Float32Array(4) as unknown as Float64Array), /expected a Float64Array/);
+    // A float32 rand longer than one bulk chunk matches the per-draw stream rounded to float32.
+    const g = new nb.Generator(3);
+    const expected = Float32Array.from({ length: 10000 }, () => 2 + 3 * g.nextDouble());
+    const filled = nb.nn.init.uniform_(nb.zeros([10000]), 2, 5, { generator: new nb.Generator(3) });
+    assert.deepEqual(filled.toTypedArray(), expected);
+  });
+
   test('re-seeding replays the stream; different seeds differ', () => {
     nb.manualSeed(7);
     const a = values(nb.randn([10]));

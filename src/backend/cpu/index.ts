@@ -130,12 +130,26 @@ function scatterKernel(x: View, axis: number, index: View, src: View, mode: 'ass
   return out;
 }
 
+/** Doubles drawn per bulk call when the result is not float64. */
+const UNIFORM_CHUNK = 4096;
+
 function randomKernel(spec: RandomSpec, n: number, dtype: DType, rng: RandomSource): TypedArray {
   const out = allocate(dtype, n);
   switch (spec.kind) {
     case 'uniform': {
       const span = spec.high - spec.low;
-      for (let i = 0; i < n; i++) out[i] = spec.low + span * rng.nextDouble();
+      if (rng.fillDoubles === undefined) {
+        for (let i = 0; i < n; i++) out[i] = spec.low + span * rng.nextDouble();
+        break;
+      }
+      // Bulk draws into a bounded scratch (or the result itself when it holds doubles).
+      const scratch = out instanceof Float64Array ? out : new Float64Array(Math.min(n, UNIFORM_CHUNK));
+      for (let start = 0; start < n; start += scratch.length) {
+        const count = Math.min(scratch.length, n - start);
+        const at = scratch === out ? start : 0;
+        rng.fillDoubles(scratch, at, at + count);
+        for (let i = 0; i < count; i++) out[start + i] = spec.low + span * scratch[at + i]!;
+      }
       break;
     }
     case 'normal': {
