@@ -1,6 +1,6 @@
-/** Neural-network building blocks: softmax, logSoftmax and normalize (primitives), dropout (composed of tensor ops). */
+/** Neural-network building blocks: softmax, logSoftmax, normalize and dropout (primitives). */
 import { Tensor } from '../tensor/tensor.js';
-import { allocate, isFloat, type DType } from '../tensor/dtype.js';
+import { allocate, isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
 import { normalizeDim, numel, shapeStr } from '../tensor/shape.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import { apply, type OpDef } from '../autograd/function.js';
@@ -199,15 +199,40 @@ export const DROPOUT_SPEC = { p: inRange(0, 1), training: bool, generator: insta
 
 /**
  * Inverted dropout: zeroes each element with probability p and scales the rest by 1 / (1 - p)
- * during training, so evaluation needs no change (torch.nn.functional.dropout).
+ * during training, so evaluation needs no change (torch.nn.functional.dropout). One op that
+ * draws the mask and applies it in the same pass (x * mask rounds as mul(x, mask) does: the
+ * product of two floats is exact in double); backward multiplies by the saved mask.
  */
 export function dropout(x: Tensor, ...args: DropoutArgs): Tensor {
   checkFloat('F.dropout', x);
   const { p = 0.5, training = true, generator } = parseArgs('F.dropout', args, DROPOUT_SPEC);
   if (!training || p === 0) return x;
   if (p === 1) return mul(x, 0);
-  return mul(x, dropoutMask(x.shape, x.dtype, p, generator ?? defaultGenerator));
+  return apply(DROPOUT, [x], { p, generator: generator ?? defaultGenerator });
 }
+
+interface DropoutAttrs {
+  p: number;
+  generator: Generator;
+}
+
+const DROPOUT: OpDef<DropoutAttrs> = {
+  name: 'dropout',
+  forward([x], { p, generator }, save) {
+    const data = x!.isContiguous() ? x!.data : kernels().copy(x!, x!.dtype);
+    const offset = data === x!.data ? x!.offset : 0;
+    const out = allocate(x!.dtype, x!.numel());
+    const mask = fillDropoutMask(allocate(x!.dtype, x!.numel()), p, generator, data, offset, out);
+    save(Tensor.fromData(mask, x!.shape, x!.dtype));
+    return Tensor.fromData(out, x!.shape, x!.dtype);
+  },
+  backward(g, ctx) {
+    return [mul(g, ctx.saved[0]!)];
+  },
+};
+
+/** Uniform draws per bulk call while building a dropout mask. */
+const DROPOUT_CHUNK = 4096;
 
 /**
  * Dropout's multiplier of the given shape: 1 / (1 - p) where a uniform draw falls below 1 - p, else 0,
@@ -215,16 +240,21 @@ export function dropout(x: Tensor, ...args: DropoutArgs): Tensor {
  * by 1 - p (so seeded runs keep their masks), without its four whole-tensor passes (dropout on a
  * [128, 16, 2048] activation took ~4x the time of drawing the numbers).
  */
-/** Uniform draws per bulk call while building a dropout mask. */
-const DROPOUT_CHUNK = 4096;
-
 export function dropoutMask(shape: readonly number[], dtype: DType, p: number, generator: Generator): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
+  return Tensor.fromData(fillDropoutMask(allocate(dtype, numel(shape)), p, generator), shape, dtype);
+}
+
+/**
+ * Fills mask with dropoutMask's values and returns it; given x (read from xOffset) and out, also
+ * writes out[i] = x[xOffset + i] * mask[i] in the same pass.
+ */
+function fillDropoutMask(mask: TypedArray, p: number, generator: Generator, x?: TypedArray, xOffset = 0, out?: TypedArray): TypedArray {
+  const n = mask.length;
   // 1 - p and 1 / (1 - p) as the tensors of that dtype hold them.
+  const dtype: DType = mask instanceof Float64Array ? 'float64' : 'float32';
   const [keepBelow, scale] = [allocate(dtype, 1), allocate(dtype, 1)];
   keepBelow[0] = 1 - p;
   scale[0] = div(Tensor.fromData(allocate(dtype, 1).fill(1), [], dtype), 1 - p).item();
-  const mask = allocate(dtype, n);
   const [threshold, value] = [keepBelow[0]!, scale[0]!];
   // The draws in bounded chunks, compared as they come (a whole-tensor float64 array of draws
   // was 8 bytes per element of garbage).
@@ -232,9 +262,18 @@ export function dropoutMask(shape: readonly number[], dtype: DType, p: number, g
   for (let start = 0; start < n; start += u.length) {
     const count = Math.min(u.length, n - start);
     generator.fillDoubles(u, 0, count);
-    for (let i = 0; i < count; i++) mask[start + i] = u[i]! < threshold ? value : 0;
+    if (x === undefined || out === undefined) {
+      for (let i = 0; i < count; i++) mask[start + i] = u[i]! < threshold ? value : 0;
+    } else {
+      const from = xOffset + start;
+      for (let i = 0; i < count; i++) {
+        const m = u[i]! < threshold ? value : 0;
+        mask[start + i] = m;
+        out[start + i] = x[from + i]! * m;
+      }
+    }
   }
-  return Tensor.fromData(mask, shape, dtype);
+  return mask;
 }
 
 type NormalizeSample = { axes: number[]; eps: number };

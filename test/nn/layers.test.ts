@@ -190,6 +190,31 @@ describe('layer behaviour', () => {
     assert.deepEqual(x.grad!.toTypedArray(), nb.F.dropout(nb.ones([50]), { p: 0.4, generator: new nb.Generator(3) }).toTypedArray());
   });
 
+  test('dropout (one op drawing and applying the mask) matches mul(x, mask) on views, past one draw chunk, with non-finite values, and in backward', () => {
+    const maskOf = (shape: number[], dtype: 'float32' | 'float64', p: number): Tensor =>
+      nb.bernoulli(nb.full(shape, 1 - p, { dtype }), { generator: new nb.Generator(11) }).div(1 - p);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const base = nb.randn([40, 300], { dtype });
+      base.view([-1]).narrow(0, 0, 4).copy_(nb.tensor([NaN, Infinity, -0, -Infinity], { dtype, allowNonFinite: true }));
+      const views: [string, Tensor][] = [
+        ['contiguous', base],
+        ['transposed', base.t()],
+        ['offset slice', base.narrow(0, 3, 30)],
+        ['strided', base.narrow(1, 1, 150).view([40, 75, 2]).select(2, 1)],
+      ];
+      for (const [what, x] of views) {
+        const got = nb.F.dropout(x, { p: 0.2, generator: new nb.Generator(11) });
+        const expected = x.mul(maskOf([...x.shape], dtype, 0.2));
+        assert.deepEqual(got.toTypedArray(), expected.toTypedArray(), `${what}, ${dtype}`);
+        assert.deepEqual(got.shape, x.shape);
+      }
+      const leaf = base.clone().requiresGrad_();
+      const weights = nb.randn([300, 40], { dtype });
+      nb.F.dropout(leaf.t(), { p: 0.2, generator: new nb.Generator(11) }).mul(weights).sum().backward();
+      assert.deepEqual(leaf.grad!.toTypedArray(), weights.mul(maskOf([300, 40], dtype, 0.2)).t().contiguous().toTypedArray(), `grad, ${dtype}`);
+    }
+  });
+
   test('Embedding: N(0, 1) init, zero padding row, fromPretrained frozen or not, index errors', () => {
     nb.manualSeed(3);
     const emb = new nn.Embedding(2000, 8, { paddingIdx: -1 });
