@@ -1,6 +1,7 @@
 /**
  * `npm run fixtures`: regenerates every golden fixture in test/fixtures/ (the op table's samples,
- * then each scripts/gen_*.py with Debian's /usr/bin/python3), from any working directory.
+ * then each scripts/gen_*.py with Debian's /usr/bin/python3, two at a time in processes forked after
+ * one import of torch), from any working directory.
  *
  * `--check`: regenerates into a temporary folder instead and lists every committed fixture that
  * differs from what the generators write now (exit 1), so stale fixtures are caught.
@@ -34,7 +35,8 @@ function files(dir: string): string[] {
 const generators = readdirSync(scripts).filter((f) => /^gen_.*\.py$/.test(f)).sort();
 try {
   run(process.execPath, ['--import', 'tsx', join(scripts, 'dump_samples.ts')]);
-  for (const g of generators) run(python, [join(scripts, g)]);
+  // One Python that imports torch once and forks a child per generator (scripts/run_generators.py).
+  run(python, [join(scripts, 'run_generators.py'), ...generators.map((g) => join(scripts, g))]);
   if (check) {
     const stale = files(out)
       .filter((f) => f !== 'op-samples.json')
