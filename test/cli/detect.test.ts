@@ -10,10 +10,12 @@ import { loadSafetensors } from '../../src/io/node.js';
 const dir = mkdtempSync(join(tmpdir(), 'nabla-detect-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
+// 384 training images (12 batches of 32 an epoch) reach mAP@0.5 0.30 at seed 0 (480 gave 0.38; 2
+// epochs of 480 only 0.10, 240 images fell below the bar too).
 test('demo detect learns on synthetic shapes and writes the detections, weights and anchors', async () => {
   const lines: string[] = [];
   const out = join(dir, 'detect');
-  const code = await main(['demo', 'detect', '--epochs', '3', '--train', '480', '--test', '40', '--out', out], {
+  const code = await main(['demo', 'detect', '--epochs', '3', '--train', '384', '--test', '40', '--out', out], {
     log: (l) => lines.push(l),
     error: (l) => lines.push(l),
     progress: { write: () => {}, isTTY: false },
