@@ -7,12 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { missingPython } from './helpers/python.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const python = process.env.NABLA_PYTHON ?? '/usr/bin/python3';
-// find_spec looks the packages up without importing them (importing costs seconds the check pays again).
-const probe = spawnSync(python, ['-c', 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ("torch", "torchvision", "sklearn", "nltk", "gensim")))'], { encoding: 'utf8' });
-const missing = probe.status === 0 ? null : `${python} lacks one of torch, torchvision, sklearn, nltk and gensim (apt-get install python3-torch python3-torchvision python3-sklearn python3-nltk python3-gensim)`;
+const lack = missingPython(python, ['torch', 'torchvision', 'sklearn', 'nltk', 'gensim']);
+const missing = lack === null ? null : `${python}: ${lack} (apt-get install python3-torch python3-torchvision python3-sklearn python3-nltk python3-gensim)`;
 if (missing !== null) console.log(`SKIPPED: fixture regeneration check: ${missing}`);
 
 test('committed fixtures equal what the generators write now', { skip: missing ?? false, timeout: 300_000 }, () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as nb from '../../src/index.js';
 import { readPth, savePth } from '../../src/io/pth.js';
 import { load, readPthFile, save, saveSafetensors } from '../../src/io/node.js';
+import { missingPython } from '../helpers/python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-pth-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -75,8 +76,8 @@ describe('Node: save/load by extension and content', () => {
 });
 
 const python = '/usr/bin/python3';
-const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-const torchMissing = probe.status === 0 ? false : `${python} with torch is not available (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`;
+const torchLack = missingPython(python, ['torch']);
+const torchMissing = torchLack === null ? false : `${python} with torch is not available (${torchLack})`;
 if (torchMissing) console.log(`# skipping the torch.load checks: ${torchMissing}`);
 
 function runTorch(script: string, timeout = 120_000): string {

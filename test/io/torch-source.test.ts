@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
 import { save } from '../../src/io/node.js';
+import { missingPython } from '../helpers/python.js';
 
 const { nn } = nb;
 const { toTorchSource } = nb.io;
@@ -51,8 +52,8 @@ test('layers without an exact PyTorch equivalent and junk arguments are named er
 });
 
 const python = '/usr/bin/python3';
-const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-const torchMissing = probe.status === 0 ? false : `${python} with torch is not available (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`;
+const torchLack = missingPython(python, ['torch']);
+const torchMissing = torchLack === null ? false : `${python} with torch is not available (${torchLack})`;
 if (torchMissing) console.log(`# skipping the torch run of toTorchSource: ${torchMissing}`);
 
 describe('in torch', { skip: torchMissing }, () => {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
+import { missingPython } from '../helpers/python.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const script = join(root, 'scripts', 'gen_vision_fixtures.py');
@@ -23,9 +24,9 @@ export function goldenDir(): { dir: string } | { skip: string } {
   const dir = join(cache, hash);
   if (existsSync(join(dir, 'done'))) return (cached = { dir });
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OPENBLAS_CORETYPE: 'SkylakeX' };
-  const probe = spawnSync(python, ['-c', 'import torch, torchvision'], { env, encoding: 'utf8' });
-  if (probe.status !== 0) {
-    cached = { skip: `torchvision goldens need ${python} with torch and torchvision (${(probe.error?.message ?? probe.stderr).trim().split('\n').pop()})` };
+  const lack = missingPython(python, ['torch', 'torchvision']);
+  if (lack !== null) {
+    cached = { skip: `torchvision goldens need ${python} with torch and torchvision (${lack})` };
     console.log(`# skipping: ${cached.skip}`);
     return cached;
   }
