@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { allocate, isFloat, type FloatDType } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
 import { Generator } from '../tensor/random.js';
-import { anyArray, anyNum, checkOptions, describe, either, int, num, oneOf, unchecked } from '../ops/args.js';
+import { anyArray, anyNum, checkOptions, describe, either, int, num, oneOf, requireOptions, unchecked } from '../ops/args.js';
 import { generatorFrom, SEED_SPEC, type SeedOptions } from './dataset.js';
 
 /**
@@ -649,6 +649,7 @@ export interface ChannelShiftOptions extends SeedOptions {
 
 /** Per-channel colour shift: a random offset per channel and image. */
 export function randomChannelShift(options: ChannelShiftOptions): Transform {
+  requireOptions('randomChannelShift', options, ['delta', 'seed?']);
   checkOptions('randomChannelShift', options, { delta: either(num, anyArray), ...SEED_SPEC });
   const [lo, hi] = range('randomChannelShift', 'delta', options.delta);
   return randomTransform(options, (b, g) => {
@@ -772,6 +773,7 @@ export interface NoiseOptions extends SeedOptions {
 
 /** Additive Gaussian noise. */
 export function gaussianNoise(options: NoiseOptions): Transform {
+  requireOptions('gaussianNoise', options, ['std', 'seed?']);
   checkOptions('gaussianNoise', options, { std: num, ...SEED_SPEC });
   if (!(options.std >= 0)) throw new Error(`gaussianNoise: std must be non-negative, got ${options.std}`);
   return randomTransform(options, (b, g) => {
@@ -788,6 +790,7 @@ export interface BrightnessOptions extends SeedOptions {
 
 /** Random brightness: the same random offset for all pixels and channels of an image. */
 export function randomBrightness(options: BrightnessOptions): Transform {
+  requireOptions('randomBrightness', options, ['delta', 'seed?']);
   checkOptions('randomBrightness', options, { delta: either(num, anyArray), ...SEED_SPEC });
   const [lo, hi] = range('randomBrightness', 'delta', options.delta);
   return randomTransform(options, (b, g) => {
@@ -803,6 +806,7 @@ export interface ContrastOptions extends SeedOptions {
 
 /** Random contrast: scales each channel's deviation from its mean by a random factor per image. */
 export function randomContrast(options: ContrastOptions): Transform {
+  requireOptions('randomContrast', options, ['range', 'seed?']);
   checkOptions('randomContrast', options, { range: anyArray, ...SEED_SPEC });
   const [lo, hi] = options.range;
   if (!(lo >= 0 && lo <= hi)) throw new Error(`randomContrast: range must be [low, high] with 0 <= low <= high, got [${lo}, ${hi}]`);
@@ -836,6 +840,7 @@ export interface CutoutOptions extends SeedOptions {
  * the border, so partly outside) are set to `fill` in all channels.
  */
 export function cutout(options: CutoutOptions): Transform {
+  requireOptions('cutout', options, ['size', 'count?', 'fill?', 'seed?']);
   checkOptions('cutout', options, { size: int, count: int, fill: anyNum, ...SEED_SPEC });
   const { size } = options;
   const count = options.count ?? 1;

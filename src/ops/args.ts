@@ -213,6 +213,15 @@ export function parseOptions<S extends Spec>(fn: string, options: unknown, spec:
   return parseArgs(fn, [options], spec, []);
 }
 
+/**
+ * For a function whose options object is required (it holds required keys): a missing one, or
+ * anything but a plain object, is an error that lists what it holds (`keys`, an optional one
+ * marked `?`), not a TypeError from reading a property of undefined.
+ */
+export function requireOptions(fn: string, options: unknown, keys: readonly string[]): asserts options is Record<string, unknown> {
+  if (!isPlainObject(options)) throw new TypeError(`${fn}: options { ${keys.join(', ')} } are required, got ${describe(options)}`);
+}
+
 /** parseOptions for a caller that keeps its typed options object: validates it and hands it back. */
 export function checkOptions<O>(fn: string, options: O, spec: Spec, extra: readonly unknown[] = []): O {
   parseOptions(fn, options, spec, extra);

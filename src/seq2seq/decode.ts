@@ -8,7 +8,7 @@
  * duplicates and reorders rows of the state with `reorderState` (default: indexSelect on dim 0 of
  * every tensor in the state, which may be a tensor or nested arrays / plain objects of tensors).
  */
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, requireOptions } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/creation.js';
 import { isFloat } from '../tensor/dtype.js';
@@ -68,7 +68,7 @@ function checkInt(op: string, name: string, v: unknown, min: number): number {
 
 function checkCommon<S>(op: string, step: unknown, options: DecodeOptions<S>, allowed: readonly string[]): { maxLength: number; reorder: (s: S, rows: Int32Array) => S } {
   if (typeof step !== 'function') throw new Error(`${op}: step must be a function (tokens, state) => { logProbs, state }`);
-  if (typeof options !== 'object' || options === null) throw new Error(`${op}: options { bos, eos, ... } are required`);
+  requireOptions(op, options, ['bos', 'eos', '...']);
   checkOptionKeys(op, options, allowed);
   checkInt(op, 'bos', options.bos, 0);
   checkInt(op, 'eos', options.eos, 0);
@@ -309,7 +309,7 @@ export function beamSearch<S>(step: StepFunction<S>, initialState: S, options: B
 export function sequenceLogProbs<S>(step: StepFunction<S>, initialState: S, sequences: readonly (readonly number[])[], options: Omit<DecodeOptions<S>, 'eos' | 'maxLength'>): number[] {
   const op = 'sequenceLogProbs';
   if (typeof step !== 'function') throw new Error(`${op}: step must be a function (tokens, state) => { logProbs, state }`);
-  if (typeof options !== 'object' || options === null) throw new Error(`${op}: options { bos } are required`);
+  requireOptions(op, options, ['bos', 'reorderState?']);
   checkOptionKeys(op, options, ['bos', 'reorderState']);
   checkInt(op, 'bos', options.bos, 0);
   if (!Array.isArray(sequences)) throw new Error(`${op}: sequences must be an array of token arrays`);

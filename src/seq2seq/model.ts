@@ -9,7 +9,7 @@
  * forward() trains with teacher forcing (a ratio < 1 feeds the model's own predictions at random
  * steps); initialState() and step give the StepFunction that greedyDecode / beamSearch run.
  */
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, requireOptions } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { rand, tensor, zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
@@ -118,7 +118,7 @@ export class EncoderDecoder extends Module {
 
   constructor(options: EncoderDecoderOptions) {
     super();
-    if (typeof options !== 'object' || options === null) throw new Error('EncoderDecoder: options { srcVocab, tgtVocab, ... } are required');
+    requireOptions('EncoderDecoder', options, ['srcVocab', 'tgtVocab', '...']);
     checkOptionKeys('EncoderDecoder', options, OPTION_KEYS);
     this.srcVocab = positiveInt('srcVocab', options.srcVocab);
     this.tgtVocab = positiveInt('tgtVocab', options.tgtVocab);

@@ -10,7 +10,7 @@
  * keeps the tokens decoded so far and each step re-runs the decoder over them, so step t's
  * log-probabilities equal the teacher-forced ones at position t.
  */
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, requireOptions } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/creation.js';
 import { shapeStr } from '../tensor/shape.js';
@@ -98,7 +98,7 @@ export class TransformerSeq2Seq extends Module {
 
   constructor(options: TransformerSeq2SeqOptions) {
     super();
-    if (typeof options !== 'object' || options === null) throw new Error('TransformerSeq2Seq: options { srcVocab, tgtVocab, ... } are required');
+    requireOptions('TransformerSeq2Seq', options, ['srcVocab', 'tgtVocab', '...']);
     checkOptionKeys('TransformerSeq2Seq', options, OPTION_KEYS);
     this.srcVocab = positiveInt('srcVocab', options.srcVocab);
     this.tgtVocab = positiveInt('tgtVocab', options.tgtVocab);

@@ -5,7 +5,7 @@
  */
 import { noGrad, nn, randn, Tensor } from '../index.js';
 import { bytesPerElement } from '../tensor/dtype.js';
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, requireOptions } from '../ops/args.js';
 
 /** A candidate: a name and its measured numbers (accuracy, latencyMs, sizeMb, ...). */
 export interface Candidate {
@@ -48,6 +48,7 @@ function parseConstraint(metric: string, text: unknown): (v: number) => boolean 
 }
 
 export function selectModel<C extends Candidate>(candidates: readonly C[], options: SelectOptions): Selection<C> {
+  requireOptions('strategy.selectModel', options, ['optimize', 'mode?', 'satisfy?']);
   checkOptionKeys('strategy.selectModel', options, ['optimize', 'mode', 'satisfy']);
   if (!Array.isArray(candidates) || candidates.length === 0) throw new Error('strategy.selectModel: candidates must be a non-empty array of { name, ...metrics }');
   const { optimize } = options;

@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { svd } from '../linalg.js';
 import { KeyedVectors } from './keyed-vectors.js';
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, requireOptions } from '../ops/args.js';
 
 export type Pair = readonly [string, string];
 
@@ -111,6 +111,7 @@ export interface HardDebiasOptions {
 
 /** Bolukbasi's hard debias: unit-normalizes every vector, neutralizes the neutral words and equalizes the pairs. */
 export function hardDebias(kv: KeyedVectors, options: HardDebiasOptions): { vectors: KeyedVectors; direction: Float32Array } {
+  requireOptions('hardDebias', options, ['definitionalPairs', 'equalizePairs?', 'neutralWords?', 'method?']);
   checkOptionKeys('hardDebias', options, ['definitionalPairs', 'equalizePairs', 'neutralWords', 'method']);
   const direction = biasDirection(kv, options?.definitionalPairs, options.method === undefined ? {} : { method: options.method });
   const equalizePairs = (options.equalizePairs ?? options.definitionalPairs).filter(([a, b]) => kv.has(a) && kv.has(b));

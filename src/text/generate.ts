@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { logSoftmax } from '../ops/nn.js';
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, describe, requireOptions } from '../ops/args.js';
 import type { Vocab } from './vocab.js';
 
 /** A model as generate calls it: int32 ids [1, T] ([T, 1] with batchFirst false) -> logits whose last dim is the vocabulary. */
@@ -38,8 +38,19 @@ export interface GenerateOptions extends SamplingOptions {
   contextLength?: number;
 }
 
+const SAMPLING_KEYS = ['temperature', 'topK', 'topP'];
+
 /** Picks the next token from one row of logits (see SamplingOptions). */
 export function sampleLogits(logits: ArrayLike<number>, options: SamplingOptions, generator: Generator): number {
+  requireOptions('sampleLogits', options, ['temperature?', 'topK?', 'topP?']);
+  checkOptionKeys('sampleLogits', options, SAMPLING_KEYS);
+  checkSampling('sampleLogits', options);
+  if (!(generator instanceof Generator)) throw new TypeError(`sampleLogits: generator must be a Generator, got ${describe(generator)}`);
+  return pickToken(logits, options, generator);
+}
+
+/** sampleLogits on options already checked. */
+function pickToken(logits: ArrayLike<number>, options: SamplingOptions, generator: Generator): number {
   const n = logits.length;
   if (n === 0) throw new Error('sampleLogits: the logits are empty');
   const temperature = options.temperature ?? 1;
@@ -88,7 +99,7 @@ function checkSampling(name: string, o: SamplingOptions): void {
 export function generate(model: LanguageModel, prompt: readonly number[], options?: GenerateOptions): number[];
 export function generate(model: LanguageModel, prompt: readonly string[], options: GenerateOptions & { vocab: Vocab }): string[];
 export function generate(model: LanguageModel, prompt: readonly (number | string)[], options: GenerateOptions = {}): (number | string)[] {
-  checkOptionKeys('generate', options, ['temperature', 'topK', 'topP', 'maxLength', 'stopAt', 'seed', 'vocab', 'batchFirst', 'contextLength']);
+  checkOptionKeys('generate', options, [...SAMPLING_KEYS, 'maxLength', 'stopAt', 'seed', 'vocab', 'batchFirst', 'contextLength']);
   checkSampling('generate', options);
   const call = typeof model === 'function' ? model : typeof model?.forward === 'function' ? (ids: Tensor) => model.forward(ids) : null;
   if (call === null) throw new Error('generate: model must be a function or a module with forward(ids) returning logits');
@@ -117,7 +128,7 @@ export function generate(model: LanguageModel, prompt: readonly (number | string
       if (!(logits instanceof Tensor) || logits.ndim < 1) throw new Error('generate: the model must return a logits tensor');
       const vocabSize = logits.shape[logits.ndim - 1]!;
       const all = logits.contiguous().toTypedArray();
-      const next = sampleLogits(all.subarray(all.length - vocabSize) as ArrayLike<number>, options, generator);
+      const next = pickToken(all.subarray(all.length - vocabSize) as ArrayLike<number>, options, generator);
       if (next === stopAt) break;
       out.push(next);
       ids.push(next);

@@ -11,7 +11,7 @@ import { clipGradNorm } from '../optim/clip.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { accuracy } from '../metrics/classification.js';
 import { cat } from '../ops/join.js';
-import { check, describe, keysSpec, parseOptions } from '../ops/args.js';
+import { check, describe, keysSpec, parseOptions, requireOptions } from '../ops/args.js';
 import { Callback, type Logs, type TrainingContext } from './callback.js';
 import { History } from './history.js';
 import { ProgressBar } from './progress.js';
@@ -249,6 +249,7 @@ async function* epochBatches<B>(data: Batches<B>, stream: BatchStream<B> | null,
 
 /** Trains `model` for some epochs and returns the History of losses and metrics. */
 export async function fit(model: Module, options: FitOptions): Promise<History> {
+  requireOptions('fit', options, ['train', 'loss', 'optimizer', '...']);
   const { stepsPerEpoch, validationSteps } = parseOptions('fit', options, FIT_SPEC);
   const epochs = options.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);

@@ -3,7 +3,7 @@
  * Node-only callbacks that write files: ModelCheckpoint (atomic safetensors writes), CSVLogger
  * and JSONLogger.
  */
-import { bool, checkOptionKeys, oneOf, parseOptions, str } from '../ops/args.js';
+import { bool, checkOptionKeys, oneOf, parseOptions, requireOptions, str } from '../ops/args.js';
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
@@ -234,7 +234,7 @@ export class TensorBoardLogger extends Callback {
 
   constructor(options: TensorBoardLoggerOptions) {
     super();
-    if (typeof options !== 'object' || options === null) throw new Error('TensorBoardLogger: expected options { logDir }');
+    requireOptions('TensorBoardLogger', options, ['logDir', '...']);
     checkOptionKeys('TensorBoardLogger', options, [...TENSORBOARD_KEYS]);
     if (typeof options.logDir !== 'string' || options.logDir === '') throw new Error(`TensorBoardLogger: logDir must be a non-empty string, got ${JSON.stringify(options.logDir)}`);
     const freq = options.histogramFreq ?? 1;

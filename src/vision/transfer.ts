@@ -5,7 +5,7 @@
  */
 import { cat, nn, noGrad, Tensor, type optim } from '../index.js';
 import { withEvalMode } from './features.js';
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, requireOptions } from '../ops/args.js';
 
 export interface PrecomputeOptions {
   /** Images per forward pass (default 256). */
@@ -59,7 +59,7 @@ export interface FineTuneOptions {
 export function fineTuneGroups(model: nn.Module, options: FineTuneOptions): optim.ParamGroupInput<{ lr: number }>[] {
   const op = 'fineTuneGroups';
   if (!(model instanceof nn.Module)) throw new Error(`${op}: expected an nn.Module, got ${model === null ? 'null' : typeof model}`);
-  if (options === null || typeof options !== 'object') throw new Error(`${op}: options { head, lr, blocks?, blocksLr? } are required`);
+  requireOptions(op, options, ['head', 'lr', 'blocks?', 'blocksLr?']);
   checkOptionKeys(op, options, ['head', 'lr', 'blocks', 'blocksLr']);
   const { head, lr, blocks = [], blocksLr = lr / 10 } = options;
   for (const [name, v] of [['lr', lr], ['blocksLr', blocksLr]] as const) {

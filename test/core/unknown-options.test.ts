@@ -181,6 +181,34 @@ describe('a wrongly typed option is an error, not a silent default', () => {
   });
 });
 
+describe('a missing required options object is an error naming the function and what it holds', () => {
+  // Each of these once died with "Cannot read properties of undefined" or "Cannot destructure".
+  const calls: Record<string, () => unknown> = {
+    gaussianNoise: () => any(D.transforms.gaussianNoise)(),
+    cutout: () => any(D.transforms.cutout)(),
+    randomChannelShift: () => any(D.transforms.randomChannelShift)(),
+    randomBrightness: () => any(D.transforms.randomBrightness)(),
+    randomContrast: () => any(D.transforms.randomContrast)(),
+    sampleLogits: () => any(X.sampleLogits)([1, 2], undefined, new nb.Generator(0)),
+    hardDebias: () => any(X.hardDebias)(new X.KeyedVectors(['a', 'b'], new Float32Array(4), 2)),
+    'strategy.selectModel': () => any(nb.strategy.selectModel)([{ name: 'a', acc: 1 }]),
+    'tune.run': () => any(nb.tune.run)(),
+    fit: () => any(T.fit)(linear()),
+    TinyYolo: () => new (V.detection.TinyYolo as new (o?: unknown) => unknown)(),
+    decodeYolo: () => any(V.detection.decodeYolo)(nb.randn([1, 2, 2, 1, 7])),
+    encodeYolo: () => any(V.detection.encodeYolo)([]),
+  };
+  for (const [name, call] of Object.entries(calls)) {
+    test(name, async () => {
+      await assert.rejects(async () => call(), (e: Error) => {
+        assert.ok(e.message.startsWith(`${name}: options { `), `${name}: ${e.message}`);
+        assert.match(e.message, / } are required, got undefined$/);
+        return true;
+      });
+    });
+  }
+});
+
 describe('torch\'s positional forms work and agree with the options form', () => {
   const same = (a: nb.Tensor, b: nb.Tensor): void => assert.deepEqual(a.toArray(), b.toArray());
   test('F.maxPool2d(x, kernel, stride, padding, dilation, ceilMode, returnIndices)', () => {

@@ -7,7 +7,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { Generator } from '../../tensor/random.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { boxIou, checkBoxes, type BoxesLike } from '../ops/boxes.js';
-import { bool, num, parseOptions } from '../../ops/args.js';
+import { bool, num, parseOptions, requireOptions } from '../../ops/args.js';
 
 function positiveList(op: string, name: string, v: unknown): number[] {
   if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'number' && x > 0 && Number.isFinite(x))) {
@@ -67,7 +67,7 @@ export function generateAnchors(imageSize: readonly [number, number], featureSiz
   const op = 'generateAnchors';
   const [ih, iw] = sizePair(op, 'imageSize', imageSize);
   const [fh, fw] = sizePair(op, 'featureSize', featureSize);
-  if (options === null || typeof options !== 'object') throw new Error(`${op}: options { sizes, aspectRatios } are required`);
+  requireOptions(op, options, ['sizes', 'aspectRatios']);
   const base = baseAnchors(options.sizes, options.aspectRatios).toTypedArray();
   const a = base.length / 4;
   const sy = Math.floor(ih / fh);

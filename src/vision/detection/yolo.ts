@@ -20,6 +20,7 @@ import { MaxPool2d } from '../../nn/layers/pool.js';
 import { checkBoxes, type BoxesLike } from '../ops/boxes.js';
 import { batchedNms } from '../ops/nms.js';
 import { shapeIou } from './anchors.js';
+import { checkOptionKeys, requireOptions } from '../../ops/args.js';
 
 export interface YoloGrid {
   /** Cells per side, S. */
@@ -30,7 +31,7 @@ export interface YoloGrid {
 }
 
 function checkGrid(op: string, g: YoloGrid): void {
-  if (g === null || typeof g !== 'object') throw new Error(`${op}: options { gridSize, anchors, numClasses } are required`);
+  requireOptions(op, g, ['gridSize', 'anchors', 'numClasses']);
   if (!Number.isInteger(g.gridSize) || g.gridSize < 1) throw new Error(`${op}: gridSize must be a positive integer, got ${String(g.gridSize)}`);
   if (!Number.isInteger(g.numClasses) || g.numClasses < 1) throw new Error(`${op}: numClasses must be a positive integer, got ${String(g.numClasses)}`);
   if (!Array.isArray(g.anchors) || g.anchors.length === 0 || !g.anchors.every((a) => Array.isArray(a) && a.length === 2 && a[0] > 0 && a[1] > 0)) {
@@ -62,6 +63,7 @@ function labelsOf(op: string, labels: Tensor | readonly number[], n: number, num
 export function encodeYolo(targets: readonly DetectionTarget[], options: YoloGrid): Tensor {
   const op = 'encodeYolo';
   checkGrid(op, options);
+  checkOptionKeys(op, options, ['gridSize', 'anchors', 'numClasses']);
   if (!Array.isArray(targets)) throw new Error(`${op}: targets must be an array with one { boxes, labels } per image`);
   const { gridSize: s, anchors, numClasses } = options;
   const k = anchors.length;
@@ -125,6 +127,7 @@ function checkYoloPair(op: string, pred: unknown, target: unknown): void {
 export function yoloLossTerms(pred: Tensor, target: Tensor, options: YoloLossOptions = {}): YoloLossTerms {
   const op = 'yoloLoss';
   checkYoloPair(op, pred, target);
+  checkOptionKeys(op, options, ['lambdaCoord', 'lambdaNoobj', 'objectLoss']);
   const lambdaCoord = options.lambdaCoord ?? 5;
   const lambdaNoobj = options.lambdaNoobj ?? 0.5;
   const objectLoss = options.objectLoss ?? 'squared';
@@ -183,9 +186,11 @@ export interface Detections {
 export function decodeYolo(pred: Tensor, options: DecodeYoloOptions): Detections[] {
   const op = 'decodeYolo';
   checkYoloPair(op, pred, pred);
+  requireOptions(op, options, ['anchors', 'scoreThreshold?', 'iouThreshold?', 'maxDetections?']);
+  checkOptionKeys(op, options, ['anchors', 'scoreThreshold', 'iouThreshold', 'maxDetections']);
   const [batch, s, s2, k, d] = pred.shape as [number, number, number, number, number];
   const numClasses = d - 5;
-  checkGrid(op, { gridSize: s, anchors: options?.anchors, numClasses });
+  checkGrid(op, { gridSize: s, anchors: options.anchors, numClasses });
   if (s2 !== s || options.anchors.length !== k) throw new Error(`${op}: predictions ${shapeStr(pred.shape)} do not match an S x S grid with ${options.anchors.length} anchors`);
   const scoreThreshold = options.scoreThreshold ?? 0.25;
   const iouThreshold = options.iouThreshold ?? 0.45;
@@ -262,7 +267,9 @@ export class TinyYolo extends Module {
   constructor(options: TinyYoloOptions) {
     super();
     const op = 'TinyYolo';
-    const numClasses = options?.numClasses;
+    requireOptions(op, options, ['numClasses', '...']);
+    checkOptionKeys(op, options, ['numClasses', 'numAnchors', 'inChannels', 'imageSize', 'gridSize', 'widths']);
+    const numClasses = options.numClasses;
     const k = options.numAnchors ?? 1;
     const inChannels = options.inChannels ?? 3;
     const imageSize = options.imageSize ?? 64;
