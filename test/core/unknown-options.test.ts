@@ -131,6 +131,18 @@ const CALLS: Record<string, Call> = {
   imageGrid: (o) => any(V.imageGrid)([image(), image()], o),
   svgImageGrid: (o) => any(V.svgImageGrid)([image()], o),
   assignAnchors: (o) => any(V.detection.assignAnchors)(boxes(), boxes(), o),
+  encodeYolo: (o) => any(V.detection.encodeYolo)([{ boxes: [[0, 0, 0.5, 0.5]], labels: [0] }], { gridSize: 2, anchors: [[0.5, 0.5]], numClasses: 2, ...o }),
+  yoloLoss: (o) => any(V.detection.yoloLoss)(nb.randn([1, 2, 2, 1, 7]), nb.zeros([1, 2, 2, 1, 7]), o),
+  decodeYolo: (o) => any(V.detection.decodeYolo)(nb.randn([1, 2, 2, 1, 7]), { anchors: [[0.5, 0.5]], ...o }),
+  TinyYolo: (o) => new (V.detection.TinyYolo as new (o: unknown) => unknown)({ numClasses: 2, imageSize: 8, gridSize: 2, widths: [2, 2], ...o }),
+  generateAnchors: (o) => any(V.detection.generateAnchors)([8, 8], [2, 2], { sizes: [4], aspectRatios: [1], ...o }),
+  kmeansAnchors: (o) => any(V.detection.kmeansAnchors)([[1, 2], [2, 1]], 1, o),
+  localizationLoss: (o) => any(V.detection.localizationLoss)(nb.randn([2, 7]), nb.zeros([2, 7]), o),
+  decodeLocalization: (o) => any(V.detection.decodeLocalization)(nb.randn([2, 7]), o),
+  landmarkLoss: (o) => any(V.detection.landmarkLoss)(nb.randn([2, 4]), nb.randn([2, 4]), o),
+  toFullyConvolutional: (o) =>
+    any(V.detection.toFullyConvolutional)(new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.Flatten(), new nn.Linear(2, 3)), { inputShape: [1, 3, 3], ...o }),
+  detectionsSvg: (o) => any(V.detection.detectionsSvg)(nb.rand([1, 3, 4, 4]), [{ boxes: nb.zeros([0, 4]), scores: nb.zeros([0]), labels: nb.zeros([0], { dtype: 'int32' }) }], o),
   hannWindow: (o) => any(A.hannWindow)(8, o),
   stft: (o) => any(A.stft)(wave(), 64, o),
   spectrogram: (o) => any(A.spectrogram)(wave(), 64, o),
@@ -174,6 +186,12 @@ describe('a wrongly typed option is an error, not a silent default', () => {
     assert.throws(() => M.accuracy(preds, target, { averag: 'macro' } as never), /unknown option 'averag' for metrics.accuracy; valid options: threshold, sampleWeight/);
     assert.throws(() => M.precision(preds, target, { averag: 'macro' } as never), /unknown option 'averag' for metrics.precision; did you mean 'average'\?/);
     assert.throws(() => new O.lrScheduler.StepLR(sgd(), 2, { gama: 0.5 } as never), /unknown option 'gama' for StepLR; did you mean 'gamma'\?/);
+  });
+  test('a misspelt decodeLocalization mode is an error, not a silent \'squared\'', () => {
+    assert.throws(() => V.detection.decodeLocalization(nb.randn([2, 7]), { mode: 'logisitc' as never }), /decodeLocalization: option 'mode' must be 'squared' or 'logistic'/);
+  });
+  test('trainShapesDetector rejects an unknown option before training', async () => {
+    await assert.rejects(V.detection.trainShapesDetector({ epoch: 1 } as never), /unknown option 'epoch' for trainShapesDetector; did you mean 'epochs'\?/);
   });
   test('extra arguments after the options object are errors', () => {
     assert.throws(() => any(M.accuracy)(preds, target, {}, 1), /metrics.accuracy: too many arguments/);

@@ -7,7 +7,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { Generator } from '../../tensor/random.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { boxIou, checkBoxes, type BoxesLike } from '../ops/boxes.js';
-import { bool, num, parseOptions, requireOptions } from '../../ops/args.js';
+import { bool, checkOptionKeys, num, parseOptions, requireOptions } from '../../ops/args.js';
 
 function positiveList(op: string, name: string, v: unknown): number[] {
   if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'number' && x > 0 && Number.isFinite(x))) {
@@ -68,6 +68,7 @@ export function generateAnchors(imageSize: readonly [number, number], featureSiz
   const [ih, iw] = sizePair(op, 'imageSize', imageSize);
   const [fh, fw] = sizePair(op, 'featureSize', featureSize);
   requireOptions(op, options, ['sizes', 'aspectRatios']);
+  checkOptionKeys(op, options, ['sizes', 'aspectRatios']);
   const base = baseAnchors(options.sizes, options.aspectRatios).toTypedArray();
   const a = base.length / 4;
   const sy = Math.floor(ih / fh);
@@ -167,6 +168,7 @@ export interface KMeansAnchors {
  */
 export function kmeansAnchors(sizes: Tensor | readonly (readonly number[])[], k: number, options: KMeansAnchorOptions = {}): KMeansAnchors {
   const op = 'kmeansAnchors';
+  checkOptionKeys(op, options, ['seed', 'maxIterations']);
   const t = sizes instanceof Tensor ? sizes : Tensor.fromData(Float64Array.from((sizes as number[][]).flat()), [sizes.length, 2], 'float64');
   if (t.ndim !== 2 || t.shape[1] !== 2 || (!(sizes instanceof Tensor) && !(sizes as number[][]).every((r) => r.length === 2))) {
     throw new Error(`${op}: sizes must be [N, 2] (width, height), got ${sizes instanceof Tensor ? shapeStr(sizes.shape) : JSON.stringify(sizes).slice(0, 60)}`);

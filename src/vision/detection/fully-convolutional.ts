@@ -12,6 +12,7 @@ import { Dropout } from '../../nn/layers/dropout.js';
 import { ReLU, LeakyReLU, ELU, SELU, GELU, Sigmoid, Tanh } from '../../nn/layers/activation.js';
 import { zeros } from '../../tensor/creation.js';
 import { noGrad } from '../../autograd/grad-mode.js';
+import { checkOptionKeys, requireOptions } from '../../ops/args.js';
 
 const ELEMENTWISE = [ReLU, LeakyReLU, ELU, SELU, GELU, Sigmoid, Tanh, Dropout, Identity];
 
@@ -31,7 +32,9 @@ export interface FullyConvolutionalOptions {
 export function toFullyConvolutional(model: Sequential, options: FullyConvolutionalOptions): Sequential {
   const op = 'toFullyConvolutional';
   if (!(model instanceof Sequential)) throw new Error(`${op}: model must be an nn.Sequential (convolutional layers, Flatten, Linear layers)`);
-  const shape = options?.inputShape;
+  requireOptions(op, options, ['inputShape']);
+  checkOptionKeys(op, options, ['inputShape']);
+  const shape = options.inputShape;
   if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((v) => Number.isInteger(v) && v > 0)) {
     throw new Error(`${op}: options.inputShape must be [channels, height, width] of the classifier's input, got ${JSON.stringify(shape)}`);
   }

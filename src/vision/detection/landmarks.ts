@@ -10,6 +10,7 @@ import { mul, square, sub } from '../../ops/elementwise.js';
 import { Sequential } from '../../nn/containers.js';
 import { Linear } from '../../nn/layers/linear.js';
 import { Sigmoid } from '../../nn/layers/activation.js';
+import { checkOptionKeys } from '../../ops/args.js';
 
 function checkCount(op: string, name: string, v: unknown): asserts v is number {
   if (!Number.isInteger(v) || (v as number) < 1) throw new Error(`${op}: ${name} must be a positive integer, got ${String(v)}`);
@@ -37,6 +38,7 @@ export interface LandmarkLossOptions {
  */
 export function landmarkLoss(pred: Tensor, target: Tensor, options: LandmarkLossOptions = {}): Tensor {
   const op = 'landmarkLoss';
+  checkOptionKeys(op, options, ['visibility']);
   if (!(pred instanceof Tensor) || !isFloat(pred.dtype) || !((pred.ndim === 2 && pred.shape[1]! % 2 === 0 && pred.shape[1]! > 0) || (pred.ndim === 3 && pred.shape[2] === 2))) {
     throw new Error(`${op}: predictions must be a float Tensor [N, 2K] or [N, K, 2], got ${pred instanceof Tensor ? `${pred.dtype} ${shapeStr(pred.shape)}` : typeof pred}`);
   }

@@ -11,6 +11,7 @@ import { add, mul, sigmoid, square, sub } from '../../ops/elementwise.js';
 import { softmax } from '../../ops/nn.js';
 import { argmax } from '../../ops/reduce.js';
 import { binaryCrossEntropyWithLogits, crossEntropy } from '../../nn/functional/loss.js';
+import { checkOptionKeys, oneOf, parseOptions, unchecked } from '../../ops/args.js';
 
 /** One image's object: its class and box [b_x, b_y, b_h, b_w] (centre x, centre y, height, width; relative to the image). */
 export interface LocalizedObject {
@@ -71,6 +72,7 @@ function checkPair(op: string, pred: unknown, target: unknown): number {
 export function localizationLoss(pred: Tensor, target: Tensor, options: LocalizationLossOptions = {}): Tensor {
   const op = 'localizationLoss';
   const numClasses = checkPair(op, pred, target);
+  checkOptionKeys(op, options, ['mode']);
   const mode = options.mode ?? 'squared';
   if (mode !== 'squared' && mode !== 'logistic') throw new Error(`${op}: mode must be 'squared' or 'logistic', got ${JSON.stringify(mode)}`);
   const t = target.to(pred.dtype);
@@ -104,9 +106,11 @@ export interface LocalizationResult {
 export function decodeLocalization(pred: Tensor, options: LocalizationLossOptions & { threshold?: number } = {}): LocalizationResult[] {
   const op = 'decodeLocalization';
   checkPair(op, pred, pred);
+  // A misspelt mode ('logisitc') would silently decode as 'squared'.
+  const { mode = 'squared' } = parseOptions(op, options, { mode: oneOf('squared', 'logistic'), threshold: unchecked });
   const threshold = options.threshold ?? 0.5;
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new Error(`${op}: threshold must be a number, got ${String(threshold)}`);
-  const logistic = (options.mode ?? 'squared') === 'logistic';
+  const logistic = mode === 'logistic';
   const pc = logistic ? sigmoid(pred.slice(1, 0, 1)) : pred.slice(1, 0, 1);
   const classes = logistic ? softmax(pred.slice(1, 5), 1) : pred.slice(1, 5);
   const p = Array.from(pc.contiguous().toTypedArray());

@@ -12,6 +12,7 @@ import { meanAveragePrecision } from '../../metrics/map.js';
 import { syntheticShapes, type ShapesObjects } from '../shapes.js';
 import { kmeansAnchors } from './anchors.js';
 import { decodeYolo, encodeYolo, TinyYolo, yoloLoss, type Detections } from './yolo.js';
+import { checkOptionKeys } from '../../ops/args.js';
 
 export interface ShapesDetectorOptions {
   trainImages?: number;
@@ -47,6 +48,7 @@ function relative(objects: ShapesObjects[]): { boxes: Tensor; labels: Tensor }[]
 }
 
 export async function trainShapesDetector(options: ShapesDetectorOptions = {}): Promise<ShapesDetectorResult> {
+  checkOptionKeys('trainShapesDetector', options, ['trainImages', 'testImages', 'epochs', 'batchSize', 'lr', 'numAnchors', 'seed', 'onEpoch']);
   const seed = options.seed ?? 0;
   const epochs = options.epochs ?? 12;
   const batchSize = options.batchSize ?? 32;
@@ -135,6 +137,7 @@ export interface DetectionsSvgOptions {
  */
 export function detectionsSvg(images: Tensor, detections: readonly Detections[], options: DetectionsSvgOptions = {}): string {
   const op = 'detectionsSvg';
+  checkOptionKeys(op, options, ['classNames', 'minScore', 'scale', 'columns']);
   if (!(images instanceof Tensor) || images.ndim !== 4) throw new Error(`${op}: images must be a Tensor [N, C, H, W]`);
   if (!Array.isArray(detections) || detections.length !== images.shape[0]) throw new Error(`${op}: expected one Detections per image (${images.shape[0]}), got ${Array.isArray(detections) ? detections.length : typeof detections}`);
   const scale = options.scale ?? 4;
