@@ -218,7 +218,7 @@ export function parseOptions<S extends Spec>(fn: string, options: unknown, spec:
  * anything but a plain object, is an error that lists what it holds (`keys`, an optional one
  * marked `?`), not a TypeError from reading a property of undefined.
  */
-export function requireOptions(fn: string, options: unknown, keys: readonly string[]): asserts options is Record<string, unknown> {
+export function requireOptions(fn: string, options: unknown, keys: readonly string[]): asserts options is object {
   if (!isPlainObject(options)) throw new TypeError(`${fn}: options { ${keys.join(', ')} } are required, got ${describe(options)}`);
 }
 

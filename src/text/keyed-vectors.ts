@@ -5,7 +5,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { concatBytes } from './util.js';
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, requireOptions } from '../ops/args.js';
 
 export interface MostSimilarOptions {
   /** Words (or vectors) that pull: their unit vectors are added. */
@@ -94,6 +94,7 @@ export class KeyedVectors {
 
   /** A word's vector (a copy); norm: true gives it unit length. */
   getVector(word: string, options: { norm?: boolean } = {}): Float32Array {
+    checkOptionKeys('KeyedVectors.getVector', options, ['norm']);
     const i = this.indexOf(word);
     const v = this.vectors.slice(i * this.vectorSize, (i + 1) * this.vectorSize);
     if (options.norm === true) {
@@ -182,6 +183,7 @@ export class KeyedVectors {
   }
 
   #parseSimilarOptions(name: string, options: MostSimilarOptions): { positive: (string | Float32Array)[]; negative: (string | Float32Array)[]; topn: number; limit: number } {
+    requireOptions(`KeyedVectors.${name}`, options, ['positive?', 'negative?', 'topn?', 'restrictVocab?']);
     checkOptionKeys(`KeyedVectors.${name}`, options, ['positive', 'negative', 'topn', 'restrictVocab']);
     const positive = [...(options.positive ?? [])];
     const negative = [...(options.negative ?? [])];
@@ -365,6 +367,7 @@ export class KeyedVectors {
 
   /** Parses the word2vec text format (header "words dims"); limit reads only the first words. */
   static fromWord2VecText(text: string, options: { limit?: number } = {}): KeyedVectors {
+    checkOptionKeys('KeyedVectors.fromWord2VecText', options, ['limit']);
     if (typeof text !== 'string') throw new Error('KeyedVectors.fromWord2VecText: expected the file text as a string');
     const newline = text.indexOf('\n');
     const header = (newline < 0 ? text : text.slice(0, newline)).trim().split(/\s+/).map(Number);
@@ -376,6 +379,7 @@ export class KeyedVectors {
 
   /** Parses the GloVe text format (no header; the dimension is read from the first line). */
   static fromGloveText(text: string, options: { limit?: number } = {}): KeyedVectors {
+    checkOptionKeys('KeyedVectors.fromGloveText', options, ['limit']);
     if (typeof text !== 'string') throw new Error('KeyedVectors.fromGloveText: expected the file text as a string');
     const first = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')).trim().split(' ');
     if (first.length < 2) throw new Error('KeyedVectors.fromGloveText: the first line must be a word followed by its values');
@@ -384,6 +388,7 @@ export class KeyedVectors {
 
   /** Parses word2vec.c's binary format (as written by toWord2VecBinary or gensim's save_word2vec_format(binary=True)). */
   static fromWord2VecBinary(bytes: Uint8Array, options: { limit?: number } = {}): KeyedVectors {
+    checkOptionKeys('KeyedVectors.fromWord2VecBinary', options, ['limit']);
     if (!(bytes instanceof Uint8Array)) throw new Error('KeyedVectors.fromWord2VecBinary: expected the file bytes as a Uint8Array');
     const decoder = new TextDecoder('utf-8');
     const headerEnd = bytes.indexOf(10);

@@ -3,6 +3,7 @@
 import { closeSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { KeyedVectors, vectorsFromLines } from './keyed-vectors.js';
 import { KJV_HEADING, tokenizeLines, type CorpusOptions } from './corpus.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 /** A UTF-8 text file's contents. */
 export function readTextFile(path: string): string {
@@ -60,6 +61,7 @@ export function* readLines(path: string): IterableIterator<string> {
  * the first words.
  */
 export function loadVectors(path: string, options: { format?: VectorFormat; limit?: number } = {}): KeyedVectors {
+  checkOptionKeys('loadVectors', options, ['format', 'limit']);
   const format = checkFormat('loadVectors', options.format ?? 'word2vec');
   if (format === 'word2vec-binary') return KeyedVectors.fromWord2VecBinary(new Uint8Array(readFileSync(path)), options.limit === undefined ? {} : { limit: options.limit });
   const limit = options.limit ?? Infinity;
@@ -76,6 +78,7 @@ export function loadVectors(path: string, options: { format?: VectorFormat; limi
 /** Writes word vectors in one of the formats (atomically: a temporary file, then a rename). */
 export function saveVectors(vectors: KeyedVectors, path: string, options: { format?: VectorFormat } = {}): void {
   if (!(vectors instanceof KeyedVectors)) throw new Error('saveVectors: expected KeyedVectors (e.g. model.wv)');
+  checkOptionKeys('saveVectors', options, ['format']);
   const format = checkFormat('saveVectors', options.format ?? 'word2vec');
   const data = format === 'word2vec-binary' ? vectors.toWord2VecBinary() : format === 'glove' ? vectors.toGloveText() : vectors.toWord2VecText();
   const temporary = `${path}.${process.pid}.tmp`;

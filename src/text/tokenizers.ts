@@ -3,7 +3,7 @@
  * byte-level byte-pair encoding whose encode/decode round-trips any string exactly.
  */
 import { concatBytes } from './util.js';
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, requireOptions } from '../ops/args.js';
 
 /** Anything that turns a text into tokens. */
 export interface Tokenizer {
@@ -158,6 +158,7 @@ export class BPETokenizer implements Tokenizer {
    * each step merges the most frequent adjacent pair (ties: the pair with the smaller ids).
    */
   static train(corpus: string | readonly string[], options: { vocabSize: number; minFrequency?: number }): BPETokenizer {
+    requireOptions('BPETokenizer.train', options, ['vocabSize', 'minFrequency?']);
     checkOptionKeys('BPETokenizer.train', options, ['vocabSize', 'minFrequency']);
     const texts = typeof corpus === 'string' ? [corpus] : corpus;
     if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) throw new Error('BPETokenizer.train: corpus must be a string or an array of strings');

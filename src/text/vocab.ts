@@ -147,6 +147,7 @@ export class Vocab {
 
   /** Indices of tokens, optionally with bos/eos added around them. */
   encode(tokens: readonly string[], options: { addBos?: boolean; addEos?: boolean } = {}): number[] {
+    checkOptionKeys('Vocab.encode', options, ['addBos', 'addEos']);
     if (!isTokenArray(tokens)) throw new Error('Vocab.encode: expected an array of string tokens');
     const ids = tokens.map((t) => this.indexOf(t));
     if (options.addBos === true) ids.unshift(this.#special('<bos>', 'addBos'));
@@ -156,6 +157,7 @@ export class Vocab {
 
   /** Tokens of indices; skipSpecials leaves out the special tokens. */
   decode(ids: readonly number[] | ArrayLike<number>, options: { skipSpecials?: boolean } = {}): string[] {
+    checkOptionKeys('Vocab.decode', options, ['skipSpecials']);
     const skip = options.skipSpecials === true ? new Set(this.specials) : null;
     const out: string[] = [];
     for (let i = 0; i < ids.length; i++) {

@@ -25,6 +25,7 @@ const idx = (): Uint8Array => D.encodeIdx('uint8', [2], [1, 2]);
 const segmentation = (): [nb.Tensor, nb.Tensor] => [nb.tensor([[0, 1]]), nb.tensor([[0, 1]])];
 const boxes = (): nb.Tensor => nb.tensor([[0, 0, 2, 2], [1, 1, 3, 3]]);
 const wave = (): nb.Tensor => nb.randn([800]);
+const keyed = (): nb.text.KeyedVectors => new X.KeyedVectors(['a', 'b', 'c'], Float32Array.from([1, 0, 0, 1, 1, 1]), 2);
 // Casts stand in for untyped JavaScript callers (TypeScript rejects unknown keys already).
 const any = <F extends (...a: never[]) => unknown>(f: F): ((...a: unknown[]) => unknown) => f as unknown as (...a: unknown[]) => unknown;
 
@@ -153,6 +154,29 @@ const CALLS: Record<string, Call> = {
   padSequences: (o) => any(X.padSequences)([[1, 2], [3]], o),
   bucketBatches: (o) => any(X.bucketBatches)([1, 2, 3, 4], 2, o),
   Vocab: (o) => new (X.Vocab as new (t: unknown, o: unknown) => unknown)(['a', 'b'], o),
+  'Vocab.build': (o) => any(X.Vocab.build)([['a', 'b']], o),
+  'Vocab.encode': (o) => new X.Vocab(['a']).encode(['a'], o),
+  'Vocab.decode': (o) => new X.Vocab(['a']).decode([0], o),
+  CharTokenizer: (o) => new X.CharTokenizer(o),
+  WordTokenizer: (o) => new X.WordTokenizer(o),
+  'BPETokenizer.train': (o) => any(X.BPETokenizer.train)('ab ab', { vocabSize: 257, ...o }),
+  tokenizeLines: (o) => any(X.tokenizeLines)('a b\n', o),
+  sampleLogits: (o) => any(X.sampleLogits)([1, 2], o, new nb.Generator(0)),
+  generate: (o) => any(X.generate)(() => nb.zeros([1, 1, 3]), [0], { maxLength: 1, ...o }),
+  sequenceLogProb: (o) => any(X.sequenceLogProb)(() => nb.zeros([1, 1, 3]), [0, 1], o),
+  Word2Vec: (o) => new X.Word2Vec([['a', 'b', 'a']], { vectorSize: 2, minCount: 1, epochs: 1, ...o }),
+  GloVe: (o) => new X.GloVe([['a', 'b', 'a']], { vectorSize: 2, minCount: 1, epochs: 1, ...o }),
+  NgramLM: (o) => new X.NgramLM(2, o),
+  'NgramLM.generate': (o) => new X.NgramLM(2).fit([['a', 'b']]).generate(1, o),
+  'KeyedVectors.getVector': (o) => keyed().getVector('a', o),
+  'KeyedVectors.mostSimilar': (o) => keyed().mostSimilar({ positive: ['a'], ...o }),
+  'KeyedVectors.mostSimilarCosmul': (o) => keyed().mostSimilarCosmul({ positive: ['a'], ...o }),
+  'KeyedVectors.evaluateAnalogies': (o) => keyed().evaluateAnalogies('', o),
+  'KeyedVectors.fromWord2VecText': (o) => any(X.KeyedVectors.fromWord2VecText)('1 2\na 1 0\n', o),
+  'KeyedVectors.fromGloveText': (o) => any(X.KeyedVectors.fromGloveText)('a 1 0\n', o),
+  'KeyedVectors.fromWord2VecBinary': (o) => any(X.KeyedVectors.fromWord2VecBinary)(keyed().toWord2VecBinary(), o),
+  biasDirection: (o) => any(X.biasDirection)(keyed(), [['a', 'b']], o),
+  hardDebias: (o) => any(X.hardDebias)(keyed(), { definitionalPairs: [['a', 'b']], ...o }),
 };
 
 /** "unknown option 'zzUnknownKey' for <fn>; ..." (the function possibly dotted: metrics.accuracy, F.lstm). */
@@ -215,6 +239,9 @@ describe('a missing required options object is an error naming the function and 
     TinyYolo: () => new (V.detection.TinyYolo as new (o?: unknown) => unknown)(),
     decodeYolo: () => any(V.detection.decodeYolo)(nb.randn([1, 2, 2, 1, 7])),
     encodeYolo: () => any(V.detection.encodeYolo)([]),
+    'KeyedVectors.mostSimilar': () => any(keyed().mostSimilar.bind(keyed()))(),
+    'BPETokenizer.train': () => any(X.BPETokenizer.train)('ab'),
+    toFullyConvolutional: () => any(V.detection.toFullyConvolutional)(new nn.Sequential(new nn.Flatten())),
   };
   for (const [name, call] of Object.entries(calls)) {
     test(name, async () => {
