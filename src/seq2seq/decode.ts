@@ -378,6 +378,8 @@ export function beamSearchErrorAnalysis<S>(
   step: StepFunction<S>, initialState: S, references: readonly (readonly number[])[], outputs: readonly (readonly number[])[], options: ErrorAnalysisOptions<S>,
 ): ErrorAnalysis {
   const op = 'beamSearchErrorAnalysis';
+  requireOptions(op, options, ['bos', 'reorderState?', 'alpha?']);
+  checkOptionKeys(op, options, ['bos', 'reorderState', 'alpha']);
   if (!Array.isArray(references) || !Array.isArray(outputs) || references.length !== outputs.length) {
     throw new Error(`${op}: references and outputs must be arrays of token arrays of the same length, got ${String(references?.length)} and ${String(outputs?.length)}`);
   }

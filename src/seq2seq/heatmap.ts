@@ -1,6 +1,7 @@
 /** The attention-weight picture of the course: output tokens down, source tokens across, weight as colour. */
 import { Tensor } from '../tensor/tensor.js';
 import { blues, coord, element, svgDocument, text } from '../plot/svg.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export interface AttentionHeatmapOptions {
   title?: string;
@@ -17,6 +18,7 @@ export function attentionHeatmap(
   weights: Tensor | readonly (readonly number[])[], sourceTokens: readonly string[], outputTokens: readonly string[], options: AttentionHeatmapOptions = {},
 ): string {
   const op = 'attentionHeatmap';
+  checkOptionKeys(op, options, ['title', 'showValues']);
   let rows: number[][];
   if (weights instanceof Tensor) {
     if (weights.ndim !== 2) throw new Error(`${op}: weights must be [outputs, sources], got a tensor of ${weights.ndim} dims (select one example of a batch first)`);

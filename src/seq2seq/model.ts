@@ -175,7 +175,7 @@ export class EncoderDecoder extends Module {
   /** Runs the encoder over src int32 [B, S]: the decoder's first state, with the memory it attends over. */
   initialState(src: Tensor, options: EncodeOptions = {}): DecoderState {
     this.checkTokens('src', src, this.srcVocab);
-    for (const k of Object.keys(options)) if (k !== 'srcLengths') throw new Error(`EncoderDecoder: unknown encode option '${k}'`);
+    checkOptionKeys('EncoderDecoder.initialState', options, ['srcLengths']);
     const [batch, steps] = src.shape as [number, number];
     const embedded = this.drop.forward(this.srcEmbedding.forward(src));
     const lengths = options.srcLengths;
@@ -249,6 +249,7 @@ export class EncoderDecoder extends Module {
    * right: BOS, y1, ..., y(T-1)). Returns logits [B, T, V] for y1..yT and the attention weights.
    */
   forward(src: Tensor, tgtIn: Tensor, options: ForwardOptions = {}): ForwardResult {
+    checkOptionKeys('EncoderDecoder.forward', options, ['srcLengths', 'teacherForcingRatio', 'generator']);
     this.checkTokens('tgtIn', tgtIn, this.tgtVocab);
     if (tgtIn.shape[0] !== src.shape[0]) throw new Error(`EncoderDecoder: src batch ${src.shape[0]} differs from tgtIn batch ${tgtIn.shape[0]}`);
     const { teacherForcingRatio = 1, generator, ...encode } = options;

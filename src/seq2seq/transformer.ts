@@ -145,7 +145,7 @@ export class TransformerSeq2Seq extends Module {
   /** Runs the encoder over src int32 [B, S]: the decoding state before the first step. */
   initialState(src: Tensor, options: TransformerEncodeOptions = {}): TransformerDecoderState {
     this.checkTokens('src', src, this.srcVocab);
-    for (const k of Object.keys(options)) if (k !== 'srcLengths') throw new Error(`TransformerSeq2Seq: unknown encode option '${k}'`);
+    checkOptionKeys('TransformerSeq2Seq.initialState', options, ['srcLengths']);
     const [batch, steps] = src.shape as [number, number];
     const mask = options.srcLengths === undefined ? null : paddingMask('srcLengths', options.srcLengths, batch, steps);
     const memory = this.transformer.encoder.forward(this.embed(this.srcEmbedding, src), { srcKeyPaddingMask: mask });
@@ -182,7 +182,7 @@ export class TransformerSeq2Seq extends Module {
    * right: BOS, y1, ..., y(T-1)). Returns the logits [B, T, tgtVocab] of y1..yT.
    */
   forward(src: Tensor, tgtIn: Tensor, options: TransformerForwardOptions = {}): Tensor {
-    if (typeof options !== 'object' || options === null) throw new Error('TransformerSeq2Seq: forward options must be an object');
+    checkOptionKeys('TransformerSeq2Seq.forward', options, ['srcLengths', 'tgtLengths']);
     const { tgtLengths, ...encode } = options;
     const state = this.initialState(src, encode);
     this.checkTokens('tgtIn', tgtIn, this.tgtVocab);

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 
-const { metrics: M, data: D, train: T, optim: O, plot: P, vision: V, text: X, audio: A, F, nn } = nb;
+const { metrics: M, data: D, train: T, optim: O, plot: P, vision: V, text: X, audio: A, seq2seq: S, F, nn } = nb;
 type Options = Record<string, unknown>;
 /** Calls the function with `extra` merged into its (valid) options. */
 type Call = (extra: Options) => unknown;
@@ -25,6 +25,10 @@ const idx = (): Uint8Array => D.encodeIdx('uint8', [2], [1, 2]);
 const segmentation = (): [nb.Tensor, nb.Tensor] => [nb.tensor([[0, 1]]), nb.tensor([[0, 1]])];
 const boxes = (): nb.Tensor => nb.tensor([[0, 0, 2, 2], [1, 1, 3, 3]]);
 const wave = (): nb.Tensor => nb.randn([800]);
+const tokens = (): nb.Tensor => nb.tensor([[1, 2]], { dtype: 'int32' });
+/** A decoder step over 3 tokens that ignores its state. */
+const toyStep = (t: nb.Tensor): { logProbs: nb.Tensor; state: null } => ({ logProbs: nb.logSoftmax(nb.zeros([t.shape[0]!, 3]), -1), state: null });
+const transformerOptions = { srcVocab: 3, tgtVocab: 3, dModel: 4, nhead: 1, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 4 };
 const keyed = (): nb.text.KeyedVectors => new X.KeyedVectors(['a', 'b', 'c'], Float32Array.from([1, 0, 0, 1, 1, 1]), 2);
 // Casts stand in for untyped JavaScript callers (TypeScript rejects unknown keys already).
 const any = <F extends (...a: never[]) => unknown>(f: F): ((...a: unknown[]) => unknown) => f as unknown as (...a: unknown[]) => unknown;
@@ -144,6 +148,18 @@ const CALLS: Record<string, Call> = {
   toFullyConvolutional: (o) =>
     any(V.detection.toFullyConvolutional)(new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.Flatten(), new nn.Linear(2, 3)), { inputShape: [1, 3, 3], ...o }),
   detectionsSvg: (o) => any(V.detection.detectionsSvg)(nb.rand([1, 3, 4, 4]), [{ boxes: nb.zeros([0, 4]), scores: nb.zeros([0]), labels: nb.zeros([0], { dtype: 'int32' }) }], o),
+  greedyDecode: (o) => any(S.greedyDecode)(toyStep, null, { bos: 0, eos: 1, maxLength: 2, batchSize: 1, ...o }),
+  beamSearch: (o) => any(S.beamSearch)(toyStep, null, { bos: 0, eos: 1, maxLength: 2, beamWidth: 2, batchSize: 1, ...o }),
+  sequenceLogProbs: (o) => any(S.sequenceLogProbs)(toyStep, null, [[1]], { bos: 0, ...o }),
+  beamSearchErrorAnalysis: (o) => any(S.beamSearchErrorAnalysis)(toyStep, null, [[1]], [[1]], { bos: 0, ...o }),
+  attentionHeatmap: (o) => any(S.attentionHeatmap)([[1]], ['a'], ['b'], o),
+  humanDates: (o) => any(S.humanDates)(1, o),
+  EncoderDecoder: (o) => new (S.EncoderDecoder as new (o: unknown) => unknown)({ srcVocab: 3, tgtVocab: 3, embedDim: 2, encoderHidden: 2, decoderHidden: 2, ...o }),
+  'EncoderDecoder.initialState': (o) => new S.EncoderDecoder({ srcVocab: 3, tgtVocab: 3, embedDim: 2, encoderHidden: 2, decoderHidden: 2 }).initialState(tokens(), o),
+  'EncoderDecoder.forward': (o) => new S.EncoderDecoder({ srcVocab: 3, tgtVocab: 3, embedDim: 2, encoderHidden: 2, decoderHidden: 2 }).forward(tokens(), tokens(), o),
+  TransformerSeq2Seq: (o) => new (S.TransformerSeq2Seq as new (o: unknown) => unknown)({ ...transformerOptions, ...o }),
+  'TransformerSeq2Seq.initialState': (o) => new S.TransformerSeq2Seq(transformerOptions).initialState(tokens(), o),
+  'TransformerSeq2Seq.forward': (o) => new S.TransformerSeq2Seq(transformerOptions).forward(tokens(), tokens(), o),
   hannWindow: (o) => any(A.hannWindow)(8, o),
   stft: (o) => any(A.stft)(wave(), 64, o),
   spectrogram: (o) => any(A.spectrogram)(wave(), 64, o),
@@ -239,6 +255,7 @@ describe('a missing required options object is an error naming the function and 
     TinyYolo: () => new (V.detection.TinyYolo as new (o?: unknown) => unknown)(),
     decodeYolo: () => any(V.detection.decodeYolo)(nb.randn([1, 2, 2, 1, 7])),
     encodeYolo: () => any(V.detection.encodeYolo)([]),
+    beamSearchErrorAnalysis: () => any(S.beamSearchErrorAnalysis)(toyStep, null, [[1]], [[1]]),
     'KeyedVectors.mostSimilar': () => any(keyed().mostSimilar.bind(keyed()))(),
     'BPETokenizer.train': () => any(X.BPETokenizer.train)('ab'),
     toFullyConvolutional: () => any(V.detection.toFullyConvolutional)(new nn.Sequential(new nn.Flatten())),

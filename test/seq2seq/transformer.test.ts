@@ -82,7 +82,7 @@ describe('seq2seq.TransformerSeq2Seq', () => {
     assert.throws(() => model.forward(src.to('float32'), nb.tensor([[1]], { dtype: 'int32' })), /src must be int32 token ids/);
     assert.throws(() => model.forward(src, nb.tensor([[1], [1]], { dtype: 'int32' })), /tgtIn batch 2 differs from the source batch 1/);
     assert.throws(() => model.initialState(src, { srcLengths: [3] }), /srcLengths must hold 1 integers in \[1, 2\]/);
-    assert.throws(() => model.initialState(src, { lengths: [2] } as never), /unknown encode option 'lengths'/);
+    assert.throws(() => model.initialState(src, { lengths: [2] } as never), /unknown option 'lengths' for TransformerSeq2Seq.initialState; did you mean 'srcLengths'\?/);
     assert.throws(() => model.step(nb.tensor([1, 1], { dtype: 'int32' }), model.initialState(src)), /step takes int32 tokens \[1\]/);
   });
 });
