@@ -7,6 +7,7 @@ import { PALETTE, element, niceTicks, svgDocument, text, tickLabel } from '../pl
 import type { TuneResults } from './results.js';
 import { isLogSpace, toUnit } from './space.js';
 import type { Space } from './space.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 /** Tick positions in the space's uniform coordinate, and their labels. */
 function axisTicks(space: Space, lo: number, hi: number): [number, string][] {
@@ -24,6 +25,7 @@ function axisTicks(space: Space, lo: number, hi: number): [number, string][] {
 
 /** One scatter panel per hyperparameter: each trial's metric against its value (failed trials left out). */
 export function paramsChart(results: TuneResults, options: { title?: string; panelWidth?: number; height?: number } = {}): string {
+  checkOptionKeys('tune.paramsChart', options, ['title', 'panelWidth', 'height']);
   const names = Object.keys(results.space);
   const panelWidth = options.panelWidth ?? 300;
   const height = options.height ?? 300;
@@ -78,6 +80,7 @@ export function paramsChart(results: TuneResults, options: { title?: string; pan
 
 /** The best value found after each trial. */
 export function bestSoFarChart(results: TuneResults, options: { title?: string } = {}): string {
+  checkOptionKeys('tune.bestSoFarChart', options, ['title']);
   const values = results.trials.filter((t) => t.value !== undefined && Number.isFinite(t.value)).length;
   if (values === 0) throw new Error('tune.bestSoFarChart: no trial has a finite value yet');
   return lineChart(

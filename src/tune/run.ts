@@ -5,9 +5,9 @@
  * the search goes on.
  */
 import { manualSeed } from '../tensor/random.js';
-import { requireOptions } from '../ops/args.js';
+import { checkOptionKeys, requireOptions } from '../ops/args.js';
 import { Generator } from '../tensor/random.js';
-import { checkOptionKeys, checkSpace } from './space.js';
+import { checkSpace } from './space.js';
 import type { Params, SearchSpace } from './space.js';
 import { randomSearch } from './strategy.js';
 import type { Strategy } from './strategy.js';
@@ -67,7 +67,7 @@ const RUN_OPTIONS = ['space', 'objective', 'mode', 'metric', 'strategy', 'numTri
 /** The checked options and the results object a runner starts from (shared by the parallel runner). */
 export function prepareSearch(op: string, options: Omit<TuneOptions, 'objective'> & { objective?: unknown }, known = RUN_OPTIONS) {
   requireOptions(`tune.${op}`, options, ['space', 'objective', '...']);
-  checkOptionKeys(op, options, known);
+  checkOptionKeys(`tune.${op}`, options, known);
   checkSpace(`tune.${op}`, options.space);
   const mode = options.mode ?? 'min';
   if (mode !== 'min' && mode !== 'max') throw new Error(`tune.${op}: mode must be 'min' or 'max', got ${String(mode)}`);

@@ -7,7 +7,7 @@
  * 0.9 ... 0.999 spends as many trials near 0.999 as near 0.9).
  */
 import type { Generator } from '../tensor/random.js';
-import { checkOptionKeys as checkKeys } from '../ops/args.js';
+import { checkOptionKeys } from '../ops/args.js';
 
 export type ParamValue = number | string | boolean;
 
@@ -49,7 +49,7 @@ export function oneMinusLogUniform(low: number, high: number): OneMinusLogUnifor
 
 /** An integer from low to high, both included; with { log: true } its logarithm is uniform (widths, batch sizes). */
 export function intUniform(low: number, high: number, options: { log?: boolean } = {}): IntUniformSpace {
-  checkOptionKeys('intUniform', options, ['log']);
+  checkOptionKeys('tune.intUniform', options, ['log']);
   const log = options.log ?? false;
   if (typeof log !== 'boolean') throw new Error(`tune.intUniform: log must be a boolean, got ${String(log)}`);
   checkBounds('intUniform', low, high, (v) => Number.isInteger(v) && (!log || v > 0), log ? 'integer above 0 (log: true)' : 'integer');
@@ -76,11 +76,6 @@ export function choice(values: readonly ParamValue[]): ChoiceSpace {
 export function grid(values: readonly ParamValue[]): GridSpace {
   checkValues('grid', values);
   return { kind: 'grid', values: [...values] };
-}
-
-/** Rejects unknown option names, naming the ones the function takes. */
-export function checkOptionKeys(op: string, options: unknown, known: readonly string[]): void {
-  checkKeys(`tune.${op}`, options, known);
 }
 
 const KINDS = ['uniform', 'logUniform', 'oneMinusLogUniform', 'intUniform', 'choice', 'grid'] as const;

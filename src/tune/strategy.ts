@@ -4,7 +4,8 @@
  * same suggestions (this is what makes resuming from a results file exact).
  */
 import type { Generator } from '../tensor/random.js';
-import { checkOptionKeys, choice, fromUnit, gridPoints, intUniform, logUniform, oneMinusLogUniform, sample, toUnit, uniform, unitRange } from './space.js';
+import { checkOptionKeys } from '../ops/args.js';
+import { choice, fromUnit, gridPoints, intUniform, logUniform, oneMinusLogUniform, sample, toUnit, uniform, unitRange } from './space.js';
 import type { Params, ParamValue, SearchSpace, Space } from './space.js';
 import type { Trial } from './trial.js';
 
@@ -42,7 +43,7 @@ export function randomSearch(numTrials: number): Strategy {
  * geometric grid for log spaces), a number for all or one per hyperparameter.
  */
 export function gridSearch(options: { points?: number | Readonly<Record<string, number>> } = {}): Strategy {
-  checkOptionKeys('gridSearch', options, ['points']);
+  checkOptionKeys('tune.gridSearch', options, ['points']);
   const points = options.points ?? 3;
   if (typeof points === 'number') checkCount('gridSearch', 'points', points);
   else if (points === null || typeof points !== 'object') throw new Error(`tune.gridSearch: points must be a number or an object of numbers, got ${String(points)}`);
@@ -129,7 +130,7 @@ export function zoomSpace(space: SearchSpace, best: readonly Params[], margin: n
  * the best `topK` trials so far, each narrower than the last.
  */
 export function coarseToFine(options: CoarseToFineOptions = {}): Strategy {
-  checkOptionKeys('coarseToFine', options, ['rounds', 'trialsPerRound', 'topK', 'margin']);
+  checkOptionKeys('tune.coarseToFine', options, ['rounds', 'trialsPerRound', 'topK', 'margin']);
   const rounds = checkCount('coarseToFine', 'rounds', options.rounds ?? 3);
   const perRound = checkCount('coarseToFine', 'trialsPerRound', options.trialsPerRound ?? 10);
   const topK = checkCount('coarseToFine', 'topK', options.topK ?? 3);

@@ -1,5 +1,5 @@
 /** A trial's record, and ASHA-style early stopping (successive halving decided as results arrive). */
-import { checkOptionKeys } from './space.js';
+import { checkOptionKeys } from '../ops/args.js';
 import type { Params } from './space.js';
 
 export type TrialStatus = 'pending' | 'running' | 'completed' | 'pruned' | 'failed';
@@ -44,7 +44,7 @@ export class SuccessiveHalving {
   private readonly rungs = new Map<number, number[]>();
 
   constructor(options: HalvingOptions = {}) {
-    checkOptionKeys('SuccessiveHalving', options, ['minResource', 'reductionFactor']);
+    checkOptionKeys('tune.SuccessiveHalving', options, ['minResource', 'reductionFactor']);
     this.minResource = options.minResource ?? 1;
     this.reductionFactor = options.reductionFactor ?? 3;
     if (typeof this.minResource !== 'number' || !(this.minResource > 0) || !Number.isFinite(this.minResource)) {
