@@ -41,13 +41,15 @@ function checkNComponents(n: number | undefined): void {
   }
 }
 
+const PCA_OPTIONS = ['nComponents', 'whiten'];
+
 export class PCA {
   readonly nComponents: number | undefined;
   readonly whiten: boolean;
   private fitted: Fitted | null = null;
 
   constructor(options: PCAOptions = {}) {
-    checkOptionKeys(OP, options, ['nComponents', 'whiten']);
+    checkOptionKeys(OP, options, PCA_OPTIONS);
     checkNComponents(options.nComponents);
     if (options.whiten !== undefined && typeof options.whiten !== 'boolean') throw new Error(`${OP}: whiten must be a boolean, got ${String(options.whiten)}`);
     this.nComponents = options.nComponents;
@@ -165,6 +167,7 @@ export class PCA {
 
 /** PCA in one call: the fitted model and the scores of X ([N, k]). */
 export function pca(X: MatrixLike, options: PCAOptions = {}): { model: PCA; scores: Tensor } {
+  checkOptionKeys('pca', options, PCA_OPTIONS); // named here: the class would blame PCA
   const model = new PCA(options);
   return { model, scores: model.fitTransform(X) };
 }

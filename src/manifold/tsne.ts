@@ -404,6 +404,7 @@ function gradientDescent(gradient: (y: Float64Array, g: Float64Array, computeErr
 
 /** t-SNE in one call: the embedding and the final KL divergence. */
 export function tsne(X: MatrixLike, options: TSNEOptions = {}): TSNEResult {
+  checkOptionKeys('tsne', options, OPTIONS); // named here: the class would blame TSNE
   const model = new TSNE(options);
   const embedding = model.fitTransform(X);
   return { embedding, klDivergence: model.klDivergence, nIter: model.nIter };

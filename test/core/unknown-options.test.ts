@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 
-const { metrics: M, data: D, train: T, optim: O, plot: P, vision: V, text: X, audio: A, seq2seq: S, F, nn } = nb;
+const { metrics: M, data: D, train: T, optim: O, plot: P, vision: V, text: X, audio: A, seq2seq: S, tune: Tu, strategy: St, F, nn } = nb;
 type Options = Record<string, unknown>;
 /** Calls the function with `extra` merged into its (valid) options. */
 type Call = (extra: Options) => unknown;
@@ -25,6 +25,7 @@ const idx = (): Uint8Array => D.encodeIdx('uint8', [2], [1, 2]);
 const segmentation = (): [nb.Tensor, nb.Tensor] => [nb.tensor([[0, 1]]), nb.tensor([[0, 1]])];
 const boxes = (): nb.Tensor => nb.tensor([[0, 0, 2, 2], [1, 1, 3, 3]]);
 const wave = (): nb.Tensor => nb.randn([800]);
+const tuned = (): Promise<nb.tune.TuneResults> => nb.tune.run({ space: { a: nb.tune.uniform(0, 1) }, numTrials: 2, objective: (p) => p.a as number });
 const tokens = (): nb.Tensor => nb.tensor([[1, 2]], { dtype: 'int32' });
 /** A decoder step over 3 tokens that ignores its state. */
 const toyStep = (t: nb.Tensor): { logProbs: nb.Tensor; state: null } => ({ logProbs: nb.logSoftmax(nb.zeros([t.shape[0]!, 3]), -1), state: null });
@@ -160,6 +161,29 @@ const CALLS: Record<string, Call> = {
   TransformerSeq2Seq: (o) => new (S.TransformerSeq2Seq as new (o: unknown) => unknown)({ ...transformerOptions, ...o }),
   'TransformerSeq2Seq.initialState': (o) => new S.TransformerSeq2Seq(transformerOptions).initialState(tokens(), o),
   'TransformerSeq2Seq.forward': (o) => new S.TransformerSeq2Seq(transformerOptions).forward(tokens(), tokens(), o),
+  'tune.intUniform': (o) => any(Tu.intUniform)(1, 4, o),
+  'tune.gridSearch': (o) => any(Tu.gridSearch)(o),
+  'tune.coarseToFine': (o) => any(Tu.coarseToFine)(o),
+  'tune.SuccessiveHalving': (o) => new (Tu.SuccessiveHalving as new (o: unknown) => unknown)(o),
+  'tune.run': (o) => any(Tu.run)({ space: { a: Tu.uniform(0, 1) }, numTrials: 1, objective: () => 0, ...o }),
+  'tune.paramsChart': async (o) => any(Tu.paramsChart)(await tuned(), o),
+  'tune.bestSoFarChart': async (o) => any(Tu.bestSoFarChart)(await tuned(), o),
+  PCA: (o) => new (nb.decomposition.PCA as new (o: unknown) => unknown)(o),
+  pca: (o) => any(nb.decomposition.pca)(nb.randn([5, 3]), o),
+  TSNE: (o) => new (nb.manifold.TSNE as new (o: unknown) => unknown)(o),
+  tsne: (o) => any(nb.manifold.tsne)(nb.randn([6, 3]), { perplexity: 2, nIter: 250, ...o }),
+  tsneJointProbabilities: (o) => any(nb.manifold.tsneJointProbabilities)(nb.randn([6, 3]), { perplexity: 2, ...o }),
+  tsneGradient: (o) => any(nb.manifold.tsneGradient)(nb.rand([3, 3]), nb.randn([3, 2]), { method: 'exact', ...o }),
+  'strategy.diagnose': (o) => any(St.diagnose)({ humanError: 0.01, trainError: 0.08, devError: 0.1, ...o }),
+  'strategy.selectModel': (o) => any(St.selectModel)([{ name: 'a', acc: 1 }], { optimize: 'acc', ...o }),
+  'strategy.measureLatency': (o) => any(St.measureLatency)(linear(), [1, 2], { warmup: 0, runs: 1, ...o }),
+  'strategy.errorAnalysis': (o) => any(St.errorAnalysis)([0, 1], [0, 0], o),
+  'strategy.misclassifiedSheet': (o) => any(St.misclassifiedSheet)(nb.rand([2, 1, 4, 4]), St.errorAnalysis([0, 1], [0, 0]), o),
+  'strategy.ewma': (o) => any(St.ewma)([1, 2], 0.9, o),
+  'strategy.learningCurveChart': (o) => any(St.learningCurveChart)([{ size: 1, trainError: 0.1, devError: 0.2 }], o),
+  'strategy.ensemblePredict': (o) => any(St.ensemblePredict)([linear()], nb.randn([2, 2]), o),
+  'strategy.tenCrop': (o) => any(St.tenCrop)(nb.rand([1, 1, 4, 4]), 2, o),
+  'strategy.multiCropPredict': (o) => any(St.multiCropPredict)(new nn.Flatten(), nb.rand([1, 1, 4, 4]), 2, o),
   hannWindow: (o) => any(A.hannWindow)(8, o),
   stft: (o) => any(A.stft)(wave(), 64, o),
   spectrogram: (o) => any(A.spectrogram)(wave(), 64, o),
