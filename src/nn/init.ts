@@ -9,11 +9,12 @@ import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
 import { tensor as makeTensor } from '../tensor/creation.js';
-import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { defaultGenerator, Generator } from '../tensor/random.js';
 import { kernels } from '../backend/registry.js';
 import type { RandomSpec } from '../backend/types.js';
 import { fromKernel } from '../ops/util.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import { check, finite, instanceOf, num, oneOf, parseArgs, type Args } from '../ops/args.js';
 
 export type Nonlinearity =
   | 'linear' | 'identity' | 'conv1d' | 'conv2d' | 'conv3d' | 'convTranspose1d' | 'convTranspose2d' | 'convTranspose3d'
@@ -24,6 +25,25 @@ export type FanMode = 'fanIn' | 'fanOut';
 export interface RandomInitOptions {
   generator?: Generator;
 }
+
+export interface UniformInitOptions extends RandomInitOptions {
+  a?: number;
+  b?: number;
+}
+
+export interface NormalInitOptions extends RandomInitOptions {
+  mean?: number;
+  std?: number;
+}
+
+export interface GainInitOptions extends RandomInitOptions {
+  gain?: number;
+}
+
+const generatorArg = instanceOf(Generator);
+const GAIN_SPEC = { gain: finite, generator: generatorArg };
+/** torch's kaiming_*_(tensor, a, mode, nonlinearity, generator). */
+const KAIMING_SPEC = { a: finite, mode: oneOf('fanIn', 'fanOut'), nonlinearity: check<Nonlinearity>('a nonlinearity name', (v) => typeof v === 'string'), generator: generatorArg };
 
 export interface KaimingOptions extends RandomInitOptions {
   /** The negative slope of the leaky ReLU that follows (used only with 'leakyRelu'; default 0). */
@@ -86,15 +106,17 @@ function fillRandom(op: string, t: Tensor, spec: RandomSpec, generator: Generato
 }
 
 /** Fills with U(a, b). */
-export function uniform_(t: Tensor, a = 0, b = 1, options: RandomInitOptions = {}): Tensor {
+export function uniform_(t: Tensor, ...args: Args<[a: number, b: number, generator: Generator], UniformInitOptions>): Tensor {
+  const { a = 0, b = 1, generator } = parseArgs('uniform_', args, { a: num, b: num, generator: generatorArg });
   if (!(a <= b)) throw new Error(`uniform_: the lower bound ${a} must not exceed the upper bound ${b}`);
-  return fillRandom('uniform_', t, { kind: 'uniform', low: a, high: b }, options.generator);
+  return fillRandom('uniform_', t, { kind: 'uniform', low: a, high: b }, generator);
 }
 
 /** Fills with N(mean, std^2). */
-export function normal_(t: Tensor, mean = 0, std = 1, options: RandomInitOptions = {}): Tensor {
+export function normal_(t: Tensor, ...args: Args<[mean: number, std: number, generator: Generator], NormalInitOptions>): Tensor {
+  const { mean = 0, std = 1, generator } = parseArgs('normal_', args, { mean: finite, std: num, generator: generatorArg });
   if (!(std >= 0)) throw new Error(`normal_: std must be non-negative, got ${std}`);
-  return fillRandom('normal_', t, { kind: 'normal', mean, std }, options.generator);
+  return fillRandom('normal_', t, { kind: 'normal', mean, std }, generator);
 }
 
 /** Fills with a constant. */
@@ -120,18 +142,20 @@ export function eye_(t: Tensor): Tensor {
 }
 
 /** Xavier/Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fanIn + fanOut)). */
-export function xavierUniform_(t: Tensor, gain = 1, options: RandomInitOptions = {}): Tensor {
+export function xavierUniform_(t: Tensor, ...args: Args<[gain: number, generator: Generator], GainInitOptions>): Tensor {
+  const { gain = 1, generator } = parseArgs('xavierUniform_', args, GAIN_SPEC);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t, 'xavierUniform_');
   const std = gain * Math.sqrt(2 / (fanIn + fanOut));
   const a = Math.sqrt(3) * std;
-  return fillRandom('xavierUniform_', t, { kind: 'uniform', low: -a, high: a }, options.generator);
+  return fillRandom('xavierUniform_', t, { kind: 'uniform', low: -a, high: a }, generator);
 }
 
 /** Xavier/Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fanIn + fanOut)). */
-export function xavierNormal_(t: Tensor, gain = 1, options: RandomInitOptions = {}): Tensor {
+export function xavierNormal_(t: Tensor, ...args: Args<[gain: number, generator: Generator], GainInitOptions>): Tensor {
+  const { gain = 1, generator } = parseArgs('xavierNormal_', args, GAIN_SPEC);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t, 'xavierNormal_');
   const std = gain * Math.sqrt(2 / (fanIn + fanOut));
-  return fillRandom('xavierNormal_', t, { kind: 'normal', mean: 0, std }, options.generator);
+  return fillRandom('xavierNormal_', t, { kind: 'normal', mean: 0, std }, generator);
 }
 
 function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
@@ -144,14 +168,16 @@ function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
 }
 
 /** He/Kaiming uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan). */
-export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
+export function kaimingUniform_(t: Tensor, ...args: Args<[a: number, mode: FanMode, nonlinearity: Nonlinearity, generator: Generator], KaimingOptions>): Tensor {
+  const options: KaimingOptions = parseArgs('kaimingUniform_', args, KAIMING_SPEC);
   if (t.numel() === 0) return t;
   const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, options);
   return fillRandom('kaimingUniform_', t, { kind: 'uniform', low: -bound, high: bound }, options.generator);
 }
 
 /** He/Kaiming normal: N(0, std^2) with std = gain / sqrt(fan). */
-export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
+export function kaimingNormal_(t: Tensor, ...args: Args<[a: number, mode: FanMode, nonlinearity: Nonlinearity, generator: Generator], KaimingOptions>): Tensor {
+  const options: KaimingOptions = parseArgs('kaimingNormal_', args, KAIMING_SPEC);
   if (t.numel() === 0) return t;
   const std = kaimingStd('kaimingNormal_', t, options);
   return fillRandom('kaimingNormal_', t, { kind: 'normal', mean: 0, std }, options.generator);
@@ -161,8 +187,9 @@ export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor 
  * LeCun normal: N(0, 1 / fanIn), the initialization SELU networks need. PyTorch has no function
  * of this name; it equals kaimingNormal_(t, { nonlinearity: 'linear' }), which its SELU docs recommend.
  */
-export function lecunNormal_(t: Tensor, options: RandomInitOptions = {}): Tensor {
-  return kaimingNormal_(t, { ...options, mode: 'fanIn', nonlinearity: 'linear' });
+export function lecunNormal_(t: Tensor, ...args: Args<[generator: Generator], RandomInitOptions>): Tensor {
+  const { generator } = parseArgs('lecunNormal_', args, { generator: generatorArg });
+  return kaimingNormal_(t, generator === undefined ? { mode: 'fanIn', nonlinearity: 'linear' } : { mode: 'fanIn', nonlinearity: 'linear', generator });
 }
 
 /**
@@ -170,13 +197,14 @@ export function lecunNormal_(t: Tensor, options: RandomInitOptions = {}): Tensor
  * a normal matrix of shape [rows, numel / rows] (transposed when wider than tall), with column
  * signs fixed so R has a positive diagonal, times `gain`.
  */
-export function orthogonal_(t: Tensor, gain = 1, options: RandomInitOptions = {}): Tensor {
+export function orthogonal_(t: Tensor, ...args: Args<[gain: number, generator: Generator], GainInitOptions>): Tensor {
+  const { gain = 1, generator } = parseArgs('orthogonal_', args, GAIN_SPEC);
   if (t.ndim < 2) throw new Error(`orthogonal_: only tensors with 2 or more dims are supported, got shape ${shapeStr(t.shape)}`);
   checkFloatTensor('orthogonal_', t);
   if (t.numel() === 0) return t;
   const rows = t.shape[0]!;
   const cols = t.numel() / rows;
-  const normal = kernels().random({ kind: 'normal', mean: 0, std: 1 }, rows * cols, 'float64', options.generator ?? defaultGenerator);
+  const normal = kernels().random({ kind: 'normal', mean: 0, std: 1 }, rows * cols, 'float64', generator ?? defaultGenerator);
   // QR of the tall orientation: m x n with m >= n.
   const transposed = rows < cols;
   const m = transposed ? cols : rows;

@@ -184,6 +184,14 @@ const CALLS: Record<string, Call> = {
   'strategy.ensemblePredict': (o) => any(St.ensemblePredict)([linear()], nb.randn([2, 2]), o),
   'strategy.tenCrop': (o) => any(St.tenCrop)(nb.rand([1, 1, 4, 4]), 2, o),
   'strategy.multiCropPredict': (o) => any(St.multiCropPredict)(new nn.Flatten(), nb.rand([1, 1, 4, 4]), 2, o),
+  'init.uniform_': (o) => any(nn.init.uniform_)(nb.zeros([2, 2]), o),
+  'init.normal_': (o) => any(nn.init.normal_)(nb.zeros([2, 2]), o),
+  'init.xavierUniform_': (o) => any(nn.init.xavierUniform_)(nb.zeros([2, 2]), o),
+  'init.xavierNormal_': (o) => any(nn.init.xavierNormal_)(nb.zeros([2, 2]), o),
+  'init.kaimingUniform_': (o) => any(nn.init.kaimingUniform_)(nb.zeros([2, 2]), o),
+  'init.kaimingNormal_': (o) => any(nn.init.kaimingNormal_)(nb.zeros([2, 2]), o),
+  'init.lecunNormal_': (o) => any(nn.init.lecunNormal_)(nb.zeros([2, 2]), o),
+  'init.orthogonal_': (o) => any(nn.init.orthogonal_)(nb.zeros([2, 2]), o),
   hannWindow: (o) => any(A.hannWindow)(8, o),
   stft: (o) => any(A.stft)(wave(), 64, o),
   spectrogram: (o) => any(A.spectrogram)(wave(), 64, o),
@@ -236,7 +244,7 @@ describe('an unknown option key is an error naming the function and the key', ()
       await Promise.resolve(call({}));
       await assert.rejects(async () => call({ zzUnknownKey: 1 }), (e: Error) => {
         assert.match(e.message, UNKNOWN, `${name}: ${e.message}`);
-        assert.ok(e.message.includes(name.replace(/^(data|train)\./, '')), `${name}: the message does not name the function: ${e.message}`);
+        assert.ok(e.message.includes(name.replace(/^(data|train|init)\./, '')), `${name}: the message does not name the function: ${e.message}`);
         return true;
       });
     });

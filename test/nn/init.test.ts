@@ -132,3 +132,31 @@ describe('initializers follow PyTorch formulas (statistics over many draws)', ()
     assert.equal(init.xavierUniform, init.xavierUniform_);
   });
 });
+
+describe('init functions take torch\'s positional arguments or an options object, and reject junk', () => {
+  const same = (f: (t: nb.Tensor) => unknown, g: (t: nb.Tensor) => unknown): void => {
+    const a = nb.zeros([4, 3]);
+    const b = nb.zeros([4, 3]);
+    nb.manualSeed(7);
+    f(a);
+    nb.manualSeed(7);
+    g(b);
+    assert.deepEqual(a.toArray(), b.toArray());
+  };
+  test('kaiming_uniform_(tensor, a, mode, nonlinearity) agrees with the options form', () => {
+    same((t) => init.kaimingUniform_(t, 0.2, 'fanOut', 'leakyRelu'), (t) => init.kaimingUniform_(t, { a: 0.2, mode: 'fanOut', nonlinearity: 'leakyRelu' }));
+    same((t) => init.kaimingNormal_(t, 0, 'fanIn', 'relu'), (t) => init.kaimingNormal_(t, { nonlinearity: 'relu' }));
+    same((t) => init.uniform_(t, -2, 3), (t) => init.uniform_(t, { a: -2, b: 3 }));
+    same((t) => init.normal_(t, 1, 2), (t) => init.normal_(t, { mean: 1, std: 2 }));
+    same((t) => init.orthogonal_(t, 2), (t) => init.orthogonal_(t, { gain: 2 }));
+    same((t) => init.xavierUniform_(t, 2), (t) => init.xavierUniform_(t, { gain: 2 }));
+  });
+  test('an options object where a number belongs, or a misspelt key, is an error naming the function', () => {
+    // uniform_ read {a, b} as its lower bound, orthogonal_ gave NaN, kaimingUniform_ ignored a misspelt key.
+    assert.throws(() => init.uniform_(nb.zeros([2]), { low: -1, high: 1 } as never), /unknown option 'low' for uniform_/);
+    assert.throws(() => init.orthogonal_(nb.zeros([2, 2]), { gian: 2 } as never), /unknown option 'gian' for orthogonal_; did you mean 'gain'\?/);
+    assert.throws(() => init.kaimingUniform_(nb.zeros([2, 2]), { mode: 'fan_in' } as never), /kaimingUniform_: option 'mode' must be 'fanIn' or 'fanOut'/);
+    assert.throws(() => init.normal_(nb.zeros([2]), 0, '1' as never), /normal_: std must be a number, got string '1'/);
+    assert.throws(() => (init.xavierNormal_ as (...a: unknown[]) => unknown)(nb.zeros([2, 2]), 1, undefined, 3), /xavierNormal_: too many arguments/);
+  });
+});
