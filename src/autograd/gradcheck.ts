@@ -10,6 +10,7 @@ import { noGrad } from './grad-mode.js';
 import { autogradGrad } from './functional.js';
 import { randn } from '../tensor/creation.js';
 import { Generator } from '../tensor/random.js';
+import { bool, num, parseOptions } from '../ops/args.js';
 
 export interface GradCheckOptions {
   eps?: number;
@@ -43,7 +44,8 @@ function outputsOf(fn: Fn, inputs: Tensor[]): Tensor[] {
   return (Array.isArray(out) ? [...(out as readonly Tensor[])] : [out as Tensor]).filter((t) => isFloat(t.dtype));
 }
 
-export function gradCheck(fn: Fn, inputs: readonly Tensor[], options: GradCheckOptions = {}): GradCheckResult {
+export function gradCheck(fn: Fn, inputs: readonly Tensor[], options: GradCheckOptions = {}, ...extra: []): GradCheckResult {
+  parseOptions('gradCheck', options, { eps: num, atol: num, rtol: num, raiseException: bool }, extra);
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;

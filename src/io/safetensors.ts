@@ -254,7 +254,7 @@ export function serializeSafetensors(tensors: Record<string, Tensor> | Map<strin
 /** Anything with a PyTorch-style state dict: nn.Module, a fitted scaler, or your own object. */
 export interface HasStateDict {
   stateDict(): Record<string, Tensor>;
-  loadStateDict(state: Record<string, Tensor>, options?: { strict?: boolean }): unknown;
+  loadStateDict(state: Record<string, Tensor>, options: { strict: boolean }): unknown;
 }
 
 /** A module's state dict as safetensors bytes (the browser counterpart of save()). */

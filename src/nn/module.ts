@@ -23,7 +23,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { isSize, shapeStr, sameShape } from '../tensor/shape.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { setOwn } from '../util/untrusted.js';
-import { dtype as dtypeArg, parseOptions } from '../ops/args.js';
+import { bool, dtype as dtypeArg, parseArgs, parseOptions, type Args } from '../ops/args.js';
 import { HookList, withBackwardHooks, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type RemovableHandle } from './hooks.js';
 
 /** A tensor that is a trainable weight of a module: requiresGrad is on unless asked otherwise. */
@@ -550,7 +550,8 @@ export abstract class Module {
   }
 
   /** The number of scalar weights, shared parameters counted once. */
-  numParameters(options: NumParametersOptions = {}): number {
+  numParameters(options: NumParametersOptions = {}, ...extra: []): number {
+    parseOptions(`${this.constructor.name}.numParameters`, options, { trainableOnly: bool }, extra);
     this.#requireInitialized('numParameters');
     let count = 0;
     for (const param of this.parameters()) {
@@ -561,10 +562,11 @@ export abstract class Module {
   }
 
   /** Clears every parameter's gradient (sets it to null, or to zeros with setToNone: false). */
-  zeroGrad(options: ZeroGradOptions = {}): void {
+  zeroGrad(...args: Args<[setToNone: boolean], ZeroGradOptions>): void {
+    const { setToNone = true } = parseArgs(`${this.constructor.name}.zeroGrad`, args, { setToNone: bool });
     for (const param of this.parameters()) {
       if (param.grad === null) continue;
-      if (options.setToNone === false) param.grad = zeros(param.grad.shape, { dtype: param.grad.dtype });
+      if (!setToNone) param.grad = zeros(param.grad.shape, { dtype: param.grad.dtype });
       else param.grad = null;
     }
   }
@@ -706,8 +708,9 @@ export abstract class Module {
    * their dtype). With strict (default), missing and unexpected keys are errors; a shape mismatch
    * is always an error. Returns the missing and unexpected keys.
    */
-  loadStateDict(dict: StateDict | Map<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
-    const strict = options.strict ?? true;
+  loadStateDict(dict: StateDict | Map<string, Tensor>, ...args: Args<[strict: boolean], LoadStateDictOptions>): LoadStateDictResult {
+    // torch's load_state_dict(sd, False) once read as options and stayed strict.
+    const { strict = true } = parseArgs(`${this.constructor.name}.loadStateDict`, args, { strict: bool });
     const entries = dict instanceof Map ? [...dict.entries()] : Object.entries(dict);
     const given = new Map<string, Tensor>();
     const problems: string[] = [];

@@ -9,6 +9,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { zeros } from '../tensor/creation.js';
 import { sameShape, shapeStr } from '../tensor/shape.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { bool, parseArgs, type Args } from '../ops/args.js';
 
 /** The option every optimizer has. */
 export interface BaseOptions {
@@ -180,7 +181,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
   }
 
   /** Clears the gradients of every parameter. */
-  zeroGrad({ setToNone = true }: ZeroGradOptions = {}): void {
+  zeroGrad(...args: Args<[setToNone: boolean], ZeroGradOptions>): void {
+    const { setToNone = true } = parseArgs(`${this.constructor.name}.zeroGrad`, args, { setToNone: bool });
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         if (p.grad === null) continue;

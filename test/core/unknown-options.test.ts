@@ -192,6 +192,11 @@ const CALLS: Record<string, Call> = {
   'init.kaimingNormal_': (o) => any(nn.init.kaimingNormal_)(nb.zeros([2, 2]), o),
   'init.lecunNormal_': (o) => any(nn.init.lecunNormal_)(nb.zeros([2, 2]), o),
   'init.orthogonal_': (o) => any(nn.init.orthogonal_)(nb.zeros([2, 2]), o),
+  'Linear.numParameters': (o) => linear().numParameters(o),
+  'Linear.zeroGrad': (o) => linear().zeroGrad(o),
+  'Linear.loadStateDict': (o) => { const m = linear(); return m.loadStateDict(m.stateDict(), o); },
+  'SGD.zeroGrad': (o) => sgd().zeroGrad(o),
+  gradCheck: (o) => any(nb.gradCheck)((x: nb.Tensor) => x.sum(), [nb.randn([2], { dtype: 'float64' })], o),
   hannWindow: (o) => any(A.hannWindow)(8, o),
   stft: (o) => any(A.stft)(wave(), 64, o),
   spectrogram: (o) => any(A.spectrogram)(wave(), 64, o),
@@ -272,6 +277,16 @@ describe('a wrongly typed option is an error, not a silent default', () => {
   });
   test('trainShapesDetector rejects an unknown option before training', async () => {
     await assert.rejects(V.detection.trainShapesDetector({ epoch: 1 } as never), /unknown option 'epoch' for trainShapesDetector; did you mean 'epochs'\?/);
+  });
+  test('torch\'s positional load_state_dict(sd, False) and zero_grad(False) are read, not taken for options', () => {
+    const m = linear();
+    const partial = { weight: m.weight.detach().clone() };
+    assert.throws(() => m.loadStateDict(partial), /missing/i);
+    assert.deepEqual(m.loadStateDict(partial, false).missingKeys, ['bias']);
+    m.weight.grad = nb.ones([1, 2]);
+    m.zeroGrad(false);
+    assert.deepEqual(m.weight.grad?.toArray(), [[0, 0]]);
+    assert.throws(() => m.zeroGrad('no' as never), /Linear.zeroGrad: setToNone must be true or false, got string 'no'/);
   });
   test('extra arguments after the options object are errors', () => {
     assert.throws(() => any(M.accuracy)(preds, target, {}, 1), /metrics.accuracy: too many arguments/);
