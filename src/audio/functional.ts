@@ -7,7 +7,7 @@
  * double), so every transform here is made of differentiable tensor ops. Complex results are
  * returned as { real, imag } pairs of real tensors.
  */
-import { checkOptionKeys } from '../ops/args.js';
+import { checkArg, checkOptionKeys, describe, floatDtype, noExtraArgs } from '../ops/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor, zeros } from '../tensor/creation.js';
 import { isFloat, type FloatDType } from '../tensor/dtype.js';
@@ -416,8 +416,10 @@ export function amplitudeToDB(x: Tensor, options: AmplitudeToDBOptions = {}): Te
 }
 
 /** torchaudio.functional.create_dct: the DCT-II matrix [nMels, nMfcc] ('ortho' norm or none: scaled by 2). */
-export function createDct(nMfcc: number, nMels: number, norm: 'ortho' | null = 'ortho', dtype: FloatDType = 'float32'): Tensor {
+export function createDct(nMfcc: number, nMels: number, norm: 'ortho' | null = 'ortho', dtype: FloatDType = 'float32', ...extra: []): Tensor {
   const op = 'createDct';
+  noExtraArgs(op, extra, 'nMfcc, nMels, norm and dtype');
+  checkArg(op, 'dtype', dtype, floatDtype);
   positiveInt(op, 'nMfcc', nMfcc);
   positiveInt(op, 'nMels', nMels);
   if (norm !== null && norm !== 'ortho') throw new Error(`${op}: norm must be 'ortho' or null, got ${String(norm)}`);
@@ -470,8 +472,10 @@ export function mfcc(waveform: Tensor, options: MfccOptions = {}): Tensor {
  * torchaudio.functional.compute_deltas: d_t = sum_{n=1..N} n (c_{t+n} - c_{t-n}) / (2 sum n^2),
  * N = (winLength - 1) / 2, the ends padded by `mode` (default 'replicate'); [..., freq, time].
  */
-export function computeDeltas(specgram: Tensor, winLength = 5, mode: PadMode = 'replicate'): Tensor {
+export function computeDeltas(specgram: Tensor, winLength = 5, mode: PadMode = 'replicate', ...extra: []): Tensor {
   const op = 'computeDeltas';
+  noExtraArgs(op, extra, 'a spectrogram, winLength and mode');
+  if (typeof mode !== 'string') throw new TypeError(`${op}: mode must be a padding mode string, got ${describe(mode)}`);
   checkWaveform(op, specgram);
   if (!Number.isInteger(winLength) || winLength < 3) throw new Error(`${op}: winLength must be an integer >= 3, got ${winLength}`);
   const n = Math.floor((winLength - 1) / 2);
@@ -589,7 +593,8 @@ export function resample(waveform: Tensor, origFreq: number, newFreq: number, op
 }
 
 /** torchaudio.functional.gain: the waveform times 10^(gainDb / 20) (6.02 dB doubles the amplitude). */
-export function gain(waveform: Tensor, gainDb: number): Tensor {
+export function gain(waveform: Tensor, gainDb: number, ...extra: []): Tensor {
+  noExtraArgs('gain', extra, 'a waveform and gainDb');
   checkWaveform('gain', waveform);
   if (typeof gainDb !== 'number' || !Number.isFinite(gainDb)) throw new Error(`gain: gainDb must be a finite number of decibels, got ${String(gainDb)}`);
   return waveform.mul(10 ** (gainDb / 20));

@@ -6,7 +6,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
 import { preview } from '../util/untrusted.js';
-import { checkOptionKeys } from '../ops/args.js';
+import { checkOptionKeys, describe, noExtraArgs } from '../ops/args.js';
 import { gunzipBounded, isGzip } from './gzip.js';
 
 export { isGzip };
@@ -90,7 +90,10 @@ function readIdxHeader(bytes: Uint8Array, fail: (why: string) => never): IdxHead
  * is inflated only as far as its header allows: one that declares more than maxBytes, or
  * decompresses to more or fewer bytes than declared, or fails its CRC, is an error.
  */
-export function parseIdx(input: Uint8Array, name = 'IDX data', options: ParseIdxOptions = {}): IdxArray {
+export function parseIdx(input: Uint8Array, name = 'IDX data', options: ParseIdxOptions = {}, ...extra: []): IdxArray {
+  // An options object in the name's place would have its limits silently ignored.
+  if (typeof name !== 'string') throw new TypeError(`parseIdx: name must be a string (options go third: parseIdx(bytes, name, { maxBytes })), got ${describe(name)}`);
+  noExtraArgs('parseIdx', extra, 'bytes, a name and an options object');
   return parseIdxBytes(input, name, options, false);
 }
 

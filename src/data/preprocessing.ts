@@ -8,7 +8,7 @@ import { normalizeDims, shapeStr } from '../tensor/shape.js';
 import { add, cast, div, eq, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { amax, amin, mean } from '../ops/reduce.js';
 import { preview } from '../util/untrusted.js';
-import { arrayOf, dtype as dtypeCheck, intArray, num, parseOptions, type Spec } from '../ops/args.js';
+import { arrayOf, dtype as dtypeCheck, intArray, noExtraArgs, num, parseOptions, type Spec } from '../ops/args.js';
 
 export interface ScalerOptions {
   /**
@@ -107,7 +107,8 @@ export class StandardScaler extends Scaler {
     return { mean: this.mean, scale: this.scale };
   }
 
-  loadStateDict(state: Record<string, Tensor>): void {
+  loadStateDict(state: Record<string, Tensor>, ...extra: []): void {
+    noExtraArgs('StandardScaler.loadStateDict', extra, 'one state dict');
     const { mean: m, scale: s } = state;
     if (m === undefined || s === undefined) throw new Error('StandardScaler.loadStateDict: expected keys "mean" and "scale"');
     this.mean = cast(m, 'float64');
@@ -161,7 +162,8 @@ export class MinMaxScaler extends Scaler {
     return { scale: this.scale, offset: this.offset };
   }
 
-  loadStateDict(state: Record<string, Tensor>): void {
+  loadStateDict(state: Record<string, Tensor>, ...extra: []): void {
+    noExtraArgs('MinMaxScaler.loadStateDict', extra, 'one state dict');
     const { scale: s, offset: o } = state;
     if (s === undefined || o === undefined) throw new Error('MinMaxScaler.loadStateDict: expected keys "scale" and "offset"');
     this.scale = cast(s, 'float64');

@@ -166,7 +166,8 @@ export abstract class LRScheduler {
     return stateOf(this);
   }
 
-  loadStateDict(dict: SchedulerStateDict): void {
+  loadStateDict(dict: SchedulerStateDict, ...extra: []): void {
+    noExtraArgs(`${this.name}.loadStateDict`, extra, 'one state dict');
     loadStateInto(this, this.name, dict);
   }
 
@@ -796,7 +797,8 @@ export class ReduceLROnPlateau {
     return stateOf(this);
   }
 
-  loadStateDict(dict: SchedulerStateDict): void {
+  loadStateDict(dict: SchedulerStateDict, ...extra: []): void {
+    noExtraArgs(`${this.name}.loadStateDict`, extra, 'one state dict');
     loadStateInto(this, this.name, dict);
   }
 

@@ -9,7 +9,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { zeros } from '../tensor/creation.js';
 import { sameShape, shapeStr } from '../tensor/shape.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
-import { bool, parseArgs, type Args } from '../ops/args.js';
+import { bool, noExtraArgs, parseArgs, type Args } from '../ops/args.js';
 
 /** The option every optimizer has. */
 export interface BaseOptions {
@@ -260,8 +260,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends S
    * copied and cast to their parameter's dtype; a one-element tensor where a count is kept (torch's
    * tensor `step`) becomes a number; group options are replaced.
    */
-  loadStateDict(dict: OptimizerStateDict<O>): void {
+  loadStateDict(dict: OptimizerStateDict<O>, ...extra: []): void {
     const where = `${this.name}.loadStateDict`;
+    noExtraArgs(where, extra, 'one state dict');
     if (typeof dict !== 'object' || dict === null || !Array.isArray(dict.paramGroups) || typeof dict.state !== 'object' || dict.state === null) {
       throw new Error(`${where}: expected { state, paramGroups } as returned by stateDict()`);
     }

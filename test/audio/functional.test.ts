@@ -205,3 +205,11 @@ describe('audio behaviour', () => {
     assert.throws(() => audio.amplitudeToDB(x, { topDb: -1 }), /topDb must be a non-negative number/);
   });
 });
+
+test('createDct, computeDeltas and gain reject extra arguments and wrongly typed dtype or mode', () => {
+  assert.throws(() => (nb.audio.createDct as (...args: unknown[]) => unknown)(13, 40, 'ortho', 'float32', 1), /createDct: too many arguments: it takes nMfcc, nMels, norm and dtype, got 1 more \(number 1\)/);
+  assert.throws(() => nb.audio.createDct(13, 40, 'ortho', 'int32' as never), /createDct: dtype must be 'float32' or 'float64', got string 'int32'/);
+  assert.throws(() => nb.audio.computeDeltas(nb.rand([2, 10]), 5, { mode: 'replicate' } as never), /computeDeltas: mode must be a padding mode string, got object \{mode\}/);
+  assert.throws(() => (nb.audio.computeDeltas as (...args: unknown[]) => unknown)(nb.rand([2, 10]), 5, 'replicate', 3), /computeDeltas: too many arguments/);
+  assert.throws(() => (nb.audio.gain as (...args: unknown[]) => unknown)(nb.rand([1, 10]), 3, 4), /gain: too many arguments: it takes a waveform and gainDb, got 1 more \(number 4\)/);
+});

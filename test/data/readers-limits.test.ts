@@ -199,3 +199,10 @@ describe('CSV labels and limits', () => {
     assert.ok(peak < 12 * text.length, `heap grew by ${(peak / 2 ** 20).toFixed(0)} MiB for ${(text.length / 2 ** 20).toFixed(0)} MiB of CSV`);
   });
 });
+
+test('parseIdx with options in the name position is an error, not a silently ignored limit', () => {
+  const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 5, 6]);
+  assert.deepEqual(Array.from(parseIdx(bytes).data), [5, 6]);
+  assert.throws(() => parseIdx(bytes, { maxBytes: 4 } as never), /parseIdx: name must be a string \(options go third: parseIdx\(bytes, name, \{ maxBytes \}\)\), got object \{maxBytes\}/);
+  assert.throws(() => (parseIdx as (...args: unknown[]) => unknown)(bytes, 'x', {}, 1), /parseIdx: too many arguments/);
+});

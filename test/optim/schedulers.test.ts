@@ -207,6 +207,13 @@ describe('scheduler state and errors', () => {
       [() => new S.StepLR(sgd(), 2, { gama: 0.5 } as never), /unknown option 'gama' for StepLR; did you mean 'gamma'/],
     ];
     for (const [make, pattern] of cases) assert.throws(make, pattern);
+    // loadStateDict takes one state dict, as the optimizers' and the scalers' do.
+    const step = new S.StepLR(sgd(), 2);
+    assert.throws(() => (step.loadStateDict as (...args: unknown[]) => unknown)(step.stateDict(), true), /StepLR\.loadStateDict: too many arguments: it takes one state dict, got 1 more \(boolean true\)/);
+    const opt = sgd();
+    assert.throws(() => (opt.loadStateDict as (...args: unknown[]) => unknown)(opt.stateDict(), false), /SGD\.loadStateDict: too many arguments/);
+    const scaler = new nb.data.StandardScaler().fit(nb.rand([4, 2]));
+    assert.throws(() => (scaler.loadStateDict as (...args: unknown[]) => unknown)(scaler.stateDict(), 1), /StandardScaler\.loadStateDict: too many arguments/);
   });
 
   test('resuming with lastEpoch continues from the groups initialLr', () => {
