@@ -8,7 +8,7 @@ import { normalizeDims, shapeStr } from '../tensor/shape.js';
 import { add, cast, div, eq, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { amax, amin, mean } from '../ops/reduce.js';
 import { preview } from '../util/untrusted.js';
-import { arrayOf, dtype as dtypeCheck, intArray, noExtraArgs, num, parseOptions, type Spec } from '../ops/args.js';
+import { arrayOf, checkOptionKeys, dtype as dtypeCheck, intArray, noExtraArgs, num, parseOptions, type Spec } from '../ops/args.js';
 
 export interface ScalerOptions {
   /**
@@ -107,14 +107,29 @@ export class StandardScaler extends Scaler {
     return { mean: this.mean, scale: this.scale };
   }
 
-  loadStateDict(state: Record<string, Tensor>, ...extra: []): void {
-    noExtraArgs('StandardScaler.loadStateDict', extra, 'one state dict');
-    const { mean: m, scale: s } = state;
-    if (m === undefined || s === undefined) throw new Error('StandardScaler.loadStateDict: expected keys "mean" and "scale"');
+  loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}, ...extra: []): void {
+    const [m, s] = scalerState('StandardScaler.loadStateDict', state, ['mean', 'scale'], options, extra);
     this.mean = cast(m, 'float64');
     this.scale = cast(s, 'float64');
     this.fittedShape = [...m.shape];
   }
+}
+
+/**
+ * A scaler's two state tensors, checked as Module.loadStateDict checks a module's: both present and,
+ * with strict (the default), no other key.
+ */
+function scalerState(where: string, state: Record<string, Tensor>, keys: readonly [string, string], options: { strict?: boolean }, extra: readonly unknown[]): [Tensor, Tensor] {
+  noExtraArgs(where, extra, 'a state dict and an options object');
+  checkOptionKeys(where, options, ['strict']);
+  if (typeof state !== 'object' || state === null) throw new Error(`${where}: expected the state dict stateDict() returns, got ${String(state)}`);
+  const [a, b] = [state[keys[0]], state[keys[1]]];
+  if (a === undefined || b === undefined) throw new Error(`${where}: expected keys "${keys[0]}" and "${keys[1]}"`);
+  if (options.strict ?? true) {
+    const unexpected = Object.keys(state).filter((k) => !keys.includes(k));
+    if (unexpected.length > 0) throw new Error(`${where}: unexpected keys ${unexpected.map((k) => `"${k}"`).join(', ')} (pass { strict: false } to ignore them)`);
+  }
+  return [a, b];
 }
 
 export interface MinMaxScalerOptions extends ScalerOptions {
@@ -162,10 +177,8 @@ export class MinMaxScaler extends Scaler {
     return { scale: this.scale, offset: this.offset };
   }
 
-  loadStateDict(state: Record<string, Tensor>, ...extra: []): void {
-    noExtraArgs('MinMaxScaler.loadStateDict', extra, 'one state dict');
-    const { scale: s, offset: o } = state;
-    if (s === undefined || o === undefined) throw new Error('MinMaxScaler.loadStateDict: expected keys "scale" and "offset"');
+  loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}, ...extra: []): void {
+    const [s, o] = scalerState('MinMaxScaler.loadStateDict', state, ['scale', 'offset'], options, extra);
     this.scale = cast(s, 'float64');
     this.offset = cast(o, 'float64');
     this.fittedShape = [...s.shape];

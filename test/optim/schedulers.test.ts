@@ -213,7 +213,10 @@ describe('scheduler state and errors', () => {
     const opt = sgd();
     assert.throws(() => (opt.loadStateDict as (...args: unknown[]) => unknown)(opt.stateDict(), false), /SGD\.loadStateDict: too many arguments/);
     const scaler = new nb.data.StandardScaler().fit(nb.rand([4, 2]));
-    assert.throws(() => (scaler.loadStateDict as (...args: unknown[]) => unknown)(scaler.stateDict(), 1), /StandardScaler\.loadStateDict: too many arguments/);
+    assert.throws(() => (scaler.loadStateDict as (...args: unknown[]) => unknown)(scaler.stateDict(), {}, 1), /StandardScaler\.loadStateDict: too many arguments: it takes a state dict and an options object/);
+    assert.throws(() => scaler.loadStateDict(scaler.stateDict(), { strikt: true } as never), /unknown option 'strikt' for StandardScaler\.loadStateDict; did you mean 'strict'/);
+    assert.throws(() => scaler.loadStateDict({ ...scaler.stateDict(), extra: nb.zeros([1]) }), /StandardScaler\.loadStateDict: unexpected keys "extra"/);
+    scaler.loadStateDict({ ...scaler.stateDict(), extra: nb.zeros([1]) }, { strict: false });
   });
 
   test('resuming with lastEpoch continues from the groups initialLr', () => {
