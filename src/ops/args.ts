@@ -157,6 +157,28 @@ export function noExtraArgs(fn: string, extra: readonly unknown[], takes = 'no f
 }
 
 /**
+ * Splits optional arguments into the positional values (at most one per name in `positional`) and
+ * a final options object (null when there is none); more values than names is an error.
+ */
+export function splitOptionalArgs(
+  fn: string,
+  args: readonly unknown[],
+  positional: readonly string[],
+  onlyOptions = 'only an options object here',
+): { values: readonly unknown[]; options: Record<string, unknown> | null } {
+  const last = args.length > 0 ? args[args.length - 1] : undefined;
+  const options = isPlainObject(last) ? last : null;
+  const values = options === null ? args : args.slice(0, -1);
+  if (values.length > positional.length) {
+    const takes = positional.length === 0
+      ? onlyOptions
+      : `at most ${positional.length} optional argument${positional.length > 1 ? 's' : ''} (${positional.join(', ')}) and an options object`;
+    noExtraArgs(fn, values.slice(positional.length), takes);
+  }
+  return { values, options };
+}
+
+/**
  * Reads the optional arguments of a call: `args` (what follows the required ones) holds values in the
  * order of `spec`'s keys that are listed in `positional` (default: all), optionally followed by one
  * options object whose keys are any of `spec`'s. `undefined` means "not given" in both forms.
@@ -168,15 +190,7 @@ export function parseArgs<S extends Spec>(
   positional: readonly (keyof S & string)[] = Object.keys(spec),
 ): Parsed<S> {
   const out: Record<string, unknown> = {};
-  const last = args.length > 0 ? args[args.length - 1] : undefined;
-  const options = isPlainObject(last) ? last : null;
-  const values = options === null ? args : args.slice(0, -1);
-  if (values.length > positional.length) {
-    const takes = positional.length === 0
-      ? 'only an options object here'
-      : `at most ${positional.length} optional argument${positional.length > 1 ? 's' : ''} (${positional.join(', ')}) and an options object`;
-    noExtraArgs(fn, values.slice(positional.length), takes);
-  }
+  const { values, options } = splitOptionalArgs(fn, args, positional);
   values.forEach((value, i) => {
     const name = positional[i]!;
     if (value === undefined) return;

@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import type { BaseOptions, Optimizer, ParamGroup, StateRecord } from './optimizer.js';
-import { checkOptionKeys, isPlainObject, noExtraArgs, type Args } from '../ops/args.js';
+import { checkOptionKeys, noExtraArgs, splitOptionalArgs, type Args } from '../ops/args.js';
 
 /** Any optimizer: schedulers only read and write the groups' lr (and momentum or betas). */
 export type AnyOptimizer = Optimizer<BaseOptions, StateRecord>;
@@ -28,15 +28,9 @@ export interface SchedulerOptions {
  * values than `order` names are an error (not ignored); unknown keys are left to the key check.
  */
 function optionArgs<O extends object>(where: string, args: readonly unknown[], order: readonly (keyof O & string)[]): O {
-  const last = args.length > 0 ? args[args.length - 1] : undefined;
-  const options: Record<string, unknown> = isPlainObject(last) ? { ...last } : {};
-  const values = isPlainObject(last) ? args.slice(0, -1) : args;
-  if (values.length > order.length) {
-    const takes = order.length === 0
-      ? 'only an options object after the required arguments'
-      : `at most ${order.length} optional argument${order.length > 1 ? 's' : ''} (${order.join(', ')}) and an options object`;
-    noExtraArgs(where, values.slice(order.length), takes);
-  }
+  const split = splitOptionalArgs(where, args, order, 'only an options object after the required arguments');
+  const options: Record<string, unknown> = { ...split.options };
+  const { values } = split;
   values.forEach((value, i) => {
     if (value === undefined) return;
     const key = order[i]!;
