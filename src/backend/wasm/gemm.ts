@@ -70,7 +70,8 @@ function chunkGrid(batch: number, m: number, n: number, threads: number): ChunkG
  * Runs the products; allocates its descriptor in the current call's area. A single product on
  * several threads first packs B once, all threads sharing the work, and then splits only M, so no
  * thread packs B again (with chunks over both M and N, every chunk packed its own columns of B
- * and every row block repacked all of it).
+ * and every row block repacked all of it). Packing and products are the two phases of one round:
+ * one wake-up of the workers per product.
  */
 export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
   const batch = spec.offsets.length / 3;
@@ -83,6 +84,7 @@ export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
   const columns = Math.ceil(spec.n / NR) * NR;
   // Allocated before the memory's views are taken below (an allocation may grow the memory).
   const packed = sharedB ? runtime.alloc(spec.k * columns * 4) : 0;
+  const packTask = sharedB ? runtime.alloc(TASK_WORDS * 4) : 0;
   const words = runtime.i32;
   words.set(spec.offsets, offsets >>> 2);
   const t = task >>> 2;
@@ -105,16 +107,20 @@ export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
   words[t + 16] = offsets;
   words[t + 17] = spec.accumulate === true ? 1 : 0;
   words[t + 18] = packed;
-  if (sharedB) {
-    const panels = columns / NR;
-    const groups = Math.min(panels, runtime.threadCount * CHUNKS_PER_THREAD);
-    words[t + 19] = Math.ceil(panels / groups);
-    words[t + 20] = groups;
-    words[t] = TASK_PACK_B;
-    runtime.run(task, Math.ceil(spec.k / KC) * groups, true, true);
-    words[t] = TASK_GEMM;
+  const count = batch * grid.mChunks * grid.nChunks;
+  if (!sharedB) {
+    runtime.run(task, count, parallel);
+    return;
   }
-  runtime.run(task, batch * grid.mChunks * grid.nChunks, parallel);
+  // The packing task: a copy of the descriptor with its own kind and grouping.
+  const panels = columns / NR;
+  const groups = Math.min(panels, runtime.threadCount * CHUNKS_PER_THREAD);
+  words[t + 19] = Math.ceil(panels / groups);
+  words[t + 20] = groups;
+  const p = packTask >>> 2;
+  words.copyWithin(p, t, t + TASK_WORDS);
+  words[p] = TASK_PACK_B;
+  runtime.run(packTask, Math.ceil(spec.k / KC) * groups, true, { task, count });
 }
 
 /** Chunks of whole rows (and all of N), for products whose B is packed once for every chunk. */

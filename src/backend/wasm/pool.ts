@@ -21,8 +21,10 @@ const FAILED = 7;
 const ACTIVE = 8;
 /** Workers that have instantiated the module and entered their loop. */
 const STARTED = 9;
-/** Nonzero while the host will start another round at once (a product's packing round, then its compute round). */
-const LINGER = 10;
+/** In a two-phase round, the index of the first chunk of the second phase (the round's count when there is none). */
+const SECOND_AT = 10;
+/** The second phase's task; its chunks are numbered from 0. */
+const SECOND_TASK = 11;
 export const CONTROL_WORDS = 16;
 
 /**
@@ -35,14 +37,19 @@ const INDEX_MASK = (1 << INDEX_BITS) - 1;
 /** Chunks per round; the index field must not overflow (count + threads < 2^13). */
 const MAX_ROUND = 4000;
 /**
- * Polls (of an atomic load, a few ns each) before a thread sleeps, where the next round follows at
- * once: the calling thread waiting for the workers' last chunks, and a worker whose round the host
- * marked as followed by another (LINGER). Otherwise a worker sleeps as soon as the chunks run out:
- * a worker that polled after every round (~130 us) took the core from the calling thread whenever
- * both shared one (a loaded machine, or the scheduler waking the worker on the caller's core),
- * and the calling thread then paid the whole poll inside Atomics.notify.
+ * Polls (of an atomic load, a few ns each) before a thread sleeps while it waits for chunks other
+ * threads hold: the calling thread at the end of a round, and any thread at a two-phase round's
+ * barrier. A worker sleeps as soon as the chunks run out: a worker that polled after a round
+ * (~130-400 us) took the core from the calling thread whenever both shared one (a loaded machine,
+ * or the scheduler waking the worker on the caller's core), and the calling thread then paid the
+ * whole poll inside Atomics.notify.
  */
 const SPIN = 20000;
+/**
+ * Polls at a two-phase round's barrier: the wait there is for the other thread's last chunk of the
+ * first phase (a product's packing: ~5-10 us), so a longer wait means that thread lost its core.
+ */
+const BARRIER_SPIN = 4000;
 
 const WORKER_BODY = `
 function work(data) {
@@ -52,7 +59,6 @@ function work(data) {
   let seen = Atomics.load(words, ${GEN});
   Atomics.add(words, ${STARTED}, 1);
   for (;;) {
-    for (let spin = 0; spin < ${SPIN} && Atomics.load(words, ${LINGER}) !== 0 && data.id <= Atomics.load(words, ${ACTIVE}) && Atomics.load(words, ${GEN}) === seen; spin++);
     Atomics.wait(words, ${GEN}, seen);
     seen = Atomics.load(words, ${GEN});
     if (data.id > Atomics.load(words, ${ACTIVE})) continue;
@@ -61,20 +67,39 @@ function work(data) {
       const index = ticket & ${INDEX_MASK};
       const count = ticket >>> ${INDEX_BITS};
       if (index >= count) break;
+      const secondAt = Atomics.load(words, ${SECOND_AT});
       try {
         const scratch = Atomics.load(words, ${SCRATCH_BASE}) + data.id * Atomics.load(words, ${SCRATCH_STRIDE});
-        runChunk(Atomics.load(words, ${TASK}), Atomics.load(words, ${BASE}) + index, scratch);
+        if (index < secondAt) {
+          runChunk(Atomics.load(words, ${TASK}), Atomics.load(words, ${BASE}) + index, scratch);
+        } else {
+          waitForDone(words, secondAt, ${BARRIER_SPIN});
+          runChunk(Atomics.load(words, ${SECOND_TASK}), index - secondAt, scratch);
+        }
       } catch (error) {
         Atomics.store(words, ${FAILED}, 1);
       }
-      if (Atomics.add(words, ${DONE}, 1) + 1 === count) Atomics.notify(words, ${DONE});
+      const done = Atomics.add(words, ${DONE}, 1) + 1;
+      if (done === count || done === secondAt) Atomics.notify(words, ${DONE});
     }
   }
+}
+
+/** Waits until the round's DONE word reaches target: polls, then sleeps (a worker may block). */
+function waitForDone(words, target, polls) {
+  for (let spin = 0; spin < polls && Atomics.load(words, ${DONE}) < target; spin++);
+  for (let done = Atomics.load(words, ${DONE}); done < target; done = Atomics.load(words, ${DONE})) Atomics.wait(words, ${DONE}, done);
 }
 `;
 
 const NODE_WORKER_SOURCE = `${WORKER_BODY}\nwork(require('node:worker_threads').workerData);\n`;
 const BROWSER_WORKER_SOURCE = `${WORKER_BODY}\nself.onmessage = (event) => work(event.data);\n`;
+
+/** A round's second phase: `count` chunks of `task`, started once the first phase's are all done. */
+export interface SecondPhase {
+  task: number;
+  count: number;
+}
 
 /** A started worker; held so it stays referenced while it sleeps. */
 type WorkerHandle = object;
@@ -177,23 +202,32 @@ export class ThreadPool {
 
   /**
    * Runs chunks 0..count-1 of a task on this thread and the workers; returns when all are done.
-   * `followed`: another round starts right after this one, so the workers poll for it instead of
-   * sleeping.
+   * `then`: a second phase whose chunks start only once every chunk of the first is done, handed
+   * out in the same round (one wake-up of the workers instead of two; a product's packing, then
+   * its compute).
    */
-  run(task: number, count: number, followed = false): void {
+  run(task: number, count: number, then?: SecondPhase): void {
+    if (then !== undefined && count + then.count > MAX_ROUND) {
+      this.run(task, count);
+      this.run(then.task, then.count);
+      return;
+    }
     this.spawnMissing();
     const words = this.words;
     const runChunk = this.runtime.exports.runChunk;
     const scratch = this.runtime.scratch(0);
     const { base, stride } = this.runtime.scratchLayout;
     Atomics.store(words, TASK, task);
+    Atomics.store(words, SECOND_TASK, then?.task ?? 0);
     Atomics.store(words, SCRATCH_BASE, base);
     Atomics.store(words, SCRATCH_STRIDE, stride);
     Atomics.store(words, FAILED, 0);
+    const total = count + (then?.count ?? 0);
     let failure: unknown;
-    for (let start = 0; start < count; start += MAX_ROUND) {
-      const round = Math.min(MAX_ROUND, count - start);
-      Atomics.store(words, LINGER, followed || start + round < count ? 1 : 0);
+    for (let start = 0; start < total; start += MAX_ROUND) {
+      const round = Math.min(MAX_ROUND, total - start);
+      const secondAt = then === undefined ? round : count;
+      Atomics.store(words, SECOND_AT, secondAt);
       Atomics.store(words, BASE, start);
       Atomics.store(words, DONE, 0);
       Atomics.store(words, NEXT, round << INDEX_BITS);
@@ -205,14 +239,20 @@ export class ThreadPool {
         const index = ticket & INDEX_MASK;
         if (index >= ticket >>> INDEX_BITS) break;
         try {
-          runChunk(task, start + index, scratch);
+          if (index < secondAt) {
+            runChunk(task, start + index, scratch);
+          } else {
+            this.waitForDone(secondAt, BARRIER_SPIN);
+            runChunk(then!.task, index - secondAt, scratch);
+          }
         } catch (error) {
           failure = error;
         }
-        Atomics.add(words, DONE, 1);
+        // A worker may sleep at the barrier: wake it when the first phase is complete.
+        if (Atomics.add(words, DONE, 1) + 1 === secondAt && secondAt < round) Atomics.notify(words, DONE);
         own++;
       }
-      this.waitForDone(round);
+      this.waitForDone(round, SPIN);
       this.workerChunks += round - own;
       Atomics.store(words, NEXT, 0); // closed: late tickets read a count of 0
     }
@@ -220,9 +260,9 @@ export class ThreadPool {
     if (Atomics.load(words, FAILED) !== 0) throw new Error('wasm backend: a kernel failed in a worker thread');
   }
 
-  private waitForDone(count: number): void {
+  private waitForDone(count: number, polls: number): void {
     const words = this.words;
-    for (let spin = 0; spin < SPIN && Atomics.load(words, DONE) < count; spin++);
+    for (let spin = 0; spin < polls && Atomics.load(words, DONE) < count; spin++);
     for (let done = Atomics.load(words, DONE); done < count; done = Atomics.load(words, DONE)) {
       if (this.canBlock !== false) {
         try {

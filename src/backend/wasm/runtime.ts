@@ -12,7 +12,7 @@
  * garbage-collected.
  */
 import * as binaries from './generated/kernels.js';
-import { ThreadPool, CONTROL_WORDS } from './pool.js';
+import { ThreadPool, CONTROL_WORDS, type SecondPhase } from './pool.js';
 
 /** What the compiled module exports (asm/index.ts). */
 export interface KernelExports {
@@ -311,15 +311,16 @@ export class WasmRuntime {
   }
 
   /**
-   * Runs chunks 0..count-1 of the task at `task`, on the pool when `parallel` and threads allow.
-   * `followed`: another parallel round follows at once (the pool's workers then poll for it).
+   * Runs chunks 0..count-1 of the task at `task`, on the pool when `parallel` and threads allow;
+   * then, when given, the chunks of a second phase (which may read anything the first wrote).
    */
-  run(task: number, count: number, parallel: boolean, followed = false): void {
-    if (parallel && this.pool !== undefined && this.threads > 1 && count > 1) {
-      this.pool.run(task, count, followed);
+  run(task: number, count: number, parallel: boolean, then?: SecondPhase): void {
+    if (parallel && this.pool !== undefined && this.threads > 1 && count + (then?.count ?? 0) > 1) {
+      this.pool.run(task, count, then);
       return;
     }
     const scratch = this.scratch(0);
     for (let chunk = 0; chunk < count; chunk++) this.exports.runChunk(task, chunk, scratch);
+    if (then !== undefined) for (let chunk = 0; chunk < then.count; chunk++) this.exports.runChunk(then.task, chunk, scratch);
   }
 }
