@@ -6,6 +6,7 @@ import { convChunk, depthwiseChunk, batchColumnsChunk, CONV_FORWARD, CONV_INPUT_
 import { maxPoolChunk, avgPoolChunk } from './pool';
 import { winogradChunk, winogradWeightGradChunk } from './winograd';
 import { word2vecChunk } from './word2vec';
+import { adamChunk } from './optim';
 
 // Task kinds understood by `runChunk` (word 0 of a task descriptor).
 const TASK_GEMM = 1;
@@ -22,6 +23,7 @@ const TASK_WORD2VEC = 11;
 const TASK_DEPTHWISE = 12;
 const TASK_BATCH_IM2COL = 13;
 const TASK_BATCH_COL2IM = 14;
+const TASK_ADAM = 15;
 
 /** First byte the host may use. */
 export function heapBase(): usize {
@@ -50,6 +52,7 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   else if (kind == TASK_DEPTHWISE) depthwiseChunk(task, chunk, scratch);
   else if (kind == TASK_BATCH_IM2COL) batchColumnsChunk(task, chunk, true);
   else if (kind == TASK_BATCH_COL2IM) batchColumnsChunk(task, chunk, false);
+  else if (kind == TASK_ADAM) adamChunk(task, chunk);
   else unreachable();
 }
 

@@ -1,6 +1,8 @@
 // Fused Adam/AdamW and SGD steps on float32, in place (on staged copies, or on resident arrays). Every f32x4 op rounds like one
 // float32 tensor op, in the order of optim/adam.ts's composed update, so results are identical.
 
+import { word } from './task';
+
 // Scalars (f32) and flags (i32) at `args`, written by the host (src/backend/wasm/optim.ts).
 const A_BETA1 = 0;
 const A_BETA2 = 1;
@@ -107,6 +109,32 @@ export function adamStepF32(p: usize, g: usize, m: usize, v: usize, vmax: usize,
     store<f32>(m + at, mi);
     store<f32>(v + at, vi);
   }
+}
+
+// Parallel Adam task descriptor, i32 words after the kind (written by src/backend/wasm/optim.ts):
+// the arrays' byte addresses (vmax 0 without AMSGrad), the element count, the scalars' address
+// and the elements per chunk.
+const T_P = 1;
+const T_G = 2;
+const T_M = 3;
+const T_V = 4;
+const T_VMAX = 5;
+const T_COUNT = 6;
+const T_ARGS = 7;
+const T_CHUNK = 8;
+
+/** Chunk `chunk` of a parallel Adam step: adamStepF32 on its range (elementwise, so any split gives the same result). */
+export function adamChunk(task: usize, chunk: i32): void {
+  const size = word(task, T_CHUNK);
+  const start = chunk * size;
+  const count = min(size, word(task, T_COUNT) - start);
+  if (count <= 0) return;
+  const offset = <usize>start << 2;
+  const vmax = <usize>word(task, T_VMAX);
+  adamStepF32(
+    <usize>word(task, T_P) + offset, <usize>word(task, T_G) + offset, <usize>word(task, T_M) + offset,
+    <usize>word(task, T_V) + offset, vmax == 0 ? 0 : vmax + offset, count, <usize>word(task, T_ARGS),
+  );
 }
 
 // SGD's scalars and flags at `args` (src/backend/wasm/optim.ts).

@@ -11,6 +11,7 @@ import * as nb from '../../src/index.js';
 import { fused } from '../../src/backend/registry.js';
 import { WasmRuntime } from '../../src/backend/wasm/runtime.js';
 import type { AdamStepOptions } from '../../src/backend/types.js';
+import { ADAM_PARALLEL_MIN } from '../../src/backend/wasm/optim.js';
 import { lstmSequence } from '../../src/ops/recurrent.js';
 
 function onBackend<T>(name: string, fn: () => T): T {
@@ -100,6 +101,34 @@ describe('fused kernels', () => {
       assert.ok(!(q.data.buffer instanceof SharedArrayBuffer), 'a tensor covering part of its storage stays where it is');
       // The step's values: Adam's first step moves each element by lr (the gradient is all ones).
       p.toTypedArray().forEach((v, i) => assert.ok(Math.abs(v - (values[i]! - 0.1)) < 1e-6, `element ${i}`));
+    });
+  });
+
+  test('a large Adam step split among the threads equals the one-thread step bit for bit', { skip: (!hasWasm || !sharedMemory) && 'needs the wasm backend with shared memory' }, () => {
+    onBackend('wasm', () => {
+      const threads = nb.getNumThreads();
+      // Over the split threshold, not a whole number of chunks or vectors; values with NaN, +-Inf and -0.
+      const n = ADAM_PARALLEL_MIN + 16384 + 4099;
+      const special = [Number.NaN, Infinity, -Infinity, -0, 0, 1e-30];
+      const values = (seed: number) => nb.tensor(Float32Array.from({ length: n }, (_, i) => (i % 997 === 0 ? special[(i / 997) % special.length]! : Math.sin(i * seed))), { allowNonFinite: true });
+      const variants: Partial<AdamStepOptions>[] = [{}, { amsgrad: true }, { weightDecay: 0.1 }, { weightDecay: 0.1, decoupled: true }, { maximize: true }];
+      const stepped = (count: number, variant: Partial<AdamStepOptions>) => {
+        nb.setNumThreads(count);
+        const param = values(1);
+        const state = { expAvg: nb.zerosLike(param), expAvgSq: nb.zerosLike(param), maxExpAvgSq: variant.amsgrad === true ? nb.zerosLike(param) : null };
+        for (let step = 1; step <= 3; step++) assert.equal(fused('adamStep')!(param, values(step + 1), state, { ...options, ...variant, step }), true);
+        return [param, state.expAvg, state.expAvgSq, ...(state.maxExpAvgSq === null ? [] : [state.maxExpAvgSq])].map((t) => new Uint32Array(t.toTypedArray().buffer));
+      };
+      try {
+        const info = nb.wasmBackendInfo()!;
+        const before = info.workerChunks;
+        for (const variant of variants) {
+          assert.deepEqual(stepped(2, variant), stepped(1, variant), JSON.stringify(variant));
+        }
+        if (nb.wasmBackendInfo()!.workersRunning > 0) assert.ok(nb.wasmBackendInfo()!.workerChunks > before, 'no chunk ran on a worker');
+      } finally {
+        nb.setNumThreads(threads);
+      }
     });
   });
 });
