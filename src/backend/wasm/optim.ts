@@ -107,10 +107,14 @@ function inBlocks(runtime: WasmRuntime, views: View[], readOnly: number, n: numb
 /** Task kind of asm/index.ts's parallel Adam chunks (must match). */
 const TASK_ADAM = 15;
 /**
- * From this many elements an Adam step is split among the threads: one thread takes ~1.5-2 ns per
- * element (two divisions and a square root per vector), a hand-off ~40 us of the caller's time.
+ * From this many elements an Adam step is split among the threads. One thread takes ~1.2 ns per
+ * element (two divisions and a square root per vector); splitting costs the caller ~75 us (the
+ * gradient staged whole, ~35 us for 800 KB, and the workers' wake-up inside Atomics.notify,
+ * ~25-45 us), so with the second core idle it pays from ~120k elements. On a loaded machine the
+ * worker starts late: the MLP's 200,704-element weight took 296 us split against 239 us on one
+ * thread (10th percentiles), so the split starts where the halved kernel saves ~90 us or more.
  */
-export const ADAM_PARALLEL_MIN = 1 << 17;
+export const ADAM_PARALLEL_MIN = 1 << 18;
 /** Elements per chunk of a parallel step (whole f32x4 vectors). */
 const ADAM_CHUNK = 16384;
 
