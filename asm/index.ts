@@ -7,6 +7,7 @@ import { maxPoolChunk, avgPoolChunk } from './pool';
 import { winogradChunk, winogradWeightGradChunk } from './winograd';
 import { word2vecChunk } from './word2vec';
 import { adamChunk } from './optim';
+import { lstmSequenceChunk } from './recurrent';
 
 // Task kinds understood by `runChunk` (word 0 of a task descriptor).
 const TASK_GEMM = 1;
@@ -24,6 +25,8 @@ const TASK_DEPTHWISE = 12;
 const TASK_BATCH_IM2COL = 13;
 const TASK_BATCH_COL2IM = 14;
 const TASK_ADAM = 15;
+const TASK_LSTM_SEQUENCE = 16;
+const TASK_LSTM_SEQUENCE_BACKWARD = 17;
 
 /** First byte the host may use. */
 export function heapBase(): usize {
@@ -53,6 +56,8 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   else if (kind == TASK_BATCH_IM2COL) batchColumnsChunk(task, chunk, true);
   else if (kind == TASK_BATCH_COL2IM) batchColumnsChunk(task, chunk, false);
   else if (kind == TASK_ADAM) adamChunk(task, chunk);
+  else if (kind == TASK_LSTM_SEQUENCE) lstmSequenceChunk(task, chunk, scratch, false);
+  else if (kind == TASK_LSTM_SEQUENCE_BACKWARD) lstmSequenceChunk(task, chunk, scratch, true);
   else unreachable();
 }
 
@@ -66,7 +71,7 @@ export { adamStepF32, sgdStepF32 } from './optim';
 export { unaryF32, clampF32, binaryF32, transposeF32, sumAllF32, sumRowsF32, sumBlocksF32, softmaxRowsF32, allWithinF32 } from './elementwise';
 
 /** Fused LSTM and GRU cell gate math on contiguous arrays, called directly. */
-export { lstmCellF32, lstmCellBackwardF32, gruCellF32, lstmSequenceF32, lstmSequenceBackwardF32 } from './recurrent';
+export { lstmCellF32, lstmCellBackwardF32, gruCellF32, lstmPackWeights } from './recurrent';
 
 /** Max pooling's backward (a scatter of gradients to their argmax), called directly. */
 export { maxPoolBackwardF32 } from './pool';

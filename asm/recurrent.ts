@@ -5,6 +5,7 @@
 
 import { sigmoidv, tanhv } from './elementwise';
 import { gemmPacked, packWholeB } from './gemm';
+import { word } from './task';
 
 /** The pre-activation at byte `at` of a gate row: the x part plus the h part when there is one. */
 @inline function preActivation(x: usize, h: usize, at: usize): v128 {
@@ -78,16 +79,20 @@ export function gruCellF32(gi: usize, gh: usize, h: usize, next: usize, activati
  * lstmCellF32 kept and c [rows, H]: out is [rows, 4H] gate gradients, then [rows, H] for c.
  */
 export function lstmCellBackwardF32(gradH: usize, gradC: usize, activations: usize, c: usize, out: usize, rows: i32, hidden: i32): void {
+  lstmCellBackwardTo(gradH, gradC, activations, c, out, out + (<usize>(4 * rows * hidden) << 2), rows, hidden);
+}
+
+/** lstmCellBackwardF32 with the gate gradients at gradGates and c's at gradCOut (which may be gradC). */
+@inline function lstmCellBackwardTo(gradH: usize, gradC: usize, activations: usize, c: usize, gradGates: usize, gradCOut: usize, rows: i32, hidden: i32): void {
   const block = <usize>hidden << 2;
-  const plane = <usize>rows * block;
   const one = f32x4.splat(1);
   for (let r = 0; r < rows; r++) {
     const dh = gradH + <usize>r * block;
     const dc = gradC + <usize>r * block;
     const act = activations + <usize>r * 5 * block;
     const cr = c + <usize>r * block;
-    const dGates = out + <usize>r * 4 * block;
-    const dC = out + 4 * plane + <usize>r * block;
+    const dGates = gradGates + <usize>r * 4 * block;
+    const dC = gradCOut + <usize>r * block;
     for (let at: usize = 0; at < block; at += 16) {
       const gh = v128.load(dh + at);
       const i = v128.load(act + at);
@@ -105,54 +110,80 @@ export function lstmCellBackwardF32(gradH: usize, gradC: usize, activations: usi
   }
 }
 
-/**
- * A whole LSTM layer direction, every step in one call, so W_hh is staged and packed once and no
- * step's product or state leaves wasm memory. xg [T, B, 4H] holds x W_ih^T + biases for each
- * step; whh [4H, H] is W_hh row-major; hs and cs [T + 1, B, H] get h and c after each step, with
- * the initial state in hs[0] and cs[0]; activations [T, B, 5H] (when not 0) what the backward
- * reads; hg [B, 4H] is scratch for h W_hh^T and packed room for W_hh^T's panels
- * (packedBytes(H, 4H)). `scratch` is the calling thread's gemm scratch.
- */
-export function lstmSequenceF32(
-  xg: usize, whh: usize, hs: usize, cs: usize, activations: usize, hg: usize, packed: usize,
-  steps: i32, batch: i32, hidden: i32, scratch: usize,
-): void {
-  const size = <usize>(batch * hidden) << 2;
-  const gateSize = 4 * size;
-  // h W_hh^T: B is W_hh read transposed through its strides, packed once for every step.
-  packWholeB(whh, 1, hidden, hidden, 4 * hidden, packed);
-  for (let t = 0; t < steps; t++) {
-    const h = hs + <usize>t * size;
-    gemmPacked(h, hidden, 1, packed, hg, 4 * hidden, batch, 4 * hidden, hidden, scratch);
-    const acts = activations == 0 ? 0 : activations + <usize>t * 5 * size;
-    lstmCellF32(xg + <usize>t * gateSize, hg, cs + <usize>t * size, h + size, cs + <usize>(t + 1) * size, acts, batch, hidden);
-  }
-}
+// ---- whole sequences ------------------------------------------------------------------------
+//
+// A layer direction's steps in one task, so W_hh is staged and packed once and no step's product
+// or state leaves wasm memory. A batch row's recurrence never reads another row, so the task's
+// chunks are blocks of batch rows, each running every step for its rows, threads sharing the
+// packed W_hh: no thread waits for another between steps. A product's rows are computed alike
+// whatever the rows around them, so the results do not depend on how the batch is cut.
+
+// Task words (written by src/backend/wasm/recurrent.ts).
+const L_STEPS = 1;
+const L_BATCH = 2;
+const L_HIDDEN = 3;
+/** Batch rows per chunk. */
+const L_CHUNK_ROWS = 4;
+/** W_hh packed whole by lstmPackWeights, for this direction of the task. */
+const L_PACKED = 5;
+/** c before and after every step [T + 1, B, H]. */
+const L_CS = 6;
+/** [T, B, 5H]: what the forward keeps for the backward (0: nothing). */
+const L_ACTIVATIONS = 7;
+/** Forward: xg [T, B, 4H] (x W_ih^T + biases); h before and after every step [T + 1, B, H]; room for h W_hh^T [B, 4H]. */
+const L_XG = 8;
+const L_HS = 9;
+const L_HG = 10;
+/** Backward: the gradients of every step's h [T, B, H]; the state's (h, c) [2, B, H]; the gates' [T, B, 4H]. */
+const L_GRAD_HS = 8;
+const L_GRAD_STATE = 9;
+const L_GRAD_GATES = 10;
 
 /**
- * The backward of lstmSequenceF32 from the gradients of every step's h (gradHs [T, B, H]) and of
- * the last c (in gradState's c half; its h half must be zeros): writes the gate gradients
- * gradGates [T, B, 4H], and leaves the initial state's gradients (h, c) in gradState [2, B, H].
- * cell [B, 5H] is scratch, packed room for W_hh's panels (packedBytes(4H, H)).
+ * Packs W_hh [4H, H] (row-major) once for a sequence task: transposed [H, 4H] for the forward's
+ * h W_hh^T, as it is [4H, H] for the backward's dGates W_hh. `packed` holds packedBytes of either.
  */
-export function lstmSequenceBackwardF32(
-  gradHs: usize, gradState: usize, whh: usize, cs: usize, activations: usize, gradGates: usize, cell: usize, packed: usize,
-  steps: i32, batch: i32, hidden: i32, scratch: usize,
-): void {
-  const count = batch * hidden;
-  const size = <usize>count << 2;
-  const gateSize = 4 * size;
-  const dh = gradState;
-  const dc = gradState + size;
-  packWholeB(whh, hidden, 1, 4 * hidden, hidden, packed);
+export function lstmPackWeights(whh: usize, hidden: i32, packed: usize, backward: bool): void {
+  if (backward) packWholeB(whh, hidden, 1, 4 * hidden, hidden, packed);
+  else packWholeB(whh, 1, hidden, hidden, 4 * hidden, packed);
+}
+
+/** One chunk of a sequence task: every step, forward or backward through time, for a block of batch rows. */
+export function lstmSequenceChunk(task: usize, chunk: i32, scratch: usize, backward: bool): void {
+  const steps = word(task, L_STEPS);
+  const hidden = word(task, L_HIDDEN);
+  const chunkRows = word(task, L_CHUNK_ROWS);
+  const r0 = chunk * chunkRows;
+  const rows = min(chunkRows, word(task, L_BATCH) - r0);
+  const block = <usize>hidden << 2;
+  const size = <usize>word(task, L_BATCH) * block;
+  const first = <usize>r0 * block;
+  const packed = <usize>word(task, L_PACKED);
+  const cs = <usize>word(task, L_CS) + first;
+  const activations = <usize>word(task, L_ACTIVATIONS);
+  if (!backward) {
+    const xg = <usize>word(task, L_XG) + 4 * first;
+    const hs = <usize>word(task, L_HS) + first;
+    const hg = <usize>word(task, L_HG) + 4 * first;
+    for (let t = 0; t < steps; t++) {
+      const h = hs + <usize>t * size;
+      gemmPacked(h, hidden, 1, packed, hg, 4 * hidden, rows, 4 * hidden, hidden, scratch);
+      const acts = activations == 0 ? 0 : activations + <usize>t * 5 * size + 5 * first;
+      lstmCellF32(xg + <usize>t * 4 * size, hg, cs + <usize>t * size, h + size, cs + <usize>(t + 1) * size, acts, rows, hidden);
+    }
+    return;
+  }
+  const gradHs = <usize>word(task, L_GRAD_HS) + first;
+  const dh = <usize>word(task, L_GRAD_STATE) + first;
+  const dc = dh + size;
+  const gradGates = <usize>word(task, L_GRAD_GATES) + 4 * first;
+  const count = <usize>rows * block;
   for (let t = steps - 1; t >= 0; t--) {
     const gradH = gradHs + <usize>t * size;
-    for (let at: usize = 0; at < size; at += 16) v128.store(dh + at, f32x4.add(v128.load(dh + at), v128.load(gradH + at)));
-    lstmCellBackwardF32(dh, dc, activations + <usize>t * 5 * size, cs + <usize>t * size, cell, batch, hidden);
-    const gates = gradGates + <usize>t * gateSize;
-    memory.copy(gates, cell, gateSize);
-    memory.copy(dc, cell + gateSize, size);
-    // dh_{t-1} = dGates W_hh.
-    gemmPacked(gates, 4 * hidden, 1, packed, dh, hidden, batch, hidden, 4 * hidden, scratch);
+    for (let at: usize = 0; at < count; at += 16) v128.store(dh + at, f32x4.add(v128.load(dh + at), v128.load(gradH + at)));
+    const gates = gradGates + <usize>t * 4 * size;
+    lstmCellBackwardTo(dh, dc, activations + <usize>t * 5 * size + 5 * first, cs + <usize>t * size, gates, dc, rows, hidden);
+    // dh_{t-1} = dGates_t W_hh.
+    gemmPacked(gates, 4 * hidden, 1, packed, dh, hidden, rows, hidden, 4 * hidden, scratch);
   }
 }

@@ -8,6 +8,7 @@ import * as nb from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { on } from '../helpers/backends.js';
 import { gruCellFused, lstmCellFused, lstmSequence } from '../../src/ops/recurrent.js';
+import { PARALLEL_MIN_FLOPS } from '../../src/backend/wasm/gemm.js';
 
 function assertClose(actual: Tensor, expected: Tensor, what: string, atol = 1e-6): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
@@ -77,6 +78,47 @@ describe('wasm fused recurrent cells', () => {
           });
         const want = runOn('cpu');
         runOn('wasm').forEach((t, i) => assertClose(t, want[i]!, `output/gradient ${i}`, 1e-5));
+      });
+    }
+
+    // Sequences whose products (T x 8 B H^2 flops) are shared by the threads, cut into blocks of
+    // batch rows: results must not depend on the cut, bit for bit, and agree with the reference.
+    const shared = [
+      { name: 'hidden 100 (25 vectors), batch 7 (blocks of 4 and 3)', steps: 16, batch: 7, input: 5, hidden: 100, options: {} },
+      { name: 'two layers, bidirectional, batch first', steps: 16, batch: 6, input: 4, hidden: 108, options: { numLayers: 2, bidirectional: true, batchFirst: true } },
+      { name: 'batch 1 (one block, nothing to share)', steps: 20, batch: 1, input: 3, hidden: 260, options: {} },
+    ];
+    for (const config of shared) {
+      test(`${config.name}: 1 and 2 threads give identical bits, and agree with the reference`, async () => {
+        assert.ok(config.steps * 8 * config.batch * config.hidden ** 2 >= PARALLEL_MIN_FLOPS, 'large enough to share');
+        await nb.ready();
+        nb.manualSeed(33);
+        const lstm = new nb.nn.LSTM(config.input, config.hidden, config.options);
+        const batchFirst = config.options.batchFirst === true;
+        const x0 = nb.randn(batchFirst ? [config.batch, config.steps, config.input] : [config.steps, config.batch, config.input]);
+        const layers = (config.options.numLayers ?? 1) * (config.options.bidirectional === true ? 2 : 1);
+        const states0 = [nb.randn([layers, config.batch, config.hidden]), nb.randn([layers, config.batch, config.hidden])];
+        const runOn = (backend: 'cpu' | 'wasm'): Tensor[] =>
+          on(backend, () => {
+            lstm.zeroGrad();
+            const x = x0.detach().requiresGrad_();
+            const [h0, c0] = states0.map((s) => s.detach().requiresGrad_()) as [Tensor, Tensor];
+            const [out, [hN, cN]] = lstm.forward(x, [h0, c0]);
+            out.mul(nb.cos(nb.arange(0, out.numel()).reshape(out.shape))).sum().add(hN.mul(2).sum()).add(cN.mul(-3).sum()).backward();
+            return [out, hN, cN, x.grad!, h0.grad!, c0.grad!, ...[...lstm.parameters()].map((p) => p.grad!)];
+          });
+        const restore = nb.getNumThreads();
+        try {
+          nb.setNumThreads(1);
+          const one = runOn('wasm');
+          nb.setNumThreads(2);
+          const two = runOn('wasm');
+          one.forEach((t, i) => assert.deepEqual(two[i]!.toTypedArray(), t.toTypedArray(), `output/gradient ${i}: 2 threads differ from 1`));
+          const want = runOn('cpu');
+          two.forEach((t, i) => assertClose(t, want[i]!, `output/gradient ${i}`, 2e-5));
+        } finally {
+          nb.setNumThreads(restore);
+        }
       });
     }
 

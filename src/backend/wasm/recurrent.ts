@@ -8,9 +8,34 @@ import type { Backend, GruCellResult, LstmCellResult, LstmSequenceGrads, LstmSeq
 import { cpuBackend } from '../cpu/index.js';
 import { stageDense, stageDenseAt, unstage } from './staging.js';
 import { withFallback, type WasmRuntime } from './runtime.js';
+import { PARALLEL_MIN_FLOPS } from './gemm.js';
 
 /** Floats of a K x N matrix packed whole for the gemm (asm/gemm.ts packWholeB): N in whole 8-column panels. */
 const packedFloats = (k: number, n: number): number => k * Math.ceil(n / 8) * 8;
+
+// The sequence tasks (asm/recurrent.ts lstmSequenceChunk): kinds and descriptor words.
+const TASK_LSTM_SEQUENCE = 16;
+const TASK_LSTM_SEQUENCE_BACKWARD = 17;
+const SEQUENCE_TASK_WORDS = 11;
+
+/**
+ * Writes a sequence task (its last three words, the direction's own operands, follow) and packs
+ * W_hh for it. Its chunks are blocks of batch rows, one per thread when the whole sequence's
+ * products are worth sharing (as for one product: PARALLEL_MIN_FLOPS), else one.
+ */
+function runSequenceTask(
+  runtime: WasmRuntime, kind: number, steps: number, batch: number, hidden: number, whh: number, cs: number, activations: number,
+  operands: [number, number, number],
+): void {
+  const backward = kind === TASK_LSTM_SEQUENCE_BACKWARD;
+  const packed = runtime.alloc(4 * (backward ? packedFloats(4 * hidden, hidden) : packedFloats(hidden, 4 * hidden)));
+  const task = runtime.alloc(SEQUENCE_TASK_WORDS * 4);
+  const parallel = runtime.threadCount > 1 && steps * 8 * batch * hidden * hidden >= PARALLEL_MIN_FLOPS;
+  const chunkRows = Math.ceil(batch / (parallel ? runtime.threadCount : 1));
+  runtime.i32.set([kind, steps, batch, hidden, chunkRows, packed, cs, activations, ...operands], task >>> 2);
+  runtime.exports.lstmPackWeights(whh, hidden, packed, backward);
+  runtime.run(task, Math.ceil(batch / chunkRows), parallel);
+}
 
 const handles = (hidden: number, ...views: View[]): boolean => hidden % 4 === 0 && views.every((v) => v.dtype === 'float32');
 
@@ -79,8 +104,7 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
       stageDenseAt(runtime, c0, cs);
       const acts = keepActivations ? runtime.alloc(steps * 5 * size * 4) : 0;
       const hg = runtime.alloc(4 * size * 4);
-      const packed = runtime.alloc(packedFloats(hidden, 4 * hidden) * 4);
-      runtime.exports.lstmSequenceF32(xgPtr, whhPtr, hs, cs, acts, hg, packed, steps, batch, hidden, runtime.scratch(0));
+      runSequenceTask(runtime, TASK_LSTM_SEQUENCE, steps, batch, hidden, whhPtr, cs, acts, [xgPtr, hs, hg]);
       return {
         hs: unstage(runtime, hs, (steps + 1) * size),
         cs: unstage(runtime, cs, (steps + 1) * size),
@@ -99,9 +123,7 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
       runtime.f32.fill(0, gradState >>> 2, (gradState >>> 2) + size);
       stageDenseAt(runtime, gradC, gradState + size * 4);
       const gradGates = runtime.alloc(steps * 4 * size * 4);
-      const cell = runtime.alloc(5 * size * 4);
-      const packed = runtime.alloc(packedFloats(4 * hidden, hidden) * 4);
-      runtime.exports.lstmSequenceBackwardF32(gradHsPtr, gradState, whhPtr, csPtr, actsPtr, gradGates, cell, packed, steps, batch, hidden, runtime.scratch(0));
+      runSequenceTask(runtime, TASK_LSTM_SEQUENCE_BACKWARD, steps, batch, hidden, whhPtr, csPtr, actsPtr, [gradHsPtr, gradState, gradGates]);
       return { gates: unstage(runtime, gradGates, steps * 4 * size), state: unstage(runtime, gradState, 2 * size) };
     },
     lstmCell(gates, hiddenGates, c, keepActivations): LstmCellResult {

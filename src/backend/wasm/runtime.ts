@@ -36,14 +36,7 @@ export interface KernelExports {
   lstmCellF32(gates: number, hiddenGates: number, c: number, hNext: number, cNext: number, activations: number, rows: number, hidden: number): void;
   lstmCellBackwardF32(gradH: number, gradC: number, activations: number, c: number, out: number, rows: number, hidden: number): void;
   gruCellF32(gi: number, gh: number, h: number, next: number, activations: number, rows: number, hidden: number): void;
-  lstmSequenceF32(
-    xg: number, whh: number, hs: number, cs: number, activations: number, hg: number, packed: number,
-    steps: number, batch: number, hidden: number, scratch: number,
-  ): void;
-  lstmSequenceBackwardF32(
-    gradHs: number, gradState: number, whh: number, cs: number, activations: number, gradGates: number, cell: number, packed: number,
-    steps: number, batch: number, hidden: number, scratch: number,
-  ): void;
+  lstmPackWeights(whh: number, hidden: number, packed: number, backward: boolean): void;
 }
 
 export type SimdLevel = 'relaxed' | 'plain';
