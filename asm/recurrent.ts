@@ -130,7 +130,7 @@ const L_PACKED = 5;
 const L_CS = 6;
 /** [T, B, 5H]: what the forward keeps for the backward (0: nothing). */
 const L_ACTIVATIONS = 7;
-/** Forward: xg [T, B, 4H] (x W_ih^T + biases); h before and after every step [T + 1, B, H]; room for h W_hh^T [B, 4H]. */
+/** Forward: xg [T, B, 4H] (x W_ih^T + biases, in time order); h before and after every step [T + 1, B, H]; room for h W_hh^T [B, 4H]. */
 const L_XG = 8;
 const L_HS = 9;
 const L_HG = 10;
@@ -138,6 +138,8 @@ const L_HG = 10;
 const L_GRAD_HS = 8;
 const L_GRAD_STATE = 9;
 const L_GRAD_GATES = 10;
+/** Forward: nonzero to run the steps from the last (xg stays in time order). */
+const L_REVERSE = 11;
 
 /**
  * Packs W_hh [4H, H] (row-major) once for a sequence task: transposed [H, 4H] for the forward's
@@ -165,11 +167,12 @@ export function lstmSequenceChunk(task: usize, chunk: i32, scratch: usize, backw
     const xg = <usize>word(task, L_XG) + 4 * first;
     const hs = <usize>word(task, L_HS) + first;
     const hg = <usize>word(task, L_HG) + 4 * first;
+    const reverse = word(task, L_REVERSE) != 0;
     for (let t = 0; t < steps; t++) {
       const h = hs + <usize>t * size;
       gemmPacked(h, hidden, 1, packed, hg, 4 * hidden, rows, 4 * hidden, hidden, scratch);
       const acts = activations == 0 ? 0 : activations + <usize>t * 5 * size + 5 * first;
-      lstmCellF32(xg + <usize>t * 4 * size, hg, cs + <usize>t * size, h + size, cs + <usize>(t + 1) * size, acts, rows, hidden);
+      lstmCellF32(xg + <usize>(reverse ? steps - 1 - t : t) * 4 * size, hg, cs + <usize>t * size, h + size, cs + <usize>(t + 1) * size, acts, rows, hidden);
     }
     return;
   }

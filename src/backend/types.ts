@@ -260,12 +260,22 @@ export interface FusedKernels {
    */
   sgdStep(param: InPlaceView, grad: View, buffer: InPlaceView | null, options: SgdStepOptions): boolean;
   /**
-   * Every step of one LSTM layer direction: xg [T, B, 4H] (x W_ih^T + biases per step), W_hh
-   * [4H, H], h0 and c0 [B, H]; null where the backend cannot (the caller loops over lstmCell).
+   * Every step of one LSTM layer direction, its input projection included: x [T, B, I] (in time
+   * order; `reverse` runs the steps from the last), W_ih [4H, I], bias [4H] (b_ih + b_hh) or
+   * null, W_hh [4H, H], h0 and c0 [B, H]; null where the backend cannot (the caller then projects
+   * x and loops over lstmCell).
    */
-  lstmSequence(xg: View, weightHh: View, h0: View, c0: View, keepActivations: boolean): LstmSequenceResult | null;
-  /** Its backward from the gradients of every h [T, B, H] and of the last c [B, H]. */
-  lstmSequenceBackward(gradHs: View, gradC: View, weightHh: View, cs: View, activations: View): LstmSequenceGrads;
+  lstmSequence(
+    x: View, weightIh: View, bias: View | null, weightHh: View, h0: View, c0: View, reverse: boolean, keepActivations: boolean,
+  ): LstmSequenceResult | null;
+  /**
+   * Its backward from the gradients of every h [T, B, H] (processing order) and of the last c
+   * [B, H], with what the forward kept: the gradients of h0 and c0, and those `wanted` of x,
+   * W_ih, the bias and W_hh.
+   */
+  lstmSequenceBackward(
+    gradHs: View, gradC: View, saved: LstmSequenceSaved, wanted: LstmSequenceWanted,
+  ): LstmSequenceGrads;
   /**
    * word2vec training (text/word2vec.ts): trains every chunk of sentences of the task, threads
    * sharing the vectors without locks (Hogwild), and updates syn0, syn1 and syn1neg in place.
@@ -345,11 +355,35 @@ export interface LstmSequenceResult {
   readonly activations: TypedArray | null;
 }
 
+/** What lstmSequenceBackward reads: the forward's operands and what it kept. */
+export interface LstmSequenceSaved {
+  readonly x: View;
+  readonly weightIh: View;
+  readonly weightHh: View;
+  /** [T + 1, B, H] each, in processing order. */
+  readonly hs: View;
+  readonly cs: View;
+  /** [T, B, 5H]. */
+  readonly activations: View;
+  readonly reverse: boolean;
+}
+
+/** Which of the sequence's operand gradients to compute (h0's and c0's always are). */
+export interface LstmSequenceWanted {
+  readonly x: boolean;
+  readonly weightIh: boolean;
+  readonly bias: boolean;
+  readonly weightHh: boolean;
+}
+
 export interface LstmSequenceGrads {
-  /** [T, B, 4H], the gradient of xg. */
-  readonly gates: TypedArray;
   /** [2, B, H], the gradients of h0 and c0. */
   readonly state: TypedArray;
+  /** [T, B, I], [4H, I], [4H], [4H, H] where wanted, else null. */
+  readonly x: TypedArray | null;
+  readonly weightIh: TypedArray | null;
+  readonly bias: TypedArray | null;
+  readonly weightHh: TypedArray | null;
 }
 
 export interface LstmCellResult {

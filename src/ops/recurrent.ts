@@ -14,8 +14,9 @@ import { allocate, isFloat } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
 import { checkTensor, fromKernel, scalarTensor } from './util.js';
 import { add, mul, sigmoid, sub, tanh } from './elementwise.js';
-import { narrow, reshape, select, transpose } from './movement.js';
-import { matmul } from './linalg.js';
+import { flip, narrow, reshape, select, transpose } from './movement.js';
+import { linear, matmul } from './linalg.js';
+import { sum } from './reduce.js';
 import { stack, unbind } from './join.js';
 import { entry, f, sample, type OpEntry } from './table.js';
 
@@ -132,45 +133,58 @@ function lstmCellGradients(gates: Tensor, c: Tensor, dh: Tensor, dc: Tensor): [T
 interface SequenceAttrs extends TwoOutputs {
   /** The kernel's result, computed before the op is recorded (so that the kernel may decline). */
   result: LstmSequenceResult | null;
+  /** The steps run from the last (x stays in time order). */
+  reverse: boolean;
 }
 
 /**
- * Every step of one LSTM layer direction in one kernel call: xg [T, B, 4H] (the input
- * projection with both biases), W_hh [4H, H], h0, c0 [B, H]. Leaves hs [T, B, H] and the last c
- * in the shared record; like the cell, the outputs hang from a token.
+ * Every step of one LSTM layer direction in one kernel call, its input projection included:
+ * x [T, B, I], W_ih [4H, I], W_hh [4H, H], h0, c0 [B, H] and optionally the bias [4H] (b_ih +
+ * b_hh). Leaves hs [T, B, H] (processing order) and the last c in the shared record; like the
+ * cell, the outputs hang from a token. The projection and the gate gradients never leave the
+ * kernels' memory: the backward's products that read them (W_hh's, W_ih's, x's, the bias sum)
+ * run in the same call.
  */
 const LSTM_SEQUENCE: OpDef<SequenceAttrs> = {
   name: 'lstmSequence',
-  forward([xg, weightHh, h0, c0], shared, save) {
-    const [steps, batch, hidden] = [xg!.shape[0]!, xg!.shape[1]!, weightHh!.shape[1]!];
+  forward(inputs, shared, save) {
+    const [x, , weightHh] = inputs as [Tensor, Tensor, Tensor];
+    const [steps, batch, hidden] = [x.shape[0]!, x.shape[1]!, weightHh.shape[1]!];
     const result = shared.result!;
     shared.result = null;
-    const hs = fromKernel(result.hs, [steps + 1, batch, hidden], xg!.dtype);
-    const cs = fromKernel(result.cs, [steps + 1, batch, hidden], xg!.dtype);
-    if (result.activations !== null) {
-      save(xg!, weightHh!, h0!, c0!, hs, cs, fromKernel(result.activations, [steps, batch, 5 * hidden], xg!.dtype));
-    }
+    const hs = fromKernel(result.hs, [steps + 1, batch, hidden], x.dtype);
+    const cs = fromKernel(result.cs, [steps + 1, batch, hidden], x.dtype);
+    if (result.activations !== null) save(...inputs, hs, cs, fromKernel(result.activations, [steps, batch, 5 * hidden], x.dtype));
     shared.outputs = [narrow(hs, 0, 1, steps), select(cs, 0, steps)];
-    return scalarTensor(0, xg!.dtype);
+    return scalarTensor(0, x.dtype);
   },
   backward(_token, ctx) {
     const shared = ctx.attrs;
-    const [xg, weightHh, h0, c0, hsSaved, csSaved, activations] = ctx.saved as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
-    const [steps, batch, hidden] = [xg.shape[0]!, xg.shape[1]!, weightHh.shape[1]!];
-    const zeros = (shape: number[]): Tensor => fromKernel(allocate(xg.dtype, shape.reduce((a, b) => a * b, 1)), shape, xg.dtype);
+    const saved = ctx.saved;
+    const [x, weightIh, weightHh, h0, c0] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
+    const bias = saved.length === 9 ? saved[5]! : null;
+    const [hsSaved, csSaved, activations] = saved.slice(-3) as [Tensor, Tensor, Tensor];
+    const [steps, batch, inputs] = x.shape as [number, number, number];
+    const hidden = weightHh.shape[1]!;
+    const zeros = (shape: number[]): Tensor => fromKernel(allocate(x.dtype, shape.reduce((a, b) => a * b, 1)), shape, x.dtype);
     const dhs = shared.grads[0] ?? zeros([steps, batch, hidden]);
     const dc = shared.grads[1] ?? zeros([batch, hidden]);
     shared.grads = [null, null];
+    const needs = ctx.needsGrad;
     if (!isGradEnabled()) {
-      const grads = fused('lstmSequenceBackward')!(dhs, dc, weightHh, csSaved, activations);
-      const dGates = fromKernel(grads.gates, [steps, batch, 4 * hidden], xg.dtype);
-      const dState = fromKernel(grads.state, [2, batch, hidden], xg.dtype);
-      // W_hh's gradient, sum over steps of dGates_t^T h_{t-1}, as one product.
-      const hPrev = reshape(narrow(hsSaved, 0, 0, steps), [steps * batch, hidden]);
-      const dWeight = ctx.needsGrad[1] ? matmul(transpose(reshape(dGates, [steps * batch, 4 * hidden]), 0, 1), hPrev) : null;
-      return [dGates, dWeight, select(dState, 0, 0), select(dState, 0, 1)];
+      const wanted = { x: needs[0] === true, weightIh: needs[1] === true, weightHh: needs[2] === true, bias: bias !== null && needs[5] === true };
+      const grads = fused('lstmSequenceBackward')!(dhs, dc, { x, weightIh, weightHh, hs: hsSaved, cs: csSaved, activations, reverse: shared.reverse }, wanted);
+      const dState = fromKernel(grads.state, [2, batch, hidden], x.dtype);
+      const maybe = (data: ArrayLike<number> | null, shape: number[]): Tensor | null => (data === null ? null : fromKernel(data as Float32Array, shape, x.dtype));
+      const result = [
+        maybe(grads.x, [steps, batch, inputs]), maybe(grads.weightIh, [4 * hidden, inputs]), maybe(grads.weightHh, [4 * hidden, hidden]),
+        select(dState, 0, 0), select(dState, 0, 1),
+      ];
+      return bias === null ? result : [...result, maybe(grads.bias, [4 * hidden])];
     }
     // Recorded (createGraph): the forward again in tensor ops from the inputs, then the steps' backward.
+    const projected = reshape(linear(reshape(x, [steps * batch, inputs]), weightIh, bias), [steps, batch, 4 * hidden]);
+    const xg = shared.reverse ? flip(projected, [0]) : projected;
     const weightT = transpose(weightHh, 0, 1);
     const hs = [h0];
     const cs = [c0];
@@ -190,37 +204,48 @@ const LSTM_SEQUENCE: OpDef<SequenceAttrs> = {
       dh = matmul(dGates[t]!, weightHh);
     }
     const stacked = stack(dGates, 0);
-    const dWeight = matmul(transpose(reshape(stacked, [steps * batch, 4 * hidden]), 0, 1), reshape(stack(hs.slice(0, steps), 0), [steps * batch, hidden]));
-    return [stacked, dWeight, dh, dcNext];
+    const dWeightHh = matmul(transpose(reshape(stacked, [steps * batch, 4 * hidden]), 0, 1), reshape(stack(hs.slice(0, steps), 0), [steps * batch, hidden]));
+    const dProjected = reshape(shared.reverse ? flip(stacked, [0]) : stacked, [steps * batch, 4 * hidden]);
+    const result = [
+      reshape(matmul(dProjected, weightIh), [steps, batch, inputs]),
+      matmul(transpose(dProjected, 0, 1), reshape(x, [steps * batch, inputs])),
+      dWeightHh, dh, dcNext,
+    ];
+    return bias === null ? result : [...result, sum(dProjected, [0])];
   },
 };
 
 const LSTM_SEQUENCE_OUTPUT = tokenOutput('lstmSequence');
 
 /**
- * Every step of one LSTM direction at once, where the backend has a sequence kernel for these
- * operands: xg [T, B, 4H] (x W_ih^T + b_ih + b_hh, in processing order), W_hh [4H, H], h0 and
- * c0 [B, H]. Returns [hs [T, B, H], last c], or null where the backend cannot (the caller then
- * runs the steps one by one).
+ * Every step of one LSTM direction at once, input projection included, where the backend has a
+ * sequence kernel for these operands: x [T, B, I] in time order, W_ih [4H, I], the bias [4H]
+ * (b_ih + b_hh) or null, W_hh [4H, H], h0 and c0 [B, H]; `reverse` runs the steps from the
+ * last. Returns [hs [T, B, H] in processing order, last c], or null where the backend cannot
+ * (the caller then projects x and runs the steps one by one).
  */
-export function lstmSequence(xg: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor): [Tensor, Tensor] | null {
-  const inputs = [xg, weightHh, h0, c0];
-  const [steps, batch, gates] = xg.shape;
-  const hidden = weightHh.shape[1];
-  const fits = xg.dim() === 3 && weightHh.dim() === 2 && weightHh.shape[0] === gates && gates === 4 * hidden!
+export function lstmSequence(
+  x: Tensor, weightIh: Tensor, bias: Tensor | null, weightHh: Tensor, h0: Tensor, c0: Tensor, reverse: boolean,
+): [Tensor, Tensor] | null {
+  const inputs = [x, weightIh, weightHh, h0, c0, ...(bias === null ? [] : [bias])];
+  const [steps, batch, features] = x.shape;
+  const [gates, hidden] = weightHh.shape;
+  const fits = x.dim() === 3 && weightHh.dim() === 2 && gates === 4 * hidden!
+    && weightIh.dim() === 2 && weightIh.shape[0] === gates && weightIh.shape[1] === features
+    && (bias === null || (bias.dim() === 1 && bias.shape[0] === gates))
     && [h0, c0].every((t) => t.dim() === 2 && t.shape[0] === batch && t.shape[1] === hidden);
   if (!fits) {
     throw new Error(
-      `lstmSequence: expected xg [T, B, 4H], W_hh [4H, H], h0 and c0 [B, H], got xg [${xg.shape}], W_hh [${weightHh.shape}], ` +
-        `h0 [${h0.shape}], c0 [${c0.shape}]`,
+      `lstmSequence: expected x [T, B, I], W_ih [4H, I], W_hh [4H, H], bias [4H] or null, h0 and c0 [B, H], got x [${x.shape}], ` +
+        `W_ih [${weightIh.shape}], W_hh [${weightHh.shape}], bias ${bias === null ? 'null' : `[${bias.shape}]`}, h0 [${h0.shape}], c0 [${c0.shape}]`,
     );
   }
   const kernel = fused('lstmSequence');
   if (kernel === undefined || fused('lstmSequenceBackward') === undefined || steps === 0) return null;
   const keepActivations = recorded(inputs);
-  const result = kernel(xg, weightHh, h0, c0, keepActivations);
+  const result = kernel(x, weightIh, bias, weightHh, h0, c0, reverse, keepActivations);
   if (result === null) return null;
-  const shared: SequenceAttrs = { keepActivations, outputs: [null, null], grads: [null, null], result };
+  const shared: SequenceAttrs = { keepActivations, outputs: [null, null], grads: [null, null], result, reverse };
   return outputsOf(LSTM_SEQUENCE_OUTPUT, apply(LSTM_SEQUENCE, inputs, shared), shared);
 }
 

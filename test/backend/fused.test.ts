@@ -70,9 +70,10 @@ describe('fused kernels', () => {
 
   test('lstmSequence runs the kernel before recording: where it declines (null) the caller loops over cells', () => {
     const run = (hidden: number, dtype: 'float32' | 'float64') => {
-      const xg = nb.randn([3, 2, 4 * hidden], { dtype }).requiresGrad_();
+      const x = nb.randn([3, 2, 5], { dtype }).requiresGrad_();
       const state = () => nb.zeros([2, hidden], { dtype });
-      return lstmSequence(xg, nb.randn([4 * hidden, hidden], { dtype }), state(), state());
+      const bias = nb.randn([4 * hidden], { dtype });
+      return lstmSequence(x, nb.randn([4 * hidden, 5], { dtype }), bias, nb.randn([4 * hidden, hidden], { dtype }), state(), state(), false);
     };
     onBackend('cpu', () => assert.equal(run(8, 'float32'), null, 'no fused kernel on the reference'));
     if (!hasWasm) return;

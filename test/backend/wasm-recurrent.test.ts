@@ -140,10 +140,13 @@ describe('wasm fused recurrent cells', () => {
 });
 
 test('lstmSequence rejects operands whose shapes do not fit together (the kernel would read past them)', () => {
-  const xg = nb.randn([3, 2, 16]);
+  const x = nb.randn([3, 2, 5]);
+  const wih = nb.randn([16, 5]);
   const h = nb.zeros([2, 4]);
   // W_hh [4H, P] as with a projection (P = 2): the sequence kernel has no projection.
-  assert.throws(() => lstmSequence(xg, nb.randn([16, 2]), h, h), /lstmSequence: expected xg \[T, B, 4H\], W_hh \[4H, H\], h0 and c0 \[B, H\], got xg \[3,2,16\], W_hh \[16,2\]/);
-  assert.throws(() => lstmSequence(xg, nb.randn([16, 4]), nb.zeros([3, 4]), h), /h0 \[3,4\]/);
-  assert.ok(lstmSequence(xg, nb.randn([16, 4]), h, h) !== null || !nb.getBackend().kernels.includes('lstmSequence'));
+  assert.throws(() => lstmSequence(x, wih, null, nb.randn([16, 2]), h, h, false), /lstmSequence: expected x \[T, B, I\], W_ih \[4H, I\], W_hh \[4H, H\], bias \[4H\] or null, h0 and c0 \[B, H\], got x \[3,2,5\], W_ih \[16,5\], W_hh \[16,2\]/);
+  assert.throws(() => lstmSequence(x, wih, null, nb.randn([16, 4]), nb.zeros([3, 4]), h, false), /h0 \[3,4\]/);
+  assert.throws(() => lstmSequence(x, nb.randn([16, 6]), null, nb.randn([16, 4]), h, h, false), /W_ih \[16,6\]/);
+  assert.throws(() => lstmSequence(x, wih, nb.randn([12]), nb.randn([16, 4]), h, h, false), /bias \[12\]/);
+  assert.ok(lstmSequence(x, wih, nb.randn([16]), nb.randn([16, 4]), h, h, false) !== null || !nb.getBackend().kernels.includes('lstmSequence'));
 });

@@ -44,7 +44,7 @@ export function makeMatmul(runtime: WasmRuntime): Backend['matmul'] {
 }
 
 /** Writes the bias [n] into each of `rows` rows at float index `at`: one row, then doubling copies. */
-function fillRows(runtime: WasmRuntime, at: number, bias: View, n: number, rows: number): void {
+export function fillRows(runtime: WasmRuntime, at: number, bias: View, n: number, rows: number): void {
   const heap = runtime.f32;
   const values = bias.data as Float32Array;
   for (let j = 0; j < n; j++) heap[at + j] = values[bias.offset + j * bias.strides[0]!]!;

@@ -305,16 +305,15 @@ function runDirection(
   const biasHh = w.biasHh ?? null;
   // b_hh is added at every step anyway, so except for GRU (where r scales h W_hn + b_hn) it joins the one input projection.
   const inputBias = mode === 'gru' || biasHh === null ? biasIh : biasIh === null ? biasHh : add(biasIh, biasHh);
-  const projected = reshape(linear(reshape(x, [steps * batch, features]), w.weightIh, inputBias), [steps, batch, rows]);
   if (mode === 'lstm' && valid === null && weightHr === null) {
-    // The whole direction in one kernel call where the backend has one (its kernels have no projection).
-    const ordered = reverse ? flip(projected, [0]) : projected;
-    const fused = lstmSequence(ordered, w.weightHh, h0, c0!);
+    // The whole direction, input projection included, in one kernel call where the backend has one (its kernels have no projection).
+    const fused = lstmSequence(x, w.weightIh, inputBias, w.weightHh, h0, c0!, reverse);
     if (fused !== null) {
       const [hs, c] = fused;
       return { outputs: reverse ? flip(hs, [0]) : hs, h: select(hs, 0, steps - 1), c };
     }
   }
+  const projected = reshape(linear(reshape(x, [steps * batch, features]), w.weightIh, inputBias), [steps, batch, rows]);
   const perStep = unbind(projected, 0);
   const hiddenProduct = recurrentProduct(w.weightHh);
   const hiddenBias = mode === 'gru' ? biasHh : null;
