@@ -180,18 +180,21 @@ describe('calls too large for wasm memory run on the reference kernels', () => {
     on('wasm-small', () => withGrads(inputs, run)).forEach((g, i) => assertClose(g, want[i]!, `conv [${i}]`, 1e-4));
   });
 
-  test('an LSTM sequence (its kernels have no reference: the steps run on the reference cell)', { skip }, () => {
+  test('an LSTM sequence (its kernels have no reference: the steps run on the reference cell), both directions, every gradient', { skip }, () => {
     nb.manualSeed(8);
     // Gate pre-activations of 20 steps x 16 x 256 floats: 320 KiB.
-    const inputs = [nb.randn([20, 16, 8])];
-    const run = (x: Tensor): Tensor => {
-      nb.manualSeed(9);
-      const lstm = new nb.nn.LSTM(8, 64);
-      const [out, [h, c]] = lstm.forward(x);
-      return out.sum(2).add(h.sum()).add(c.sum());
-    };
-    const want = on('cpu', () => withGrads(inputs, run));
-    on('wasm-small', () => withGrads(inputs, run)).forEach((g, i) => assertClose(g, want[i]!, `LSTM [${i}]`, 1e-4));
+    const x0 = nb.randn([20, 16, 8]);
+    const lstm = new nb.nn.LSTM(8, 64, { bidirectional: true });
+    const run = (backend: string): Tensor[] =>
+      on(backend, () => {
+        lstm.zeroGrad();
+        const x = x0.detach().requiresGrad_();
+        const [out, [h, c]] = lstm.forward(x);
+        out.mul(nb.sin(nb.arange(0, out.numel()).reshape(out.shape))).sum().add(h.sum()).add(c.mul(2).sum()).backward();
+        return [out, x.grad!, ...[...lstm.parameters()].map((p) => p.grad!)];
+      });
+    const want = run('cpu');
+    run('wasm-small').forEach((g, i) => assertClose(g, want[i]!, `LSTM [${i}]`, 1e-4));
   });
 
   test('memory the engine refuses to grow (a browser\'s own limit) also falls back', { skip }, () => {

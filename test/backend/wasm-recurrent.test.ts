@@ -122,6 +122,27 @@ describe('wasm fused recurrent cells', () => {
       });
     }
 
+    test('only the gradients that are wanted: an input without grad, a frozen W_ih, no bias, reversed', () => {
+      nb.manualSeed(34);
+      const lstm = new nb.nn.LSTM(5, 8, { bidirectional: true, bias: false });
+      const [weightIh] = [...lstm.parameters()] as [Tensor];
+      weightIh.requiresGrad_(false);
+      const x = nb.randn([6, 3, 5]);
+      const runOn = (backend: 'cpu' | 'wasm'): (Tensor | null)[] =>
+        on(backend, () => {
+          lstm.zeroGrad();
+          const [out] = lstm.forward(x);
+          out.mul(nb.cos(nb.arange(0, out.numel()).reshape(out.shape))).sum().backward();
+          return [out, ...[...lstm.parameters()].map((p) => p.grad)];
+        });
+      const want = runOn('cpu');
+      const got = runOn('wasm');
+      assert.equal(got[1], null, 'the frozen W_ih gets no gradient');
+      assert.equal(x.grad, null);
+      got.forEach((t, i) => (t === null ? assert.equal(want[i], null) : assertClose(t, want[i]!, `output/gradient ${i}`, 1e-5)));
+      weightIh.requiresGrad_(true);
+    });
+
     test('second derivatives (createGraph) through the sequence', () => {
       nb.manualSeed(32);
       const lstm = new nb.nn.LSTM(3, 4);
