@@ -143,6 +143,21 @@ describe('wasm fused recurrent cells', () => {
       weightIh.requiresGrad_(true);
     });
 
+    test('an empty batch (no rows for the products) gives empty outputs and zero gradients, as on the reference', () => {
+      nb.manualSeed(35);
+      const lstm = new nb.nn.LSTM(3, 8, { bidirectional: true });
+      const runOn = (backend: 'cpu' | 'wasm'): Tensor[] =>
+        on(backend, () => {
+          lstm.zeroGrad();
+          const x = nb.randn([4, 0, 3]).requiresGrad_();
+          const [out, [h, c]] = lstm.forward(x);
+          out.sum().add(h.sum()).add(c.sum()).backward();
+          return [out, h, c, x.grad!, ...[...lstm.parameters()].map((p) => p.grad!)];
+        });
+      const want = runOn('cpu');
+      runOn('wasm').forEach((t, i) => assert.deepEqual([t.shape, t.toTypedArray()], [want[i]!.shape, want[i]!.toTypedArray()], `output/gradient ${i}`));
+    });
+
     test('second derivatives (createGraph) through the sequence', () => {
       nb.manualSeed(32);
       const lstm = new nb.nn.LSTM(3, 4);

@@ -128,7 +128,8 @@ export function makeRecurrent(runtime: WasmRuntime): Pick<Backend, 'lstmCell' | 
     lstmSequence(x, weightIh, bias, weightHh, h0, c0, reverse, keepActivations): LstmSequenceResult | null {
       const [steps, batch, inputs] = x.shape as [number, number, number];
       const hidden = weightHh.shape[1]!;
-      if (!handles(hidden, x, weightIh, weightHh, h0, c0, ...(bias === null ? [] : [bias]))) return null;
+      // Empty products (no batch rows, no input features) are left to the step-by-step path.
+      if (!handles(hidden, x, weightIh, weightHh, h0, c0, ...(bias === null ? [] : [bias])) || batch === 0 || inputs === 0) return null;
       const size = batch * hidden;
       const rows = steps * batch;
       runtime.beginCall('lstmSequence');
