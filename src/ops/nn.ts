@@ -8,7 +8,7 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import { kernels } from '../backend/registry.js';
 import type { NormalizeAffine } from '../backend/types.js';
 import { checkTensor, fromKernel } from './util.js';
-import { add, div, exp, mul, rsqrt, square, sub } from './elementwise.js';
+import { add, div, exp, mul, relu, reluBackward, rsqrt, square, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './movement.js';
 import { entry, f, sample, type OpEntry } from './table.js';
@@ -208,26 +208,37 @@ export function dropout(x: Tensor, ...args: DropoutArgs): Tensor {
   const { p = 0.5, training = true, generator } = parseArgs('F.dropout', args, DROPOUT_SPEC);
   if (!training || p === 0) return x;
   if (p === 1) return mul(x, 0);
-  return apply(DROPOUT, [x], { p, generator: generator ?? defaultGenerator });
+  return apply(DROPOUT, [x], { p, generator: generator ?? defaultGenerator, relu: false });
+}
+
+/**
+ * dropout(relu(x), p, training, generator) with the same results and random draws, in one pass
+ * each way when training (a feed-forward block's activation: relu's output is not kept, x is).
+ */
+export function reluDropout(x: Tensor, p: number, training: boolean, generator?: Generator): Tensor {
+  checkFloat('reluDropout', x);
+  if (!training || p === 0 || p === 1) return dropout(relu(x), p, training, generator ?? defaultGenerator);
+  return apply(DROPOUT, [x], { p, generator: generator ?? defaultGenerator, relu: true });
 }
 
 interface DropoutAttrs {
   p: number;
   generator: Generator;
+  /** relu applied first: the mask and x are saved, and the gradient is reluBackward(g * mask, x). */
+  relu: boolean;
 }
 
 const DROPOUT: OpDef<DropoutAttrs> = {
   name: 'dropout',
-  forward([x], { p, generator }, save) {
-    const data = x!.isContiguous() ? x!.data : kernels().copy(x!, x!.dtype);
-    const offset = data === x!.data ? x!.offset : 0;
-    const out = allocate(x!.dtype, x!.numel());
-    const mask = fillDropoutMask(allocate(x!.dtype, x!.numel()), p, generator, data, offset, out);
-    save(Tensor.fromData(mask, x!.shape, x!.dtype));
-    return Tensor.fromData(out, x!.shape, x!.dtype);
+  forward([x], { p, generator, relu }, save) {
+    const dense = x!.isContiguous() ? x! : Tensor.fromData(kernels().copy(x!, x!.dtype), x!.shape, x!.dtype);
+    const { mask, out } = dropoutArrays(dense, p, generator, relu);
+    save(Tensor.fromData(mask, x!.shape, x!.dtype), ...(relu ? [x!] : []));
+    return Tensor.fromData(out!, x!.shape, x!.dtype);
   },
   backward(g, ctx) {
-    return [mul(g, ctx.saved[0]!)];
+    const [mask, x] = ctx.saved;
+    return [ctx.attrs.relu ? reluBackward(mul(g, mask!), x!) : mul(g, mask!)];
   },
 };
 
@@ -241,21 +252,28 @@ const DROPOUT_CHUNK = 4096;
  * [128, 16, 2048] activation took ~4x the time of drawing the numbers).
  */
 export function dropoutMask(shape: readonly number[], dtype: DType, p: number, generator: Generator): Tensor {
-  return Tensor.fromData(fillDropoutMask(allocate(dtype, numel(shape)), p, generator), shape, dtype);
+  return Tensor.fromData(dropoutArrays({ dtype, numel: () => numel(shape) }, p, generator, false).mask, shape, dtype);
 }
 
 /**
- * Fills mask with dropoutMask's values and returns it; given x (read from xOffset) and out, also
- * writes out[i] = x[xOffset + i] * mask[i] in the same pass.
+ * The mask and, when x holds data (contiguous), x * mask, or relu(x) * mask with `relu`, in one
+ * pass over the generator's draws.
  */
-function fillDropoutMask(mask: TypedArray, p: number, generator: Generator, x?: TypedArray, xOffset = 0, out?: TypedArray): TypedArray {
-  const n = mask.length;
+function dropoutArrays(
+  x: Tensor | { dtype: DType; numel: () => number },
+  p: number,
+  generator: Generator,
+  relu: boolean,
+): { mask: TypedArray; out: TypedArray | null } {
+  const n = x.numel();
   // 1 - p and 1 / (1 - p) as the tensors of that dtype hold them.
-  const dtype: DType = mask instanceof Float64Array ? 'float64' : 'float32';
-  const [keepBelow, scale] = [allocate(dtype, 1), allocate(dtype, 1)];
+  const [keepBelow, scale] = [allocate(x.dtype, 1), allocate(x.dtype, 1)];
   keepBelow[0] = 1 - p;
-  scale[0] = div(Tensor.fromData(allocate(dtype, 1).fill(1), [], dtype), 1 - p).item();
+  scale[0] = div(Tensor.fromData(allocate(x.dtype, 1).fill(1), [], x.dtype), 1 - p).item();
   const [threshold, value] = [keepBelow[0]!, scale[0]!];
+  const mask = allocate(x.dtype, n);
+  const input = x instanceof Tensor ? x : null;
+  const out = input === null ? null : allocate(x.dtype, n);
   // The draws in bounded chunks, compared as they come (a whole-tensor float64 array of draws
   // was 8 bytes per element of garbage). value * +(u < threshold), not a ternary: V8 compiles
   // that to a branch, mispredicted on a p share of random draws.
@@ -263,18 +281,26 @@ function fillDropoutMask(mask: TypedArray, p: number, generator: Generator, x?: 
   for (let start = 0; start < n; start += u.length) {
     const count = Math.min(u.length, n - start);
     generator.fillDoubles(u, 0, count);
-    if (x === undefined || out === undefined) {
+    if (input === null || out === null) {
       for (let i = 0; i < count; i++) mask[start + i] = value * +(u[i]! < threshold);
-    } else {
-      const from = xOffset + start;
+    } else if (relu) {
+      const [data, from] = [input.data, input.offset + start];
+      // Math.max(v, 0) is the reference relu (NaN kept, its sign bit aside; -0 and negatives to +0), without a branch.
       for (let i = 0; i < count; i++) {
         const m = value * +(u[i]! < threshold);
         mask[start + i] = m;
-        out[start + i] = x[from + i]! * m;
+        out[start + i] = Math.max(data[from + i]!, 0) * m;
+      }
+    } else {
+      const [data, from] = [input.data, input.offset + start];
+      for (let i = 0; i < count; i++) {
+        const m = value * +(u[i]! < threshold);
+        mask[start + i] = m;
+        out[start + i] = data[from + i]! * m;
       }
     }
   }
-  return mask;
+  return { mask, out };
 }
 
 type NormalizeSample = { axes: number[]; eps: number };
