@@ -148,6 +148,13 @@ export interface Primitives {
    */
   softmax(x: View, axis: number, log: boolean): TypedArray;
   /**
+   * Softmax's gradient from its output y and the incoming gradient g (same shape and float
+   * dtype): y (g - sum(g y)) along `axis`, as the composed ops round it (each product rounded to
+   * the dtype, the products summed in double in index order, the sum, the difference and the
+   * result rounded to the dtype); contiguous result.
+   */
+  softmaxBackward(grad: View, y: View, axis: number): TypedArray;
+  /**
    * (x - mean) / sqrt(variance + eps) over `axes` (mean and biased variance over those axes, per
    * position of the other dims): batch, layer, group and instance normalization before the affine.
    */

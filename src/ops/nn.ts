@@ -1,7 +1,7 @@
 /** Neural-network building blocks: softmax, logSoftmax, normalize and dropout (primitives). */
 import { Tensor } from '../tensor/tensor.js';
 import { allocate, isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
-import { normalizeDim, numel, shapeStr } from '../tensor/shape.js';
+import { normalizeDim, numel, sameShape, shapeStr } from '../tensor/shape.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import { apply, type OpDef } from '../autograd/function.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
@@ -39,7 +39,13 @@ function softmaxOp(log: boolean): OpDef<SoftmaxAttrs> {
     backward(g, ctx) {
       const [y] = ctx.saved;
       const { axis } = ctx.attrs;
-      return log ? [sub(g, mul(exp(y!), sum(g, axis, true)))] : [mul(y!, sub(g, sum(mul(g, y!), axis, true)))];
+      if (log) return [sub(g, mul(exp(y!), sum(g, axis, true)))];
+      // One kernel pass unless the backward is recorded (createGraph) or y is 1-D (sum's whole-tensor
+      // order differs from its per-row one).
+      if (!isGradEnabled() && y!.ndim > 1 && g.dtype === y!.dtype && sameShape(g.shape, y!.shape)) {
+        return [fromKernel(kernels().softmaxBackward(g, y!, axis), y!.shape, y!.dtype)];
+      }
+      return [mul(y!, sub(g, sum(mul(g, y!), axis, true)))];
     },
   };
 }

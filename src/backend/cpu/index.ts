@@ -14,7 +14,7 @@ import { contiguousStrides, numel } from '../../tensor/shape.js';
 import { axisLast, isContiguous, positionsOf } from './strided.js';
 import { forEachRow } from './rows.js';
 import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './elementwise.js';
-import { softmaxKernel } from './softmax.js';
+import { softmaxBackwardKernel, softmaxKernel } from './softmax.js';
 import { normalizeBackwardKernel, normalizeKernel } from './norm.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { cholesky, eigh, luFactor, luSolve, qr, svd } from './linalg.js';
@@ -215,6 +215,7 @@ export const cpuBackend: Backend = {
   argReduce: argReduceKernel,
 
   softmax: softmaxKernel,
+  softmaxBackward: softmaxBackwardKernel,
 
   normalize: normalizeKernel,
 
