@@ -332,7 +332,7 @@ const BINARY = {
 } satisfies Record<BinaryOp, OpDef<BinaryAttrs>>;
 
 /** relu's gradient g * (out > 0) as one op (one pass instead of a comparison and a product). */
-export function reluBackward(g: Tensor, out: Tensor): Tensor {
+function reluBackward(g: Tensor, out: Tensor): Tensor {
   return apply(BINARY.reluBackward, [g, out], { dtype: g.dtype });
 }
 

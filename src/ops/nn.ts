@@ -8,7 +8,7 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import { kernels } from '../backend/registry.js';
 import type { NormalizeAffine } from '../backend/types.js';
 import { checkTensor, fromKernel } from './util.js';
-import { add, div, exp, mul, relu, reluBackward, rsqrt, square, sub } from './elementwise.js';
+import { abs, add, div, exp, ge, mul, relu, rsqrt, square, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './movement.js';
 import { entry, f, sample, type OpEntry } from './table.js';
@@ -218,8 +218,8 @@ export function dropout(x: Tensor, ...args: DropoutArgs): Tensor {
 }
 
 /**
- * dropout(relu(x), p, training, generator) with the same results and random draws, in one pass
- * each way when training (a feed-forward block's activation: relu's output is not kept, x is).
+ * dropout(relu(x), p, training, generator) with the same results, random draws and gradients, in
+ * one pass each way when training (a feed-forward block's activation; relu's output is not kept).
  */
 export function reluDropout(x: Tensor, p: number, training: boolean, generator?: Generator): Tensor {
   checkFloat('reluDropout', x);
@@ -230,7 +230,11 @@ export function reluDropout(x: Tensor, p: number, training: boolean, generator?:
 interface DropoutAttrs {
   p: number;
   generator: Generator;
-  /** relu applied first: the mask and x are saved, and the gradient is reluBackward(g * mask, x). */
+  /**
+   * relu applied first. The saved mask then carries relu's side in its sign (-m where x <= 0 or
+   * NaN), and the gradient reluBackward(g * m, x) is (g * |mask|) * (mask >= 0): where m is 0 both
+   * give g * 0, elsewhere the sign picks relu's factor.
+   */
   relu: boolean;
 }
 
@@ -239,14 +243,28 @@ const DROPOUT: OpDef<DropoutAttrs> = {
   forward([x], { p, generator, relu }, save) {
     const dense = x!.isContiguous() ? x! : Tensor.fromData(kernels().copy(x!, x!.dtype), x!.shape, x!.dtype);
     const { mask, out } = dropoutArrays(dense, p, generator, relu);
-    save(Tensor.fromData(mask, x!.shape, x!.dtype), ...(relu ? [x!] : []));
+    save(Tensor.fromData(mask, x!.shape, x!.dtype));
     return Tensor.fromData(out!, x!.shape, x!.dtype);
   },
   backward(g, ctx) {
-    const [mask, x] = ctx.saved;
-    return [ctx.attrs.relu ? reluBackward(mul(g, mask!), x!) : mul(g, mask!)];
+    const [mask] = ctx.saved;
+    if (!ctx.attrs.relu) return [mul(g, mask!)];
+    if (isGradEnabled() || g.dtype !== mask!.dtype) return [mul(mul(g, abs(mask!)), ge(mask!, 0))];
+    const grad = g.isContiguous() ? g : Tensor.fromData(kernels().copy(g, g.dtype), g.shape, g.dtype);
+    return [Tensor.fromData(signedMaskGrad(grad.data, grad.offset, mask!.data), g.shape, g.dtype)];
   },
 };
+
+/** (g * |mask|) * (mask >= 0) in one pass, each product rounded to the dtype as mul's result is. */
+function signedMaskGrad(g: TypedArray, offset: number, mask: TypedArray): TypedArray {
+  const out = allocate(mask instanceof Float32Array ? 'float32' : 'float64', mask.length);
+  if (mask instanceof Float32Array) {
+    for (let i = 0; i < mask.length; i++) out[i] = Math.fround(g[offset + i]! * Math.abs(mask[i]!)) * +(mask[i]! >= 0);
+  } else {
+    for (let i = 0; i < mask.length; i++) out[i] = g[offset + i]! * Math.abs(mask[i]!) * +(mask[i]! >= 0);
+  }
+  return out;
+}
 
 /** Uniform draws per bulk call while building a dropout mask. */
 const DROPOUT_CHUNK = 4096;
@@ -294,8 +312,9 @@ function dropoutArrays(
       // Math.max(v, 0) is the reference relu (NaN kept, its sign bit aside; -0 and negatives to +0), without a branch.
       for (let i = 0; i < count; i++) {
         const m = value * +(u[i]! < threshold);
-        mask[start + i] = m;
-        out[start + i] = Math.max(data[from + i]!, 0) * m;
+        const v = data[from + i]!;
+        mask[start + i] = m * (2 * +(v > 0) - 1);
+        out[start + i] = Math.max(v, 0) * m;
       }
     } else {
       const [data, from] = [input.data, input.offset + start];

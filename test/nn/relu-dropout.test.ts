@@ -9,11 +9,11 @@ import { reluDropout } from '../../src/ops/nn.js';
 import { on } from '../helpers/backends.js';
 
 /** Random values with zeros of both signs, NaN and infinities sprinkled in. */
-function awkward(n: number, seed: number, finite = false): Float64Array {
+function awkward(n: number, seed: number, shift = 0): Float64Array {
   const out = new Float64Array(n);
   new nb.Generator(seed).fillDoubles(out);
-  const special = finite ? [0, -0, 1e-30, -5] : [0, -0, NaN, Infinity, -Infinity, 3.4e38, -3.4e38];
-  return out.map((u, i) => (i % 13 === 5 ? special[i % special.length]! : (u - 0.5) * 8));
+  const special = [0, -0, NaN, Infinity, -Infinity, 3.4e38, -3.4e38];
+  return out.map((u, i) => (i % 13 === 5 ? special[(i + shift) % special.length]! : (u - 0.5) * 8));
 }
 
 /** The values with their bits (NaN as one value: Math.max may return another NaN's sign bit than the reference relu). */
@@ -42,16 +42,19 @@ describe('reluDropout', () => {
               const [y2, s2] = run(false, awkward(n, n));
               assert.deepEqual(bitsOf(y1), bitsOf(y2), what);
               assert.deepEqual(s1, s2, `draws: ${what}`);
-              // Gradients (finite inputs: gradcheck-style values, with exact zeros of both signs).
-              const grads = nb.tensor(Array.from(awkward(n, n + 1, true)), { dtype }).reshape(shape);
-              const backward = (fusedOp: boolean): nb.Tensor => {
-                const leaf = nb.tensor(Array.from(awkward(n, n + 2, true)), { dtype }).reshape(shape).requiresGrad_();
-                const g = new nb.Generator(7);
-                const y = fusedOp ? reluDropout(leaf, p, true, g) : nb.F.dropout(nb.relu(leaf), { p, generator: g });
-                y.backward(grads);
-                return leaf.grad!;
-              };
-              assert.deepEqual(bitsOf(backward(true)), bitsOf(backward(false)), `gradient: ${what}`);
+              // Gradients, with zeros of both signs, NaN, infinities and values whose product
+              // with 1 / (1 - p) overflows float32, in x and in the incoming gradient; recorded
+              // (createGraph, the tensor-op form) and not (one pass).
+              const grads = nb.tensor(Array.from(awkward(n, n + 1, 5)), { dtype, allowNonFinite: true }).reshape(shape);
+              for (const createGraph of [false, true]) {
+                const backward = (fusedOp: boolean): nb.Tensor => {
+                  const leaf = nb.tensor(Array.from(awkward(n, n + 2)), { dtype, allowNonFinite: true }).reshape(shape).requiresGrad_();
+                  const g = new nb.Generator(7);
+                  const y = fusedOp ? reluDropout(leaf, p, true, g) : nb.F.dropout(nb.relu(leaf), { p, generator: g });
+                  return nb.autogradGrad([y], [leaf], { gradOutputs: [grads], createGraph })[0]!;
+                };
+                assert.deepEqual(bitsOf(backward(true)), bitsOf(backward(false)), `gradient${createGraph ? ' (recorded)' : ''}: ${what}`);
+              }
             }
           }
         }
