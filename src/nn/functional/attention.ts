@@ -17,7 +17,7 @@ import { Generator } from '../../tensor/random.js';
 import { bool, checkOptionKeys, instanceOf, nullable, num, parseArgs, parseOptions, str, tensor, type Args } from '../../ops/args.js';
 import { add, logicalNot, mul } from '../../ops/elementwise.js';
 import { linear, matmul } from '../../ops/linalg.js';
-import { expand, narrow, reshape, squeeze, transpose, unsqueeze } from '../../ops/movement.js';
+import { expand, narrow, permute, reshape, squeeze, transpose, unsqueeze } from '../../ops/movement.js';
 import { maskedFill, triu } from '../../ops/indexing.js';
 import { cat, pad, unbind } from '../../ops/join.js';
 import { mean } from '../../ops/reduce.js';
@@ -304,8 +304,9 @@ export function multiHeadAttention(
     k = linear(k0, w(1, weights.kProjWeight), bias(1));
     v = linear(v0, w(2, weights.vProjWeight), bias(2));
   }
-  // [T, B, E] -> [B * heads, T, headDim]
-  const heads = (t: Tensor, length: number): Tensor => transpose(reshape(t, [length, batch * numHeads, headDim]), 0, 1);
+  // [T, B, E] -> [B, heads, T, headDim]: a view (the batched products read it through its
+  // strides), where [B * heads, T, headDim] needed a copy of q, k and v.
+  const heads = (t: Tensor, length: number): Tensor => permute(reshape(t, [length, batch, numHeads, headDim]), [1, 2, 0, 3]);
 
   // torch appends bias_k/bias_v (per sequence) and then the zero key/value (per head); the masks
   // are padded with 0 (bool: false) for them, so they stay visible to every query.
@@ -318,31 +319,33 @@ export function multiHeadAttention(
   let kHeads = heads(k, keyLength);
   let vHeads = heads(v, keyLength);
   if (addZeroAttn) {
-    const nothing = zeros([batch * numHeads, 1, headDim], { dtype: query.dtype });
-    kHeads = cat([kHeads, nothing], 1);
-    vHeads = cat([vHeads, nothing], 1);
+    const nothing = zeros([batch, numHeads, 1, headDim], { dtype: query.dtype });
+    kHeads = cat([kHeads, nothing], 2);
+    vHeads = cat([vHeads, nothing], 2);
     keyLength += 1;
   }
   let bias3 = attentionBias(name, options, batched, batch, numHeads, targetLength, sourceLength, query.dtype);
   if (bias3 !== null && keyLength > sourceLength) bias3 = pad(bias3, [0, keyLength - sourceLength]);
+  // [1 or B * heads, 1 or L, S] -> [1 or B, 1 or heads, 1 or L, S], the scores' layout.
+  const bias4 = bias3 === null ? null : bias3.shape[0] === 1 ? unsqueeze(bias3, 0) : reshape(bias3, [batch, numHeads, bias3.shape[1]!, keyLength]);
   const dropoutP = options.dropoutP ?? 0;
   if (!(dropoutP >= 0 && dropoutP <= 1)) throw new Error(`${name}: dropout must be a probability in [0, 1], got ${dropoutP}`);
   const [attended, attnWeights] = attend(
     heads(q, targetLength),
     kHeads,
     vHeads,
-    bias3,
+    bias4,
     1 / Math.sqrt(headDim),
     options.training === true ? dropoutP : 0,
     options.generator,
   );
-  // [B * heads, L, headDim] -> [L, B, E]
-  const joined = reshape(transpose(attended, 0, 1), [targetLength * batch, embed]);
+  // [B, heads, L, headDim] -> [L, B, E]
+  const joined = reshape(permute(attended, [2, 0, 1, 3]), [targetLength * batch, embed]);
   let output = reshape(linear(joined, weights.outProjWeight, weights.outProjBias ?? null), [targetLength, batch, embed]);
   output = batched ? (options.batchFirst === true ? transpose(output, 0, 1) : output) : squeeze(output, 1);
 
   if (options.needWeights === false) return [output, null];
-  let returned = reshape(attnWeights, [batch, numHeads, targetLength, keyLength]);
+  let returned = attnWeights;
   if (options.averageAttnWeights !== false) returned = mean(returned, 1);
   return [output, batched ? returned : squeeze(returned, 0)];
 }
