@@ -7,6 +7,8 @@ import { anomalyError, nonFinite, userCallSite } from './anomaly.js';
 import { sameShape, shapeStr } from '../tensor/shape.js';
 import { sumToShape } from '../ops/reduce.js';
 import { cast } from '../ops/elementwise.js';
+import { kernels } from '../backend/registry.js';
+import type { TypedArray } from '../tensor/dtype.js';
 
 export interface BackwardOptions {
   /** Record the backward itself, so the gradients can be differentiated again. */
@@ -16,6 +18,59 @@ export interface BackwardOptions {
    * createGraph, as PyTorch's retain_graph). Without it they are freed as each node runs.
    */
   retainGraph?: boolean;
+}
+
+let recyclingEnabled = true;
+
+/**
+ * Internal (benchmarks and tests): whether backward passes hand their dead intermediate
+ * gradients' arrays back to the backend. Returns the previous setting.
+ */
+export function setGradientRecycling(enabled: boolean): boolean {
+  const previous = recyclingEnabled;
+  recyclingEnabled = enabled;
+  return previous;
+}
+
+/**
+ * The storages of one backward pass's intermediate gradients, counted while the engine holds
+ * tensors over them (pending in its map, or being fitted to an input). When the count falls to
+ * zero the array goes back to the backend (Backend.recycle), unless the storage is older than
+ * the pass (the caller's tensors, saved activations) or pinned: reached by code that may keep
+ * it (a backward without privateGradients, a leaf's or retained .grad, autogradGrad's results).
+ * No other code sees these tensors, so at zero nothing can reach the array any more.
+ */
+class GradientArrays {
+  private readonly refs = new Map<Storage, number>();
+  private readonly pinned = new Set<Storage>();
+
+  constructor(private readonly firstNewStorage: number, private readonly recycle: (data: TypedArray) => void) {}
+
+  hold(t: Tensor): void {
+    const storage = t.storage;
+    if (storage.serial >= this.firstNewStorage) this.refs.set(storage, (this.refs.get(storage) ?? 0) + 1);
+  }
+
+  pin(t: Tensor): void {
+    if (t.storage.serial >= this.firstNewStorage) this.pinned.add(t.storage);
+  }
+
+  /** Hands back the array of a tensor an op saved for itself, freed now that its backward ran. */
+  reuse(t: Tensor): void {
+    if (!this.refs.has(t.storage) && !this.pinned.has(t.storage)) this.recycle(t.storage.surrender());
+  }
+
+  drop(t: Tensor): void {
+    const storage = t.storage;
+    const count = this.refs.get(storage);
+    if (count === undefined) return;
+    if (count > 1) {
+      this.refs.set(storage, count - 1);
+      return;
+    }
+    this.refs.delete(storage);
+    if (!this.pinned.has(storage)) this.recycle(storage.surrender());
+  }
 }
 
 /** Nodes reachable from the roots, in an order where every node comes before its inputs. */
@@ -93,10 +148,16 @@ export function runBackward(
   // gradient as its .grad without a copy (see ownedGradient).
   const firstNewStorage = Storage.count;
   const handedOut = new Map<Storage, number>();
+  // Recorded gradients (createGraph) are saved by the nodes that record them: nothing is reused then.
+  const recycle = createGraph || !recyclingEnabled ? undefined : kernels().recycle;
+  const arrays = recycle === undefined ? null : new GradientArrays(firstNewStorage, recycle);
   const add = (node: Node, g: Tensor): void => {
     handedOut.set(g.storage, (handedOut.get(g.storage) ?? 0) + 1);
     const prev = grads.get(node);
-    grads.set(node, prev === undefined ? g : prev.add(g));
+    const sum = prev === undefined ? g : prev.add(g);
+    grads.set(node, sum);
+    arrays?.hold(sum);
+    if (prev !== undefined) arrays?.drop(prev);
   };
   const ownedGradient = (g: Tensor): boolean =>
     g.storage.serial >= firstNewStorage && (handedOut.get(g.storage) ?? 0) <= 1 && g.base === null && g.offset === 0 && g.storage.data.length === g.numel();
@@ -120,22 +181,39 @@ export function runBackward(
       if (g === undefined) continue;
       grads.delete(node);
       if (capture !== null) {
-        if (capture.has(node)) captured.set(node, g);
+        if (capture.has(node)) {
+          captured.set(node, g);
+          arrays?.pin(g);
+        }
       } else if (node instanceof AccumulateGrad) {
         accumulate(node.variable, g, ownedGradient(g));
+        if (arrays !== null) {
+          if (node.variable.grad?.storage === g.storage) arrays.pin(g);
+          arrays.drop(g);
+        }
         continue;
       } else if (node.retained !== null) {
         accumulate(node.retained, g, false);
+        if (node.retained.grad?.storage === g.storage) arrays?.pin(g);
       }
       if (node instanceof AccumulateGrad || (runs !== null && !runs.has(node))) continue;
+      // A backward that may keep its gradient (a hook's, a two-output op's token) keeps it for good.
+      if (!node.privateGradients) arrays?.pin(g);
       // In anomaly mode a bad gradient is reported below as this node's backward, not as the op inside it.
       const inputGrads = anomaly ? withoutAnomalyChecks(() => node.backward(g)) : node.backward(g);
-      if (!retainGraph) node.releaseSaved();
+      if (!retainGraph) {
+        const freed = node.releaseSaved();
+        if (arrays !== null) for (const t of freed) arrays.reuse(t);
+      }
       const next = node.next;
       for (let i = 0; i < next.length; i++) {
         const target = next[i];
         const gi = inputGrads[i];
         if (target === null || target === undefined || gi === null || gi === undefined) continue;
+        if (arrays !== null) {
+          if (!node.privateGradients) arrays.pin(gi);
+          arrays.hold(gi);
+        }
         const fitted = fitToInput(node, i, gi, node.inputs[i]!);
         if (anomaly) {
           const bad = nonFinite(fitted);
@@ -151,7 +229,9 @@ export function runBackward(
           }
         }
         add(target, fitted);
+        arrays?.drop(gi);
       }
+      arrays?.drop(g);
     }
   } finally {
     setGradEnabled(prevGradEnabled);

@@ -31,6 +31,19 @@ export interface OpDef<A> {
   readonly name: string;
   forward(inputs: readonly Tensor[], attrs: A, save: SaveFn): Tensor;
   backward?(grad: Tensor, ctx: BackwardContext<A>): readonly (Tensor | null | undefined)[];
+  /**
+   * Set where the backward, in its own code, keeps neither `grad` (nor a view of it) nor the
+   * tensors it returns anywhere (attrs, closures, user callbacks): the engine then reuses their
+   * arrays once it is done with them. Leave it unset when unsure: the arrays are then left to the
+   * garbage collector, which is always safe.
+   */
+  readonly privateGradients?: true;
+  /**
+   * Which of the tensors the forward saves (by position; negative counts from the last) it made itself and handed to nothing
+   * else (no output views them, no attrs keep them): once a backward frees them, the engine
+   * reuses their arrays.
+   */
+  readonly privateSaved?: readonly number[];
 }
 
 const noSave: SaveFn = () => {};
@@ -63,6 +76,7 @@ class OpNode<A> extends Node implements BackwardContext<A> {
     stack: string | null,
   ) {
     super(op.name, next, inputs, stack);
+    this.privateGradients = op.privateGradients === true;
     const saved = new SavedTensors(op.name);
     this.savedTensors = saved;
     this.save = (...tensors) => saved.save(tensors);
@@ -76,8 +90,10 @@ class OpNode<A> extends Node implements BackwardContext<A> {
     return this.op.backward?.(grad, this) ?? [];
   }
 
-  override releaseSaved(): void {
-    this.savedTensors.release();
+  override releaseSaved(): readonly Tensor[] {
+    const saved = this.savedTensors.release();
+    const owned = this.op.privateSaved;
+    return owned === undefined || saved.length === 0 ? [] : owned.map((i) => saved.at(i)!);
   }
 }
 

@@ -23,11 +23,14 @@ export class SavedTensors {
   /**
    * Drops the saved tensors so their memory can be reclaimed, as PyTorch frees a graph's saved
    * values after a backward without retain_graph. An op that saved nothing stays usable.
+   * Returns what was saved.
    */
-  release(): void {
-    if (this.list === null || this.list.length === 0) return;
+  release(): Tensor[] {
+    const list = this.list;
+    if (list === null || list.length === 0) return [];
     this.list = null;
     this.versions = [];
+    return list;
   }
 
   save(tensors: readonly Tensor[]): void {
@@ -67,6 +70,11 @@ export class SavedTensors {
 export class Node {
   /** Set by retainGrad(): the non-leaf tensor whose .grad receives this node's gradient. */
   retained: Tensor | null = null;
+  /**
+   * The backward keeps neither its incoming gradient nor the gradients it returns (OpDef's
+   * privateGradients): the engine may reuse their arrays once it is done with them.
+   */
+  privateGradients = false;
 
   constructor(
     readonly name: string,
@@ -82,8 +90,14 @@ export class Node {
     return [];
   }
 
-  /** Frees what the backward needed (after a backward without retainGraph); a later backward through this node throws. */
-  releaseSaved(): void {}
+  /**
+   * Frees what the backward needed (after a backward without retainGraph); a later backward
+   * through this node throws. Returns the saved tensors private to the op (OpDef's
+   * privateSaved), which nothing else can reach once freed.
+   */
+  releaseSaved(): readonly Tensor[] {
+    return [];
+  }
 }
 
 /** The end of the graph for a leaf: adds the incoming gradient into `variable.grad`. */

@@ -343,6 +343,11 @@ export interface Backend extends Primitives, Partial<FusedKernels> {
    * code outside the backend does not call it (it is listed for inspection and tests).
    */
   residentZeros?(dtype: DType, count: number): TypedArray | null;
+  /**
+   * Takes back an array no tensor can reach any more (the autograd engine's dead intermediate
+   * gradients), to hold later results; absent where the backend has no use for it.
+   */
+  recycle?(data: TypedArray): void;
 }
 
 /**

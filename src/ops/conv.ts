@@ -40,6 +40,7 @@ interface ConvWeightGradAttrs {
  */
 const CONV: OpDef<ConvAttrs> = {
   name: 'conv',
+  privateGradients: true,
   forward([x, w, bias], { geometry, outSize }, save) {
     save(x!, w!);
     const shape = [x!.shape[0]!, w!.shape[0]!, ...outSize];
@@ -59,6 +60,7 @@ const CONV: OpDef<ConvAttrs> = {
 /** (gradOut [N, O, ...out], w) -> [N, C, ...in]: linear in both, so its gradients are conv and the weight gradient. */
 const CONV_INPUT_GRAD: OpDef<ConvInputGradAttrs> = {
   name: 'convInputGrad',
+  privateGradients: true,
   forward([g, w], { geometry, inSize }, save) {
     save(g!, w!);
     const shape = [g!.shape[0]!, w!.shape[1]! * geometry.groups, ...inSize];
@@ -77,6 +79,7 @@ const CONV_INPUT_GRAD: OpDef<ConvInputGradAttrs> = {
 /** (x, gradOut) -> [O, C / groups, ...k], summed over the batch. */
 const CONV_WEIGHT_GRAD: OpDef<ConvWeightGradAttrs> = {
   name: 'convWeightGrad',
+  privateGradients: true,
   forward([x, g], { geometry, kernelSize }, save) {
     save(x!, g!);
     const shape = [g!.shape[1]!, x!.shape[1]! / geometry.groups, ...kernelSize];

@@ -31,6 +31,7 @@ function unaryOp<Op extends UnaryOp>(op: Op, dtypeRule: UnaryDType, backward: Un
   const keepOutput = saves === 'output' || saves === 'both';
   return {
     name: op,
+    privateGradients: true,
     forward([x], { params }, save) {
       const outDtype = dtypeRule === 'bool' ? 'bool' : dtypeRule === 'float' ? toFloat(x!.dtype) : x!.dtype;
       const out = fromKernel(kernels().unary(op, x!, outDtype, params), x!.shape, outDtype);
@@ -278,6 +279,7 @@ type BinarySaves = 'none' | 'inputs' | 'all';
 function binaryOp(op: BinaryOp, dtypeRule: UnaryDType, backward: BinaryBackward | null, saves: BinarySaves = 'inputs'): OpDef<BinaryAttrs> {
   return {
     name: op,
+    privateGradients: true,
     forward([a, b], { dtype }, save) {
       const shape = broadcastShapes(op, a!.shape, b!.shape);
       const outDtype = dtypeRule === 'bool' ? 'bool' : dtypeRule === 'float' ? toFloat(dtype) : dtype;

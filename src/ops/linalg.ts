@@ -50,6 +50,7 @@ function batchedProduct(av: View, bv: View, dtype: DType, bias?: View): TypedArr
 /** [..., M, K] @ [..., K, N] with broadcast batch dims; both operands have rank >= 2. */
 const MATMUL: OpDef<undefined> = {
   name: 'matmul',
+  privateGradients: true,
   forward([a, b], _attrs, save) {
     const batch = broadcastShapes('matmul', a!.shape.slice(0, -2), b!.shape.slice(0, -2));
     const m = a!.shape[a!.ndim - 2]!;
@@ -167,6 +168,7 @@ export function outer(a: Tensor, b: Tensor, ...extra: []): Tensor {
  */
 const LINEAR: OpDef<undefined> = {
   name: 'linear',
+  privateGradients: true,
   forward([x, weight, bias], _attrs, save) {
     const inFeatures = weight!.shape[1]!;
     const outFeatures = weight!.shape[0]!;

@@ -89,6 +89,7 @@ function scaledGrad(g: Tensor, scale: Tensor, attrs: ClassLossAttrs): Tensor {
 
 const CROSS_ENTROPY: OpDef<ClassLossAttrs> = {
   name: 'crossEntropy',
+  privateGradients: true,
   forward([x, target], attrs, save) {
     const logp = kernels().softmax(x!, attrs.classDim, true);
     const { loss, scale, onehot } = pickTargets(logp, x!, target!, attrs);
@@ -103,6 +104,7 @@ const CROSS_ENTROPY: OpDef<ClassLossAttrs> = {
 
 const NLL_LOSS: OpDef<ClassLossAttrs> = {
   name: 'nllLoss',
+  privateGradients: true,
   forward([logp, target], attrs, save) {
     const { loss, scale, onehot } = pickTargets(kernels().copy(logp!, logp!.dtype), logp!, target!, attrs);
     save(scale, onehot);

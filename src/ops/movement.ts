@@ -57,6 +57,7 @@ function viewStrides(x: Tensor, shape: readonly number[]): number[] | null {
 
 const RESHAPE: OpDef<{ shape: number[] }> = {
   name: 'reshape',
+  privateGradients: true,
   forward([x], { shape }) {
     const strides = viewStrides(x!, shape);
     if (strides !== null) return viewOf(x!, shape, strides, x!.offset);
@@ -90,6 +91,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
 
 const PERMUTE: OpDef<{ dims: number[] }> = {
   name: 'permute',
+  privateGradients: true,
   forward([x], { dims }) {
     return viewOf(x!, dims.map((d) => x!.shape[d]!), dims.map((d) => x!.strides[d]!), x!.offset);
   },
@@ -135,6 +137,7 @@ export function t(x: Tensor): Tensor {
 
 const EXPAND: OpDef<{ shape: number[] }> = {
   name: 'expand',
+  privateGradients: true,
   forward([x], { shape }) {
     const lead = shape.length - x!.ndim;
     const strides = shape.map((d, i) => (i < lead || x!.shape[i - lead] !== d ? 0 : x!.strides[i - lead]!));
@@ -228,6 +231,7 @@ function sliceView(x: Tensor, { dim, start, length, step }: SliceAttrs): Tensor 
 
 const SLICE: OpDef<SliceAttrs> = {
   name: 'slice',
+  privateGradients: true,
   forward([x], attrs) {
     return sliceView(x!, attrs);
   },
@@ -239,6 +243,7 @@ const SLICE: OpDef<SliceAttrs> = {
 /** Zeros of the sliced tensor's shape with the gradient written into the sliced region. */
 const SLICE_BACKWARD: OpDef<SliceAttrs & { inputShape: Shape }> = {
   name: 'sliceBackward',
+  privateGradients: true,
   forward([g], attrs) {
     const out = fromKernel(allocate(g!.dtype, numel(attrs.inputShape)), attrs.inputShape, g!.dtype);
     kernels().assign(sliceView(out, attrs), g!);

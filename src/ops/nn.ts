@@ -31,6 +31,7 @@ interface SoftmaxAttrs {
 function softmaxOp(log: boolean): OpDef<SoftmaxAttrs> {
   return {
     name: log ? 'logSoftmax' : 'softmax',
+    privateGradients: true,
     forward([x], { axis }, save) {
       const out = fromKernel(kernels().softmax(x!, axis, log), x!.shape, x!.dtype);
       save(out);
@@ -240,6 +241,9 @@ interface DropoutAttrs {
 
 const DROPOUT: OpDef<DropoutAttrs> = {
   name: 'dropout',
+  privateGradients: true,
+  // The mask.
+  privateSaved: [0],
   forward([x], { p, generator, relu }, save) {
     const dense = x!.isContiguous() ? x! : Tensor.fromData(kernels().copy(x!, x!.dtype), x!.shape, x!.dtype);
     const { mask, out } = dropoutArrays(dense, p, generator, relu);

@@ -27,6 +27,7 @@ interface MaxPoolAttrs {
 
 const MAX_POOL: OpDef<MaxPoolAttrs> = {
   name: 'maxPool',
+  privateGradients: true,
   forward([x], attrs, save) {
     const { values, indices } =
       attrs.geometry === null ? kernels().adaptiveMaxPool(x!, attrs.outSize) : kernels().maxPool(x!, attrs.geometry);
@@ -51,6 +52,7 @@ function gatherPlanes(h: Tensor, indices: Tensor): Tensor {
 /** (gradOut, indices) -> gradient of the pooled input: a scatter-add, whose own gradient is a gather. */
 const MAX_POOL_BACKWARD: OpDef<{ inSize: number[] }> = {
   name: 'maxPoolBackward',
+  privateGradients: true,
   forward([g, indices], { inSize }, save) {
     save(indices!);
     const shape = [g!.shape[0]!, g!.shape[1]!, ...inSize];
@@ -63,6 +65,7 @@ const MAX_POOL_BACKWARD: OpDef<{ inSize: number[] }> = {
 
 const AVG_POOL: OpDef<AvgPoolGeometry> = {
   name: 'avgPool',
+  privateGradients: true,
   forward([x], geometry) {
     const shape = [x!.shape[0]!, x!.shape[1]!, ...geometry.outSize];
     return fromKernel(kernels().avgPool(x!, geometry), shape, x!.dtype);
@@ -75,6 +78,7 @@ const AVG_POOL: OpDef<AvgPoolGeometry> = {
 /** Linear in gradOut: its gradient is average pooling again. */
 const AVG_POOL_BACKWARD: OpDef<{ geometry: AvgPoolGeometry; inSize: number[] }> = {
   name: 'avgPoolBackward',
+  privateGradients: true,
   forward([g], { geometry, inSize }) {
     const shape = [g!.shape[0]!, g!.shape[1]!, ...inSize];
     return fromKernel(kernels().avgPoolBackward(g!, geometry, inSize), shape, g!.dtype);

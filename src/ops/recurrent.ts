@@ -147,6 +147,9 @@ interface SequenceAttrs extends TwoOutputs {
  */
 const LSTM_SEQUENCE: OpDef<SequenceAttrs> = {
   name: 'lstmSequence',
+  privateGradients: true,
+  // The gate activations, saved last (hs and cs are viewed by the outputs).
+  privateSaved: [-1],
   forward(inputs, shared, save) {
     const [x, , weightHh] = inputs as [Tensor, Tensor, Tensor];
     const [steps, batch, hidden] = [x.shape[0]!, x.shape[1]!, weightHh.shape[1]!];

@@ -55,6 +55,7 @@ function expandBack(g: Tensor, inputShape: Shape, attrs: ReduceAttrs): Tensor {
 
 const SUM: OpDef<ReduceAttrs> = {
   name: 'sum',
+  privateGradients: true,
   forward([x], attrs) {
     return reduceForward('sum', x!, attrs, x!.dtype === 'bool' ? 'int32' : x!.dtype);
   },

@@ -23,6 +23,17 @@ export class Storage {
   }
 
   /**
+   * Internal: hands the array over for reuse, leaving the storage empty (length 0), so that a
+   * tensor still reading it would fail loudly rather than see another tensor's values. The
+   * autograd engine calls it for intermediate gradients no tensor can reach any more.
+   */
+  surrender(): TypedArray {
+    const data = this.#data;
+    this.#data = new (data.constructor as new (length: number) => TypedArray)(0);
+    return data;
+  }
+
+  /**
    * Moves the values into `next` (an array of the same type and length), which every tensor
    * sharing this storage reads and writes from then on: how a backend takes long-lived arrays
    * (parameters) into the memory its kernels work on in place. Arrays taken from `data` before

@@ -38,6 +38,7 @@ export function wasmKernels(runtime: WasmRuntime): Partial<Backend> {
     ...makeElementwise(runtime), matmul: makeMatmul(runtime), ...makeConvKernels(runtime), ...makePooling(runtime),
     ...makeOptimizerSteps(runtime), ...makeRecurrent(runtime), word2vecTrain: makeWord2VecTrain(runtime), ...makeNormalization(),
     residentZeros: (dtype, count) => (dtype === 'float32' ? runtime.residentZeros(count) : null),
+    recycle: (data) => runtime.arrays.give(data),
   };
   for (const name of Object.keys(kernels) as (keyof Backend)[]) {
     (kernels as Record<string, unknown>)[name] = orReference(name, kernels[name] as Backend[typeof name]);

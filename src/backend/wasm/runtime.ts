@@ -13,6 +13,7 @@
  */
 import * as binaries from './generated/kernels.js';
 import { ThreadPool, CONTROL_WORDS, type SecondPhase } from './pool.js';
+import { ArrayPool } from './array-pool.js';
 
 /** What the compiled module exports (asm/index.ts). */
 export interface KernelExports {
@@ -65,6 +66,8 @@ const ALIGN = 64;
  * residentZeros returns null and callers use ordinary arrays.
  */
 const RESIDENT_BYTES = 64 << 20;
+/** The most the pool of dead result arrays holds (the LSTM benchmark's gate gradient alone is 3.2 MB). */
+const ARRAY_POOL_BYTES = 32 << 20;
 
 const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
@@ -146,6 +149,8 @@ export class WasmRuntime {
   readonly memory: WebAssembly.Memory;
   readonly exports: KernelExports;
   readonly pool: ThreadPool | undefined;
+  /** Dead result arrays the autograd engine handed back, reused by unstage. */
+  readonly arrays = new ArrayPool(ARRAY_POOL_BYTES);
   /** Byte offset of the control words the thread pool synchronises on. */
   readonly control: number;
   private readonly scratchStride: number;

@@ -54,10 +54,13 @@ export function stage(runtime: WasmRuntime, x: View): Staged {
   return { ptr, offset: x.offset - lo, strides: x.strides };
 }
 
-/** A new Float32Array holding `count` floats from wasm memory at ptr. */
+/** A Float32Array (fresh, or a dead one from the runtime's pool) holding `count` floats from wasm memory at ptr. */
 export function unstage(runtime: WasmRuntime, ptr: number, count: number): Float32Array {
   const start = ptr >>> 2;
-  return runtime.f32.slice(start, start + count);
+  const reused = runtime.arrays.take(count);
+  if (reused === undefined) return runtime.f32.slice(start, start + count);
+  reused.set(runtime.f32.subarray(start, start + count));
+  return reused;
 }
 
 /** The float32 view x in wasm memory in row-major order (in place when resident and contiguous, else copied); returns its byte address. */
