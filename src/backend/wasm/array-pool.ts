@@ -15,8 +15,11 @@ export class ArrayPool {
   private pooled = new WeakSet<Float32Array>();
   private heldBytes = 0;
 
-  /** `capBytes`: the most the pool holds; arrays beyond it are left to the garbage collector. */
-  constructor(private readonly capBytes: number) {}
+  /**
+   * `capBytes`: the most the pool holds (arrays beyond it are left to the garbage collector);
+   * `memory`: the wasm memory, whose buffer is never kept even where it is a plain ArrayBuffer.
+   */
+  constructor(private readonly capBytes: number, private readonly memory?: WebAssembly.Memory) {}
 
   get bytes(): number {
     return this.heldBytes;
@@ -30,7 +33,7 @@ export class ArrayPool {
   give(array: unknown): void {
     if (!(array instanceof Float32Array) || array.length < MIN_FLOATS || this.pooled.has(array)) return;
     const buffer = array.buffer;
-    if (!(buffer instanceof ArrayBuffer) || array.byteOffset !== 0 || buffer.byteLength !== array.byteLength) return;
+    if (!(buffer instanceof ArrayBuffer) || buffer === this.memory?.buffer || array.byteOffset !== 0 || buffer.byteLength !== array.byteLength) return;
     if (this.heldBytes + array.byteLength > this.capBytes) return;
     let list = this.free.get(array.length);
     if (list === undefined) {

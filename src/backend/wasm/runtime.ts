@@ -150,7 +150,7 @@ export class WasmRuntime {
   readonly exports: KernelExports;
   readonly pool: ThreadPool | undefined;
   /** Dead result arrays the autograd engine handed back, reused by unstage. */
-  readonly arrays = new ArrayPool(ARRAY_POOL_BYTES);
+  readonly arrays: ArrayPool;
   /** Byte offset of the control words the thread pool synchronises on. */
   readonly control: number;
   private readonly scratchStride: number;
@@ -175,6 +175,7 @@ export class WasmRuntime {
     this.shared = shared;
     this.maxBytes = Math.min(options.maxBytes ?? Infinity, binaries.maxPages * PAGE_BYTES);
     this.memory = new WebAssembly.Memory({ initial: 1, maximum: binaries.maxPages, shared });
+    this.arrays = new ArrayPool(ARRAY_POOL_BYTES, this.memory);
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.control = alignUp(this.exports.heapBase(), ALIGN);
