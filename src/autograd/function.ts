@@ -41,7 +41,7 @@ export interface OpDef<A> {
   /**
    * Which of the tensors the forward saves (by position; negative counts from the last) it made itself and handed to nothing
    * else (no output views them, no attrs keep them): once a backward frees them, the engine
-   * reuses their arrays.
+   * reuses their arrays (unless a recorded backward, createGraph, ran: its ops may save them).
    */
   readonly privateSaved?: readonly number[];
 }
@@ -86,14 +86,18 @@ class OpNode<A> extends Node implements BackwardContext<A> {
     return this.savedTensors.tensors;
   }
 
+  /** A recorded backward (createGraph) ran: the ops it recorded may have saved this op's private tensors. */
+  private savedShared = false;
+
   override backward(grad: Tensor): readonly (Tensor | null | undefined)[] {
+    if (isGradEnabled()) this.savedShared = true;
     return this.op.backward?.(grad, this) ?? [];
   }
 
   override releaseSaved(): readonly Tensor[] {
     const saved = this.savedTensors.release();
     const owned = this.op.privateSaved;
-    return owned === undefined || saved.length === 0 ? [] : owned.map((i) => saved.at(i)!);
+    return owned === undefined || saved.length === 0 || this.savedShared ? [] : owned.map((i) => saved.at(i)!);
   }
 }
 

@@ -245,6 +245,27 @@ describe('gradient recycling', () => {
     snapshot(x.grad!).forEach((g, i) => assert.equal(g, yValues[i] === 0 ? 0 : 2));
   });
 
+  test("a gradient penalty through dropout: the mask a createGraph backward recorded is not recycled by the next pass", () => {
+    assertSame(() => {
+      const w = nb.randn([6, 6], { requiresGrad: true });
+      const z = nb.randn([200, 6], { requiresGrad: true });
+      const x = nb.randn([200, 6], { requiresGrad: true });
+      const out: Tensor[] = [];
+      for (const penaltyFirst of [false, true]) {
+        const y = F.dropout(x.matmul(w), 0.5, true);
+        const loss = y.mul(z).sum();
+        // The recorded backward multiplies z by the dropout mask: its mul node saves the mask, and
+        // nothing orders it before or after dropout's own node in the next pass.
+        const [gx] = nb.autogradGrad(loss, [x], { createGraph: true });
+        const penalty = gx!.square().sum();
+        (penaltyFirst ? penalty.add(loss) : loss.add(penalty)).backward();
+        out.push(w.grad!, x.grad!, z.grad!);
+        for (const t of [w, x, z]) t.grad = null;
+      }
+      return out;
+    });
+  });
+
   test('setGradientRecycling(false) hands nothing back', () => {
     setGradientRecycling(false);
     recycled.clear();
