@@ -1,10 +1,12 @@
 /**
  * A/B of the engine's gradient recycling (setGradientRecycling) on the small networks' training
- * steps, interleaved in one process at one thread: CPU time per step (median over rounds) and
- * garbage collections per variant. `--nodes` lists each workload's graph nodes instead.
- *   node --import tsx bench/recycle-ab.ts [rounds] [--nodes]
+ * steps at one thread, by CPU time per step:
+ *   node --import tsx bench/recycle-ab.ts [rounds]       both variants interleaved in one process (medians)
+ *   node --trace-gc --import tsx bench/recycle-ab.ts --solo lstm on 30
+ *                                                        one variant alone, GCs traced between START and END
+ *   node --import tsx bench/recycle-ab.ts --nodes        each workload's graph nodes (* : not privateGradients)
+ * In one process the variants share the heap, so each gets the GCs both cause: --solo shows the GCs.
  */
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import * as nb from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import type { Node } from '../src/autograd/node.js';
@@ -94,17 +96,24 @@ if (args.includes('--nodes')) {
   process.exit(0);
 }
 
-const rounds = Number(args[0] ?? 15);
-let majorGcs = 0;
-let minorGcs = 0;
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
-    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
-    else minorGcs++;
-  }
-}).observe({ entryTypes: ['gc'] });
+if (args[0] === '--solo') {
+  const [, name, mode, count] = args;
+  const workload = workloads[name ?? ''];
+  if (workload === undefined || (mode !== 'on' && mode !== 'off')) throw new Error('usage: --solo mlp|lstm|lenet on|off [steps]');
+  setGradientRecycling(mode === 'on');
+  const step = workload.make();
+  const steps = Number(count ?? 10 * workload.steps);
+  for (let s = 0; s < 3; s++) step();
+  console.log('START');
+  const start = process.cpuUsage();
+  for (let s = 0; s < steps; s++) step();
+  const used = process.cpuUsage(start);
+  console.log('END');
+  console.log(`${name} recycling ${mode}: CPU ${((used.user + used.system) / 1000 / steps).toFixed(2)} ms/step over ${steps} steps`);
+  process.exit(0);
+}
 
+const rounds = Number(args[0] ?? 15);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const cpuMs = (): number => {
   const u = process.cpuUsage();
@@ -114,27 +123,15 @@ const cpuMs = (): number => {
 for (const [name, { make, steps }] of Object.entries(workloads)) {
   const variants = { off: make(), on: make() };
   const times: Record<string, number[]> = { off: [], on: [] };
-  const gcs: Record<string, { major: number; minor: number }> = { off: { major: 0, minor: 0 }, on: { major: 0, minor: 0 } };
   for (let r = -2; r < rounds; r++) {
     for (const key of r % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
       setGradientRecycling(key === 'on');
-      const [major0, minor0] = [majorGcs, minorGcs];
       const t0 = cpuMs();
       for (let s = 0; s < steps; s++) variants[key]();
-      const t = (cpuMs() - t0) / steps;
-      // GC entries arrive asynchronously: give the observer a turn before reading the counters.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (r < 0) continue;
-      times[key]!.push(t);
-      gcs[key]!.major += majorGcs - major0;
-      gcs[key]!.minor += minorGcs - minor0;
+      if (r >= 0) times[key]!.push((cpuMs() - t0) / steps);
     }
   }
   const [off, on] = [median(times.off!), median(times.on!)];
-  const per = (n: number): string => (n / (rounds * steps)).toFixed(3);
-  console.log(
-    `${name}: CPU ms/step off ${off.toFixed(2)} on ${on.toFixed(2)} (${(((off - on) / off) * 100).toFixed(1)}% less); ` +
-      `major GCs/step off ${per(gcs.off!.major)} on ${per(gcs.on!.major)}; minor GCs/step off ${per(gcs.off!.minor)} on ${per(gcs.on!.minor)}`,
-  );
+  console.log(`${name}: CPU ms/step off ${off.toFixed(2)} on ${on.toFixed(2)} (${(((off - on) / off) * 100).toFixed(1)}% less)`);
 }
 setGradientRecycling(true);
