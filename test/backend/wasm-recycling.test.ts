@@ -149,12 +149,13 @@ describe('training with recycled arrays (wasm)', () => {
   test("lstmSequence: the last c (a view of the op's saved cs) survives the backward and later passes", { skip: runtime === undefined && 'WebAssembly SIMD is unavailable' }, () => {
     setGradientRecycling(true);
     nb.manualSeed(0);
-    const xg = nb.randn([6, 4, 128], { requiresGrad: true });
+    const x = nb.randn([6, 4, 8], { requiresGrad: true });
+    const weightIh = nb.randn([128, 8]).mul(0.1).requiresGrad_();
     const weightHh = nb.randn([128, 32]).mul(0.1).requiresGrad_();
     const [h0, c0] = [nb.zeros([4, 32]), nb.zeros([4, 32])];
     const held: [Tensor, number[]][] = [];
     for (let s = 0; s < 3; s++) {
-      const [hs, c] = lstmSequence(xg, weightHh, h0, c0)!;
+      const [hs, c] = lstmSequence(x, weightIh, null, weightHh, h0, c0, false)!;
       held.push([c, Array.from(c.toTypedArray() as Float32Array)], [hs, Array.from(hs.toTypedArray() as Float32Array)]);
       hs.sum().add(c.square().sum()).backward();
     }
