@@ -75,6 +75,12 @@ export interface ConvGeometry {
   readonly groups: number;
 }
 
+/** Bounds of a clamp folded into a kernel's output (ReLU: [0, Infinity]; ReLU6: [0, 6]). */
+export interface ClampBounds {
+  readonly min: number;
+  readonly max: number;
+}
+
 /** How pooling windows sit on their input; outSize is explicit because ceilMode changes it. */
 export interface PoolGeometry {
   readonly kernel: readonly number[];
@@ -191,9 +197,10 @@ export interface Primitives {
   // ---- Convolution and pooling (issue 3) ----
   /**
    * out[n, o, ...] = sum over the o's group's input channels and kernel taps; w is [O, C / groups,
-   * ...k]. A bias [O] (of x's dtype) starts each output channel's sums.
+   * ...k]. A bias [O] (of x's dtype) starts each output channel's sums. `clamp`: the result then
+   * clamped to [min, max] as the unary 'clamp' would (an activation folded in for inference).
    */
-  conv(x: View, w: View, geometry: ConvGeometry, outSize: readonly number[], bias?: View): TypedArray;
+  conv(x: View, w: View, geometry: ConvGeometry, outSize: readonly number[], bias?: View, clamp?: ClampBounds): TypedArray;
   /** Gradient of conv with respect to x, of shape [N, C, ...inSize] (also transposed convolution). */
   convInputGrad(gradOut: View, w: View, geometry: ConvGeometry, inSize: readonly number[]): TypedArray;
   /** Gradient of conv with respect to w, of shape [O, C / groups, ...kernelSize], summed over the batch. */

@@ -6,7 +6,9 @@
  */
 import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
-import type { ConvGeometry } from '../backend/types.js';
+import type { ClampBounds, ConvGeometry } from '../backend/types.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { hardtanh } from './activation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { checkSize, checkSizeList, shapeStr } from '../tensor/shape.js';
@@ -21,6 +23,8 @@ interface ConvAttrs {
   geometry: ConvGeometry;
   /** Output spatial size. */
   outSize: number[];
+  /** An activation folded into the output (only where nothing needs a gradient, see convNd). */
+  clamp?: ClampBounds;
 }
 
 interface ConvInputGradAttrs {
@@ -40,14 +44,15 @@ interface ConvWeightGradAttrs {
  */
 const CONV: OpDef<ConvAttrs> = {
   name: 'conv',
-  forward([x, w, bias], { geometry, outSize }, save) {
+  forward([x, w, bias], { geometry, outSize, clamp }, save) {
     save(x!, w!);
     const shape = [x!.shape[0]!, w!.shape[0]!, ...outSize];
-    return fromKernel(kernels().conv(x!, w!, geometry, outSize, bias), shape, x!.dtype);
+    return fromKernel(kernels().conv(x!, w!, geometry, outSize, bias, clamp), shape, x!.dtype);
   },
   backward(g, ctx) {
     const [x, w] = ctx.saved;
-    const { geometry } = ctx.attrs;
+    const { geometry, clamp } = ctx.attrs;
+    if (clamp !== undefined) throw new Error('conv: internal error: a convolution with a folded activation was recorded for backward');
     return [
       ctx.needsGrad[0] ? apply(CONV_INPUT_GRAD, [g, w!], { geometry, inSize: x!.shape.slice(2) }) : null,
       ctx.needsGrad[1] ? apply(CONV_WEIGHT_GRAD, [x!, g], { geometry, kernelSize: w!.shape.slice(2) }) : null,
@@ -137,9 +142,11 @@ export function convOutputSize(size: number, kernel: number, stride: number, bef
 
 /**
  * Cross-correlation of x [N, C, ...spatial] with weight [O, C / groups, ...kernel] plus bias [O],
- * with explicit per-side zero padding. `op` names the caller in error messages.
+ * with explicit per-side zero padding. `op` names the caller in error messages. `clamp`: the
+ * result is hardtanh(conv, min, max) (ReLU, ReLU6 and Hardtanh folded in by
+ * nn.utils.fuseForInference), computed inside the kernel when nothing needs a gradient.
  */
-export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, attrs: ConvNdAttrs, op = 'conv'): Tensor {
+export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, attrs: ConvNdAttrs, op = 'conv', clamp?: ClampBounds): Tensor {
   const nd = attrs.stride.length;
   const { groups } = attrs;
   checkOperands(op, x, weight, bias, nd, groups);
@@ -182,7 +189,12 @@ export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
     dilation: [...attrs.dilation],
     groups,
   };
-  return apply(CONV, bias == null ? [x, weight] : [x, weight, bias], { geometry, outSize });
+  const inputs = bias == null ? [x, weight] : [x, weight, bias];
+  if (clamp === undefined) return apply(CONV, inputs, { geometry, outSize });
+  if (!(clamp.min <= clamp.max)) throw new Error(`${op}: the folded activation's bounds must satisfy min <= max, got [${clamp.min}, ${clamp.max}]`);
+  // With gradients the two ops are recorded as they are (hardtanh's gradient is 0 at the bounds, as ReLU's at 0).
+  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) return hardtanh(apply(CONV, inputs, { geometry, outSize }), clamp.min, clamp.max);
+  return apply(CONV, inputs, { geometry, outSize, clamp });
 }
 
 /**

@@ -116,8 +116,102 @@ describe('fuseForInference', () => {
       assert.equal(batchNorms(model), 0);
       assertClose(nb.noGrad(() => model.forward(x)), wantX, name, 1e-4);
       assertClose(nb.noGrad(() => model.forward(y)), wantY, `${name}, another input`, 1e-4);
+      if (name === 'mobilenetV2') {
+        // Every ReLU6 reads only its convolution's output: all fold.
+        assert.equal([...model.modules()].filter((m) => m instanceof nn.ReLU6).length, 0);
+        assert.equal([...model.modules()].filter((m) => m instanceof nn.Conv2d && m.foldedActivation?.max === 6).length, 35);
+      } else {
+        // Only the stem's ReLU folds: each block's ReLU module is called twice (once on a residual sum).
+        const folded = [...model.namedModules()].filter(([, m]) => m instanceof nn.Conv2d && m.foldedActivation !== null).map(([k]) => k);
+        assert.deepEqual(folded, ['conv1']);
+      }
     });
   }
+
+  test('a ReLU, ReLU6 or Hardtanh reading only a convolution (after a batch norm or not) folds into it', () => {
+    nb.manualSeed(11);
+    class Chains extends nn.Module {
+      a = new nn.Sequential(new nn.Conv2d(3, 5, 3, { stride: 2, padding: 1, bias: false }), new nn.BatchNorm2d(5), new nn.ReLU6());
+      b = new nn.Sequential(new nn.Conv2d(5, 5, 3, { groups: 5, padding: 1, paddingMode: 'reflect' }), new nn.ReLU());
+      c = new nn.Conv2d(5, 3, 1);
+      act = new nn.Hardtanh(-0.25, 0.5);
+      forward(x: Tensor): Tensor {
+        return this.act.forward(this.c.forward(this.b.forward(this.a.forward(x))));
+      }
+    }
+    const model = new Chains();
+    randomizeBatchNorms(model);
+    model.eval();
+    const x = nb.randn([2, 3, 9, 11]).mul(4);
+    const want = nb.noGrad(() => model.forward(x));
+    const weightB = model.b.at(0) as nn.Conv2d;
+    fuseForInference(model, x);
+    assert.ok(model.a.at(1) instanceof nn.Identity && model.a.at(2) instanceof nn.Identity);
+    assert.ok(model.b.at(1) instanceof nn.Identity);
+    assert.ok((model.act as nn.Module) instanceof nn.Identity);
+    assert.deepEqual((model.a.at(0) as nn.Conv2d).foldedActivation, { min: 0, max: 6 });
+    assert.deepEqual((model.b.at(0) as nn.Conv2d).foldedActivation, { min: 0, max: Infinity });
+    assert.deepEqual(model.c.foldedActivation, { min: -0.25, max: 0.5 });
+    // A convolution without a batch norm is replaced by one sharing its parameters.
+    assert.notEqual(model.b.at(0), weightB);
+    assert.equal((model.b.at(0) as nn.Conv2d).weight, weightB.weight);
+    assert.equal(weightB.foldedActivation, null);
+    assert.match(String(model.c), /foldedActivation=hardtanh\(-0.25, 0.5\)/);
+    assert.deepEqual(Object.keys(model.stateDict()), ['a.0.weight', 'a.0.bias', 'b.0.weight', 'b.0.bias', 'c.weight', 'c.bias']);
+    const got = nb.noGrad(() => model.forward(x));
+    assertClose(got, want, 'outputs');
+    const values = got.toTypedArray();
+    assert.ok(values.every((v) => v >= -0.25 && v <= 0.5) && values.some((v) => v === 0.5) && values.some((v) => v === -0.25));
+  });
+
+  test('an activation with another reader, a shared one, or one after something else stays', () => {
+    nb.manualSeed(12);
+    class Others extends nn.Module {
+      a = new nn.Conv2d(2, 4, 3, { padding: 1 });
+      reluA = new nn.ReLU();
+      b = new nn.Conv2d(4, 4, 1);
+      shared = new nn.ReLU6();
+      c = new nn.Conv2d(4, 4, 1);
+      leaky = new nn.LeakyReLU();
+      pool = new nn.MaxPool2d(2);
+      reluPool = new nn.ReLU();
+      forward(x: Tensor): Tensor {
+        const a = this.a.forward(x);
+        const h = this.reluA.forward(a).add(a); // a is read twice: no fold
+        const s = this.shared.forward(this.shared.forward(this.b.forward(h))); // called twice: no fold
+        const l = this.leaky.forward(this.c.forward(s)); // not a clamp: no fold
+        return this.reluPool.forward(this.pool.forward(l)); // after pooling: no fold
+      }
+    }
+    const model = new Others().eval();
+    const x = nb.randn([1, 2, 6, 6]);
+    const want = nb.noGrad(() => model.forward(x));
+    fuseForInference(model, x);
+    assert.ok(model.reluA instanceof nn.ReLU && model.shared instanceof nn.ReLU6 && model.leaky instanceof nn.LeakyReLU && model.reluPool instanceof nn.ReLU);
+    assert.ok([model.a, model.b, model.c].every((c) => c.foldedActivation === null));
+    assertClose(nb.noGrad(() => model.forward(x)), want, 'outputs');
+  });
+
+  test('a folded activation keeps gradients (as conv then hardtanh) and rejects junk bounds', () => {
+    nb.manualSeed(13);
+    const conv = new nn.Conv2d(3, 4, 3, { padding: 1 });
+    const x = nb.randn([2, 3, 5, 5]).mul(3).requiresGrad_();
+    const plain = nb.F.hardtanh(conv.forward(x), 0, 6);
+    plain.sum().backward();
+    const [gx, gw] = [x.grad!.clone(), conv.weight.grad!.clone()];
+    x.grad = null;
+    conv.weight.grad = null;
+    conv.foldActivation(0, 6);
+    const folded = conv.forward(x);
+    assertClose(folded, plain, 'forward with gradients');
+    folded.sum().backward();
+    assertClose(x.grad!, gx, 'input gradient');
+    assertClose(conv.weight.grad!, gw, 'weight gradient');
+    assertClose(nb.noGrad(() => conv.forward(x)), plain, 'forward under noGrad');
+    assert.throws(() => conv.foldActivation(6, 0), /Conv2d.foldActivation: min \(6\) must be <= max \(0\)/);
+    assert.throws(() => conv.foldActivation(Number.NaN, 1), /min must be a number, got number NaN/);
+    assert.throws(() => conv.foldActivation(0, '6' as never), /max must be a number, got string/);
+  });
 
   test('a conv output with another reader, a shared batch norm or a hooked conv stays unfused', () => {
     nb.manualSeed(8);

@@ -432,8 +432,8 @@ function runConv(
 
 export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'convInputGrad' | 'convWeightGrad'> {
   return {
-    conv(x, w, g, outSize, bias) {
-      if (!isFloat32(x, w, ...(bias === undefined ? [] : [bias]))) return cpuBackend.conv(x, w, g, outSize, bias);
+    conv(x, w, g, outSize, bias, clamp) {
+      if (!isFloat32(x, w, ...(bias === undefined ? [] : [bias]))) return cpuBackend.conv(x, w, g, outSize, bias, clamp);
       const p = plan(x.shape[0]!, x.shape[1]!, w.shape[0]!, x.shape.slice(2), w.shape.slice(2), outSize, g);
       const size = p.batch * p.outChannels * p.outs;
       if (size === 0) return new Float32Array(0);
@@ -442,6 +442,8 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const ws = stageDense(runtime, w);
       const y = runtime.alloc(size * 4);
       runForward(runtime, p, xs, ws, y, bias === undefined ? 0 : stageDense(runtime, bias));
+      // A folded activation, in place while y is in wasm memory (the same kernel as the unary clamp).
+      if (clamp !== undefined) runtime.exports.clampF32(y, y, size, clamp.min, clamp.max);
       return unstage(runtime, y, size);
     },
 

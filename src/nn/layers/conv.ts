@@ -15,8 +15,9 @@ import {
   perDim, resolveConvPadding, spatialNames, conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d,
   type ConvOptions, type ConvPadding, type ConvTransposeOptions, type IntOrTuple,
 } from '../functional/conv.js';
-import { convPadding } from '../functional/conv.js';
-import { bool, checkOptions, floatDtype, int, intOrInts, oneOf } from '../../ops/args.js';
+import { convolve, convPadding } from '../functional/conv.js';
+import type { ClampBounds } from '../../backend/types.js';
+import { bool, checkOptions, describe as describeValue, floatDtype, int, intOrInts, oneOf } from '../../ops/args.js';
 
 export interface ConvLayerOptions {
   stride?: IntOrTuple;
@@ -150,17 +151,44 @@ abstract class ConvNd extends ConvBase {
     resolveConvPadding(layerName, this.padding, this.kernelSize.map(() => 1 << 20), this.kernelSize, this.stride, this.dilation);
   }
 
+  #foldedActivation: ClampBounds | null = null;
+
+  /**
+   * The activation nn.utils.fuseForInference folded into this convolution's output (a ReLU,
+   * ReLU6 or Hardtanh that read only its output, as clamp bounds), or null.
+   */
+  get foldedActivation(): ClampBounds | null {
+    return this.#foldedActivation;
+  }
+
+  /**
+   * Makes forward return hardtanh(conv(x), min, max), clamped inside the convolution's kernel when
+   * nothing needs a gradient (with gradients, as the two ops). ReLU is [0, Infinity], ReLU6 [0, 6].
+   */
+  foldActivation(min: number, max: number): this {
+    const op = `${this.layerName}.foldActivation`;
+    if (typeof min !== 'number' || Number.isNaN(min)) throw new Error(`${op}: min must be a number, got ${describeValue(min)}`);
+    if (typeof max !== 'number' || Number.isNaN(max)) throw new Error(`${op}: max must be a number, got ${describeValue(max)}`);
+    if (!(min <= max)) throw new Error(`${op}: min (${min}) must be <= max (${max})`);
+    this.#foldedActivation = { min, max };
+    return this;
+  }
+
   forward(input: Tensor): Tensor {
     this.checkInput(input);
     const nd = this.kernelSize.length;
-    const options = { stride: this.stride, dilation: this.dilation, groups: this.groups };
-    if (this.paddingMode === 'zeros') return this.fn(input, this.weight, this.bias, { ...options, padding: this.padding });
+    const convolveWith = (x: Tensor, padding: ConvPadding): Tensor => {
+      const options = { stride: this.stride, dilation: this.dilation, groups: this.groups, padding };
+      const folded = this.#foldedActivation;
+      return folded === null ? this.fn(x, this.weight, this.bias, options) : convolve(`conv${nd}d`, nd, x, this.weight, this.bias, options, folded);
+    };
+    if (this.paddingMode === 'zeros') return convolveWith(input, this.padding);
     // Other modes pad explicitly (F.pad lists the last dim first), then convolve without padding.
     const pairs = resolveConvPadding(this.layerName, this.padding, input.shape.slice(-nd), this.kernelSize, this.stride, this.dilation);
     const pads = [...pairs].reverse().flat();
     const mode: PadMode = this.paddingMode;
     const padded = input.ndim === nd + 1 ? pad(input.unsqueeze(0), pads, mode).squeeze(0) : pad(input, pads, mode);
-    return this.fn(padded, this.weight, this.bias, { ...options, padding: 0 });
+    return convolveWith(padded, 0);
   }
 
   override extraRepr(): string {
@@ -170,6 +198,7 @@ abstract class ConvNd extends ConvBase {
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (this.bias === null) parts.push('bias=false');
     if (this.paddingMode !== 'zeros') parts.push(`paddingMode='${this.paddingMode}'`);
+    if (this.#foldedActivation !== null) parts.push(`foldedActivation=hardtanh(${this.#foldedActivation.min}, ${this.#foldedActivation.max})`);
     return parts.join(', ');
   }
 }
