@@ -81,6 +81,15 @@ export interface ClampBounds {
   readonly max: number;
 }
 
+/** One convolution of a chain (Backend.convChain): its weights, bias, geometry, output size and folded activation. */
+export interface ConvChainStep {
+  readonly w: View;
+  readonly bias?: View;
+  readonly geometry: ConvGeometry;
+  readonly outSize: readonly number[];
+  readonly clamp?: ClampBounds;
+}
+
 /** How pooling windows sit on their input; outSize is explicit because ceilMode changes it. */
 export interface PoolGeometry {
   readonly kernel: readonly number[];
@@ -201,6 +210,12 @@ export interface Primitives {
    * clamped to [min, max] as the unary 'clamp' would (an activation folded in for inference).
    */
   conv(x: View, w: View, geometry: ConvGeometry, outSize: readonly number[], bias?: View, clamp?: ClampBounds): TypedArray;
+  /**
+   * conv applied step after step (each step's input is the previous step's output, of x's dtype),
+   * returning the last output only: a backend keeps the intermediate results in its own memory
+   * (inference through consecutive convolutions, ops/conv.ts convChainNd).
+   */
+  convChain(x: View, steps: readonly ConvChainStep[]): TypedArray;
   /** Gradient of conv with respect to x, of shape [N, C, ...inSize] (also transposed convolution). */
   convInputGrad(gradOut: View, w: View, geometry: ConvGeometry, inSize: readonly number[]): TypedArray;
   /** Gradient of conv with respect to w, of shape [O, C / groups, ...kernelSize], summed over the batch. */

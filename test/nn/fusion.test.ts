@@ -7,6 +7,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import { nn, type Tensor } from '../../src/index.js';
+import { withTracer } from '../../src/autograd/trace.js';
+import { registerBackend } from '../../src/backend/registry.js';
+import { cpuBackend } from '../../src/backend/cpu/index.js';
 
 const { fuseConvBnEval, fuseConvBnWeights, fuseForInference } = nn.utils;
 
@@ -304,5 +307,90 @@ describe('fuseForInference', () => {
     assert.throws(() => fuseForInference(model, nb.randn([1, 3, 5, 5])), /Conv2d\(1 -> 2, k=3\) expects input/);
     assert.ok(model.at(1) instanceof nn.BatchNorm2d, 'a failed example run fuses nothing');
     assert.doesNotThrow(() => fuseForInference(model, nb.randn([1, 1, 5, 5])));
+  });
+});
+
+describe('Sequential runs consecutive convolutions as one chain in inference', () => {
+  /** The ops a forward runs, by name. */
+  function opsOf(fn: () => unknown): string[] {
+    const ops: string[] = [];
+    withTracer({ record: (op) => void ops.push(op) }, fn);
+    return ops;
+  }
+
+  /** x through the modules one at a time (no Sequential, so no chain). */
+  function oneByOne(modules: Iterable<nn.Module>, x: Tensor): Tensor {
+    let h = x;
+    for (const m of modules) h = m instanceof nn.Sequential ? oneByOne(m, h) : ((m.forward as (input: Tensor) => Tensor).call(m, h));
+    return h;
+  }
+
+  test('an inverted residual stack (odd sizes, stride 2, channels not a multiple of 4, folded activations) gives the same values', () => {
+    nb.manualSeed(21);
+    const block = (cin: number, hidden: number, cout: number, stride: number): nn.Sequential => new nn.Sequential(
+      new nn.Sequential(new nn.Conv2d(cin, hidden, 1, { bias: false }), new nn.BatchNorm2d(hidden), new nn.ReLU6()),
+      new nn.Sequential(new nn.Conv2d(hidden, hidden, 3, { stride, padding: 1, groups: hidden, bias: false }), new nn.BatchNorm2d(hidden), new nn.ReLU6()),
+      new nn.Conv2d(hidden, cout, 1, { bias: false }),
+      new nn.BatchNorm2d(cout),
+    );
+    for (const [cin, hidden, cout, stride, size] of [[3, 18, 5, 2, [13, 9]], [7, 42, 7, 1, [11, 12]], [4, 6, 9, 2, [6, 5]]] as const) {
+      const model = block(cin, hidden, cout, stride);
+      randomizeBatchNorms(model);
+      model.eval();
+      const x = nb.randn([2, cin, ...size]).mul(3);
+      const want = nb.noGrad(() => oneByOne(model, x));
+      fuseForInference(model, x);
+      for (const threads of [1, 2]) {
+        const before = nb.getNumThreads();
+        nb.setNumThreads(threads);
+        try {
+          const got = nb.noGrad(() => model.forward(x));
+          assertClose(got, want, `block ${cin}-${hidden}-${cout} stride ${stride}, ${threads} threads`, 1e-5);
+          // Bit for bit the convolutions one by one (the same kernels).
+          assert.deepEqual(got.toTypedArray(), nb.noGrad(() => oneByOne(model, x)).toTypedArray());
+        } finally {
+          nb.setNumThreads(before);
+        }
+      }
+    }
+  });
+
+  test('chains only where nothing needs a gradient, no tracer watches, and every module is a plain convolution', () => {
+    nb.manualSeed(22);
+    const model = new nn.Sequential(new nn.Conv2d(3, 6, 3, { padding: 1 }), new nn.Identity(), new nn.Conv2d(6, 6, 3, { groups: 6, padding: [1, 2] }), new nn.Conv2d(6, 4, 1)).eval();
+    const x = nb.randn([1, 3, 7, 9]);
+    const want = oneByOne(model, x);
+    let kernelsRun: string[] = [];
+    // Under a tracer each convolution is its own op (ONNX export sees them).
+    assert.deepEqual(opsOf(() => nb.noGrad(() => model.forward(x))).filter((op) => op.startsWith('conv')), ['conv', 'conv', 'conv']);
+    // With gradients: recorded one by one, and the gradients flow.
+    const xg = x.clone().requiresGrad_();
+    const out = model.forward(xg);
+    assertClose(out, want, 'with gradients');
+    out.sum().backward();
+    assert.ok(xg.grad !== null && (model.at(0) as nn.Conv2d).weight.grad !== null);
+    // Under noGrad: one chain (seen by a backend that counts its calls), same values.
+    const previous = nb.getBackend().name;
+    const chains: number[] = [];
+    registerBackend('chain-spy', { convChain: (input, steps) => (chains.push(steps.length), cpuBackend.convChain(input, steps)) }, true);
+    try {
+      assertClose(nb.noGrad(() => model.forward(x)), want, 'chained');
+      assert.deepEqual(chains, [3]);
+      assertClose(model.forward(x), want, 'with gradients, not chained');
+      assert.deepEqual(chains, [3]);
+    } finally {
+      nb.setBackend(previous);
+    }
+    // A hooked convolution, a reflect-padded one or 'same' padding breaks the chain where it is (and still computes).
+    const hooked = new nn.Sequential(new nn.Conv2d(3, 4, 1), new nn.Conv2d(4, 4, 3, { padding: 'same' }), new nn.Conv2d(4, 4, 3, { padding: 1, paddingMode: 'reflect' }), new nn.Conv2d(4, 2, 1)).eval();
+    hooked.at(3).registerForwardHook(() => void kernelsRun.push('hook'));
+    assertClose(nb.noGrad(() => hooked.forward(x)), oneByOne(hooked, x), 'unchainable modules');
+    assert.deepEqual(kernelsRun, ['hook', 'hook']);
+    kernelsRun = [];
+    // Wrong channels: the layer's own error, as without chains.
+    assert.throws(() => nb.noGrad(() => model.forward(nb.randn([1, 4, 7, 9]))), /Conv2d\(3 -> 6, k=3\) expects input \[N, 3, H, W\]/);
+    // A kernel larger than the padded input: convNd's message.
+    const small = new nn.Sequential(new nn.Conv2d(3, 3, 1), new nn.Conv2d(3, 3, 5)).eval();
+    assert.throws(() => nb.noGrad(() => small.forward(nb.randn([1, 3, 3, 3]))), /conv2d: the kernel \(size 5\) is larger than the padded input/);
   });
 });

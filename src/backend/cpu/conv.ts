@@ -3,7 +3,7 @@
  * im2col plus a plain matrix product per (image, group); pooling walks precomputed window lists.
  * Work buffers are float64 for every dtype, so float32 results are rounded once, at the end.
  */
-import type { AvgPoolGeometry, ClampBounds, ConvGeometry, PoolGeometry, PoolWithIndices, View } from '../types.js';
+import type { AvgPoolGeometry, ClampBounds, ConvChainStep, ConvGeometry, PoolGeometry, PoolWithIndices, View } from '../types.js';
 import { allocate, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { contiguousStrides, numel } from '../../tensor/shape.js';
 import { stridedPositions } from './strided.js';
@@ -274,6 +274,17 @@ export function conv(x: View, w: View, g: ConvGeometry, outSize: readonly number
   // Clamped after rounding to x's dtype, as a separate clamp of the result would be.
   const result = toDType(out, x.dtype);
   return clamp === undefined ? result : clampInPlace(result, clamp);
+}
+
+export function convChain(x: View, steps: readonly ConvChainStep[]): TypedArray {
+  let input = x;
+  let out: TypedArray = new Float32Array(0);
+  for (const step of steps) {
+    out = conv(input, step.w, step.geometry, step.outSize, step.bias, step.clamp);
+    const shape = [input.shape[0]!, step.w.shape[0]!, ...step.outSize];
+    input = { data: out, dtype: x.dtype, shape, strides: contiguousStrides(shape), offset: 0 };
+  }
+  return out;
 }
 
 export function convInputGrad(gradOut: View, w: View, g: ConvGeometry, inSize: readonly number[]): TypedArray {

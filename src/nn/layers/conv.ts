@@ -17,6 +17,8 @@ import {
 } from '../functional/conv.js';
 import { convolve, convPadding } from '../functional/conv.js';
 import type { ClampBounds } from '../../backend/types.js';
+import type { ConvChainLayer } from '../../ops/conv.js';
+import type { DType } from '../../tensor/dtype.js';
 import { bool, checkOptions, describe as describeValue, floatDtype, int, intOrInts, oneOf } from '../../ops/args.js';
 
 export interface ConvLayerOptions {
@@ -172,6 +174,23 @@ abstract class ConvNd extends ConvBase {
     if (!(min <= max)) throw new Error(`${op}: min (${min}) must be <= max (${max})`);
     this.#foldedActivation = { min, max };
     return this;
+  }
+
+  /**
+   * This convolution as a step of ops/conv.ts convChainNd (nn.Sequential runs consecutive
+   * convolutions so when nothing needs a gradient) for a batched input of `ndim` dims, `channels`
+   * channels and `dtype`, or null where it runs on its own: a forward hook or override, a padding
+   * mode other than zeros or 'same' padding (which depends on the input's size), an input its
+   * forward would reject (whose error it then gives).
+   */
+  chainStep(ndim: number, channels: number, dtype: DType): ConvChainLayer | null {
+    const nd = this.kernelSize.length;
+    if (this.forward !== ConvNd.prototype.forward || this.paddingMode !== 'zeros' || this.padding === 'same') return null;
+    if (ndim !== nd + 2 || channels !== this.inChannels || dtype !== this.weight.dtype) return null;
+    // Padding other than 'same' does not depend on the input's size.
+    const padding = resolveConvPadding(this.layerName, this.padding, this.kernelSize.map(() => 1 << 20), this.kernelSize, this.stride, this.dilation);
+    const attrs = { stride: this.stride, padding, dilation: this.dilation, groups: this.groups };
+    return { weight: this.weight, bias: this.bias, attrs, clamp: this.#foldedActivation ?? undefined, op: `conv${nd}d` };
   }
 
   forward(input: Tensor): Tensor {
