@@ -312,6 +312,12 @@ export interface FusedKernels {
    * run this task (the caller runs text/word2vec-kernel.ts's reference loop).
    */
   word2vecTrain(task: Word2VecTask): Int32Array | null;
+  /**
+   * Operands kernels will read many times (a model's parameters and buffers after
+   * nn.utils.fuseForInference): the backend may move their storages into its own memory, where
+   * its kernels read them in place instead of copying them in on every call. Values are unchanged.
+   */
+  keepResident(views: readonly InPlaceView[]): void;
 }
 
 /** word2vec's model arrays and tables (text/word2vec.ts builds them; gensim's names). */

@@ -21,6 +21,7 @@ import { Conv1d, Conv2d, Conv3d } from './layers/conv.js';
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d } from './layers/norm.js';
 import { Hardtanh, ReLU, ReLU6 } from './layers/activation.js';
 import type { ClampBounds } from '../backend/types.js';
+import { fused } from '../backend/registry.js';
 
 type Conv = Conv1d | Conv2d | Conv3d;
 type BatchNorm = BatchNorm1d | BatchNorm2d | BatchNorm3d;
@@ -189,6 +190,8 @@ export function fuseForInference<M extends Module>(model: M, ...exampleInputs: u
     producers.set(bn, fused);
   }
   foldActivations(model, candidates, calls, readers, producers);
+  // Weights and statistics are read on every forward from now on: the backend may keep them in its memory.
+  fused('keepResident')?.([...model.parameters(), ...model.buffers()]);
   return model;
 }
 

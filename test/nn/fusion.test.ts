@@ -131,6 +131,24 @@ describe('fuseForInference', () => {
     });
   }
 
+  test('the fused model\'s parameters and buffers move into the wasm backend\'s memory, values unchanged', () => {
+    nb.manualSeed(14);
+    // The BatchNorm1d stays (no convolution before it), with its integer num_batches_tracked.
+    const model = new nn.Sequential(new nn.Conv2d(3, 8, 3, { bias: false }), new nn.BatchNorm2d(8), new nn.Flatten(), new nn.Linear(8 * 3 * 3, 4), new nn.BatchNorm1d(4)).eval();
+    randomizeBatchNorms(model);
+    const x = nb.randn([2, 3, 5, 5]);
+    const want = nb.noGrad(() => model.forward(x));
+    const linearWeight = (model.at(3) as nn.Linear).weight.toTypedArray();
+    fuseForInference(model, x);
+    assert.deepEqual((model.at(3) as nn.Linear).weight.toTypedArray(), linearWeight);
+    assertClose(nb.noGrad(() => model.forward(x)), want, 'outputs');
+    const info = nb.wasmBackendInfo();
+    if (nb.getBackend().name !== 'wasm' || info === null || !info.sharedMemory) return;
+    const floats = [...model.namedParameters(), ...model.namedBuffers()].filter(([, t]) => t.dtype === 'float32');
+    assert.equal(floats.length, 8);
+    for (const [name, t] of floats) assert.ok(t.storage.data.buffer instanceof SharedArrayBuffer, `${name} stays outside wasm memory`);
+  });
+
   test('a ReLU, ReLU6 or Hardtanh reading only a convolution (after a batch norm or not) folds into it', () => {
     nb.manualSeed(11);
     class Chains extends nn.Module {
