@@ -153,14 +153,15 @@ abstract class ConvNd extends ConvBase {
     resolveConvPadding(layerName, this.padding, this.kernelSize.map(() => 1 << 20), this.kernelSize, this.stride, this.dilation);
   }
 
-  #foldedActivation: ClampBounds | null = null;
+  /** Set by foldActivation; a plain field (lazy layers become this class by a prototype switch, without private slots). */
+  private folded: ClampBounds | undefined;
 
   /**
    * The activation nn.utils.fuseForInference folded into this convolution's output (a ReLU,
    * ReLU6 or Hardtanh that read only its output, as clamp bounds), or null.
    */
   get foldedActivation(): ClampBounds | null {
-    return this.#foldedActivation;
+    return this.folded ?? null;
   }
 
   /**
@@ -172,7 +173,7 @@ abstract class ConvNd extends ConvBase {
     if (typeof min !== 'number' || Number.isNaN(min)) throw new Error(`${op}: min must be a number, got ${describeValue(min)}`);
     if (typeof max !== 'number' || Number.isNaN(max)) throw new Error(`${op}: max must be a number, got ${describeValue(max)}`);
     if (!(min <= max)) throw new Error(`${op}: min (${min}) must be <= max (${max})`);
-    this.#foldedActivation = { min, max };
+    this.folded = { min, max };
     return this;
   }
 
@@ -190,7 +191,7 @@ abstract class ConvNd extends ConvBase {
     // Padding other than 'same' does not depend on the input's size.
     const padding = resolveConvPadding(this.layerName, this.padding, this.kernelSize.map(() => 1 << 20), this.kernelSize, this.stride, this.dilation);
     const attrs = { stride: this.stride, padding, dilation: this.dilation, groups: this.groups };
-    return { weight: this.weight, bias: this.bias, attrs, clamp: this.#foldedActivation ?? undefined, op: `conv${nd}d` };
+    return { weight: this.weight, bias: this.bias, attrs, clamp: this.folded, op: `conv${nd}d` };
   }
 
   forward(input: Tensor): Tensor {
@@ -198,8 +199,8 @@ abstract class ConvNd extends ConvBase {
     const nd = this.kernelSize.length;
     const convolveWith = (x: Tensor, padding: ConvPadding): Tensor => {
       const options = { stride: this.stride, dilation: this.dilation, groups: this.groups, padding };
-      const folded = this.#foldedActivation;
-      return folded === null ? this.fn(x, this.weight, this.bias, options) : convolve(`conv${nd}d`, nd, x, this.weight, this.bias, options, folded);
+      const folded = this.folded;
+      return folded === undefined ? this.fn(x, this.weight, this.bias, options) : convolve(`conv${nd}d`, nd, x, this.weight, this.bias, options, folded);
     };
     if (this.paddingMode === 'zeros') return convolveWith(input, this.padding);
     // Other modes pad explicitly (F.pad lists the last dim first), then convolve without padding.
@@ -217,7 +218,7 @@ abstract class ConvNd extends ConvBase {
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (this.bias === null) parts.push('bias=false');
     if (this.paddingMode !== 'zeros') parts.push(`paddingMode='${this.paddingMode}'`);
-    if (this.#foldedActivation !== null) parts.push(`foldedActivation=hardtanh(${this.#foldedActivation.min}, ${this.#foldedActivation.max})`);
+    if (this.folded !== undefined) parts.push(`foldedActivation=hardtanh(${this.folded.min}, ${this.folded.max})`);
     return parts.join(', ');
   }
 }
