@@ -292,6 +292,11 @@ function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: numb
 
 /** runForward, then the folded activation in place while y is in wasm memory (the same kernel as the unary clamp). */
 function forwardInPlace(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number, clamp: ClampBounds | undefined): void {
+  // The depthwise kernel clamps its outputs as it stores them.
+  if (clamp !== undefined && depthwiseShape(p)) {
+    runDepthwise(runtime, p, x, w, y, bias, clamp);
+    return;
+  }
   runForward(runtime, p, x, w, y, bias);
   if (clamp !== undefined) runtime.exports.clampF32(y, y, p.batch * p.outChannels * p.outs, clamp.min, clamp.max);
 }
@@ -350,8 +355,8 @@ function depthwisePaddedSize(size: number, pad: number, outSize: number, stride:
   return Math.max(size + pad, (outs - 1) * stride + (kernel - 1) * dilation + 1) + slack;
 }
 
-/** A depthwise forward: one chunk per input channel of each image, its plane padded in the thread's buffer. */
-function runDepthwise(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number): void {
+/** A depthwise forward: one chunk per input channel of each image, its plane padded in the thread's buffer; outputs clamped when `clamp` is given. */
+function runDepthwise(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number, clamp?: ClampBounds): void {
   // Geometry is 3-D with leading unit dims (geometry.ts): the last two entries are H and W.
   const at = (list: readonly number[], i: number, unit: number): number => (i < 0 ? unit : list[i]!);
   const nd = p.kernel.length;
@@ -359,7 +364,7 @@ function runDepthwise(runtime: WasmRuntime, p: Plan, x: number, w: number, y: nu
   const rows = depthwisePaddedSize(at(p.inSize, h, 1), at(p.padding, h, 0), at(p.outSize, h, 1), at(p.stride, h, 1), at(p.kernel, h, 1), at(p.dilation, h, 1), 0);
   const columns = depthwisePaddedSize(p.inSize[wd]!, p.padding[wd]!, p.outSize[wd]!, p.stride[wd]!, p.kernel[wd]!, p.dilation[wd]!, 4);
   const threadBytes = Math.ceil((rows * columns * 4) / 64) * 64;
-  runConv(runtime, p, TASK_DEPTHWISE, x, w, y, p.batch * p.inChannels, threadBytes, 0, bias, 0, 1, 1, p.flops >= DEPTHWISE_PARALLEL_MIN_FLOPS);
+  runConv(runtime, p, TASK_DEPTHWISE, x, w, y, p.batch * p.inChannels, threadBytes, 0, bias, 0, 1, 1, p.flops >= DEPTHWISE_PARALLEL_MIN_FLOPS, clamp);
 }
 
 /** How Winograd splits an image into blocks of tile rows, and the buffer a thread needs for one. */
@@ -433,11 +438,12 @@ function columnsBytes(p: Plan): number {
  * the partial sums; y: output or its gradient), gives every thread a buffer of `threadBytes`
  * (columns, Winograd's transformed tiles, or a depthwise padded plane), and runs `chunks` chunks.
  * `partials`: the weight gradient's partial sums; `blockRows`: Winograd's tile rows per block;
- * `rowBlocks`, `columnBlocks`: how the forward cuts each image's product (forwardSplit).
+ * `rowBlocks`, `columnBlocks`: how the forward cuts each image's product (forwardSplit); `clamp`:
+ * the depthwise kernel's output bounds.
  */
 function runConv(
   runtime: WasmRuntime, p: Plan, kind: number, x: number, w: number, y: number, chunks: number, threadBytes: number,
-  partials = 0, bias = 0, blockRows = 0, rowBlocks = 1, columnBlocks = 1, parallel = p.flops >= PARALLEL_MIN_FLOPS,
+  partials = 0, bias = 0, blockRows = 0, rowBlocks = 1, columnBlocks = 1, parallel = p.flops >= PARALLEL_MIN_FLOPS, clamp?: ClampBounds,
 ): void {
   const buffers = threadBytes === 0 ? 0 : runtime.alloc(threadBytes * runtime.threadCount);
   const task = runtime.alloc(TASK_WORDS * 4);
@@ -462,6 +468,9 @@ function runConv(
   words[t + 34] = blockRows;
   words[t + 35] = rowBlocks;
   words[t + 36] = columnBlocks;
+  words[t + 37] = clamp === undefined ? 0 : 1;
+  runtime.f32[t + 38] = clamp?.min ?? 0;
+  runtime.f32[t + 39] = clamp?.max ?? 0;
   runtime.run(task, chunks, parallel);
 }
 
