@@ -50,6 +50,10 @@ export const T_BLOCK_ROWS = 34;
  */
 const T_ROW_BLOCKS = 35;
 const T_COLUMN_BLOCKS = 36;
+/** Depthwise: 1 when the outputs are clamped to [T_CLAMP_MIN, T_CLAMP_MAX] (f32 bits) as they are stored. */
+const T_CLAMPED = 37;
+const T_CLAMP_MIN = 38;
+const T_CLAMP_MAX = 39;
 
 /** First output index o in [0, outSize) with 0 <= o * stride + offset, i.e. reading inside the input. */
 @inline function firstInside(offset: i32, stride: i32, outSize: i32): i32 {
@@ -335,13 +339,17 @@ export function depthwiseChunk(task: usize, chunk: i32, scratch: usize): void {
   }
   const taps = KH * KW;
   const bias = <usize>word(task, T_BIAS);
+  // Without a clamp the bounds are -Inf and Inf: pmax and pmin then keep every value (NaN too).
+  const clamped = word(task, T_CLAMPED) != 0;
+  const low = f32x4.splat(clamped ? load<f32>(task + (<usize>T_CLAMP_MIN << 2)) : -Infinity);
+  const high = f32x4.splat(clamped ? load<f32>(task + (<usize>T_CLAMP_MAX << 2)) : Infinity);
   for (let m = 0; m < multiplier; m++) {
     const o = c * multiplier + m;
     const wo = <usize>word(task, T_W) + (<usize>(o * taps) << 2);
     const y = <usize>word(task, T_Y) + (<usize>((image * outChannels + o) * outs) << 2);
     const b: f32 = bias != 0 ? load<f32>(bias + (<usize>o << 2)) : 0;
     if (KH == 3 && KW == 3 && dw == 1 && (sw == 1 || sw == 2)) {
-      depthwise3x3(padded, PW, wo, b, y, OH, OW, sh, sw, dh);
+      depthwise3x3(padded, PW, wo, b, y, OH, OW, sh, sw, dh, low, high);
       continue;
     }
     for (let oh = 0; oh < OH; oh++) {
@@ -368,10 +376,15 @@ export function depthwiseChunk(task: usize, chunk: i32, scratch: usize): void {
             acc = fma(f32x4.splat(load<f32>(wo + (<usize>(kh * KW + kw) << 2))), v, acc);
           }
         }
-        storeLanes(out + (<usize>ow << 2), acc, OW - ow);
+        storeLanes(out + (<usize>ow << 2), clampLanes(acc, low, high), OW - ow);
       }
     }
   }
+}
+
+/** v clamped to [low, high] as asm/elementwise.ts clampF32 does it (pmax, then pmin), so results match a separate clamp. */
+@inline function clampLanes(v: v128, low: v128, high: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(v, low), high);
 }
 
 /** The first min(4, count) lanes of v at dst (a row's last vector may be partial). */
@@ -396,7 +409,7 @@ export function depthwiseChunk(task: usize, chunk: i32, scratch: usize): void {
  * 2: the nine weights stay in registers and the taps are unrolled (the general loops reload and
  * splat a weight per tap, and test the stride inside the innermost loop).
  */
-function depthwise3x3(padded: usize, PW: i32, wo: usize, b: f32, y: usize, OH: i32, OW: i32, sh: i32, sw: i32, dh: i32): void {
+function depthwise3x3(padded: usize, PW: i32, wo: usize, b: f32, y: usize, OH: i32, OW: i32, sh: i32, sw: i32, dh: i32, low: v128, high: v128): void {
   const w0 = f32x4.splat(load<f32>(wo));
   const w1 = f32x4.splat(load<f32>(wo, 4));
   const w2 = f32x4.splat(load<f32>(wo, 8));
@@ -425,7 +438,7 @@ function depthwise3x3(padded: usize, PW: i32, wo: usize, b: f32, y: usize, OH: i
       acc = fma(w6, tapVector(r2, sw), acc);
       acc = fma(w7, tapVector(r2 + tap, sw), acc);
       acc = fma(w8, tapVector(r2 + 2 * tap, sw), acc);
-      storeLanes(out + (<usize>ow << 2), acc, OW - ow);
+      storeLanes(out + (<usize>ow << 2), clampLanes(acc, low, high), OW - ow);
       r0 += step;
     }
   }

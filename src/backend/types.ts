@@ -75,6 +75,21 @@ export interface ConvGeometry {
   readonly groups: number;
 }
 
+/** Bounds of a clamp folded into a kernel's output (ReLU: [0, Infinity]; ReLU6: [0, 6]). */
+export interface ClampBounds {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** One convolution of a chain (Backend.convChain): its weights, bias, geometry, output size and folded activation. */
+export interface ConvChainStep {
+  readonly w: View;
+  readonly bias?: View;
+  readonly geometry: ConvGeometry;
+  readonly outSize: readonly number[];
+  readonly clamp?: ClampBounds;
+}
+
 /** How pooling windows sit on their input; outSize is explicit because ceilMode changes it. */
 export interface PoolGeometry {
   readonly kernel: readonly number[];
@@ -191,9 +206,16 @@ export interface Primitives {
   // ---- Convolution and pooling (issue 3) ----
   /**
    * out[n, o, ...] = sum over the o's group's input channels and kernel taps; w is [O, C / groups,
-   * ...k]. A bias [O] (of x's dtype) starts each output channel's sums.
+   * ...k]. A bias [O] (of x's dtype) starts each output channel's sums. `clamp`: the result then
+   * clamped to [min, max] as the unary 'clamp' would (an activation folded in for inference).
    */
-  conv(x: View, w: View, geometry: ConvGeometry, outSize: readonly number[], bias?: View): TypedArray;
+  conv(x: View, w: View, geometry: ConvGeometry, outSize: readonly number[], bias?: View, clamp?: ClampBounds): TypedArray;
+  /**
+   * conv applied step after step (each step's input is the previous step's output, of x's dtype),
+   * returning the last output only: a backend keeps the intermediate results in its own memory
+   * (inference through consecutive convolutions, ops/conv.ts convChainNd).
+   */
+  convChain(x: View, steps: readonly ConvChainStep[]): TypedArray;
   /** Gradient of conv with respect to x, of shape [N, C, ...inSize] (also transposed convolution). */
   convInputGrad(gradOut: View, w: View, geometry: ConvGeometry, inSize: readonly number[]): TypedArray;
   /** Gradient of conv with respect to w, of shape [O, C / groups, ...kernelSize], summed over the batch. */
@@ -290,6 +312,12 @@ export interface FusedKernels {
    * run this task (the caller runs text/word2vec-kernel.ts's reference loop).
    */
   word2vecTrain(task: Word2VecTask): Int32Array | null;
+  /**
+   * Operands kernels will read many times (a model's parameters and buffers after
+   * nn.utils.fuseForInference): the backend may move their storages into its own memory, where
+   * its kernels read them in place instead of copying them in on every call. Values are unchanged.
+   */
+  keepResident(views: readonly InPlaceView[]): void;
 }
 
 /** word2vec's model arrays and tables (text/word2vec.ts builds them; gensim's names). */

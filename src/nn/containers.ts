@@ -2,6 +2,9 @@
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
 import { Module } from './module.js';
+import { convChainNd, type ConvChainLayer } from '../ops/conv.js';
+import { activeTracer } from '../autograd/trace.js';
+import type { DType } from '../tensor/dtype.js';
 
 type ForwardFn = (...args: unknown[]) => unknown;
 
@@ -63,12 +66,67 @@ export class Sequential extends Module {
 
   forward(input: Tensor): Tensor {
     let value: unknown = input;
-    for (const module of this.#items) value = (module.forward as ForwardFn).call(module, value);
+    const items = this.#items;
+    for (let i = 0; i < items.length; ) {
+      // A tracer (ONNX export, fuseForInference) sees the convolutions one by one.
+      const run = value instanceof Tensor && activeTracer() === null ? convRun(items, i, value) : null;
+      if (run !== null) {
+        value = convChainNd(value as Tensor, run.layers);
+        i = run.end;
+        continue;
+      }
+      const module = items[i++]!;
+      value = (module.forward as ForwardFn).call(module, value);
+    }
     if (!(value instanceof Tensor)) {
       throw new Error(`Sequential: the last module returned ${value === null ? 'null' : typeof value}, not a Tensor`);
     }
     return value;
   }
+}
+
+/** A convolution layer that can be a step of a chain (layers/conv.ts ConvNd.chainStep). */
+interface ChainableConv {
+  readonly outChannels: number;
+  chainStep(ndim: number, channels: number, dtype: DType): ConvChainLayer | null;
+}
+
+const isChainable = (m: Module): m is Module & ChainableConv => typeof (m as Partial<ChainableConv>).chainStep === 'function';
+
+/**
+ * The convolutions that the modules from items[start] on compute one after another on x, as one
+ * chain for ops/conv.ts convChainNd (convolutions, Identity, and Sequentials wholly of them, none
+ * hooked or overridden), and the index where the run ends; null for fewer than two convolutions.
+ * The chain keeps the intermediate results in the backend's memory (inference through
+ * MobileNetV2's expansion, depthwise and projection convolutions: no copies between them).
+ */
+function convRun(items: readonly Module[], start: number, x: Tensor): { layers: ConvChainLayer[]; end: number } | null {
+  const layers: ConvChainLayer[] = [];
+  let channels = x.shape[1] ?? 0;
+  /** Appends the steps of m when all of it chains, else leaves layers as they were. */
+  const take = (m: Module): boolean => {
+    if (m.forward === Identity.prototype.forward) return true;
+    if (isChainable(m)) {
+      const step = m.chainStep(x.ndim, channels, x.dtype);
+      if (step === null) return false;
+      layers.push(step);
+      channels = m.outChannels;
+      return true;
+    }
+    if (m.forward !== Sequential.prototype.forward) return false;
+    const [before, channelsBefore] = [layers.length, channels];
+    for (const child of m as Sequential) {
+      if (!take(child)) {
+        layers.length = before;
+        channels = channelsBefore;
+        return false;
+      }
+    }
+    return true;
+  };
+  let end = start;
+  while (end < items.length && take(items[end]!)) end++;
+  return layers.length >= 2 ? { layers, end } : null;
 }
 
 /** A list of modules whose parameters are registered ('0.weight', ...); it has no forward of its own. */

@@ -6,7 +6,9 @@
  * fuseForInference finds the pairs itself by running the model once on an example input: a
  * convolution's output is folded only when the batch norm right after it is its only reader (no
  * other op, no residual branch, not a returned value), so the fused model computes the same
- * function, within float rounding.
+ * function, within float rounding. A ReLU, ReLU6 or Hardtanh that is the only reader of a
+ * convolution's output (after a folded batch norm or not) is then folded into the convolution,
+ * which clamps its output inside the kernel instead of a separate pass over a new array.
  */
 import { Tensor } from '../tensor/tensor.js';
 import type { Storage } from '../tensor/storage.js';
@@ -17,6 +19,9 @@ import { Module, Parameter } from './module.js';
 import { Identity, ModuleDict, Sequential } from './containers.js';
 import { Conv1d, Conv2d, Conv3d } from './layers/conv.js';
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d } from './layers/norm.js';
+import { Hardtanh, ReLU, ReLU6 } from './layers/activation.js';
+import type { ClampBounds } from '../backend/types.js';
+import { fused } from '../backend/registry.js';
 
 type Conv = Conv1d | Conv2d | Conv3d;
 type BatchNorm = BatchNorm1d | BatchNorm2d | BatchNorm3d;
@@ -74,15 +79,30 @@ export function fuseConvBnEval<C extends Conv>(conv: C, bn: BatchNorm): C {
   const [weight, bias] = fuseConvBnWeights(
     conv.weight, conv.bias, bn.getBuffer('running_mean')!, bn.getBuffer('running_var')!, bn.eps, bn.weight, bn.bias,
   );
+  return withParameters(conv, new Parameter(weight, conv.weight.requiresGrad), new Parameter(bias, conv.weight.requiresGrad));
+}
+
+/** A new eval-mode convolution of conv's class and options (and folded activation) with the given parameters. */
+function withParameters<C extends Conv>(conv: C, weight: Parameter, bias: Parameter | null): C {
   const Class = conv.constructor as new (inChannels: number, outChannels: number, kernelSize: number[], options: object) => C;
   const fused = new Class(conv.inChannels, conv.outChannels, conv.kernelSize, {
-    stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups, bias: true,
+    stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups, bias: bias !== null,
     paddingMode: conv.paddingMode, dtype: conv.weight.dtype,
   });
-  fused.weight = new Parameter(weight, conv.weight.requiresGrad);
-  fused.bias = new Parameter(bias, conv.weight.requiresGrad);
+  fused.weight = weight;
+  fused.bias = bias;
+  const folded = conv.foldedActivation;
+  if (folded !== null) fused.foldActivation(folded.min, folded.max);
   fused.eval();
   return fused;
+}
+
+/** The clamp bounds of an activation a convolution can fold in (ReLU, ReLU6, Hardtanh: exactly these classes), or null. */
+function activationBounds(m: Module): ClampBounds | null {
+  if (m.constructor === ReLU) return { min: 0, max: Infinity };
+  if (m.constructor === ReLU6) return { min: 0, max: 6 };
+  if (m.constructor === Hardtanh) return { min: (m as Hardtanh).minVal, max: (m as Hardtanh).maxVal };
+  return null;
 }
 
 /** What the example run saw of one module: its calls, the tensors it got and gave. */
@@ -98,7 +118,10 @@ interface Calls {
  * (as torch.ao.quantization.fuse_modules). The pairs are found by running the model once on
  * `exampleInputs` (any values its forward takes): a Conv1d/2d/3d whose output feeds only a
  * BatchNorm1d/2d/3d, each called once, with no forward hooks, held in a field, a Sequential or a
- * ModuleDict. Anything else is left as it is.
+ * ModuleDict. Then each ReLU, ReLU6 or Hardtanh (exactly these classes) called once on a
+ * convolution's output that nothing else reads becomes an nn.Identity, and the convolution (a new
+ * one, sharing its parameters) clamps its output (Conv2d.foldActivation). Anything else is left as
+ * it is.
  */
 export function fuseForInference<M extends Module>(model: M, ...exampleInputs: unknown[]): M {
   const op = 'fuseForInference';
@@ -108,7 +131,9 @@ export function fuseForInference<M extends Module>(model: M, ...exampleInputs: u
     throw new Error(`${op}: the model must be in eval mode (batch norm folds its running statistics): call model.eval() first (in training mode: ${training.slice(0, 3).join(', ')}${training.length > 3 ? ', ...' : ''})`);
   }
   // Modules with hooks of their own are left alone: a hook may read the unfused output.
-  const candidates = [...model.modules()].filter((m) => (isConv(m) || isBatchNorm(m)) && !Object.prototype.hasOwnProperty.call(m, 'forward'));
+  const candidates = [...model.modules()].filter(
+    (m) => (isConv(m) || isBatchNorm(m) || activationBounds(m) !== null) && !Object.prototype.hasOwnProperty.call(m, 'forward'),
+  );
   const calls = new Map<Module, Calls>(candidates.map((m) => [m, { count: 0, input: null, output: null }]));
   const stack: Module[] = [];
   const handles = candidates.flatMap((m) => [
@@ -144,6 +169,9 @@ export function fuseForInference<M extends Module>(model: M, ...exampleInputs: u
   }
   forEachTensor(result, (t) => read(t, null));
 
+  // What now computes each convolution's or folded batch norm's output: the fused convolution.
+  const producers = new Map<Module, Conv>();
+  for (const m of candidates) if (isConv(m)) producers.set(m, m);
   for (const bn of candidates) {
     if (!isBatchNorm(bn) || !bn.trackRunningStats) continue;
     const seen = calls.get(bn)!;
@@ -158,8 +186,41 @@ export function fuseForInference<M extends Module>(model: M, ...exampleInputs: u
     convSlots.forEach((put) => put(fused));
     const identity = new Identity().eval();
     bnSlots.forEach((put) => put(identity));
+    producers.set(conv, fused);
+    producers.set(bn, fused);
   }
+  foldActivations(model, candidates, calls, readers, producers);
+  // Weights and statistics are read on every forward from now on: the backend may keep them in its memory.
+  fused('keepResident')?.([...model.parameters(), ...model.buffers()]);
   return model;
+}
+
+/**
+ * Folds each ReLU, ReLU6 or Hardtanh whose input is a convolution's output (or a folded batch
+ * norm's) read by nothing else into that convolution (Conv1d/2d/3d.foldActivation), and puts an
+ * Identity in its place.
+ */
+function foldActivations(
+  model: Module, candidates: readonly Module[], calls: Map<Module, Calls>, readers: Map<Storage, (Module | null)[]>, producers: Map<Module, Conv>,
+): void {
+  for (const activation of candidates) {
+    const bounds = activationBounds(activation);
+    const seen = calls.get(activation)!;
+    if (bounds === null || seen.count !== 1 || seen.input === null) continue;
+    const input = seen.input;
+    const producer = candidates.find((m) => producers.has(m) && calls.get(m)!.count === 1 && calls.get(m)!.output === input);
+    if (producer === undefined || !readers.get(input.storage)!.every((by) => by === activation)) continue;
+    const conv = producers.get(producer)!;
+    if (conv.foldedActivation !== null) continue;
+    const convSlots = slotsOf(model, conv);
+    const activationSlots = slotsOf(model, activation);
+    if (convSlots === null || activationSlots === null) continue;
+    const folded = withParameters(conv, conv.weight, conv.bias).foldActivation(bounds.min, bounds.max);
+    convSlots.forEach((put) => put(folded));
+    const identity = new Identity().eval();
+    activationSlots.forEach((put) => put(identity));
+    for (const [m, c] of producers) if (c === conv) producers.set(m, folded);
+  }
 }
 
 /** Calls fn on every tensor in a forward's result (a tensor, or arrays and plain objects of them). */

@@ -6,7 +6,9 @@
  */
 import { apply, type OpDef } from '../autograd/function.js';
 import { kernels } from '../backend/registry.js';
-import type { ConvGeometry } from '../backend/types.js';
+import type { ClampBounds, ConvGeometry } from '../backend/types.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { hardtanh } from './activation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { checkSize, checkSizeList, shapeStr } from '../tensor/shape.js';
@@ -21,6 +23,8 @@ interface ConvAttrs {
   geometry: ConvGeometry;
   /** Output spatial size. */
   outSize: number[];
+  /** An activation folded into the output (only where nothing needs a gradient, see convNd). */
+  clamp?: ClampBounds;
 }
 
 interface ConvInputGradAttrs {
@@ -41,14 +45,15 @@ interface ConvWeightGradAttrs {
 const CONV: OpDef<ConvAttrs> = {
   name: 'conv',
   privateGradients: true,
-  forward([x, w, bias], { geometry, outSize }, save) {
+  forward([x, w, bias], { geometry, outSize, clamp }, save) {
     save(x!, w!);
     const shape = [x!.shape[0]!, w!.shape[0]!, ...outSize];
-    return fromKernel(kernels().conv(x!, w!, geometry, outSize, bias), shape, x!.dtype);
+    return fromKernel(kernels().conv(x!, w!, geometry, outSize, bias, clamp), shape, x!.dtype);
   },
   backward(g, ctx) {
     const [x, w] = ctx.saved;
-    const { geometry } = ctx.attrs;
+    const { geometry, clamp } = ctx.attrs;
+    if (clamp !== undefined) throw new Error('conv: internal error: a convolution with a folded activation was recorded for backward');
     return [
       ctx.needsGrad[0] ? apply(CONV_INPUT_GRAD, [g, w!], { geometry, inSize: x!.shape.slice(2) }) : null,
       ctx.needsGrad[1] ? apply(CONV_WEIGHT_GRAD, [x!, g], { geometry, kernelSize: w!.shape.slice(2) }) : null,
@@ -140,17 +145,86 @@ export function convOutputSize(size: number, kernel: number, stride: number, bef
 
 /**
  * Cross-correlation of x [N, C, ...spatial] with weight [O, C / groups, ...kernel] plus bias [O],
- * with explicit per-side zero padding. `op` names the caller in error messages.
+ * with explicit per-side zero padding. `op` names the caller in error messages. `clamp`: the
+ * result is hardtanh(conv, min, max) (ReLU, ReLU6 and Hardtanh folded in by
+ * nn.utils.fuseForInference), computed inside the kernel when nothing needs a gradient.
  */
-export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, attrs: ConvNdAttrs, op = 'conv'): Tensor {
+export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, attrs: ConvNdAttrs, op = 'conv', clamp?: ClampBounds): Tensor {
+  checkOperands(op, x, weight, bias, attrs.stride.length, attrs.groups);
+  const { geometry, outSize } = convPlan(op, x.shape, weight, bias, attrs);
+  const inputs = bias == null ? [x, weight] : [x, weight, bias];
+  if (clamp === undefined) return apply(CONV, inputs, { geometry, outSize });
+  checkClamp(op, clamp);
+  // With gradients the two ops are recorded as they are (hardtanh's gradient is 0 at the bounds, as ReLU's at 0).
+  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) return hardtanh(apply(CONV, inputs, { geometry, outSize }), clamp.min, clamp.max);
+  return apply(CONV, inputs, { geometry, outSize, clamp });
+}
+
+function checkClamp(op: string, clamp: ClampBounds): void {
+  if (!(clamp.min <= clamp.max)) throw new Error(`${op}: the folded activation's bounds must satisfy min <= max, got [${clamp.min}, ${clamp.max}]`);
+}
+
+/** One convolution of convChainNd: convNd's operands and options (op names it in error messages). */
+export interface ConvChainLayer {
+  weight: Tensor;
+  bias: Tensor | null;
+  attrs: ConvNdAttrs;
+  clamp?: ClampBounds;
+  op: string;
+}
+
+interface ConvChainAttrs {
+  steps: { geometry: ConvGeometry; outSize: number[]; clamp?: ClampBounds; hasBias: boolean }[];
+}
+
+/** Consecutive convolutions in one backend call (kernels().convChain); only where nothing needs a gradient. */
+const CONV_CHAIN: OpDef<ConvChainAttrs> = {
+  name: 'convChain',
+  forward([x, ...params], { steps }) {
+    let at = 0;
+    const chain = steps.map(({ geometry, outSize, clamp, hasBias }) => {
+      const w = params[at++]!;
+      const bias = hasBias ? params[at++]! : undefined;
+      return { w, bias, geometry, outSize, clamp };
+    });
+    const last = chain.at(-1)!;
+    const shape = [x!.shape[0]!, last.w.shape[0]!, ...last.outSize];
+    return fromKernel(kernels().convChain(x!, chain), shape, x!.dtype);
+  },
+};
+
+/**
+ * layers[k](... layers[1](layers[0](x))) for convolutions as convNd computes them (each checked as
+ * convNd checks it), in one backend call that keeps the intermediate results in the backend's
+ * memory (the wasm backend: no copy out and back in between layers). Where something needs a
+ * gradient the convolutions are recorded one by one.
+ */
+export function convChainNd(x: Tensor, layers: readonly ConvChainLayer[]): Tensor {
+  if (layers.length === 0) throw new Error('convChain: expected at least one convolution');
+  const params = layers.flatMap((l) => (l.bias === null ? [l.weight] : [l.weight, l.bias]));
+  if (isGradEnabled() && (x.requiresGrad || params.some((t) => t.requiresGrad))) {
+    return layers.reduce((h, l) => convNd(h, l.weight, l.bias, l.attrs, l.op, l.clamp), x);
+  }
+  let shape: readonly number[] = x.shape;
+  const steps = layers.map((l) => {
+    checkOperands(l.op, x, l.weight, l.bias, l.attrs.stride.length, l.attrs.groups);
+    if (l.clamp !== undefined) checkClamp(l.op, l.clamp);
+    const { geometry, outSize } = convPlan(l.op, shape, l.weight, l.bias, l.attrs);
+    shape = [shape[0]!, l.weight.shape[0]!, ...outSize];
+    return { geometry, outSize, clamp: l.clamp, hasBias: l.bias !== null };
+  });
+  return apply(CONV_CHAIN, [x, ...params], { steps });
+}
+
+/** convNd's geometry and output size for an input of shape xShape, with its checks of the options and sizes. */
+function convPlan(op: string, xShape: readonly number[], weight: Tensor, bias: Tensor | null | undefined, attrs: ConvNdAttrs): { geometry: ConvGeometry; outSize: number[] } {
   const nd = attrs.stride.length;
   const { groups } = attrs;
-  checkOperands(op, x, weight, bias, nd, groups);
   checkSizeList(op, 'stride', attrs.stride, 1, nd);
   checkSizeList(op, 'dilation', attrs.dilation, 1, nd);
   checkArg(op, 'padding', attrs.padding, arrayOf(intArray, 'an array of [before, after] pairs'));
   checkSizeList(op, 'padding', attrs.padding.flat(), 0, 2 * nd);
-  const channels = x.shape[1]!;
+  const channels = xShape[1]!;
   const outChannels = weight.shape[0]!;
   if (channels % groups !== 0 || outChannels % groups !== 0) {
     throw new Error(
@@ -160,10 +234,10 @@ export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
   if (weight.shape[1]! * groups !== channels) {
     throw new Error(
       `${op}: weight ${shapeStr(weight.shape)} expects ${weight.shape[1]! * groups} input channels ` +
-        `(${weight.shape[1]} per group x ${groups} groups), but the input ${shapeStr(x.shape)} has ${channels}`,
+        `(${weight.shape[1]} per group x ${groups} groups), but the input ${shapeStr(xShape)} has ${channels}`,
     );
   }
-  const outSize = x.shape.slice(2).map((size, d) => {
+  const outSize = xShape.slice(2).map((size, d) => {
     const k = weight.shape[d + 2]!;
     const [before, after] = attrs.padding[d]!;
     const effective = attrs.dilation[d]! * (k - 1) + 1;
@@ -171,7 +245,7 @@ export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
       throw new Error(
         `${op}: the kernel (size ${k}${attrs.dilation[d] !== 1 ? `, ${effective} with dilation ${attrs.dilation[d]}` : ''}) is larger ` +
           `than the padded input (${size} + padding ${before} + ${after} = ${size + before + after}) in spatial dim ${d} ` +
-          `of input ${shapeStr(x.shape)}`,
+          `of input ${shapeStr(xShape)}`,
       );
     }
     return convOutputSize(size, k, attrs.stride[d]!, before, after, attrs.dilation[d]!);
@@ -185,7 +259,7 @@ export function convNd(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
     dilation: [...attrs.dilation],
     groups,
   };
-  return apply(CONV, bias == null ? [x, weight] : [x, weight, bias], { geometry, outSize });
+  return { geometry, outSize };
 }
 
 /**

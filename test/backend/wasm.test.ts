@@ -38,7 +38,7 @@ describe('wasm backend', () => {
     assert.equal(nb.getBackend().name, process.env.NABLA_BACKEND === 'cpu' ? 'cpu' : 'wasm');
     nb.setBackend('wasm');
     const backend = nb.getBackend();
-    for (const kernel of ['matmul', 'conv', 'convInputGrad', 'convWeightGrad', 'maxPool', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'unary', 'binary']) {
+    for (const kernel of ['matmul', 'conv', 'convChain', 'convInputGrad', 'convWeightGrad', 'maxPool', 'avgPool', 'avgPoolBackward', 'adamStep', 'sgdStep', 'unary', 'binary']) {
       assert.ok(backend.kernels.includes(kernel), `${kernel} not among its own kernels: ${backend.kernels.join(', ')}`);
     }
     const info = nb.wasmBackendInfo();
@@ -185,6 +185,10 @@ describe('wasm backend', () => {
       { name: 'batch 1 forward split by output channels', x: [1, 128, 6, 6], w: [256, 128, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
       { name: 'batch 1 forward split by output channels, groups 2', x: [1, 128, 8, 8], w: [194, 64, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1, groups: 2 }) },
       { name: 'batch 1 forward split by output positions, groups 2', x: [1, 64, 24, 23], w: [96, 32, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { stride: [1, 2], padding: 1, groups: 2 }) },
+      // 1x1 at unit stride without padding: the gemm's products straight from the image.
+      { name: 'pointwise 1x1, odd channels and sizes', x: [2, 7, 9, 11], w: [13, 7, 1, 1], run: (x, w) => nb.F.conv2d(x, w) },
+      { name: 'pointwise 1x1, batch 1, 40 channels (the input gradient as a forward too)', x: [1, 40, 17, 13], w: [36, 40, 1, 1], run: (x, w) => nb.F.conv2d(x, w) },
+      { name: 'pointwise conv1d and conv3d', x: [3, 5, 6, 4, 7], w: [6, 5, 1, 1, 1], run: (x, w) => nb.F.conv3d(x, w).add(nb.F.conv1d(x.flatten(2), w.flatten(2)).reshape([3, 6, 6, 4, 7])) },
     ];
     for (const c of cases) {
       test(c.name, () => {
@@ -194,6 +198,35 @@ describe('wasm backend', () => {
         const want = convAll('cpu', c.run, x, w);
         const got = convAll('wasm', c.run, x, w);
         ['output', 'input gradient', 'weight gradient'].forEach((what, i) => assertClose(got[i]!, want[i]!, `${c.name}: ${what}`, 1e-4, 1e-4));
+      });
+    }
+
+    for (const threads of [1, 2]) {
+      test(`a folded activation and a chain of convolutions agree with cpu (${threads} thread(s))`, () => {
+        const restore = nb.getNumThreads();
+        nb.setNumThreads(threads);
+        try {
+          nb.manualSeed(19);
+          const x = nb.randn([1, 6, 23, 17]).mul(3);
+          const chain = new nb.nn.Sequential(
+            new nb.nn.Conv2d(6, 30, 1).foldActivation(0, 6),
+            new nb.nn.Conv2d(30, 30, 3, { stride: 2, padding: 1, groups: 30 }).foldActivation(0, 6),
+            new nb.nn.Conv2d(30, 7, 1),
+            new nb.nn.Conv2d(7, 7, 3, { padding: 1, groups: 7 }).foldActivation(-0.5, Infinity),
+            new nb.nn.Conv2d(7, 5, 3, { padding: 2, dilation: 2 }).foldActivation(-0.1, 0.1),
+          ).eval();
+          const run = (): Tensor => nb.noGrad(() => chain.forward(x));
+          const got = run();
+          assertClose(got, on('cpu', run), 'chain', 1e-4, 1e-4);
+          const values = got.toTypedArray();
+          assert.ok(values.some((v) => v === Math.fround(0.1)) && values.some((v) => v === Math.fround(-0.1)) && values.every((v) => Math.abs(v) <= Math.fround(0.1)));
+          // One layer alone, with its clamp.
+          const one = (): Tensor => nb.noGrad(() => (chain.at(0) as nb.nn.Conv2d).forward(x));
+          assertClose(one(), on('cpu', one), 'one conv with a folded ReLU6', 1e-4, 1e-4);
+          assert.ok(one().toTypedArray().some((v) => v === 6));
+        } finally {
+          nb.setNumThreads(restore);
+        }
       });
     }
 

@@ -7,6 +7,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import { nn, type Tensor } from '../../src/index.js';
+import { withTracer } from '../../src/autograd/trace.js';
+import { registerBackend } from '../../src/backend/registry.js';
+import { cpuBackend } from '../../src/backend/cpu/index.js';
 
 const { fuseConvBnEval, fuseConvBnWeights, fuseForInference } = nn.utils;
 
@@ -116,8 +119,120 @@ describe('fuseForInference', () => {
       assert.equal(batchNorms(model), 0);
       assertClose(nb.noGrad(() => model.forward(x)), wantX, name, 1e-4);
       assertClose(nb.noGrad(() => model.forward(y)), wantY, `${name}, another input`, 1e-4);
+      if (name === 'mobilenetV2') {
+        // Every ReLU6 reads only its convolution's output: all fold.
+        assert.equal([...model.modules()].filter((m) => m instanceof nn.ReLU6).length, 0);
+        assert.equal([...model.modules()].filter((m) => m instanceof nn.Conv2d && m.foldedActivation?.max === 6).length, 35);
+      } else {
+        // Only the stem's ReLU folds: each block's ReLU module is called twice (once on a residual sum).
+        const folded = [...model.namedModules()].filter(([, m]) => m instanceof nn.Conv2d && m.foldedActivation !== null).map(([k]) => k);
+        assert.deepEqual(folded, ['conv1']);
+      }
     });
   }
+
+  test('the fused model\'s parameters and buffers move into the wasm backend\'s memory, values unchanged', () => {
+    nb.manualSeed(14);
+    // The BatchNorm1d stays (no convolution before it), with its integer num_batches_tracked.
+    const model = new nn.Sequential(new nn.Conv2d(3, 8, 3, { bias: false }), new nn.BatchNorm2d(8), new nn.Flatten(), new nn.Linear(8 * 3 * 3, 4), new nn.BatchNorm1d(4)).eval();
+    randomizeBatchNorms(model);
+    const x = nb.randn([2, 3, 5, 5]);
+    const want = nb.noGrad(() => model.forward(x));
+    const linearWeight = (model.at(3) as nn.Linear).weight.toTypedArray();
+    fuseForInference(model, x);
+    assert.deepEqual((model.at(3) as nn.Linear).weight.toTypedArray(), linearWeight);
+    assertClose(nb.noGrad(() => model.forward(x)), want, 'outputs');
+    const info = nb.wasmBackendInfo();
+    if (nb.getBackend().name !== 'wasm' || info === null || !info.sharedMemory) return;
+    const floats = [...model.namedParameters(), ...model.namedBuffers()].filter(([, t]) => t.dtype === 'float32');
+    assert.equal(floats.length, 8);
+    for (const [name, t] of floats) assert.ok(t.storage.data.buffer instanceof SharedArrayBuffer, `${name} stays outside wasm memory`);
+  });
+
+  test('a ReLU, ReLU6 or Hardtanh reading only a convolution (after a batch norm or not) folds into it', () => {
+    nb.manualSeed(11);
+    class Chains extends nn.Module {
+      a = new nn.Sequential(new nn.Conv2d(3, 5, 3, { stride: 2, padding: 1, bias: false }), new nn.BatchNorm2d(5), new nn.ReLU6());
+      b = new nn.Sequential(new nn.Conv2d(5, 5, 3, { groups: 5, padding: 1, paddingMode: 'reflect' }), new nn.ReLU());
+      c = new nn.Conv2d(5, 3, 1);
+      act = new nn.Hardtanh(-0.25, 0.5);
+      forward(x: Tensor): Tensor {
+        return this.act.forward(this.c.forward(this.b.forward(this.a.forward(x))));
+      }
+    }
+    const model = new Chains();
+    randomizeBatchNorms(model);
+    model.eval();
+    const x = nb.randn([2, 3, 9, 11]).mul(4);
+    const want = nb.noGrad(() => model.forward(x));
+    const weightB = model.b.at(0) as nn.Conv2d;
+    fuseForInference(model, x);
+    assert.ok(model.a.at(1) instanceof nn.Identity && model.a.at(2) instanceof nn.Identity);
+    assert.ok(model.b.at(1) instanceof nn.Identity);
+    assert.ok((model.act as nn.Module) instanceof nn.Identity);
+    assert.deepEqual((model.a.at(0) as nn.Conv2d).foldedActivation, { min: 0, max: 6 });
+    assert.deepEqual((model.b.at(0) as nn.Conv2d).foldedActivation, { min: 0, max: Infinity });
+    assert.deepEqual(model.c.foldedActivation, { min: -0.25, max: 0.5 });
+    // A convolution without a batch norm is replaced by one sharing its parameters.
+    assert.notEqual(model.b.at(0), weightB);
+    assert.equal((model.b.at(0) as nn.Conv2d).weight, weightB.weight);
+    assert.equal(weightB.foldedActivation, null);
+    assert.match(String(model.c), /foldedActivation=hardtanh\(-0.25, 0.5\)/);
+    assert.deepEqual(Object.keys(model.stateDict()), ['a.0.weight', 'a.0.bias', 'b.0.weight', 'b.0.bias', 'c.weight', 'c.bias']);
+    const got = nb.noGrad(() => model.forward(x));
+    assertClose(got, want, 'outputs');
+    const values = got.toTypedArray();
+    assert.ok(values.every((v) => v >= -0.25 && v <= 0.5) && values.some((v) => v === 0.5) && values.some((v) => v === -0.25));
+  });
+
+  test('an activation with another reader, a shared one, or one after something else stays', () => {
+    nb.manualSeed(12);
+    class Others extends nn.Module {
+      a = new nn.Conv2d(2, 4, 3, { padding: 1 });
+      reluA = new nn.ReLU();
+      b = new nn.Conv2d(4, 4, 1);
+      shared = new nn.ReLU6();
+      c = new nn.Conv2d(4, 4, 1);
+      leaky = new nn.LeakyReLU();
+      pool = new nn.MaxPool2d(2);
+      reluPool = new nn.ReLU();
+      forward(x: Tensor): Tensor {
+        const a = this.a.forward(x);
+        const h = this.reluA.forward(a).add(a); // a is read twice: no fold
+        const s = this.shared.forward(this.shared.forward(this.b.forward(h))); // called twice: no fold
+        const l = this.leaky.forward(this.c.forward(s)); // not a clamp: no fold
+        return this.reluPool.forward(this.pool.forward(l)); // after pooling: no fold
+      }
+    }
+    const model = new Others().eval();
+    const x = nb.randn([1, 2, 6, 6]);
+    const want = nb.noGrad(() => model.forward(x));
+    fuseForInference(model, x);
+    assert.ok(model.reluA instanceof nn.ReLU && model.shared instanceof nn.ReLU6 && model.leaky instanceof nn.LeakyReLU && model.reluPool instanceof nn.ReLU);
+    assert.ok([model.a, model.b, model.c].every((c) => c.foldedActivation === null));
+    assertClose(nb.noGrad(() => model.forward(x)), want, 'outputs');
+  });
+
+  test('a folded activation keeps gradients (as conv then hardtanh) and rejects junk bounds', () => {
+    nb.manualSeed(13);
+    const conv = new nn.Conv2d(3, 4, 3, { padding: 1 });
+    const x = nb.randn([2, 3, 5, 5]).mul(3).requiresGrad_();
+    const plain = nb.F.hardtanh(conv.forward(x), 0, 6);
+    plain.sum().backward();
+    const [gx, gw] = [x.grad!.clone(), conv.weight.grad!.clone()];
+    x.grad = null;
+    conv.weight.grad = null;
+    conv.foldActivation(0, 6);
+    const folded = conv.forward(x);
+    assertClose(folded, plain, 'forward with gradients');
+    folded.sum().backward();
+    assertClose(x.grad!, gx, 'input gradient');
+    assertClose(conv.weight.grad!, gw, 'weight gradient');
+    assertClose(nb.noGrad(() => conv.forward(x)), plain, 'forward under noGrad');
+    assert.throws(() => conv.foldActivation(6, 0), /Conv2d.foldActivation: min \(6\) must be <= max \(0\)/);
+    assert.throws(() => conv.foldActivation(Number.NaN, 1), /min must be a number, got number NaN/);
+    assert.throws(() => conv.foldActivation(0, '6' as never), /max must be a number, got string/);
+  });
 
   test('a conv output with another reader, a shared batch norm or a hooked conv stays unfused', () => {
     nb.manualSeed(8);
@@ -210,5 +325,90 @@ describe('fuseForInference', () => {
     assert.throws(() => fuseForInference(model, nb.randn([1, 3, 5, 5])), /Conv2d\(1 -> 2, k=3\) expects input/);
     assert.ok(model.at(1) instanceof nn.BatchNorm2d, 'a failed example run fuses nothing');
     assert.doesNotThrow(() => fuseForInference(model, nb.randn([1, 1, 5, 5])));
+  });
+});
+
+describe('Sequential runs consecutive convolutions as one chain in inference', () => {
+  /** The ops a forward runs, by name. */
+  function opsOf(fn: () => unknown): string[] {
+    const ops: string[] = [];
+    withTracer({ record: (op) => void ops.push(op) }, fn);
+    return ops;
+  }
+
+  /** x through the modules one at a time (no Sequential, so no chain). */
+  function oneByOne(modules: Iterable<nn.Module>, x: Tensor): Tensor {
+    let h = x;
+    for (const m of modules) h = m instanceof nn.Sequential ? oneByOne(m, h) : ((m.forward as (input: Tensor) => Tensor).call(m, h));
+    return h;
+  }
+
+  test('an inverted residual stack (odd sizes, stride 2, channels not a multiple of 4, folded activations) gives the same values', () => {
+    nb.manualSeed(21);
+    const block = (cin: number, hidden: number, cout: number, stride: number): nn.Sequential => new nn.Sequential(
+      new nn.Sequential(new nn.Conv2d(cin, hidden, 1, { bias: false }), new nn.BatchNorm2d(hidden), new nn.ReLU6()),
+      new nn.Sequential(new nn.Conv2d(hidden, hidden, 3, { stride, padding: 1, groups: hidden, bias: false }), new nn.BatchNorm2d(hidden), new nn.ReLU6()),
+      new nn.Conv2d(hidden, cout, 1, { bias: false }),
+      new nn.BatchNorm2d(cout),
+    );
+    for (const [cin, hidden, cout, stride, size] of [[3, 18, 5, 2, [13, 9]], [7, 42, 7, 1, [11, 12]], [4, 6, 9, 2, [6, 5]]] as const) {
+      const model = block(cin, hidden, cout, stride);
+      randomizeBatchNorms(model);
+      model.eval();
+      const x = nb.randn([2, cin, ...size]).mul(3);
+      const want = nb.noGrad(() => oneByOne(model, x));
+      fuseForInference(model, x);
+      for (const threads of [1, 2]) {
+        const before = nb.getNumThreads();
+        nb.setNumThreads(threads);
+        try {
+          const got = nb.noGrad(() => model.forward(x));
+          assertClose(got, want, `block ${cin}-${hidden}-${cout} stride ${stride}, ${threads} threads`, 1e-5);
+          // Bit for bit the convolutions one by one (the same kernels).
+          assert.deepEqual(got.toTypedArray(), nb.noGrad(() => oneByOne(model, x)).toTypedArray());
+        } finally {
+          nb.setNumThreads(before);
+        }
+      }
+    }
+  });
+
+  test('chains only where nothing needs a gradient, no tracer watches, and every module is a plain convolution', () => {
+    nb.manualSeed(22);
+    const model = new nn.Sequential(new nn.Conv2d(3, 6, 3, { padding: 1 }), new nn.Identity(), new nn.Conv2d(6, 6, 3, { groups: 6, padding: [1, 2] }), new nn.Conv2d(6, 4, 1)).eval();
+    const x = nb.randn([1, 3, 7, 9]);
+    const want = oneByOne(model, x);
+    let kernelsRun: string[] = [];
+    // Under a tracer each convolution is its own op (ONNX export sees them).
+    assert.deepEqual(opsOf(() => nb.noGrad(() => model.forward(x))).filter((op) => op.startsWith('conv')), ['conv', 'conv', 'conv']);
+    // With gradients: recorded one by one, and the gradients flow.
+    const xg = x.clone().requiresGrad_();
+    const out = model.forward(xg);
+    assertClose(out, want, 'with gradients');
+    out.sum().backward();
+    assert.ok(xg.grad !== null && (model.at(0) as nn.Conv2d).weight.grad !== null);
+    // Under noGrad: one chain (seen by a backend that counts its calls), same values.
+    const previous = nb.getBackend().name;
+    const chains: number[] = [];
+    registerBackend('chain-spy', { convChain: (input, steps) => (chains.push(steps.length), cpuBackend.convChain(input, steps)) }, true);
+    try {
+      assertClose(nb.noGrad(() => model.forward(x)), want, 'chained');
+      assert.deepEqual(chains, [3]);
+      assertClose(model.forward(x), want, 'with gradients, not chained');
+      assert.deepEqual(chains, [3]);
+    } finally {
+      nb.setBackend(previous);
+    }
+    // A hooked convolution, a reflect-padded one or 'same' padding breaks the chain where it is (and still computes).
+    const hooked = new nn.Sequential(new nn.Conv2d(3, 4, 1), new nn.Conv2d(4, 4, 3, { padding: 'same' }), new nn.Conv2d(4, 4, 3, { padding: 1, paddingMode: 'reflect' }), new nn.Conv2d(4, 2, 1)).eval();
+    hooked.at(3).registerForwardHook(() => void kernelsRun.push('hook'));
+    assertClose(nb.noGrad(() => hooked.forward(x)), oneByOne(hooked, x), 'unchainable modules');
+    assert.deepEqual(kernelsRun, ['hook', 'hook']);
+    kernelsRun = [];
+    // Wrong channels: the layer's own error, as without chains.
+    assert.throws(() => nb.noGrad(() => model.forward(nb.randn([1, 4, 7, 9]))), /Conv2d\(3 -> 6, k=3\) expects input \[N, 3, H, W\]/);
+    // A kernel larger than the padded input: convNd's message.
+    const small = new nn.Sequential(new nn.Conv2d(3, 3, 1), new nn.Conv2d(3, 3, 5)).eval();
+    assert.throws(() => nb.noGrad(() => small.forward(nb.randn([1, 3, 3, 3]))), /conv2d: the kernel \(size 5\) is larger than the padded input/);
   });
 });

@@ -3,7 +3,7 @@
  * im2col plus a plain matrix product per (image, group); pooling walks precomputed window lists.
  * Work buffers are float64 for every dtype, so float32 results are rounded once, at the end.
  */
-import type { AvgPoolGeometry, ConvGeometry, PoolGeometry, PoolWithIndices, View } from '../types.js';
+import type { AvgPoolGeometry, ClampBounds, ConvChainStep, ConvGeometry, PoolGeometry, PoolWithIndices, View } from '../types.js';
 import { allocate, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { contiguousStrides, numel } from '../../tensor/shape.js';
 import { stridedPositions } from './strided.js';
@@ -241,7 +241,16 @@ function productTransposedAdd(out: Float64Array, outOff: number, g: Float64Array
   }
 }
 
-export function conv(x: View, w: View, g: ConvGeometry, outSize: readonly number[], bias?: View): TypedArray {
+/** values clamped to [min, max] in place, as the unary 'clamp' (a NaN stays NaN). */
+export function clampInPlace(values: TypedArray, { min, max }: ClampBounds): TypedArray {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    values[i] = v < min ? min : v > max ? max : v;
+  }
+  return values;
+}
+
+export function conv(x: View, w: View, g: ConvGeometry, outSize: readonly number[], bias?: View, clamp?: ClampBounds): TypedArray {
   const s = convShapes(x, w.shape[0]!, w.shape.slice(2), outSize, x.shape.slice(2), g);
   const ck = s.cg * s.taps;
   const xs = packed(x);
@@ -262,7 +271,20 @@ export function conv(x: View, w: View, g: ConvGeometry, outSize: readonly number
       productAdd(out, (n * s.outChannels + oc) * s.outs, wd, oc * ck, cols, s.og, ck, s.outs);
     }
   }
-  return toDType(out, x.dtype);
+  // Clamped after rounding to x's dtype, as a separate clamp of the result would be.
+  const result = toDType(out, x.dtype);
+  return clamp === undefined ? result : clampInPlace(result, clamp);
+}
+
+export function convChain(x: View, steps: readonly ConvChainStep[]): TypedArray {
+  let input = x;
+  let out: TypedArray = new Float32Array(0);
+  for (const step of steps) {
+    out = conv(input, step.w, step.geometry, step.outSize, step.bias, step.clamp);
+    const shape = [input.shape[0]!, step.w.shape[0]!, ...step.outSize];
+    input = { data: out, dtype: x.dtype, shape, strides: contiguousStrides(shape), offset: 0 };
+  }
+  return out;
 }
 
 export function convInputGrad(gradOut: View, w: View, g: ConvGeometry, inSize: readonly number[]): TypedArray {

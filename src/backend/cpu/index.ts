@@ -18,7 +18,7 @@ import { softmaxBackwardKernel, softmaxKernel } from './softmax.js';
 import { normalizeBackwardKernel, normalizeKernel } from './norm.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { cholesky, eigh, luFactor, luSolve, qr, svd } from './linalg.js';
-import { adaptiveMaxPool, avgPool, avgPoolBackward, conv, convInputGrad, convWeightGrad, maxPool, maxPoolBackward } from './conv.js';
+import { adaptiveMaxPool, avgPool, avgPoolBackward, conv, convChain, convInputGrad, convWeightGrad, maxPool, maxPoolBackward } from './conv.js';
 
 /** Splits a view into (rows of `axis` values) after moving axis last; returns positions and row length. */
 function rowsAlong(x: View, axis: number): { pos: Int32Array; len: number; rows: number } {
@@ -323,6 +323,7 @@ export const cpuBackend: Backend = {
 
   // convolution and pooling (cpu/conv.ts)
   conv,
+  convChain,
   convInputGrad,
   convWeightGrad,
   maxPool,

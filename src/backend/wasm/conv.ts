@@ -9,7 +9,7 @@
  * ...) that the threads fill independently and that are added in a fixed order at the end; P
  * depends only on the shapes, so the result is the same for any thread count.
  */
-import type { Backend, ConvGeometry, View } from '../types.js';
+import type { Backend, ClampBounds, ConvGeometry, View } from '../types.js';
 import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { WasmRuntime } from './runtime.js';
@@ -262,6 +262,10 @@ function winogradFilters(heap: Float32Array, from: number, to: number, O: number
  * it fits, else the implicit-im2col products.
  */
 function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number): void {
+  if (pointwiseShape(p)) {
+    runPointwise(runtime, p, x, w, y, bias);
+    return;
+  }
   if (depthwiseShape(p)) {
     runDepthwise(runtime, p, x, w, y, bias);
     return;
@@ -286,6 +290,17 @@ function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: numb
   runConv(runtime, p, TASK_WINOGRAD, x, packed, y, p.batch * blocks, threadBytes, 0, bias, blockRows);
 }
 
+/** runForward, then the folded activation in place while y is in wasm memory (the same kernel as the unary clamp). */
+function forwardInPlace(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number, clamp: ClampBounds | undefined): void {
+  // The depthwise kernel clamps its outputs as it stores them.
+  if (clamp !== undefined && depthwiseShape(p)) {
+    runDepthwise(runtime, p, x, w, y, bias, clamp);
+    return;
+  }
+  runForward(runtime, p, x, w, y, bias);
+  if (clamp !== undefined) runtime.exports.clampF32(y, y, p.batch * p.outChannels * p.outs, clamp.min, clamp.max);
+}
+
 /**
  * How the direct forward splits each image's product among the threads: a batch of at least
  * twice the threads goes one image per chunk; a smaller one cuts each image into blocks, along
@@ -299,6 +314,31 @@ function forwardSplit(runtime: WasmRuntime, p: Plan): { rowBlocks: number; colum
   const rowsPerGroup = p.outChannels / p.groups;
   if (p.outs >= rowsPerGroup) return { rowBlocks: 1, columnBlocks: Math.min(pieces, Math.ceil(p.outs / GEMM_NR)) };
   return { rowBlocks: Math.min(pieces, Math.ceil(rowsPerGroup / GEMM_MR)), columnBlocks: 1 };
+}
+
+/** Convolutions that are plain products per image: 1x1 (any dims) at unit stride, no padding, no groups. */
+function pointwiseShape(p: Plan): boolean {
+  return p.groups === 1 && p.taps === 1 && p.stride.every((s) => s === 1) && p.padding.every((q) => q === 0) && p.outs === p.plane;
+}
+
+/**
+ * A pointwise forward as the gemm's products y[n] = W [O, C] @ x[n] [C, H * W], straight from the
+ * image (no columns to gather), with B packed once and the rows of W split among the threads even
+ * for one image (MobileNetV2's 1x1 expansions and projections at batch 1). The bias, when given,
+ * is written first and the products add onto it, as the direct forward does.
+ */
+function runPointwise(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number): void {
+  const { batch, inChannels: C, outChannels: O, outs } = p;
+  if (bias !== 0) {
+    const heap = runtime.f32;
+    for (let row = 0; row < batch * O; row++) {
+      const at = (y >>> 2) + row * outs;
+      heap.fill(heap[(bias >>> 2) + (row % O)]!, at, at + outs);
+    }
+  }
+  const offsets: number[] = [];
+  for (let n = 0; n < batch; n++) offsets.push(0, n * C * outs, n * O * outs);
+  runGemm(runtime, { m: O, n: outs, k: C, a: w, b: x, c: y, rsA: C, csA: 1, rsB: outs, csB: 1, ldc: outs, offsets, accumulate: bias !== 0 });
 }
 
 /** Convolutions with one input channel per group (depthwise, any outputs per group), 1-D and 2-D (asm/conv.ts depthwiseChunk). */
@@ -315,8 +355,8 @@ function depthwisePaddedSize(size: number, pad: number, outSize: number, stride:
   return Math.max(size + pad, (outs - 1) * stride + (kernel - 1) * dilation + 1) + slack;
 }
 
-/** A depthwise forward: one chunk per input channel of each image, its plane padded in the thread's buffer. */
-function runDepthwise(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number): void {
+/** A depthwise forward: one chunk per input channel of each image, its plane padded in the thread's buffer; outputs clamped when `clamp` is given. */
+function runDepthwise(runtime: WasmRuntime, p: Plan, x: number, w: number, y: number, bias: number, clamp?: ClampBounds): void {
   // Geometry is 3-D with leading unit dims (geometry.ts): the last two entries are H and W.
   const at = (list: readonly number[], i: number, unit: number): number => (i < 0 ? unit : list[i]!);
   const nd = p.kernel.length;
@@ -324,7 +364,7 @@ function runDepthwise(runtime: WasmRuntime, p: Plan, x: number, w: number, y: nu
   const rows = depthwisePaddedSize(at(p.inSize, h, 1), at(p.padding, h, 0), at(p.outSize, h, 1), at(p.stride, h, 1), at(p.kernel, h, 1), at(p.dilation, h, 1), 0);
   const columns = depthwisePaddedSize(p.inSize[wd]!, p.padding[wd]!, p.outSize[wd]!, p.stride[wd]!, p.kernel[wd]!, p.dilation[wd]!, 4);
   const threadBytes = Math.ceil((rows * columns * 4) / 64) * 64;
-  runConv(runtime, p, TASK_DEPTHWISE, x, w, y, p.batch * p.inChannels, threadBytes, 0, bias, 0, 1, 1, p.flops >= DEPTHWISE_PARALLEL_MIN_FLOPS);
+  runConv(runtime, p, TASK_DEPTHWISE, x, w, y, p.batch * p.inChannels, threadBytes, 0, bias, 0, 1, 1, p.flops >= DEPTHWISE_PARALLEL_MIN_FLOPS, clamp);
 }
 
 /** How Winograd splits an image into blocks of tile rows, and the buffer a thread needs for one. */
@@ -398,11 +438,12 @@ function columnsBytes(p: Plan): number {
  * the partial sums; y: output or its gradient), gives every thread a buffer of `threadBytes`
  * (columns, Winograd's transformed tiles, or a depthwise padded plane), and runs `chunks` chunks.
  * `partials`: the weight gradient's partial sums; `blockRows`: Winograd's tile rows per block;
- * `rowBlocks`, `columnBlocks`: how the forward cuts each image's product (forwardSplit).
+ * `rowBlocks`, `columnBlocks`: how the forward cuts each image's product (forwardSplit); `clamp`:
+ * the depthwise kernel's output bounds.
  */
 function runConv(
   runtime: WasmRuntime, p: Plan, kind: number, x: number, w: number, y: number, chunks: number, threadBytes: number,
-  partials = 0, bias = 0, blockRows = 0, rowBlocks = 1, columnBlocks = 1, parallel = p.flops >= PARALLEL_MIN_FLOPS,
+  partials = 0, bias = 0, blockRows = 0, rowBlocks = 1, columnBlocks = 1, parallel = p.flops >= PARALLEL_MIN_FLOPS, clamp?: ClampBounds,
 ): void {
   const buffers = threadBytes === 0 ? 0 : runtime.alloc(threadBytes * runtime.threadCount);
   const task = runtime.alloc(TASK_WORDS * 4);
@@ -427,13 +468,16 @@ function runConv(
   words[t + 34] = blockRows;
   words[t + 35] = rowBlocks;
   words[t + 36] = columnBlocks;
+  words[t + 37] = clamp === undefined ? 0 : 1;
+  runtime.f32[t + 38] = clamp?.min ?? 0;
+  runtime.f32[t + 39] = clamp?.max ?? 0;
   runtime.run(task, chunks, parallel);
 }
 
-export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'convInputGrad' | 'convWeightGrad'> {
+export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'convChain' | 'convInputGrad' | 'convWeightGrad'> {
   return {
-    conv(x, w, g, outSize, bias) {
-      if (!isFloat32(x, w, ...(bias === undefined ? [] : [bias]))) return cpuBackend.conv(x, w, g, outSize, bias);
+    conv(x, w, g, outSize, bias, clamp) {
+      if (!isFloat32(x, w, ...(bias === undefined ? [] : [bias]))) return cpuBackend.conv(x, w, g, outSize, bias, clamp);
       const p = plan(x.shape[0]!, x.shape[1]!, w.shape[0]!, x.shape.slice(2), w.shape.slice(2), outSize, g);
       const size = p.batch * p.outChannels * p.outs;
       if (size === 0) return new Float32Array(0);
@@ -441,8 +485,28 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       const xs = stageDense(runtime, x);
       const ws = stageDense(runtime, w);
       const y = runtime.alloc(size * 4);
-      runForward(runtime, p, xs, ws, y, bias === undefined ? 0 : stageDense(runtime, bias));
+      forwardInPlace(runtime, p, xs, ws, y, bias === undefined ? 0 : stageDense(runtime, bias), clamp);
       return unstage(runtime, y, size);
+    },
+
+    convChain(x, steps) {
+      if (!isFloat32(x, ...steps.flatMap((s) => (s.bias === undefined ? [s.w] : [s.w, s.bias])))) return cpuBackend.convChain(x, steps);
+      runtime.beginCall('convChain');
+      // Every step's output stays in this call's memory as the next step's input.
+      let input = stageDense(runtime, x);
+      let shape: readonly number[] = x.shape;
+      let size = numel(shape);
+      for (const step of steps) {
+        const p = plan(shape[0]!, shape[1]!, step.w.shape[0]!, shape.slice(2), step.w.shape.slice(2), step.outSize, step.geometry);
+        shape = [p.batch, p.outChannels, ...step.outSize];
+        size = numel(shape);
+        const ws = stageDense(runtime, step.w);
+        const bias = step.bias === undefined ? 0 : stageDense(runtime, step.bias);
+        const y = runtime.alloc(size * 4);
+        if (size > 0) forwardInPlace(runtime, p, input, ws, y, bias, step.clamp);
+        input = y;
+      }
+      return unstage(runtime, input, size);
     },
 
     convInputGrad(gradOut, w, g, inSize) {

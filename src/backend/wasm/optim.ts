@@ -46,7 +46,7 @@ function fusable(grad: View, written: readonly InPlaceView[]): boolean {
 }
 
 /**
- * Moves each written tensor that spans its whole storage into resident memory (every tensor sharing
+ * Moves each float32 tensor that spans its whole storage into resident memory (every tensor sharing
  * the storage follows), once per storage: where the region is full or the memory is private, the
  * storage stays where it is and the step stages it.
  */
@@ -55,7 +55,7 @@ function makeResidency(runtime: WasmRuntime): (written: readonly InPlaceView[]) 
   return (written) => {
     for (const x of written) {
       const { storage } = x;
-      if (tried.has(storage) || runtime.residentAddress(x.data, 0) >= 0) continue;
+      if (x.dtype !== 'float32' || tried.has(storage) || runtime.residentAddress(x.data, 0) >= 0) continue;
       tried.add(storage);
       const n = numel(x.shape);
       if (x.offset !== 0 || storage.data.length !== n) continue;
@@ -192,8 +192,8 @@ function makeSgdStep(runtime: WasmRuntime, keepResident: (written: readonly InPl
   };
 }
 
-/** The fused optimizer kernels of a runtime, sharing its residency policy. */
-export function makeOptimizerSteps(runtime: WasmRuntime): Pick<Backend, 'adamStep' | 'sgdStep'> {
+/** The fused optimizer kernels of a runtime, sharing its residency policy (also offered as keepResident, for inference). */
+export function makeOptimizerSteps(runtime: WasmRuntime): Pick<Backend, 'adamStep' | 'sgdStep' | 'keepResident'> {
   const keepResident = makeResidency(runtime);
-  return { adamStep: makeAdamStep(runtime, keepResident), sgdStep: makeSgdStep(runtime, keepResident) };
+  return { adamStep: makeAdamStep(runtime, keepResident), sgdStep: makeSgdStep(runtime, keepResident), keepResident };
 }

@@ -13,6 +13,7 @@ import { isSize, shapeStr } from '../../tensor/shape.js';
 import { checkTensor } from '../../ops/util.js';
 import { squeeze, unsqueeze } from '../../ops/movement.js';
 import { convNd, convTransposeNd } from '../../ops/conv.js';
+import type { ClampBounds } from '../../backend/types.js';
 import { check, int, intOrInts, nullable, parseArgs, tensor, type Args } from '../../ops/args.js';
 
 /** One value for every spatial dim, or one each. */
@@ -128,7 +129,13 @@ export function batchify(op: string, x: Tensor, nd: number): [Tensor, boolean] {
   throw new Error(`${op}: expects input [N, C, ${names}] or [C, ${names}], got ${shapeStr(x.shape)} (${x.ndim} dims)`);
 }
 
-function convolve(op: string, nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions): Tensor {
+/**
+ * The N-d convolution behind conv1d/2d/3d (options already parsed). `clamp`: an activation folded
+ * into the output (the conv layers pass the one nn.utils.fuseForInference gave them; see convNd).
+ */
+export function convolve(
+  op: string, nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions, clamp?: ClampBounds,
+): Tensor {
   const [x, added] = batchify(op, input, nd);
   checkTensor(op, weight, 'weight');
   if (weight.ndim !== nd + 2) {
@@ -137,7 +144,7 @@ function convolve(op: string, nd: number, input: Tensor, weight: Tensor, bias: T
   const stride = perDim(op, 'stride', options.stride ?? 1, nd);
   const dilation = perDim(op, 'dilation', options.dilation ?? 1, nd);
   const padding = resolveConvPadding(op, options.padding ?? 0, x.shape.slice(2), weight.shape.slice(2), stride, dilation);
-  const out = convNd(x, weight, bias, { stride, padding, dilation, groups: options.groups ?? 1 }, op);
+  const out = convNd(x, weight, bias, { stride, padding, dilation, groups: options.groups ?? 1 }, op, clamp);
   return added ? squeeze(out, 0) : out;
 }
 

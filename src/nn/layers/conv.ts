@@ -15,8 +15,11 @@ import {
   perDim, resolveConvPadding, spatialNames, conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d,
   type ConvOptions, type ConvPadding, type ConvTransposeOptions, type IntOrTuple,
 } from '../functional/conv.js';
-import { convPadding } from '../functional/conv.js';
-import { bool, checkOptions, floatDtype, int, intOrInts, oneOf } from '../../ops/args.js';
+import { convolve, convPadding } from '../functional/conv.js';
+import type { ClampBounds } from '../../backend/types.js';
+import type { ConvChainLayer } from '../../ops/conv.js';
+import type { DType } from '../../tensor/dtype.js';
+import { bool, checkOptions, describe as describeValue, floatDtype, int, intOrInts, oneOf } from '../../ops/args.js';
 
 export interface ConvLayerOptions {
   stride?: IntOrTuple;
@@ -150,17 +153,62 @@ abstract class ConvNd extends ConvBase {
     resolveConvPadding(layerName, this.padding, this.kernelSize.map(() => 1 << 20), this.kernelSize, this.stride, this.dilation);
   }
 
+  /** Set by foldActivation; a plain field (lazy layers become this class by a prototype switch, without private slots). */
+  private folded: ClampBounds | undefined;
+
+  /**
+   * The activation nn.utils.fuseForInference folded into this convolution's output (a ReLU,
+   * ReLU6 or Hardtanh that read only its output, as clamp bounds), or null.
+   */
+  get foldedActivation(): ClampBounds | null {
+    return this.folded ?? null;
+  }
+
+  /**
+   * Makes forward return hardtanh(conv(x), min, max), clamped inside the convolution's kernel when
+   * nothing needs a gradient (with gradients, as the two ops). ReLU is [0, Infinity], ReLU6 [0, 6].
+   */
+  foldActivation(min: number, max: number): this {
+    const op = `${this.layerName}.foldActivation`;
+    if (typeof min !== 'number' || Number.isNaN(min)) throw new Error(`${op}: min must be a number, got ${describeValue(min)}`);
+    if (typeof max !== 'number' || Number.isNaN(max)) throw new Error(`${op}: max must be a number, got ${describeValue(max)}`);
+    if (!(min <= max)) throw new Error(`${op}: min (${min}) must be <= max (${max})`);
+    this.folded = { min, max };
+    return this;
+  }
+
+  /**
+   * This convolution as a step of ops/conv.ts convChainNd (nn.Sequential runs consecutive
+   * convolutions so when nothing needs a gradient) for a batched input of `ndim` dims, `channels`
+   * channels and `dtype`, or null where it runs on its own: a forward hook or override, a padding
+   * mode other than zeros or 'same' padding (which depends on the input's size), an input its
+   * forward would reject (whose error it then gives).
+   */
+  chainStep(ndim: number, channels: number, dtype: DType): ConvChainLayer | null {
+    const nd = this.kernelSize.length;
+    if (this.forward !== ConvNd.prototype.forward || this.paddingMode !== 'zeros' || this.padding === 'same') return null;
+    if (ndim !== nd + 2 || channels !== this.inChannels || dtype !== this.weight.dtype) return null;
+    // Padding other than 'same' does not depend on the input's size.
+    const padding = resolveConvPadding(this.layerName, this.padding, this.kernelSize.map(() => 1 << 20), this.kernelSize, this.stride, this.dilation);
+    const attrs = { stride: this.stride, padding, dilation: this.dilation, groups: this.groups };
+    return { weight: this.weight, bias: this.bias, attrs, clamp: this.folded, op: `conv${nd}d` };
+  }
+
   forward(input: Tensor): Tensor {
     this.checkInput(input);
     const nd = this.kernelSize.length;
-    const options = { stride: this.stride, dilation: this.dilation, groups: this.groups };
-    if (this.paddingMode === 'zeros') return this.fn(input, this.weight, this.bias, { ...options, padding: this.padding });
+    const convolveWith = (x: Tensor, padding: ConvPadding): Tensor => {
+      const options = { stride: this.stride, dilation: this.dilation, groups: this.groups, padding };
+      const folded = this.folded;
+      return folded === undefined ? this.fn(x, this.weight, this.bias, options) : convolve(`conv${nd}d`, nd, x, this.weight, this.bias, options, folded);
+    };
+    if (this.paddingMode === 'zeros') return convolveWith(input, this.padding);
     // Other modes pad explicitly (F.pad lists the last dim first), then convolve without padding.
     const pairs = resolveConvPadding(this.layerName, this.padding, input.shape.slice(-nd), this.kernelSize, this.stride, this.dilation);
     const pads = [...pairs].reverse().flat();
     const mode: PadMode = this.paddingMode;
     const padded = input.ndim === nd + 1 ? pad(input.unsqueeze(0), pads, mode).squeeze(0) : pad(input, pads, mode);
-    return this.fn(padded, this.weight, this.bias, { ...options, padding: 0 });
+    return convolveWith(padded, 0);
   }
 
   override extraRepr(): string {
@@ -170,6 +218,7 @@ abstract class ConvNd extends ConvBase {
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (this.bias === null) parts.push('bias=false');
     if (this.paddingMode !== 'zeros') parts.push(`paddingMode='${this.paddingMode}'`);
+    if (this.folded !== undefined) parts.push(`foldedActivation=hardtanh(${this.folded.min}, ${this.folded.max})`);
     return parts.join(', ');
   }
 }
