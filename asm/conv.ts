@@ -440,3 +440,28 @@ function depthwise3x3(padded: usize, PW: i32, wo: usize, b: f32, y: usize, OH: i
   const outs = slack == 0 ? outSize : (outSize + 3) & ~3;
   return max(size + pad, (outs - 1) * stride + (kernel - 1) * dilation + 1) + slack;
 }
+
+/**
+ * Copies between `filters` filters of KD x KH x KW taps at `full` and their block of cd x ch x
+ * cw taps starting at tap (fd, fh, fw), packed at `part`: toPart copies full to part; else part
+ * goes into full with zeros at the other taps. A convolution's weights cut to the taps that reach
+ * its input, and that cut's weight gradient put back.
+ */
+export function copyTapsF32(
+  full: usize, part: usize, filters: i32, KD: i32, KH: i32, KW: i32, cd: i32, ch: i32, cw: i32, fd: i32, fh: i32, fw: i32, toPart: bool,
+): void {
+  const taps = KD * KH * KW;
+  let at = part;
+  for (let f = 0; f < filters; f++) {
+    const filter = full + (<usize>(f * taps) << 2);
+    if (!toPart) zeroFloats(filter, taps);
+    for (let kd = 0; kd < cd; kd++) {
+      for (let kh = 0; kh < ch; kh++) {
+        const row = filter + (<usize>(((kd + fd) * KH + kh + fh) * KW + fw) << 2);
+        if (toPart) copyFloats(at, row, cw);
+        else copyFloats(row, at, cw);
+        at += <usize>cw << 2;
+      }
+    }
+  }
+}

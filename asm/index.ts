@@ -75,3 +75,6 @@ export { lstmCellF32, lstmCellBackwardF32, gruCellF32, lstmPackWeights } from '.
 
 /** Max pooling's backward (a scatter of gradients to their argmax), called directly. */
 export { maxPoolBackwardF32 } from './pool';
+
+/** A convolution's weights cut to some of their taps, or their gradient put back, called directly. */
+export { copyTapsF32 } from './conv';
