@@ -465,3 +465,34 @@ export function copyTapsF32(
     }
   }
 }
+
+/**
+ * Copies between [N, O, outs] (a tensor) and [O, N * outs] (the rows of a product over the
+ * batch): toTensor adds bias[o] (when bias is not 0) on the way to the tensor.
+ */
+export function regroupF32(from: usize, to: usize, batch: i32, channels: i32, outs: i32, toTensor: bool, bias: usize): void {
+  const bytes = <usize>outs << 2;
+  for (let n = 0; n < batch; n++) {
+    for (let o = 0; o < channels; o++) {
+      const tensorAt = <usize>(n * channels + o) * bytes;
+      const rowsAt = <usize>(o * batch + n) * bytes;
+      if (!toTensor) {
+        copyFloats(to + rowsAt, from + tensorAt, outs);
+        continue;
+      }
+      const b: f32 = bias == 0 ? 0 : load<f32>(bias + (<usize>o << 2));
+      const src = from + rowsAt;
+      const dst = to + tensorAt;
+      const splat = f32x4.splat(b);
+      let i = 0;
+      for (; i + 4 <= outs; i += 4) {
+        const at = <usize>i << 2;
+        v128.store(dst + at, f32x4.add(v128.load(src + at), splat));
+      }
+      for (; i < outs; i++) {
+        const at = <usize>i << 2;
+        store<f32>(dst + at, load<f32>(src + at) + b);
+      }
+    }
+  }
+}

@@ -91,21 +91,7 @@ function batchedShape(p: Plan): boolean {
  * batched product's rows), adding bias[o] on the way to the tensor when `bias` is not 0.
  */
 function regroup(runtime: WasmRuntime, from: number, to: number, p: Plan, channels: number, toTensor: boolean, bias = 0): void {
-  const heap = runtime.f32;
-  const { batch, outs } = p;
-  for (let n = 0; n < batch; n++) {
-    for (let o = 0; o < channels; o++) {
-      const tensorAt = (n * channels + o) * outs;
-      const rowsAt = (o * batch + n) * outs;
-      if (!toTensor) {
-        heap.copyWithin((to >>> 2) + rowsAt, (from >>> 2) + tensorAt, (from >>> 2) + tensorAt + outs);
-        continue;
-      }
-      const b = bias === 0 ? 0 : heap[(bias >>> 2) + o]!;
-      const [src, dst] = [(from >>> 2) + rowsAt, (to >>> 2) + tensorAt];
-      for (let i = 0; i < outs; i++) heap[dst + i] = heap[src + i]! + b;
-    }
-  }
+  runtime.exports.regroupF32(from, to, p.batch, channels, p.outs, toTensor, bias);
 }
 
 /** Fills the batch's columns matrix [C * taps, N * outs] from the staged images at x (all threads, an image per chunk). */
@@ -174,7 +160,7 @@ const WINOGRAD_TILES = 128;
 const WINOGRAD_MIN_CHANNELS = 16;
 /**
  * Fewest 2x2 output tiles (over the batch) for which Winograd pays when the filters are large:
- * every call transforms and packs them (16 floats per channel pair, in JS), which a few tiles do
+ * every call transforms and packs them (16 floats per channel pair; in JS when this was measured), which a few tiles do
  * not amortize (ResNet-18 at batch 1: its 512-channel 7x7 convolutions, 16 tiles, took ~5x
  * longer than the direct products, 14x14 at 49 tiles about as long; 28x28 at 196 tiles ran ~15%
  * faster, 56x56 at 784 tiles 1.5-2.5x; at batch 32, 4x4 at 128 tiles about the same). Up to
@@ -224,41 +210,6 @@ function winogradFits(runtime: WasmRuntime, p: Plan, a: number, aCount: number, 
 }
 
 /**
- * The filters [O, C, 3, 3] at float index `from` as Winograd's U = G g G^T, written at `to` as 16
- * matrices [O, C] (matrix 4k + l holds element (k, l)); G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
- */
-function winogradFilters(heap: Float32Array, from: number, to: number, O: number, C: number): void {
-  const gg = new Float64Array(12);
-  const matrix = O * C;
-  for (let o = 0; o < O; o++) {
-    for (let c = 0; c < C; c++) {
-      const g = from + (o * C + c) * 9;
-      // G g: 4 rows of 3.
-      for (let j = 0; j < 3; j++) {
-        const top = heap[g + j]!;
-        const middle = heap[g + 3 + j]!;
-        const bottom = heap[g + 6 + j]!;
-        gg[j] = top;
-        gg[3 + j] = (top + middle + bottom) / 2;
-        gg[6 + j] = (top - middle + bottom) / 2;
-        gg[9 + j] = bottom;
-      }
-      // (G g) G^T: each row's 3 values to 4.
-      const at = to + o * C + c;
-      for (let k = 0; k < 4; k++) {
-        const left = gg[3 * k]!;
-        const middle = gg[3 * k + 1]!;
-        const right = gg[3 * k + 2]!;
-        heap[at + 4 * k * matrix] = left;
-        heap[at + (4 * k + 1) * matrix] = (left + middle + right) / 2;
-        heap[at + (4 * k + 2) * matrix] = (left - middle + right) / 2;
-        heap[at + (4 * k + 3) * matrix] = right;
-      }
-    }
-  }
-}
-
-/**
  * A forward convolution of the staged x with the staged weights w into y (+ bias): Winograd where
  * it fits, else the implicit-im2col products.
  */
@@ -279,7 +230,7 @@ function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: numb
   const { blockRows, blocks, threadBytes } = winogradBlocks(p);
   const [O, C] = [p.outChannels, p.inChannels];
   const transformed = runtime.alloc(16 * O * C * 4);
-  winogradFilters(runtime.f32, w >>> 2, transformed >>> 2, O, C);
+  runtime.exports.winogradFiltersF32(w, transformed, O, C);
   // The 16 matrices packed for the gemm once, for every chunk (asm/winograd.ts reads them so).
   const packedFloats = C * Math.ceil(O / GEMM_MR) * GEMM_MR;
   const packed = runtime.alloc(16 * packedFloats * 4);
@@ -338,37 +289,6 @@ function winogradBlocks(p: Plan): { blockRows: number; blocks: number; threadByt
   // One 4x4 patch of four tiles (256 bytes), then V and M, 16 matrices each padded by 64 bytes (asm/winograd.ts).
   const threadBytes = Math.ceil((256 + 16 * ((p.inChannels + p.outChannels) * tiles * 4 + 128)) / 64) * 64;
   return { blockRows, blocks: Math.ceil(tileRows / blockRows), threadBytes };
-}
-
-/**
- * The weight gradient [O, C, 3, 3] from Winograd's dL/dU, 16 matrices [O, C] at float index
- * `from`: dL/dg = G^T (dL/dU) G for each (o, c), written at float index `to`.
- */
-function winogradFilterGradients(heap: Float32Array, from: number, to: number, O: number, C: number): void {
-  const matrix = O * C;
-  const rows = new Float64Array(12);
-  for (let oc = 0; oc < matrix; oc++) {
-    // G^T u: 3 rows of 4, from u's rows 0..3 (matrix 4k + l holds u[k][l]).
-    for (let l = 0; l < 4; l++) {
-      const u0 = heap[from + l * matrix + oc]!;
-      const u1 = heap[from + (4 + l) * matrix + oc]!;
-      const u2 = heap[from + (8 + l) * matrix + oc]!;
-      const u3 = heap[from + (12 + l) * matrix + oc]!;
-      rows[l] = u0 + (u1 + u2) / 2;
-      rows[4 + l] = (u1 - u2) / 2;
-      rows[8 + l] = (u1 + u2) / 2 + u3;
-    }
-    // (G^T u) G: each row's 4 values to 3.
-    for (let k = 0; k < 3; k++) {
-      const first = rows[4 * k]!;
-      const second = rows[4 * k + 1]!;
-      const third = rows[4 * k + 2]!;
-      const fourth = rows[4 * k + 3]!;
-      heap[to + oc * 9 + 3 * k] = first + (second + third) / 2;
-      heap[to + oc * 9 + 3 * k + 1] = (second - third) / 2;
-      heap[to + oc * 9 + 3 * k + 2] = (second + third) / 2 + fourth;
-    }
-  }
 }
 
 /** Partial sums of a weight gradient of `size` floats: fixed by the shapes, at most MAX_PARTIALS and PARTIALS_BYTES. */
@@ -515,7 +435,7 @@ function weightGrad(runtime: WasmRuntime, p: Plan, xs: number, xCount: number, g
     const { blockRows, threadBytes } = winogradBlocks(p);
     runConv(runtime, p, TASK_WINOGRAD_WEIGHT_GRAD, xs, sums, gy, partials, threadBytes, partials, 0, blockRows);
     const gw = runtime.alloc(size * 4);
-    winogradFilterGradients(runtime.f32, addPartials(runtime, sums, partials, uSize) >>> 2, gw >>> 2, p.outChannels, p.inChannels);
+    runtime.exports.winogradFilterGradientsF32(addPartials(runtime, sums, partials, uSize), gw, p.outChannels, p.inChannels);
     return gw;
   }
   const partials = partialCount(p, size);
