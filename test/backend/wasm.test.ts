@@ -174,6 +174,10 @@ describe('wasm backend', () => {
       { name: 'depthwise 5x5, padding 2, 7x7 plane', x: [1, 3, 7, 7], w: [3, 1, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 2, groups: 3 }) },
       { name: 'depthwise conv1d', x: [2, 5, 30], w: [5, 1, 5], run: (x, w) => nb.F.conv1d(x, w, null, { stride: 2, padding: 2, groups: 5 }) },
       { name: 'depthwise, many channels (threads share them)', x: [1, 96, 30, 30], w: [96, 1, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1, groups: 96 }) },
+      // One input channel per group but six or more outputs per group, not 3x3: the products, not the depthwise kernel.
+      { name: 'one input channel, 8 outputs 5x5, stride 2, padding 2', x: [3, 1, 13, 11], w: [8, 1, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2, padding: 2 }) },
+      { name: 'groups 3 of one input channel and 6 outputs, 5x3 kernel, dilation 2', x: [2, 3, 15, 9], w: [18, 1, 5, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [1, 2], dilation: 2, groups: 3 }) },
+      { name: 'conv1d one input channel, 7 outputs, kernel 5', x: [3, 1, 23], w: [7, 1, 5], run: (x, w) => nb.F.conv1d(x, w, null, { padding: 1 }) },
       // Few output positions per image: the batch's columns form one matrix, one product for all images.
       { name: 'batched products: 3x3 on 1x1 planes', x: [5, 12, 1, 1], w: [7, 12, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
       { name: 'batched products: stride 2 to 2x3 outputs', x: [4, 6, 4, 5], w: [5, 6, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2, padding: 1 }) },
