@@ -188,6 +188,8 @@ describe('wasm backend', () => {
       { name: 'cut taps: conv1d dilation 2 on length 1', x: [4, 5, 1], w: [3, 5, 5], run: (x, w) => nb.F.conv1d(x, w, null, { padding: 4, dilation: 2 }) },
       { name: 'cut taps: conv3d 1x1x5 planes, groups 3 (per-image products)', x: [2, 3, 1, 1, 5], w: [6, 1, 3, 3, 3], run: (x, w) => nb.F.conv3d(x, w, null, { padding: 1, groups: 3 }) },
       { name: 'cut taps: stride 2 over a 1-row input, odd width, 70 outputs', x: [2, 4, 1, 139], w: [5, 4, 5, 3], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2, padding: [2, 1] }) },
+      { name: 'cut taps: uneven [before, after] padding', x: [2, 3, 1, 4], w: [5, 3, 5, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [[2, 2], [0, 2]] }) },
+      { name: 'cut taps: convTranspose2d on 1x1 planes', x: [2, 4, 1, 1], w: [4, 3, 3, 3], run: (x, w) => nb.F.convTranspose2d(x, w, null, { padding: 1 }) },
       { name: 'cut taps: 13-tap kernel on 2 rows keeps 3 (padding left over)', x: [2, 3, 2, 3], w: [4, 3, 13, 1], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [6, 0] }) },
       // A batch smaller than twice the threads: each image's product cut into blocks of output
       // positions, or of output channels when there are more of those.
