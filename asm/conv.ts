@@ -19,6 +19,7 @@
 
 import { gemmOnThread, gemmColumnsOnThread, MR, NR } from './gemm';
 import { fma } from './simd';
+import { allWithinF32 } from './elementwise';
 import { word, T_IN, T_KERNEL, T_OUT, T_STRIDE, T_PAD, T_DILATION } from './task';
 
 // Task descriptor, i32 words (written by the host, see src/backend/wasm/conv.ts); the Winograd
@@ -441,29 +442,42 @@ function depthwise3x3(padded: usize, PW: i32, wo: usize, b: f32, y: usize, OH: i
   return max(size + pad, (outs - 1) * stride + (kernel - 1) * dilation + 1) + slack;
 }
 
+/** Floats of weights checked at a time by copyTapsF32, then cut while they are in cache. */
+const CUT_BLOCK_FLOATS = 4096;
+
 /**
  * Copies between `filters` filters of KD x KH x KW taps at `full` and their block of cd x ch x
- * cw taps starting at tap (fd, fh, fw), packed at `part`: toPart copies full to part; else part
- * goes into full with zeros at the other taps. A convolution's weights cut to the taps that reach
- * its input, and that cut's weight gradient put back.
+ * cw taps starting at tap (fd, fh, fw), packed at `part`: toPart copies full to part and returns
+ * whether every float of full is finite (checked on the way, in blocks still in cache: the cut
+ * taps drop products with the padding's zeros, which an infinity or NaN would have made NaN);
+ * else part goes into full with zeros at the other taps (and the result is true). A
+ * convolution's weights cut to the taps that reach its input, and that cut's weight gradient put
+ * back.
  */
 export function copyTapsF32(
   full: usize, part: usize, filters: i32, KD: i32, KH: i32, KW: i32, cd: i32, ch: i32, cw: i32, fd: i32, fh: i32, fw: i32, toPart: bool,
-): void {
+): bool {
   const taps = KD * KH * KW;
+  const block = max(1, CUT_BLOCK_FLOATS / taps);
+  let finite = true;
   let at = part;
-  for (let f = 0; f < filters; f++) {
-    const filter = full + (<usize>(f * taps) << 2);
-    if (!toPart) zeroFloats(filter, taps);
-    for (let kd = 0; kd < cd; kd++) {
-      for (let kh = 0; kh < ch; kh++) {
-        const row = filter + (<usize>(((kd + fd) * KH + kh + fh) * KW + fw) << 2);
-        if (toPart) copyFloats(at, row, cw);
-        else copyFloats(row, at, cw);
-        at += <usize>cw << 2;
+  for (let f0 = 0; f0 < filters; f0 += block) {
+    const f1 = min(filters, f0 + block);
+    if (toPart && !allWithinF32(full + (<usize>(f0 * taps) << 2), (f1 - f0) * taps, Infinity)) finite = false;
+    for (let f = f0; f < f1; f++) {
+      const filter = full + (<usize>(f * taps) << 2);
+      if (!toPart) zeroFloats(filter, taps);
+      for (let kd = 0; kd < cd; kd++) {
+        for (let kh = 0; kh < ch; kh++) {
+          const row = filter + (<usize>(((kd + fd) * KH + kh + fh) * KW + fw) << 2);
+          if (toPart) copyFloats(at, row, cw);
+          else copyFloats(row, at, cw);
+          at += <usize>cw << 2;
+        }
       }
     }
   }
+  return finite;
 }
 
 /**

@@ -356,21 +356,20 @@ function cutTaps(p: Plan): Cut | null {
 
 /**
  * Copies between weights [O, C / groups, ...p.kernel] at byte address `full` and their taps cut
- * to cut.plan's kernel at `part` (toPart: full to part; else part into full, with zeros at the
- * other taps).
+ * to cut.plan's kernel at `part` (toPart: full to part, and whether all of full is finite; else
+ * part into full, with zeros at the other taps, and true).
  */
-function copyCut(runtime: WasmRuntime, full: number, part: number, p: Plan, cut: Cut, toPart: boolean): void {
+function copyCut(runtime: WasmRuntime, full: number, part: number, p: Plan, cut: Cut, toPart: boolean): boolean {
   const [KD, KH, KW] = to3d(p.kernel, 1) as [number, number, number];
   const [cd, ch, cw] = to3d(cut.plan.kernel, 1) as [number, number, number];
   const [fd, fh, fw] = to3d(cut.first, 0) as [number, number, number];
-  runtime.exports.copyTapsF32(full, part, p.outChannels * (p.inChannels / p.groups), KD, KH, KW, cd, ch, cw, fd, fh, fw, toPart);
+  return runtime.exports.copyTapsF32(full, part, p.outChannels * (p.inChannels / p.groups), KD, KH, KW, cd, ch, cw, fd, fh, fw, toPart) !== 0;
 }
 
-/** The staged weights at `ws` cut to cut.plan's taps, in this call's memory. */
-function cutWeights(runtime: WasmRuntime, ws: number, p: Plan, cut: Cut): number {
-  const part = runtime.alloc(p.outChannels * (p.inChannels / p.groups) * cut.plan.taps * 4);
-  copyCut(runtime, ws, part, p, cut, true);
-  return part;
+/** The staged weights at `ws` cut to cut.plan's taps, in this call's memory (at), and whether all of them were finite. */
+function cutWeights(runtime: WasmRuntime, ws: number, p: Plan, cut: Cut): { at: number; finite: boolean } {
+  const at = runtime.alloc(p.outChannels * (p.inChannels / p.groups) * cut.plan.taps * 4);
+  return { at, finite: copyCut(runtime, ws, at, p, cut, true) };
 }
 
 function isFloat32(...views: View[]): boolean {
@@ -460,9 +459,10 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       runtime.beginCall('conv');
       const xs = stageDense(runtime, x);
       let ws = stageDense(runtime, w);
+      // The reference multiplies the cut taps by the padding's zeros: a weight that is not finite makes NaN there.
       const cut = cutTaps(p);
-      // The reference multiplies the cut taps by the padding's zeros: an infinite weight there gives NaN.
-      if (cut !== null && allWithin(runtime, ws, numel(w.shape), Infinity)) [ws, p] = [cutWeights(runtime, ws, p, cut), cut.plan];
+      const part = cut === null ? null : cutWeights(runtime, ws, p, cut);
+      if (cut !== null && part!.finite) [ws, p] = [part!.at, cut.plan];
       const y = runtime.alloc(size * 4);
       runForward(runtime, p, xs, ws, y, bias === undefined ? 0 : stageDense(runtime, bias));
       return unstage(runtime, y, size);
@@ -479,7 +479,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       let ws = stageDense(runtime, w);
       // The cut taps' products land on padding, which the reference's col2im drops too.
       const cut = cutTaps(p);
-      if (cut !== null) [ws, p] = [cutWeights(runtime, ws, p, cut), cut.plan];
+      if (cut !== null) [ws, p] = [cutWeights(runtime, ws, p, cut).at, cut.plan];
       const weights = p.outChannels * (inChannels / p.groups) * p.taps;
       const gx = runtime.alloc(size * 4);
       if (batchedShape(p)) {

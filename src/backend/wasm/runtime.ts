@@ -32,7 +32,7 @@ export interface KernelExports {
   copyTapsF32(
     full: number, part: number, filters: number, KD: number, KH: number, KW: number, cd: number, ch: number, cw: number,
     fd: number, fh: number, fw: number, toPart: boolean,
-  ): void;
+  ): number;
   winogradFiltersF32(from: number, to: number, O: number, C: number): void;
   winogradFilterGradientsF32(from: number, to: number, O: number, C: number): void;
   regroupF32(from: number, to: number, batch: number, channels: number, outs: number, toTensor: boolean, bias: number): void;
