@@ -19,6 +19,7 @@
 
 import { gemmOnThread, gemmColumnsOnThread, MR, NR } from './gemm';
 import { fma } from './simd';
+import { allWithinF32 } from './elementwise';
 import { word, T_IN, T_KERNEL, T_OUT, T_STRIDE, T_PAD, T_DILATION } from './task';
 
 // Task descriptor, i32 words (written by the host, see src/backend/wasm/conv.ts); the Winograd
@@ -452,4 +453,73 @@ function depthwise3x3(padded: usize, PW: i32, wo: usize, b: f32, y: usize, OH: i
 @inline export function depthwisePaddedSize(size: i32, pad: i32, outSize: i32, stride: i32, kernel: i32, dilation: i32, slack: i32): i32 {
   const outs = slack == 0 ? outSize : (outSize + 3) & ~3;
   return max(size + pad, (outs - 1) * stride + (kernel - 1) * dilation + 1) + slack;
+}
+
+/** Floats of weights checked at a time by copyTapsF32, then cut while they are in cache. */
+const CUT_BLOCK_FLOATS = 4096;
+
+/**
+ * Copies between `filters` filters of KD x KH x KW taps at `full` and their block of cd x ch x
+ * cw taps starting at tap (fd, fh, fw), packed at `part`: toPart copies full to part and returns
+ * whether every float of full is finite (checked on the way, in blocks still in cache: the cut
+ * taps drop products with the padding's zeros, which an infinity or NaN would have made NaN);
+ * else part goes into full with zeros at the other taps (and the result is true). A
+ * convolution's weights cut to the taps that reach its input, and that cut's weight gradient put
+ * back.
+ */
+export function copyTapsF32(
+  full: usize, part: usize, filters: i32, KD: i32, KH: i32, KW: i32, cd: i32, ch: i32, cw: i32, fd: i32, fh: i32, fw: i32, toPart: bool,
+): bool {
+  const taps = KD * KH * KW;
+  const block = max(1, CUT_BLOCK_FLOATS / taps);
+  let finite = true;
+  let at = part;
+  for (let f0 = 0; f0 < filters; f0 += block) {
+    const f1 = min(filters, f0 + block);
+    if (toPart && !allWithinF32(full + (<usize>(f0 * taps) << 2), (f1 - f0) * taps, Infinity)) finite = false;
+    for (let f = f0; f < f1; f++) {
+      const filter = full + (<usize>(f * taps) << 2);
+      if (!toPart) zeroFloats(filter, taps);
+      for (let kd = 0; kd < cd; kd++) {
+        for (let kh = 0; kh < ch; kh++) {
+          const row = filter + (<usize>(((kd + fd) * KH + kh + fh) * KW + fw) << 2);
+          if (toPart) copyFloats(at, row, cw);
+          else copyFloats(row, at, cw);
+          at += <usize>cw << 2;
+        }
+      }
+    }
+  }
+  return finite;
+}
+
+/**
+ * Copies between [N, O, outs] (a tensor) and [O, N * outs] (the rows of a product over the
+ * batch): toTensor adds bias[o] (when bias is not 0) on the way to the tensor.
+ */
+export function regroupF32(from: usize, to: usize, batch: i32, channels: i32, outs: i32, toTensor: bool, bias: usize): void {
+  const bytes = <usize>outs << 2;
+  for (let n = 0; n < batch; n++) {
+    for (let o = 0; o < channels; o++) {
+      const tensorAt = <usize>(n * channels + o) * bytes;
+      const rowsAt = <usize>(o * batch + n) * bytes;
+      if (!toTensor) {
+        copyFloats(to + rowsAt, from + tensorAt, outs);
+        continue;
+      }
+      const b: f32 = bias == 0 ? 0 : load<f32>(bias + (<usize>o << 2));
+      const src = from + rowsAt;
+      const dst = to + tensorAt;
+      const splat = f32x4.splat(b);
+      let i = 0;
+      for (; i + 4 <= outs; i += 4) {
+        const at = <usize>i << 2;
+        v128.store(dst + at, f32x4.add(v128.load(src + at), splat));
+      }
+      for (; i < outs; i++) {
+        const at = <usize>i << 2;
+        store<f32>(dst + at, load<f32>(src + at) + b);
+      }
+    }
+  }
 }

@@ -61,6 +61,9 @@ export function runChunk(task: usize, chunk: i32, scratch: usize): void {
   else unreachable();
 }
 
+/** Winograd's filter transform and the weight gradient back from it, called directly. */
+export { winogradFiltersF32, winogradFilterGradientsF32 } from './winograd';
+
 /** Packs a product's A once for many calls (Winograd's transformed filters). */
 export { packWholeA } from './gemm';
 
@@ -75,3 +78,6 @@ export { lstmCellF32, lstmCellBackwardF32, gruCellF32, lstmPackWeights } from '.
 
 /** Max pooling's backward (a scatter of gradients to their argmax), called directly. */
 export { maxPoolBackwardF32 } from './pool';
+
+/** A convolution's weights cut to some of their taps (or their gradient put back), and its batched products' rows regrouped, called directly. */
+export { copyTapsF32, regroupF32 } from './conv';

@@ -3,15 +3,16 @@
 // transform of a 3x3 filter g. Summed over input channels, the 16 positions of the 4x4 products
 // are 16 independent products U[xi] [O, C] @ V[xi] [C, tiles]: 16 multiply-adds per tile and
 // channel pair where direct convolution needs 36 (2.25x fewer). The host transforms the filters
-// (U) and packs them for the gemm (packWholeA) once per call; a chunk is one block of tile rows
-// of one image, so its transformed inputs V and products M [16, O, tiles] stay in the thread's
-// own buffer.
+// (U, winogradFiltersF32) and packs them for the gemm (packWholeA) once per call; a chunk is one
+// block of tile rows of one image, so its transformed inputs V and products M [16, O, tiles] stay
+// in the thread's own buffer.
 //
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]      A^T = [1 1 1 0; 0 1 -1 -1]
 //
 // The weight gradient goes the same way backwards: y is linear in U, so dL/dU[xi] [O, C] = sum
 // over tiles of (A dY A^T)[xi] (V[xi])^T, 16 products with the tiles as their depth, summed over
-// the images of a partial sum; the host adds the partial sums and takes dL/dg = G^T (dL/dU) G.
+// the images of a partial sum; the host adds the partial sums and takes dL/dg = G^T (dL/dU) G
+// (winogradFilterGradientsF32).
 //
 // Both transforms run on four tiles of a tile row at once (one f32x4 per patch element). Tile
 // rows are padded to a multiple of four tiles; the padding tiles are computed and never stored.
@@ -277,4 +278,69 @@ function transformGradients(gy: usize, G: usize, O: i32, OH: i32, OW: i32, first
   v128.store(base + matrix, f32x4.add(r0, r1));
   v128.store(base + 2 * matrix, f32x4.sub(r0, r1));
   v128.store(base + 3 * matrix, f32x4.neg(r1));
+}
+
+/**
+ * The filters [O, C, 3, 3] at `from` as U = G g G^T, written at `to` as 16 matrices [O, C]
+ * (matrix 4k + l holds element (k, l)); G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. In
+ * double, each value rounded to float once.
+ */
+export function winogradFiltersF32(from: usize, to: usize, O: i32, C: i32): void {
+  const matrix = <usize>(O * C) << 2;
+  for (let oc = 0; oc < O * C; oc++) {
+    const g = from + <usize>oc * 36;
+    const at = to + (<usize>oc << 2);
+    // G g: 4 rows of 3, then each row's 3 values to 4.
+    for (let k = 0; k < 4; k++) {
+      let left: f64, middle: f64, right: f64;
+      if (k == 0 || k == 3) {
+        const row = g + (k == 0 ? 0 : 24);
+        left = <f64>load<f32>(row);
+        middle = <f64>load<f32>(row, 4);
+        right = <f64>load<f32>(row, 8);
+      } else {
+        const sign: f64 = k == 1 ? 1 : -1;
+        left = (<f64>load<f32>(g) + sign * <f64>load<f32>(g, 12) + <f64>load<f32>(g, 24)) / 2;
+        middle = (<f64>load<f32>(g, 4) + sign * <f64>load<f32>(g, 16) + <f64>load<f32>(g, 28)) / 2;
+        right = (<f64>load<f32>(g, 8) + sign * <f64>load<f32>(g, 20) + <f64>load<f32>(g, 32)) / 2;
+      }
+      const out = at + <usize>(4 * k) * matrix;
+      store<f32>(out, <f32>left);
+      store<f32>(out + matrix, <f32>((left + middle + right) / 2));
+      store<f32>(out + 2 * matrix, <f32>((left - middle + right) / 2));
+      store<f32>(out + 3 * matrix, <f32>right);
+    }
+  }
+}
+
+/**
+ * The weight gradient [O, C, 3, 3] at `to` from dL/dU, 16 matrices [O, C] at `from`:
+ * dL/dg = G^T (dL/dU) G for each (o, c), in double, each value rounded to float once.
+ */
+export function winogradFilterGradientsF32(from: usize, to: usize, O: i32, C: i32): void {
+  const matrix = <usize>(O * C) << 2;
+  for (let oc = 0; oc < O * C; oc++) {
+    const u = from + (<usize>oc << 2);
+    const out = to + <usize>oc * 36;
+    // G^T u: 3 rows of 4 (columns l), then (G^T u) G: each row's 4 values to 3.
+    for (let k = 0; k < 3; k++) {
+      let r0: f64 = 0, r1: f64 = 0, r2: f64 = 0, r3: f64 = 0;
+      for (let l = 0; l < 4; l++) {
+        const column = u + <usize>l * matrix;
+        const u0 = <f64>load<f32>(column);
+        const u1 = <f64>load<f32>(column + 4 * matrix);
+        const u2 = <f64>load<f32>(column + 8 * matrix);
+        const u3 = <f64>load<f32>(column + 12 * matrix);
+        const value = k == 0 ? u0 + (u1 + u2) / 2 : k == 1 ? (u1 - u2) / 2 : (u1 + u2) / 2 + u3;
+        if (l == 0) r0 = value;
+        else if (l == 1) r1 = value;
+        else if (l == 2) r2 = value;
+        else r3 = value;
+      }
+      const row = out + <usize>(12 * k);
+      store<f32>(row, <f32>(r0 + (r1 + r2) / 2));
+      store<f32>(row, <f32>((r1 - r2) / 2), 4);
+      store<f32>(row, <f32>((r1 + r2) / 2 + r3), 8);
+    }
+  }
 }

@@ -103,6 +103,10 @@ describe('non-finite values take the reference results on every fast path', { sk
     // 32+ input channels, not 3x3: the input gradient as a forward convolution by implicit im2col.
     { name: 'conv2d 32 -> 4 channels, 2x3 kernel, dilation 2', inputs: [[1, 32, 7, 8], [4, 32, 2, 3]], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1, dilation: 2 }) },
     { name: 'conv1d', inputs: [[2, 3, 12], [4, 3, 3]], run: (x, w) => nb.F.conv1d(x, w, null, { padding: 1 }) },
+    // Taps that read only padding cut from the kernel (the reference multiplies them by zeros).
+    { name: 'conv2d 3x3 on 1x1 planes (centre tap only)', inputs: [[3, 5, 1, 1], [4, 5, 3, 3]], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
+    { name: 'conv2d 3x3 on 1x1 planes, weights checked in several blocks', inputs: [[2, 30, 1, 1], [48, 30, 3, 3]], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
+    { name: 'conv2d 5x5 on 1-row planes, groups 2', inputs: [[2, 4, 1, 6], [4, 2, 5, 5]], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [2, 0], groups: 2 }) },
     // One input channel per group: the depthwise forward.
     { name: 'depthwise conv2d, stride 2', inputs: [[1, 4, 9, 9], [4, 1, 3, 3]], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2, padding: 1, groups: 4 }) },
   ];

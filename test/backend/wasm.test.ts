@@ -174,11 +174,23 @@ describe('wasm backend', () => {
       { name: 'depthwise 5x5, padding 2, 7x7 plane', x: [1, 3, 7, 7], w: [3, 1, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 2, groups: 3 }) },
       { name: 'depthwise conv1d', x: [2, 5, 30], w: [5, 1, 5], run: (x, w) => nb.F.conv1d(x, w, null, { stride: 2, padding: 2, groups: 5 }) },
       { name: 'depthwise, many channels (threads share them)', x: [1, 96, 30, 30], w: [96, 1, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1, groups: 96 }) },
+      // One input channel per group but six or more outputs per group, not 3x3: the products, not the depthwise kernel.
+      { name: 'one input channel, 8 outputs 5x5, stride 2, padding 2', x: [3, 1, 13, 11], w: [8, 1, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2, padding: 2 }) },
+      { name: 'groups 3 of one input channel and 6 outputs, 5x3 kernel, dilation 2', x: [2, 3, 15, 9], w: [18, 1, 5, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [1, 2], dilation: 2, groups: 3 }) },
+      { name: 'conv1d one input channel, 7 outputs, kernel 5', x: [3, 1, 23], w: [7, 1, 5], run: (x, w) => nb.F.conv1d(x, w, null, { padding: 1 }) },
       // Few output positions per image: the batch's columns form one matrix, one product for all images.
       { name: 'batched products: 3x3 on 1x1 planes', x: [5, 12, 1, 1], w: [7, 12, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 1 }) },
       { name: 'batched products: stride 2 to 2x3 outputs', x: [4, 6, 4, 5], w: [5, 6, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2, padding: 1 }) },
       { name: 'batched products: 1x1 stride 2 (a shortcut projection)', x: [3, 8, 6, 6], w: [4, 8, 1, 1], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2 }) },
       { name: 'batched products: dilation 2, 5x5 outputs, 40 channels', x: [3, 40, 9, 9], w: [33, 40, 3, 3], run: (x, w) => nb.F.conv2d(x, w, null, { dilation: 2 }) },
+      // Taps that read only padding are cut from the kernel (3x3 on 1x1 planes keeps its centre).
+      { name: 'cut taps: 5x5 padding 2 on 1x1 planes, groups 2', x: [3, 4, 1, 1], w: [6, 2, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 2, groups: 2 }) },
+      { name: 'cut taps: conv1d dilation 2 on length 1', x: [4, 5, 1], w: [3, 5, 5], run: (x, w) => nb.F.conv1d(x, w, null, { padding: 4, dilation: 2 }) },
+      { name: 'cut taps: conv3d 1x1x5 planes, groups 3 (per-image products)', x: [2, 3, 1, 1, 5], w: [6, 1, 3, 3, 3], run: (x, w) => nb.F.conv3d(x, w, null, { padding: 1, groups: 3 }) },
+      { name: 'cut taps: stride 2 over a 1-row input, odd width, 70 outputs', x: [2, 4, 1, 139], w: [5, 4, 5, 3], run: (x, w) => nb.F.conv2d(x, w, null, { stride: 2, padding: [2, 1] }) },
+      { name: 'cut taps: uneven [before, after] padding', x: [2, 3, 1, 4], w: [5, 3, 5, 3], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [[2, 2], [0, 2]] }) },
+      { name: 'cut taps: convTranspose2d on 1x1 planes', x: [2, 4, 1, 1], w: [4, 3, 3, 3], run: (x, w) => nb.F.convTranspose2d(x, w, null, { padding: 1 }) },
+      { name: 'cut taps: 13-tap kernel on 2 rows keeps 3 (padding left over)', x: [2, 3, 2, 3], w: [4, 3, 13, 1], run: (x, w) => nb.F.conv2d(x, w, null, { padding: [6, 0] }) },
       // A batch smaller than twice the threads: each image's product cut into blocks of output
       // positions, or of output channels when there are more of those.
       { name: 'batch 1 forward split by output positions', x: [1, 16, 40, 40], w: [24, 16, 5, 5], run: (x, w) => nb.F.conv2d(x, w, null, { padding: 2 }) },
@@ -196,8 +208,16 @@ describe('wasm backend', () => {
         const x = nb.randn(c.x);
         const w = nb.randn(c.w);
         const want = convAll('cpu', c.run, x, w);
-        const got = convAll('wasm', c.run, x, w);
-        ['output', 'input gradient', 'weight gradient'].forEach((what, i) => assertClose(got[i]!, want[i]!, `${c.name}: ${what}`, 1e-4, 1e-4));
+        const restore = nb.getNumThreads();
+        try {
+          for (const threads of [1, 2]) {
+            nb.setNumThreads(threads);
+            const got = convAll('wasm', c.run, x, w);
+            ['output', 'input gradient', 'weight gradient'].forEach((what, i) => assertClose(got[i]!, want[i]!, `${c.name}, ${threads} thread(s): ${what}`, 1e-4, 1e-4));
+          }
+        } finally {
+          nb.setNumThreads(restore);
+        }
       });
     }
 

@@ -3,7 +3,8 @@
  * groups: products of the SIMD gemm with each image's columns matrix (asm/conv.ts; the forward
  * packs them straight from the image, asm/columns.ts), one image per chunk, so the threads split
  * a batch by images; 3x3 stride-1 convolutions with enough channels use Winograd F(2x2, 3x3)
- * (asm/winograd.ts). The products read and write the [N, C, ...] tensors in place.
+ * (asm/winograd.ts). The products read and write the [N, C, ...] tensors in place. Kernel taps
+ * that only ever read padding are cut off first (cutTaps).
  *
  * The weight gradient is summed over images in PARTIALS separate partial sums (images k, k + P,
  * ...) that the threads fill independently and that are added in a fixed order at the end; P
@@ -15,7 +16,7 @@ import { cpuBackend } from '../cpu/index.js';
 import type { WasmRuntime } from './runtime.js';
 import { stageDense, unstage } from './staging.js';
 import { PARALLEL_MIN_FLOPS, runGemm } from './gemm.js';
-import { writeGeometry, type SpatialGeometry } from './geometry.js';
+import { to3d, writeGeometry, type SpatialGeometry } from './geometry.js';
 
 // Must match asm/index.ts and asm/conv.ts.
 const TASK_CONV = 2;
@@ -90,21 +91,7 @@ function batchedShape(p: Plan): boolean {
  * batched product's rows), adding bias[o] on the way to the tensor when `bias` is not 0.
  */
 function regroup(runtime: WasmRuntime, from: number, to: number, p: Plan, channels: number, toTensor: boolean, bias = 0): void {
-  const heap = runtime.f32;
-  const { batch, outs } = p;
-  for (let n = 0; n < batch; n++) {
-    for (let o = 0; o < channels; o++) {
-      const tensorAt = (n * channels + o) * outs;
-      const rowsAt = (o * batch + n) * outs;
-      if (!toTensor) {
-        heap.copyWithin((to >>> 2) + rowsAt, (from >>> 2) + tensorAt, (from >>> 2) + tensorAt + outs);
-        continue;
-      }
-      const b = bias === 0 ? 0 : heap[(bias >>> 2) + o]!;
-      const [src, dst] = [(from >>> 2) + rowsAt, (to >>> 2) + tensorAt];
-      for (let i = 0; i < outs; i++) heap[dst + i] = heap[src + i]! + b;
-    }
-  }
+  runtime.exports.regroupF32(from, to, p.batch, channels, p.outs, toTensor, bias);
 }
 
 /** Fills the batch's columns matrix [C * taps, N * outs] from the staged images at x (all threads, an image per chunk). */
@@ -173,7 +160,7 @@ const WINOGRAD_TILES = 128;
 const WINOGRAD_MIN_CHANNELS = 16;
 /**
  * Fewest 2x2 output tiles (over the batch) for which Winograd pays when the filters are large:
- * every call transforms and packs them (16 floats per channel pair, in JS), which a few tiles do
+ * every call transforms and packs them (16 floats per channel pair; in JS when this was measured), which a few tiles do
  * not amortize (ResNet-18 at batch 1: its 512-channel 7x7 convolutions, 16 tiles, took ~5x
  * longer than the direct products, 14x14 at 49 tiles about as long; 28x28 at 196 tiles ran ~15%
  * faster, 56x56 at 784 tiles 1.5-2.5x; at batch 32, 4x4 at 128 tiles about the same). Up to
@@ -223,41 +210,6 @@ function winogradFits(runtime: WasmRuntime, p: Plan, a: number, aCount: number, 
 }
 
 /**
- * The filters [O, C, 3, 3] at float index `from` as Winograd's U = G g G^T, written at `to` as 16
- * matrices [O, C] (matrix 4k + l holds element (k, l)); G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
- */
-function winogradFilters(heap: Float32Array, from: number, to: number, O: number, C: number): void {
-  const gg = new Float64Array(12);
-  const matrix = O * C;
-  for (let o = 0; o < O; o++) {
-    for (let c = 0; c < C; c++) {
-      const g = from + (o * C + c) * 9;
-      // G g: 4 rows of 3.
-      for (let j = 0; j < 3; j++) {
-        const top = heap[g + j]!;
-        const middle = heap[g + 3 + j]!;
-        const bottom = heap[g + 6 + j]!;
-        gg[j] = top;
-        gg[3 + j] = (top + middle + bottom) / 2;
-        gg[6 + j] = (top - middle + bottom) / 2;
-        gg[9 + j] = bottom;
-      }
-      // (G g) G^T: each row's 3 values to 4.
-      const at = to + o * C + c;
-      for (let k = 0; k < 4; k++) {
-        const left = gg[3 * k]!;
-        const middle = gg[3 * k + 1]!;
-        const right = gg[3 * k + 2]!;
-        heap[at + 4 * k * matrix] = left;
-        heap[at + (4 * k + 1) * matrix] = (left + middle + right) / 2;
-        heap[at + (4 * k + 2) * matrix] = (left - middle + right) / 2;
-        heap[at + (4 * k + 3) * matrix] = right;
-      }
-    }
-  }
-}
-
-/**
  * A forward convolution of the staged x with the staged weights w into y (+ bias): Winograd where
  * it fits, else the implicit-im2col products.
  */
@@ -282,7 +234,7 @@ function runForward(runtime: WasmRuntime, p: Plan, x: number, w: number, y: numb
   const { blockRows, blocks, threadBytes } = winogradBlocks(p);
   const [O, C] = [p.outChannels, p.inChannels];
   const transformed = runtime.alloc(16 * O * C * 4);
-  winogradFilters(runtime.f32, w >>> 2, transformed >>> 2, O, C);
+  runtime.exports.winogradFiltersF32(w, transformed, O, C);
   // The 16 matrices packed for the gemm once, for every chunk (asm/winograd.ts reads them so).
   const packedFloats = C * Math.ceil(O / GEMM_MR) * GEMM_MR;
   const packed = runtime.alloc(16 * packedFloats * 4);
@@ -341,8 +293,14 @@ function runPointwise(runtime: WasmRuntime, p: Plan, x: number, w: number, y: nu
   runGemm(runtime, { m: O, n: outs, k: C, a: w, b: x, c: y, rsA: C, csA: 1, rsB: outs, csB: 1, ldc: outs, offsets, accumulate: bias !== 0 });
 }
 
-/** Convolutions with one input channel per group (depthwise, any outputs per group), 1-D and 2-D (asm/conv.ts depthwiseChunk). */
+/**
+ * Convolutions with one input channel per group (depthwise), 1-D and 2-D (asm/conv.ts
+ * depthwiseChunk), except where a group has a register tile's rows of outputs (GEMM_MR) and
+ * the kernel is not the unrolled 3x3: there the products win (LeNet's first layer, 1 -> 6
+ * channels 5x5 on 28x28: 2.1x faster at batch 64, 1.4x at 1000; 3x3 ran 1.2x slower).
+ */
 function depthwiseShape(p: Plan): boolean {
+  if (p.outChannels / p.groups >= GEMM_MR && !(p.taps === 9 && p.kernel.every((k) => k === 3))) return false;
   return p.groups === p.inChannels && p.kernel.length <= 2;
 }
 
@@ -379,39 +337,6 @@ function winogradBlocks(p: Plan): { blockRows: number; blocks: number; threadByt
   return { blockRows, blocks: Math.ceil(tileRows / blockRows), threadBytes };
 }
 
-/**
- * The weight gradient [O, C, 3, 3] from Winograd's dL/dU, 16 matrices [O, C] at float index
- * `from`: dL/dg = G^T (dL/dU) G for each (o, c), into a new array.
- */
-function winogradFilterGradients(heap: Float32Array, from: number, O: number, C: number): Float32Array {
-  const out = new Float32Array(O * C * 9);
-  const matrix = O * C;
-  const rows = new Float64Array(12);
-  for (let oc = 0; oc < matrix; oc++) {
-    // G^T u: 3 rows of 4, from u's rows 0..3 (matrix 4k + l holds u[k][l]).
-    for (let l = 0; l < 4; l++) {
-      const u0 = heap[from + l * matrix + oc]!;
-      const u1 = heap[from + (4 + l) * matrix + oc]!;
-      const u2 = heap[from + (8 + l) * matrix + oc]!;
-      const u3 = heap[from + (12 + l) * matrix + oc]!;
-      rows[l] = u0 + (u1 + u2) / 2;
-      rows[4 + l] = (u1 - u2) / 2;
-      rows[8 + l] = (u1 + u2) / 2 + u3;
-    }
-    // (G^T u) G: each row's 4 values to 3.
-    for (let k = 0; k < 3; k++) {
-      const first = rows[4 * k]!;
-      const second = rows[4 * k + 1]!;
-      const third = rows[4 * k + 2]!;
-      const fourth = rows[4 * k + 3]!;
-      out[oc * 9 + 3 * k] = first + (second + third) / 2;
-      out[oc * 9 + 3 * k + 1] = (second - third) / 2;
-      out[oc * 9 + 3 * k + 2] = (second + third) / 2 + fourth;
-    }
-  }
-  return out;
-}
-
 /** Partial sums of a weight gradient of `size` floats: fixed by the shapes, at most MAX_PARTIALS and PARTIALS_BYTES. */
 function partialCount(p: Plan, size: number): number {
   return Math.max(1, Math.min(p.batch, MAX_PARTIALS, Math.floor(PARTIALS_BYTES / (size * 4))));
@@ -422,6 +347,69 @@ function addPartials(runtime: WasmRuntime, sums: number, partials: number, size:
   const total = runtime.alloc(size * 4);
   runtime.exports.sumRowsF32(sums, partials, size, total, runtime.alloc(size * 8));
   return total;
+}
+
+/**
+ * Most taps kept, as a fraction of the kernel's, for a cut (cutTaps) to pay: it costs a pass
+ * over the weights (and one over their gradient). Keeping 1 of 9 (3x3 on 1x1 planes) made the
+ * three products 1.2-2.3x faster; 4 of 9 (3x3 at stride 2 from 2x2 to 1x1) slower.
+ */
+const CUT_MAX_FRACTION = 1 / 4;
+
+/** A convolution's plan with its kernel cut to the taps that reach the input, and where the cut starts on each axis. */
+interface Cut {
+  plan: Plan;
+  first: number[];
+}
+
+/**
+ * Kernel taps that read only padding, at every output, add nothing: a 3x3 convolution with
+ * padding 1 on 1x1 planes (ResNet-18's last stage on CIFAR-sized inputs) uses its centre tap
+ * alone. The same convolution with the kernel cut to the taps that reach the input (padding
+ * reduced to match) when that keeps at most CUT_MAX_FRACTION of them; else null (also when no
+ * tap reaches it, or the cut would need negative padding).
+ */
+function cutTaps(p: Plan): Cut | null {
+  const first: number[] = [];
+  const kernel: number[] = [];
+  for (let i = 0; i < p.kernel.length; i++) {
+    const [size, s, pad, d] = [p.inSize[i]!, p.stride[i]!, p.padding[i]!, p.dilation[i]!];
+    let lo = -1;
+    let hi = -1;
+    for (let k = 0; k < p.kernel[i]!; k++) {
+      // The first output whose tap k lands at or past the input's start, and where it lands.
+      const o = k * d >= pad ? 0 : Math.ceil((pad - k * d) / s);
+      if (o < p.outSize[i]! && o * s + k * d - pad < size) {
+        if (lo < 0) lo = k;
+        hi = k;
+      }
+    }
+    if (lo < 0 || lo * d > pad) return null;
+    first.push(lo);
+    kernel.push(hi - lo + 1);
+  }
+  if (numel(kernel) > CUT_MAX_FRACTION * p.taps) return null;
+  const padding = p.padding.map((pad, i) => pad - first[i]! * p.dilation[i]!);
+  const g = { stride: p.stride, padding, dilation: p.dilation, groups: p.groups };
+  return { plan: plan(p.batch, p.inChannels, p.outChannels, p.inSize, kernel, p.outSize, g), first };
+}
+
+/**
+ * Copies between weights [O, C / groups, ...p.kernel] at byte address `full` and their taps cut
+ * to cut.plan's kernel at `part` (toPart: full to part, and whether all of full is finite; else
+ * part into full, with zeros at the other taps, and true).
+ */
+function copyCut(runtime: WasmRuntime, full: number, part: number, p: Plan, cut: Cut, toPart: boolean): boolean {
+  const [KD, KH, KW] = to3d(p.kernel, 1) as [number, number, number];
+  const [cd, ch, cw] = to3d(cut.plan.kernel, 1) as [number, number, number];
+  const [fd, fh, fw] = to3d(cut.first, 0) as [number, number, number];
+  return runtime.exports.copyTapsF32(full, part, p.outChannels * (p.inChannels / p.groups), KD, KH, KW, cd, ch, cw, fd, fh, fw, toPart) !== 0;
+}
+
+/** The staged weights at `ws` cut to cut.plan's taps, in this call's memory (at), and whether all of them were finite. */
+function cutWeights(runtime: WasmRuntime, ws: number, p: Plan, cut: Cut): { at: number; finite: boolean } {
+  const at = runtime.alloc(p.outChannels * (p.inChannels / p.groups) * cut.plan.taps * 4);
+  return { at, finite: copyCut(runtime, ws, at, p, cut, true) };
 }
 
 function isFloat32(...views: View[]): boolean {
@@ -474,16 +462,51 @@ function runConv(
   runtime.run(task, chunks, parallel);
 }
 
+/** The weight gradient of p from the staged x (xCount floats) and gy (gyCount floats): its address in this call's memory. */
+function weightGrad(runtime: WasmRuntime, p: Plan, xs: number, xCount: number, gy: number, gyCount: number): number {
+  const size = p.outChannels * (p.inChannels / p.groups) * p.taps;
+  if (batchedShape(p)) {
+    // One product over the batch: gy as [O, N * outs] @ columns^T [N * outs, C * taps].
+    const cols = batchColumns(runtime, p, xs);
+    const k = p.batch * p.outs;
+    const rows = runtime.alloc(p.outChannels * k * 4);
+    regroup(runtime, gy, rows, p, p.outChannels, false);
+    const gw = runtime.alloc(size * 4);
+    const n = p.inChannels * p.taps;
+    runGemm(runtime, { m: p.outChannels, n, k, a: rows, b: cols, c: gw, rsA: k, csA: 1, rsB: 1, csB: k, ldc: n, offsets: [0, 0, 0] });
+    return gw;
+  }
+  if (winogradFits(runtime, p, xs, xCount, gy, gyCount)) {
+    // dL/dU's 16 matrices per partial sum, added in a fixed order, then G^T (dL/dU) G.
+    const uSize = 16 * p.outChannels * p.inChannels;
+    const partials = partialCount(p, uSize);
+    const sums = runtime.alloc(partials * uSize * 4);
+    const { blockRows, threadBytes } = winogradBlocks(p);
+    runConv(runtime, p, TASK_WINOGRAD_WEIGHT_GRAD, xs, sums, gy, partials, threadBytes, partials, 0, blockRows);
+    const gw = runtime.alloc(size * 4);
+    runtime.exports.winogradFilterGradientsF32(addPartials(runtime, sums, partials, uSize), gw, p.outChannels, p.inChannels);
+    return gw;
+  }
+  const partials = partialCount(p, size);
+  const sums = runtime.alloc(partials * size * 4);
+  runConv(runtime, p, TASK_CONV_WEIGHT_GRAD, xs, sums, gy, partials, columnsBytes(p), partials);
+  return addPartials(runtime, sums, partials, size);
+}
+
 export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'convChain' | 'convInputGrad' | 'convWeightGrad'> {
   return {
     conv(x, w, g, outSize, bias, clamp) {
       if (!isFloat32(x, w, ...(bias === undefined ? [] : [bias]))) return cpuBackend.conv(x, w, g, outSize, bias, clamp);
-      const p = plan(x.shape[0]!, x.shape[1]!, w.shape[0]!, x.shape.slice(2), w.shape.slice(2), outSize, g);
+      let p = plan(x.shape[0]!, x.shape[1]!, w.shape[0]!, x.shape.slice(2), w.shape.slice(2), outSize, g);
       const size = p.batch * p.outChannels * p.outs;
       if (size === 0) return new Float32Array(0);
       runtime.beginCall('conv');
       const xs = stageDense(runtime, x);
-      const ws = stageDense(runtime, w);
+      let ws = stageDense(runtime, w);
+      // The reference multiplies the cut taps by the padding's zeros: a weight that is not finite makes NaN there.
+      const cut = cutTaps(p);
+      const part = cut === null ? null : cutWeights(runtime, ws, p, cut);
+      if (cut !== null && part!.finite) [ws, p] = [part!.at, cut.plan];
       const y = runtime.alloc(size * 4);
       forwardInPlace(runtime, p, xs, ws, y, bias === undefined ? 0 : stageDense(runtime, bias), clamp);
       return unstage(runtime, y, size);
@@ -512,12 +535,16 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
     convInputGrad(gradOut, w, g, inSize) {
       if (!isFloat32(gradOut, w)) return cpuBackend.convInputGrad(gradOut, w, g, inSize);
       const inChannels = w.shape[1]! * g.groups;
-      const p = plan(gradOut.shape[0]!, inChannels, gradOut.shape[1]!, inSize, w.shape.slice(2), gradOut.shape.slice(2), g);
+      let p = plan(gradOut.shape[0]!, inChannels, gradOut.shape[1]!, inSize, w.shape.slice(2), gradOut.shape.slice(2), g);
       const size = p.batch * inChannels * p.plane;
       if (size === 0) return new Float32Array(0);
       runtime.beginCall('convInputGrad');
       const gy = stageDense(runtime, gradOut);
-      const ws = stageDense(runtime, w);
+      let ws = stageDense(runtime, w);
+      // The cut taps' products land on padding, which the reference's col2im drops too.
+      const cut = cutTaps(p);
+      if (cut !== null) [ws, p] = [cutWeights(runtime, ws, p, cut).at, cut.plan];
+      const weights = p.outChannels * (inChannels / p.groups) * p.taps;
       const gx = runtime.alloc(size * 4);
       if (batchedShape(p)) {
         // One product over the batch, W^T [C * taps, O] @ gy as [O, N * outs], then col2im per image.
@@ -532,11 +559,11 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       }
       // As a forward convolution of the zero-padded gradient, the weights also meet the padding's
       // zeros (0 * Inf is NaN); the direct product (as the reference) never multiplies those.
-      const asForward = allWithin(runtime, ws, numel(w.shape), Infinity) ? transposedPlan(p) : null;
+      const asForward = allWithin(runtime, ws, weights, Infinity) ? transposedPlan(p) : null;
       if (asForward === null) {
         runConv(runtime, p, TASK_CONV_INPUT_GRAD, gx, ws, gy, p.batch, columnsBytes(p));
       } else {
-        const flipped = runtime.alloc(numel(w.shape) * 4);
+        const flipped = runtime.alloc(weights * 4);
         flipTransposed(runtime.f32, ws >>> 2, flipped >>> 2, p);
         runForward(runtime, asForward, gy, flipped, gx, 0);
       }
@@ -552,30 +579,16 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
       runtime.beginCall('convWeightGrad');
       const xs = stageDense(runtime, x);
       const gy = stageDense(runtime, gradOut);
-      if (batchedShape(p)) {
-        // One product over the batch: gy as [O, N * outs] @ columns^T [N * outs, C * taps].
-        const cols = batchColumns(runtime, p, xs);
-        const k = p.batch * p.outs;
-        const rows = runtime.alloc(p.outChannels * k * 4);
-        regroup(runtime, gy, rows, p, p.outChannels, false);
-        const gw = runtime.alloc(size * 4);
-        const n = p.inChannels * p.taps;
-        runGemm(runtime, { m: p.outChannels, n, k, a: rows, b: cols, c: gw, rsA: k, csA: 1, rsB: 1, csB: k, ldc: n, offsets: [0, 0, 0] });
-        return unstage(runtime, gw, size);
+      const gyCount = numel(gradOut.shape);
+      const cut = cutTaps(p);
+      // The reference sums the cut taps' products with the padding's zeros: 0 while gy is finite.
+      if (cut !== null && allWithin(runtime, gy, gyCount, Infinity)) {
+        const part = weightGrad(runtime, cut.plan, xs, numel(x.shape), gy, gyCount);
+        const full = runtime.alloc(size * 4);
+        copyCut(runtime, full, part, p, cut, false);
+        return unstage(runtime, full, size);
       }
-      if (winogradFits(runtime, p, xs, numel(x.shape), gy, numel(gradOut.shape))) {
-        // dL/dU's 16 matrices per partial sum, added in a fixed order, then G^T (dL/dU) G.
-        const uSize = 16 * p.outChannels * p.inChannels;
-        const partials = partialCount(p, uSize);
-        const sums = runtime.alloc(partials * uSize * 4);
-        const { blockRows, threadBytes } = winogradBlocks(p);
-        runConv(runtime, p, TASK_WINOGRAD_WEIGHT_GRAD, xs, sums, gy, partials, threadBytes, partials, 0, blockRows);
-        return winogradFilterGradients(runtime.f32, addPartials(runtime, sums, partials, uSize) >>> 2, p.outChannels, p.inChannels);
-      }
-      const partials = partialCount(p, size);
-      const sums = runtime.alloc(partials * size * 4);
-      runConv(runtime, p, TASK_CONV_WEIGHT_GRAD, xs, sums, gy, partials, columnsBytes(p), partials);
-      return unstage(runtime, addPartials(runtime, sums, partials, size), size);
+      return unstage(runtime, weightGrad(runtime, p, xs, numel(x.shape), gy, gyCount), size);
     },
   };
 }

@@ -30,6 +30,13 @@ export interface KernelExports {
   sumAllF32(x: number, n: number): number;
   /** 1 when all n floats at x are below bound in magnitude (so finite), else 0. */
   allWithinF32(x: number, n: number, bound: number): number;
+  copyTapsF32(
+    full: number, part: number, filters: number, KD: number, KH: number, KW: number, cd: number, ch: number, cw: number,
+    fd: number, fh: number, fw: number, toPart: boolean,
+  ): number;
+  winogradFiltersF32(from: number, to: number, O: number, C: number): void;
+  winogradFilterGradientsF32(from: number, to: number, O: number, C: number): void;
+  regroupF32(from: number, to: number, batch: number, channels: number, outs: number, toTensor: boolean, bias: number): void;
   sgdStepF32(p: number, g: number, buf: number, n: number, args: number): void;
   packWholeA(a: number, rsA: number, csA: number, M: number, K: number, dst: number): void;
   sumBlocksF32(x: number, outer: number, width: number, inner: number, out: number, acc: number): void;
