@@ -51,22 +51,31 @@ const T_A = 8;
 const T_B = 9;
 const T_C = 10;
 const T_LDC = 11;
-const T_CHUNK_M = 12;
-const T_CHUNK_N = 13;
-const T_M_CHUNKS = 14;
-const T_N_CHUNKS = 15;
+/** Row blocks and column blocks each batch entry's C is cut into (see chunkRange). */
+const T_M_CHUNKS = 12;
+const T_N_CHUNKS = 13;
 /** Per batch entry, three element offsets: into A, B and C. */
-const T_BATCH_OFFSETS = 16;
+const T_BATCH_OFFSETS = 14;
 /** Nonzero: C += A @ B instead of C = A @ B. */
-const T_ACCUMULATE = 17;
+const T_ACCUMULATE = 15;
 /**
  * Nonzero: where B sits packed whole (packWholeB's layout), shared by every chunk; the chunks
  * then split only M. The packing task (packChunk) fills it first.
  */
-const T_PACKED = 18;
+const T_PACKED = 16;
 /** Packing task: NR-column panels per chunk, and chunks per block of K (blockDepth). */
-const T_PACK_PANELS = 19;
-const T_PACK_GROUPS = 20;
+const T_PACK_PANELS = 17;
+const T_PACK_GROUPS = 18;
+
+/**
+ * Start of block `index` of `blocks` over `size` elements in whole units of `unit` (MR rows, NR
+ * columns): the units are shared out evenly, so blocks differ by at most one unit (1024 rows in
+ * 8 blocks are 126-132 rows; fixed 132-row blocks left 100 for the last, and its thread idle).
+ */
+@inline function chunkStart(index: i32, blocks: i32, size: i32, unit: i32): i32 {
+  const units = (size + unit - 1) / unit;
+  return min(size, <i32>(<i64>index * units / blocks) * unit);
+}
 
 /**
  * Operand strides of one product, in elements; or, when `columns` is a conv task, B is that
@@ -98,8 +107,6 @@ const T_PACK_GROUPS = 20;
 export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
   const M = word(task, T_M);
   const N = word(task, T_N);
-  const chunkM = word(task, T_CHUNK_M);
-  const chunkN = word(task, T_CHUNK_N);
   const mChunks = word(task, T_M_CHUNKS);
   const nChunks = word(task, T_N_CHUNKS);
   const perBatch = mChunks * nChunks;
@@ -109,14 +116,13 @@ export function gemmChunk(task: usize, chunk: i32, scratch: usize): void {
   const ni = inBatch - mi * nChunks;
   const offsets = <usize>word(task, T_BATCH_OFFSETS) + <usize>batchIndex * 12;
   const layout = layoutIn(scratch, word(task, T_RSA), word(task, T_CSA), word(task, T_RSB), word(task, T_CSB), 0, 0);
-  const m0 = mi * chunkM;
-  const n0 = ni * chunkN;
   gemmBlock(
     <usize>word(task, T_A) + (<usize>load<i32>(offsets) << 2),
     <usize>word(task, T_B) + (<usize>load<i32>(offsets, 4) << 2),
     <usize>word(task, T_C) + (<usize>load<i32>(offsets, 8) << 2),
     word(task, T_LDC), layout,
-    m0, min(M, m0 + chunkM), n0, min(N, n0 + chunkN), word(task, T_K), word(task, T_ACCUMULATE) != 0, scratch,
+    chunkStart(mi, mChunks, M, MR), chunkStart(mi + 1, mChunks, M, MR),
+    chunkStart(ni, nChunks, N, NR), chunkStart(ni + 1, nChunks, N, NR), word(task, T_K), word(task, T_ACCUMULATE) != 0, scratch,
     <usize>word(task, T_PACKED),
   );
 }

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { WasmRuntime } from '../../src/backend/wasm/runtime.js';
 import { makeMatmul } from '../../src/backend/wasm/matmul.js';
 import type { View } from '../../src/backend/types.js';
+import { runGemm } from '../../src/backend/wasm/gemm.js';
 
 /** A packing task over zero columns: every chunk returns at once, so a round is pure hand-off. */
 function emptyTask(runtime: WasmRuntime): number {
@@ -20,9 +21,9 @@ function emptyTask(runtime: WasmRuntime): number {
   words.fill(0, t, t + 24);
   words[t] = 6; // TASK_PACK_B
   words[t + 3] = 4; // K
-  words[t + 16] = offsets;
-  words[t + 19] = 1;
-  words[t + 20] = 1;
+  words[t + 14] = offsets;
+  words[t + 17] = 1; // panels per chunk
+  words[t + 18] = 1; // chunks per block of K
   return task;
 }
 
@@ -98,4 +99,69 @@ test('a product on two threads packs B before any thread multiplies by it (bit-i
     assert.deepEqual(new Uint32Array(parallel.buffer), new Uint32Array(serial.buffer), `call ${call}`);
   }
   assert.ok(runtime.pool.workerChunks > before, 'the worker ran none of the chunks');
+});
+
+/** A [m, k] @ [k, n] product of small integers (exact in float32) on `threads` threads, A written by runGemm's host work. */
+function productWithHostWork(threads: number, m: number, k: number, n: number): Float32Array {
+  const rt = runtime!;
+  rt.setThreadCount(threads);
+  rt.beginCall('test');
+  const a = rt.alloc(m * k * 4);
+  const b = rt.alloc(k * n * 4);
+  const c = rt.alloc(m * n * 4);
+  rt.f32.fill(Number.NaN, a >>> 2, (a >>> 2) + m * k);
+  rt.f32.set(Float32Array.from({ length: k * n }, (_, i) => ((i * 3) % 7) - 3), b >>> 2);
+  let calls = 0;
+  runGemm(rt, { m, n, k, a, b, c, rsA: k, csA: 1, rsB: n, csB: 1, ldc: n, offsets: [0, 0, 0] }, () => {
+    // A reaches memory only here, after the workers have had time to pack B: a product chunk that
+    // read A before would see NaN.
+    calls++;
+    sleep(threads > 1 ? 5 : 0);
+    rt.f32.set(Float32Array.from({ length: m * k }, (_, i) => ((i * 7) % 5) - 2), a >>> 2);
+  });
+  assert.equal(calls, 1, `${threads} threads: the host work ran once`);
+  return rt.f32.slice(c >>> 2, (c >>> 2) + m * n);
+}
+
+test("a product's host work (staging A) runs once, while B is packed and before the product reads A", { skip: noThreads }, async () => {
+  if (runtime?.pool === undefined) return;
+  // 19 MFLOP: above the size that runs on several threads (B packed once, then the row blocks).
+  const [m, k, n] = [185, 400, 130];
+  const single = productWithHostWork(1, m, k, n);
+  assert.ok(single.every((v) => Number.isInteger(v)), 'the product of integers is exact');
+  for (const threads of [2, 3]) {
+    await runtime.pool.ready();
+    for (let repeat = 0; repeat < 3; repeat++) assert.deepEqual(productWithHostWork(threads, m, k, n), single, `${threads} threads`);
+  }
+  runtime.setThreadCount(1);
+});
+
+test('a product split over threads gives every chunk the same rows, to a tile', { skip: runtime === undefined && 'no WebAssembly SIMD here' }, () => {
+  const rt = runtime!;
+  const [m, n, k, chunks] = [1024, 8, 4, 8];
+  rt.beginCall('test');
+  const offsets = rt.alloc(12);
+  const task = rt.alloc(24 * 4);
+  const a = rt.alloc(m * k * 4);
+  const b = rt.alloc(k * n * 4);
+  const c = rt.alloc(m * n * 4);
+  rt.f32.fill(1, a >>> 2, (a >>> 2) + m * k);
+  rt.f32.fill(1, b >>> 2, (b >>> 2) + k * n);
+  const words = rt.i32;
+  const t = task >>> 2;
+  words.fill(0, t, t + 24);
+  words.fill(0, offsets >>> 2, (offsets >>> 2) + 3);
+  // TASK_GEMM; M, N, K; strides of A and B; A, B, C, ldc; row and column blocks; batch offsets.
+  words.set([1, m, n, k, k, 1, n, 1, a, b, c, n, chunks, 1, offsets], t);
+  const rows: number[] = [];
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    rt.f32.fill(0, c >>> 2, (c >>> 2) + m * n);
+    rt.exports.runChunk(task, chunk, rt.scratch(0));
+    let written = 0;
+    for (let i = 0; i < m; i++) if (rt.f32[(c >>> 2) + i * n] === k) written++;
+    rows.push(written);
+  }
+  assert.equal(rows.reduce((s, r) => s + r, 0), m);
+  // 1024 rows are 171 tiles of 6 rows (the last of 4): 21 or 22 tiles a chunk, not 132-row chunks and a last of 100.
+  assert.ok(Math.max(...rows) - Math.min(...rows) <= 6, `rows per chunk: ${rows.join(', ')}`);
 });

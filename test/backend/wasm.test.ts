@@ -633,6 +633,22 @@ describe('wasm backend', () => {
     nb.setNumThreads(restore);
   });
 
+  test('a linear layer large enough for several threads: bias written while B is packed, the same on any thread count', () => {
+    nb.manualSeed(10);
+    const x = nb.randn([203, 160]);
+    const w = nb.randn([170, 160]);
+    const bias = nb.randn([170]);
+    const restore = nb.getNumThreads();
+    nb.setNumThreads(1);
+    const single = nb.linear(x, w, bias);
+    assertClose(single, on('cpu', () => nb.linear(x, w, bias)), 'linear', 1e-5, 2e-7 * Math.sqrt(160) * 8);
+    for (const threads of [2, 3]) {
+      nb.setNumThreads(threads);
+      assert.deepEqual(nb.linear(x, w, bias).toTypedArray(), single.toTypedArray(), `${threads} threads`);
+    }
+    nb.setNumThreads(restore);
+  });
+
   test('WebAssembly memory stays flat over repeated calls', () => {
     const a = nb.randn([128, 256]);
     const b = nb.randn([256, 64]);

@@ -42,13 +42,15 @@ export interface GemmSpec {
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 
 interface ChunkGrid {
-  chunkM: number;
-  chunkN: number;
   mChunks: number;
   nChunks: number;
 }
 
-/** Splits each batch entry's C into chunks: whole rows on one thread, a balanced grid on many. */
+/**
+ * Splits each batch entry's C into chunks: whole rows on one thread, a balanced grid on many. A
+ * grid is just its counts: the kernel shares rows and columns out evenly in whole tiles
+ * (asm/gemm.ts chunkStart).
+ */
 function chunkGrid(batch: number, m: number, n: number, threads: number): ChunkGrid {
   let mChunks = 1;
   let nChunks = ceilDiv(n, NC_MAX);
@@ -61,9 +63,14 @@ function chunkGrid(batch: number, m: number, n: number, threads: number): ChunkG
     else if (rows >= 2 * MR) mChunks *= 2;
     else break;
   }
-  const chunkM = Math.max(MR, ceilDiv(ceilDiv(m, mChunks), MR) * MR);
-  const chunkN = Math.min(NC_MAX, Math.max(NR, ceilDiv(ceilDiv(n, nChunks), NR) * NR));
-  return { chunkM, chunkN, mChunks: ceilDiv(m, chunkM), nChunks: ceilDiv(n, chunkN) };
+  // No more blocks than whole-tile blocks of about m / mChunks rows make (each block of rows packs
+  // its own B here); the kernel then evens out their sizes.
+  return { mChunks: blocksOf(m, mChunks, MR), nChunks: blocksOf(n, nChunks, NR) };
+}
+
+/** How many blocks of whole units, each about size / parts, cover `size`. */
+function blocksOf(size: number, parts: number, unit: number): number {
+  return ceilDiv(size, ceilDiv(ceilDiv(size, parts), unit) * unit);
 }
 
 /**
@@ -71,16 +78,18 @@ function chunkGrid(batch: number, m: number, n: number, threads: number): ChunkG
  * several threads first packs B once, all threads sharing the work, and then splits only M, so no
  * thread packs B again (with chunks over both M and N, every chunk packed its own columns of B
  * and every row block repacked all of it). Packing and products are the two phases of one round:
- * one wake-up of the workers per product.
+ * one wake-up of the workers per product. `beforeProduct`: the calling thread's work that only the
+ * product needs, not B's packing (staging A, writing C's initial values): done while the other
+ * threads pack B.
  */
-export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
+export function runGemm(runtime: WasmRuntime, spec: GemmSpec, beforeProduct?: () => void): void {
   const batch = spec.offsets.length / 3;
   if (batch === 0 || spec.m === 0 || spec.n === 0) return;
   const offsets = runtime.alloc(spec.offsets.length * 4);
   const task = runtime.alloc(TASK_WORDS * 4);
   const parallel = runtime.threadCount > 1 && 2 * batch * spec.m * spec.n * spec.k >= PARALLEL_MIN_FLOPS;
   const sharedB = parallel && batch === 1 && spec.k > 0;
-  const grid = sharedB ? rowGrid(spec.m, spec.n, runtime.threadCount) : chunkGrid(batch, spec.m, spec.n, parallel ? runtime.threadCount : 1);
+  const grid = sharedB ? rowGrid(spec.m, runtime.threadCount) : chunkGrid(batch, spec.m, spec.n, parallel ? runtime.threadCount : 1);
   const columns = Math.ceil(spec.n / NR) * NR;
   // Allocated before the memory's views are taken below (an allocation may grow the memory).
   const packed = sharedB ? runtime.alloc(spec.k * columns * 4) : 0;
@@ -100,31 +109,29 @@ export function runGemm(runtime: WasmRuntime, spec: GemmSpec): void {
   words[t + 9] = spec.b;
   words[t + 10] = spec.c;
   words[t + 11] = spec.ldc;
-  words[t + 12] = grid.chunkM;
-  words[t + 13] = grid.chunkN;
-  words[t + 14] = grid.mChunks;
-  words[t + 15] = grid.nChunks;
-  words[t + 16] = offsets;
-  words[t + 17] = spec.accumulate === true ? 1 : 0;
-  words[t + 18] = packed;
+  words[t + 12] = grid.mChunks;
+  words[t + 13] = grid.nChunks;
+  words[t + 14] = offsets;
+  words[t + 15] = spec.accumulate === true ? 1 : 0;
+  words[t + 16] = packed;
   const count = batch * grid.mChunks * grid.nChunks;
   if (!sharedB) {
+    beforeProduct?.();
     runtime.run(task, count, parallel);
     return;
   }
   // The packing task: a copy of the descriptor with its own kind and grouping.
   const panels = columns / NR;
   const groups = Math.min(panels, runtime.threadCount * CHUNKS_PER_THREAD);
-  words[t + 19] = Math.ceil(panels / groups);
-  words[t + 20] = groups;
+  words[t + 17] = Math.ceil(panels / groups);
+  words[t + 18] = groups;
   const p = packTask >>> 2;
   words.copyWithin(p, t, t + TASK_WORDS);
   words[p] = TASK_PACK_B;
-  runtime.run(packTask, Math.ceil(spec.k / KC) * groups, true, { task, count });
+  runtime.run(packTask, Math.ceil(spec.k / KC) * groups, true, { task, count }, beforeProduct);
 }
 
 /** Chunks of whole rows (and all of N), for products whose B is packed once for every chunk. */
-function rowGrid(m: number, n: number, threads: number): ChunkGrid {
-  const chunkM = Math.max(MR, ceilDiv(ceilDiv(m, threads * CHUNKS_PER_THREAD), MR) * MR);
-  return { chunkM, chunkN: n, mChunks: ceilDiv(m, chunkM), nChunks: 1 };
+function rowGrid(m: number, threads: number): ChunkGrid {
+  return { mChunks: blocksOf(m, threads * CHUNKS_PER_THREAD, MR), nChunks: 1 };
 }

@@ -8,7 +8,7 @@ import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { numel } from '../../tensor/shape.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { WasmRuntime } from './runtime.js';
-import { stage, unstage, type Staged } from './staging.js';
+import { reserveStage, unstage, type Staged } from './staging.js';
 import { runGemm } from './gemm.js';
 
 export function makeMatmul(runtime: WasmRuntime): Backend['matmul'] {
@@ -26,10 +26,13 @@ export function makeMatmul(runtime: WasmRuntime): Backend['matmul'] {
     if (k === 0) return bias === undefined ? new Float32Array(size) : cpuBackend.matmul(a, b, outDtype, bias);
 
     runtime.beginCall('matmul');
-    const sa = stage(runtime, a);
-    const sb = stage(runtime, b);
+    const stagedA = reserveStage(runtime, a);
+    const stagedB = reserveStage(runtime, b);
+    const sa = stagedA.staged;
+    const sb = stagedB.staged;
     const c = runtime.alloc(size * 4);
-    if (bias !== undefined) fillRows(runtime, c >>> 2, bias, n, size / n);
+    stagedB.copy();
+    // A and the bias are copied in while the other threads pack B.
     runGemm(runtime, {
       m, n, k,
       a: sa.ptr, b: sb.ptr, c,
@@ -38,6 +41,9 @@ export function makeMatmul(runtime: WasmRuntime): Backend['matmul'] {
       ldc: n,
       offsets: batchOffsets(batchShape, sa, sb, m * n),
       accumulate: bias !== undefined,
+    }, () => {
+      stagedA.copy();
+      if (bias !== undefined) fillRows(runtime, c >>> 2, bias, n, size / n);
     });
     return unstage(runtime, c, size);
   };

@@ -204,11 +204,13 @@ export class ThreadPool {
    * Runs chunks 0..count-1 of a task on this thread and the workers; returns when all are done.
    * `then`: a second phase whose chunks start only once every chunk of the first is done, handed
    * out in the same round (one wake-up of the workers instead of two; a product's packing, then
-   * its compute).
+   * its compute). `host`: work only the calling thread can do (copying a JS array into wasm
+   * memory) that the first phase does not need: it runs once the workers are woken, before this
+   * thread joins them, so their chunks overlap it; the second phase waits for it too.
    */
-  run(task: number, count: number, then?: SecondPhase): void {
+  run(task: number, count: number, then?: SecondPhase, host?: () => void): void {
     if (then !== undefined && count + then.count > MAX_ROUND) {
-      this.run(task, count);
+      this.run(task, count, undefined, host);
       this.run(then.task, then.count);
       return;
     }
@@ -229,10 +231,20 @@ export class ThreadPool {
       const secondAt = then === undefined ? round : count;
       Atomics.store(words, SECOND_AT, secondAt);
       Atomics.store(words, BASE, start);
-      Atomics.store(words, DONE, 0);
+      // Host work counts as one of the first phase's chunks: DONE starts one lower for it.
+      const hostWork = start === 0 ? host : undefined;
+      Atomics.store(words, DONE, hostWork === undefined ? 0 : -1);
       Atomics.store(words, NEXT, round << INDEX_BITS);
       Atomics.add(words, GEN, 1);
       Atomics.notify(words, GEN);
+      if (hostWork !== undefined) {
+        try {
+          hostWork();
+        } catch (error) {
+          failure = error;
+        }
+        if (Atomics.add(words, DONE, 1) + 1 === secondAt && secondAt < round) Atomics.notify(words, DONE);
+      }
       let own = 0;
       for (;;) {
         const ticket = Atomics.add(words, NEXT, 1);

@@ -319,12 +319,15 @@ export class WasmRuntime {
   /**
    * Runs chunks 0..count-1 of the task at `task`, on the pool when `parallel` and threads allow;
    * then, when given, the chunks of a second phase (which may read anything the first wrote).
+   * `host`: work only this thread can do that the first phase does not need, overlapped with the
+   * workers' chunks (see ThreadPool.run); run first here.
    */
-  run(task: number, count: number, parallel: boolean, then?: SecondPhase): void {
+  run(task: number, count: number, parallel: boolean, then?: SecondPhase, host?: () => void): void {
     if (parallel && this.pool !== undefined && this.threads > 1 && count + (then?.count ?? 0) > 1) {
-      this.pool.run(task, count, then);
+      this.pool.run(task, count, then, host);
       return;
     }
+    host?.();
     const scratch = this.scratch(0);
     for (let chunk = 0; chunk < count; chunk++) this.exports.runChunk(task, chunk, scratch);
     if (then !== undefined) for (let chunk = 0; chunk < then.count; chunk++) this.exports.runChunk(then.task, chunk, scratch);

@@ -26,8 +26,19 @@ const SPAN_SLACK = 4096;
  * parameter an optimizer keeps there), or copied into the current call's memory.
  */
 export function stage(runtime: WasmRuntime, x: View): Staged {
+  const { staged, copy } = reserveStage(runtime, x);
+  copy();
+  return staged;
+}
+
+/**
+ * stage in two steps: the room for x now (an allocation may grow the memory, so before a kernel's
+ * descriptor is written), and `copy`, which fills it, later (while other threads start on work
+ * that does not read x).
+ */
+export function reserveStage(runtime: WasmRuntime, x: View): { staged: Staged; copy: () => void } {
   const resident = runtime.residentAddress(x.data, 0);
-  if (resident >= 0) return { ptr: resident, offset: x.offset, strides: x.strides };
+  if (resident >= 0) return { staged: { ptr: resident, offset: x.offset, strides: x.strides }, copy: () => {} };
   let lo = x.offset;
   let hi = x.offset;
   for (let d = 0; d < x.shape.length; d++) {
@@ -38,20 +49,20 @@ export function stage(runtime: WasmRuntime, x: View): Staged {
   const count = numel(x.shape);
   const span = hi - lo + 1;
   if (span > MAX_SPAN_RATIO * count + SPAN_SLACK) {
-    const dense = cpuBackend.copy(x, 'float32') as Float32Array;
-    const ptr = runtime.alloc(dense.length * 4);
-    runtime.f32.set(dense, ptr >>> 2);
+    const ptr = runtime.alloc(count * 4);
     const strides: number[] = new Array<number>(x.shape.length);
     let stride = 1;
     for (let d = x.shape.length - 1; d >= 0; d--) {
       strides[d] = stride;
       stride *= x.shape[d]!;
     }
-    return { ptr, offset: 0, strides };
+    return { staged: { ptr, offset: 0, strides }, copy: () => runtime.f32.set(cpuBackend.copy(x, 'float32') as Float32Array, ptr >>> 2) };
   }
   const ptr = runtime.alloc(span * 4);
-  runtime.f32.set((x.data as Float32Array).subarray(lo, hi + 1), ptr >>> 2);
-  return { ptr, offset: x.offset - lo, strides: x.strides };
+  return {
+    staged: { ptr, offset: x.offset - lo, strides: x.strides },
+    copy: () => runtime.f32.set((x.data as Float32Array).subarray(lo, hi + 1), ptr >>> 2),
+  };
 }
 
 /** A Float32Array (fresh, or a dead one from the runtime's pool) holding `count` floats from wasm memory at ptr. */
