@@ -144,6 +144,72 @@ function unary<Op extends UnaryOp>(op: Op, x: View, outDtype: DType, params?: Un
   return out;
 }
 
+/**
+ * Up to this many elements a one-pass kernel's operands and result are staged whole (the sizes a
+ * training step sees); beyond it they go through wasm memory in blocks of ONE_PASS_BLOCK, so a
+ * big evaluation batch (1000 x 6 x 28 x 28 floats: 18.8 MB) does not grow wasm memory, which never
+ * shrinks, by several times its size.
+ */
+export const ONE_PASS_WHOLE_MAX = 1 << 20;
+/** Elements per block: 1 MiB per operand, a whole number of f32x4 vectors, so each element meets the same code as unblocked. */
+export const ONE_PASS_BLOCK = 1 << 18;
+
+/** Where a blocked operand's elements come from: its array in wasm memory (resident), a dense JS array, or one value everywhere. */
+type BlockSource = { kind: 'resident'; ptr: number } | { kind: 'dense'; data: F32 } | { kind: 'splat'; value: number };
+
+function blockSource(runtime: WasmRuntime, x: View, n: number): BlockSource {
+  const contiguous = isContiguous(x.shape, x.strides);
+  if (contiguous) {
+    const ptr = runtime.residentAddress(x.data, x.offset);
+    if (ptr >= 0) return { kind: 'resident', ptr };
+    return { kind: 'dense', data: f32(x).subarray(x.offset, x.offset + n) };
+  }
+  if (x.strides.every((s) => s === 0)) return { kind: 'splat', value: f32(x)[x.offset]! };
+  return { kind: 'dense', data: cpuBackend.copy(x, 'float32') as F32 };
+}
+
+/**
+ * Runs a one-pass float32 kernel (out[i] depends on the inputs' element i only) over n elements
+ * in wasm and returns the result: inputs in row-major order at the pointers given to `kernel`,
+ * `count` results written at `output`. Large operands are staged, run and copied out block by
+ * block through a bounded region; results are the same as one whole call.
+ */
+function onePass(
+  runtime: WasmRuntime, op: string, inputs: readonly View[], n: number,
+  kernel: (inputs: readonly number[], output: number, count: number) => void,
+): F32 {
+  runtime.beginCall(op);
+  if (n <= ONE_PASS_WHOLE_MAX) {
+    const staged = inputs.map((x) => stageDense(runtime, x));
+    const output = runtime.alloc(n * 4);
+    kernel(staged, output, n);
+    return unstage(runtime, output, n);
+  }
+  const sources = inputs.map((x) => blockSource(runtime, x, n));
+  const rooms = sources.map((s) => (s.kind === 'resident' ? -1 : runtime.alloc(ONE_PASS_BLOCK * 4)));
+  const output = runtime.alloc(ONE_PASS_BLOCK * 4);
+  const result = runtime.arrays.take(n) ?? new Float32Array(n);
+  const pointers = new Array<number>(inputs.length);
+  // All allocations are made: memory does not grow (nor runtime.f32 change) inside the loop.
+  const mem = runtime.f32;
+  for (let start = 0; start < n; start += ONE_PASS_BLOCK) {
+    const count = Math.min(ONE_PASS_BLOCK, n - start);
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[i]!;
+      const room = rooms[i]!;
+      if (source.kind === 'resident') pointers[i] = source.ptr + start * 4;
+      else {
+        if (source.kind === 'dense') mem.set(source.data.subarray(start, start + count), room >>> 2);
+        else if (start === 0) mem.fill(source.value, room >>> 2, (room >>> 2) + ONE_PASS_BLOCK);
+        pointers[i] = room;
+      }
+    }
+    kernel(pointers, output, count);
+    result.set(mem.subarray(output >>> 2, (output >>> 2) + count), start);
+  }
+  return result;
+}
+
 function makeUnary(runtime: WasmRuntime): Backend['unary'] {
   return (op, x, outDtype, params) => {
     const code = WASM_UNARY[op];
@@ -151,18 +217,11 @@ function makeUnary(runtime: WasmRuntime): Backend['unary'] {
     if (op === 'clamp' && x.dtype === 'float32' && outDtype === 'float32' && n >= WASM_UNARY_MIN) {
       // ReLU6 and hardtanh: branch-free in wasm (the JS loop's branches mispredict on activations: ~20 ns per element).
       const { min, max } = params as UnaryParamsOf<'clamp'>;
-      runtime.beginCall(op);
-      const input = stageDense(runtime, x);
-      const output = runtime.alloc(n * 4);
-      runtime.exports.clampF32(input, output, n, min ?? -Infinity, max ?? Infinity);
-      return unstage(runtime, output, n);
+      const [lo, hi] = [min ?? -Infinity, max ?? Infinity];
+      return onePass(runtime, op, [x], n, ([input], output, count) => runtime.exports.clampF32(input!, output, count, lo, hi));
     }
     if (code === undefined || x.dtype !== 'float32' || outDtype !== 'float32' || n < WASM_UNARY_MIN) return unary(op, x, outDtype, params);
-    runtime.beginCall(op);
-    const input = stageDense(runtime, x);
-    const output = runtime.alloc(n * 4);
-    runtime.exports.unaryF32(code, input, output, n);
-    return unstage(runtime, output, n);
+    return onePass(runtime, op, [x], n, ([input], output, count) => runtime.exports.unaryF32(code, input!, output, count));
   };
 }
 
@@ -325,12 +384,7 @@ function makeBinary(runtime: WasmRuntime): Backend['binary'] {
     ) {
       return binary(op, a, b, outDtype);
     }
-    runtime.beginCall(op);
-    const pa = stageDense(runtime, a);
-    const pb = stageDense(runtime, b);
-    const out = runtime.alloc(n * 4);
-    runtime.exports.binaryF32(code, pa, pb, out, n);
-    return unstage(runtime, out, n);
+    return onePass(runtime, op, [a, b], n, ([pa, pb], output, count) => runtime.exports.binaryF32(code, pa!, pb!, output, count));
   };
 }
 
