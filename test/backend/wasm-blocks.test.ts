@@ -128,6 +128,15 @@ describe('one-pass wasm kernels in blocks', { skip }, () => {
     rt.pool?.resize(0);
   });
 
+  test('blocks above 2 GiB (byte addresses negative as int32): the same bits', () => {
+    const high = WasmRuntime.create({ singleThreaded: true, workAreaOffset: 2.25 * 2 ** 30 });
+    if (high === undefined) return;
+    const k = makeElementwise(high);
+    assertSameBits(k.unary('sigmoid', dense(x, [N]), 'float32'), whole((rt, [p], out, n) => rt.exports.unaryF32(codes.sigmoid, p!, out, n), [x]), 'sigmoid above 2 GiB');
+    assertSameBits(k.binary('div', dense(x, [N]), dense(y, [N]), 'float32'),
+      whole((rt, [a, b], out, n) => rt.exports.binaryF32(binaryCodes.div, a!, b!, out, n), [x, y]), 'div above 2 GiB');
+  });
+
   test('wasm memory grows by the block bound, not by the tensor, for a large op', () => {
     // A fresh runtime: 5.2M floats (20 MiB, a LeNet eval batch's first activation) through relu and add.
     const rt = WasmRuntime.create({ singleThreaded: true })!;
