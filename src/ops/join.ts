@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { allocate, resultType } from '../tensor/dtype.js';
 import { normalizeDim, numel, shapeStr, type Shape, isSize } from '../tensor/shape.js';
 import { broadcastView, checkTensor, fromKernel, promotionOperand, scalarTensor } from './util.js';
-import { narrow, select, unsqueeze } from './movement.js';
+import { narrow, permute, select, unsqueeze } from './movement.js';
 import { indexSelect } from './indexing.js';
 import { anyNum, checkArg, int, intArray, intOrInts, oneOf, parseArgs, type Args } from './args.js';
 import { entry, f, sample, type OpEntry } from './table.js';
@@ -96,8 +96,26 @@ interface UnbindShared {
 }
 
 /**
+ * The pieces' gradients (undefined: zero) written into one new tensor laid out in memory as
+ * `source` is (its dims in the order of their strides), not row-major in its shape: when the
+ * source is a permuted view (multi-head attention's q, k and v as [B, heads, T, headDim] views
+ * of in_proj's [T, B, 3, E] output), the gradient then passes back through the permute and
+ * reshape as views, and each piece is copied once, straight into in_proj's output gradient.
+ */
+function joinInLayoutOf(source: Tensor, axis: number, grads: readonly (Tensor | undefined)[]): Tensor {
+  const order = source.shape.map((_, d) => d).sort((a, b) => source.strides[b]! - source.strides[a]! || a - b);
+  const inverse = order.map((_, d) => order.indexOf(d));
+  const dense = fromKernel(allocate(source.dtype, source.numel()), order.map((d) => source.shape[d]!), source.dtype);
+  const out = permute(dense, inverse);
+  grads.forEach((g, i) => {
+    if (g !== undefined) kernels().assign(select(out, axis, i), g);
+  });
+  return out;
+}
+
+/**
  * The anchor of an unbind: a 0-dim token every piece hangs from. Pieces run their backward
- * first (they consume the token), each leaving its gradient in a slot; the anchor then stacks
+ * first (they consume the token), each leaving its gradient in a slot; the anchor then joins
  * the slots once. Selecting each piece separately would instead build a full-size zero gradient
  * per piece, which makes a T-step recurrence cost O(T^2).
  */
@@ -107,10 +125,15 @@ const UNBIND_ANCHOR: OpDef<UnbindShared> = {
     return scalarTensor(0, x!.dtype);
   },
   backward(_g, { attrs }) {
-    const pieceShape = attrs.source.shape.filter((_, i) => i !== attrs.axis);
-    const parts = attrs.grads.map((g) => g ?? fromKernel(allocate(attrs.source.dtype, numel(pieceShape)), pieceShape, attrs.source.dtype));
+    const { source, axis } = attrs;
+    const grads = [...attrs.grads];
     attrs.grads.fill(undefined);
-    return [stack(parts, attrs.axis)];
+    // A recorded backward (gradients of gradients) stacks through the differentiable op.
+    if (grads.some((g) => g?.requiresGrad === true)) {
+      const pieceShape = source.shape.filter((_, i) => i !== axis);
+      return [stack(grads.map((g) => g ?? fromKernel(allocate(source.dtype, numel(pieceShape)), pieceShape, source.dtype)), axis)];
+    }
+    return [joinInLayoutOf(source, axis, grads)];
   },
 };
 

@@ -48,6 +48,22 @@ function batchedProduct(av: View, bv: View, dtype: DType, bias?: View): TypedArr
 }
 
 /** [..., M, K] @ [..., K, N] with broadcast batch dims; both operands have rank >= 2. */
+/** True when t's last two dims are laid out column by column (a transposed view, such as k^T in attention's scores). */
+function columnMajor(t: Tensor): boolean {
+  const n = t.ndim;
+  return n >= 2 && t.shape[n - 2]! > 1 && t.shape[n - 1]! > 1 && t.strides[n - 2] === 1 && t.strides[n - 1] !== 1;
+}
+
+/**
+ * x @ y for the gradient of `operand`, laid out as the operand is: for a column-major operand,
+ * (y^T @ x^T)^T, so the gradient flows back to the tensor the operand transposes as a dense
+ * array rather than a transposed one that every later copy gathers element by element (attention's
+ * k gradient, stacked into in_proj's). Each element is the same sum in the same order.
+ */
+function productIn(operand: Tensor, x: Tensor, y: Tensor): Tensor {
+  return columnMajor(operand) ? transpose(matmul(transpose(y, -1, -2), transpose(x, -1, -2)), -1, -2) : matmul(x, y);
+}
+
 const MATMUL: OpDef<undefined> = {
   name: 'matmul',
   privateGradients: true,
@@ -69,10 +85,10 @@ const MATMUL: OpDef<undefined> = {
     const sharedB = b!.ndim === 2 && a!.ndim > 2;
     const gradB = (): Tensor =>
       sharedB
-        ? matmul(transpose(reshape(a!, [-1, a!.shape[a!.ndim - 1]!]), 0, 1), reshape(g, [-1, g.shape[g.ndim - 1]!]))
-        : matmul(transpose(a!, -1, -2), g);
+        ? productIn(b!, transpose(reshape(a!, [-1, a!.shape[a!.ndim - 1]!]), 0, 1), reshape(g, [-1, g.shape[g.ndim - 1]!]))
+        : productIn(b!, transpose(a!, -1, -2), g);
     return [
-      ctx.needsGrad[0] ? matmul(g, transpose(b!, -1, -2)) : null,
+      ctx.needsGrad[0] ? productIn(a!, g, transpose(b!, -1, -2)) : null,
       ctx.needsGrad[1] ? gradB() : null,
     ];
   },

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
+import { strideProbe } from '../helpers/gradients.js';
 import type { Tensor } from '../../src/index.js';
 import { kernels } from '../../src/backend/registry.js';
 
@@ -83,4 +84,29 @@ test('a shared right matrix reaches the matmul kernel as one 2-D product, forwar
   }
   // Forward; a's gradient g @ b^T; b's gradient a^T @ g over all 15 rows; the linear layer.
   assert.deepEqual(shapes, ['[15, 8] @ [8, 6]', '[15, 6] @ [6, 8]', '[8, 15] @ [15, 6]', '[15, 8] @ [8, 4]']);
+});
+
+test("matmul's gradient of a transposed operand is laid out as the operand (attention's k^T), bit for bit the plain product", () => {
+  for (const threads of [1, 2]) {
+    nb.setNumThreads(threads);
+    nb.manualSeed(3);
+    const a = nb.randn([2, 7, 13], { requiresGrad: true });
+    const k = nb.randn([2, 11, 13], { requiresGrad: true });
+    const seenK: { strides?: readonly number[] } = {};
+    const kT = strideProbe(k.transpose(-1, -2), seenK); // [2, 13, 11], column-major in its last two dims
+    const g = nb.randn([2, 7, 11]);
+    nb.matmul(a, kT).mul(g).sum().backward();
+    assert.deepEqual(seenK.strides, kT.strides);
+    assert.deepEqual(k.grad!.toTypedArray(), nb.matmul(a.detach().transpose(-1, -2), g).transpose(-1, -2).contiguous().toTypedArray());
+    // And a transposed left operand.
+    const w = nb.randn([13, 7], { requiresGrad: true });
+    const seenW: { strides?: readonly number[] } = {};
+    const wT = strideProbe(w.transpose(0, 1), seenW);
+    const h = nb.randn([7, 5]);
+    const b = nb.randn([13, 5]);
+    nb.matmul(wT, b).mul(h).sum().backward();
+    assert.deepEqual(seenW.strides, wT.strides);
+    assert.deepEqual(w.grad!.toTypedArray(), nb.matmul(h, b.transpose(0, 1)).transpose(0, 1).contiguous().toTypedArray());
+  }
+  nb.setNumThreads(1);
 });

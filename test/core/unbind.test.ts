@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
+import { strideProbe } from '../helpers/gradients.js';
 
 test('unbind: unused pieces get zero gradient, and repeated backward passes do not leak slots', () => {
   const x = nb.arange(6, { dtype: 'float64' }).reshape(3, 2).requiresGrad_();
@@ -28,4 +29,17 @@ test('unbind without grad gives plain views and rejects 0-d input', () => {
   assert.equal(parts.length, 3);
   assert.deepEqual(parts[0]!.shape, [2]);
   assert.throws(() => nb.unbind(nb.tensor(1)), /unbind: a zero-dimensional tensor/);
+});
+
+test("unbind of a permuted view: the gradient comes back in the source's memory layout, with the right values", () => {
+  const x = nb.arange(2 * 3 * 5, { dtype: 'float64' }).reshape(2, 3, 5).requiresGrad_();
+  const seen: { strides?: readonly number[] } = {};
+  const y = strideProbe(x.permute(2, 0, 1), seen); // [5, 2, 3], strides [1, 15, 5]
+  const pieces = nb.unbind(y, 1);
+  const weights = nb.arange(15, { dtype: 'float64' }).reshape(5, 3);
+  pieces[0]!.mul(weights).sum().add(pieces[1]!.square().sum()).backward();
+  // Laid out as y is (a view of a dense [2, 3, 5]), so the permute's backward is a view too.
+  assert.deepEqual(seen.strides, y.strides);
+  const expected = nb.stack([weights, pieces[1]!.detach().mul(2)], 1);
+  assert.deepEqual(x.grad!.toArray(), expected.permute(1, 2, 0).toArray());
 });

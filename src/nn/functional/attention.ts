@@ -292,32 +292,33 @@ export function multiHeadAttention(
 
   // Projections. Self-attention with packed weights is one product, split afterwards.
   const bias = (i: number): Tensor | null => (weights.inProjBias == null ? null : narrow(weights.inProjBias, 0, i * embed, embed));
-  let q: Tensor;
-  let k: Tensor;
-  let v: Tensor;
-  if (packed && selfAttention) {
-    const qkv = linear(q0, weights.inProjWeight!, weights.inProjBias ?? null);
-    [q, k, v] = unbind(reshape(qkv, [targetLength, batch, 3, embed]), 2) as [Tensor, Tensor, Tensor];
-  } else {
-    const w = (i: number, separate: Tensor | null | undefined): Tensor => (packed ? narrow(weights.inProjWeight!, 0, i * embed, embed) : separate!);
-    q = linear(q0, w(0, weights.qProjWeight), bias(0));
-    k = linear(k0, w(1, weights.kProjWeight), bias(1));
-    v = linear(v0, w(2, weights.vProjWeight), bias(2));
-  }
   // [T, B, E] -> [B, heads, T, headDim]: a view (the batched products read it through its
   // strides), where [B * heads, T, headDim] needed a copy of q, k and v.
   const heads = (t: Tensor, length: number): Tensor => permute(reshape(t, [length, batch, numHeads, headDim]), [1, 2, 0, 3]);
+  let qHeads: Tensor;
+  let kHeads: Tensor;
+  let vHeads: Tensor;
+  if (packed && selfAttention) {
+    // One product, split straight into the three [B, heads, T, headDim] views: unbind's backward
+    // then writes their gradients into the product's [T, B, 3, heads, headDim] layout, one copy
+    // each, where unbinding [T, B, E] pieces first made every head gradient copy twice.
+    const qkv = linear(q0, weights.inProjWeight!, weights.inProjBias ?? null);
+    [qHeads, kHeads, vHeads] = unbind(permute(reshape(qkv, [targetLength, batch, 3, numHeads, headDim]), [2, 1, 3, 0, 4]), 0) as [Tensor, Tensor, Tensor];
+  } else {
+    const w = (i: number, separate: Tensor | null | undefined): Tensor => (packed ? narrow(weights.inProjWeight!, 0, i * embed, embed) : separate!);
+    qHeads = heads(linear(q0, w(0, weights.qProjWeight), bias(0)), targetLength);
+    kHeads = heads(linear(k0, w(1, weights.kProjWeight), bias(1)), sourceLength);
+    vHeads = heads(linear(v0, w(2, weights.vProjWeight), bias(2)), sourceLength);
+  }
 
   // torch appends bias_k/bias_v (per sequence) and then the zero key/value (per head); the masks
   // are padded with 0 (bool: false) for them, so they stay visible to every query.
   let keyLength = sourceLength;
   if (biasK !== null && biasV !== null) {
-    k = cat([k, expand(biasK, [1, batch, embed])], 0);
-    v = cat([v, expand(biasV, [1, batch, embed])], 0);
+    kHeads = cat([kHeads, heads(expand(biasK, [1, batch, embed]), 1)], 2);
+    vHeads = cat([vHeads, heads(expand(biasV, [1, batch, embed]), 1)], 2);
     keyLength += 1;
   }
-  let kHeads = heads(k, keyLength);
-  let vHeads = heads(v, keyLength);
   if (addZeroAttn) {
     const nothing = zeros([batch, numHeads, 1, headDim], { dtype: query.dtype });
     kHeads = cat([kHeads, nothing], 2);
@@ -331,7 +332,7 @@ export function multiHeadAttention(
   const dropoutP = options.dropoutP ?? 0;
   if (!(dropoutP >= 0 && dropoutP <= 1)) throw new Error(`${name}: dropout must be a probability in [0, 1], got ${dropoutP}`);
   const [attended, attnWeights] = attend(
-    heads(q, targetLength),
+    qHeads,
     kHeads,
     vHeads,
     bias4,
