@@ -136,6 +136,25 @@ test("a product's host work (staging A) runs once, while B is packed and before 
   runtime.setThreadCount(1);
 });
 
+test('a product of depth 0 writes zeros (or keeps C when accumulating) instead of trapping', { skip: runtime === undefined && 'no WebAssembly SIMD here' }, () => {
+  const rt = runtime!;
+  const [m, n, ldc] = [5, 3, 4];
+  for (const accumulate of [false, true]) {
+    rt.beginCall('test');
+    const a = rt.alloc(16);
+    const b = rt.alloc(16);
+    const c = rt.alloc(2 * m * ldc * 4);
+    rt.f32.fill(7, c >>> 2, (c >>> 2) + 2 * m * ldc);
+    let hostWork = 0;
+    runGemm(rt, { m, n, k: 0, a, b, c, rsA: 0, csA: 1, rsB: n, csB: 1, ldc, offsets: [0, 0, 0, 0, 0, m * ldc], accumulate }, () => hostWork++);
+    const out = rt.f32.slice(c >>> 2, (c >>> 2) + 2 * m * ldc);
+    // Column 3 of each row lies outside the [m, n] result (ldc 4): never written.
+    const expected = Float32Array.from(out, (_, i) => (i % ldc < n && !accumulate ? 0 : 7));
+    assert.deepEqual(out, expected, `accumulate ${accumulate}`);
+    assert.equal(hostWork, 1, 'the host work still runs once');
+  }
+});
+
 test('a product split over threads gives every chunk the same rows, to a tile', { skip: runtime === undefined && 'no WebAssembly SIMD here' }, () => {
   const rt = runtime!;
   const [m, n, k, chunks] = [1024, 8, 4, 8];

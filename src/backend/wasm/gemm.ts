@@ -85,6 +85,17 @@ function blocksOf(size: number, parts: number, unit: number): number {
 export function runGemm(runtime: WasmRuntime, spec: GemmSpec, beforeProduct?: () => void): void {
   const batch = spec.offsets.length / 3;
   if (batch === 0 || spec.m === 0 || spec.n === 0) return;
+  if (spec.k === 0) {
+    // Empty sums (the kernel's depth blocking would divide by zero): C is 0, or left as it is when accumulating.
+    beforeProduct?.();
+    if (spec.accumulate !== true) {
+      for (let i = 0; i < spec.offsets.length; i += 3) {
+        const c = (spec.c >>> 2) + spec.offsets[i + 2]!;
+        for (let row = 0; row < spec.m; row++) runtime.f32.fill(0, c + row * spec.ldc, c + row * spec.ldc + spec.n);
+      }
+    }
+    return;
+  }
   const offsets = runtime.alloc(spec.offsets.length * 4);
   const task = runtime.alloc(TASK_WORDS * 4);
   const parallel = runtime.threadCount > 1 && 2 * batch * spec.m * spec.n * spec.k >= PARALLEL_MIN_FLOPS;
