@@ -70,20 +70,28 @@ export class Generator implements RandomSource {
     }
     const st = this.s;
     let [s0, s1, s2, s3] = [st[0]!, st[1]!, st[2]!, st[3]!];
-    let high = 0;
-    for (let k = 2 * start; k < 2 * end; k++) {
-      // One xoshiro128** step (nextUint32) in int32 arithmetic; two make a double.
-      const r = Math.imul(s1, 5);
-      const word = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
-      const t = s1 << 9;
+    for (let i = start; i < end; i++) {
+      // Two xoshiro128** steps (nextUint32) in int32 arithmetic, written out: a branch on the step's
+      // parity in one loop ran ~25% slower.
+      let r = Math.imul(s1, 5);
+      const high = Math.imul((r << 7) | (r >>> 25), 9) >>> 5;
+      let t = s1 << 9;
       s2 ^= s0;
       s3 ^= s1;
       s1 ^= s2;
       s0 ^= s3;
       s2 ^= t;
       s3 = (s3 << 11) | (s3 >>> 21);
-      if ((k & 1) === 0) high = word >>> 5;
-      else out[k >>> 1] = (high * 67108864 + (word >>> 6)) / 9007199254740992;
+      r = Math.imul(s1, 5);
+      const low = Math.imul((r << 7) | (r >>> 25), 9) >>> 6;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = (high * 67108864 + low) / 9007199254740992;
     }
     st[0] = s0;
     st[1] = s1;
