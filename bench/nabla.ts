@@ -27,9 +27,14 @@ function matmul(spec: Spec): Prepared {
   return () => kernel(a, b, 'float32');
 }
 
+/** The MLP row's network, 784-256-128-10 with ReLUs. */
+export function mlpModel(): nb.nn.Sequential {
+  return new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10));
+}
+
 function mlp(): Prepared {
   nb.manualSeed(0);
-  const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10));
+  const model = mlpModel();
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
   const x = nb.randn([128, 784]);
   const y = nb.randint(0, 10, [128]);

@@ -11,18 +11,15 @@ import * as nb from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import type { Node } from '../src/autograd/node.js';
 import { setGradientRecycling } from '../src/autograd/engine.js';
-import { lenet } from './nabla.js';
+import { lenet, mlpModel } from './nabla.js';
 
 const { nn, optim, F } = nb;
 
 type Step = () => Tensor;
 
-function mlp(): Step {
-  nb.manualSeed(0);
-  const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10));
+/** A classifier's Adam step (lr 1e-3) on the fixed batch (x, y), as the benchmark's MLP and LeNet rows train. */
+function classifierStep(model: nb.nn.Sequential, x: Tensor, y: Tensor): Step {
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-  const x = nb.randn([128, 784]);
-  const y = nb.randint(0, 10, [128]);
   return () => {
     opt.zeroGrad();
     const loss = F.crossEntropy(model.forward(x), y);
@@ -30,6 +27,12 @@ function mlp(): Step {
     opt.step();
     return loss;
   };
+}
+
+function mlp(): Step {
+  nb.manualSeed(0);
+  const model = mlpModel();
+  return classifierStep(model, nb.randn([128, 784]), nb.randint(0, 10, [128]));
 }
 
 function lstm(): Step {
@@ -49,16 +52,7 @@ function lstm(): Step {
 function lenetStep(): Step {
   nb.manualSeed(0);
   const model = lenet();
-  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-  const x = nb.rand([64, 1, 28, 28]);
-  const y = nb.randint(0, 10, [64]);
-  return () => {
-    opt.zeroGrad();
-    const loss = F.crossEntropy(model.forward(x), y);
-    loss.backward();
-    opt.step();
-    return loss;
-  };
+  return classifierStep(model, nb.rand([64, 1, 28, 28]), nb.randint(0, 10, [64]));
 }
 
 const workloads: Record<string, { make: () => Step; steps: number }> = {

@@ -24,6 +24,21 @@ function run(fn: (...xs: Tensor[]) => Tensor[], inputs: Tensor[]): Tensor[] {
   return [...outs, ...leaves.map((l) => l.grad!)];
 }
 
+/**
+ * Runs lstm forward and backward on `backend` from fresh leaves copied from x0 and the initial
+ * states, the output weighted by weigh(0, 1, ...): the output, final states and every gradient.
+ */
+function lstmResults(lstm: nb.nn.LSTM, x0: Tensor, states0: Tensor[], weigh: (positions: Tensor) => Tensor, backend: 'cpu' | 'wasm'): Tensor[] {
+  return on(backend, () => {
+    lstm.zeroGrad();
+    const x = x0.detach().requiresGrad_();
+    const [h0, c0] = states0.map((s) => s.detach().requiresGrad_()) as [Tensor, Tensor];
+    const [out, [hN, cN]] = lstm.forward(x, [h0, c0]);
+    out.mul(weigh(nb.arange(0, out.numel()).reshape(out.shape))).sum().add(hN.mul(2).sum()).add(cN.mul(-3).sum()).backward();
+    return [out, hN, cN, x.grad!, h0.grad!, c0.grad!, ...[...lstm.parameters()].map((p) => p.grad!)];
+  });
+}
+
 describe('wasm fused recurrent cells', () => {
   test('the wasm backend has the cells', () => {
     assert.ok(nb.getBackend().kernels.includes('lstmCell') && nb.getBackend().kernels.includes('gruCell'));
@@ -67,15 +82,7 @@ describe('wasm fused recurrent cells', () => {
         const x0 = config.options.batchFirst === true ? nb.randn([3, 7, config.input]) : nb.randn([7, 3, config.input]);
         const directions = config.options.bidirectional === true ? 2 : 1;
         const states0 = [nb.randn([(config.options.numLayers ?? 1) * directions, 3, config.hidden]), nb.randn([(config.options.numLayers ?? 1) * directions, 3, config.hidden])];
-        const runOn = (backend: 'cpu' | 'wasm'): Tensor[] =>
-          on(backend, () => {
-            lstm.zeroGrad();
-            const x = x0.detach().requiresGrad_();
-            const [h0, c0] = states0.map((s) => s.detach().requiresGrad_()) as [Tensor, Tensor];
-            const [out, [hN, cN]] = lstm.forward(x, [h0, c0]);
-            out.mul(nb.sin(nb.arange(0, out.numel()).reshape(out.shape))).sum().add(hN.mul(2).sum()).add(cN.mul(-3).sum()).backward();
-            return [out, hN, cN, x.grad!, h0.grad!, c0.grad!, ...[...lstm.parameters()].map((p) => p.grad!)];
-          });
+        const runOn = (backend: 'cpu' | 'wasm'): Tensor[] => lstmResults(lstm, x0, states0, nb.sin, backend);
         const want = runOn('cpu');
         runOn('wasm').forEach((t, i) => assertClose(t, want[i]!, `output/gradient ${i}`, 1e-5));
       });
@@ -98,15 +105,7 @@ describe('wasm fused recurrent cells', () => {
         const x0 = nb.randn(batchFirst ? [config.batch, config.steps, config.input] : [config.steps, config.batch, config.input]);
         const layers = (config.options.numLayers ?? 1) * (config.options.bidirectional === true ? 2 : 1);
         const states0 = [nb.randn([layers, config.batch, config.hidden]), nb.randn([layers, config.batch, config.hidden])];
-        const runOn = (backend: 'cpu' | 'wasm'): Tensor[] =>
-          on(backend, () => {
-            lstm.zeroGrad();
-            const x = x0.detach().requiresGrad_();
-            const [h0, c0] = states0.map((s) => s.detach().requiresGrad_()) as [Tensor, Tensor];
-            const [out, [hN, cN]] = lstm.forward(x, [h0, c0]);
-            out.mul(nb.cos(nb.arange(0, out.numel()).reshape(out.shape))).sum().add(hN.mul(2).sum()).add(cN.mul(-3).sum()).backward();
-            return [out, hN, cN, x.grad!, h0.grad!, c0.grad!, ...[...lstm.parameters()].map((p) => p.grad!)];
-          });
+        const runOn = (backend: 'cpu' | 'wasm'): Tensor[] => lstmResults(lstm, x0, states0, nb.cos, backend);
         const restore = nb.getNumThreads();
         try {
           nb.setNumThreads(1);
