@@ -493,23 +493,32 @@ function weightGrad(runtime: WasmRuntime, p: Plan, xs: number, xCount: number, g
   return addPartials(runtime, sums, partials, size);
 }
 
+/**
+ * The forward convolution p of the input staged at xs by w (+ bias), clamped when given: stages
+ * w and the bias, cuts the taps that read only padding, and returns the output's address in this
+ * call's memory (conv, and each step of convChain).
+ */
+function convolveStaged(runtime: WasmRuntime, p: Plan, xs: number, w: View, bias: View | undefined, clamp: ClampBounds | undefined): number {
+  const size = p.batch * p.outChannels * p.outs;
+  let ws = stageDense(runtime, w);
+  // The reference multiplies the cut taps by the padding's zeros: a weight that is not finite makes NaN there.
+  const cut = cutTaps(p);
+  const part = cut === null ? null : cutWeights(runtime, ws, p, cut);
+  if (cut !== null && part!.finite) [ws, p] = [part!.at, cut.plan];
+  const y = runtime.alloc(size * 4);
+  if (size > 0) forwardInPlace(runtime, p, xs, ws, y, bias === undefined ? 0 : stageDense(runtime, bias), clamp);
+  return y;
+}
+
 export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'convChain' | 'convInputGrad' | 'convWeightGrad'> {
   return {
     conv(x, w, g, outSize, bias, clamp) {
       if (!isFloat32(x, w, ...(bias === undefined ? [] : [bias]))) return cpuBackend.conv(x, w, g, outSize, bias, clamp);
-      let p = plan(x.shape[0]!, x.shape[1]!, w.shape[0]!, x.shape.slice(2), w.shape.slice(2), outSize, g);
+      const p = plan(x.shape[0]!, x.shape[1]!, w.shape[0]!, x.shape.slice(2), w.shape.slice(2), outSize, g);
       const size = p.batch * p.outChannels * p.outs;
       if (size === 0) return new Float32Array(0);
       runtime.beginCall('conv');
-      const xs = stageDense(runtime, x);
-      let ws = stageDense(runtime, w);
-      // The reference multiplies the cut taps by the padding's zeros: a weight that is not finite makes NaN there.
-      const cut = cutTaps(p);
-      const part = cut === null ? null : cutWeights(runtime, ws, p, cut);
-      if (cut !== null && part!.finite) [ws, p] = [part!.at, cut.plan];
-      const y = runtime.alloc(size * 4);
-      forwardInPlace(runtime, p, xs, ws, y, bias === undefined ? 0 : stageDense(runtime, bias), clamp);
-      return unstage(runtime, y, size);
+      return unstage(runtime, convolveStaged(runtime, p, stageDense(runtime, x), w, bias, clamp), size);
     },
 
     convChain(x, steps) {
@@ -523,11 +532,7 @@ export function makeConvKernels(runtime: WasmRuntime): Pick<Backend, 'conv' | 'c
         const p = plan(shape[0]!, shape[1]!, step.w.shape[0]!, shape.slice(2), step.w.shape.slice(2), step.outSize, step.geometry);
         shape = [p.batch, p.outChannels, ...step.outSize];
         size = numel(shape);
-        const ws = stageDense(runtime, step.w);
-        const bias = step.bias === undefined ? 0 : stageDense(runtime, step.bias);
-        const y = runtime.alloc(size * 4);
-        if (size > 0) forwardInPlace(runtime, p, input, ws, y, bias, step.clamp);
-        input = y;
+        input = convolveStaged(runtime, p, input, step.w, step.bias, step.clamp);
       }
       return unstage(runtime, input, size);
     },
