@@ -245,8 +245,7 @@ const DROPOUT: OpDef<DropoutAttrs> = {
   // The mask.
   privateSaved: [0],
   forward([x], { p, generator, relu }, save) {
-    const dense = x!.isContiguous() ? x! : Tensor.fromData(kernels().copy(x!, x!.dtype), x!.shape, x!.dtype);
-    const { mask, out } = dropoutArrays(dense, p, generator, relu);
+    const { mask, out } = dropoutArrays(x!.contiguous(), p, generator, relu);
     save(Tensor.fromData(mask, x!.shape, x!.dtype));
     return Tensor.fromData(out!, x!.shape, x!.dtype);
   },
@@ -254,7 +253,7 @@ const DROPOUT: OpDef<DropoutAttrs> = {
     const [mask] = ctx.saved;
     if (!ctx.attrs.relu) return [mul(g, mask!)];
     if (isGradEnabled() || g.dtype !== mask!.dtype) return [mul(mul(g, abs(mask!)), ge(mask!, 0))];
-    const grad = g.isContiguous() ? g : Tensor.fromData(kernels().copy(g, g.dtype), g.shape, g.dtype);
+    const grad = g.contiguous();
     return [Tensor.fromData(signedMaskGrad(grad.data, grad.offset, mask!.data), g.shape, g.dtype)];
   },
 };
